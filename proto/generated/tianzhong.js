@@ -1,0 +1,3483 @@
+/*eslint-disable block-scoped-var, id-length, no-control-regex, no-magic-numbers, no-prototype-builtins, no-redeclare, no-shadow, no-var, sort-vars*/
+import $protobuf from "protobufjs/minimal.js";
+
+// Common aliases
+const $Reader = $protobuf.Reader, $Writer = $protobuf.Writer, $util = $protobuf.util;
+
+// Exported root namespace
+const $root = $protobuf.roots["default"] || ($protobuf.roots["default"] = {});
+
+export const tianzhong = $root.tianzhong = (() => {
+
+    /**
+     * Namespace tianzhong.
+     * @exports tianzhong
+     * @namespace
+     */
+    const tianzhong = {};
+
+    tianzhong.v1 = (function() {
+
+        /**
+         * Namespace v1.
+         * @memberof tianzhong
+         * @namespace
+         */
+        const v1 = {};
+
+        /**
+         * GatewayState enum.
+         * @name tianzhong.v1.GatewayState
+         * @enum {number}
+         * @property {number} GATEWAY_STATE_UNKNOWN=0 GATEWAY_STATE_UNKNOWN value
+         * @property {number} GATEWAY_STATE_ONLINE=1 GATEWAY_STATE_ONLINE value
+         * @property {number} GATEWAY_STATE_OFFLINE=2 GATEWAY_STATE_OFFLINE value
+         */
+        v1.GatewayState = (function() {
+            const valuesById = {}, values = Object.create(valuesById);
+            values[valuesById[0] = "GATEWAY_STATE_UNKNOWN"] = 0;
+            values[valuesById[1] = "GATEWAY_STATE_ONLINE"] = 1;
+            values[valuesById[2] = "GATEWAY_STATE_OFFLINE"] = 2;
+            return values;
+        })();
+
+        v1.GatewayStatus = (function() {
+
+            /**
+             * Properties of a GatewayStatus.
+             * @memberof tianzhong.v1
+             * @interface IGatewayStatus
+             * @property {string|null} [gatewayId] GatewayStatus gatewayId
+             * @property {tianzhong.v1.GatewayState|null} [state] GatewayStatus state
+             * @property {number|null} [timestampMs] GatewayStatus timestampMs
+             * @property {string|null} [version] GatewayStatus version
+             * @property {number|null} [devicesTotal] GatewayStatus devicesTotal
+             * @property {number|null} [devicesOnline] GatewayStatus devicesOnline
+             * @property {number|null} [queueDepth] GatewayStatus queueDepth
+             * @property {number|null} [oldestUnsentAgeS] GatewayStatus oldestUnsentAgeS
+             * @property {number|null} [dropped] GatewayStatus dropped
+             * @property {number|null} [pollErrors] GatewayStatus pollErrors
+             * @property {number|null} [uptimeS] GatewayStatus uptimeS
+             */
+
+            /**
+             * Constructs a new GatewayStatus.
+             * @memberof tianzhong.v1
+             * @classdesc Represents a GatewayStatus.
+             * @implements IGatewayStatus
+             * @constructor
+             * @param {tianzhong.v1.IGatewayStatus=} [p] Properties to set
+             */
+            function GatewayStatus(p) {
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * GatewayStatus gatewayId.
+             * @member {string} gatewayId
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             */
+            GatewayStatus.prototype.gatewayId = "";
+
+            /**
+             * GatewayStatus state.
+             * @member {tianzhong.v1.GatewayState} state
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             */
+            GatewayStatus.prototype.state = 0;
+
+            /**
+             * GatewayStatus timestampMs.
+             * @member {number} timestampMs
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             */
+            GatewayStatus.prototype.timestampMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * GatewayStatus version.
+             * @member {string} version
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             */
+            GatewayStatus.prototype.version = "";
+
+            /**
+             * GatewayStatus devicesTotal.
+             * @member {number} devicesTotal
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             */
+            GatewayStatus.prototype.devicesTotal = 0;
+
+            /**
+             * GatewayStatus devicesOnline.
+             * @member {number} devicesOnline
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             */
+            GatewayStatus.prototype.devicesOnline = 0;
+
+            /**
+             * GatewayStatus queueDepth.
+             * @member {number} queueDepth
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             */
+            GatewayStatus.prototype.queueDepth = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * GatewayStatus oldestUnsentAgeS.
+             * @member {number} oldestUnsentAgeS
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             */
+            GatewayStatus.prototype.oldestUnsentAgeS = 0;
+
+            /**
+             * GatewayStatus dropped.
+             * @member {number} dropped
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             */
+            GatewayStatus.prototype.dropped = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * GatewayStatus pollErrors.
+             * @member {number} pollErrors
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             */
+            GatewayStatus.prototype.pollErrors = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * GatewayStatus uptimeS.
+             * @member {number} uptimeS
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             */
+            GatewayStatus.prototype.uptimeS = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Creates a new GatewayStatus instance using the specified properties.
+             * @function create
+             * @memberof tianzhong.v1.GatewayStatus
+             * @static
+             * @param {tianzhong.v1.IGatewayStatus=} [properties] Properties to set
+             * @returns {tianzhong.v1.GatewayStatus} GatewayStatus instance
+             */
+            GatewayStatus.create = function create(properties) {
+                return new GatewayStatus(properties);
+            };
+
+            /**
+             * Encodes the specified GatewayStatus message. Does not implicitly {@link tianzhong.v1.GatewayStatus.verify|verify} messages.
+             * @function encode
+             * @memberof tianzhong.v1.GatewayStatus
+             * @static
+             * @param {tianzhong.v1.IGatewayStatus} m GatewayStatus message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            GatewayStatus.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.gatewayId != null && Object.hasOwnProperty.call(m, "gatewayId"))
+                    w.uint32(10).string(m.gatewayId);
+                if (m.state != null && Object.hasOwnProperty.call(m, "state"))
+                    w.uint32(16).int32(m.state);
+                if (m.timestampMs != null && Object.hasOwnProperty.call(m, "timestampMs"))
+                    w.uint32(24).int64(m.timestampMs);
+                if (m.version != null && Object.hasOwnProperty.call(m, "version"))
+                    w.uint32(34).string(m.version);
+                if (m.devicesTotal != null && Object.hasOwnProperty.call(m, "devicesTotal"))
+                    w.uint32(40).uint32(m.devicesTotal);
+                if (m.devicesOnline != null && Object.hasOwnProperty.call(m, "devicesOnline"))
+                    w.uint32(48).uint32(m.devicesOnline);
+                if (m.queueDepth != null && Object.hasOwnProperty.call(m, "queueDepth"))
+                    w.uint32(56).uint64(m.queueDepth);
+                if (m.oldestUnsentAgeS != null && Object.hasOwnProperty.call(m, "oldestUnsentAgeS"))
+                    w.uint32(64).uint32(m.oldestUnsentAgeS);
+                if (m.dropped != null && Object.hasOwnProperty.call(m, "dropped"))
+                    w.uint32(72).uint64(m.dropped);
+                if (m.pollErrors != null && Object.hasOwnProperty.call(m, "pollErrors"))
+                    w.uint32(80).uint64(m.pollErrors);
+                if (m.uptimeS != null && Object.hasOwnProperty.call(m, "uptimeS"))
+                    w.uint32(88).uint64(m.uptimeS);
+                return w;
+            };
+
+            /**
+             * Decodes a GatewayStatus message from the specified reader or buffer.
+             * @function decode
+             * @memberof tianzhong.v1.GatewayStatus
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {tianzhong.v1.GatewayStatus} GatewayStatus
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            GatewayStatus.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.tianzhong.v1.GatewayStatus();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.gatewayId = r.string();
+                            break;
+                        }
+                    case 2: {
+                            m.state = r.int32();
+                            break;
+                        }
+                    case 3: {
+                            m.timestampMs = r.int64();
+                            break;
+                        }
+                    case 4: {
+                            m.version = r.string();
+                            break;
+                        }
+                    case 5: {
+                            m.devicesTotal = r.uint32();
+                            break;
+                        }
+                    case 6: {
+                            m.devicesOnline = r.uint32();
+                            break;
+                        }
+                    case 7: {
+                            m.queueDepth = r.uint64();
+                            break;
+                        }
+                    case 8: {
+                            m.oldestUnsentAgeS = r.uint32();
+                            break;
+                        }
+                    case 9: {
+                            m.dropped = r.uint64();
+                            break;
+                        }
+                    case 10: {
+                            m.pollErrors = r.uint64();
+                            break;
+                        }
+                    case 11: {
+                            m.uptimeS = r.uint64();
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Verifies a GatewayStatus message.
+             * @function verify
+             * @memberof tianzhong.v1.GatewayStatus
+             * @static
+             * @param {Object.<string,*>} m Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            GatewayStatus.verify = function verify(m, n) {
+                if (typeof m !== "object" || m === null)
+                    return "object expected";
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (m.gatewayId != null && Object.hasOwnProperty.call(m, "gatewayId")) {
+                    if (!$util.isString(m.gatewayId))
+                        return "gatewayId: string expected";
+                }
+                if (m.state != null && Object.hasOwnProperty.call(m, "state")) {
+                    switch (m.state) {
+                    default:
+                        return "state: enum value expected";
+                    case 0:
+                    case 1:
+                    case 2:
+                        break;
+                    }
+                }
+                if (m.timestampMs != null && Object.hasOwnProperty.call(m, "timestampMs")) {
+                    if (!$util.isInteger(m.timestampMs) && !(m.timestampMs && $util.isInteger(m.timestampMs.low) && $util.isInteger(m.timestampMs.high)))
+                        return "timestampMs: integer|Long expected";
+                }
+                if (m.version != null && Object.hasOwnProperty.call(m, "version")) {
+                    if (!$util.isString(m.version))
+                        return "version: string expected";
+                }
+                if (m.devicesTotal != null && Object.hasOwnProperty.call(m, "devicesTotal")) {
+                    if (!$util.isInteger(m.devicesTotal))
+                        return "devicesTotal: integer expected";
+                }
+                if (m.devicesOnline != null && Object.hasOwnProperty.call(m, "devicesOnline")) {
+                    if (!$util.isInteger(m.devicesOnline))
+                        return "devicesOnline: integer expected";
+                }
+                if (m.queueDepth != null && Object.hasOwnProperty.call(m, "queueDepth")) {
+                    if (!$util.isInteger(m.queueDepth) && !(m.queueDepth && $util.isInteger(m.queueDepth.low) && $util.isInteger(m.queueDepth.high)))
+                        return "queueDepth: integer|Long expected";
+                }
+                if (m.oldestUnsentAgeS != null && Object.hasOwnProperty.call(m, "oldestUnsentAgeS")) {
+                    if (!$util.isInteger(m.oldestUnsentAgeS))
+                        return "oldestUnsentAgeS: integer expected";
+                }
+                if (m.dropped != null && Object.hasOwnProperty.call(m, "dropped")) {
+                    if (!$util.isInteger(m.dropped) && !(m.dropped && $util.isInteger(m.dropped.low) && $util.isInteger(m.dropped.high)))
+                        return "dropped: integer|Long expected";
+                }
+                if (m.pollErrors != null && Object.hasOwnProperty.call(m, "pollErrors")) {
+                    if (!$util.isInteger(m.pollErrors) && !(m.pollErrors && $util.isInteger(m.pollErrors.low) && $util.isInteger(m.pollErrors.high)))
+                        return "pollErrors: integer|Long expected";
+                }
+                if (m.uptimeS != null && Object.hasOwnProperty.call(m, "uptimeS")) {
+                    if (!$util.isInteger(m.uptimeS) && !(m.uptimeS && $util.isInteger(m.uptimeS.low) && $util.isInteger(m.uptimeS.high)))
+                        return "uptimeS: integer|Long expected";
+                }
+                return null;
+            };
+
+            /**
+             * Creates a GatewayStatus message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tianzhong.v1.GatewayStatus
+             * @static
+             * @param {Object.<string,*>} d Plain object
+             * @returns {tianzhong.v1.GatewayStatus} GatewayStatus
+             */
+            GatewayStatus.fromObject = function fromObject(d, n) {
+                if (d instanceof $root.tianzhong.v1.GatewayStatus)
+                    return d;
+                if (!$util.isObject(d))
+                    throw TypeError(".tianzhong.v1.GatewayStatus: object expected");
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var m = new $root.tianzhong.v1.GatewayStatus();
+                if (d.gatewayId != null) {
+                    m.gatewayId = String(d.gatewayId);
+                }
+                switch (d.state) {
+                default:
+                    if (typeof d.state === "number") {
+                        m.state = d.state;
+                        break;
+                    }
+                    break;
+                case "GATEWAY_STATE_UNKNOWN":
+                case 0:
+                    m.state = 0;
+                    break;
+                case "GATEWAY_STATE_ONLINE":
+                case 1:
+                    m.state = 1;
+                    break;
+                case "GATEWAY_STATE_OFFLINE":
+                case 2:
+                    m.state = 2;
+                    break;
+                }
+                if (d.timestampMs != null) {
+                    if ($util.Long)
+                        m.timestampMs = $util.Long.fromValue(d.timestampMs, false);
+                    else if (typeof d.timestampMs === "string")
+                        m.timestampMs = parseInt(d.timestampMs, 10);
+                    else if (typeof d.timestampMs === "number")
+                        m.timestampMs = d.timestampMs;
+                    else if (typeof d.timestampMs === "object")
+                        m.timestampMs = new $util.LongBits(d.timestampMs.low >>> 0, d.timestampMs.high >>> 0).toNumber();
+                }
+                if (d.version != null) {
+                    m.version = String(d.version);
+                }
+                if (d.devicesTotal != null) {
+                    m.devicesTotal = d.devicesTotal >>> 0;
+                }
+                if (d.devicesOnline != null) {
+                    m.devicesOnline = d.devicesOnline >>> 0;
+                }
+                if (d.queueDepth != null) {
+                    if ($util.Long)
+                        m.queueDepth = $util.Long.fromValue(d.queueDepth, true);
+                    else if (typeof d.queueDepth === "string")
+                        m.queueDepth = parseInt(d.queueDepth, 10);
+                    else if (typeof d.queueDepth === "number")
+                        m.queueDepth = d.queueDepth;
+                    else if (typeof d.queueDepth === "object")
+                        m.queueDepth = new $util.LongBits(d.queueDepth.low >>> 0, d.queueDepth.high >>> 0).toNumber(true);
+                }
+                if (d.oldestUnsentAgeS != null) {
+                    m.oldestUnsentAgeS = d.oldestUnsentAgeS >>> 0;
+                }
+                if (d.dropped != null) {
+                    if ($util.Long)
+                        m.dropped = $util.Long.fromValue(d.dropped, true);
+                    else if (typeof d.dropped === "string")
+                        m.dropped = parseInt(d.dropped, 10);
+                    else if (typeof d.dropped === "number")
+                        m.dropped = d.dropped;
+                    else if (typeof d.dropped === "object")
+                        m.dropped = new $util.LongBits(d.dropped.low >>> 0, d.dropped.high >>> 0).toNumber(true);
+                }
+                if (d.pollErrors != null) {
+                    if ($util.Long)
+                        m.pollErrors = $util.Long.fromValue(d.pollErrors, true);
+                    else if (typeof d.pollErrors === "string")
+                        m.pollErrors = parseInt(d.pollErrors, 10);
+                    else if (typeof d.pollErrors === "number")
+                        m.pollErrors = d.pollErrors;
+                    else if (typeof d.pollErrors === "object")
+                        m.pollErrors = new $util.LongBits(d.pollErrors.low >>> 0, d.pollErrors.high >>> 0).toNumber(true);
+                }
+                if (d.uptimeS != null) {
+                    if ($util.Long)
+                        m.uptimeS = $util.Long.fromValue(d.uptimeS, true);
+                    else if (typeof d.uptimeS === "string")
+                        m.uptimeS = parseInt(d.uptimeS, 10);
+                    else if (typeof d.uptimeS === "number")
+                        m.uptimeS = d.uptimeS;
+                    else if (typeof d.uptimeS === "object")
+                        m.uptimeS = new $util.LongBits(d.uptimeS.low >>> 0, d.uptimeS.high >>> 0).toNumber(true);
+                }
+                return m;
+            };
+
+            /**
+             * Creates a plain object from a GatewayStatus message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tianzhong.v1.GatewayStatus
+             * @static
+             * @param {tianzhong.v1.GatewayStatus} m GatewayStatus
+             * @param {$protobuf.IConversionOptions} [o] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            GatewayStatus.toObject = function toObject(m, o, q) {
+                if (!o)
+                    o = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                var d = {};
+                if (o.defaults) {
+                    d.gatewayId = "";
+                    d.state = o.enums === String ? "GATEWAY_STATE_UNKNOWN" : 0;
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, false);
+                        d.timestampMs = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.timestampMs = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    d.version = "";
+                    d.devicesTotal = 0;
+                    d.devicesOnline = 0;
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, true);
+                        d.queueDepth = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.queueDepth = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    d.oldestUnsentAgeS = 0;
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, true);
+                        d.dropped = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.dropped = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, true);
+                        d.pollErrors = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.pollErrors = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, true);
+                        d.uptimeS = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.uptimeS = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                }
+                if (m.gatewayId != null && Object.hasOwnProperty.call(m, "gatewayId")) {
+                    d.gatewayId = m.gatewayId;
+                }
+                if (m.state != null && Object.hasOwnProperty.call(m, "state")) {
+                    d.state = o.enums === String ? $root.tianzhong.v1.GatewayState[m.state] === undefined ? m.state : $root.tianzhong.v1.GatewayState[m.state] : m.state;
+                }
+                if (m.timestampMs != null && Object.hasOwnProperty.call(m, "timestampMs")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.timestampMs = typeof m.timestampMs === "number" ? BigInt(m.timestampMs) : $util.Long.fromBits(m.timestampMs.low >>> 0, m.timestampMs.high >>> 0, false).toBigInt();
+                    else if (typeof m.timestampMs === "number")
+                        d.timestampMs = o.longs === String ? String(m.timestampMs) : m.timestampMs;
+                    else
+                        d.timestampMs = o.longs === String ? $util.Long.prototype.toString.call(m.timestampMs) : o.longs === Number ? new $util.LongBits(m.timestampMs.low >>> 0, m.timestampMs.high >>> 0).toNumber() : m.timestampMs;
+                }
+                if (m.version != null && Object.hasOwnProperty.call(m, "version")) {
+                    d.version = m.version;
+                }
+                if (m.devicesTotal != null && Object.hasOwnProperty.call(m, "devicesTotal")) {
+                    d.devicesTotal = m.devicesTotal;
+                }
+                if (m.devicesOnline != null && Object.hasOwnProperty.call(m, "devicesOnline")) {
+                    d.devicesOnline = m.devicesOnline;
+                }
+                if (m.queueDepth != null && Object.hasOwnProperty.call(m, "queueDepth")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.queueDepth = typeof m.queueDepth === "number" ? BigInt(m.queueDepth) : $util.Long.fromBits(m.queueDepth.low >>> 0, m.queueDepth.high >>> 0, true).toBigInt();
+                    else if (typeof m.queueDepth === "number")
+                        d.queueDepth = o.longs === String ? String(m.queueDepth) : m.queueDepth;
+                    else
+                        d.queueDepth = o.longs === String ? $util.Long.prototype.toString.call(m.queueDepth) : o.longs === Number ? new $util.LongBits(m.queueDepth.low >>> 0, m.queueDepth.high >>> 0).toNumber(true) : m.queueDepth;
+                }
+                if (m.oldestUnsentAgeS != null && Object.hasOwnProperty.call(m, "oldestUnsentAgeS")) {
+                    d.oldestUnsentAgeS = m.oldestUnsentAgeS;
+                }
+                if (m.dropped != null && Object.hasOwnProperty.call(m, "dropped")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.dropped = typeof m.dropped === "number" ? BigInt(m.dropped) : $util.Long.fromBits(m.dropped.low >>> 0, m.dropped.high >>> 0, true).toBigInt();
+                    else if (typeof m.dropped === "number")
+                        d.dropped = o.longs === String ? String(m.dropped) : m.dropped;
+                    else
+                        d.dropped = o.longs === String ? $util.Long.prototype.toString.call(m.dropped) : o.longs === Number ? new $util.LongBits(m.dropped.low >>> 0, m.dropped.high >>> 0).toNumber(true) : m.dropped;
+                }
+                if (m.pollErrors != null && Object.hasOwnProperty.call(m, "pollErrors")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.pollErrors = typeof m.pollErrors === "number" ? BigInt(m.pollErrors) : $util.Long.fromBits(m.pollErrors.low >>> 0, m.pollErrors.high >>> 0, true).toBigInt();
+                    else if (typeof m.pollErrors === "number")
+                        d.pollErrors = o.longs === String ? String(m.pollErrors) : m.pollErrors;
+                    else
+                        d.pollErrors = o.longs === String ? $util.Long.prototype.toString.call(m.pollErrors) : o.longs === Number ? new $util.LongBits(m.pollErrors.low >>> 0, m.pollErrors.high >>> 0).toNumber(true) : m.pollErrors;
+                }
+                if (m.uptimeS != null && Object.hasOwnProperty.call(m, "uptimeS")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.uptimeS = typeof m.uptimeS === "number" ? BigInt(m.uptimeS) : $util.Long.fromBits(m.uptimeS.low >>> 0, m.uptimeS.high >>> 0, true).toBigInt();
+                    else if (typeof m.uptimeS === "number")
+                        d.uptimeS = o.longs === String ? String(m.uptimeS) : m.uptimeS;
+                    else
+                        d.uptimeS = o.longs === String ? $util.Long.prototype.toString.call(m.uptimeS) : o.longs === Number ? new $util.LongBits(m.uptimeS.low >>> 0, m.uptimeS.high >>> 0).toNumber(true) : m.uptimeS;
+                }
+                return d;
+            };
+
+            /**
+             * Converts this GatewayStatus to JSON.
+             * @function toJSON
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            GatewayStatus.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for GatewayStatus
+             * @function getTypeUrl
+             * @memberof tianzhong.v1.GatewayStatus
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            GatewayStatus.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/tianzhong.v1.GatewayStatus";
+            };
+
+            return GatewayStatus;
+        })();
+
+        v1.CommandParam = (function() {
+
+            /**
+             * Properties of a CommandParam.
+             * @memberof tianzhong.v1
+             * @interface ICommandParam
+             * @property {string|null} [name] CommandParam name
+             * @property {number|null} [number] CommandParam number
+             * @property {boolean|null} [flag] CommandParam flag
+             * @property {number|null} [integer] CommandParam integer
+             */
+
+            /**
+             * Constructs a new CommandParam.
+             * @memberof tianzhong.v1
+             * @classdesc Represents a CommandParam.
+             * @implements ICommandParam
+             * @constructor
+             * @param {tianzhong.v1.ICommandParam=} [p] Properties to set
+             */
+            function CommandParam(p) {
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * CommandParam name.
+             * @member {string} name
+             * @memberof tianzhong.v1.CommandParam
+             * @instance
+             */
+            CommandParam.prototype.name = "";
+
+            /**
+             * CommandParam number.
+             * @member {number|null|undefined} number
+             * @memberof tianzhong.v1.CommandParam
+             * @instance
+             */
+            CommandParam.prototype.number = null;
+
+            /**
+             * CommandParam flag.
+             * @member {boolean|null|undefined} flag
+             * @memberof tianzhong.v1.CommandParam
+             * @instance
+             */
+            CommandParam.prototype.flag = null;
+
+            /**
+             * CommandParam integer.
+             * @member {number|null|undefined} integer
+             * @memberof tianzhong.v1.CommandParam
+             * @instance
+             */
+            CommandParam.prototype.integer = null;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            /**
+             * CommandParam value.
+             * @member {"number"|"flag"|"integer"|undefined} value
+             * @memberof tianzhong.v1.CommandParam
+             * @instance
+             */
+            Object.defineProperty(CommandParam.prototype, "value", {
+                get: $util.oneOfGetter($oneOfFields = ["number", "flag", "integer"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new CommandParam instance using the specified properties.
+             * @function create
+             * @memberof tianzhong.v1.CommandParam
+             * @static
+             * @param {tianzhong.v1.ICommandParam=} [properties] Properties to set
+             * @returns {tianzhong.v1.CommandParam} CommandParam instance
+             */
+            CommandParam.create = function create(properties) {
+                return new CommandParam(properties);
+            };
+
+            /**
+             * Encodes the specified CommandParam message. Does not implicitly {@link tianzhong.v1.CommandParam.verify|verify} messages.
+             * @function encode
+             * @memberof tianzhong.v1.CommandParam
+             * @static
+             * @param {tianzhong.v1.ICommandParam} m CommandParam message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CommandParam.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.name != null && Object.hasOwnProperty.call(m, "name"))
+                    w.uint32(10).string(m.name);
+                if (m.number != null && Object.hasOwnProperty.call(m, "number"))
+                    w.uint32(17).double(m.number);
+                if (m.flag != null && Object.hasOwnProperty.call(m, "flag"))
+                    w.uint32(24).bool(m.flag);
+                if (m.integer != null && Object.hasOwnProperty.call(m, "integer"))
+                    w.uint32(32).sint64(m.integer);
+                return w;
+            };
+
+            /**
+             * Decodes a CommandParam message from the specified reader or buffer.
+             * @function decode
+             * @memberof tianzhong.v1.CommandParam
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {tianzhong.v1.CommandParam} CommandParam
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CommandParam.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.tianzhong.v1.CommandParam();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.name = r.string();
+                            break;
+                        }
+                    case 2: {
+                            m.number = r.double();
+                            break;
+                        }
+                    case 3: {
+                            m.flag = r.bool();
+                            break;
+                        }
+                    case 4: {
+                            m.integer = r.sint64();
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Verifies a CommandParam message.
+             * @function verify
+             * @memberof tianzhong.v1.CommandParam
+             * @static
+             * @param {Object.<string,*>} m Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            CommandParam.verify = function verify(m, n) {
+                if (typeof m !== "object" || m === null)
+                    return "object expected";
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                var p = {};
+                if (m.name != null && Object.hasOwnProperty.call(m, "name")) {
+                    if (!$util.isString(m.name))
+                        return "name: string expected";
+                }
+                if (m.number != null && Object.hasOwnProperty.call(m, "number")) {
+                    p.value = 1;
+                    if (typeof m.number !== "number")
+                        return "number: number expected";
+                }
+                if (m.flag != null && Object.hasOwnProperty.call(m, "flag")) {
+                    if (p.value === 1)
+                        return "value: multiple values";
+                    p.value = 1;
+                    if (typeof m.flag !== "boolean")
+                        return "flag: boolean expected";
+                }
+                if (m.integer != null && Object.hasOwnProperty.call(m, "integer")) {
+                    if (p.value === 1)
+                        return "value: multiple values";
+                    p.value = 1;
+                    if (!$util.isInteger(m.integer) && !(m.integer && $util.isInteger(m.integer.low) && $util.isInteger(m.integer.high)))
+                        return "integer: integer|Long expected";
+                }
+                return null;
+            };
+
+            /**
+             * Creates a CommandParam message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tianzhong.v1.CommandParam
+             * @static
+             * @param {Object.<string,*>} d Plain object
+             * @returns {tianzhong.v1.CommandParam} CommandParam
+             */
+            CommandParam.fromObject = function fromObject(d, n) {
+                if (d instanceof $root.tianzhong.v1.CommandParam)
+                    return d;
+                if (!$util.isObject(d))
+                    throw TypeError(".tianzhong.v1.CommandParam: object expected");
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var m = new $root.tianzhong.v1.CommandParam();
+                if (d.name != null) {
+                    m.name = String(d.name);
+                }
+                if (d.number != null) {
+                    m.number = Number(d.number);
+                }
+                if (d.flag != null) {
+                    m.flag = Boolean(d.flag);
+                }
+                if (d.integer != null) {
+                    if ($util.Long)
+                        m.integer = $util.Long.fromValue(d.integer, false);
+                    else if (typeof d.integer === "string")
+                        m.integer = parseInt(d.integer, 10);
+                    else if (typeof d.integer === "number")
+                        m.integer = d.integer;
+                    else if (typeof d.integer === "object")
+                        m.integer = new $util.LongBits(d.integer.low >>> 0, d.integer.high >>> 0).toNumber();
+                }
+                return m;
+            };
+
+            /**
+             * Creates a plain object from a CommandParam message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tianzhong.v1.CommandParam
+             * @static
+             * @param {tianzhong.v1.CommandParam} m CommandParam
+             * @param {$protobuf.IConversionOptions} [o] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            CommandParam.toObject = function toObject(m, o, q) {
+                if (!o)
+                    o = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                var d = {};
+                if (o.defaults) {
+                    d.name = "";
+                }
+                if (m.name != null && Object.hasOwnProperty.call(m, "name")) {
+                    d.name = m.name;
+                }
+                if (m.number != null && Object.hasOwnProperty.call(m, "number")) {
+                    d.number = o.json && !isFinite(m.number) ? String(m.number) : m.number;
+                    if (o.oneofs)
+                        d.value = "number";
+                }
+                if (m.flag != null && Object.hasOwnProperty.call(m, "flag")) {
+                    d.flag = m.flag;
+                    if (o.oneofs)
+                        d.value = "flag";
+                }
+                if (m.integer != null && Object.hasOwnProperty.call(m, "integer")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.integer = typeof m.integer === "number" ? BigInt(m.integer) : $util.Long.fromBits(m.integer.low >>> 0, m.integer.high >>> 0, false).toBigInt();
+                    else if (typeof m.integer === "number")
+                        d.integer = o.longs === String ? String(m.integer) : m.integer;
+                    else
+                        d.integer = o.longs === String ? $util.Long.prototype.toString.call(m.integer) : o.longs === Number ? new $util.LongBits(m.integer.low >>> 0, m.integer.high >>> 0).toNumber() : m.integer;
+                    if (o.oneofs)
+                        d.value = "integer";
+                }
+                return d;
+            };
+
+            /**
+             * Converts this CommandParam to JSON.
+             * @function toJSON
+             * @memberof tianzhong.v1.CommandParam
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            CommandParam.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for CommandParam
+             * @function getTypeUrl
+             * @memberof tianzhong.v1.CommandParam
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            CommandParam.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/tianzhong.v1.CommandParam";
+            };
+
+            return CommandParam;
+        })();
+
+        v1.Command = (function() {
+
+            /**
+             * Properties of a Command.
+             * @memberof tianzhong.v1
+             * @interface ICommand
+             * @property {string|null} [commandId] Command commandId
+             * @property {string|null} [deviceId] Command deviceId
+             * @property {string|null} [name] Command name
+             * @property {Array.<tianzhong.v1.ICommandParam>|null} [params] Command params
+             * @property {number|null} [issuedAtMs] Command issuedAtMs
+             * @property {number|null} [expiresAtMs] Command expiresAtMs
+             */
+
+            /**
+             * Constructs a new Command.
+             * @memberof tianzhong.v1
+             * @classdesc Represents a Command.
+             * @implements ICommand
+             * @constructor
+             * @param {tianzhong.v1.ICommand=} [p] Properties to set
+             */
+            function Command(p) {
+                this.params = [];
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * Command commandId.
+             * @member {string} commandId
+             * @memberof tianzhong.v1.Command
+             * @instance
+             */
+            Command.prototype.commandId = "";
+
+            /**
+             * Command deviceId.
+             * @member {string} deviceId
+             * @memberof tianzhong.v1.Command
+             * @instance
+             */
+            Command.prototype.deviceId = "";
+
+            /**
+             * Command name.
+             * @member {string} name
+             * @memberof tianzhong.v1.Command
+             * @instance
+             */
+            Command.prototype.name = "";
+
+            /**
+             * Command params.
+             * @member {Array.<tianzhong.v1.ICommandParam>} params
+             * @memberof tianzhong.v1.Command
+             * @instance
+             */
+            Command.prototype.params = $util.emptyArray;
+
+            /**
+             * Command issuedAtMs.
+             * @member {number} issuedAtMs
+             * @memberof tianzhong.v1.Command
+             * @instance
+             */
+            Command.prototype.issuedAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Command expiresAtMs.
+             * @member {number} expiresAtMs
+             * @memberof tianzhong.v1.Command
+             * @instance
+             */
+            Command.prototype.expiresAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Creates a new Command instance using the specified properties.
+             * @function create
+             * @memberof tianzhong.v1.Command
+             * @static
+             * @param {tianzhong.v1.ICommand=} [properties] Properties to set
+             * @returns {tianzhong.v1.Command} Command instance
+             */
+            Command.create = function create(properties) {
+                return new Command(properties);
+            };
+
+            /**
+             * Encodes the specified Command message. Does not implicitly {@link tianzhong.v1.Command.verify|verify} messages.
+             * @function encode
+             * @memberof tianzhong.v1.Command
+             * @static
+             * @param {tianzhong.v1.ICommand} m Command message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Command.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.commandId != null && Object.hasOwnProperty.call(m, "commandId"))
+                    w.uint32(10).string(m.commandId);
+                if (m.deviceId != null && Object.hasOwnProperty.call(m, "deviceId"))
+                    w.uint32(18).string(m.deviceId);
+                if (m.name != null && Object.hasOwnProperty.call(m, "name"))
+                    w.uint32(26).string(m.name);
+                if (m.params != null && m.params.length) {
+                    for (var i = 0; i < m.params.length; ++i)
+                        $root.tianzhong.v1.CommandParam.encode(m.params[i], w.uint32(34).fork(), q + 1).ldelim();
+                }
+                if (m.issuedAtMs != null && Object.hasOwnProperty.call(m, "issuedAtMs"))
+                    w.uint32(40).int64(m.issuedAtMs);
+                if (m.expiresAtMs != null && Object.hasOwnProperty.call(m, "expiresAtMs"))
+                    w.uint32(48).int64(m.expiresAtMs);
+                return w;
+            };
+
+            /**
+             * Decodes a Command message from the specified reader or buffer.
+             * @function decode
+             * @memberof tianzhong.v1.Command
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {tianzhong.v1.Command} Command
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Command.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.tianzhong.v1.Command();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.commandId = r.string();
+                            break;
+                        }
+                    case 2: {
+                            m.deviceId = r.string();
+                            break;
+                        }
+                    case 3: {
+                            m.name = r.string();
+                            break;
+                        }
+                    case 4: {
+                            if (!(m.params && m.params.length))
+                                m.params = [];
+                            m.params.push($root.tianzhong.v1.CommandParam.decode(r, r.uint32(), undefined, n + 1));
+                            break;
+                        }
+                    case 5: {
+                            m.issuedAtMs = r.int64();
+                            break;
+                        }
+                    case 6: {
+                            m.expiresAtMs = r.int64();
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Verifies a Command message.
+             * @function verify
+             * @memberof tianzhong.v1.Command
+             * @static
+             * @param {Object.<string,*>} m Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Command.verify = function verify(m, n) {
+                if (typeof m !== "object" || m === null)
+                    return "object expected";
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (m.commandId != null && Object.hasOwnProperty.call(m, "commandId")) {
+                    if (!$util.isString(m.commandId))
+                        return "commandId: string expected";
+                }
+                if (m.deviceId != null && Object.hasOwnProperty.call(m, "deviceId")) {
+                    if (!$util.isString(m.deviceId))
+                        return "deviceId: string expected";
+                }
+                if (m.name != null && Object.hasOwnProperty.call(m, "name")) {
+                    if (!$util.isString(m.name))
+                        return "name: string expected";
+                }
+                if (m.params != null && Object.hasOwnProperty.call(m, "params")) {
+                    if (!Array.isArray(m.params))
+                        return "params: array expected";
+                    for (var i = 0; i < m.params.length; ++i) {
+                        {
+                            var e = $root.tianzhong.v1.CommandParam.verify(m.params[i], n + 1);
+                            if (e)
+                                return "params." + e;
+                        }
+                    }
+                }
+                if (m.issuedAtMs != null && Object.hasOwnProperty.call(m, "issuedAtMs")) {
+                    if (!$util.isInteger(m.issuedAtMs) && !(m.issuedAtMs && $util.isInteger(m.issuedAtMs.low) && $util.isInteger(m.issuedAtMs.high)))
+                        return "issuedAtMs: integer|Long expected";
+                }
+                if (m.expiresAtMs != null && Object.hasOwnProperty.call(m, "expiresAtMs")) {
+                    if (!$util.isInteger(m.expiresAtMs) && !(m.expiresAtMs && $util.isInteger(m.expiresAtMs.low) && $util.isInteger(m.expiresAtMs.high)))
+                        return "expiresAtMs: integer|Long expected";
+                }
+                return null;
+            };
+
+            /**
+             * Creates a Command message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tianzhong.v1.Command
+             * @static
+             * @param {Object.<string,*>} d Plain object
+             * @returns {tianzhong.v1.Command} Command
+             */
+            Command.fromObject = function fromObject(d, n) {
+                if (d instanceof $root.tianzhong.v1.Command)
+                    return d;
+                if (!$util.isObject(d))
+                    throw TypeError(".tianzhong.v1.Command: object expected");
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var m = new $root.tianzhong.v1.Command();
+                if (d.commandId != null) {
+                    m.commandId = String(d.commandId);
+                }
+                if (d.deviceId != null) {
+                    m.deviceId = String(d.deviceId);
+                }
+                if (d.name != null) {
+                    m.name = String(d.name);
+                }
+                if (d.params) {
+                    if (!Array.isArray(d.params))
+                        throw TypeError(".tianzhong.v1.Command.params: array expected");
+                    m.params = [];
+                    for (var i = 0; i < d.params.length; ++i) {
+                        if (!$util.isObject(d.params[i]))
+                            throw TypeError(".tianzhong.v1.Command.params: object expected");
+                        m.params[i] = $root.tianzhong.v1.CommandParam.fromObject(d.params[i], n + 1);
+                    }
+                }
+                if (d.issuedAtMs != null) {
+                    if ($util.Long)
+                        m.issuedAtMs = $util.Long.fromValue(d.issuedAtMs, false);
+                    else if (typeof d.issuedAtMs === "string")
+                        m.issuedAtMs = parseInt(d.issuedAtMs, 10);
+                    else if (typeof d.issuedAtMs === "number")
+                        m.issuedAtMs = d.issuedAtMs;
+                    else if (typeof d.issuedAtMs === "object")
+                        m.issuedAtMs = new $util.LongBits(d.issuedAtMs.low >>> 0, d.issuedAtMs.high >>> 0).toNumber();
+                }
+                if (d.expiresAtMs != null) {
+                    if ($util.Long)
+                        m.expiresAtMs = $util.Long.fromValue(d.expiresAtMs, false);
+                    else if (typeof d.expiresAtMs === "string")
+                        m.expiresAtMs = parseInt(d.expiresAtMs, 10);
+                    else if (typeof d.expiresAtMs === "number")
+                        m.expiresAtMs = d.expiresAtMs;
+                    else if (typeof d.expiresAtMs === "object")
+                        m.expiresAtMs = new $util.LongBits(d.expiresAtMs.low >>> 0, d.expiresAtMs.high >>> 0).toNumber();
+                }
+                return m;
+            };
+
+            /**
+             * Creates a plain object from a Command message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tianzhong.v1.Command
+             * @static
+             * @param {tianzhong.v1.Command} m Command
+             * @param {$protobuf.IConversionOptions} [o] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Command.toObject = function toObject(m, o, q) {
+                if (!o)
+                    o = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                var d = {};
+                if (o.arrays || o.defaults) {
+                    d.params = [];
+                }
+                if (o.defaults) {
+                    d.commandId = "";
+                    d.deviceId = "";
+                    d.name = "";
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, false);
+                        d.issuedAtMs = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.issuedAtMs = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, false);
+                        d.expiresAtMs = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.expiresAtMs = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                }
+                if (m.commandId != null && Object.hasOwnProperty.call(m, "commandId")) {
+                    d.commandId = m.commandId;
+                }
+                if (m.deviceId != null && Object.hasOwnProperty.call(m, "deviceId")) {
+                    d.deviceId = m.deviceId;
+                }
+                if (m.name != null && Object.hasOwnProperty.call(m, "name")) {
+                    d.name = m.name;
+                }
+                if (m.params && m.params.length) {
+                    d.params = [];
+                    for (var j = 0; j < m.params.length; ++j) {
+                        d.params[j] = $root.tianzhong.v1.CommandParam.toObject(m.params[j], o, q + 1);
+                    }
+                }
+                if (m.issuedAtMs != null && Object.hasOwnProperty.call(m, "issuedAtMs")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.issuedAtMs = typeof m.issuedAtMs === "number" ? BigInt(m.issuedAtMs) : $util.Long.fromBits(m.issuedAtMs.low >>> 0, m.issuedAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof m.issuedAtMs === "number")
+                        d.issuedAtMs = o.longs === String ? String(m.issuedAtMs) : m.issuedAtMs;
+                    else
+                        d.issuedAtMs = o.longs === String ? $util.Long.prototype.toString.call(m.issuedAtMs) : o.longs === Number ? new $util.LongBits(m.issuedAtMs.low >>> 0, m.issuedAtMs.high >>> 0).toNumber() : m.issuedAtMs;
+                }
+                if (m.expiresAtMs != null && Object.hasOwnProperty.call(m, "expiresAtMs")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.expiresAtMs = typeof m.expiresAtMs === "number" ? BigInt(m.expiresAtMs) : $util.Long.fromBits(m.expiresAtMs.low >>> 0, m.expiresAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof m.expiresAtMs === "number")
+                        d.expiresAtMs = o.longs === String ? String(m.expiresAtMs) : m.expiresAtMs;
+                    else
+                        d.expiresAtMs = o.longs === String ? $util.Long.prototype.toString.call(m.expiresAtMs) : o.longs === Number ? new $util.LongBits(m.expiresAtMs.low >>> 0, m.expiresAtMs.high >>> 0).toNumber() : m.expiresAtMs;
+                }
+                return d;
+            };
+
+            /**
+             * Converts this Command to JSON.
+             * @function toJSON
+             * @memberof tianzhong.v1.Command
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Command.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for Command
+             * @function getTypeUrl
+             * @memberof tianzhong.v1.Command
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            Command.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/tianzhong.v1.Command";
+            };
+
+            return Command;
+        })();
+
+        /**
+         * CommandResult enum.
+         * @name tianzhong.v1.CommandResult
+         * @enum {number}
+         * @property {number} COMMAND_RESULT_UNKNOWN=0 COMMAND_RESULT_UNKNOWN value
+         * @property {number} COMMAND_RESULT_OK=1 COMMAND_RESULT_OK value
+         * @property {number} COMMAND_RESULT_REJECTED=2 COMMAND_RESULT_REJECTED value
+         * @property {number} COMMAND_RESULT_TIMED_OUT=3 COMMAND_RESULT_TIMED_OUT value
+         * @property {number} COMMAND_RESULT_FAILED=4 COMMAND_RESULT_FAILED value
+         */
+        v1.CommandResult = (function() {
+            const valuesById = {}, values = Object.create(valuesById);
+            values[valuesById[0] = "COMMAND_RESULT_UNKNOWN"] = 0;
+            values[valuesById[1] = "COMMAND_RESULT_OK"] = 1;
+            values[valuesById[2] = "COMMAND_RESULT_REJECTED"] = 2;
+            values[valuesById[3] = "COMMAND_RESULT_TIMED_OUT"] = 3;
+            values[valuesById[4] = "COMMAND_RESULT_FAILED"] = 4;
+            return values;
+        })();
+
+        v1.CommandAck = (function() {
+
+            /**
+             * Properties of a CommandAck.
+             * @memberof tianzhong.v1
+             * @interface ICommandAck
+             * @property {string|null} [commandId] CommandAck commandId
+             * @property {string|null} [deviceId] CommandAck deviceId
+             * @property {tianzhong.v1.CommandResult|null} [result] CommandAck result
+             * @property {string|null} [reason] CommandAck reason
+             * @property {number|null} [timestampMs] CommandAck timestampMs
+             */
+
+            /**
+             * Constructs a new CommandAck.
+             * @memberof tianzhong.v1
+             * @classdesc Represents a CommandAck.
+             * @implements ICommandAck
+             * @constructor
+             * @param {tianzhong.v1.ICommandAck=} [p] Properties to set
+             */
+            function CommandAck(p) {
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * CommandAck commandId.
+             * @member {string} commandId
+             * @memberof tianzhong.v1.CommandAck
+             * @instance
+             */
+            CommandAck.prototype.commandId = "";
+
+            /**
+             * CommandAck deviceId.
+             * @member {string} deviceId
+             * @memberof tianzhong.v1.CommandAck
+             * @instance
+             */
+            CommandAck.prototype.deviceId = "";
+
+            /**
+             * CommandAck result.
+             * @member {tianzhong.v1.CommandResult} result
+             * @memberof tianzhong.v1.CommandAck
+             * @instance
+             */
+            CommandAck.prototype.result = 0;
+
+            /**
+             * CommandAck reason.
+             * @member {string} reason
+             * @memberof tianzhong.v1.CommandAck
+             * @instance
+             */
+            CommandAck.prototype.reason = "";
+
+            /**
+             * CommandAck timestampMs.
+             * @member {number} timestampMs
+             * @memberof tianzhong.v1.CommandAck
+             * @instance
+             */
+            CommandAck.prototype.timestampMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Creates a new CommandAck instance using the specified properties.
+             * @function create
+             * @memberof tianzhong.v1.CommandAck
+             * @static
+             * @param {tianzhong.v1.ICommandAck=} [properties] Properties to set
+             * @returns {tianzhong.v1.CommandAck} CommandAck instance
+             */
+            CommandAck.create = function create(properties) {
+                return new CommandAck(properties);
+            };
+
+            /**
+             * Encodes the specified CommandAck message. Does not implicitly {@link tianzhong.v1.CommandAck.verify|verify} messages.
+             * @function encode
+             * @memberof tianzhong.v1.CommandAck
+             * @static
+             * @param {tianzhong.v1.ICommandAck} m CommandAck message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CommandAck.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.commandId != null && Object.hasOwnProperty.call(m, "commandId"))
+                    w.uint32(10).string(m.commandId);
+                if (m.deviceId != null && Object.hasOwnProperty.call(m, "deviceId"))
+                    w.uint32(18).string(m.deviceId);
+                if (m.result != null && Object.hasOwnProperty.call(m, "result"))
+                    w.uint32(24).int32(m.result);
+                if (m.reason != null && Object.hasOwnProperty.call(m, "reason"))
+                    w.uint32(34).string(m.reason);
+                if (m.timestampMs != null && Object.hasOwnProperty.call(m, "timestampMs"))
+                    w.uint32(40).int64(m.timestampMs);
+                return w;
+            };
+
+            /**
+             * Decodes a CommandAck message from the specified reader or buffer.
+             * @function decode
+             * @memberof tianzhong.v1.CommandAck
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {tianzhong.v1.CommandAck} CommandAck
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CommandAck.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.tianzhong.v1.CommandAck();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.commandId = r.string();
+                            break;
+                        }
+                    case 2: {
+                            m.deviceId = r.string();
+                            break;
+                        }
+                    case 3: {
+                            m.result = r.int32();
+                            break;
+                        }
+                    case 4: {
+                            m.reason = r.string();
+                            break;
+                        }
+                    case 5: {
+                            m.timestampMs = r.int64();
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Verifies a CommandAck message.
+             * @function verify
+             * @memberof tianzhong.v1.CommandAck
+             * @static
+             * @param {Object.<string,*>} m Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            CommandAck.verify = function verify(m, n) {
+                if (typeof m !== "object" || m === null)
+                    return "object expected";
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (m.commandId != null && Object.hasOwnProperty.call(m, "commandId")) {
+                    if (!$util.isString(m.commandId))
+                        return "commandId: string expected";
+                }
+                if (m.deviceId != null && Object.hasOwnProperty.call(m, "deviceId")) {
+                    if (!$util.isString(m.deviceId))
+                        return "deviceId: string expected";
+                }
+                if (m.result != null && Object.hasOwnProperty.call(m, "result")) {
+                    switch (m.result) {
+                    default:
+                        return "result: enum value expected";
+                    case 0:
+                    case 1:
+                    case 2:
+                    case 3:
+                    case 4:
+                        break;
+                    }
+                }
+                if (m.reason != null && Object.hasOwnProperty.call(m, "reason")) {
+                    if (!$util.isString(m.reason))
+                        return "reason: string expected";
+                }
+                if (m.timestampMs != null && Object.hasOwnProperty.call(m, "timestampMs")) {
+                    if (!$util.isInteger(m.timestampMs) && !(m.timestampMs && $util.isInteger(m.timestampMs.low) && $util.isInteger(m.timestampMs.high)))
+                        return "timestampMs: integer|Long expected";
+                }
+                return null;
+            };
+
+            /**
+             * Creates a CommandAck message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tianzhong.v1.CommandAck
+             * @static
+             * @param {Object.<string,*>} d Plain object
+             * @returns {tianzhong.v1.CommandAck} CommandAck
+             */
+            CommandAck.fromObject = function fromObject(d, n) {
+                if (d instanceof $root.tianzhong.v1.CommandAck)
+                    return d;
+                if (!$util.isObject(d))
+                    throw TypeError(".tianzhong.v1.CommandAck: object expected");
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var m = new $root.tianzhong.v1.CommandAck();
+                if (d.commandId != null) {
+                    m.commandId = String(d.commandId);
+                }
+                if (d.deviceId != null) {
+                    m.deviceId = String(d.deviceId);
+                }
+                switch (d.result) {
+                default:
+                    if (typeof d.result === "number") {
+                        m.result = d.result;
+                        break;
+                    }
+                    break;
+                case "COMMAND_RESULT_UNKNOWN":
+                case 0:
+                    m.result = 0;
+                    break;
+                case "COMMAND_RESULT_OK":
+                case 1:
+                    m.result = 1;
+                    break;
+                case "COMMAND_RESULT_REJECTED":
+                case 2:
+                    m.result = 2;
+                    break;
+                case "COMMAND_RESULT_TIMED_OUT":
+                case 3:
+                    m.result = 3;
+                    break;
+                case "COMMAND_RESULT_FAILED":
+                case 4:
+                    m.result = 4;
+                    break;
+                }
+                if (d.reason != null) {
+                    m.reason = String(d.reason);
+                }
+                if (d.timestampMs != null) {
+                    if ($util.Long)
+                        m.timestampMs = $util.Long.fromValue(d.timestampMs, false);
+                    else if (typeof d.timestampMs === "string")
+                        m.timestampMs = parseInt(d.timestampMs, 10);
+                    else if (typeof d.timestampMs === "number")
+                        m.timestampMs = d.timestampMs;
+                    else if (typeof d.timestampMs === "object")
+                        m.timestampMs = new $util.LongBits(d.timestampMs.low >>> 0, d.timestampMs.high >>> 0).toNumber();
+                }
+                return m;
+            };
+
+            /**
+             * Creates a plain object from a CommandAck message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tianzhong.v1.CommandAck
+             * @static
+             * @param {tianzhong.v1.CommandAck} m CommandAck
+             * @param {$protobuf.IConversionOptions} [o] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            CommandAck.toObject = function toObject(m, o, q) {
+                if (!o)
+                    o = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                var d = {};
+                if (o.defaults) {
+                    d.commandId = "";
+                    d.deviceId = "";
+                    d.result = o.enums === String ? "COMMAND_RESULT_UNKNOWN" : 0;
+                    d.reason = "";
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, false);
+                        d.timestampMs = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.timestampMs = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                }
+                if (m.commandId != null && Object.hasOwnProperty.call(m, "commandId")) {
+                    d.commandId = m.commandId;
+                }
+                if (m.deviceId != null && Object.hasOwnProperty.call(m, "deviceId")) {
+                    d.deviceId = m.deviceId;
+                }
+                if (m.result != null && Object.hasOwnProperty.call(m, "result")) {
+                    d.result = o.enums === String ? $root.tianzhong.v1.CommandResult[m.result] === undefined ? m.result : $root.tianzhong.v1.CommandResult[m.result] : m.result;
+                }
+                if (m.reason != null && Object.hasOwnProperty.call(m, "reason")) {
+                    d.reason = m.reason;
+                }
+                if (m.timestampMs != null && Object.hasOwnProperty.call(m, "timestampMs")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.timestampMs = typeof m.timestampMs === "number" ? BigInt(m.timestampMs) : $util.Long.fromBits(m.timestampMs.low >>> 0, m.timestampMs.high >>> 0, false).toBigInt();
+                    else if (typeof m.timestampMs === "number")
+                        d.timestampMs = o.longs === String ? String(m.timestampMs) : m.timestampMs;
+                    else
+                        d.timestampMs = o.longs === String ? $util.Long.prototype.toString.call(m.timestampMs) : o.longs === Number ? new $util.LongBits(m.timestampMs.low >>> 0, m.timestampMs.high >>> 0).toNumber() : m.timestampMs;
+                }
+                return d;
+            };
+
+            /**
+             * Converts this CommandAck to JSON.
+             * @function toJSON
+             * @memberof tianzhong.v1.CommandAck
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            CommandAck.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for CommandAck
+             * @function getTypeUrl
+             * @memberof tianzhong.v1.CommandAck
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            CommandAck.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/tianzhong.v1.CommandAck";
+            };
+
+            return CommandAck;
+        })();
+
+        v1.MetricValue = (function() {
+
+            /**
+             * Properties of a MetricValue.
+             * @memberof tianzhong.v1
+             * @interface IMetricValue
+             * @property {string|null} [name] MetricValue name
+             * @property {number|null} [number] MetricValue number
+             * @property {boolean|null} [flag] MetricValue flag
+             * @property {number|null} [integer] MetricValue integer
+             */
+
+            /**
+             * Constructs a new MetricValue.
+             * @memberof tianzhong.v1
+             * @classdesc Represents a MetricValue.
+             * @implements IMetricValue
+             * @constructor
+             * @param {tianzhong.v1.IMetricValue=} [p] Properties to set
+             */
+            function MetricValue(p) {
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * MetricValue name.
+             * @member {string} name
+             * @memberof tianzhong.v1.MetricValue
+             * @instance
+             */
+            MetricValue.prototype.name = "";
+
+            /**
+             * MetricValue number.
+             * @member {number|null|undefined} number
+             * @memberof tianzhong.v1.MetricValue
+             * @instance
+             */
+            MetricValue.prototype.number = null;
+
+            /**
+             * MetricValue flag.
+             * @member {boolean|null|undefined} flag
+             * @memberof tianzhong.v1.MetricValue
+             * @instance
+             */
+            MetricValue.prototype.flag = null;
+
+            /**
+             * MetricValue integer.
+             * @member {number|null|undefined} integer
+             * @memberof tianzhong.v1.MetricValue
+             * @instance
+             */
+            MetricValue.prototype.integer = null;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            /**
+             * MetricValue value.
+             * @member {"number"|"flag"|"integer"|undefined} value
+             * @memberof tianzhong.v1.MetricValue
+             * @instance
+             */
+            Object.defineProperty(MetricValue.prototype, "value", {
+                get: $util.oneOfGetter($oneOfFields = ["number", "flag", "integer"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new MetricValue instance using the specified properties.
+             * @function create
+             * @memberof tianzhong.v1.MetricValue
+             * @static
+             * @param {tianzhong.v1.IMetricValue=} [properties] Properties to set
+             * @returns {tianzhong.v1.MetricValue} MetricValue instance
+             */
+            MetricValue.create = function create(properties) {
+                return new MetricValue(properties);
+            };
+
+            /**
+             * Encodes the specified MetricValue message. Does not implicitly {@link tianzhong.v1.MetricValue.verify|verify} messages.
+             * @function encode
+             * @memberof tianzhong.v1.MetricValue
+             * @static
+             * @param {tianzhong.v1.IMetricValue} m MetricValue message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            MetricValue.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.name != null && Object.hasOwnProperty.call(m, "name"))
+                    w.uint32(10).string(m.name);
+                if (m.number != null && Object.hasOwnProperty.call(m, "number"))
+                    w.uint32(17).double(m.number);
+                if (m.flag != null && Object.hasOwnProperty.call(m, "flag"))
+                    w.uint32(24).bool(m.flag);
+                if (m.integer != null && Object.hasOwnProperty.call(m, "integer"))
+                    w.uint32(32).sint64(m.integer);
+                return w;
+            };
+
+            /**
+             * Decodes a MetricValue message from the specified reader or buffer.
+             * @function decode
+             * @memberof tianzhong.v1.MetricValue
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {tianzhong.v1.MetricValue} MetricValue
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            MetricValue.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.tianzhong.v1.MetricValue();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.name = r.string();
+                            break;
+                        }
+                    case 2: {
+                            m.number = r.double();
+                            break;
+                        }
+                    case 3: {
+                            m.flag = r.bool();
+                            break;
+                        }
+                    case 4: {
+                            m.integer = r.sint64();
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Verifies a MetricValue message.
+             * @function verify
+             * @memberof tianzhong.v1.MetricValue
+             * @static
+             * @param {Object.<string,*>} m Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            MetricValue.verify = function verify(m, n) {
+                if (typeof m !== "object" || m === null)
+                    return "object expected";
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                var p = {};
+                if (m.name != null && Object.hasOwnProperty.call(m, "name")) {
+                    if (!$util.isString(m.name))
+                        return "name: string expected";
+                }
+                if (m.number != null && Object.hasOwnProperty.call(m, "number")) {
+                    p.value = 1;
+                    if (typeof m.number !== "number")
+                        return "number: number expected";
+                }
+                if (m.flag != null && Object.hasOwnProperty.call(m, "flag")) {
+                    if (p.value === 1)
+                        return "value: multiple values";
+                    p.value = 1;
+                    if (typeof m.flag !== "boolean")
+                        return "flag: boolean expected";
+                }
+                if (m.integer != null && Object.hasOwnProperty.call(m, "integer")) {
+                    if (p.value === 1)
+                        return "value: multiple values";
+                    p.value = 1;
+                    if (!$util.isInteger(m.integer) && !(m.integer && $util.isInteger(m.integer.low) && $util.isInteger(m.integer.high)))
+                        return "integer: integer|Long expected";
+                }
+                return null;
+            };
+
+            /**
+             * Creates a MetricValue message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tianzhong.v1.MetricValue
+             * @static
+             * @param {Object.<string,*>} d Plain object
+             * @returns {tianzhong.v1.MetricValue} MetricValue
+             */
+            MetricValue.fromObject = function fromObject(d, n) {
+                if (d instanceof $root.tianzhong.v1.MetricValue)
+                    return d;
+                if (!$util.isObject(d))
+                    throw TypeError(".tianzhong.v1.MetricValue: object expected");
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var m = new $root.tianzhong.v1.MetricValue();
+                if (d.name != null) {
+                    m.name = String(d.name);
+                }
+                if (d.number != null) {
+                    m.number = Number(d.number);
+                }
+                if (d.flag != null) {
+                    m.flag = Boolean(d.flag);
+                }
+                if (d.integer != null) {
+                    if ($util.Long)
+                        m.integer = $util.Long.fromValue(d.integer, false);
+                    else if (typeof d.integer === "string")
+                        m.integer = parseInt(d.integer, 10);
+                    else if (typeof d.integer === "number")
+                        m.integer = d.integer;
+                    else if (typeof d.integer === "object")
+                        m.integer = new $util.LongBits(d.integer.low >>> 0, d.integer.high >>> 0).toNumber();
+                }
+                return m;
+            };
+
+            /**
+             * Creates a plain object from a MetricValue message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tianzhong.v1.MetricValue
+             * @static
+             * @param {tianzhong.v1.MetricValue} m MetricValue
+             * @param {$protobuf.IConversionOptions} [o] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            MetricValue.toObject = function toObject(m, o, q) {
+                if (!o)
+                    o = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                var d = {};
+                if (o.defaults) {
+                    d.name = "";
+                }
+                if (m.name != null && Object.hasOwnProperty.call(m, "name")) {
+                    d.name = m.name;
+                }
+                if (m.number != null && Object.hasOwnProperty.call(m, "number")) {
+                    d.number = o.json && !isFinite(m.number) ? String(m.number) : m.number;
+                    if (o.oneofs)
+                        d.value = "number";
+                }
+                if (m.flag != null && Object.hasOwnProperty.call(m, "flag")) {
+                    d.flag = m.flag;
+                    if (o.oneofs)
+                        d.value = "flag";
+                }
+                if (m.integer != null && Object.hasOwnProperty.call(m, "integer")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.integer = typeof m.integer === "number" ? BigInt(m.integer) : $util.Long.fromBits(m.integer.low >>> 0, m.integer.high >>> 0, false).toBigInt();
+                    else if (typeof m.integer === "number")
+                        d.integer = o.longs === String ? String(m.integer) : m.integer;
+                    else
+                        d.integer = o.longs === String ? $util.Long.prototype.toString.call(m.integer) : o.longs === Number ? new $util.LongBits(m.integer.low >>> 0, m.integer.high >>> 0).toNumber() : m.integer;
+                    if (o.oneofs)
+                        d.value = "integer";
+                }
+                return d;
+            };
+
+            /**
+             * Converts this MetricValue to JSON.
+             * @function toJSON
+             * @memberof tianzhong.v1.MetricValue
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            MetricValue.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for MetricValue
+             * @function getTypeUrl
+             * @memberof tianzhong.v1.MetricValue
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            MetricValue.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/tianzhong.v1.MetricValue";
+            };
+
+            return MetricValue;
+        })();
+
+        v1.Reading = (function() {
+
+            /**
+             * Properties of a Reading.
+             * @memberof tianzhong.v1
+             * @interface IReading
+             * @property {string|null} [deviceId] Reading deviceId
+             * @property {string|null} [profile] Reading profile
+             * @property {number|null} [profileVersion] Reading profileVersion
+             * @property {number|null} [timestampMs] Reading timestampMs
+             * @property {number|null} [seq] Reading seq
+             * @property {string|null} [district] Reading district
+             * @property {Array.<tianzhong.v1.IMetricValue>|null} [metrics] Reading metrics
+             */
+
+            /**
+             * Constructs a new Reading.
+             * @memberof tianzhong.v1
+             * @classdesc Represents a Reading.
+             * @implements IReading
+             * @constructor
+             * @param {tianzhong.v1.IReading=} [p] Properties to set
+             */
+            function Reading(p) {
+                this.metrics = [];
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * Reading deviceId.
+             * @member {string} deviceId
+             * @memberof tianzhong.v1.Reading
+             * @instance
+             */
+            Reading.prototype.deviceId = "";
+
+            /**
+             * Reading profile.
+             * @member {string} profile
+             * @memberof tianzhong.v1.Reading
+             * @instance
+             */
+            Reading.prototype.profile = "";
+
+            /**
+             * Reading profileVersion.
+             * @member {number} profileVersion
+             * @memberof tianzhong.v1.Reading
+             * @instance
+             */
+            Reading.prototype.profileVersion = 0;
+
+            /**
+             * Reading timestampMs.
+             * @member {number} timestampMs
+             * @memberof tianzhong.v1.Reading
+             * @instance
+             */
+            Reading.prototype.timestampMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Reading seq.
+             * @member {number} seq
+             * @memberof tianzhong.v1.Reading
+             * @instance
+             */
+            Reading.prototype.seq = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Reading district.
+             * @member {string} district
+             * @memberof tianzhong.v1.Reading
+             * @instance
+             */
+            Reading.prototype.district = "";
+
+            /**
+             * Reading metrics.
+             * @member {Array.<tianzhong.v1.IMetricValue>} metrics
+             * @memberof tianzhong.v1.Reading
+             * @instance
+             */
+            Reading.prototype.metrics = $util.emptyArray;
+
+            /**
+             * Creates a new Reading instance using the specified properties.
+             * @function create
+             * @memberof tianzhong.v1.Reading
+             * @static
+             * @param {tianzhong.v1.IReading=} [properties] Properties to set
+             * @returns {tianzhong.v1.Reading} Reading instance
+             */
+            Reading.create = function create(properties) {
+                return new Reading(properties);
+            };
+
+            /**
+             * Encodes the specified Reading message. Does not implicitly {@link tianzhong.v1.Reading.verify|verify} messages.
+             * @function encode
+             * @memberof tianzhong.v1.Reading
+             * @static
+             * @param {tianzhong.v1.IReading} m Reading message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Reading.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.deviceId != null && Object.hasOwnProperty.call(m, "deviceId"))
+                    w.uint32(10).string(m.deviceId);
+                if (m.profile != null && Object.hasOwnProperty.call(m, "profile"))
+                    w.uint32(18).string(m.profile);
+                if (m.profileVersion != null && Object.hasOwnProperty.call(m, "profileVersion"))
+                    w.uint32(24).uint32(m.profileVersion);
+                if (m.timestampMs != null && Object.hasOwnProperty.call(m, "timestampMs"))
+                    w.uint32(32).int64(m.timestampMs);
+                if (m.seq != null && Object.hasOwnProperty.call(m, "seq"))
+                    w.uint32(40).uint64(m.seq);
+                if (m.district != null && Object.hasOwnProperty.call(m, "district"))
+                    w.uint32(50).string(m.district);
+                if (m.metrics != null && m.metrics.length) {
+                    for (var i = 0; i < m.metrics.length; ++i)
+                        $root.tianzhong.v1.MetricValue.encode(m.metrics[i], w.uint32(58).fork(), q + 1).ldelim();
+                }
+                return w;
+            };
+
+            /**
+             * Decodes a Reading message from the specified reader or buffer.
+             * @function decode
+             * @memberof tianzhong.v1.Reading
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {tianzhong.v1.Reading} Reading
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Reading.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.tianzhong.v1.Reading();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.deviceId = r.string();
+                            break;
+                        }
+                    case 2: {
+                            m.profile = r.string();
+                            break;
+                        }
+                    case 3: {
+                            m.profileVersion = r.uint32();
+                            break;
+                        }
+                    case 4: {
+                            m.timestampMs = r.int64();
+                            break;
+                        }
+                    case 5: {
+                            m.seq = r.uint64();
+                            break;
+                        }
+                    case 6: {
+                            m.district = r.string();
+                            break;
+                        }
+                    case 7: {
+                            if (!(m.metrics && m.metrics.length))
+                                m.metrics = [];
+                            m.metrics.push($root.tianzhong.v1.MetricValue.decode(r, r.uint32(), undefined, n + 1));
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Verifies a Reading message.
+             * @function verify
+             * @memberof tianzhong.v1.Reading
+             * @static
+             * @param {Object.<string,*>} m Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Reading.verify = function verify(m, n) {
+                if (typeof m !== "object" || m === null)
+                    return "object expected";
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (m.deviceId != null && Object.hasOwnProperty.call(m, "deviceId")) {
+                    if (!$util.isString(m.deviceId))
+                        return "deviceId: string expected";
+                }
+                if (m.profile != null && Object.hasOwnProperty.call(m, "profile")) {
+                    if (!$util.isString(m.profile))
+                        return "profile: string expected";
+                }
+                if (m.profileVersion != null && Object.hasOwnProperty.call(m, "profileVersion")) {
+                    if (!$util.isInteger(m.profileVersion))
+                        return "profileVersion: integer expected";
+                }
+                if (m.timestampMs != null && Object.hasOwnProperty.call(m, "timestampMs")) {
+                    if (!$util.isInteger(m.timestampMs) && !(m.timestampMs && $util.isInteger(m.timestampMs.low) && $util.isInteger(m.timestampMs.high)))
+                        return "timestampMs: integer|Long expected";
+                }
+                if (m.seq != null && Object.hasOwnProperty.call(m, "seq")) {
+                    if (!$util.isInteger(m.seq) && !(m.seq && $util.isInteger(m.seq.low) && $util.isInteger(m.seq.high)))
+                        return "seq: integer|Long expected";
+                }
+                if (m.district != null && Object.hasOwnProperty.call(m, "district")) {
+                    if (!$util.isString(m.district))
+                        return "district: string expected";
+                }
+                if (m.metrics != null && Object.hasOwnProperty.call(m, "metrics")) {
+                    if (!Array.isArray(m.metrics))
+                        return "metrics: array expected";
+                    for (var i = 0; i < m.metrics.length; ++i) {
+                        {
+                            var e = $root.tianzhong.v1.MetricValue.verify(m.metrics[i], n + 1);
+                            if (e)
+                                return "metrics." + e;
+                        }
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a Reading message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tianzhong.v1.Reading
+             * @static
+             * @param {Object.<string,*>} d Plain object
+             * @returns {tianzhong.v1.Reading} Reading
+             */
+            Reading.fromObject = function fromObject(d, n) {
+                if (d instanceof $root.tianzhong.v1.Reading)
+                    return d;
+                if (!$util.isObject(d))
+                    throw TypeError(".tianzhong.v1.Reading: object expected");
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var m = new $root.tianzhong.v1.Reading();
+                if (d.deviceId != null) {
+                    m.deviceId = String(d.deviceId);
+                }
+                if (d.profile != null) {
+                    m.profile = String(d.profile);
+                }
+                if (d.profileVersion != null) {
+                    m.profileVersion = d.profileVersion >>> 0;
+                }
+                if (d.timestampMs != null) {
+                    if ($util.Long)
+                        m.timestampMs = $util.Long.fromValue(d.timestampMs, false);
+                    else if (typeof d.timestampMs === "string")
+                        m.timestampMs = parseInt(d.timestampMs, 10);
+                    else if (typeof d.timestampMs === "number")
+                        m.timestampMs = d.timestampMs;
+                    else if (typeof d.timestampMs === "object")
+                        m.timestampMs = new $util.LongBits(d.timestampMs.low >>> 0, d.timestampMs.high >>> 0).toNumber();
+                }
+                if (d.seq != null) {
+                    if ($util.Long)
+                        m.seq = $util.Long.fromValue(d.seq, true);
+                    else if (typeof d.seq === "string")
+                        m.seq = parseInt(d.seq, 10);
+                    else if (typeof d.seq === "number")
+                        m.seq = d.seq;
+                    else if (typeof d.seq === "object")
+                        m.seq = new $util.LongBits(d.seq.low >>> 0, d.seq.high >>> 0).toNumber(true);
+                }
+                if (d.district != null) {
+                    m.district = String(d.district);
+                }
+                if (d.metrics) {
+                    if (!Array.isArray(d.metrics))
+                        throw TypeError(".tianzhong.v1.Reading.metrics: array expected");
+                    m.metrics = [];
+                    for (var i = 0; i < d.metrics.length; ++i) {
+                        if (!$util.isObject(d.metrics[i]))
+                            throw TypeError(".tianzhong.v1.Reading.metrics: object expected");
+                        m.metrics[i] = $root.tianzhong.v1.MetricValue.fromObject(d.metrics[i], n + 1);
+                    }
+                }
+                return m;
+            };
+
+            /**
+             * Creates a plain object from a Reading message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tianzhong.v1.Reading
+             * @static
+             * @param {tianzhong.v1.Reading} m Reading
+             * @param {$protobuf.IConversionOptions} [o] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Reading.toObject = function toObject(m, o, q) {
+                if (!o)
+                    o = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                var d = {};
+                if (o.arrays || o.defaults) {
+                    d.metrics = [];
+                }
+                if (o.defaults) {
+                    d.deviceId = "";
+                    d.profile = "";
+                    d.profileVersion = 0;
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, false);
+                        d.timestampMs = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.timestampMs = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, true);
+                        d.seq = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.seq = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    d.district = "";
+                }
+                if (m.deviceId != null && Object.hasOwnProperty.call(m, "deviceId")) {
+                    d.deviceId = m.deviceId;
+                }
+                if (m.profile != null && Object.hasOwnProperty.call(m, "profile")) {
+                    d.profile = m.profile;
+                }
+                if (m.profileVersion != null && Object.hasOwnProperty.call(m, "profileVersion")) {
+                    d.profileVersion = m.profileVersion;
+                }
+                if (m.timestampMs != null && Object.hasOwnProperty.call(m, "timestampMs")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.timestampMs = typeof m.timestampMs === "number" ? BigInt(m.timestampMs) : $util.Long.fromBits(m.timestampMs.low >>> 0, m.timestampMs.high >>> 0, false).toBigInt();
+                    else if (typeof m.timestampMs === "number")
+                        d.timestampMs = o.longs === String ? String(m.timestampMs) : m.timestampMs;
+                    else
+                        d.timestampMs = o.longs === String ? $util.Long.prototype.toString.call(m.timestampMs) : o.longs === Number ? new $util.LongBits(m.timestampMs.low >>> 0, m.timestampMs.high >>> 0).toNumber() : m.timestampMs;
+                }
+                if (m.seq != null && Object.hasOwnProperty.call(m, "seq")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.seq = typeof m.seq === "number" ? BigInt(m.seq) : $util.Long.fromBits(m.seq.low >>> 0, m.seq.high >>> 0, true).toBigInt();
+                    else if (typeof m.seq === "number")
+                        d.seq = o.longs === String ? String(m.seq) : m.seq;
+                    else
+                        d.seq = o.longs === String ? $util.Long.prototype.toString.call(m.seq) : o.longs === Number ? new $util.LongBits(m.seq.low >>> 0, m.seq.high >>> 0).toNumber(true) : m.seq;
+                }
+                if (m.district != null && Object.hasOwnProperty.call(m, "district")) {
+                    d.district = m.district;
+                }
+                if (m.metrics && m.metrics.length) {
+                    d.metrics = [];
+                    for (var j = 0; j < m.metrics.length; ++j) {
+                        d.metrics[j] = $root.tianzhong.v1.MetricValue.toObject(m.metrics[j], o, q + 1);
+                    }
+                }
+                return d;
+            };
+
+            /**
+             * Converts this Reading to JSON.
+             * @function toJSON
+             * @memberof tianzhong.v1.Reading
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Reading.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for Reading
+             * @function getTypeUrl
+             * @memberof tianzhong.v1.Reading
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            Reading.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/tianzhong.v1.Reading";
+            };
+
+            return Reading;
+        })();
+
+        /**
+         * DeviceErrorCode enum.
+         * @name tianzhong.v1.DeviceErrorCode
+         * @enum {number}
+         * @property {number} DEVICE_ERROR_NONE=0 DEVICE_ERROR_NONE value
+         * @property {number} DEVICE_ERROR_TIMEOUT=1 DEVICE_ERROR_TIMEOUT value
+         * @property {number} DEVICE_ERROR_PROTOCOL=2 DEVICE_ERROR_PROTOCOL value
+         * @property {number} DEVICE_ERROR_DECODE=3 DEVICE_ERROR_DECODE value
+         * @property {number} DEVICE_ERROR_LINK=4 DEVICE_ERROR_LINK value
+         */
+        v1.DeviceErrorCode = (function() {
+            const valuesById = {}, values = Object.create(valuesById);
+            values[valuesById[0] = "DEVICE_ERROR_NONE"] = 0;
+            values[valuesById[1] = "DEVICE_ERROR_TIMEOUT"] = 1;
+            values[valuesById[2] = "DEVICE_ERROR_PROTOCOL"] = 2;
+            values[valuesById[3] = "DEVICE_ERROR_DECODE"] = 3;
+            values[valuesById[4] = "DEVICE_ERROR_LINK"] = 4;
+            return values;
+        })();
+
+        /**
+         * DeviceState enum.
+         * @name tianzhong.v1.DeviceState
+         * @enum {number}
+         * @property {number} DEVICE_STATE_UNKNOWN=0 DEVICE_STATE_UNKNOWN value
+         * @property {number} DEVICE_STATE_ONLINE=1 DEVICE_STATE_ONLINE value
+         * @property {number} DEVICE_STATE_OFFLINE=2 DEVICE_STATE_OFFLINE value
+         * @property {number} DEVICE_STATE_FAULT=3 DEVICE_STATE_FAULT value
+         */
+        v1.DeviceState = (function() {
+            const valuesById = {}, values = Object.create(valuesById);
+            values[valuesById[0] = "DEVICE_STATE_UNKNOWN"] = 0;
+            values[valuesById[1] = "DEVICE_STATE_ONLINE"] = 1;
+            values[valuesById[2] = "DEVICE_STATE_OFFLINE"] = 2;
+            values[valuesById[3] = "DEVICE_STATE_FAULT"] = 3;
+            return values;
+        })();
+
+        v1.DeviceStatus = (function() {
+
+            /**
+             * Properties of a DeviceStatus.
+             * @memberof tianzhong.v1
+             * @interface IDeviceStatus
+             * @property {string|null} [deviceId] DeviceStatus deviceId
+             * @property {string|null} [profile] DeviceStatus profile
+             * @property {number|null} [timestampMs] DeviceStatus timestampMs
+             * @property {tianzhong.v1.DeviceState|null} [state] DeviceStatus state
+             * @property {tianzhong.v1.DeviceErrorCode|null} [error] DeviceStatus error
+             * @property {string|null} [detail] DeviceStatus detail
+             * @property {number|null} [batteryPct] DeviceStatus batteryPct
+             * @property {number|null} [rssiDbm] DeviceStatus rssiDbm
+             * @property {number|null} [snrDb] DeviceStatus snrDb
+             */
+
+            /**
+             * Constructs a new DeviceStatus.
+             * @memberof tianzhong.v1
+             * @classdesc Represents a DeviceStatus.
+             * @implements IDeviceStatus
+             * @constructor
+             * @param {tianzhong.v1.IDeviceStatus=} [p] Properties to set
+             */
+            function DeviceStatus(p) {
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * DeviceStatus deviceId.
+             * @member {string} deviceId
+             * @memberof tianzhong.v1.DeviceStatus
+             * @instance
+             */
+            DeviceStatus.prototype.deviceId = "";
+
+            /**
+             * DeviceStatus profile.
+             * @member {string} profile
+             * @memberof tianzhong.v1.DeviceStatus
+             * @instance
+             */
+            DeviceStatus.prototype.profile = "";
+
+            /**
+             * DeviceStatus timestampMs.
+             * @member {number} timestampMs
+             * @memberof tianzhong.v1.DeviceStatus
+             * @instance
+             */
+            DeviceStatus.prototype.timestampMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * DeviceStatus state.
+             * @member {tianzhong.v1.DeviceState} state
+             * @memberof tianzhong.v1.DeviceStatus
+             * @instance
+             */
+            DeviceStatus.prototype.state = 0;
+
+            /**
+             * DeviceStatus error.
+             * @member {tianzhong.v1.DeviceErrorCode} error
+             * @memberof tianzhong.v1.DeviceStatus
+             * @instance
+             */
+            DeviceStatus.prototype.error = 0;
+
+            /**
+             * DeviceStatus detail.
+             * @member {string} detail
+             * @memberof tianzhong.v1.DeviceStatus
+             * @instance
+             */
+            DeviceStatus.prototype.detail = "";
+
+            /**
+             * DeviceStatus batteryPct.
+             * @member {number|null|undefined} batteryPct
+             * @memberof tianzhong.v1.DeviceStatus
+             * @instance
+             */
+            DeviceStatus.prototype.batteryPct = null;
+
+            /**
+             * DeviceStatus rssiDbm.
+             * @member {number|null|undefined} rssiDbm
+             * @memberof tianzhong.v1.DeviceStatus
+             * @instance
+             */
+            DeviceStatus.prototype.rssiDbm = null;
+
+            /**
+             * DeviceStatus snrDb.
+             * @member {number|null|undefined} snrDb
+             * @memberof tianzhong.v1.DeviceStatus
+             * @instance
+             */
+            DeviceStatus.prototype.snrDb = null;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            // Virtual OneOf for proto3 optional field
+            Object.defineProperty(DeviceStatus.prototype, "_batteryPct", {
+                get: $util.oneOfGetter($oneOfFields = ["batteryPct"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            // Virtual OneOf for proto3 optional field
+            Object.defineProperty(DeviceStatus.prototype, "_rssiDbm", {
+                get: $util.oneOfGetter($oneOfFields = ["rssiDbm"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            // Virtual OneOf for proto3 optional field
+            Object.defineProperty(DeviceStatus.prototype, "_snrDb", {
+                get: $util.oneOfGetter($oneOfFields = ["snrDb"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new DeviceStatus instance using the specified properties.
+             * @function create
+             * @memberof tianzhong.v1.DeviceStatus
+             * @static
+             * @param {tianzhong.v1.IDeviceStatus=} [properties] Properties to set
+             * @returns {tianzhong.v1.DeviceStatus} DeviceStatus instance
+             */
+            DeviceStatus.create = function create(properties) {
+                return new DeviceStatus(properties);
+            };
+
+            /**
+             * Encodes the specified DeviceStatus message. Does not implicitly {@link tianzhong.v1.DeviceStatus.verify|verify} messages.
+             * @function encode
+             * @memberof tianzhong.v1.DeviceStatus
+             * @static
+             * @param {tianzhong.v1.IDeviceStatus} m DeviceStatus message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            DeviceStatus.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.deviceId != null && Object.hasOwnProperty.call(m, "deviceId"))
+                    w.uint32(10).string(m.deviceId);
+                if (m.profile != null && Object.hasOwnProperty.call(m, "profile"))
+                    w.uint32(18).string(m.profile);
+                if (m.timestampMs != null && Object.hasOwnProperty.call(m, "timestampMs"))
+                    w.uint32(24).int64(m.timestampMs);
+                if (m.state != null && Object.hasOwnProperty.call(m, "state"))
+                    w.uint32(32).int32(m.state);
+                if (m.error != null && Object.hasOwnProperty.call(m, "error"))
+                    w.uint32(40).int32(m.error);
+                if (m.detail != null && Object.hasOwnProperty.call(m, "detail"))
+                    w.uint32(50).string(m.detail);
+                if (m.batteryPct != null && Object.hasOwnProperty.call(m, "batteryPct"))
+                    w.uint32(61).float(m.batteryPct);
+                if (m.rssiDbm != null && Object.hasOwnProperty.call(m, "rssiDbm"))
+                    w.uint32(69).float(m.rssiDbm);
+                if (m.snrDb != null && Object.hasOwnProperty.call(m, "snrDb"))
+                    w.uint32(77).float(m.snrDb);
+                return w;
+            };
+
+            /**
+             * Decodes a DeviceStatus message from the specified reader or buffer.
+             * @function decode
+             * @memberof tianzhong.v1.DeviceStatus
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {tianzhong.v1.DeviceStatus} DeviceStatus
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            DeviceStatus.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.tianzhong.v1.DeviceStatus();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.deviceId = r.string();
+                            break;
+                        }
+                    case 2: {
+                            m.profile = r.string();
+                            break;
+                        }
+                    case 3: {
+                            m.timestampMs = r.int64();
+                            break;
+                        }
+                    case 4: {
+                            m.state = r.int32();
+                            break;
+                        }
+                    case 5: {
+                            m.error = r.int32();
+                            break;
+                        }
+                    case 6: {
+                            m.detail = r.string();
+                            break;
+                        }
+                    case 7: {
+                            m.batteryPct = r.float();
+                            break;
+                        }
+                    case 8: {
+                            m.rssiDbm = r.float();
+                            break;
+                        }
+                    case 9: {
+                            m.snrDb = r.float();
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Verifies a DeviceStatus message.
+             * @function verify
+             * @memberof tianzhong.v1.DeviceStatus
+             * @static
+             * @param {Object.<string,*>} m Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            DeviceStatus.verify = function verify(m, n) {
+                if (typeof m !== "object" || m === null)
+                    return "object expected";
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                var p = {};
+                if (m.deviceId != null && Object.hasOwnProperty.call(m, "deviceId")) {
+                    if (!$util.isString(m.deviceId))
+                        return "deviceId: string expected";
+                }
+                if (m.profile != null && Object.hasOwnProperty.call(m, "profile")) {
+                    if (!$util.isString(m.profile))
+                        return "profile: string expected";
+                }
+                if (m.timestampMs != null && Object.hasOwnProperty.call(m, "timestampMs")) {
+                    if (!$util.isInteger(m.timestampMs) && !(m.timestampMs && $util.isInteger(m.timestampMs.low) && $util.isInteger(m.timestampMs.high)))
+                        return "timestampMs: integer|Long expected";
+                }
+                if (m.state != null && Object.hasOwnProperty.call(m, "state")) {
+                    switch (m.state) {
+                    default:
+                        return "state: enum value expected";
+                    case 0:
+                    case 1:
+                    case 2:
+                    case 3:
+                        break;
+                    }
+                }
+                if (m.error != null && Object.hasOwnProperty.call(m, "error")) {
+                    switch (m.error) {
+                    default:
+                        return "error: enum value expected";
+                    case 0:
+                    case 1:
+                    case 2:
+                    case 3:
+                    case 4:
+                        break;
+                    }
+                }
+                if (m.detail != null && Object.hasOwnProperty.call(m, "detail")) {
+                    if (!$util.isString(m.detail))
+                        return "detail: string expected";
+                }
+                if (m.batteryPct != null && Object.hasOwnProperty.call(m, "batteryPct")) {
+                    p._batteryPct = 1;
+                    if (typeof m.batteryPct !== "number")
+                        return "batteryPct: number expected";
+                }
+                if (m.rssiDbm != null && Object.hasOwnProperty.call(m, "rssiDbm")) {
+                    p._rssiDbm = 1;
+                    if (typeof m.rssiDbm !== "number")
+                        return "rssiDbm: number expected";
+                }
+                if (m.snrDb != null && Object.hasOwnProperty.call(m, "snrDb")) {
+                    p._snrDb = 1;
+                    if (typeof m.snrDb !== "number")
+                        return "snrDb: number expected";
+                }
+                return null;
+            };
+
+            /**
+             * Creates a DeviceStatus message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tianzhong.v1.DeviceStatus
+             * @static
+             * @param {Object.<string,*>} d Plain object
+             * @returns {tianzhong.v1.DeviceStatus} DeviceStatus
+             */
+            DeviceStatus.fromObject = function fromObject(d, n) {
+                if (d instanceof $root.tianzhong.v1.DeviceStatus)
+                    return d;
+                if (!$util.isObject(d))
+                    throw TypeError(".tianzhong.v1.DeviceStatus: object expected");
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var m = new $root.tianzhong.v1.DeviceStatus();
+                if (d.deviceId != null) {
+                    m.deviceId = String(d.deviceId);
+                }
+                if (d.profile != null) {
+                    m.profile = String(d.profile);
+                }
+                if (d.timestampMs != null) {
+                    if ($util.Long)
+                        m.timestampMs = $util.Long.fromValue(d.timestampMs, false);
+                    else if (typeof d.timestampMs === "string")
+                        m.timestampMs = parseInt(d.timestampMs, 10);
+                    else if (typeof d.timestampMs === "number")
+                        m.timestampMs = d.timestampMs;
+                    else if (typeof d.timestampMs === "object")
+                        m.timestampMs = new $util.LongBits(d.timestampMs.low >>> 0, d.timestampMs.high >>> 0).toNumber();
+                }
+                switch (d.state) {
+                default:
+                    if (typeof d.state === "number") {
+                        m.state = d.state;
+                        break;
+                    }
+                    break;
+                case "DEVICE_STATE_UNKNOWN":
+                case 0:
+                    m.state = 0;
+                    break;
+                case "DEVICE_STATE_ONLINE":
+                case 1:
+                    m.state = 1;
+                    break;
+                case "DEVICE_STATE_OFFLINE":
+                case 2:
+                    m.state = 2;
+                    break;
+                case "DEVICE_STATE_FAULT":
+                case 3:
+                    m.state = 3;
+                    break;
+                }
+                switch (d.error) {
+                default:
+                    if (typeof d.error === "number") {
+                        m.error = d.error;
+                        break;
+                    }
+                    break;
+                case "DEVICE_ERROR_NONE":
+                case 0:
+                    m.error = 0;
+                    break;
+                case "DEVICE_ERROR_TIMEOUT":
+                case 1:
+                    m.error = 1;
+                    break;
+                case "DEVICE_ERROR_PROTOCOL":
+                case 2:
+                    m.error = 2;
+                    break;
+                case "DEVICE_ERROR_DECODE":
+                case 3:
+                    m.error = 3;
+                    break;
+                case "DEVICE_ERROR_LINK":
+                case 4:
+                    m.error = 4;
+                    break;
+                }
+                if (d.detail != null) {
+                    m.detail = String(d.detail);
+                }
+                if (d.batteryPct != null) {
+                    m.batteryPct = Number(d.batteryPct);
+                }
+                if (d.rssiDbm != null) {
+                    m.rssiDbm = Number(d.rssiDbm);
+                }
+                if (d.snrDb != null) {
+                    m.snrDb = Number(d.snrDb);
+                }
+                return m;
+            };
+
+            /**
+             * Creates a plain object from a DeviceStatus message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tianzhong.v1.DeviceStatus
+             * @static
+             * @param {tianzhong.v1.DeviceStatus} m DeviceStatus
+             * @param {$protobuf.IConversionOptions} [o] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            DeviceStatus.toObject = function toObject(m, o, q) {
+                if (!o)
+                    o = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                var d = {};
+                if (o.defaults) {
+                    d.deviceId = "";
+                    d.profile = "";
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, false);
+                        d.timestampMs = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.timestampMs = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    d.state = o.enums === String ? "DEVICE_STATE_UNKNOWN" : 0;
+                    d.error = o.enums === String ? "DEVICE_ERROR_NONE" : 0;
+                    d.detail = "";
+                }
+                if (m.deviceId != null && Object.hasOwnProperty.call(m, "deviceId")) {
+                    d.deviceId = m.deviceId;
+                }
+                if (m.profile != null && Object.hasOwnProperty.call(m, "profile")) {
+                    d.profile = m.profile;
+                }
+                if (m.timestampMs != null && Object.hasOwnProperty.call(m, "timestampMs")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.timestampMs = typeof m.timestampMs === "number" ? BigInt(m.timestampMs) : $util.Long.fromBits(m.timestampMs.low >>> 0, m.timestampMs.high >>> 0, false).toBigInt();
+                    else if (typeof m.timestampMs === "number")
+                        d.timestampMs = o.longs === String ? String(m.timestampMs) : m.timestampMs;
+                    else
+                        d.timestampMs = o.longs === String ? $util.Long.prototype.toString.call(m.timestampMs) : o.longs === Number ? new $util.LongBits(m.timestampMs.low >>> 0, m.timestampMs.high >>> 0).toNumber() : m.timestampMs;
+                }
+                if (m.state != null && Object.hasOwnProperty.call(m, "state")) {
+                    d.state = o.enums === String ? $root.tianzhong.v1.DeviceState[m.state] === undefined ? m.state : $root.tianzhong.v1.DeviceState[m.state] : m.state;
+                }
+                if (m.error != null && Object.hasOwnProperty.call(m, "error")) {
+                    d.error = o.enums === String ? $root.tianzhong.v1.DeviceErrorCode[m.error] === undefined ? m.error : $root.tianzhong.v1.DeviceErrorCode[m.error] : m.error;
+                }
+                if (m.detail != null && Object.hasOwnProperty.call(m, "detail")) {
+                    d.detail = m.detail;
+                }
+                if (m.batteryPct != null && Object.hasOwnProperty.call(m, "batteryPct")) {
+                    d.batteryPct = o.json && !isFinite(m.batteryPct) ? String(m.batteryPct) : m.batteryPct;
+                    if (o.oneofs)
+                        d._batteryPct = "batteryPct";
+                }
+                if (m.rssiDbm != null && Object.hasOwnProperty.call(m, "rssiDbm")) {
+                    d.rssiDbm = o.json && !isFinite(m.rssiDbm) ? String(m.rssiDbm) : m.rssiDbm;
+                    if (o.oneofs)
+                        d._rssiDbm = "rssiDbm";
+                }
+                if (m.snrDb != null && Object.hasOwnProperty.call(m, "snrDb")) {
+                    d.snrDb = o.json && !isFinite(m.snrDb) ? String(m.snrDb) : m.snrDb;
+                    if (o.oneofs)
+                        d._snrDb = "snrDb";
+                }
+                return d;
+            };
+
+            /**
+             * Converts this DeviceStatus to JSON.
+             * @function toJSON
+             * @memberof tianzhong.v1.DeviceStatus
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            DeviceStatus.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for DeviceStatus
+             * @function getTypeUrl
+             * @memberof tianzhong.v1.DeviceStatus
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            DeviceStatus.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/tianzhong.v1.DeviceStatus";
+            };
+
+            return DeviceStatus;
+        })();
+
+        v1.UplinkBatch = (function() {
+
+            /**
+             * Properties of an UplinkBatch.
+             * @memberof tianzhong.v1
+             * @interface IUplinkBatch
+             * @property {string|null} [gatewayId] UplinkBatch gatewayId
+             * @property {number|null} [batchSeq] UplinkBatch batchSeq
+             * @property {number|null} [sentAtMs] UplinkBatch sentAtMs
+             * @property {Array.<tianzhong.v1.IReading>|null} [readings] UplinkBatch readings
+             * @property {Array.<tianzhong.v1.IDeviceStatus>|null} [statuses] UplinkBatch statuses
+             */
+
+            /**
+             * Constructs a new UplinkBatch.
+             * @memberof tianzhong.v1
+             * @classdesc Represents an UplinkBatch.
+             * @implements IUplinkBatch
+             * @constructor
+             * @param {tianzhong.v1.IUplinkBatch=} [p] Properties to set
+             */
+            function UplinkBatch(p) {
+                this.readings = [];
+                this.statuses = [];
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * UplinkBatch gatewayId.
+             * @member {string} gatewayId
+             * @memberof tianzhong.v1.UplinkBatch
+             * @instance
+             */
+            UplinkBatch.prototype.gatewayId = "";
+
+            /**
+             * UplinkBatch batchSeq.
+             * @member {number} batchSeq
+             * @memberof tianzhong.v1.UplinkBatch
+             * @instance
+             */
+            UplinkBatch.prototype.batchSeq = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * UplinkBatch sentAtMs.
+             * @member {number} sentAtMs
+             * @memberof tianzhong.v1.UplinkBatch
+             * @instance
+             */
+            UplinkBatch.prototype.sentAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * UplinkBatch readings.
+             * @member {Array.<tianzhong.v1.IReading>} readings
+             * @memberof tianzhong.v1.UplinkBatch
+             * @instance
+             */
+            UplinkBatch.prototype.readings = $util.emptyArray;
+
+            /**
+             * UplinkBatch statuses.
+             * @member {Array.<tianzhong.v1.IDeviceStatus>} statuses
+             * @memberof tianzhong.v1.UplinkBatch
+             * @instance
+             */
+            UplinkBatch.prototype.statuses = $util.emptyArray;
+
+            /**
+             * Creates a new UplinkBatch instance using the specified properties.
+             * @function create
+             * @memberof tianzhong.v1.UplinkBatch
+             * @static
+             * @param {tianzhong.v1.IUplinkBatch=} [properties] Properties to set
+             * @returns {tianzhong.v1.UplinkBatch} UplinkBatch instance
+             */
+            UplinkBatch.create = function create(properties) {
+                return new UplinkBatch(properties);
+            };
+
+            /**
+             * Encodes the specified UplinkBatch message. Does not implicitly {@link tianzhong.v1.UplinkBatch.verify|verify} messages.
+             * @function encode
+             * @memberof tianzhong.v1.UplinkBatch
+             * @static
+             * @param {tianzhong.v1.IUplinkBatch} m UplinkBatch message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            UplinkBatch.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.gatewayId != null && Object.hasOwnProperty.call(m, "gatewayId"))
+                    w.uint32(10).string(m.gatewayId);
+                if (m.batchSeq != null && Object.hasOwnProperty.call(m, "batchSeq"))
+                    w.uint32(16).uint64(m.batchSeq);
+                if (m.sentAtMs != null && Object.hasOwnProperty.call(m, "sentAtMs"))
+                    w.uint32(24).int64(m.sentAtMs);
+                if (m.readings != null && m.readings.length) {
+                    for (var i = 0; i < m.readings.length; ++i)
+                        $root.tianzhong.v1.Reading.encode(m.readings[i], w.uint32(34).fork(), q + 1).ldelim();
+                }
+                if (m.statuses != null && m.statuses.length) {
+                    for (var i = 0; i < m.statuses.length; ++i)
+                        $root.tianzhong.v1.DeviceStatus.encode(m.statuses[i], w.uint32(42).fork(), q + 1).ldelim();
+                }
+                return w;
+            };
+
+            /**
+             * Decodes an UplinkBatch message from the specified reader or buffer.
+             * @function decode
+             * @memberof tianzhong.v1.UplinkBatch
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {tianzhong.v1.UplinkBatch} UplinkBatch
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            UplinkBatch.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.tianzhong.v1.UplinkBatch();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.gatewayId = r.string();
+                            break;
+                        }
+                    case 2: {
+                            m.batchSeq = r.uint64();
+                            break;
+                        }
+                    case 3: {
+                            m.sentAtMs = r.int64();
+                            break;
+                        }
+                    case 4: {
+                            if (!(m.readings && m.readings.length))
+                                m.readings = [];
+                            m.readings.push($root.tianzhong.v1.Reading.decode(r, r.uint32(), undefined, n + 1));
+                            break;
+                        }
+                    case 5: {
+                            if (!(m.statuses && m.statuses.length))
+                                m.statuses = [];
+                            m.statuses.push($root.tianzhong.v1.DeviceStatus.decode(r, r.uint32(), undefined, n + 1));
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Verifies an UplinkBatch message.
+             * @function verify
+             * @memberof tianzhong.v1.UplinkBatch
+             * @static
+             * @param {Object.<string,*>} m Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            UplinkBatch.verify = function verify(m, n) {
+                if (typeof m !== "object" || m === null)
+                    return "object expected";
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (m.gatewayId != null && Object.hasOwnProperty.call(m, "gatewayId")) {
+                    if (!$util.isString(m.gatewayId))
+                        return "gatewayId: string expected";
+                }
+                if (m.batchSeq != null && Object.hasOwnProperty.call(m, "batchSeq")) {
+                    if (!$util.isInteger(m.batchSeq) && !(m.batchSeq && $util.isInteger(m.batchSeq.low) && $util.isInteger(m.batchSeq.high)))
+                        return "batchSeq: integer|Long expected";
+                }
+                if (m.sentAtMs != null && Object.hasOwnProperty.call(m, "sentAtMs")) {
+                    if (!$util.isInteger(m.sentAtMs) && !(m.sentAtMs && $util.isInteger(m.sentAtMs.low) && $util.isInteger(m.sentAtMs.high)))
+                        return "sentAtMs: integer|Long expected";
+                }
+                if (m.readings != null && Object.hasOwnProperty.call(m, "readings")) {
+                    if (!Array.isArray(m.readings))
+                        return "readings: array expected";
+                    for (var i = 0; i < m.readings.length; ++i) {
+                        {
+                            var e = $root.tianzhong.v1.Reading.verify(m.readings[i], n + 1);
+                            if (e)
+                                return "readings." + e;
+                        }
+                    }
+                }
+                if (m.statuses != null && Object.hasOwnProperty.call(m, "statuses")) {
+                    if (!Array.isArray(m.statuses))
+                        return "statuses: array expected";
+                    for (var i = 0; i < m.statuses.length; ++i) {
+                        {
+                            var e = $root.tianzhong.v1.DeviceStatus.verify(m.statuses[i], n + 1);
+                            if (e)
+                                return "statuses." + e;
+                        }
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates an UplinkBatch message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tianzhong.v1.UplinkBatch
+             * @static
+             * @param {Object.<string,*>} d Plain object
+             * @returns {tianzhong.v1.UplinkBatch} UplinkBatch
+             */
+            UplinkBatch.fromObject = function fromObject(d, n) {
+                if (d instanceof $root.tianzhong.v1.UplinkBatch)
+                    return d;
+                if (!$util.isObject(d))
+                    throw TypeError(".tianzhong.v1.UplinkBatch: object expected");
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var m = new $root.tianzhong.v1.UplinkBatch();
+                if (d.gatewayId != null) {
+                    m.gatewayId = String(d.gatewayId);
+                }
+                if (d.batchSeq != null) {
+                    if ($util.Long)
+                        m.batchSeq = $util.Long.fromValue(d.batchSeq, true);
+                    else if (typeof d.batchSeq === "string")
+                        m.batchSeq = parseInt(d.batchSeq, 10);
+                    else if (typeof d.batchSeq === "number")
+                        m.batchSeq = d.batchSeq;
+                    else if (typeof d.batchSeq === "object")
+                        m.batchSeq = new $util.LongBits(d.batchSeq.low >>> 0, d.batchSeq.high >>> 0).toNumber(true);
+                }
+                if (d.sentAtMs != null) {
+                    if ($util.Long)
+                        m.sentAtMs = $util.Long.fromValue(d.sentAtMs, false);
+                    else if (typeof d.sentAtMs === "string")
+                        m.sentAtMs = parseInt(d.sentAtMs, 10);
+                    else if (typeof d.sentAtMs === "number")
+                        m.sentAtMs = d.sentAtMs;
+                    else if (typeof d.sentAtMs === "object")
+                        m.sentAtMs = new $util.LongBits(d.sentAtMs.low >>> 0, d.sentAtMs.high >>> 0).toNumber();
+                }
+                if (d.readings) {
+                    if (!Array.isArray(d.readings))
+                        throw TypeError(".tianzhong.v1.UplinkBatch.readings: array expected");
+                    m.readings = [];
+                    for (var i = 0; i < d.readings.length; ++i) {
+                        if (!$util.isObject(d.readings[i]))
+                            throw TypeError(".tianzhong.v1.UplinkBatch.readings: object expected");
+                        m.readings[i] = $root.tianzhong.v1.Reading.fromObject(d.readings[i], n + 1);
+                    }
+                }
+                if (d.statuses) {
+                    if (!Array.isArray(d.statuses))
+                        throw TypeError(".tianzhong.v1.UplinkBatch.statuses: array expected");
+                    m.statuses = [];
+                    for (var i = 0; i < d.statuses.length; ++i) {
+                        if (!$util.isObject(d.statuses[i]))
+                            throw TypeError(".tianzhong.v1.UplinkBatch.statuses: object expected");
+                        m.statuses[i] = $root.tianzhong.v1.DeviceStatus.fromObject(d.statuses[i], n + 1);
+                    }
+                }
+                return m;
+            };
+
+            /**
+             * Creates a plain object from an UplinkBatch message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tianzhong.v1.UplinkBatch
+             * @static
+             * @param {tianzhong.v1.UplinkBatch} m UplinkBatch
+             * @param {$protobuf.IConversionOptions} [o] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            UplinkBatch.toObject = function toObject(m, o, q) {
+                if (!o)
+                    o = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                var d = {};
+                if (o.arrays || o.defaults) {
+                    d.readings = [];
+                    d.statuses = [];
+                }
+                if (o.defaults) {
+                    d.gatewayId = "";
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, true);
+                        d.batchSeq = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.batchSeq = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, false);
+                        d.sentAtMs = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.sentAtMs = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                }
+                if (m.gatewayId != null && Object.hasOwnProperty.call(m, "gatewayId")) {
+                    d.gatewayId = m.gatewayId;
+                }
+                if (m.batchSeq != null && Object.hasOwnProperty.call(m, "batchSeq")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.batchSeq = typeof m.batchSeq === "number" ? BigInt(m.batchSeq) : $util.Long.fromBits(m.batchSeq.low >>> 0, m.batchSeq.high >>> 0, true).toBigInt();
+                    else if (typeof m.batchSeq === "number")
+                        d.batchSeq = o.longs === String ? String(m.batchSeq) : m.batchSeq;
+                    else
+                        d.batchSeq = o.longs === String ? $util.Long.prototype.toString.call(m.batchSeq) : o.longs === Number ? new $util.LongBits(m.batchSeq.low >>> 0, m.batchSeq.high >>> 0).toNumber(true) : m.batchSeq;
+                }
+                if (m.sentAtMs != null && Object.hasOwnProperty.call(m, "sentAtMs")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.sentAtMs = typeof m.sentAtMs === "number" ? BigInt(m.sentAtMs) : $util.Long.fromBits(m.sentAtMs.low >>> 0, m.sentAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof m.sentAtMs === "number")
+                        d.sentAtMs = o.longs === String ? String(m.sentAtMs) : m.sentAtMs;
+                    else
+                        d.sentAtMs = o.longs === String ? $util.Long.prototype.toString.call(m.sentAtMs) : o.longs === Number ? new $util.LongBits(m.sentAtMs.low >>> 0, m.sentAtMs.high >>> 0).toNumber() : m.sentAtMs;
+                }
+                if (m.readings && m.readings.length) {
+                    d.readings = [];
+                    for (var j = 0; j < m.readings.length; ++j) {
+                        d.readings[j] = $root.tianzhong.v1.Reading.toObject(m.readings[j], o, q + 1);
+                    }
+                }
+                if (m.statuses && m.statuses.length) {
+                    d.statuses = [];
+                    for (var j = 0; j < m.statuses.length; ++j) {
+                        d.statuses[j] = $root.tianzhong.v1.DeviceStatus.toObject(m.statuses[j], o, q + 1);
+                    }
+                }
+                return d;
+            };
+
+            /**
+             * Converts this UplinkBatch to JSON.
+             * @function toJSON
+             * @memberof tianzhong.v1.UplinkBatch
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            UplinkBatch.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for UplinkBatch
+             * @function getTypeUrl
+             * @memberof tianzhong.v1.UplinkBatch
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            UplinkBatch.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/tianzhong.v1.UplinkBatch";
+            };
+
+            return UplinkBatch;
+        })();
+
+        return v1;
+    })();
+
+    return tianzhong;
+})();
+
+export { $root as default };
