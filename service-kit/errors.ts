@@ -17,7 +17,12 @@ export const ERROR_CATALOGUE = {
   TZ_MODBUS_TIMEOUT: 'Modbus device did not answer in time',
   TZ_MODBUS_EXCEPTION: 'Modbus device answered with an exception',
   TZ_CASE_NOT_FOUND: 'no case with that id',
+  TZ_ALARM_NOT_FOUND: 'no alarm with that id',
+  TZ_REQUEST_INVALID: 'HTTP request parameters are invalid',
+  TZ_INTERNAL: 'unexpected internal error (see the service log)',
   TZ_USERS_FILE: 'broker users file is invalid',
+  TZ_DEVICE_UNKNOWN: 'no device with that id',
+  TZ_SIM_FAULT_UNSUPPORTED: 'the simulated device class does not support that fault',
 } as const;
 
 export type TzErrorCode = keyof typeof ERROR_CATALOGUE;

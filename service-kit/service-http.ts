@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from './logger.ts';
 
@@ -23,7 +23,7 @@ export interface ServiceHttpOptions {
  * Services with an API add their routes to the returned instance.
  */
 export function createServiceHttp(options: ServiceHttpOptions): FastifyInstance {
-  const app = Fastify({ loggerInstance: options.log.child({ http: true }) as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: options.bodyLimit ?? 1_048_576 });
+  const app = Fastify({ loggerInstance: options.log.child({ http: true }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: options.bodyLimit ?? 1_048_576 });
   app.get('/metrics', async (_req, reply) => {
     reply.header('content-type', options.registry.contentType);
     return options.registry.metrics();
