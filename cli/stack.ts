@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { loadProfiles, type ProfileCatalogue } from '../device-profiles/index.ts';
+import { startBroker, BrokerUsers, type RunningBroker } from '../broker/index.ts';
+import { startIngest, type Ingest, type InfluxTarget } from '../ingest/index.ts';
+import { startRules, type RulesService } from '../rules/index.ts';
+import { startEdgeAgent, type EdgeAgent } from '../edge-agent/index.ts';
+import { startSimulatedDistrict, type SimulatedDistrict } from '../firmware-sim/index.ts';
+import { createLogger, createServiceHttp, createRegistry, listenService, type Logger } from '../service-kit/index.ts';
+import { startManagedInfluxd, type ManagedInfluxd } from './managed-influxd.ts';
+
+// The whole pipeline on one machine: managed influxd (unless INFLUX_URL),
+// broker, ingest, rules, a simulated district and one edge agent polling it.
+
+export interface StackOptions {
+  /** Folder for the managed influxd, SQLite files and logs. */
+  varDir: string;
+  devices: number;
+  seed: number;
+  gatewayId: string;
+  pollIntervalMs: number;
+  /** An existing InfluxDB; when absent a managed influxd is started under varDir. */
+  influx?: Omit<InfluxTarget, 'database'> & { database?: string };
+  database: string;
+  /** Fixed MQTT port (0 = a free one). */
+  mqttPort: number;
+  /** Port of the stack's own status API (0 = a free one). */
+  statusPort: number;
+  log?: Logger;
+}
+
+export interface PipelineCounters {
+  readingsPolled: number;
+  readingsReceived: number;
+  readingsWritten: number;
+  readingsRejected: number;
+  alarmsRaised: number;
+  alarmsActive: number;
+  casesOpened: number;
+  casesOpen: number;
+}
+
+export interface RunningStack {
+  influxUrl: string;
+  database: string;
+  mqttUrl: string;
+  urls: { broker: string; ingest: string; rules: string; edgeAgent: string; status: string };
+  sim: SimulatedDistrict;
+  profiles: ProfileCatalogue;
+  counters(): PipelineCounters;
+  details(): Record<string, Record<string, number>>;
+  stop(): Promise<void>;
+}
+
+/** A password for one run: nothing secret ships with the code. */
+function oneRunPassword(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const log = options.log ?? createLogger('stack');
+  const profiles = loadProfiles();
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        log.error({ err }, 'component did not stop cleanly');
+      }
+    }
+    stops.length = 0;
+  };
+
+  try {
+    let influxUrl = options.influx?.url;
+    let managed: ManagedInfluxd | undefined;
+    if (!influxUrl) {
+      managed = await startManagedInfluxd({ dataDir: join(options.varDir, 'influxdb'), log });
+      stops.push(() => managed!.stop());
+      influxUrl = managed.url;
+    }
+    const influx: InfluxTarget = { ...options.influx, url: influxUrl, database: options.influx?.database ?? options.database };
+
+    const users = BrokerUsers.inMemory();
+    const secrets = { ingest: oneRunPassword(), rules: oneRunPassword(), gateway: oneRunPassword() };
+    users.add('tz-ingest', secrets.ingest, 'service');
+    users.add('tz-rules', secrets.rules, 'service');
+    users.add(options.gatewayId, secrets.gateway, 'gateway');
+
+    const broker: RunningBroker = await startBroker({ users, port: options.mqttPort, log: createLogger('broker') });
+    stops.push(() => broker.stop());
+
+    const ingest: Ingest = await startIngest({
+      brokerUrl: broker.mqttUrl, username: 'tz-ingest', password: secrets.ingest, influx, profiles,
+      deadLetterPath: join(options.varDir, 'dead-letter.sqlite'), log: createLogger('ingest'),
+    });
+    stops.push(() => ingest.stop());
+
+    const rules: RulesService = await startRules({
+      brokerUrl: broker.mqttUrl, username: 'tz-rules', password: secrets.rules, profiles,
+      dbPath: join(options.varDir, 'rules.sqlite'), log: createLogger('rules'),
+    });
+    stops.push(() => rules.stop());
+
+    const sim = await startSimulatedDistrict({ profiles, devices: options.devices, seed: options.seed });
+    stops.push(() => sim.stop());
+
+    const agent: EdgeAgent = await startEdgeAgent(
+      {
+        gatewayId: options.gatewayId, brokerUrl: broker.mqttUrl, username: options.gatewayId, password: secrets.gateway,
+        devices: sim.devices.map((d) => ({ deviceId: d.deviceId, profile: d.profile, district: d.district, modbus: { host: d.host, port: d.port, unitId: d.unitId } })),
+        pollIntervalMs: options.pollIntervalMs, requestTimeoutMs: 1000, offlineAfterFailures: 3,
+        batch: { maxReadings: 500, maxDelayMs: 1000 }, maxQueuedReadings: 100_000, http: { host: '127.0.0.1', port: 0 },
+      },
+      { profiles, log: createLogger('edge-agent') },
+    );
+    stops.push(() => agent.stop());
+
+    const details = (): Record<string, Record<string, number>> => ({
+      broker: broker.stats(), ingest: ingest.stats(), rules: rules.stats(), edgeAgent: agent.stats(), sim: sim.stats(),
+    });
+    const counters = (): PipelineCounters => {
+      const d = details();
+      return {
+        readingsPolled: d.edgeAgent!.readingsProduced ?? 0,
+        readingsReceived: d.ingest!.received ?? 0,
+        readingsWritten: d.ingest!.written ?? 0,
+        readingsRejected: d.ingest!.rejected ?? 0,
+        alarmsRaised: d.rules!.alarmsRaised ?? 0,
+        alarmsActive: d.rules!.alarmsActive ?? 0,
+        casesOpened: d.rules!.casesOpened ?? 0,
+        casesOpen: d.rules!.casesOpen ?? 0,
+      };
+    };
+
+    // The stack's own face: pipeline counters for anyone checking a run.
+    const statusLog = createLogger('stack-status');
+    const statusApp = createServiceHttp({
+      component: 'stack', registry: createRegistry('stack', true), log: statusLog,
+      health: async () => {
+        const parts = await Promise.all(
+          Object.entries({ broker: broker.httpUrl, ingest: ingest.httpUrl, rules: rules.httpUrl, edgeAgent: agent.httpUrl }).map(async ([name, url]) => {
+            const res = await fetch(`${url}/healthz`).catch(() => null);
+            return [name, res?.ok ?? false] as const;
+          }),
+        );
+        return { ok: parts.every(([, ok]) => ok), components: Object.fromEntries(parts) };
+      },
+    });
+    statusApp.get('/api/v1/pipeline', async () => ({ counters: counters(), components: details() }));
+    const statusUrl = await listenService(statusApp, '127.0.0.1', options.statusPort);
+    stops.push(() => statusApp.close());
+
+    return {
+      influxUrl, database: influx.database, mqttUrl: broker.mqttUrl, sim, profiles,
+      urls: { broker: broker.httpUrl, ingest: ingest.httpUrl, rules: rules.httpUrl, edgeAgent: agent.httpUrl, status: statusUrl },
+      counters, details, stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
