@@ -123,7 +123,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const counters = (): PipelineCounters => {
       const d = details();
       return {
-        readingsPolled: d.edgeAgent!.readingsProduced ?? 0,
+        readingsPolled: d.edgeAgent!.readings ?? 0,
         readingsReceived: d.ingest!.received ?? 0,
         readingsWritten: d.ingest!.written ?? 0,
         readingsRejected: d.ingest!.rejected ?? 0,

@@ -1,0 +1,81 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isTzError } from '../../service-kit/index.ts';
+import { loadEdgeAgentConfig, parseEdgeAgentConfig } from '../index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'tz-edge-config-'));
+const write = (name: string, text: string): string => {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+};
+
+const GOOD = `
+gatewayId: gw-gulou-01
+brokerUrl: mqtt://127.0.0.1:1883
+username: gw-gulou-01
+password: s3cret
+devices:
+  - { deviceId: mh-0001, profile: manhole-cover, district: gulou, modbus: { host: 10.0.0.5, port: 502, unitId: 1 } }
+  - { deviceId: pole-0001, profile: smart-pole, district: gulou, modbus: { host: 10.0.0.5, port: 502, unitId: 2 }, pollIntervalMs: 60000 }
+`;
+
+/** Asserts a TZ_CONFIG_INVALID whose message names the source and matches `problem`. */
+function rejects(raw: unknown, problem: RegExp): void {
+  try {
+    parseEdgeAgentConfig(raw, 'gw.yaml');
+  } catch (err) {
+    assert.ok(isTzError(err, 'TZ_CONFIG_INVALID'), String(err));
+    assert.match((err as Error).message, /gw\.yaml/);
+    assert.match((err as Error).message, problem);
+    return;
+  }
+  assert.unreachable(`expected ${problem} to be rejected`);
+}
+
+const base = () => ({
+  gatewayId: 'gw-1', brokerUrl: 'mqtt://127.0.0.1:1883', username: 'gw-1', password: 'pw',
+  devices: [{ deviceId: 'mh-0001', profile: 'manhole-cover', district: 'gulou', modbus: { host: '127.0.0.1', port: 502, unitId: 1 } }],
+});
+
+test('a good file loads with the documented defaults', () => {
+  const config = loadEdgeAgentConfig(write('good.yaml', GOOD));
+  assert.is(config.gatewayId, 'gw-gulou-01');
+  assert.is(config.devices.length, 2);
+  assert.is(config.devices[1]!.pollIntervalMs, 60000);
+  assert.is(config.pollIntervalMs, 5000);
+  assert.is(config.requestTimeoutMs, 1000);
+  assert.is(config.offlineAfterFailures, 3);
+  assert.equal(config.batch, { maxReadings: 500, maxDelayMs: 1000 });
+  assert.is(config.maxQueuedReadings, 100000);
+  assert.equal(config.http, { host: '127.0.0.1', port: 0 });
+});
+
+test('partial nested sections keep their other defaults', () => {
+  const config = parseEdgeAgentConfig({ ...base(), batch: { maxReadings: 50 } }, 'inline');
+  assert.equal(config.batch, { maxReadings: 50, maxDelayMs: 1000 });
+});
+
+test('errors name the source, the path and the problem', () => {
+  const b = base();
+  rejects({ ...b, devices: [{ ...b.devices[0]!, modbus: { host: 'h', port: 70000, unitId: 1 } }] }, /devices\.0\.modbus\.port/);
+  rejects({ ...b, devices: [b.devices[0], b.devices[0]] }, /devices\.1\.deviceId: duplicate device id "mh-0001"/);
+  rejects({ ...b, gatewayId: 'gw/+/x' }, /gatewayId: .*wildcards/);
+  rejects({ ...b, brokerUrl: 'http://x' }, /brokerUrl/);
+  rejects({ ...b, password: undefined }, /password/);
+  rejects({ ...b, pollIntervalMs: 'soon' }, /pollIntervalMs/);
+  rejects({ ...b, polIntervalMs: 1000 }, /polIntervalMs/);
+  rejects({ ...b, devices: [] }, /devices/);
+});
+
+test('a missing file and broken YAML are TZ_CONFIG_INVALID naming the file', () => {
+  const missing = join(dir, 'nope.yaml');
+  assert.throws(() => loadEdgeAgentConfig(missing), (err: unknown) => isTzError(err, 'TZ_CONFIG_INVALID') && (err as Error).message.includes(missing));
+  const broken = write('broken.yaml', 'gatewayId: [unclosed\n');
+  assert.throws(() => loadEdgeAgentConfig(broken), (err: unknown) => isTzError(err, 'TZ_CONFIG_INVALID') && /broken\.yaml: not valid YAML/.test((err as Error).message));
+});
+
+test.run();

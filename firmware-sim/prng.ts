@@ -1,0 +1,65 @@
+// Seeded randomness for the simulators: the whole district is reproducible
+// under one seed (never Math.random).
+
+/** mulberry32: a tiny 32-bit PRNG, uniform in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** FNV-1a of a string, to derive one stream per device from the district seed. */
+export function hashString(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** A random source with the helpers the physics needs. */
+export class SeededRandom {
+  private readonly next: () => number;
+
+  constructor(seed: number) {
+    this.next = mulberry32(seed);
+  }
+
+  float(): number {
+    return this.next();
+  }
+
+  between(lo: number, hi: number): number {
+    return lo + this.next() * (hi - lo);
+  }
+
+  int(lo: number, hiInclusive: number): number {
+    return lo + Math.floor(this.next() * (hiInclusive - lo + 1));
+  }
+
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  /** Random walk step that stays inside [lo, hi] by reflecting at the edges. */
+  walk(value: number, step: number, lo: number, hi: number): number {
+    let v = value + (this.next() - 0.5) * 2 * step;
+    if (v > hi) v = hi - (v - hi);
+    if (v < lo) v = lo + (lo - v);
+    return Math.min(hi, Math.max(lo, v));
+  }
+
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      [items[i], items[j]] = [items[j]!, items[i]!];
+    }
+    return items;
+  }
+}
