@@ -37,7 +37,10 @@ function encoder<I extends object, T>(type: MessageType<I>) {
 function decoder<T>(type: { decode(bytes: Uint8Array): T }, name: string) {
   return (bytes: Uint8Array): T => {
     try {
-      return type.decode(bytes);
+      // A plain Uint8Array view, not a Buffer (MQTT hands out Buffers):
+      // protobufjs' BufferReader clamps a truncated string instead of failing,
+      // so a cut-off message would decode into nonsense.
+      return type.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     } catch (err) {
       throw new TzError('TZ_PROTO_DECODE', `not a valid ${name} (${bytes.length} bytes): ${(err as Error).message}`, { cause: err });
     }

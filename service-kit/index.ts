@@ -5,3 +5,14 @@ export { createLogger, type Logger } from './logger.ts';
 export { systemClock, ManualClock, type Clock } from './clock.ts';
 export { Backoff, delay } from './backoff.ts';
 export { createServiceHttp, listenService, createRegistry, type HealthReport, type ServiceHttpOptions } from './service-http.ts';
+export {
+  detectInfluxApi,
+  queryInfluxQL,
+  createInfluxDatabase,
+  rewriteV1WritePath,
+  influxAuthHeaders,
+  quoteIdentifier,
+  InfluxV1WriteTransport,
+  type InfluxTarget,
+  type InfluxSeries,
+} from './influx-client.ts';

@@ -16,7 +16,7 @@ test('UplinkBatch round-trips readings with every metric kind', () => {
   const reading = batch.readings[0]!;
   assert.is(reading.timestampMs, 1_700_000_000_000);
   assert.is(reading.seq, 42);
-  assert.equal(reading.metrics.map(metricValueOf), [3.5, true, 12]);
+  assert.equal(reading.metrics!.map(metricValueOf), [3.5, true, 12]);
   assert.is(batch.statuses[0]!.state, tz.DeviceState.DEVICE_STATE_OFFLINE);
 });
 
@@ -26,6 +26,17 @@ test('garbage bytes give TZ_PROTO_DECODE, not a crash', () => {
     assert.unreachable('should have thrown');
   } catch (err) {
     assert.ok(isTzError(err, 'TZ_PROTO_DECODE'), String(err));
+  }
+});
+
+test('a truncated message in a Node Buffer (as MQTT delivers it) is refused too', () => {
+  for (const bytes of [Buffer.from([0x0a, 0xff, 0xff, 0x01]), Uint8Array.from([0x0a, 0xff, 0xff, 0x01])]) {
+    try {
+      decodeUplinkBatch(bytes);
+      assert.unreachable('should have thrown');
+    } catch (err) {
+      assert.ok(isTzError(err, 'TZ_PROTO_DECODE'), String(err));
+    }
   }
 });
 

@@ -1,0 +1,29 @@
+import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+
+// scrypt parameters (RFC 7914): N=2^14, r=8, p=1 costs ~16 MiB and tens of ms,
+// enough to make an offline guess expensive while a CONNECT stays cheap.
+const N = 16_384;
+const R = 8;
+const P = 1;
+const KEY_BYTES = 32;
+const SALT_BYTES = 16;
+
+/** A self-describing hash: `scrypt$N$r$p$saltB64$hashB64` (so parameters can grow later). */
+export function hashPassword(password: string): string {
+  const salt = randomBytes(SALT_BYTES);
+  const hash = scryptSync(password, salt, KEY_BYTES, { N, r: R, p: P });
+  return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+/** Constant-time check of a password against `hashPassword` output; false for any malformed hash. */
+export function verifyPassword(password: string, encoded: string): boolean {
+  const parts = encoded.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [n, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
+  if (![n, r, p].every((v) => Number.isInteger(v) && v > 0) || n > 1_048_576 || r > 32 || p > 16) return false;
+  const salt = Buffer.from(parts[4]!, 'base64');
+  const expected = Buffer.from(parts[5]!, 'base64');
+  if (salt.length === 0 || expected.length === 0) return false;
+  const actual = scryptSync(password, salt, expected.length, { N: n, r, p, maxmem: 256 * n * r + 1_048_576 });
+  return timingSafeEqual(actual, expected);
+}

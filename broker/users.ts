@@ -1,0 +1,112 @@
+import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ID_PATTERN } from '../proto/index.ts';
+import { TzError } from '../service-kit/index.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+
+export type BrokerRole = 'gateway' | 'service';
+
+export interface BrokerUserRecord {
+  username: string;
+  role: BrokerRole;
+  passwordHash: string;
+  createdAt: string;
+}
+
+export const MIN_PASSWORD_LENGTH = 12;
+
+const usersFileSchema = z.strictObject({
+  version: z.literal(1),
+  users: z.array(
+    z.strictObject({
+      username: z.string().regex(ID_PATTERN),
+      role: z.enum(['gateway', 'service']),
+      passwordHash: z.string().startsWith('scrypt$'),
+      createdAt: z.string(),
+    }),
+  ),
+});
+
+// Compared against when the user does not exist, so an unknown name costs
+// the same scrypt time as a wrong password (no user enumeration by timing).
+let decoyHash: string | undefined;
+
+/** The broker's credential store: one record per gateway or service, hashes only at rest. */
+export class BrokerUsers {
+  private readonly byName = new Map<string, BrokerUserRecord>();
+
+  private constructor(private readonly file: string | null) {}
+
+  /** Loads a users file; a missing file is an empty store that `save()` will create. */
+  static load(file: string): BrokerUsers {
+    const store = new BrokerUsers(file);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return store;
+      throw new TzError('TZ_USERS_FILE', `${file}: cannot read (${(err as Error).message})`, { cause: err });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new TzError('TZ_USERS_FILE', `${file}: not JSON (${(err as Error).message})`, { cause: err });
+    }
+    const parsed = usersFileSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new TzError('TZ_USERS_FILE', `${file}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`, { details: { file } });
+    }
+    for (const user of parsed.data.users) {
+      if (store.byName.has(user.username)) throw new TzError('TZ_USERS_FILE', `${file}: user "${user.username}" appears twice`, { details: { file } });
+      store.byName.set(user.username, user);
+    }
+    return store;
+  }
+
+  static inMemory(): BrokerUsers {
+    return new BrokerUsers(null);
+  }
+
+  /** Adds or replaces a user. For gateways the username is the gateway id. */
+  add(username: string, password: string, role: BrokerRole): void {
+    if (!ID_PATTERN.test(username)) throw new TzError('TZ_CONFIG_INVALID', `username "${username}" must match ${ID_PATTERN}`);
+    if (role !== 'gateway' && role !== 'service') throw new TzError('TZ_CONFIG_INVALID', `role must be gateway or service, got "${String(role)}"`);
+    if (password.length < MIN_PASSWORD_LENGTH) throw new TzError('TZ_CONFIG_INVALID', `password for "${username}" must have at least ${MIN_PASSWORD_LENGTH} characters`);
+    this.byName.set(username, { username, role, passwordHash: hashPassword(password), createdAt: new Date().toISOString() });
+  }
+
+  remove(username: string): boolean {
+    return this.byName.delete(username);
+  }
+
+  list(): Array<Omit<BrokerUserRecord, 'passwordHash'>> {
+    return [...this.byName.values()].map(({ username, role, createdAt }) => ({ username, role, createdAt }));
+  }
+
+  /** The user when the password matches, else null (same cost for unknown users). */
+  authenticate(username: string, password: string): BrokerUserRecord | null {
+    const user = this.byName.get(username);
+    if (!user) {
+      decoyHash ??= hashPassword('tianzhong-decoy-password');
+      verifyPassword(password, decoyHash);
+      return null;
+    }
+    return verifyPassword(password, user.passwordHash) ? user : null;
+  }
+
+  has(username: string): boolean {
+    return this.byName.has(username);
+  }
+
+  /** Writes atomically (tmp + rename), mode 0600: a crash never leaves half a file. */
+  save(): void {
+    if (this.file === null) throw new TzError('TZ_USERS_FILE', 'in-memory user store has no file to save to');
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    const body = JSON.stringify({ version: 1, users: [...this.byName.values()] }, null, 2) + '\n';
+    writeFileSync(tmp, body, { mode: 0o600 });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, this.file);
+  }
+}
