@@ -73,7 +73,13 @@ export async function startManagedInfluxd(options: ManagedInfluxdOptions): Promi
   const configFile = join(options.dataDir, 'influxd.conf');
   writeFileSync(configFile, configToml(options.dataDir, httpPort, rpcPort));
   const logFile = createWriteStream(join(options.dataDir, 'influxd.log'), { flags: 'a' });
-  const child: ChildProcess = spawn(binary, ['run', '-config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: Ctrl-C reaches the whole foreground group, and
+  // influxd must outlive ingest's last write, so the stack stops it last.
+  const child: ChildProcess = spawn(binary, ['run', '-config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const killOnExit = (): void => {
+    child.kill('SIGTERM');
+  };
+  process.once('exit', killOnExit);
   child.stdout?.pipe(logFile);
   child.stderr?.pipe(logFile);
   const url = `http://127.0.0.1:${httpPort}`;
@@ -103,6 +109,7 @@ export async function startManagedInfluxd(options: ManagedInfluxdOptions): Promi
     pid: child.pid ?? -1,
     async stop() {
       if (exited !== null) return;
+      process.removeListener('exit', killOnExit);
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
