@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { Aedes, type Client } from 'aedes';
-import { createLogger, createServiceHttp, listenService, type Logger } from '../service-kit/index.ts';
+import { createLogger, createServiceHttp, listenService, type Logger, type RunningService } from '../service-kit/index.ts';
 import { authenticateHook } from './hooks/authenticate.ts';
 import { authorizePublishHook } from './hooks/authorize-publish.ts';
 import { authorizeSubscribeHook } from './hooks/authorize-subscribe.ts';
@@ -20,12 +20,9 @@ export interface BrokerOptions {
   log?: Logger;
 }
 
-export interface RunningBroker {
+export interface RunningBroker extends RunningService {
   /** mqtt://127.0.0.1:PORT */
   mqttUrl: string;
-  httpUrl: string;
-  stats(): Record<string, number>;
-  stop(): Promise<void>;
 }
 
 export const DEFAULT_MAX_PACKET_SIZE = 256 * 1024;

@@ -1,6 +1,6 @@
 import { planReads, type ProfileCatalogue } from '../device-profiles/index.ts';
 import { tz, type IDeviceStatus } from '../proto/index.ts';
-import { TzError, createLogger, createRegistry, createServiceHttp, listenService, type Logger } from '../service-kit/index.ts';
+import { TzError, createLogger, createRegistry, createServiceHttp, listenService, type Logger, type RunningService } from '../service-kit/index.ts';
 import type { EdgeAgentConfig } from './config.ts';
 import { createEdgeMetrics, type PollFailureReason } from './metrics.ts';
 import { ModbusBus, type PolledDevice, type PollOutcome } from './modbus-bus.ts';
@@ -8,7 +8,7 @@ import { MqttUplink } from './mqtt-uplink.ts';
 import { toReading } from './reading.ts';
 import { UplinkQueue } from './uplink-queue.ts';
 
-export interface EdgeAgent { httpUrl: string; stats(): Record<string, number>; stop(): Promise<void> }
+export type EdgeAgent = RunningService;
 
 const AGENT_VERSION = '0.1.0';
 

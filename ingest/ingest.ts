@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { encodeUplinkBatch, topics, type IReading, type UplinkBatch } from '../proto/index.ts';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
-import { createLogger, createServiceHttp, listenService, type InfluxTarget, type Logger } from '../service-kit/index.ts';
+import { createLogger, createServiceHttp, listenService, type InfluxTarget, type Logger, type RunningService } from '../service-kit/index.ts';
 import { openDeadLetterStore, type DeadLetter } from './dead-letter-store.ts';
 import { InfluxLink, IngestStopping } from './influx-link.ts';
 import { createIngestMetrics } from './metrics.ts';
@@ -22,17 +22,11 @@ export interface IngestOptions {
   http?: { host?: string; port?: number };
   /** Most lines in one InfluxDB write request (default 5000). */
   maxBatchLines?: number;
-  /** Reserved: mqtt.js delivers one message at a time (see startIngest), so each message is flushed at once. */
-  flushIntervalMs?: number;
   log?: Logger;
 }
 
-export interface Ingest {
-  httpUrl: string;
-  /** received, written, rejected, batches, deadLettered, writeErrors, pending. */
-  stats(): Record<string, number>;
-  stop(): Promise<void>;
-}
+/** stats(): received, written, rejected, batches, deadLettered, writeErrors, pending. */
+export type Ingest = RunningService;
 
 /**
  * MQTT uplink batches → decode → validate → toPoints → write (InfluxDB), with

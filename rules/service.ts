@@ -1,7 +1,7 @@
 import type { DeviceProfile, ProfileCatalogue, RuleSpec } from '../device-profiles/index.ts';
 import { topics } from '../proto/index.ts';
 import {
-  createLogger, createRegistry, createServiceHttp, listenService, systemClock, TzError, type Clock, type Logger,
+  createLogger, createRegistry, createServiceHttp, listenService, systemClock, TzError, type Clock, type Logger, type RunningService,
 } from '../service-kit/index.ts';
 import { AlarmLifecycle } from './alarm-lifecycle.ts';
 import { createBatchHandler, type RulesCounters } from './batch-handler.ts';
@@ -27,11 +27,7 @@ export interface RulesOptions {
   log?: Logger;
 }
 
-export interface RulesService {
-  httpUrl: string;
-  stats(): Record<string, number>;
-  stop(): Promise<void>;
-}
+export type RulesService = RunningService;
 
 export async function startRules(options: RulesOptions): Promise<RulesService> {
   if (!options.brokerUrl || !options.username || !options.password) {

@@ -2,6 +2,16 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from './logger.ts';
 
+/** What every started component hands back: where it serves, its counters, how to stop it. */
+export interface RunningService {
+  /** Base URL of its /metrics and /healthz (and API, where it has one). */
+  httpUrl: string;
+  /** Plain counters for the pipeline report. */
+  stats(): Record<string, number>;
+  /** Closes every socket and timer it opened. */
+  stop(): Promise<void>;
+}
+
 export interface HealthReport {
   ok: boolean;
   /** Component-specific facts: connected, lag, last error. */
