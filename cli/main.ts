@@ -29,8 +29,15 @@ function requireEnv(name: string, what: string): string {
 
 class CliError extends Error {}
 
+/** Device profiles folder: --profiles (or TZ_PROFILE_DIR); the built-in profiles when unset. */
+function profileDir(): string | undefined {
+  const dir = program.opts<{ profiles?: string }>().profiles ?? process.env.TZ_PROFILE_DIR;
+  return dir ? resolve(dir) : undefined;
+}
+
 const program = new Command('tianzhong')
   .description('Tianzhong: city street furniture online, from sensor reading to repaired asset')
+  .option('--profiles <dir>', 'device profiles folder (env TZ_PROFILE_DIR; default: the built-in profiles)')
   .showHelpAfterError();
 
 program
@@ -47,7 +54,7 @@ program
   .action(async (opts) => {
     await runStart({
       devices: opts.devices, seed: opts.seed, pollIntervalMs: opts.poll, faultAfterSeconds: opts.faultAfter,
-      mqttPort: opts.mqttPort, statusPort: opts.statusPort, varDir: resolve(opts.var), json: Boolean(opts.json),
+      mqttPort: opts.mqttPort, statusPort: opts.statusPort, varDir: resolve(opts.var), json: Boolean(opts.json), profileDir: profileDir(),
     });
   });
 
@@ -125,7 +132,7 @@ serviceOptions(program.command('ingest').description('consume UplinkBatch messag
     const running = await startIngest({
       brokerUrl: opts.broker, username: opts.username, password: requireEnv('TZ_MQTT_PASSWORD', 'the MQTT password'),
       influx: { url: opts.influxUrl, database: opts.database, username: process.env.INFLUX_USERNAME, password: process.env.INFLUX_PASSWORD, token: process.env.INFLUX_TOKEN },
-      profiles: loadProfiles(), deadLetterPath: resolve(opts.deadLetter), http: { port: opts.httpPort }, log: createLogger('ingest'),
+      profiles: loadProfiles(profileDir()), deadLetterPath: resolve(opts.deadLetter), http: { port: opts.httpPort }, log: createLogger('ingest'),
     });
     console.error(`ingest running (metrics ${running.httpUrl}/metrics)`);
     await untilSignal(() => running.stop());
@@ -140,7 +147,7 @@ serviceOptions(program.command('rules').description('evaluate alarm rules, keep 
     mkdirSync('var', { recursive: true });
     const running = await startRules({
       brokerUrl: opts.broker, username: opts.username, password: requireEnv('TZ_MQTT_PASSWORD', 'the MQTT password'),
-      profiles: loadProfiles(), dbPath: resolve(opts.db), http: { port: opts.httpPort }, log: createLogger('rules'),
+      profiles: loadProfiles(profileDir()), dbPath: resolve(opts.db), http: { port: opts.httpPort }, log: createLogger('rules'),
     });
     console.error(`rules running, API at ${running.httpUrl}/api/v1/`);
     await untilSignal(() => running.stop());
@@ -162,7 +169,7 @@ program
     }
     if (raw && typeof raw === 'object' && !('password' in raw) && process.env.TZ_GATEWAY_PASSWORD) (raw as Record<string, unknown>).password = process.env.TZ_GATEWAY_PASSWORD;
     const config = parseEdgeAgentConfig(raw, opts.config);
-    const running = await startEdgeAgent(config, { profiles: loadProfiles(), log: createLogger('edge-agent') });
+    const running = await startEdgeAgent(config, { profiles: loadProfiles(profileDir()), log: createLogger('edge-agent') });
     console.error(`edge agent ${config.gatewayId} polling ${config.devices.length} devices (metrics ${running.httpUrl}/metrics)`);
     await untilSignal(() => running.stop());
   });
@@ -178,7 +185,7 @@ program
   .action(async (opts) => {
     const { startSimulatedDistrict } = await import('../firmware-sim/index.ts');
     const { loadProfiles } = await import('../device-profiles/index.ts');
-    const sim = await startSimulatedDistrict({ profiles: loadProfiles(), devices: opts.devices, seed: opts.seed });
+    const sim = await startSimulatedDistrict({ profiles: loadProfiles(profileDir()), devices: opts.devices, seed: opts.seed });
     const buses = new Set(sim.devices.map((d) => `${d.host}:${d.port}`));
     console.error(`simulating ${sim.devices.length} devices on ${buses.size} Modbus TCP buses: ${[...buses].join(', ')}`);
     if (opts.writeConfig) {

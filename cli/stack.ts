@@ -26,6 +26,8 @@ export interface StackOptions {
   mqttPort: number;
   /** Port of the stack's own status API (0 = a free one). */
   statusPort: number;
+  /** Device profiles folder; the built-in profiles when absent. */
+  profileDir?: string;
   log?: Logger;
 }
 
@@ -59,7 +61,8 @@ function oneRunPassword(): string {
 
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const log = options.log ?? createLogger('stack');
-  const profiles = loadProfiles();
+  // First, before anything starts: a broken profile stops the stack with nothing left running.
+  const profiles = loadProfiles(options.profileDir);
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) {

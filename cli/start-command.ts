@@ -12,6 +12,7 @@ export interface StartCommandOptions {
   statusPort: number;
   varDir: string;
   json: boolean;
+  profileDir?: string;
 }
 
 /** `tianzhong start` / `npm start`: the stack, a banner, a scripted fault, clean stop on Ctrl-C. */
@@ -23,7 +24,7 @@ export async function runStart(options: StartCommandOptions): Promise<void> {
   const stack = await startStack({
     varDir: options.varDir, devices: options.devices, seed: options.seed, gatewayId: 'gw-0001', pollIntervalMs: options.pollIntervalMs,
     influx: influxUrl ? { url: influxUrl, username: process.env.INFLUX_USERNAME, password: process.env.INFLUX_PASSWORD, token: process.env.INFLUX_TOKEN } : undefined,
-    database: process.env.INFLUX_DB ?? 'tianzhong', mqttPort: options.mqttPort, statusPort: options.statusPort, log,
+    database: process.env.INFLUX_DB ?? 'tianzhong', mqttPort: options.mqttPort, statusPort: options.statusPort, profileDir: options.profileDir, log,
   });
   printBanner(stack, influxUrl === undefined, Date.now() - started);
 
