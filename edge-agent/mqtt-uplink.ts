@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { encodeGatewayStatus, encodeUplinkBatch, topics, tz, type IGatewayStatus } from '../proto/index.ts';
-import { Backoff, toError, type Logger } from '../service-kit/index.ts';
+import { Backoff, isMqttAuthRefusal, reconnectWithBackoff, toError, type Logger } from '../service-kit/index.ts';
 import type { EdgeMetrics } from './metrics.ts';
 import type { UplinkQueue } from './uplink-queue.ts';
 
@@ -19,8 +19,6 @@ export interface MqttUplinkOptions {
 /** Batches in flight at once (QoS 1, each waiting for its PUBACK). */
 const MAX_IN_FLIGHT = 8;
 const STATUS_EVERY_MS = 30_000;
-// CONNACK return codes 4/5 (MQTT 3.1.1 §3.2.2.3) and their MQTT 5 reason codes 134/135.
-const AUTH_REFUSED = new Set([4, 5, 134, 135]);
 
 const bytes = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
@@ -65,13 +63,8 @@ export class MqttUplink {
       will: { topic: topics.status(gatewayId), payload: bytes(will), qos: 1, retain: true },
     });
     this.client = client;
-    // The next retry waits longer; mqtt.js reads reconnectPeriod when it schedules it.
-    client.on('reconnect', () => {
-      client.options.reconnectPeriod = this.backoff.next();
-    });
+    reconnectWithBackoff(client, this.backoff);
     client.on('connect', () => {
-      this.backoff.reset();
-      client.options.reconnectPeriod = 1000;
       metrics.brokerConnected.set(1);
       log.info({ gatewayId, brokerUrl }, this.failing ? 'broker connection restored' : 'connected to broker');
       this.failing = null;
@@ -145,7 +138,7 @@ export class MqttUplink {
     const code = (raw as { code?: unknown }).code;
     const { gatewayId, brokerUrl, log, metrics } = this.opts;
     // One clear log line per run of failures of one kind; the counters keep counting.
-    const kind = typeof code === 'number' && AUTH_REFUSED.has(code) ? 'auth' : 'link';
+    const kind = isMqttAuthRefusal(raw) ? 'auth' : 'link';
     const first = this.failing !== kind;
     this.failing = kind;
     if (kind === 'auth') {

@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { encodeUplinkBatch, topics, type IReading, type UplinkBatch } from '../proto/index.ts';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
-import { createLogger, createServiceHttp, listenService, type InfluxTarget, type Logger, type RunningService } from '../service-kit/index.ts';
+import { Backoff, createLogger, createServiceHttp, isMqttAuthRefusal, listenService, reconnectWithBackoff, type InfluxTarget, type Logger, type RunningService } from '../service-kit/index.ts';
 import { openDeadLetterStore, type DeadLetter } from './dead-letter-store.ts';
 import { InfluxLink, IngestStopping } from './influx-link.ts';
 import { createIngestMetrics } from './metrics.ts';
@@ -109,8 +109,11 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     clean: false,
     protocolVersion: 4,
     reconnectPeriod: 1_000,
+    // Refused credentials are retried too: an operator may be fixing the users file.
+    reconnectOnConnackError: true,
     connectTimeout: 10_000,
   });
+  reconnectWithBackoff(client, new Backoff(1_000, 30_000));
   // mqtt.js sends the PUBACK of a QoS 1 message when handleMessage calls back
   // (its documented backpressure hook; `customHandleAcks` is used only for MQTT 5,
   // which Aedes does not speak). So: call back only once the message is durable.
@@ -150,7 +153,10 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
   client.on('close', () => {
     mqttConnected = false;
   });
-  client.on('error', (err) => log.warn({ err: err.message, brokerUrl: options.brokerUrl }, 'MQTT error'));
+  client.on('error', (err) => {
+    if (isMqttAuthRefusal(err)) log.error({ code: 'TZ_BROKER_AUTH', brokerUrl: options.brokerUrl }, 'broker refused the ingest service account: check its username/password in the broker users file; retrying with backoff');
+    else log.warn({ err: err.message, brokerUrl: options.brokerUrl }, 'MQTT error');
+  });
 
   const app = createServiceHttp({
     component: 'ingest',

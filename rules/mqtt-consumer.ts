@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { topics } from '../proto/index.ts';
-import { Backoff, toError, type Logger } from '../service-kit/index.ts';
+import { Backoff, isMqttAuthRefusal, reconnectWithBackoff, toError, type Logger } from '../service-kit/index.ts';
 
 // The rules service's MQTT session. Delivery: at-least-once — a persistent
 // session (clean: false) and QoS 1; the message handler is synchronous
@@ -25,23 +25,22 @@ export interface RulesMqtt {
 }
 
 export function connectRulesMqtt(o: RulesMqttOptions): RulesMqtt {
-  const backoff = new Backoff(500, 30_000);
   let stopping = false;
-  let retryTimer: NodeJS.Timeout | undefined;
 
-  // mqtt.js' own reconnect has a fixed period; we retry with jittered backoff instead.
   const client: MqttClient = mqtt.connect(o.brokerUrl, {
     clientId: o.clientId,
     clean: false,
     username: o.username,
     password: o.password,
     protocolVersion: 4,
-    reconnectPeriod: 0,
+    reconnectPeriod: 500,
+    // Refused credentials are retried too: an operator may be fixing the users file.
+    reconnectOnConnackError: true,
     connectTimeout: 10_000,
   });
+  reconnectWithBackoff(client, new Backoff(500, 30_000));
 
   client.on('connect', (connack) => {
-    backoff.reset();
     o.log.info({ brokerUrl: o.brokerUrl, sessionPresent: connack.sessionPresent }, 'rules: connected to broker');
     client.subscribe(topics.allBatches, { qos: 1 }, (err, granted) => {
       if (err) o.log.error({ err: toError(err).message }, 'rules: subscribe failed');
@@ -51,17 +50,10 @@ export function connectRulesMqtt(o: RulesMqttOptions): RulesMqtt {
   client.on('message', (topic, payload) => o.onBatch(topic, payload));
   client.on('error', (err) => {
     const code = (err as { code?: unknown }).code;
-    const auth = code === 4 || code === 5 || code === 134 || code === 135;
-    o.log.error({ brokerUrl: o.brokerUrl, code, err: err.message }, auth ? 'rules: broker rejected the credentials' : 'rules: broker connection error');
+    o.log.error({ brokerUrl: o.brokerUrl, code, err: err.message }, isMqttAuthRefusal(err) ? 'rules: broker rejected the credentials (check the rules service account in the broker users file); retrying' : 'rules: broker connection error');
   });
   client.on('close', () => {
-    if (stopping || retryTimer) return;
-    const wait = backoff.next();
-    o.log.warn({ brokerUrl: o.brokerUrl, retryInMs: wait, attempt: backoff.attempts }, 'rules: broker connection closed, retrying');
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      if (!stopping) client.reconnect();
-    }, wait);
+    if (!stopping) o.log.warn({ brokerUrl: o.brokerUrl }, 'rules: broker connection closed, retrying with backoff');
   });
 
   return {
@@ -77,7 +69,6 @@ export function connectRulesMqtt(o: RulesMqttOptions): RulesMqtt {
     },
     async stop() {
       stopping = true;
-      if (retryTimer) clearTimeout(retryTimer);
       // Graceful when connected (in-flight events finish), forced otherwise so stop never hangs.
       await client.endAsync(!client.connected);
     },

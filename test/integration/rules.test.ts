@@ -198,8 +198,8 @@ test('wrong credentials: clear log, retried with backoff, unhealthy, no crash, s
   const log = pino({ level: 'warn' }, sink);
   const wrong = await startRules({ brokerUrl, username: USER, password: 'wrong', clientId: 'tz-rules-wrong', profiles: loadProfiles(), dbPath: ':memory:', log });
   try {
-    await waitFor('two rejected attempts', () => (lines.filter((l) => l.msg === 'rules: broker rejected the credentials').length >= 2 ? true : undefined), 10_000, 20);
-    assert.ok(lines.some((l) => l.msg === 'rules: broker connection closed, retrying'));
+    await waitFor('two rejected attempts', () => (lines.filter((l) => l.msg === 'rules: broker rejected the credentials (check the rules service account in the broker users file); retrying').length >= 2 ? true : undefined), 10_000, 20);
+    assert.ok(lines.some((l) => l.msg === 'rules: broker connection closed, retrying with backoff'));
     const health = await fetch(`${wrong.httpUrl}/healthz`);
     assert.is(health.status, 503);
     assert.is((await health.json()).brokerConnected, false);
@@ -217,7 +217,7 @@ test('unreachable broker: retried, no crash, stops cleanly', async () => {
   const sink = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(chunk.toString())); done(); } });
   const down = await startRules({ brokerUrl: `mqtt://127.0.0.1:${port}`, username: USER, password: PASSWORD, clientId: 'tz-rules-down', profiles: loadProfiles(), dbPath: ':memory:', log: pino({ level: 'warn' }, sink) });
   try {
-    await waitFor('two failed attempts', () => (lines.filter((l) => l.msg === 'rules: broker connection closed, retrying').length >= 2 ? true : undefined), 10_000, 20);
+    await waitFor('two failed attempts', () => (lines.filter((l) => l.msg === 'rules: broker connection closed, retrying with backoff').length >= 2 ? true : undefined), 10_000, 20);
     assert.is((await fetch(`${down.httpUrl}/healthz`)).status, 503);
   } finally {
     await down.stop();
