@@ -2,7 +2,7 @@
 // `tianzhong`: one CLI that starts any component or the whole stack.
 import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { isTzError } from '../service-kit/index.ts';
@@ -28,6 +28,13 @@ function requireEnv(name: string, what: string): string {
 }
 
 class CliError extends Error {}
+
+/** Absolute path of a file the command will create, its folder made first. */
+function fileToCreate(file: string): string {
+  const path = resolve(file);
+  mkdirSync(dirname(path), { recursive: true });
+  return path;
+}
 
 /** Device profiles folder: --profiles (or TZ_PROFILE_DIR); the built-in profiles when unset. */
 function profileDir(): string | undefined {
@@ -128,11 +135,10 @@ serviceOptions(program.command('ingest').description('consume UplinkBatch messag
     const { startIngest } = await import('../ingest/index.ts');
     const { loadProfiles } = await import('../device-profiles/index.ts');
     const { createLogger } = await import('../service-kit/index.ts');
-    mkdirSync('var', { recursive: true });
     const running = await startIngest({
       brokerUrl: opts.broker, username: opts.username, password: requireEnv('TZ_MQTT_PASSWORD', 'the MQTT password'),
       influx: { url: opts.influxUrl, database: opts.database, username: process.env.INFLUX_USERNAME, password: process.env.INFLUX_PASSWORD, token: process.env.INFLUX_TOKEN },
-      profiles: loadProfiles(profileDir()), deadLetterPath: resolve(opts.deadLetter), http: { port: opts.httpPort }, log: createLogger('ingest'),
+      profiles: loadProfiles(profileDir()), deadLetterPath: fileToCreate(opts.deadLetter), http: { port: opts.httpPort }, log: createLogger('ingest'),
     });
     console.error(`ingest running (metrics ${running.httpUrl}/metrics)`);
     await untilSignal(() => running.stop());
@@ -144,10 +150,9 @@ serviceOptions(program.command('rules').description('evaluate alarm rules, keep 
     const { startRules } = await import('../rules/index.ts');
     const { loadProfiles } = await import('../device-profiles/index.ts');
     const { createLogger } = await import('../service-kit/index.ts');
-    mkdirSync('var', { recursive: true });
     const running = await startRules({
       brokerUrl: opts.broker, username: opts.username, password: requireEnv('TZ_MQTT_PASSWORD', 'the MQTT password'),
-      profiles: loadProfiles(profileDir()), dbPath: resolve(opts.db), http: { port: opts.httpPort }, log: createLogger('rules'),
+      profiles: loadProfiles(profileDir()), dbPath: fileToCreate(opts.db), http: { port: opts.httpPort }, log: createLogger('rules'),
     });
     console.error(`rules running, API at ${running.httpUrl}/api/v1/`);
     await untilSignal(() => running.stop());

@@ -48,7 +48,9 @@ export async function startEdgeAgent(config: EdgeAgentConfig, deps: { profiles: 
     const intervalMs = device.pollIntervalMs ?? config.pollIntervalMs;
     const key = `${device.modbus.host}:${device.modbus.port}`;
     const polled: PolledDevice = { config: device, profile, blocks: planReads(profile), intervalMs, nextDueAt: startedAt + Math.floor((i * intervalMs) / config.devices.length) };
-    buses.set(key, [...(buses.get(key) ?? []), polled]);
+    const bus = buses.get(key);
+    if (bus) bus.push(polled);
+    else buses.set(key, [polled]);
     health.set(device.deviceId, { seq: 0, failures: 0, state: 'unknown' });
   });
 

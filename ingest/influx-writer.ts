@@ -1,5 +1,5 @@
 import { HttpError, InfluxDB, type Point, type WriteApi } from '@influxdata/influxdb-client';
-import { InfluxV1WriteTransport, type InfluxTarget } from '../service-kit/index.ts';
+import { InfluxV1WriteTransport, toError, type InfluxTarget } from '../service-kit/index.ts';
 
 /** How one write attempt ended: durable, worth retrying, or refused for good by the server. */
 export type WriteOutcome = { ok: true } | { ok: false; retryable: boolean; error: Error };
@@ -38,7 +38,7 @@ export class InfluxPointWriter {
         this.writeApi.writePoints(points.slice(i, i + this.maxBatchLines));
         await this.writeApi.flush();
       } catch (err) {
-        const error = err instanceof Error ? err : new Error(String(err));
+        const error = toError(err);
         return { ok: false, retryable: isRetryable(error), error };
       }
     }
