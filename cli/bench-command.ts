@@ -1,91 +1,75 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { cpus, totalmem, platform, release } from 'node:os';
-import { decodeUplinkBatch, encodeUplinkBatch, type IUplinkBatch } from '../proto/index.ts';
-import { loadProfiles, type DeviceProfile } from '../device-profiles/index.ts';
+import type { Bench } from '../service-kit/index.ts';
 
-// Benchmarks write BENCHMARKS.md with the command and the machine. Each
-// compares against a peer measured in the same run and reports the ratio,
-// because 2-core shared machines are noisy.
+// `npm run bench [-- name…]`: finds every `<room>/bench/*.bench.ts`, runs the
+// chosen ones and rewrites their sections of BENCHMARKS.md, leaving the other
+// sections as they were (each section says when and where it was measured).
 
 export interface BenchOptions {
   out: string;
   quick: boolean;
+  /** Bench names to run; all when empty. */
+  only: string[];
 }
 
-interface Result {
-  name: string;
-  peer: string;
-  rows: Array<[string, string, string, string]>;
-}
+const root = new URL('..', import.meta.url).pathname;
 
-function syntheticBatch(profiles: DeviceProfile[], readings: number): IUplinkBatch {
-  const now = Date.UTC(2026, 10, 23);
-  return {
-    gatewayId: 'gw-0001', batchSeq: 1, sentAtMs: now,
-    readings: Array.from({ length: readings }, (_, i) => {
-      const profile = profiles[i % profiles.length]!;
-      return {
-        deviceId: `dev-${String(i).padStart(5, '0')}`, profile: profile.class, profileVersion: profile.version, timestampMs: now + i, seq: i + 1, district: 'gulou',
-        metrics: profile.metrics.map((m, j) => (m.type === 'boolean' ? { name: m.name, flag: (i + j) % 2 === 0 } : m.type === 'integer' ? { name: m.name, integer: (i * 7 + j) % 100 } : { name: m.name, number: ((i * 13 + j) % 1000) / 10 })),
-      };
-    }),
-  };
-}
-
-/** Runs `fn` for about `ms` and returns operations per second. */
-function opsPerSecond(fn: () => void, ms: number): number {
-  for (let i = 0; i < 50; i++) fn(); // warm-up for the JIT
-  let ops = 0;
-  const start = process.hrtime.bigint();
-  const limit = BigInt(ms) * 1_000_000n;
-  let elapsed = 0n;
-  while (elapsed < limit) {
-    fn();
-    ops++;
-    elapsed = process.hrtime.bigint() - start;
+async function discover(): Promise<Array<{ file: string; bench: Bench }>> {
+  const found: Array<{ file: string; bench: Bench }> = [];
+  for (const room of readdirSync(root).sort()) {
+    if (room === 'node_modules' || room.startsWith('.')) continue;
+    const dir = join(root, room, 'bench');
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) continue;
+    for (const f of readdirSync(dir).sort()) {
+      if (!f.endsWith('.bench.ts')) continue;
+      const mod = (await import(join(dir, f))) as { bench?: Bench };
+      if (!mod.bench) throw new Error(`${relative(root, join(dir, f))} does not export \`bench\``);
+      found.push({ file: relative(root, join(dir, f)), bench: mod.bench });
+    }
   }
-  return ops / (Number(elapsed) / 1e9);
+  return found;
 }
 
-/** UplinkBatch as protobuf (protobufjs static code) versus the same batch as JSON. */
-function benchCodec(quick: boolean): Result {
-  const profiles = loadProfiles().all();
-  const batch = syntheticBatch(profiles, 500);
-  const pb = encodeUplinkBatch(batch);
-  const json = Buffer.from(JSON.stringify(batch));
-  const ms = quick ? 300 : 2000;
-  const pbRate = opsPerSecond(() => decodeUplinkBatch(encodeUplinkBatch(batch)), ms) * 500;
-  const jsonRate = opsPerSecond(() => JSON.parse(Buffer.from(JSON.stringify(batch)).toString()), ms) * 500;
-  const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-  return {
-    name: 'Wire codec: UplinkBatch of 500 readings (all four profiles), encode + decode',
-    peer: 'JSON.stringify/JSON.parse of the same object',
-    rows: [
-      ['bytes per reading', (pb.length / 500).toFixed(1), (json.length / 500).toFixed(1), `${(json.length / pb.length).toFixed(2)}× smaller`],
-      ['readings/s round trip', fmt(pbRate), fmt(jsonRate), `${(pbRate / jsonRate).toFixed(2)}× JSON`],
-    ],
-  };
+function machine(): string {
+  const cpu = cpus();
+  return `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}, Node ${process.version}`;
+}
+
+const HEADER = [
+  '# Benchmarks',
+  '',
+  'Written by `npm run bench` (all) or `npm run bench -- <name>` (one section). Each section names its command, the machine and the time of its run.',
+  'Every benchmark measures a peer in the same run; compare the ratios, not the absolute numbers (shared 2-core machines are noisy).',
+  '',
+].join('\n');
+
+/** Replaces (or appends) the section between `<!-- bench:name -->` and `<!-- /bench:name -->`. */
+function replaceSection(doc: string, name: string, section: string): string {
+  const open = `<!-- bench:${name} -->`;
+  const close = `<!-- /bench:${name} -->`;
+  const block = `${open}\n${section.trim()}\n${close}`;
+  const i = doc.indexOf(open);
+  const j = doc.indexOf(close);
+  if (i >= 0 && j > i) return doc.slice(0, i) + block + doc.slice(j + close.length);
+  return `${doc.trimEnd()}\n\n${block}\n`;
 }
 
 export async function runBench(options: BenchOptions): Promise<void> {
-  const results: Result[] = [];
-  console.error('bench 1/1: wire codec …');
-  results.push(benchCodec(options.quick));
-  const cpu = cpus();
-  const lines = [
-    '# Benchmarks',
-    '',
-    `Command: \`npm run bench${options.quick ? ' -- --quick' : ''}\` — run ${new Date().toISOString()}`,
-    `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}, Node ${process.version}`,
-    '',
-    'Each benchmark runs its peer in the same process and run; compare the ratios, not the absolute numbers (shared 2-core machines are noisy).',
-    '',
-  ];
-  for (const r of results) {
-    lines.push(`## ${r.name}`, '', `Peer: ${r.peer}`, '', '| measure | Tianzhong | peer | ratio |', '| --- | --- | --- | --- |');
-    for (const row of r.rows) lines.push(`| ${row.join(' | ')} |`);
-    lines.push('');
+  const all = await discover();
+  const unknown = options.only.filter((n) => !all.some((b) => b.bench.name === n));
+  if (unknown.length > 0) throw new Error(`no benchmark named ${unknown.join(', ')}; known: ${all.map((b) => b.bench.name).join(', ')}`);
+  const chosen = options.only.length === 0 ? all : all.filter((b) => options.only.includes(b.bench.name));
+  let doc = existsSync(options.out) && readFileSync(options.out, 'utf8').includes('<!-- bench:') ? readFileSync(options.out, 'utf8') : HEADER;
+  for (const [i, { file, bench }] of chosen.entries()) {
+    console.error(`bench ${i + 1}/${chosen.length}: ${bench.name} (${file}) …`);
+    const started = Date.now();
+    const body = await bench.run({ quick: options.quick, progress: (m) => console.error(`  ${bench.name}: ${m}`) });
+    const command = `npm run bench -- ${bench.name}${options.quick ? ' --quick' : ''}`;
+    const section = [`## ${bench.title}`, '', `Command: \`${command}\` — run ${new Date().toISOString()}, took ${((Date.now() - started) / 1000).toFixed(0)} s`, `Machine: ${machine()}`, '', body.trim()].join('\n');
+    doc = replaceSection(doc, bench.name, section);
+    writeFileSync(options.out, doc); // after each bench, so a later failure keeps the earlier results
+    console.log(section, '\n');
   }
-  writeFileSync(options.out, lines.join('\n'));
-  console.log(lines.join('\n'));
 }

@@ -2,3 +2,4 @@
 // MQTT topic tree. Everything that crosses a process boundary is defined here.
 export * from './codec.ts';
 export * from './topics.ts';
+export type * from './events.ts';

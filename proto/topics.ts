@@ -11,6 +11,10 @@ export const topics = {
   commandAck: (gatewayId: string) => `${TOPIC_ROOT}/gw/${gatewayId}/up/cmdack`,
   command: (gatewayId: string) => `${TOPIC_ROOT}/gw/${gatewayId}/down/cmd`,
   alarmEvents: `${TOPIC_ROOT}/events/alarm`,
+  /** Broker → services: a gateway's MQTT client connected or disconnected (JSON GatewayConnectionEvent). */
+  gatewayEvents: `${TOPIC_ROOT}/events/gateway`,
+  /** Case system → a crew's devices: JSON CaseNotification (issue 7). */
+  crewCases: (crewId: string) => `${TOPIC_ROOT}/crews/${crewId}/cases`,
   /** Subscription filters for cloud services. */
   allBatches: `${TOPIC_ROOT}/gw/+/up/batch`,
   allStatus: `${TOPIC_ROOT}/gw/+/up/status`,

@@ -17,3 +17,4 @@ export {
   type InfluxTarget,
   type InfluxSeries,
 } from './influx-client.ts';
+export { markdownTable, type Bench, type BenchContext } from './bench.ts';

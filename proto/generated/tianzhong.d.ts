@@ -490,6 +490,9 @@ export namespace tianzhong {
 
             /** MetricValue integer */
             integer?: (number|null);
+
+            /** MetricValue index */
+            index?: (number|null);
         }
 
         /** Represents a MetricValue. */
@@ -512,6 +515,9 @@ export namespace tianzhong {
 
             /** MetricValue integer. */
             public integer?: (number|null);
+
+            /** MetricValue index. */
+            public index: number;
 
             /** MetricValue value. */
             public value?: ("number"|"flag"|"integer");

@@ -1756,6 +1756,7 @@ export const tianzhong = $root.tianzhong = (() => {
              * @property {number|null} [number] MetricValue number
              * @property {boolean|null} [flag] MetricValue flag
              * @property {number|null} [integer] MetricValue integer
+             * @property {number|null} [index] MetricValue index
              */
 
             /**
@@ -1804,6 +1805,14 @@ export const tianzhong = $root.tianzhong = (() => {
              * @instance
              */
             MetricValue.prototype.integer = null;
+
+            /**
+             * MetricValue index.
+             * @member {number} index
+             * @memberof tianzhong.v1.MetricValue
+             * @instance
+             */
+            MetricValue.prototype.index = 0;
 
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
@@ -1855,6 +1864,8 @@ export const tianzhong = $root.tianzhong = (() => {
                     w.uint32(24).bool(m.flag);
                 if (m.integer != null && Object.hasOwnProperty.call(m, "integer"))
                     w.uint32(32).sint64(m.integer);
+                if (m.index != null && Object.hasOwnProperty.call(m, "index"))
+                    w.uint32(40).uint32(m.index);
                 return w;
             };
 
@@ -1906,6 +1917,10 @@ export const tianzhong = $root.tianzhong = (() => {
                         }
                     case 4: {
                             m.integer = r.sint64();
+                            break;
+                        }
+                    case 5: {
+                            m.index = r.uint32();
                             break;
                         }
                     default:
@@ -1960,6 +1975,10 @@ export const tianzhong = $root.tianzhong = (() => {
                     if (!$util.isInteger(m.integer) && !(m.integer && $util.isInteger(m.integer.low) && $util.isInteger(m.integer.high)))
                         return "integer: integer|Long expected";
                 }
+                if (m.index != null && Object.hasOwnProperty.call(m, "index")) {
+                    if (!$util.isInteger(m.index))
+                        return "index: integer expected";
+                }
                 return null;
             };
 
@@ -2000,6 +2019,9 @@ export const tianzhong = $root.tianzhong = (() => {
                     else if (typeof d.integer === "object")
                         m.integer = new $util.LongBits(d.integer.low >>> 0, d.integer.high >>> 0).toNumber();
                 }
+                if (d.index != null) {
+                    m.index = d.index >>> 0;
+                }
                 return m;
             };
 
@@ -2022,6 +2044,7 @@ export const tianzhong = $root.tianzhong = (() => {
                 var d = {};
                 if (o.defaults) {
                     d.name = "";
+                    d.index = 0;
                 }
                 if (m.name != null && Object.hasOwnProperty.call(m, "name")) {
                     d.name = m.name;
@@ -2045,6 +2068,9 @@ export const tianzhong = $root.tianzhong = (() => {
                         d.integer = o.longs === String ? $util.Long.prototype.toString.call(m.integer) : o.longs === Number ? new $util.LongBits(m.integer.low >>> 0, m.integer.high >>> 0).toNumber() : m.integer;
                     if (o.oneofs)
                         d.value = "integer";
+                }
+                if (m.index != null && Object.hasOwnProperty.call(m, "index")) {
+                    d.index = m.index;
                 }
                 return d;
             };

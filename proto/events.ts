@@ -1,0 +1,64 @@
+// JSON events that cross process boundaries besides the protobuf telemetry.
+// Like the .proto files: fields are only ever added.
+
+/**
+ * Published by the broker on `tz/v1/events/gateway` (QoS 1, not retained) when
+ * a gateway's MQTT client connects or disconnects. Connects and disconnects of
+ * one client id can arrive out of order (a reconnect races the old socket's
+ * close): order them by `connectionSeq` — a disconnect of an older connection
+ * than the last connect seen is stale and must be ignored.
+ */
+export interface GatewayConnectionEvent {
+  type: 'connected' | 'disconnected';
+  gatewayId: string;
+  clientId: string;
+  /** Broker node that saw it (several nodes may serve one city). */
+  brokerId: string;
+  /** Increases with every new connection of this client id; a disconnect carries its connection's number. */
+  connectionSeq: number;
+  /** Why a disconnect happened: 'client' (DISCONNECT packet), 'error', 'timeout', 'takeover' (same id connected again). */
+  reason?: string;
+  /** ISO 8601 UTC. */
+  at: string;
+}
+
+/** Alarm as published on `tz/v1/events/alarm` and returned by `GET /api/v1/alarms` (ISO 8601 times). */
+export interface AlarmView {
+  id: string;
+  ruleId: string;
+  ruleName: string;
+  severity: 'info' | 'warning' | 'critical';
+  state: 'active' | 'acknowledged' | 'cleared' | 'closed';
+  deviceId: string;
+  gatewayId: string;
+  district: string;
+  profile: string;
+  count: number;
+  raisedAt: string;
+  lastSeenAt: string;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  clearedAt: string | null;
+  lastValues: Record<string, number | boolean>;
+  /** The readings that triggered it. */
+  evidence: Array<{ timestamp: string; values: Record<string, number | boolean> }>;
+  /** Case settings from the rule: a case is opened when `case` is set. */
+  case?: { category: string; priority: string } | null;
+  /** Incident (group of alarms on one asset) this alarm belongs to. */
+  incidentId?: string | null;
+  caseId?: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * An alarm state change. Rules publishes it on `tz/v1/events/alarm` and hands it,
+ * in-process, to alarm sinks (the case system) at least once: `eventId` is
+ * unique per change, so a sink de-duplicates by it.
+ */
+export interface AlarmEvent {
+  eventId: string;
+  type: 'raised' | 'updated' | 'acknowledged' | 'escalated' | 'cleared' | 'closed';
+  at: string;
+  alarm: AlarmView;
+}
