@@ -108,3 +108,19 @@ export function metricsByName(profile: DeviceProfile): Map<string, MetricSpec> {
   }
   return index;
 }
+
+/**
+ * The profile metric a MetricValue names: by `index` (1-based position in
+ * `profile.metrics`, the compact form) when set, else by `name`. Undefined
+ * when it names nothing in this profile (a reject reason: unknown metric).
+ */
+export function metricOfValue(profile: DeviceProfile, value: { name?: string | null; index?: number | null }): MetricSpec | undefined {
+  if (value.index) return profile.metrics[value.index - 1];
+  return value.name ? metricsByName(profile).get(value.name) : undefined;
+}
+
+/** 1-based position of a metric in its profile, for the compact MetricValue.index form. */
+export function metricIndexOf(profile: DeviceProfile, metricName: string): number {
+  const i = profile.metrics.findIndex((m) => m.name === metricName);
+  return i < 0 ? 0 : i + 1;
+}
