@@ -1,6 +1,8 @@
 // Runs every uvu test file (<room>/test/*.test.ts, test/integration/*.test.ts)
 // in its own process, so servers one file starts cannot leak into the next,
 // then prints the totals as `N passed, N failed` on a line of its own.
+// Files run TZ_TEST_JOBS at a time (default 2, one per core of the CI
+// machine); each file's output is printed whole when it ends.
 // Usage: node scripts/run-tests.mjs [substring filter...]
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
@@ -9,6 +11,7 @@ import { join, relative } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2);
 const FILE_TIMEOUT_MS = Number(process.env.TZ_TEST_FILE_TIMEOUT_MS ?? 300_000);
+const JOBS = Math.max(1, Number(process.env.TZ_TEST_JOBS ?? 2));
 
 function testFiles() {
   const files = [];
@@ -32,11 +35,12 @@ function runFile(file) {
     const started = Date.now();
     const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: root, env: { TZ_LOG_LEVEL: 'silent', ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d) => { out += d; process.stdout.write(d); });
-    child.stderr.on('data', (d) => { out += d; process.stderr.write(d); });
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
     const timer = setTimeout(() => { out += `\n${file}: timed out after ${FILE_TIMEOUT_MS} ms\n`; child.kill('SIGKILL'); }, FILE_TIMEOUT_MS);
     child.on('close', (code) => {
       clearTimeout(timer);
+      process.stdout.write(`\n── ${file}\n${out}`);
       const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? NaN);
       const passed = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? NaN);
       // A file that died before uvu's summary counts as one failure.
@@ -54,13 +58,18 @@ if (files.length === 0) {
 let passed = 0;
 let failed = 0;
 const summary = [];
-for (const file of files) {
-  console.log(`\n── ${file}`);
-  const r = await runFile(file);
-  passed += r.passed;
-  failed += r.failed;
-  summary.push(`${r.failed === 0 ? 'ok  ' : 'FAIL'} ${file} (${r.passed} passed, ${r.failed} failed, ${(r.ms / 1000).toFixed(1)} s)`);
+const queue = [...files];
+async function worker() {
+  for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+    const r = await runFile(file);
+    passed += r.passed;
+    failed += r.failed;
+    summary.push(`${r.failed === 0 ? 'ok  ' : 'FAIL'} ${file} (${r.passed} passed, ${r.failed} failed, ${(r.ms / 1000).toFixed(1)} s)`);
+  }
 }
+const started = Date.now();
+await Promise.all(Array.from({ length: Math.min(JOBS, files.length) }, worker));
+summary.push(`${files.length} files, ${JOBS} at a time, ${((Date.now() - started) / 1000).toFixed(0)} s`);
 console.log(`\n${summary.join('\n')}\n`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
