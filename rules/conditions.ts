@@ -1,49 +1,131 @@
-import type { Condition } from '../device-profiles/index.ts';
+import { parseDuration, parseTimeOfDay, WEEKDAYS, type ComparisonOp, type Condition, type DeviceProfile, type MetricCondition } from '../device-profiles/index.ts';
+import type { CityCalendar } from './city-time.ts';
+import type { MetricWindow } from './metric-window.ts';
 
-// A small interpreter over the rule's condition data. Operators' rules are
-// data, never code: no eval / new Function (ARCHITECTURE.md, Non-negotiables).
+// Conditions compiled against one profile (metric names → positions) and
+// interpreted per reading. Operators' rules are data, never code: no eval /
+// new Function anywhere (ARCHITECTURE.md, Non-negotiables).
 
 export type MetricValue = number | boolean;
 
-/** The latest known value of each metric of one device. */
-export type MetricLookup = (metric: string) => MetricValue | undefined;
+const OPS: readonly ComparisonOp[] = ['==', '!=', '>', '>=', '<', '<='];
 
-type Comparison = Extract<Condition, { metric: string }>;
+/** The test applied to a number: op/value, or a range. Flags are stored as 1/0. */
+export type Test =
+  | { kind: 'op'; op: number; value: number }
+  | { kind: 'between'; lo: number; hi: number }
+  | { kind: 'outside'; lo: number; hi: number };
 
-function compare(c: Comparison, actual: MetricValue | undefined): boolean {
-  // A metric the device has never reported makes the comparison false.
-  if (actual === undefined) return false;
-  if (typeof actual === 'number' && typeof c.value === 'number') {
-    switch (c.op) {
-      case '==': return actual === c.value;
-      case '!=': return actual !== c.value;
-      case '>': return actual > c.value;
-      case '>=': return actual >= c.value;
-      case '<': return actual < c.value;
-      case '<=': return actual <= c.value;
+export type WindowFn = 'change' | 'rate' | 'avg' | 'min' | 'max' | 'count';
+
+export type CompiledCondition =
+  | { k: 'value'; metric: number; test: Test }
+  | { k: 'window'; metric: number; fn: WindowFn; ms: number; perMs: number; where: Test | undefined; test: Test }
+  | { k: 'time'; from: number; to: number; days: number }
+  | { k: 'all' | 'any'; parts: CompiledCondition[] }
+  | { k: 'not'; part: CompiledCondition }
+  | { k: 'never' };
+
+/** What a condition is evaluated against: one device's latest values and windows. */
+export interface ConditionContext {
+  /** Latest value per profile metric position; NaN when never reported. */
+  values: Float64Array;
+  windows: ReadonlyArray<MetricWindow | undefined>;
+  /** Device time of the reading being evaluated. */
+  t: number;
+  calendar: CityCalendar;
+}
+
+function test(c: { op?: ComparisonOp; value?: number | boolean; between?: [number, number]; outside?: [number, number] }): Test {
+  if (c.between) return { kind: 'between', lo: c.between[0], hi: c.between[1] };
+  if (c.outside) return { kind: 'outside', lo: c.outside[0], hi: c.outside[1] };
+  return { kind: 'op', op: OPS.indexOf(c.op ?? '=='), value: Number(c.value) };
+}
+
+const PER_MS = { second: 1000, minute: 60_000, hour: 3_600_000 } as const;
+
+export function compileCondition(c: Condition, profile: DeviceProfile): CompiledCondition {
+  if ('all' in c) return { k: 'all', parts: c.all.map((x) => compileCondition(x, profile)) };
+  if ('any' in c) return { k: 'any', parts: c.any.map((x) => compileCondition(x, profile)) };
+  if ('not' in c) return { k: 'not', part: compileCondition(c.not, profile) };
+  if ('time' in c) {
+    const days = c.time.days ? c.time.days.reduce((mask, d) => mask | (1 << WEEKDAYS.indexOf(d)), 0) : 0x7f;
+    return { k: 'time', from: c.time.from ? parseTimeOfDay(c.time.from)! : 0, to: c.time.to ? parseTimeOfDay(c.time.to)! : 1440, days };
+  }
+  const metric = profile.metrics.findIndex((m) => m.name === c.metric);
+  // A metric this class does not have never holds (the rule is for other classes).
+  if (metric < 0) return { k: 'never' };
+  const fn = windowOf(c);
+  if (!fn) return { k: 'value', metric, test: test(c) };
+  return {
+    k: 'window', metric, fn, ms: parseDuration(c[fn]!)!, perMs: PER_MS[c.per ?? 'minute'],
+    where: c.where ? test(c.where) : undefined, test: test(c),
+  };
+}
+
+function windowOf(c: MetricCondition): WindowFn | undefined {
+  for (const k of ['change', 'rate', 'avg', 'min', 'max', 'count'] as const) if (c[k] !== undefined) return k;
+  return undefined;
+}
+
+/**
+ * `slack` > 0 widens thresholds in the alarm's favour (deadband: the value must
+ * come back past the threshold by that much before the alarm clears).
+ */
+function passes(t: Test, v: number, slack: number): boolean {
+  if (Number.isNaN(v)) return false;
+  if (t.kind === 'between') return v >= t.lo - slack && v <= t.hi + slack;
+  if (t.kind === 'outside') return v < t.lo + slack || v > t.hi - slack;
+  switch (t.op) {
+    case 0: return v === t.value;
+    case 1: return v !== t.value;
+    case 2: return v > t.value - slack;
+    case 3: return v >= t.value - slack;
+    case 4: return v < t.value + slack;
+    default: return v <= t.value + slack;
+  }
+}
+
+function windowValue(c: Extract<CompiledCondition, { k: 'window' }>, ctx: ConditionContext): number {
+  const w = ctx.windows[c.metric];
+  if (!w) return Number.NaN;
+  const from = ctx.t - c.ms;
+  switch (c.fn) {
+    case 'count': return w.count(from, ctx.t, c.where ? (v) => passes(c.where!, v, 0) : undefined);
+    case 'avg': return w.avg(from, ctx.t);
+    case 'min': return w.min(from, ctx.t);
+    case 'max': return w.max(from, ctx.t);
+    case 'change': return w.change(from, ctx.t).delta;
+    case 'rate': {
+      const { delta, span } = w.change(from, ctx.t);
+      return span > 0 ? (delta / span) * c.perMs : Number.NaN;
     }
   }
-  // Flags only compare for (in)equality; a flag against a number (or the
-  // reverse) is a rule/profile mismatch and never holds.
-  if (typeof actual === 'boolean' && typeof c.value === 'boolean') {
-    if (c.op === '==') return actual === c.value;
-    if (c.op === '!=') return actual !== c.value;
+}
+
+export function evaluate(c: CompiledCondition, ctx: ConditionContext, slack = 0): boolean {
+  switch (c.k) {
+    case 'value': return passes(c.test, ctx.values[c.metric]!, slack);
+    case 'window': return passes(c.test, windowValue(c, ctx), slack);
+    case 'time': {
+      const local = ctx.calendar.at(ctx.t);
+      if ((c.days & (1 << local.weekday)) === 0) return false;
+      // A window like 22:00–05:00 wraps past midnight.
+      return c.from <= c.to ? local.minutes >= c.from && local.minutes < c.to : local.minutes >= c.from || local.minutes < c.to;
+    }
+    case 'all': for (const p of c.parts) if (!evaluate(p, ctx, slack)) return false; return true;
+    case 'any': for (const p of c.parts) if (evaluate(p, ctx, slack)) return true; return false;
+    case 'not': return !evaluate(c.part, ctx, -slack);
+    case 'never': return false;
   }
-  return false;
 }
 
-export function evaluateCondition(condition: Condition, lookup: MetricLookup): boolean {
-  if ('metric' in condition) return compare(condition, lookup(condition.metric));
-  if ('all' in condition) return condition.all.every((c) => evaluateCondition(c, lookup));
-  if ('any' in condition) return condition.any.some((c) => evaluateCondition(c, lookup));
-  return !evaluateCondition(condition.not, lookup);
-}
-
-/** Every metric a condition refers to, in order of first mention. */
-export function metricsOf(condition: Condition, into: Set<string> = new Set()): Set<string> {
-  if ('metric' in condition) into.add(condition.metric);
-  else if ('all' in condition) for (const c of condition.all) metricsOf(c, into);
-  else if ('any' in condition) for (const c of condition.any) metricsOf(c, into);
-  else metricsOf(condition.not, into);
-  return into;
+/** Metric positions a compiled condition reads, and the longest window per metric. */
+export function collectMetrics(c: CompiledCondition, metrics: Set<number>, windows: Map<number, number>): void {
+  if (c.k === 'value') metrics.add(c.metric);
+  else if (c.k === 'window') {
+    metrics.add(c.metric);
+    windows.set(c.metric, Math.max(windows.get(c.metric) ?? 0, c.ms));
+  } else if (c.k === 'all' || c.k === 'any') for (const p of c.parts) collectMetrics(p, metrics, windows);
+  else if (c.k === 'not') collectMetrics(c.part, metrics, windows);
 }

@@ -1,75 +1,177 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ID_PATTERN } from '../proto/index.ts';
-import type { ProfileCatalogue, RuleSpec, DeviceProfile } from '../device-profiles/index.ts';
-import { TzError, type TzErrorCode } from '../service-kit/index.ts';
-import { ALARM_STATES, CASE_STATUSES, type CaseStore } from './case-store.ts';
-import { alarmView, caseEventView, caseView } from './views.ts';
+import type { ProfileCatalogue } from '../device-profiles/index.ts';
+import { requireRole, TzError, type AccessTokens, type InfluxTarget, type Role, type TzErrorCode } from '../service-kit/index.ts';
+import { runBacktest } from './backtest.ts';
+import type { RulesEngine } from './engine.ts';
+import type { EffectiveRule } from './rule-set.ts';
+import { ALARM_STATES, type SqliteRulesStore } from './sqlite-store.ts';
+import { alarmView } from './views.ts';
 
-// Read API of alarms, cases and rules under /api/v1. Query parameters are
-// validated with zod; errors answer {code, message}.
+// The rules service's HTTP API under /api/v1: alarms (list, get, acknowledge),
+// incidents, rules (list, get, create, change, delete, history, rollback,
+// validate, backtest, shadow records). Errors answer {code, message} (and
+// `problems: [{path, problem}]` for an invalid rule).
 
 const limit = z.coerce.number().int().min(1).max(1000).default(100);
-const deviceId = z.string().regex(ID_PATTERN, 'deviceId must be a device id (letters, digits, _ . -)').optional();
-const alarmQuery = z.object({ state: z.enum([...ALARM_STATES, 'open']).optional(), deviceId, limit });
-const caseQuery = z.object({ status: z.enum([...CASE_STATUSES, 'open']).optional(), deviceId, limit });
-const idParams = z.object({ id: z.coerce.number().int().positive() });
+const id = z.string().regex(ID_PATTERN, 'must be an id (letters, digits, _ . -)');
+const alarmQuery = z.strictObject({
+  state: z.enum([...ALARM_STATES, 'open']).optional(), deviceId: id.optional(), ruleId: z.string().optional(),
+  suppressed: z.enum(['true', 'false']).transform((v) => v === 'true').optional(), limit, access_token: z.string().optional(),
+});
+const numericId = z.object({ id: z.coerce.number().int().positive() });
+const ruleParams = z.object({ id: z.string().min(1).max(64) });
+const time = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const ms = typeof v === 'number' ? v : Date.parse(v);
+  if (!Number.isFinite(ms)) { ctx.addIssue({ code: 'custom', message: 'expected an ISO 8601 time or ms since the epoch' }); return z.NEVER; }
+  return ms;
+});
+const backtestBody = z.strictObject({ rule: z.unknown().optional(), ruleId: z.string().optional(), from: time, to: time, devices: z.array(id).max(1000).optional() })
+  .refine((b) => (b.rule === undefined) !== (b.ruleId === undefined), 'give either `rule` (a rule document) or `ruleId` (an existing rule)');
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`).join('; ');
-  throw new TzError('TZ_REQUEST_INVALID', `invalid ${what}: ${problems}`);
+  const problems = result.error.issues.map((i) => ({ path: i.path.join('.'), problem: i.message }));
+  throw new TzError('TZ_REQUEST_INVALID', `invalid ${what}: ${problems.map((p) => `${p.path || what}: ${p.problem}`).join('; ')}`, { details: { problems } });
 }
 
-const STATUS_BY_CODE: Partial<Record<TzErrorCode, number>> = { TZ_REQUEST_INVALID: 400, TZ_ALARM_NOT_FOUND: 404, TZ_CASE_NOT_FOUND: 404 };
-
-function sendError(reply: FastifyReply, err: TzError): FastifyReply {
-  return reply.code(STATUS_BY_CODE[err.code] ?? 500).send({ code: err.code, message: err.message });
-}
+const STATUS_BY_CODE: Partial<Record<TzErrorCode, number>> = {
+  TZ_REQUEST_INVALID: 400, TZ_RULE_INVALID: 400, TZ_ALARM_NOT_FOUND: 404, TZ_RULE_NOT_FOUND: 404, TZ_RULE_CONFLICT: 409, TZ_ALARM_STATE: 409,
+  TZ_INFLUX_QUERY: 502, TZ_INFLUX_UNREACHABLE: 503, TZ_CONFIG_INVALID: 503,
+};
 
 export interface RulesApiDeps {
-  store: CaseStore;
+  engine: RulesEngine;
+  store: SqliteRulesStore;
   profiles: ProfileCatalogue;
-  rulesOf: (profile: DeviceProfile) => readonly RuleSpec[];
+  timeZone: string;
+  influx?: InfluxTarget;
+  access?: AccessTokens;
+}
+
+function ruleView(r: EffectiveRule) {
+  return {
+    ...r.spec, source: r.source, version: r.version, updatedAt: r.updatedAt === null ? null : new Date(r.updatedAt).toISOString(), updatedBy: r.updatedBy,
+    mode: r.spec.mode ?? 'live',
+  };
+}
+
+/** Who made a change: the token's name, or (without access control) the X-TZ-Actor header. */
+function actor(req: FastifyRequest): string {
+  if (req.principal) return req.principal.name;
+  const header = req.headers['x-tz-actor'];
+  return typeof header === 'string' && header.length > 0 && header.length <= 64 ? header : 'anonymous';
 }
 
 export function registerRulesApi(app: FastifyInstance, deps: RulesApiDeps): void {
-  const { store } = deps;
+  const { engine, store } = deps;
+  const guard = (roles: readonly Role[]) => (deps.access ? { preHandler: requireRole(deps.access, roles) } : {});
+  const read = guard(['operator', 'dispatcher', 'readonly']);
+  const editRules = guard(['operator']);
+  const ack = guard(['operator', 'dispatcher']);
 
-  app.setErrorHandler((err, _req, reply) => {
-    if (err instanceof TzError) return sendError(reply, err);
+  app.setErrorHandler((err, _req, reply: FastifyReply) => {
+    if (err instanceof TzError) {
+      return reply.code(STATUS_BY_CODE[err.code] ?? 500).send({ code: err.code, message: err.message, ...(err.details.problems ? { problems: err.details.problems } : {}) });
+    }
     const status = (err as { statusCode?: number }).statusCode ?? 500;
     if (status >= 500) app.log.error({ err }, 'rules: request failed');
     const code: TzErrorCode = status >= 500 ? 'TZ_INTERNAL' : 'TZ_REQUEST_INVALID';
     return reply.code(status).send({ code, message: status >= 500 ? 'internal error' : err instanceof Error ? err.message : String(err) });
   });
 
-  app.get('/api/v1/alarms', async (req) => {
+  app.get('/api/v1/alarms', read, async (req) => {
     const q = parse(alarmQuery, req.query, 'query');
     return { alarms: store.listAlarms(q).map(alarmView) };
   });
 
-  app.get('/api/v1/alarms/:id', async (req) => {
-    const { id } = parse(idParams, req.params, 'alarm id');
-    const alarm = store.getAlarm(id);
-    if (!alarm) throw new TzError('TZ_ALARM_NOT_FOUND', `no alarm ${id}`);
-    return alarmView(alarm);
+  app.get('/api/v1/alarms/:id', read, async (req) => {
+    const { id: alarmId } = parse(numericId, req.params, 'alarm id');
+    return alarmView(store.mustGetAlarm(alarmId));
   });
 
-  app.get('/api/v1/cases', async (req) => {
-    const q = parse(caseQuery, req.query, 'query');
-    return { cases: store.listCases(q).map(caseView) };
+  app.post('/api/v1/alarms/:id/ack', ack, async (req) => {
+    const { id: alarmId } = parse(numericId, req.params, 'alarm id');
+    const body = parse(z.strictObject({ note: z.string().max(2000).optional() }).default({}), req.body ?? {}, 'body');
+    return alarmView(engine.acknowledge(alarmId, actor(req), body.note));
   });
 
-  app.get('/api/v1/cases/:id', async (req) => {
-    const { id } = parse(idParams, req.params, 'case id');
-    const found = store.getCase(id);
-    if (!found) throw new TzError('TZ_CASE_NOT_FOUND', `no case ${id}`);
-    return { ...caseView(found), alarms: store.alarmsOfCase(id).map(alarmView), events: store.eventsOfCase(id).map(caseEventView) };
+  app.get('/api/v1/incidents/:id', read, async (req) => {
+    const { id: incidentId } = parse(numericId, req.params, 'incident id');
+    const incident = store.getIncident(incidentId);
+    if (!incident) throw new TzError('TZ_ALARM_NOT_FOUND', `no incident ${incidentId}`);
+    return {
+      id: String(incident.id), assetId: incident.assetId, openedAt: new Date(incident.openedAt).toISOString(),
+      closedAt: incident.closedAt === null ? null : new Date(incident.closedAt).toISOString(),
+      alarms: store.listAlarms({ incidentId, limit: 1000 }).map(alarmView),
+    };
   });
 
-  app.get('/api/v1/rules', async () => ({
-    profiles: deps.profiles.all().map((p) => ({ profile: p.class, version: p.version, title: p.title, rules: deps.rulesOf(p) })),
-  }));
+  app.get('/api/v1/rules', read, async () => ({ rules: engine.rules.list().map(ruleView) }));
+
+  app.get('/api/v1/rules/:id', read, async (req) => {
+    const r = engine.rules.get(parse(ruleParams, req.params, 'rule id').id);
+    return { ...ruleView(r), default: r.defaultSpec };
+  });
+
+  app.post('/api/v1/rules/validate', editRules, async (req) => {
+    const spec = engine.rules.validate(req.body);
+    return { ok: true, rule: spec };
+  });
+
+  app.post('/api/v1/rules', editRules, async (req, reply) => {
+    const created = engine.rules.create(req.body, actor(req));
+    reply.code(201);
+    return ruleView(created);
+  });
+
+  app.put('/api/v1/rules/:id', editRules, async (req) => {
+    const ruleId = parse(ruleParams, req.params, 'rule id').id;
+    const q = parse(z.object({ expectedVersion: z.coerce.number().int().min(0).optional() }), req.query, 'query');
+    const who = actor(req);
+    const before = engine.rules.get(ruleId);
+    const after = engine.rules.replace(ruleId, req.body, who, q.expectedVersion);
+    if ((after.spec.mode ?? 'live') !== 'live' && (before.spec.mode ?? 'live') === 'live') engine.retireRule(ruleId, who);
+    return ruleView(after);
+  });
+
+  app.delete('/api/v1/rules/:id', editRules, async (req) => {
+    const ruleId = parse(ruleParams, req.params, 'rule id').id;
+    const who = actor(req);
+    const result = engine.rules.remove(ruleId, who);
+    if (result.deleted) engine.retireRule(ruleId, who);
+    return { ruleId, deleted: result.deleted, revertedTo: result.revertedTo };
+  });
+
+  app.get('/api/v1/rules/:id/history', read, async (req) => {
+    const ruleId = parse(ruleParams, req.params, 'rule id').id;
+    return { ruleId, versions: engine.rules.history(ruleId).map((v) => ({ ...v, at: new Date(v.at).toISOString() })) };
+  });
+
+  app.post('/api/v1/rules/:id/rollback', editRules, async (req) => {
+    const ruleId = parse(ruleParams, req.params, 'rule id').id;
+    const { version } = parse(z.strictObject({ version: z.number().int().min(1) }), req.body, 'body');
+    const who = actor(req);
+    const after = engine.rules.rollback(ruleId, version, who);
+    if (!after) engine.retireRule(ruleId, who);
+    return { ruleId, rule: after ? ruleView(after) : null };
+  });
+
+  app.get('/api/v1/rules/:id/shadow', read, async (req) => {
+    const ruleId = parse(ruleParams, req.params, 'rule id').id;
+    const q = parse(z.object({ limit, access_token: z.string().optional() }), req.query, 'query');
+    return {
+      ruleId, fires: store.countShadow(ruleId),
+      records: store.shadowRecords(ruleId, q.limit).map((r) => ({ ...r, at: new Date(r.at).toISOString(), recordedAt: new Date(r.recordedAt).toISOString() })),
+    };
+  });
+
+  app.post('/api/v1/rules/backtest', editRules, async (req) => {
+    const body = parse(backtestBody, req.body, 'body');
+    if (!deps.influx) throw new TzError('TZ_CONFIG_INVALID', 'backtest needs InfluxDB: start the rules service with --influx-url (or INFLUX_URL)');
+    const rule = body.ruleId !== undefined ? engine.rules.get(body.ruleId).spec : engine.rules.validate(body.rule);
+    return runBacktest(deps.influx, deps.profiles, deps.timeZone, { rule, from: body.from, to: body.to, devices: body.devices });
+  });
 }

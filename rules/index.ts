@@ -1,9 +1,15 @@
-// The rules room: the streaming rule evaluator, the alarm lifecycle, the
-// work-order cases (SQLite) and their HTTP API. Later: rule editing,
-// backtest, the full case workflow (dispatch, SLA, Open311), notifications.
+// The rules room: the rule language's engine (scope index, streaming
+// evaluator, no-data, flapping, escalation), the alarm lifecycle with
+// incidents and gateway suppression, at-least-once alarm events (outbox →
+// MQTT and injected sinks), runtime rule editing with versions, backtest over
+// InfluxDB history, and the HTTP API. Cases live in the cases room.
 export { startRules, type RulesOptions, type RulesService } from './service.ts';
-export { RuleEvaluator, type RuleReading, type AlarmTransition, type TransitionKind, type EvidenceReading, type EvaluationResult, type RuleEvaluatorOptions } from './evaluator.ts';
-export { evaluateCondition, metricsOf, type MetricValue, type MetricLookup } from './conditions.ts';
-export { CASE_DUE_HOURS, dueAt } from './case-workflow.ts';
-export type { AlarmRecord, AlarmState, CaseRecord, CaseStatus, CaseEventRecord, CaseStore, CasePriority } from './case-store.ts';
-export { SqliteCaseStore } from './sqlite-store.ts';
+export type { AlarmSink } from './outbox.ts';
+export { RulesEngine, type RulesCounters, type RulesEngineOptions, type RejectReason } from './engine.ts';
+export { RuleEvaluator, type RuleReading, type AlarmTransition, type TransitionKind, type EvidenceReading, type EvaluationResult, type MetricValue } from './evaluator.ts';
+export { compileRuleSet } from './compile.ts';
+export { CityCalendar } from './city-time.ts';
+export { BUILTIN_RULES, jsonDiff, type EffectiveRule } from './rule-set.ts';
+export { runBacktest, type BacktestRequest, type BacktestResult } from './backtest.ts';
+export { SqliteRulesStore, type AlarmRecord, type AlarmState } from './sqlite-store.ts';
+export { createRulesMetrics, type RulesMetrics } from './metrics.ts';

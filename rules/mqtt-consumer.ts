@@ -6,48 +6,50 @@ import { Backoff, isMqttAuthRefusal, reconnectWithBackoff, toError, type Logger 
 // session (clean: false) and QoS 1; the message handler is synchronous
 // (evaluation and SQLite writes), and mqtt.js sends PUBACK only after the
 // 'message' handlers returned, so an acknowledged batch is stored.
+// With a share group, gateway topics are subscribed as `$share/{group}/…`
+// (the broker keeps a gateway on one member), so rules can run partitioned.
 
 export interface RulesMqttOptions {
   brokerUrl: string;
   username: string;
   password: string;
   clientId: string;
+  shareGroup?: string;
   log: Logger;
-  onBatch: (topic: string, payload: Uint8Array) => void;
-  /** Called with a reason when the publish of an event fails. */
-  onPublishFailed: (reason: string) => void;
+  onMessage: (topic: string, payload: Uint8Array) => void;
 }
 
 export interface RulesMqtt {
   connected(): boolean;
-  publishJson(topic: string, body: unknown, onDone: (ok: boolean) => void): void;
+  /** Resolves on PUBACK (QoS 1). */
+  publishJson(topic: string, body: string): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Strips `$share/{group}/` so handlers see the real topic. */
+export function realTopic(topic: string): string {
+  return topic.startsWith('$share/') ? topic.split('/').slice(2).join('/') : topic;
 }
 
 export function connectRulesMqtt(o: RulesMqttOptions): RulesMqtt {
   let stopping = false;
-
   const client: MqttClient = mqtt.connect(o.brokerUrl, {
-    clientId: o.clientId,
-    clean: false,
-    username: o.username,
-    password: o.password,
-    protocolVersion: 4,
-    reconnectPeriod: 500,
-    // Refused credentials are retried too: an operator may be fixing the users file.
-    reconnectOnConnackError: true,
-    connectTimeout: 10_000,
+    clientId: o.clientId, clean: false, username: o.username, password: o.password, protocolVersion: 4,
+    reconnectPeriod: 500, reconnectOnConnackError: true, connectTimeout: 10_000,
   });
   reconnectWithBackoff(client, new Backoff(500, 30_000));
+  const shared = (t: string) => (o.shareGroup ? `$share/${o.shareGroup}/${t}` : t);
+  // Gateway events carry no gateway in the topic: every member hears all of them and acts on its own gateways.
+  const subscriptions = [shared(topics.allBatches), shared(topics.allStatus), topics.gatewayEvents];
 
   client.on('connect', (connack) => {
-    o.log.info({ brokerUrl: o.brokerUrl, sessionPresent: connack.sessionPresent }, 'rules: connected to broker');
-    client.subscribe(topics.allBatches, { qos: 1 }, (err, granted) => {
+    o.log.info({ brokerUrl: o.brokerUrl, sessionPresent: connack.sessionPresent, subscriptions }, 'rules: connected to broker');
+    client.subscribe(subscriptions, { qos: 1 }, (err, granted) => {
       if (err) o.log.error({ err: toError(err).message }, 'rules: subscribe failed');
-      else if (granted?.some((g) => g.qos > 2)) o.log.error({ granted }, 'rules: broker refused the subscription (check the ACL)');
+      else if (granted?.some((g) => g.qos > 2)) o.log.error({ granted }, 'rules: broker refused a subscription (check the ACL)');
     });
   });
-  client.on('message', (topic, payload) => o.onBatch(topic, payload));
+  client.on('message', (topic, payload) => o.onMessage(realTopic(topic), payload));
   client.on('error', (err) => {
     const code = (err as { code?: unknown }).code;
     o.log.error({ brokerUrl: o.brokerUrl, code, err: err.message }, isMqttAuthRefusal(err) ? 'rules: broker rejected the credentials (check the rules service account in the broker users file); retrying' : 'rules: broker connection error');
@@ -58,18 +60,12 @@ export function connectRulesMqtt(o: RulesMqttOptions): RulesMqtt {
 
   return {
     connected: () => client.connected,
-    publishJson(topic, body, onDone) {
-      client.publish(topic, JSON.stringify(body), { qos: 1 }, (err) => {
-        if (err) {
-          o.onPublishFailed(stopping ? 'stopping' : 'publish-error');
-          o.log.warn({ topic, err: err.message }, 'rules: alarm event not published');
-        }
-        onDone(!err);
-      });
+    async publishJson(topic, body) {
+      if (stopping) throw new Error('stopping');
+      await client.publishAsync(topic, body, { qos: 1 });
     },
     async stop() {
       stopping = true;
-      // Graceful when connected (in-flight events finish), forced otherwise so stop never hangs.
       await client.endAsync(!client.connected);
     },
   };

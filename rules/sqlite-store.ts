@@ -1,13 +1,13 @@
 import Database from 'better-sqlite3';
+import type { RuleSpec, Severity } from '../device-profiles/index.ts';
 import { TzError } from '../service-kit/index.ts';
-import type { MetricValue } from './conditions.ts';
-import type {
-  AlarmQuery, AlarmRecord, AlarmState, CaseEventRecord, CaseQuery, CaseRecord, CaseStatus, CaseStore, NewAlarm, NewCase,
-} from './case-store.ts';
-import { CLOSED_CASE_STATUSES, OPEN_ALARM_STATES } from './case-store.ts';
+import type { EvidenceReading, MetricValue } from './evaluator.ts';
 
-// SQLite (better-sqlite3, WAL) implementation of the CaseStore. Schema
-// changes are numbered migrations recorded in `migrations`; add, never edit.
+// The rules service's state in SQLite (better-sqlite3, WAL): alarms and
+// incidents, the alarm-event outbox, rule documents and their versions,
+// evaluator checkpoints, shadow-mode records, gateway connectivity. Every
+// method is synchronous, so an MQTT message is fully stored before its PUBACK.
+// Schema changes are numbered migrations recorded in `migrations`: add, never edit.
 
 const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -72,34 +72,151 @@ const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> 
       CREATE INDEX case_events_case ON case_events (case_id, id);
     `,
   },
+  {
+    version: 2,
+    name: 'cases move to the cases room; alarm lifecycle with close, incidents, suppression, flapping, escalation; outbox; rule versions; checkpoints',
+    sql: `
+      DROP TABLE IF EXISTS case_events;
+      DROP TABLE IF EXISTS case_alarms;
+      DROP TABLE IF EXISTS cases;
+      CREATE TABLE alarms_v2 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        rule_id TEXT NOT NULL, rule_name TEXT NOT NULL, severity TEXT NOT NULL, base_severity TEXT NOT NULL,
+        device_id TEXT NOT NULL, gateway_id TEXT NOT NULL, district TEXT NOT NULL, profile TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('active', 'acknowledged', 'cleared', 'closed')),
+        count INTEGER NOT NULL, raised_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL,
+        acknowledged_at INTEGER, acknowledged_by TEXT, ack_note TEXT,
+        cleared_at INTEGER, cleared_by TEXT,
+        closed_at INTEGER, closed_by TEXT, close_note TEXT, case_id TEXT,
+        incident_id INTEGER, suppressed_by INTEGER, flapping INTEGER NOT NULL DEFAULT 0, escalation_level INTEGER NOT NULL DEFAULT 0,
+        no_data INTEGER NOT NULL DEFAULT 0, case_spec TEXT, escalate TEXT NOT NULL DEFAULT '[]',
+        last_values TEXT NOT NULL, evidence TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+      );
+      INSERT INTO alarms_v2 (id, rule_id, rule_name, severity, base_severity, device_id, gateway_id, district, profile, state, count, raised_at,
+        last_seen_at, acknowledged_at, acknowledged_by, cleared_at, last_values, evidence, created_at, updated_at)
+        SELECT id, rule_id, rule_name, severity, severity, device_id, gateway_id, district, profile, state, count, raised_at,
+        last_seen_at, acknowledged_at, acknowledged_by, cleared_at, last_values, evidence, created_at, updated_at FROM alarms;
+      DROP TABLE alarms;
+      ALTER TABLE alarms_v2 RENAME TO alarms;
+      -- One open alarm per (rule, device), enforced by the database too.
+      CREATE UNIQUE INDEX alarms_one_open ON alarms (rule_id, device_id) WHERE state IN ('active', 'acknowledged');
+      CREATE INDEX alarms_device ON alarms (device_id, id);
+      CREATE INDEX alarms_state ON alarms (state, id);
+      CREATE INDEX alarms_rule ON alarms (rule_id, id);
+      CREATE INDEX alarms_suppressed ON alarms (suppressed_by) WHERE suppressed_by IS NOT NULL;
+      CREATE TABLE incidents (id INTEGER PRIMARY KEY AUTOINCREMENT, asset_id TEXT NOT NULL, opened_at INTEGER NOT NULL, closed_at INTEGER);
+      CREATE UNIQUE INDEX incidents_one_open ON incidents (asset_id) WHERE closed_at IS NULL;
+      -- At-least-once delivery: one row per (event, sink), written in the alarm change's transaction.
+      CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, sink TEXT NOT NULL, payload TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, created_at INTEGER NOT NULL);
+      CREATE INDEX outbox_sink ON outbox (sink, id);
+      CREATE TABLE rule_docs (id TEXT PRIMARY KEY, doc TEXT NOT NULL, version INTEGER NOT NULL, updated_at INTEGER NOT NULL, updated_by TEXT NOT NULL);
+      CREATE TABLE rule_versions (rule_id TEXT NOT NULL, version INTEGER NOT NULL, action TEXT NOT NULL, doc TEXT, diff TEXT NOT NULL,
+        who TEXT NOT NULL, at INTEGER NOT NULL, note TEXT, PRIMARY KEY (rule_id, version));
+      CREATE TABLE device_state (device_id TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE shadow_records (id INTEGER PRIMARY KEY AUTOINCREMENT, rule_id TEXT NOT NULL, device_id TEXT NOT NULL, kind TEXT NOT NULL,
+        at INTEGER NOT NULL, severity TEXT NOT NULL, values_json TEXT NOT NULL, recorded_at INTEGER NOT NULL);
+      CREATE INDEX shadow_rule ON shadow_records (rule_id, id);
+      CREATE TABLE gateways (gateway_id TEXT PRIMARY KEY, online INTEGER NOT NULL, client_id TEXT, connection_seq INTEGER NOT NULL DEFAULT 0,
+        since INTEGER NOT NULL, alarm_id INTEGER);
+    `,
+  },
 ];
 
+export const OPEN_STATES = ['active', 'acknowledged'] as const;
+export const ALARM_STATES = ['active', 'acknowledged', 'cleared', 'closed'] as const;
+export type AlarmState = (typeof ALARM_STATES)[number];
+export type CaseSpec = { category: string; priority: string };
+
+export interface AlarmRecord {
+  id: number;
+  ruleId: string;
+  ruleName: string;
+  severity: Severity;
+  baseSeverity: Severity;
+  deviceId: string;
+  gatewayId: string;
+  district: string;
+  profile: string;
+  state: AlarmState;
+  count: number;
+  raisedAt: number;
+  lastSeenAt: number;
+  acknowledgedAt: number | null;
+  acknowledgedBy: string | null;
+  ackNote: string | null;
+  clearedAt: number | null;
+  clearedBy: string | null;
+  closedAt: number | null;
+  closedBy: string | null;
+  closeNote: string | null;
+  caseId: string | null;
+  incidentId: number | null;
+  suppressedBy: number | null;
+  flapping: boolean;
+  escalationLevel: number;
+  noData: boolean;
+  caseSpec: CaseSpec | null;
+  escalate: Array<{ afterMs: number; severity: Severity }>;
+  lastValues: Record<string, MetricValue>;
+  evidence: EvidenceReading[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewAlarm = Pick<AlarmRecord, 'ruleId' | 'ruleName' | 'severity' | 'deviceId' | 'gatewayId' | 'district' | 'profile' | 'raisedAt'
+  | 'lastSeenAt' | 'flapping' | 'noData' | 'caseSpec' | 'escalate' | 'lastValues' | 'evidence' | 'createdAt' | 'suppressedBy'>;
+
+export interface AlarmQuery {
+  state?: AlarmState | 'open';
+  deviceId?: string;
+  ruleId?: string;
+  incidentId?: number;
+  suppressed?: boolean;
+  limit: number;
+}
+
+export interface OutboxRow { id: number; eventId: string; sink: string; payload: string; attempts: number }
+export interface RuleDocRow { id: string; doc: RuleSpec; version: number; updatedAt: number; updatedBy: string }
+export interface RuleVersionRow { ruleId: string; version: number; action: string; doc: RuleSpec | null; diff: unknown; who: string; at: number; note: string | null }
+export interface GatewayRow { gatewayId: string; online: boolean; clientId: string | null; connectionSeq: number; since: number; alarmId: number | null }
+export interface ShadowRow { id: number; ruleId: string; deviceId: string; kind: string; at: number; severity: string; values: Record<string, MetricValue>; recordedAt: number }
+
 interface AlarmRow {
-  id: number; rule_id: string; rule_name: string; severity: string; device_id: string; gateway_id: string; district: string; profile: string;
-  state: string; count: number; raised_at: number; last_seen_at: number; acknowledged_at: number | null; acknowledged_by: string | null;
-  cleared_at: number | null; last_values: string; evidence: string; created_at: number; updated_at: number; case_id: number | null;
+  id: number; rule_id: string; rule_name: string; severity: string; base_severity: string; device_id: string; gateway_id: string; district: string;
+  profile: string; state: string; count: number; raised_at: number; last_seen_at: number; acknowledged_at: number | null; acknowledged_by: string | null;
+  ack_note: string | null; cleared_at: number | null; cleared_by: string | null; closed_at: number | null; closed_by: string | null; close_note: string | null;
+  case_id: string | null; incident_id: number | null; suppressed_by: number | null; flapping: number; escalation_level: number; no_data: number;
+  case_spec: string | null; escalate: string; last_values: string; evidence: string; created_at: number; updated_at: number;
 }
 
-interface CaseRow {
-  id: number; status: string; category: string; priority: string; title: string; source: string; device_id: string; gateway_id: string;
-  district: string; created_at: number; due_at: number; updated_at: number;
-}
+const OPEN = `state IN ('active', 'acknowledged')`;
 
-interface CaseEventRow { id: number; case_id: number; at: number; who: string; what: string; detail: string }
-
-const ALARM_SELECT = `SELECT a.*, l.case_id FROM alarms a LEFT JOIN case_alarms l ON l.alarm_id = a.id`;
-const OPEN_CASE = `status NOT IN (${CLOSED_CASE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
-const OPEN_ALARM = `state IN (${OPEN_ALARM_STATES.map((s) => `'${s}'`).join(', ')})`;
-
-export class SqliteCaseStore implements CaseStore {
-  private readonly db: Database.Database;
+export class SqliteRulesStore {
+  readonly db: Database.Database;
+  private readonly stmts: Record<string, Database.Statement>;
 
   constructor(path: string) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    const p = (sql: string) => this.db.prepare(sql);
+    this.stmts = {
+      getAlarm: p('SELECT * FROM alarms WHERE id = ?'),
+      openAlarm: p(`SELECT * FROM alarms WHERE rule_id = ? AND device_id = ? AND ${OPEN}`),
+      insertAlarm: p(`INSERT INTO alarms (rule_id, rule_name, severity, base_severity, device_id, gateway_id, district, profile, state, count, raised_at,
+        last_seen_at, flapping, no_data, case_spec, escalate, last_values, evidence, created_at, updated_at, suppressed_by)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      repeat: p(`UPDATE alarms SET count = count + 1, last_seen_at = MAX(last_seen_at, ?), last_values = ?, flapping = MAX(flapping, ?), updated_at = ? WHERE id = ? AND ${OPEN}`),
+      outbox: p('INSERT INTO outbox (event_id, sink, payload, created_at) VALUES (?, ?, ?, ?)'),
+      dueOutbox: p('SELECT id, event_id AS eventId, sink, payload, attempts FROM outbox WHERE sink = ? ORDER BY id LIMIT ?'),
+      deleteOutbox: p('DELETE FROM outbox WHERE id = ?'),
+      failOutbox: p('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?'),
+      saveDevice: p('INSERT INTO device_state (device_id, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at'),
+      shadow: p('INSERT INTO shadow_records (rule_id, device_id, kind, at, severity, values_json, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    };
   }
 
   private migrate(): void {
@@ -118,141 +235,192 @@ export class SqliteCaseStore implements CaseStore {
     return this.db.transaction(fn)();
   }
 
+  // --- alarms ---
+
   insertAlarm(a: NewAlarm): AlarmRecord {
-    const info = this.db.prepare(`INSERT INTO alarms (rule_id, rule_name, severity, device_id, gateway_id, district, profile, state, count,
-        raised_at, last_seen_at, last_values, evidence, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?, ?, ?, ?, ?)`)
-      .run(a.ruleId, a.ruleName, a.severity, a.deviceId, a.gatewayId, a.district, a.profile, a.raisedAt, a.lastSeenAt,
-        JSON.stringify(a.lastValues), JSON.stringify(a.evidence), a.createdAt, a.createdAt);
+    const info = this.stmts.insertAlarm!.run(a.ruleId, a.ruleName, a.severity, a.severity, a.deviceId, a.gatewayId, a.district, a.profile, a.raisedAt, a.lastSeenAt,
+      a.flapping ? 1 : 0, a.noData ? 1 : 0, a.caseSpec ? JSON.stringify(a.caseSpec) : null, JSON.stringify(a.escalate), JSON.stringify(a.lastValues),
+      JSON.stringify(a.evidence), a.createdAt, a.createdAt, a.suppressedBy);
     return this.mustGetAlarm(Number(info.lastInsertRowid));
   }
 
-  recordAlarmRepeat(id: number, lastSeenAt: number, lastValues: Record<string, MetricValue>, now: number): AlarmRecord {
-    this.db.prepare(`UPDATE alarms SET count = count + 1, last_seen_at = MAX(last_seen_at, ?), last_values = ?, updated_at = ? WHERE id = ? AND ${OPEN_ALARM}`)
-      .run(lastSeenAt, JSON.stringify(lastValues), now, id);
+  recordRepeat(id: number, lastSeenAt: number, lastValues: Record<string, MetricValue>, flapping: boolean, now: number): AlarmRecord {
+    this.stmts.repeat!.run(lastSeenAt, JSON.stringify(lastValues), flapping ? 1 : 0, now, id);
     return this.mustGetAlarm(id);
   }
 
-  acknowledgeAlarm(id: number, who: string, now: number): AlarmRecord {
-    this.db.prepare(`UPDATE alarms SET state = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, updated_at = ? WHERE id = ? AND state = 'active'`)
-      .run(now, who, now, id);
-    return this.mustGetAlarm(id);
-  }
-
-  clearAlarm(id: number, clearedAt: number, lastValues: Record<string, MetricValue>, now: number): AlarmRecord {
-    this.db.prepare(`UPDATE alarms SET state = 'cleared', cleared_at = ?, last_values = ?, updated_at = ? WHERE id = ? AND ${OPEN_ALARM}`)
-      .run(clearedAt, JSON.stringify(lastValues), now, id);
+  /** Sets columns of one alarm (names are this module's own, never user input). */
+  updateAlarm(id: number, set: Partial<Record<'state' | 'severity' | 'acknowledged_at' | 'acknowledged_by' | 'ack_note' | 'cleared_at' | 'cleared_by' | 'closed_at'
+    | 'closed_by' | 'close_note' | 'case_id' | 'incident_id' | 'suppressed_by' | 'flapping' | 'escalation_level' | 'last_values', string | number | null>>, now: number): AlarmRecord {
+    const keys = Object.keys(set);
+    this.db.prepare(`UPDATE alarms SET ${keys.map((k) => `${k} = ?`).join(', ')}, updated_at = ? WHERE id = ?`).run(...keys.map((k) => set[k as keyof typeof set] ?? null), now, id);
     return this.mustGetAlarm(id);
   }
 
   getAlarm(id: number): AlarmRecord | undefined {
-    const row = this.db.prepare(`${ALARM_SELECT} WHERE a.id = ?`).get(id) as AlarmRow | undefined;
+    const row = this.stmts.getAlarm!.get(id) as AlarmRow | undefined;
     return row && toAlarm(row);
   }
 
+  mustGetAlarm(id: number): AlarmRecord {
+    const a = this.getAlarm(id);
+    if (!a) throw new TzError('TZ_ALARM_NOT_FOUND', `no alarm ${id}`);
+    return a;
+  }
+
   findOpenAlarm(ruleId: string, deviceId: string): AlarmRecord | undefined {
-    const row = this.db.prepare(`${ALARM_SELECT} WHERE a.rule_id = ? AND a.device_id = ? AND a.${OPEN_ALARM}`).get(ruleId, deviceId) as AlarmRow | undefined;
+    const row = this.stmts.openAlarm!.get(ruleId, deviceId) as AlarmRow | undefined;
     return row && toAlarm(row);
   }
 
   listAlarms(q: AlarmQuery): AlarmRecord[] {
     const where: string[] = [];
     const params: (string | number)[] = [];
-    if (q.state === 'open') where.push(`a.${OPEN_ALARM}`);
-    else if (q.state) { where.push('a.state = ?'); params.push(q.state); }
-    if (q.deviceId) { where.push('a.device_id = ?'); params.push(q.deviceId); }
-    const sql = `${ALARM_SELECT}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY a.id DESC LIMIT ?`;
+    if (q.state === 'open') where.push(OPEN);
+    else if (q.state) { where.push('state = ?'); params.push(q.state); }
+    if (q.deviceId) { where.push('device_id = ?'); params.push(q.deviceId); }
+    if (q.ruleId) { where.push('rule_id = ?'); params.push(q.ruleId); }
+    if (q.incidentId !== undefined) { where.push('incident_id = ?'); params.push(q.incidentId); }
+    if (q.suppressed !== undefined) where.push(q.suppressed ? 'suppressed_by IS NOT NULL' : 'suppressed_by IS NULL');
+    const sql = `SELECT * FROM alarms${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...params, q.limit) as AlarmRow[]).map(toAlarm);
   }
 
   openAlarms(): AlarmRecord[] {
-    return (this.db.prepare(`${ALARM_SELECT} WHERE a.${OPEN_ALARM} ORDER BY a.id`).all() as AlarmRow[]).map(toAlarm);
+    return (this.db.prepare(`SELECT * FROM alarms WHERE ${OPEN} ORDER BY id`).all() as AlarmRow[]).map(toAlarm);
+  }
+
+  openAlarmsOfDevice(deviceId: string): AlarmRecord[] {
+    return (this.db.prepare(`SELECT * FROM alarms WHERE device_id = ? AND ${OPEN} ORDER BY id`).all(deviceId) as AlarmRow[]).map(toAlarm);
   }
 
   countAlarms(state: AlarmState | 'open'): number {
-    const row = state === 'open'
-      ? this.db.prepare(`SELECT COUNT(*) AS n FROM alarms WHERE ${OPEN_ALARM}`).get()
-      : this.db.prepare('SELECT COUNT(*) AS n FROM alarms WHERE state = ?').get(state);
+    const row = state === 'open' ? this.db.prepare(`SELECT COUNT(*) AS n FROM alarms WHERE ${OPEN}`).get() : this.db.prepare('SELECT COUNT(*) AS n FROM alarms WHERE state = ?').get(state);
     return (row as { n: number }).n;
   }
 
-  insertCase(c: NewCase): CaseRecord {
-    const info = this.db.prepare(`INSERT INTO cases (status, category, priority, title, source, device_id, gateway_id, district, created_at, due_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(c.status, c.category, c.priority, c.title, c.source, c.deviceId, c.gatewayId, c.district, c.createdAt, c.dueAt, c.createdAt);
-    return this.getCase(Number(info.lastInsertRowid)) as CaseRecord;
+  // --- incidents: several open alarms on one asset ---
+
+  openIncident(assetId: string): number | undefined {
+    return (this.db.prepare('SELECT id FROM incidents WHERE asset_id = ? AND closed_at IS NULL').get(assetId) as { id: number } | undefined)?.id;
   }
 
-  getCase(id: number): CaseRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM cases WHERE id = ?').get(id) as CaseRow | undefined;
-    return row && toCase(row);
+  createIncident(assetId: string, now: number): number {
+    return Number(this.db.prepare('INSERT INTO incidents (asset_id, opened_at) VALUES (?, ?)').run(assetId, now).lastInsertRowid);
   }
 
-  findOpenCaseForDevice(deviceId: string): CaseRecord | undefined {
-    const row = this.db.prepare(`SELECT * FROM cases WHERE device_id = ? AND ${OPEN_CASE} ORDER BY id DESC LIMIT 1`).get(deviceId) as CaseRow | undefined;
-    return row && toCase(row);
+  closeIncident(id: number, now: number): void {
+    this.db.prepare('UPDATE incidents SET closed_at = ? WHERE id = ? AND closed_at IS NULL').run(now, id);
   }
 
-  listCases(q: CaseQuery): CaseRecord[] {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (q.status === 'open') where.push(OPEN_CASE);
-    else if (q.status) { where.push('status = ?'); params.push(q.status); }
-    if (q.deviceId) { where.push('device_id = ?'); params.push(q.deviceId); }
-    const sql = `SELECT * FROM cases${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...params, q.limit) as CaseRow[]).map(toCase);
+  getIncident(id: number): { id: number; assetId: string; openedAt: number; closedAt: number | null } | undefined {
+    const r = this.db.prepare('SELECT id, asset_id AS assetId, opened_at AS openedAt, closed_at AS closedAt FROM incidents WHERE id = ?').get(id);
+    return r as { id: number; assetId: string; openedAt: number; closedAt: number | null } | undefined;
   }
 
-  countCases(status: CaseStatus | 'open'): number {
-    const row = status === 'open'
-      ? this.db.prepare(`SELECT COUNT(*) AS n FROM cases WHERE ${OPEN_CASE}`).get()
-      : this.db.prepare('SELECT COUNT(*) AS n FROM cases WHERE status = ?').get(status);
-    return (row as { n: number }).n;
+  // --- outbox ---
+
+  enqueue(eventId: string, sinks: readonly string[], payload: string, now: number): void {
+    for (const sink of sinks) this.stmts.outbox!.run(eventId, sink, payload, now);
   }
 
-  linkAlarm(caseId: number, alarmId: number, at: number): void {
-    this.db.prepare('INSERT INTO case_alarms (case_id, alarm_id, linked_at) VALUES (?, ?, ?)').run(caseId, alarmId, at);
-    this.db.prepare('UPDATE cases SET updated_at = ? WHERE id = ?').run(at, caseId);
+  dueOutbox(sink: string, limit: number): OutboxRow[] {
+    return this.stmts.dueOutbox!.all(sink, limit) as OutboxRow[];
   }
 
-  alarmsOfCase(caseId: number): AlarmRecord[] {
-    return (this.db.prepare(`${ALARM_SELECT} WHERE l.case_id = ? ORDER BY a.id`).all(caseId) as AlarmRow[]).map(toAlarm);
+  delivered(id: number): void {
+    this.stmts.deleteOutbox!.run(id);
   }
 
-  appendCaseEvent(caseId: number, at: number, who: string, what: string, detail: Record<string, unknown> = {}): CaseEventRecord {
-    const info = this.db.prepare('INSERT INTO case_events (case_id, at, who, what, detail) VALUES (?, ?, ?, ?, ?)').run(caseId, at, who, what, JSON.stringify(detail));
-    return { id: Number(info.lastInsertRowid), caseId, at, who, what, detail };
+  deliveryFailed(id: number, error: string): void {
+    this.stmts.failOutbox!.run(error.slice(0, 500), id);
   }
 
-  eventsOfCase(caseId: number): CaseEventRecord[] {
-    return (this.db.prepare('SELECT * FROM case_events WHERE case_id = ? ORDER BY id').all(caseId) as CaseEventRow[])
-      .map((r) => ({ id: r.id, caseId: r.case_id, at: r.at, who: r.who, what: r.what, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+  outboxDepth(): Record<string, number> {
+    return Object.fromEntries((this.db.prepare('SELECT sink, COUNT(*) AS n FROM outbox GROUP BY sink').all() as { sink: string; n: number }[]).map((r) => [r.sink, r.n]));
+  }
+
+  // --- rule documents and versions ---
+
+  ruleDocs(): RuleDocRow[] {
+    return (this.db.prepare('SELECT id, doc, version, updated_at, updated_by FROM rule_docs ORDER BY id').all() as { id: string; doc: string; version: number; updated_at: number; updated_by: string }[])
+      .map((r) => ({ id: r.id, doc: JSON.parse(r.doc) as RuleSpec, version: r.version, updatedAt: r.updated_at, updatedBy: r.updated_by }));
+  }
+
+  putRuleDoc(id: string, doc: RuleSpec, version: number, who: string, now: number): void {
+    this.db.prepare('INSERT INTO rule_docs (id, doc, version, updated_at, updated_by) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version, updated_at = excluded.updated_at, updated_by = excluded.updated_by')
+      .run(id, JSON.stringify(doc), version, now, who);
+  }
+
+  deleteRuleDoc(id: string): void {
+    this.db.prepare('DELETE FROM rule_docs WHERE id = ?').run(id);
+  }
+
+  latestRuleVersion(ruleId: string): number {
+    return (this.db.prepare('SELECT MAX(version) AS v FROM rule_versions WHERE rule_id = ?').get(ruleId) as { v: number | null }).v ?? 0;
+  }
+
+  addRuleVersion(v: RuleVersionRow): void {
+    this.db.prepare('INSERT INTO rule_versions (rule_id, version, action, doc, diff, who, at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(v.ruleId, v.version, v.action, v.doc ? JSON.stringify(v.doc) : null, JSON.stringify(v.diff), v.who, v.at, v.note);
+  }
+
+  ruleVersions(ruleId: string): RuleVersionRow[] {
+    return (this.db.prepare('SELECT * FROM rule_versions WHERE rule_id = ? ORDER BY version').all(ruleId) as { rule_id: string; version: number; action: string; doc: string | null; diff: string; who: string; at: number; note: string | null }[])
+      .map((r) => ({ ruleId: r.rule_id, version: r.version, action: r.action, doc: r.doc ? (JSON.parse(r.doc) as RuleSpec) : null, diff: JSON.parse(r.diff) as unknown, who: r.who, at: r.at, note: r.note }));
+  }
+
+  // --- evaluator checkpoints ---
+
+  saveDeviceStates(states: ReadonlyArray<[string, string]>, now: number): void {
+    this.transaction(() => { for (const [id, json] of states) this.stmts.saveDevice!.run(id, json, now); });
+  }
+
+  *deviceStates(): IterableIterator<{ device_id: string; state: string }> {
+    yield* this.db.prepare('SELECT device_id, state FROM device_state').iterate() as IterableIterator<{ device_id: string; state: string }>;
+  }
+
+  // --- shadow mode ---
+
+  recordShadow(ruleId: string, deviceId: string, kind: string, at: number, severity: string, values: Record<string, MetricValue>, now: number): void {
+    this.stmts.shadow!.run(ruleId, deviceId, kind, at, severity, JSON.stringify(values), now);
+  }
+
+  shadowRecords(ruleId: string, limit: number): ShadowRow[] {
+    return (this.db.prepare('SELECT * FROM shadow_records WHERE rule_id = ? ORDER BY id DESC LIMIT ?').all(ruleId, limit) as { id: number; rule_id: string; device_id: string; kind: string; at: number; severity: string; values_json: string; recorded_at: number }[])
+      .map((r) => ({ id: r.id, ruleId: r.rule_id, deviceId: r.device_id, kind: r.kind, at: r.at, severity: r.severity, values: JSON.parse(r.values_json) as Record<string, MetricValue>, recordedAt: r.recorded_at }));
+  }
+
+  countShadow(ruleId: string): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM shadow_records WHERE rule_id = ? AND kind = 'fire'`).get(ruleId) as { n: number }).n;
+  }
+
+  // --- gateways ---
+
+  gateways(): GatewayRow[] {
+    return (this.db.prepare('SELECT * FROM gateways').all() as { gateway_id: string; online: number; client_id: string | null; connection_seq: number; since: number; alarm_id: number | null }[])
+      .map((r) => ({ gatewayId: r.gateway_id, online: r.online === 1, clientId: r.client_id, connectionSeq: r.connection_seq, since: r.since, alarmId: r.alarm_id }));
+  }
+
+  putGateway(g: GatewayRow): void {
+    this.db.prepare('INSERT INTO gateways (gateway_id, online, client_id, connection_seq, since, alarm_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (gateway_id) DO UPDATE SET online = excluded.online, client_id = excluded.client_id, connection_seq = excluded.connection_seq, since = excluded.since, alarm_id = excluded.alarm_id')
+      .run(g.gatewayId, g.online ? 1 : 0, g.clientId, g.connectionSeq, g.since, g.alarmId);
   }
 
   close(): void {
     if (this.db.open) this.db.close();
   }
-
-  private mustGetAlarm(id: number): AlarmRecord {
-    const alarm = this.getAlarm(id);
-    if (!alarm) throw new TzError('TZ_ALARM_NOT_FOUND', `no alarm ${id}`);
-    return alarm;
-  }
 }
 
 function toAlarm(r: AlarmRow): AlarmRecord {
   return {
-    id: r.id, ruleId: r.rule_id, ruleName: r.rule_name, severity: r.severity as AlarmRecord['severity'], deviceId: r.device_id,
-    gatewayId: r.gateway_id, district: r.district, profile: r.profile, state: r.state as AlarmState, count: r.count,
-    raisedAt: r.raised_at, lastSeenAt: r.last_seen_at, acknowledgedAt: r.acknowledged_at, acknowledgedBy: r.acknowledged_by,
-    clearedAt: r.cleared_at, lastValues: JSON.parse(r.last_values) as Record<string, MetricValue>,
-    evidence: JSON.parse(r.evidence) as AlarmRecord['evidence'], createdAt: r.created_at, updatedAt: r.updated_at, caseId: r.case_id,
-  };
-}
-
-function toCase(r: CaseRow): CaseRecord {
-  return {
-    id: r.id, status: r.status as CaseStatus, category: r.category, priority: r.priority as CaseRecord['priority'], title: r.title,
-    source: r.source, deviceId: r.device_id, gatewayId: r.gateway_id, district: r.district, createdAt: r.created_at, dueAt: r.due_at, updatedAt: r.updated_at,
+    id: r.id, ruleId: r.rule_id, ruleName: r.rule_name, severity: r.severity as Severity, baseSeverity: r.base_severity as Severity, deviceId: r.device_id,
+    gatewayId: r.gateway_id, district: r.district, profile: r.profile, state: r.state as AlarmState, count: r.count, raisedAt: r.raised_at, lastSeenAt: r.last_seen_at,
+    acknowledgedAt: r.acknowledged_at, acknowledgedBy: r.acknowledged_by, ackNote: r.ack_note, clearedAt: r.cleared_at, clearedBy: r.cleared_by,
+    closedAt: r.closed_at, closedBy: r.closed_by, closeNote: r.close_note, caseId: r.case_id, incidentId: r.incident_id, suppressedBy: r.suppressed_by,
+    flapping: r.flapping === 1, escalationLevel: r.escalation_level, noData: r.no_data === 1,
+    caseSpec: r.case_spec ? (JSON.parse(r.case_spec) as CaseSpec) : null, escalate: JSON.parse(r.escalate) as AlarmRecord['escalate'],
+    lastValues: JSON.parse(r.last_values) as Record<string, MetricValue>, evidence: JSON.parse(r.evidence) as EvidenceReading[],
+    createdAt: r.created_at, updatedAt: r.updated_at,
   };
 }

@@ -1,35 +1,25 @@
-import type { AlarmEvent } from './alarm-lifecycle.ts';
-import type { AlarmRecord, CaseEventRecord, CaseRecord } from './case-store.ts';
+import type { AlarmEvent, AlarmView } from '../proto/index.ts';
+import type { AlarmRecord } from './sqlite-store.ts';
 
-// The JSON shapes of the HTTP API and the alarm events: camelCase, times as
-// ISO 8601 strings (UTC), the same shape on both so consumers parse one thing.
+// The JSON shapes of the HTTP API and of alarm events (proto/events.ts):
+// camelCase, ids as strings, times as ISO 8601 UTC — one shape on both.
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export function alarmView(a: AlarmRecord) {
+export function alarmView(a: AlarmRecord): AlarmView {
   return {
-    id: a.id, ruleId: a.ruleId, ruleName: a.ruleName, severity: a.severity, state: a.state,
+    id: String(a.id), ruleId: a.ruleId, ruleName: a.ruleName, severity: a.severity, state: a.state,
     deviceId: a.deviceId, gatewayId: a.gatewayId, district: a.district, profile: a.profile,
-    count: a.count, raisedAt: iso(a.raisedAt), lastSeenAt: iso(a.lastSeenAt), acknowledgedAt: iso(a.acknowledgedAt),
+    count: a.count, raisedAt: iso(a.raisedAt)!, lastSeenAt: iso(a.lastSeenAt)!, acknowledgedAt: iso(a.acknowledgedAt),
     acknowledgedBy: a.acknowledgedBy, clearedAt: iso(a.clearedAt), lastValues: a.lastValues,
-    evidence: a.evidence.map((e) => ({ timestamp: iso(e.timestampMs), values: e.values })),
-    caseId: a.caseId, createdAt: iso(a.createdAt), updatedAt: iso(a.updatedAt),
+    evidence: a.evidence.map((e) => ({ timestamp: iso(e.timestampMs)!, values: e.values })),
+    case: a.caseSpec, incidentId: a.incidentId === null ? null : String(a.incidentId), caseId: a.caseId,
+    createdAt: iso(a.createdAt)!, updatedAt: iso(a.updatedAt)!,
+    baseSeverity: a.baseSeverity, clearedBy: a.clearedBy, closedAt: iso(a.closedAt), closedBy: a.closedBy,
+    flapping: a.flapping, suppressedBy: a.suppressedBy === null ? null : String(a.suppressedBy), noData: a.noData,
   };
 }
 
-export function caseView(c: CaseRecord) {
-  return {
-    id: c.id, status: c.status, category: c.category, priority: c.priority, title: c.title, source: c.source,
-    deviceId: c.deviceId, gatewayId: c.gatewayId, district: c.district,
-    createdAt: iso(c.createdAt), dueAt: iso(c.dueAt), updatedAt: iso(c.updatedAt),
-  };
-}
-
-export function caseEventView(e: CaseEventRecord) {
-  return { id: e.id, at: iso(e.at), who: e.who, what: e.what, detail: e.detail };
-}
-
-/** What is published on tz/v1/events/alarm. */
-export function alarmEventView(e: AlarmEvent) {
-  return { type: e.type, at: iso(e.at), caseId: e.caseId, caseOpened: e.caseOpened, alarm: alarmView(e.alarm) };
+export function alarmEvent(eventId: string, type: AlarmEvent['type'], at: number, alarm: AlarmRecord): AlarmEvent {
+  return { eventId, type, at: iso(at)!, alarm: alarmView(alarm) };
 }

@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { TzError } from '../service-kit/index.ts';
+import { PRIORITIES, type CasePriority, type SlaStage } from './model.ts';
+
+// Categories, departments, SLA and crews: one YAML/JSON file, validated once at
+// start and frozen. Categories follow the split of GB/T 30428.2: components
+// (部件, physical assets such as a manhole cover under public facilities) and
+// events (事件, situations such as exposed rubbish or illegal advertising).
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'use lower-kebab-case');
+const hours = z.number().positive().max(24 * 90);
+const slaSchema = z.strictObject({ dispatch: hours, handle: hours, verify: hours });
+const slaByPriority = z.strictObject({ urgent: slaSchema, high: slaSchema, normal: slaSchema, low: slaSchema });
+
+export const caseConfigSchema = z.strictObject({
+  /** SLA allowances in hours, per priority; a category may override them. */
+  sla: slaByPriority,
+  departments: z.array(z.strictObject({
+    id,
+    name: z.string().min(1),
+    /** Where escalations of this department's overdue cases are POSTed (signed). */
+    escalationUrl: z.url().optional(),
+  })).min(1),
+  categories: z.array(z.strictObject({
+    code: id,
+    name: z.string().min(1),
+    /** 部件 (component) or 事件 (event). */
+    kind: z.enum(['component', 'event']),
+    /** Major class, e.g. public-facilities (公用设施), city-appearance (市容环境). */
+    group: z.string().min(1),
+    department: id,
+    sla: slaByPriority.partial().optional(),
+    /** Offered to citizens over Open311. */
+    public: z.boolean().default(true),
+  })).min(1),
+  /** Category used when an alarm names a category this file does not know (counted in /metrics). */
+  fallbackCategory: id.default('other-event'),
+  crews: z.array(z.strictObject({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/),
+    name: z.string().min(1),
+    department: id,
+    districts: z.array(z.string().min(1)).default(['*']),
+    gridCells: z.array(z.string().min(1)).default([]),
+    skills: z.array(z.string().min(1)).default(['*']),
+    webhookUrl: z.url().nullable().default(null),
+  })).default([]),
+  /** Dispatch a registered case to the best crew at once. */
+  autoDispatch: z.boolean().default(true),
+  /** A repeat alarm on an asset within this many hours of its case closing reopens it (counted as rework). */
+  reopenWindowHours: z.number().min(0).default(72),
+});
+
+export type CaseConfig = z.infer<typeof caseConfigSchema>;
+export type CategoryConfig = CaseConfig['categories'][number];
+export type SlaHours = z.infer<typeof slaSchema>;
+
+const SLA_DEFAULT: CaseConfig['sla'] = {
+  urgent: { dispatch: 0.5, handle: 2, verify: 1 },
+  high: { dispatch: 1, handle: 8, verify: 4 },
+  normal: { dispatch: 2, handle: 24, verify: 8 },
+  low: { dispatch: 4, handle: 72, verify: 24 },
+};
+
+/** The defaults: the built-in profiles' categories plus common urban-management events. */
+export const DEFAULT_CASE_CONFIG: unknown = {
+  sla: SLA_DEFAULT,
+  departments: [
+    { id: 'municipal-facilities', name: 'Municipal facilities (市政设施)' },
+    { id: 'water-drainage', name: 'Water supply and drainage (供排水)' },
+    { id: 'gas', name: 'Gas utility (燃气)' },
+    { id: 'lighting-energy', name: 'Street lighting and energy (照明与能源)' },
+    { id: 'sanitation', name: 'Sanitation (环卫)' },
+    { id: 'city-management', name: 'City management (城管执法)' },
+    { id: 'iot-operations', name: 'IoT platform operations (物联网运维)' },
+  ],
+  categories: [
+    { code: 'manhole-cover', name: 'Manhole cover (井盖)', kind: 'component', group: 'public-facilities', department: 'municipal-facilities' },
+    { code: 'drainage', name: 'Drainage facility (排水设施)', kind: 'component', group: 'public-facilities', department: 'water-drainage' },
+    { code: 'water-supply', name: 'Water supply facility (供水设施)', kind: 'component', group: 'public-facilities', department: 'water-drainage' },
+    { code: 'gas-hazard', name: 'Gas facility hazard (燃气设施)', kind: 'component', group: 'public-facilities', department: 'gas' },
+    { code: 'street-light', name: 'Street light (路灯)', kind: 'component', group: 'public-facilities', department: 'lighting-energy' },
+    { code: 'ev-charger', name: 'EV charger (充电桩)', kind: 'component', group: 'public-facilities', department: 'lighting-energy' },
+    { code: 'public-toilet', name: 'Public toilet (公厕)', kind: 'component', group: 'city-appearance', department: 'sanitation' },
+    { code: 'iot-terminal', name: 'IoT terminal (物联网终端)', kind: 'component', group: 'other-facilities', department: 'iot-operations', public: false },
+    { code: 'exposed-rubbish', name: 'Exposed rubbish (暴露垃圾)', kind: 'event', group: 'city-appearance', department: 'sanitation' },
+    { code: 'illegal-advertising', name: 'Illegal advertising (违规广告)', kind: 'event', group: 'advertising', department: 'city-management' },
+    { code: 'street-vending', name: 'Unlicensed street vending (无照经营)', kind: 'event', group: 'street-order', department: 'city-management' },
+    { code: 'road-waterlogging', name: 'Road waterlogging (道路积水)', kind: 'event', group: 'emergencies', department: 'water-drainage' },
+    { code: 'other-event', name: 'Other (其他事件)', kind: 'event', group: 'other-events', department: 'city-management' },
+  ],
+  crews: [],
+};
+
+/** Parses and checks a config object; errors name the path and the problem. */
+export function parseCaseConfig(raw: unknown, source = 'case config'): Readonly<CaseConfig> {
+  const result = caseConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${source}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new TzError('TZ_CASE_CONFIG', problems.join('\n'), { details: { problems } });
+  }
+  const config = result.data;
+  const problems: string[] = [];
+  const departments = new Set(config.departments.map((d) => d.id));
+  const codes = new Set<string>();
+  config.categories.forEach((c, i) => {
+    if (codes.has(c.code)) problems.push(`categories.${i}.code: duplicate category "${c.code}"`);
+    codes.add(c.code);
+    if (!departments.has(c.department)) problems.push(`categories.${i}.department: unknown department "${c.department}"`);
+  });
+  if (!codes.has(config.fallbackCategory)) problems.push(`fallbackCategory: unknown category "${config.fallbackCategory}"`);
+  const crewIds = new Set<string>();
+  config.crews.forEach((c, i) => {
+    if (crewIds.has(c.id)) problems.push(`crews.${i}.id: duplicate crew "${c.id}"`);
+    crewIds.add(c.id);
+    if (!departments.has(c.department)) problems.push(`crews.${i}.department: unknown department "${c.department}"`);
+    for (const s of c.skills) if (s !== '*' && !codes.has(s)) problems.push(`crews.${i}.skills: unknown category "${s}"`);
+  });
+  if (problems.length) throw new TzError('TZ_CASE_CONFIG', problems.map((p) => `${source}: ${p}`).join('\n'), { details: { problems } });
+  return Object.freeze(config);
+}
+
+/** Reads a YAML or JSON config file (YAML is a superset of JSON). */
+export function loadCaseConfig(file: string): Readonly<CaseConfig> {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new TzError('TZ_CASE_CONFIG', `${file}: cannot read: ${(err as Error).message}`, { cause: err });
+  }
+  return parseCaseConfig(raw, file);
+}
+
+const HOUR = 3_600_000;
+
+/** Stage allowance in ms for a category and priority (category override, else the default table). */
+export function slaMs(config: CaseConfig, category: CategoryConfig, priority: CasePriority, stage: SlaStage): number {
+  const own = category.sla?.[priority];
+  return (own ?? config.sla[priority])[stage] * HOUR;
+}
+
+export function isPriority(value: string): value is CasePriority {
+  return (PRIORITIES as readonly string[]).includes(value);
+}

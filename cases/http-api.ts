@@ -1,0 +1,258 @@
+import multipart from '@fastify/multipart';
+import { createReadStream } from 'node:fs';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { requireRole, TzError, type AccessTokens, type Clock, type Role } from '../service-kit/index.ts';
+import type { CaseConfig } from './config.ts';
+import type { ActorRef, CaseWorkflow } from './case-workflow.ts';
+import { computeKpis } from './kpis.ts';
+import type { CaseMetrics } from './metrics.ts';
+import { CASE_SOURCES, CASE_STATUSES, PRIORITIES, type CaseRecord } from './model.ts';
+import type { PhotoFolder } from './photos.ts';
+import { CASE_ACTIONS, actionsFrom } from './transitions.ts';
+import { installErrorHandler, parse } from './http-errors.ts';
+import { caseView, eventView, outboxView, photoView } from './views.ts';
+
+// /api/v1/cases…, /api/v1/crews…, /api/v1/kpis, /api/v1/outbox. Every route
+// needs a bearer token; the role decides what it may do and a crew token sees
+// only its own crew's cases (others answer 404, so ids do not leak).
+
+const ALL: readonly Role[] = ['operator', 'dispatcher', 'crew', 'readonly'];
+const DESK: readonly Role[] = ['operator', 'dispatcher'];
+const WATCH: readonly Role[] = ['operator', 'dispatcher', 'readonly'];
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const idParam = z.object({ id: z.coerce.number().int().positive() });
+const listQuery = z.object({
+  status: z.enum([...CASE_STATUSES, 'open']).optional(),
+  category: z.string().max(64).optional(),
+  district: z.string().max(64).optional(),
+  crewId: z.string().max(64).optional(),
+  assetId: z.string().max(64).optional(),
+  source: z.enum(CASE_SOURCES).optional(),
+  overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+const newCase = z.strictObject({
+  category: z.string().min(1).max(64),
+  priority: z.enum(PRIORITIES).default('normal'),
+  title: text(200),
+  description: z.string().max(4000).optional(),
+  source: z.enum(['inspector', 'citizen', 'hotline', 'operator']).default('operator'),
+  assetId: z.string().max(64).nullable().optional(),
+  district: z.string().max(64).nullable().optional(),
+  gridCell: z.string().max(64).nullable().optional(),
+  lat: z.number().min(-90).max(90).nullable().optional(),
+  long: z.number().min(-180).max(180).nullable().optional(),
+  address: z.string().max(400).nullable().optional(),
+  register: z.boolean().default(true),
+});
+const actionBody = z.strictObject({ note: z.string().max(4000).nullable().optional(), crewId: z.string().max(64).nullable().optional() }).default({});
+const noteBody = z.strictObject({ note: text(4000) });
+const crewBody = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/),
+  name: text(200),
+  department: z.string().min(1).max(64),
+  districts: z.array(z.string().min(1)).default(['*']),
+  gridCells: z.array(z.string().min(1)).default([]),
+  skills: z.array(z.string().min(1)).default(['*']),
+  webhookUrl: z.url().nullable().default(null),
+  active: z.boolean().default(true),
+});
+const kpiQuery = z.object({
+  from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+  to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+  district: z.string().max(64).optional(),
+});
+const outboxQuery = z.object({ state: z.enum(['pending', 'delivered', 'dead']).optional(), caseId: z.coerce.number().int().positive().optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
+
+export interface CaseApiDeps {
+  workflow: CaseWorkflow;
+  access: AccessTokens;
+  config: Readonly<CaseConfig>;
+  clock: Clock;
+  photos: PhotoFolder;
+  metrics: CaseMetrics;
+  kickOutbox(): void;
+}
+
+export function actorOf(req: FastifyRequest): ActorRef {
+  const p = req.principal;
+  if (!p) throw new TzError('TZ_AUTH_REQUIRED', 'no principal on the request');
+  return { who: `${p.role}:${p.name}#${p.tokenId}`, role: p.role, crewId: p.crewId };
+}
+
+export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps): Promise<void> {
+  const { workflow, access, clock } = deps;
+  const store = workflow.store;
+  installErrorHandler(scope);
+  await scope.register(multipart, { limits: { fileSize: deps.photos.maxBytes, files: 1, fields: 10, parts: 11 } });
+  const guard = (roles: readonly Role[]) => ({ preHandler: requireRole(access, roles) });
+
+  async function visibleCase(id: number, actor: ActorRef): Promise<CaseRecord> {
+    const c = await store.atomically((tx) => tx.getCase(id));
+    if (!c || !workflow.visibleTo(c, actor)) throw new TzError('TZ_CASE_NOT_FOUND', `no case ${id}`);
+    return c;
+  }
+
+  scope.get('/api/v1/cases', guard(ALL), async (req) => {
+    const q = parse(listQuery, req.query, 'query');
+    const actor = actorOf(req);
+    // A crew sees only its own cases, whatever it asks for.
+    const query = { ...q, ...(actor.role === 'crew' ? { crewId: actor.crewId ?? '\u0000' } : {}) };
+    const [cases, total] = await store.atomically(async (tx) => [await tx.listCases(query), await tx.countCases(query)] as const);
+    const now = clock.now();
+    return { total, cases: cases.map((c) => caseView(c, now)) };
+  });
+
+  scope.post('/api/v1/cases', guard(DESK), async (req, reply) => {
+    const body = parse(newCase, req.body ?? {}, 'case');
+    if (!workflow.knownCategory(body.category)) throw new TzError('TZ_REQUEST_INVALID', `unknown category "${body.category}"; see GET /api/v1/case-categories`);
+    const c = await workflow.create({ ...body, register: body.register }, actorOf(req));
+    reply.code(201);
+    return caseView(c, clock.now());
+  });
+
+  scope.get('/api/v1/cases/:id', guard(ALL), async (req) => {
+    const { id } = parse(idParam, req.params, 'case id');
+    const actor = actorOf(req);
+    const c = await visibleCase(id, actor);
+    const [events, alarms, photos, outbox] = await store.atomically(async (tx) => [await tx.eventsOf(id), await tx.alarmsOf(id), await tx.photosOf(id), await tx.listOutbox({ caseId: id })] as const);
+    return {
+      ...caseView(c, clock.now()),
+      actions: actionsFrom(c.status),
+      alarms: alarms.map((a) => ({ alarmId: a.alarmId, ruleId: a.ruleId, state: a.state, linkedAt: new Date(a.linkedAt).toISOString() })),
+      events: events.map(eventView),
+      photos: photos.map(photoView),
+      notifications: actor.role === 'crew' ? undefined : outbox.map(outboxView),
+    };
+  });
+
+  scope.post('/api/v1/cases/:id/actions/:action', guard(['operator', 'dispatcher', 'crew']), async (req) => {
+    const { id } = parse(idParam, req.params, 'case id');
+    const { action } = parse(z.object({ action: z.enum(CASE_ACTIONS) }), req.params, 'action');
+    const body = parse(actionBody, req.body ?? {}, 'body');
+    const c = await workflow.act(id, action, actorOf(req), body);
+    return caseView(c, clock.now());
+  });
+
+  scope.post('/api/v1/cases/:id/notes', guard(['operator', 'dispatcher', 'crew']), async (req, reply) => {
+    const { id } = parse(idParam, req.params, 'case id');
+    const { note } = parse(noteBody, req.body ?? {}, 'body');
+    await workflow.addNote(id, actorOf(req), note, {}, actorOf(req).role === 'crew' ? 'update' : 'note');
+    reply.code(201);
+    return { ok: true };
+  });
+
+  scope.post('/api/v1/cases/:id/photos', guard(['operator', 'dispatcher', 'crew']), async (req, reply) => {
+    const { id } = parse(idParam, req.params, 'case id');
+    const actor = actorOf(req);
+    const c = await visibleCase(id, actor);
+    if (actor.role === 'crew' && !['dispatched', 'in_progress', 'handled'].includes(c.status)) {
+      throw new TzError('TZ_CASE_TRANSITION', `a crew can add photos only while the case is dispatched, in progress or handled (it is ${c.status})`);
+    }
+    if (!req.isMultipart()) throw new TzError('TZ_REQUEST_INVALID', 'send the photo as multipart/form-data (field "photo")');
+    const part = await req.file();
+    if (!part) throw new TzError('TZ_REQUEST_INVALID', 'no file in the upload (field "photo")');
+    let bytes: Buffer;
+    try {
+      bytes = await part.toBuffer();
+    } catch (err) {
+      if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+        deps.metrics.photosRejected.inc({ reason: 'too-large' });
+        throw new TzError('TZ_PHOTO_INVALID', `the photo is larger than ${deps.photos.maxBytes} bytes`, { details: { reason: 'too-large' } });
+      }
+      throw err;
+    }
+    let stored;
+    try {
+      stored = await deps.photos.save(id, bytes);
+    } catch (err) {
+      if (err instanceof TzError && err.code === 'TZ_PHOTO_INVALID') deps.metrics.photosRejected.inc({ reason: String(err.details.reason ?? 'type') });
+      throw err;
+    }
+    const caption = typeof (part.fields.caption as { value?: unknown } | undefined)?.value === 'string' ? String((part.fields.caption as { value: string }).value).slice(0, 500) : null;
+    const at = clock.now();
+    try {
+      await store.atomically(async (tx) => {
+        await tx.addPhoto({ id: stored.id, caseId: id, file: stored.file, mime: stored.mime, size: stored.size, sha256: stored.sha256, uploadedBy: actor.who, at });
+        await tx.appendEvent({ caseId: id, at, who: actor.who, action: 'photo', fromStatus: c.status, toStatus: c.status, note: caption, detail: { photoId: stored.id, mime: stored.mime, size: stored.size, sha256: stored.sha256 } });
+      });
+    } catch (err) {
+      await deps.photos.remove(stored.file);
+      throw err;
+    }
+    reply.code(201);
+    return photoView({ ...stored, caseId: id, uploadedBy: actor.who, at });
+  });
+
+  scope.get('/api/v1/cases/:id/photos/:photoId', guard(ALL), async (req, reply) => {
+    const { id } = parse(idParam, req.params, 'case id');
+    const { photoId } = parse(z.object({ photoId: z.uuid() }), req.params, 'photo id');
+    await visibleCase(id, actorOf(req));
+    const photo = await store.atomically((tx) => tx.getPhoto(id, photoId));
+    if (!photo) throw new TzError('TZ_CASE_NOT_FOUND', `no photo ${photoId} on case ${id}`);
+    reply.header('content-type', photo.mime).header('x-content-type-options', 'nosniff').header('cache-control', 'private, max-age=86400');
+    return reply.send(createReadStream(deps.photos.pathOf(photo.file)));
+  });
+
+  scope.get('/api/v1/case-categories', guard(ALL), async () => ({
+    sla: deps.config.sla,
+    departments: deps.config.departments.map((d) => ({ id: d.id, name: d.name })),
+    categories: deps.config.categories,
+  }));
+
+  scope.get('/api/v1/crews', guard(ALL), async () => {
+    const [crews, load] = await store.atomically(async (tx) => [await tx.listCrews(), await tx.openCaseCounts()] as const);
+    return { crews: crews.map((c) => ({ ...c, openCases: load.get(c.id) ?? 0 })) };
+  });
+
+  const saveCrew = async (body: unknown) => {
+    const crew = parse(crewBody, body ?? {}, 'crew');
+    if (!deps.config.departments.some((d) => d.id === crew.department)) throw new TzError('TZ_REQUEST_INVALID', `unknown department "${crew.department}"`);
+    for (const s of crew.skills) if (s !== '*' && !workflow.knownCategory(s)) throw new TzError('TZ_REQUEST_INVALID', `unknown category "${s}" in skills`);
+    await store.atomically((tx) => tx.upsertCrew(crew));
+    return crew;
+  };
+  scope.post('/api/v1/crews', guard(['dispatcher']), async (req, reply) => {
+    reply.code(201);
+    return saveCrew(req.body);
+  });
+  scope.put('/api/v1/crews/:crewId', guard(['dispatcher']), async (req) => {
+    const { crewId } = parse(z.object({ crewId: z.string() }), req.params, 'crew id');
+    return saveCrew({ ...(req.body as object), id: crewId });
+  });
+
+  scope.get('/api/v1/kpis', guard(WATCH), async (req) => {
+    const q = parse(kpiQuery, req.query, 'query');
+    const to = q.to ? Date.parse(q.to) : clock.now();
+    const from = q.from ? Date.parse(q.from) : to - 30 * 24 * 3_600_000;
+    if (!(from < to)) throw new TzError('TZ_REQUEST_INVALID', 'from must be before to');
+    const district = q.district ?? null;
+    const { cases, events } = await store.atomically(async (tx) => {
+      const list: CaseRecord[] = [];
+      for (let offset = 0; ; offset += 1000) {
+        const page = await tx.listCases({ createdFrom: from, createdTo: to, ...(district ? { district } : {}), limit: 1000, offset });
+        list.push(...page);
+        if (page.length < 1000) break;
+      }
+      return { cases: list, events: await tx.eventsOfCases(list.map((c) => c.id)) };
+    });
+    return computeKpis(cases, events, { from, to, district });
+  });
+
+  scope.get('/api/v1/outbox', guard(WATCH), async (req) => {
+    const q = parse(outboxQuery, req.query, 'query');
+    const [messages, counts] = await store.atomically(async (tx) => [await tx.listOutbox(q), await tx.outboxCounts()] as const);
+    return { counts, messages: messages.map(outboxView) };
+  });
+
+  scope.post('/api/v1/outbox/:id/retry', guard([]), async (req) => {
+    const { id } = parse(idParam, req.params, 'message id');
+    const ok = await store.atomically((tx) => tx.retryOutbox(id, clock.now()));
+    if (!ok) throw new TzError('TZ_REQUEST_INVALID', `outbox message ${id} is not dead (only dead messages can be retried)`);
+    deps.kickOutbox();
+    return { ok: true };
+  });
+}

@@ -1,0 +1,100 @@
+import Database from 'better-sqlite3';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { ProfileCatalogue } from '../device-profiles/index.ts';
+import { startRules, type RulesService } from '../rules/index.ts';
+import { openCaseSystem, type CaseSystem } from '../cases/index.ts';
+import { registerConsoleRoutes, AlarmFanOut } from '../dashboards/index.ts';
+import { openAccessTokens, TzError, type AccessTokens, type InfluxTarget, type Logger } from '../service-kit/index.ts';
+
+// The "rules service" process as operators run it: the rules engine, the case
+// system and the ops console on one HTTP server, one set of API tokens. Three
+// rooms that do not import each other; this file connects them:
+// rules → (alarm sink, at least once) → cases → (close alarms) → rules.
+
+export interface RulesServiceOptions {
+  brokerUrl: string;
+  username: string;
+  password: string;
+  clientId?: string;
+  shareGroup?: string;
+  profiles: ProfileCatalogue;
+  /** SQLite files: alarms and rules; cases; API tokens (may be shared with other services). */
+  rulesDbPath: string;
+  casesDbPath: string;
+  accessDbPath: string;
+  photoDir: string;
+  /** Case categories, departments, SLA, crews (YAML/JSON file); built-in defaults when absent. */
+  caseConfig?: string;
+  webhookSecret?: string;
+  influx?: InfluxTarget;
+  /** Ingest's HTTP base URL: its /api/v1/devices is the device registry the console shows. */
+  deviceRegistryUrl?: string;
+  timeZone?: string;
+  http?: { host?: string; port?: number };
+  log: (component: string) => Logger;
+}
+
+export interface RunningRulesService {
+  httpUrl: string;
+  rules: RulesService;
+  cases: CaseSystem;
+  access: AccessTokens;
+  stats(): Record<string, number>;
+  stop(): Promise<void>;
+}
+
+export async function startRulesService(o: RulesServiceOptions): Promise<RunningRulesService> {
+  const accessDb = new Database(o.accessDbPath);
+  accessDb.pragma('journal_mode = WAL');
+  const access = openAccessTokens(accessDb);
+  const stops: Array<() => Promise<void>> = [async () => { accessDb.close(); }];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => o.log('rules').error({ err }, 'part of the rules service did not stop cleanly'));
+    stops.length = 0;
+  };
+  try {
+    // Crew notifications leave over MQTT (QoS 1, resolved on PUBACK) from a client of their own.
+    const notifier: MqttClient = await mqtt.connectAsync(o.brokerUrl, {
+      clientId: `${o.clientId ?? 'tz-rules'}-cases`, username: o.username, password: o.password, clean: true, reconnectPeriod: 2000, connectTimeout: 10_000,
+    });
+    stops.push(async () => { await notifier.endAsync(); });
+
+    // rules.alarms is known only once rules has started; the case system may ask before (at start-up it only queues).
+    let rules: RulesService | undefined;
+    const cases = await openCaseSystem({
+      dbPath: o.casesDbPath, photoDir: o.photoDir, access, log: o.log('cases'), config: o.caseConfig, webhookSecret: o.webhookSecret,
+      publishMqtt: async (topic, payload) => { await notifier.publishAsync(topic, payload, { qos: 1 }); },
+      closeAlarms: (ids, caseId, by, note) => {
+        // Thrown errors make the case outbox retry later.
+        if (!rules) throw new TzError('TZ_NOT_READY', 'rules service is still starting');
+        rules.alarms.closeByCase(ids, caseId, by, note);
+      },
+    });
+    stops.push(() => cases.stop());
+
+    // Live alarms for the console's SSE feed, in-process.
+    const feed = new AlarmFanOut();
+    rules = await startRules({
+      brokerUrl: o.brokerUrl, username: o.username, password: o.password, clientId: o.clientId, shareGroup: o.shareGroup,
+      profiles: o.profiles, dbPath: o.rulesDbPath, http: o.http, log: o.log('rules'), timeZone: o.timeZone, influx: o.influx, access,
+      alarmSinks: [cases.alarmSink, { name: 'console-feed', deliver: async (event) => feed.publish(event) }],
+      registerRoutes: async (app) => {
+        await cases.registerRoutes(app);
+        await registerConsoleRoutes(app, { access, profiles: o.profiles, influx: o.influx, deviceRegistryUrl: o.deviceRegistryUrl, alarmFeed: feed });
+      },
+    });
+    const started = rules;
+    stops.push(() => started.stop());
+    return {
+      httpUrl: started.httpUrl, rules: started, cases, access,
+      stats: () => {
+        const c = cases.stats();
+        return { ...started.stats(), casesOpened: c.casesOpened, casesOpen: c.casesOpen, casesAbsorbed: c.casesAbsorbed, casesOverdue: c.casesOverdue, caseOutboxPending: c.outboxPending };
+      },
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

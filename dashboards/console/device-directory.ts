@@ -1,0 +1,196 @@
+import type { DeviceProfile, ProfileCatalogue } from '../../device-profiles/index.ts';
+import { queryInfluxQL, quoteIdentifier, TzError, type InfluxTarget } from '../../service-kit/index.ts';
+import type { DevicePlacement } from './district-map.ts';
+
+// What the console shows per device: the ingest device registry (when its
+// URL is configured) merged with the latest values stored in InfluxDB. A
+// device is offline when it has been silent for more than three of its
+// profile's report intervals — per class, not one global timeout.
+
+export type DeviceState = 'ok' | 'offline';
+
+export interface ConsoleDevice {
+  deviceId: string;
+  profile: string;
+  title: string;
+  gatewayId: string | null;
+  district: string;
+  lastSeen: string | null;
+  state: DeviceState;
+  values: Record<string, number | boolean>;
+  battery: number | null;
+  signal: number | null;
+  lat: number;
+  lon: number;
+}
+
+export interface DeviceHistory {
+  deviceId: string;
+  profile: string;
+  /** Seconds since the epoch (uPlot's x axis). */
+  times: number[];
+  series: Record<string, Array<number | null>>;
+}
+
+export interface DeviceDirectoryOptions {
+  profiles: ProfileCatalogue;
+  placement: DevicePlacement;
+  influx?: InfluxTarget;
+  /** Base URL of ingest's HTTP server (its `GET /api/v1/devices`). */
+  registryUrl?: string;
+  /** How far back "latest" looks in InfluxDB. */
+  lookbackHours?: number;
+  now?: () => number;
+}
+
+const OFFLINE_AFTER_INTERVALS = 3;
+
+interface Partial {
+  deviceId: string;
+  profile?: string;
+  gatewayId?: string | null;
+  district?: string;
+  lastSeenMs?: number | null;
+  values: Record<string, number | boolean>;
+  battery?: number | null;
+  signal?: number | null;
+  lat?: number | null;
+  lon?: number | null;
+  registryState?: string;
+}
+
+function timeOf(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return value < 1e12 ? value * 1000 : value;
+  if (typeof value === 'string' && value) {
+    const t = Date.parse(value);
+    return Number.isNaN(t) ? null : t;
+  }
+  return null;
+}
+
+function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+export class DeviceDirectory {
+  constructor(private readonly options: DeviceDirectoryOptions) {}
+
+  async list(authorization?: string): Promise<ConsoleDevice[]> {
+    const merged = new Map<string, Partial>();
+    const take = (p: Partial): void => {
+      const prev = merged.get(p.deviceId);
+      if (!prev) merged.set(p.deviceId, p);
+      else merged.set(p.deviceId, { ...prev, ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined && v !== null)), values: { ...prev.values, ...p.values }, lastSeenMs: Math.max(prev.lastSeenMs ?? 0, p.lastSeenMs ?? 0) || null });
+    };
+    if (this.options.registryUrl) for (const d of await this.fromRegistry(authorization)) take(d);
+    if (this.options.influx) for (const d of await this.fromInflux()) take(d);
+    const now = (this.options.now ?? Date.now)();
+    const devices: ConsoleDevice[] = [];
+    for (const d of merged.values()) {
+      const profile = d.profile ? this.options.profiles.get(d.profile) : undefined;
+      if (!profile) continue;
+      const lastSeen = d.lastSeenMs ?? null;
+      const silent = lastSeen === null || now - lastSeen > OFFLINE_AFTER_INTERVALS * profile.reportIntervalSeconds * 1000;
+      const district = d.district ?? '';
+      const [lat, lon] = d.lat != null && d.lon != null ? [d.lat, d.lon] : this.options.placement.position(d.deviceId, district);
+      devices.push({
+        deviceId: d.deviceId, profile: profile.class, title: profile.title, gatewayId: d.gatewayId ?? null, district,
+        lastSeen: lastSeen === null ? null : new Date(lastSeen).toISOString(),
+        state: silent || d.registryState === 'offline' ? 'offline' : 'ok',
+        values: d.values,
+        battery: d.battery ?? num(d.values.battery_pct),
+        signal: d.signal ?? num(d.values.rssi_dbm),
+        lat, lon,
+      });
+    }
+    return devices.sort((a, b) => a.deviceId.localeCompare(b.deviceId));
+  }
+
+  private async fromRegistry(authorization?: string): Promise<Partial[]> {
+    const url = `${this.options.registryUrl!.replace(/\/+$/, '')}/api/v1/devices`;
+    let body: unknown;
+    try {
+      const res = await fetch(url, { headers: authorization ? { authorization } : {}, signal: AbortSignal.timeout(5000) });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      body = await res.json();
+    } catch (err) {
+      throw new TzError('TZ_DEVICE_REGISTRY', `device registry ${url} failed: ${(err as Error).message}`, { cause: err, retryable: true });
+    }
+    const rows = Array.isArray(body) ? body : ((body as { devices?: unknown[] }).devices ?? []);
+    return rows.flatMap((row): Partial[] => {
+      const r = row as Record<string, unknown>;
+      const deviceId = String(r.deviceId ?? r.id ?? '');
+      if (!deviceId) return [];
+      const values = (r.lastValues ?? r.values ?? {}) as Record<string, number | boolean>;
+      return [{
+        deviceId, profile: typeof r.profile === 'string' ? r.profile : undefined,
+        gatewayId: typeof (r.gatewayId ?? r.gateway) === 'string' ? String(r.gatewayId ?? r.gateway) : null,
+        district: typeof r.district === 'string' ? r.district : undefined,
+        lastSeenMs: timeOf(r.lastSeen ?? r.lastSeenAt ?? r.lastSeenMs),
+        values, battery: num(r.battery ?? r.batteryPct), signal: num(r.rssi ?? r.rssiDbm ?? r.signal),
+        lat: num(r.lat ?? r.latitude), lon: num(r.lon ?? r.long ?? r.longitude),
+        registryState: typeof (r.state ?? r.status) === 'string' ? String(r.state ?? r.status) : undefined,
+      }];
+    });
+  }
+
+  private async fromInflux(): Promise<Partial[]> {
+    const influx = this.options.influx!;
+    const hours = this.options.lookbackHours ?? 24 * 7;
+    const out: Partial[] = [];
+    for (const profile of this.options.profiles.all()) {
+      const m = quoteIdentifier(profile.measurement);
+      const lastValues = profile.metrics.map((x) => `last(${quoteIdentifier(x.name)}) AS ${quoteIdentifier(x.name)}`).join(', ');
+      // Two statements: several selectors in one return time 0, so last(seq) alone gives the real last-seen time.
+      const series = await queryInfluxQL(influx, `SELECT last("seq") FROM ${m} WHERE time > now() - ${hours}h GROUP BY "device", "district", "gateway"; SELECT ${lastValues} FROM ${m} WHERE time > now() - ${hours}h GROUP BY "device"`);
+      for (const s of series) {
+        const deviceId = s.tags?.device;
+        if (!deviceId) continue;
+        const row = s.values[0] ?? [];
+        if (s.columns.includes('last')) {
+          out.push({ deviceId, profile: profile.class, district: s.tags?.district || undefined, gatewayId: s.tags?.gateway || null, lastSeenMs: timeOf(row[0]), values: {} });
+        } else {
+          const values: Record<string, number | boolean> = {};
+          s.columns.forEach((c, i) => {
+            const v = row[i];
+            if (c !== 'time' && (typeof v === 'number' || typeof v === 'boolean')) values[c] = v;
+          });
+          out.push({ deviceId, profile: profile.class, values });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The last `hours` of one device: numeric metrics averaged, on/off states last-of, per step. */
+  async history(deviceId: string, profile: DeviceProfile, hours: number): Promise<DeviceHistory> {
+    if (!this.options.influx) throw new TzError('TZ_CONFIG_INVALID', 'the console has no InfluxDB configured, so it has no history');
+    const stepMinutes = Math.max(1, Math.round((hours * 60) / 144));
+    const m = quoteIdentifier(profile.measurement);
+    const where = `"device" = '${deviceId.replace(/'/g, "\\'")}' AND time > now() - ${hours}h`;
+    const numbers = profile.metrics.filter((x) => x.type !== 'boolean');
+    const flags = profile.metrics.filter((x) => x.type === 'boolean');
+    const statements = [
+      numbers.length ? `SELECT ${numbers.map((x) => `mean(${quoteIdentifier(x.name)}) AS ${quoteIdentifier(x.name)}`).join(', ')} FROM ${m} WHERE ${where} GROUP BY time(${stepMinutes}m) fill(none)` : '',
+      flags.length ? `SELECT ${flags.map((x) => `last(${quoteIdentifier(x.name)}) AS ${quoteIdentifier(x.name)}`).join(', ')} FROM ${m} WHERE ${where} GROUP BY time(${stepMinutes}m) fill(none)` : '',
+    ].filter(Boolean);
+    const series = await queryInfluxQL(this.options.influx, statements.join('; '));
+    const byTime = new Map<number, Record<string, number | null>>();
+    for (const s of series) {
+      for (const row of s.values) {
+        const t = Math.round(Number(row[0]) / 1000);
+        const entry = byTime.get(t) ?? {};
+        s.columns.forEach((c, i) => {
+          if (c === 'time') return;
+          const v = row[i];
+          entry[c] = typeof v === 'boolean' ? Number(v) : typeof v === 'number' ? v : null;
+        });
+        byTime.set(t, entry);
+      }
+    }
+    const times = [...byTime.keys()].sort((a, b) => a - b);
+    const result: Record<string, Array<number | null>> = {};
+    for (const metric of profile.metrics) result[metric.name] = times.map((t) => byTime.get(t)?.[metric.name] ?? null);
+    return { deviceId, profile: profile.class, times, series: result };
+  }
+}

@@ -1,0 +1,202 @@
+import { metricOfValue, type ProfileCatalogue, type RuleSpec } from '../device-profiles/index.ts';
+import { metricValueOf, type IReading } from '../proto/index.ts';
+import type { Clock, Logger } from '../service-kit/index.ts';
+import { AlarmLifecycle, type AlarmEventType } from './alarm-lifecycle.ts';
+import { CityCalendar } from './city-time.ts';
+import { compileRuleSet } from './compile.ts';
+import { RuleEvaluator, type AlarmTransition, type MetricValue } from './evaluator.ts';
+import type { RulesMetrics } from './metrics.ts';
+import { RuleSet } from './rule-set.ts';
+import type { AlarmRecord, SqliteRulesStore } from './sqlite-store.ts';
+import { GatewayTopology } from './topology.ts';
+
+// The rules engine without its transports: readings in (per reading, in
+// order), alarm changes stored with their outbox rows, timers driven by the
+// injected clock. The service wires MQTT and HTTP around it; the benchmark and
+// unit tests drive it directly.
+
+export type RejectReason = 'bad-reading' | 'unknown-profile' | 'unknown-metric' | 'stale-reading' | 'store-failed';
+
+export interface RulesCounters {
+  batches: number;
+  readingsEvaluated: number;
+  rejected: number;
+  alarmsRaised: number;
+  alarmsUpdated: number;
+  alarmsAcknowledged: number;
+  alarmsEscalated: number;
+  alarmsCleared: number;
+  alarmsClosed: number;
+  alarmChangesSuppressed: number;
+  shadowTransitions: number;
+}
+
+export interface RulesEngineOptions {
+  store: SqliteRulesStore;
+  profiles: ProfileCatalogue;
+  clock: Clock;
+  /** IANA zone of the city, for time-of-day conditions. */
+  timeZone: string;
+  log: Logger;
+  metrics: RulesMetrics;
+  /** Outbox sink names, read at each change. */
+  sinks: () => readonly string[];
+  /** Called after changes were stored (the outbox has new rows). */
+  onStored?: () => void;
+}
+
+const EVENT_COUNTER: Record<AlarmEventType, keyof RulesCounters> = {
+  raised: 'alarmsRaised', updated: 'alarmsUpdated', acknowledged: 'alarmsAcknowledged', escalated: 'alarmsEscalated', cleared: 'alarmsCleared', closed: 'alarmsClosed',
+};
+
+export class RulesEngine {
+  readonly evaluator: RuleEvaluator;
+  readonly alarms: AlarmLifecycle;
+  readonly rules: RuleSet;
+  readonly topology: GatewayTopology;
+  readonly counters: RulesCounters = {
+    batches: 0, readingsEvaluated: 0, rejected: 0, alarmsRaised: 0, alarmsUpdated: 0, alarmsAcknowledged: 0, alarmsEscalated: 0,
+    alarmsCleared: 0, alarmsClosed: 0, alarmChangesSuppressed: 0, shadowTransitions: 0,
+  };
+  private readonly scratch: Array<{ index: number; value: MetricValue }> = [];
+
+  constructor(private readonly o: RulesEngineOptions) {
+    this.evaluator = new RuleEvaluator({ calendar: new CityCalendar(o.timeZone), clock: o.clock });
+    let topology: GatewayTopology | undefined;
+    this.alarms = new AlarmLifecycle({
+      store: o.store, clock: o.clock, sinks: o.sinks,
+      gatewayAlarmOf: (gw) => topology?.alarmOf(gw) ?? null,
+      onEvent: (type, alarm, delivered) => this.count(type, alarm, delivered),
+    });
+    this.topology = topology = new GatewayTopology(o.store, this.alarms, o.log, () => o.clock.now());
+    this.rules = new RuleSet(o.store, o.profiles, o.clock);
+    this.rules.onChange((specs) => this.compile(specs));
+    this.compile(this.rules.specs());
+    this.restore();
+  }
+
+  private compile(specs: RuleSpec[]): void {
+    this.evaluator.setRules(compileRuleSet(specs, this.o.profiles.all()));
+  }
+
+  /** Evaluator checkpoints, then the open alarms: a restart neither loses nor re-raises them. */
+  private restore(): void {
+    let devices = 0;
+    for (const row of this.o.store.deviceStates()) {
+      this.evaluator.restore(row.device_id, row.state);
+      devices++;
+    }
+    const open = this.o.store.openAlarms();
+    for (const a of open) this.evaluator.markActive(a.deviceId, a.ruleId);
+    this.o.log.info({ devices, openAlarms: open.length }, 'rules: state restored');
+  }
+
+  private count(type: AlarmEventType, alarm: AlarmRecord, delivered: boolean): void {
+    this.counters[EVENT_COUNTER[type]] += 1;
+    this.o.metrics.alarmEvents.inc({ type, rule: alarm.ruleId, severity: alarm.severity });
+    if (type === 'raised') this.o.metrics.alarmsRaised.inc({ rule: alarm.ruleId, severity: alarm.severity });
+    if (!delivered) {
+      this.counters.alarmChangesSuppressed += 1;
+      this.o.metrics.suppressed.inc();
+    }
+    if (type !== 'updated') this.o.log.info({ alarmId: alarm.id, type, ruleId: alarm.ruleId, deviceId: alarm.deviceId, severity: alarm.severity, suppressedBy: alarm.suppressedBy }, `rules: alarm ${type}`);
+  }
+
+  reject(reason: RejectReason | 'bad-topic' | 'malformed' | 'gateway-mismatch' | 'bad-event', detail: Record<string, unknown>): void {
+    this.counters.rejected += 1;
+    this.o.metrics.rejected.inc({ reason });
+    this.o.log.warn({ reason, ...detail }, 'rules: input rejected');
+  }
+
+  /** One reading of a batch; returns what became of it. */
+  handleReading(gatewayId: string, reading: IReading): RejectReason | undefined {
+    const deviceId = reading.deviceId ?? '';
+    const timestampMs = Number(reading.timestampMs);
+    if (!deviceId || !Number.isFinite(timestampMs) || timestampMs <= 0) return this.rejected('bad-reading', { gatewayId, deviceId });
+    const profile = this.o.profiles.get(reading.profile ?? '');
+    if (!profile) return this.rejected('unknown-profile', { gatewayId, deviceId, profile: reading.profile });
+    const values = this.scratch;
+    values.length = 0;
+    for (const m of reading.metrics ?? []) {
+      const spec = metricOfValue(profile, m);
+      const v = metricValueOf(m);
+      if (!spec || v === null) return this.rejected('unknown-metric', { gatewayId, deviceId, metric: m.name ?? m.index });
+      values.push({ index: m.index ? m.index - 1 : profile.metrics.indexOf(spec), value: v });
+    }
+    const stop = this.o.metrics.evaluationSeconds.startTimer();
+    try {
+      const result = this.evaluator.evaluate({
+        deviceId, gatewayId, district: reading.district ?? '', profile, profileVersion: reading.profileVersion ?? profile.version, timestampMs, metrics: values,
+      });
+      if (result.skipped === 'stale-reading') return this.rejected('stale-reading', { gatewayId, deviceId, timestampMs });
+      if (result.skipped) return this.rejected('unknown-profile', { gatewayId, deviceId });
+      this.counters.readingsEvaluated += 1;
+      this.o.metrics.readingsEvaluated.inc();
+      this.applyAll(result.transitions);
+      return undefined;
+    } catch (err) {
+      // A store failure must not kill the consumer; the reading is counted as dropped.
+      return this.rejected('store-failed', { gatewayId, deviceId, err: (err as Error).message });
+    } finally {
+      stop();
+    }
+  }
+
+  private rejected(reason: RejectReason, detail: Record<string, unknown>): RejectReason {
+    this.reject(reason, detail);
+    return reason;
+  }
+
+  applyAll(transitions: readonly AlarmTransition[]): void {
+    if (transitions.length === 0) return;
+    for (const t of transitions) {
+      if (t.mode === 'shadow') {
+        this.alarms.recordShadow(t);
+        this.counters.shadowTransitions += 1;
+        this.o.metrics.shadow.inc({ rule: t.rule.id, kind: t.kind });
+      } else {
+        this.alarms.apply(t);
+      }
+    }
+    this.o.onStored?.();
+  }
+
+  /** Timers (wall time from the injected clock): no-data, escalation, release of suppressed alarms. */
+  tick(): void {
+    const now = this.o.clock.now();
+    this.applyAll(this.evaluator.sweepNoData(now));
+    const escalated = this.alarms.escalate();
+    const released = this.alarms.releaseSuppressed((a) => (this.o.profiles.get(a.profile)?.reportIntervalSeconds ?? 60) * 1000);
+    if (escalated.length + released.length > 0) this.o.onStored?.();
+  }
+
+  /** Writes the changed device states (write-behind; also on stop). */
+  checkpoint(): number {
+    const dirty = this.evaluator.takeDirty();
+    if (dirty.length === 0) return 0;
+    const stop = this.o.metrics.checkpointSeconds.startTimer();
+    this.o.store.saveDeviceStates(dirty.map((d) => [d.deviceId, RuleEvaluator.snapshot(d)]), this.o.clock.now());
+    stop();
+    return dirty.length;
+  }
+
+  acknowledge(id: number, who: string, note?: string): AlarmRecord {
+    const a = this.alarms.acknowledge(id, who, note);
+    this.o.onStored?.();
+    return a;
+  }
+
+  closeByCase(alarmIds: readonly number[], caseId: string, by: string, note?: string): AlarmRecord[] {
+    const closed = this.alarms.closeByCase(alarmIds, caseId, by, note);
+    for (const a of closed) this.evaluator.reset(a.deviceId, a.ruleId);
+    if (closed.length > 0) this.o.onStored?.();
+    return closed;
+  }
+
+  /** After a rule was deleted or disabled: its open alarms are cleared, its states forgotten. */
+  retireRule(ruleId: string, who: string): void {
+    const cleared = this.alarms.clearRule(ruleId, `rule change by ${who}`);
+    for (const a of cleared) this.evaluator.reset(a.deviceId, a.ruleId);
+    if (cleared.length > 0) this.o.onStored?.();
+  }
+}
