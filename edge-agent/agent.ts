@@ -1,16 +1,39 @@
-import { planReads, type ProfileCatalogue } from '../device-profiles/index.ts';
+import { join } from 'node:path';
+import { BUILTIN_PROFILE_DIR, loadProfileCodec, planReads, type DeviceProfile, type LoraCodec, type ProfileCatalogue } from '../device-profiles/index.ts';
 import { tz, type IDeviceStatus } from '../proto/index.ts';
-import { TzError, createLogger, createRegistry, createServiceHttp, listenService, type Logger, type RunningService } from '../service-kit/index.ts';
-import type { EdgeAgentConfig } from './config.ts';
+import { Backoff, TzError, createLogger, createRegistry, createServiceHttp, listenService, systemClock, toError, type Clock, type Logger, type RunningService } from '../service-kit/index.ts';
+import { BatchBuilder } from './batch-builder.ts';
+import { CommandExecutor, type CommandTarget } from './command-executor.ts';
+import type { EdgeAgentConfig, EdgeDeviceConfig } from './config.ts';
+import { DeviceHealth, type Transport } from './device-health.ts';
+import { openGatewayDatabase } from './gateway-database.ts';
+import { GatewayLedger } from './gateway-ledger.ts';
+import { LoraReceiver, type LoraDevice, type Radio } from './lora/lora-receiver.ts';
 import { createEdgeMetrics, type PollFailureReason } from './metrics.ts';
-import { ModbusBus, type PolledDevice, type PollOutcome } from './modbus-bus.ts';
+import { ModbusBus, type BusEndpoint, type PolledDevice, type PollOutcome } from './modbus-bus.ts';
 import { MqttUplink } from './mqtt-uplink.ts';
-import { toReading } from './reading.ts';
-import { UplinkQueue } from './uplink-queue.ts';
+import { metricValues, toReading } from './reading.ts';
+import { ReportFilter } from './report-filter.ts';
+import { SqliteStoreAndForwardQueue } from './sqlite-queue.ts';
 
-export type EdgeAgent = RunningService;
+export interface EdgeAgent extends RunningService {
+  /** Applies a new config (SIGHUP) without losing queued data; throws (and keeps running the old one) if it cannot. */
+  reload(config: EdgeAgentConfig): Promise<void>;
+  /** Where LoRa packet forwarders should send (null without LoRa devices). */
+  loraAddress: { host: string; port: number } | null;
+}
 
-const AGENT_VERSION = '0.1.0';
+export interface EdgeAgentDeps {
+  profiles: ProfileCatalogue;
+  /** Folder the profiles came from (LoRa codec paths are relative to it). */
+  profileDir?: string;
+  log?: Logger;
+  clock?: Clock;
+}
+
+const AGENT_VERSION = '0.2.0';
+/** A LoRa device silent for this many report intervals is reported offline. */
+const LORA_SILENT_INTERVALS = 3;
 
 const ERROR_BY_REASON: Record<PollFailureReason, number> = {
   timeout: tz.DeviceErrorCode.DEVICE_ERROR_TIMEOUT,
@@ -19,145 +42,350 @@ const ERROR_BY_REASON: Record<PollFailureReason, number> = {
   link: tz.DeviceErrorCode.DEVICE_ERROR_LINK,
 };
 
-/** Reachability of one device as the gateway reports it. */
-interface DeviceHealth {
-  seq: number;
-  failures: number;
-  state: 'unknown' | 'online' | 'offline';
+interface Inputs {
+  buses: ModbusBus[];
+  lora: LoraDevice[];
+  targets: Map<string, CommandTarget>;
+  transports: Array<{ deviceId: string; transport: Transport }>;
 }
 
 /**
- * Starts the gateway agent: polls every configured Modbus device, turns each
- * successful poll into a Reading, reports reachability changes as
- * DeviceStatus, and sends both in UplinkBatches over MQTT.
+ * Starts the gateway agent: Modbus buses and the LoRa receiver produce
+ * values; the report filter keeps what is worth sending; readings and device
+ * status changes are batched, sealed into the disk queue with their counters,
+ * and published by the MQTT uplink until the broker acknowledges them.
  */
-export async function startEdgeAgent(config: EdgeAgentConfig, deps: { profiles: ProfileCatalogue; log?: Logger }): Promise<EdgeAgent> {
+export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDeps): Promise<EdgeAgent> {
+  let config = initial;
   const log = deps.log ?? createLogger('edge-agent');
-  const startedAt = Date.now();
+  const clock = deps.clock ?? systemClock;
+  const profileDir = deps.profileDir ?? BUILTIN_PROFILE_DIR;
+  const startedAt = clock.now();
   const registry = createRegistry('edge-agent');
   const metrics = createEdgeMetrics(registry);
-  const counts = { polls: 0, pollFailures: 0, readings: 0, statuses: 0 };
+  const counts = { polls: 0, pollFailures: 0, readings: 0, statuses: 0, suppressed: 0 };
 
-  // Devices grouped by Modbus TCP endpoint (one bus each); first polls spread over the interval.
-  const buses = new Map<string, PolledDevice[]>();
-  const health = new Map<string, DeviceHealth>();
-  config.devices.forEach((device, i) => {
-    const profile = deps.profiles.get(device.profile);
-    if (!profile) throw new TzError('TZ_CONFIG_INVALID', `devices.${i} (${device.deviceId}): unknown profile "${device.profile}"; known: ${deps.profiles.all().map((p) => p.class).join(', ')}`);
-    if (!profile.modbus) throw new TzError('TZ_CONFIG_INVALID', `devices.${i} (${device.deviceId}): profile "${device.profile}" has no Modbus register map`);
-    const intervalMs = device.pollIntervalMs ?? config.pollIntervalMs;
-    const key = `${device.modbus.host}:${device.modbus.port}`;
-    const polled: PolledDevice = { config: device, profile, blocks: planReads(profile), intervalMs, nextDueAt: startedAt + Math.floor((i * intervalMs) / config.devices.length) };
-    const bus = buses.get(key);
-    if (bus) bus.push(polled);
-    else buses.set(key, [polled]);
-    health.set(device.deviceId, { seq: 0, failures: 0, state: 'unknown' });
-  });
-
-  // The queue tells the uplink when a batch is sealed; the uplink is made just below.
+  const db = openGatewayDatabase(join(config.dataDir, 'gateway.sqlite'));
+  const queue = new SqliteStoreAndForwardQueue(db, config.queue.maxBytes);
+  const ledger = new GatewayLedger(db);
+  // Command ids older than a week can no longer be redelivered by any sane broker session.
+  ledger.pruneCommands(clock.now() - 7 * 24 * 3600_000);
+  const health = new DeviceHealth(config.offlineAfterFailures);
+  let report = new ReportFilter(config.report);
+  const codecs = new Map<string, LoraCodec>();
   let pumpUplink = (): void => undefined;
-  const queue = new UplinkQueue({ ...config.batch, maxQueuedReadings: config.maxQueuedReadings, metrics, onSealed: () => pumpUplink() });
-  const devicesOnline = () => [...health.values()].filter((h) => h.state === 'online').length;
+  let batches = newBatchBuilder();
 
-  function reportStatus(device: PolledDevice, state: number, outcome: PollOutcome): void {
-    const status: IDeviceStatus = { deviceId: device.config.deviceId, profile: device.profile.class, timestampMs: outcome.at, state };
-    if (!outcome.ok) Object.assign(status, { error: ERROR_BY_REASON[outcome.reason], detail: outcome.detail });
-    queue.addStatus(status);
+  function newBatchBuilder(): BatchBuilder {
+    return new BatchBuilder({ gatewayId: config.gatewayId, ...config.batch, queue, ledger, metrics, log, clock, onSealed: () => pumpUplink() });
+  }
+
+  function reportStatus(deviceId: string, profile: DeviceProfile, state: 'online' | 'offline', at: number, failure?: { reason: PollFailureReason; detail: string }, radio?: Radio): void {
+    const status: IDeviceStatus = { deviceId, profile: profile.class, timestampMs: at, state: state === 'online' ? tz.DeviceState.DEVICE_STATE_ONLINE : tz.DeviceState.DEVICE_STATE_OFFLINE };
+    if (failure) Object.assign(status, { error: ERROR_BY_REASON[failure.reason], detail: failure.detail });
+    if (radio) Object.assign(status, { rssiDbm: radio.rssi, ...(radio.snr === undefined ? {} : { snrDb: radio.snr }) });
+    batches.addStatus(status);
     counts.statuses++;
-    metrics.statusChanges.inc({ state: state === tz.DeviceState.DEVICE_STATE_ONLINE ? 'online' : 'offline' });
-    metrics.devicesOnline.set(devicesOnline());
+    metrics.statusChanges.inc({ state });
+    metrics.deviceUp.set({ device_id: deviceId }, state === 'online' ? 1 : 0);
+    metrics.devicesOnline.set(health.count('online'));
+    metrics.devicesOffline.set(health.count('offline'));
+  }
+
+  /** Values of one poll or uplink → (report filter) → a Reading with the device's next seq. */
+  function onValues(device: EdgeDeviceConfig, profile: DeviceProfile, at: number, values: Map<string, number | boolean>): void {
+    const selected = report.select(device.deviceId, profile, values, at, device.report);
+    const suppressed = values.size - selected.size;
+    if (suppressed > 0) {
+      counts.suppressed += suppressed;
+      metrics.valuesSuppressed.inc(suppressed);
+    }
+    if (selected.size === 0) return;
+    const { metrics: mv, unknown } = metricValues(profile, selected, config.sendMetricNames);
+    if (unknown > 0) log.debug({ deviceId: device.deviceId, unknown }, 'values for metrics the profile does not list were left out');
+    if (mv.length === 0) return;
+    batches.addReading(toReading(device, profile, ledger.nextSeq(device.deviceId), at, mv));
+    counts.readings++;
+    metrics.readings.inc();
   }
 
   function onPoll(device: PolledDevice, outcome: PollOutcome): void {
-    const h = health.get(device.config.deviceId)!;
     counts.polls++;
     metrics.polls.inc();
+    const { deviceId } = device.config;
     if (outcome.ok) {
-      h.failures = 0;
-      if (h.state !== 'online') {
-        h.state = 'online';
-        reportStatus(device, tz.DeviceState.DEVICE_STATE_ONLINE, outcome);
-      }
-      queue.addReading(toReading(device.config, device.profile, ++h.seq, outcome.at, outcome.values));
-      counts.readings++;
-      metrics.readings.inc();
+      if (health.heard(deviceId, outcome.at)) reportStatus(deviceId, device.profile, 'online', outcome.at);
+      onValues(device.config, device.profile, outcome.at, outcome.values);
       return;
     }
     counts.pollFailures++;
     metrics.pollFailures.inc({ reason: outcome.reason });
-    h.failures++;
-    log.debug({ deviceId: device.config.deviceId, reason: outcome.reason, detail: outcome.detail, failures: h.failures }, 'poll failed');
-    if (h.failures >= config.offlineAfterFailures && h.state !== 'offline') {
-      h.state = 'offline';
-      log.warn({ deviceId: device.config.deviceId, reason: outcome.reason, detail: outcome.detail }, 'device offline');
-      reportStatus(device, tz.DeviceState.DEVICE_STATE_OFFLINE, outcome);
+    log.debug({ deviceId, reason: outcome.reason, detail: outcome.detail, failures: device.failures }, 'poll failed');
+    if (health.failed(deviceId)) {
+      log.warn({ deviceId, reason: outcome.reason, detail: outcome.detail }, 'device offline');
+      reportStatus(deviceId, device.profile, 'offline', outcome.at, outcome);
     }
   }
 
-  const uplink = new MqttUplink({
-    gatewayId: config.gatewayId,
-    brokerUrl: config.brokerUrl,
-    username: config.username,
-    password: config.password,
-    queue,
-    metrics,
-    log,
-    status: () => ({
+  function onUplink(device: LoraDevice, at: number, values: Map<string, number | boolean>, radio: Radio): void {
+    const { deviceId } = device.config;
+    metrics.loraRssi.set({ device_id: deviceId }, radio.rssi);
+    if (radio.snr !== undefined) metrics.loraSnr.set({ device_id: deviceId }, radio.snr);
+    // RSSI/SNR become metrics of the reading when the profile lists them.
+    const names = new Set(device.profile.metrics.map((m) => m.name));
+    if (names.has('rssi_dbm')) values.set('rssi_dbm', radio.rssi);
+    if (names.has('snr_db') && radio.snr !== undefined) values.set('snr_db', radio.snr);
+    if (health.heard(deviceId, at, radio)) reportStatus(deviceId, device.profile, 'online', at, undefined, radio);
+    onValues(device.config, device.profile, at, values);
+  }
+
+  /** Builds buses, LoRa devices and command targets for a config; throws TZ_CONFIG_INVALID listing every problem. */
+  async function buildInputs(c: EdgeAgentConfig): Promise<Inputs> {
+    const problems: string[] = [];
+    const byBus = new Map<string, { endpoint: BusEndpoint; devices: PolledDevice[] }>();
+    const lora: LoraDevice[] = [];
+    const transports: Inputs['transports'] = [];
+    const modbusDevices: Array<{ bus: string; device: PolledDevice }> = [];
+    const now = clock.now();
+    for (const [i, device] of c.devices.entries()) {
+      const where = `devices.${i} (${device.deviceId})`;
+      const profile = deps.profiles.get(device.profile);
+      if (!profile) {
+        problems.push(`${where}: unknown profile "${device.profile}"; known: ${deps.profiles.all().map((p) => p.class).join(', ')}`);
+        continue;
+      }
+      if (device.modbus) {
+        if (!profile.modbus) {
+          problems.push(`${where}: profile "${profile.class}" has no Modbus register map`);
+          continue;
+        }
+        const m = device.modbus;
+        const endpoint: BusEndpoint = 'line' in m ? { kind: 'rtu', line: c.serialLines.find((l) => l.name === m.line)! } : { kind: 'tcp', host: m.host, port: m.port };
+        const key = endpoint.kind === 'tcp' ? `tcp:${endpoint.host}:${endpoint.port}` : `rtu:${endpoint.line.path}`;
+        const intervalMs = device.pollIntervalMs ?? c.pollIntervalMs;
+        const polled: PolledDevice = {
+          config: device, profile, unitId: m.unitId, blocks: planReads(profile), intervalMs, failures: 0,
+          // First polls spread over the interval so a bus does not start with a burst.
+          nextDueAt: now + Math.floor((i * intervalMs) / c.devices.length),
+          backoff: new Backoff(intervalMs, Math.max(intervalMs, c.maxDeviceBackoffMs)),
+        };
+        const bus = byBus.get(key) ?? { endpoint, devices: [] };
+        bus.devices.push(polled);
+        byBus.set(key, bus);
+        modbusDevices.push({ bus: key, device: polled });
+        transports.push({ deviceId: device.deviceId, transport: endpoint.kind === 'tcp' ? 'modbus-tcp' : 'modbus-rtu' });
+      } else if (device.lora) {
+        if (!profile.lora) {
+          problems.push(`${where}: profile "${profile.class}" has no lora codec`);
+          continue;
+        }
+        let codec = codecs.get(profile.class);
+        if (!codec) {
+          try {
+            codec = await loadProfileCodec(profile, profileDir, { timeoutMs: c.lora.codecTimeoutMs, memoryBytes: c.lora.codecMemoryBytes });
+            codecs.set(profile.class, codec);
+          } catch (err) {
+            problems.push(`${where}: ${toError(err).message}`);
+            continue;
+          }
+        }
+        lora.push({ config: device, profile, codec, devAddr: Buffer.from(device.lora.devAddr, 'hex'), nwkSKey: Buffer.from(device.lora.nwkSKey, 'hex'), appSKey: Buffer.from(device.lora.appSKey, 'hex') });
+        transports.push({ deviceId: device.deviceId, transport: 'lora' });
+      }
+    }
+    if (problems.length > 0) throw new TzError('TZ_CONFIG_INVALID', `the config does not fit the device profiles:\n  ${problems.join('\n  ')}`, { details: { problems } });
+    const buses = [...byBus.values()].map(({ endpoint, devices }) => new ModbusBus(devices, { endpoint, requestTimeoutMs: c.requestTimeoutMs, retries: c.retries, offlineAfterFailures: c.offlineAfterFailures, metrics, log, onPoll }));
+    const busOf = new Map<string, ModbusBus>();
+    for (const b of buses) for (const d of b.devices) busOf.set(d.config.deviceId, b);
+    const targets = new Map<string, CommandTarget>();
+    for (const { device } of modbusDevices) {
+      const bus = busOf.get(device.config.deviceId)!;
+      targets.set(device.config.deviceId, { profile: device.profile, modbusWrite: (writes) => bus.write(device, writes) });
+    }
+    for (const d of lora) {
+      targets.set(d.config.deviceId, { profile: d.profile, lora: { codec: d.codec, downlink: (fPort, bytes, deadline) => {
+        if (!receiver) return Promise.reject(new TzError('TZ_LORA_FRAME', 'the LoRa receiver is not running'));
+        return receiver.downlink(d.config.deviceId, fPort, bytes, deadline);
+      } } });
+    }
+    return { buses, lora, targets, transports };
+  }
+
+  let inputs = await buildInputs(config);
+  health.configure(inputs.transports, config.offlineAfterFailures);
+  let receiver: LoraReceiver | null = null;
+  let loraAddress: { host: string; port: number } | null = null;
+  async function startLora(c: EdgeAgentConfig, devices: LoraDevice[]): Promise<void> {
+    if (devices.length === 0) return;
+    receiver = new LoraReceiver({ host: c.lora.host, port: c.lora.port, dedupWindowMs: c.lora.dedupWindowMs, maxFcntGap: c.lora.maxFcntGap, rx1DelayUs: c.lora.rx1DelayUs, ledger, metrics, log, onUplink }, devices);
+    try {
+      loraAddress = await receiver.start();
+    } catch (err) {
+      receiver = null;
+      throw new TzError('TZ_CONFIG_INVALID', `cannot listen for LoRa packet forwarders on udp ${c.lora.host}:${c.lora.port}: ${toError(err).message}`, { cause: err });
+    }
+    log.info({ lora: loraAddress, devices: devices.length }, 'listening for Semtech UDP packet forwarders');
+  }
+  await startLora(config, inputs.lora);
+
+  const gatewayStatus = () => {
+    const q = queue.stats();
+    return {
       version: AGENT_VERSION,
-      devicesTotal: config.devices.length,
-      devicesOnline: devicesOnline(),
-      queueDepth: queue.depth,
-      oldestUnsentAgeS: queue.oldestUnsentAgeS(Date.now()),
-      dropped: queue.dropped,
+      devicesTotal: health.size,
+      devicesOnline: health.count('online'),
+      queueDepth: q.readings + batches.openReadings,
+      queueBytes: q.bytes,
+      queueBatches: q.batches,
+      oldestUnsentAgeS: q.oldestReadingAtMs === null ? 0 : Math.max(0, Math.round((clock.now() - q.oldestReadingAtMs) / 1000)),
+      dropped: q.droppedReadings + batches.storeFailures,
       pollErrors: counts.pollFailures,
-      uptimeS: Math.floor((Date.now() - startedAt) / 1000),
-    }),
-  });
+      uptimeS: Math.floor((clock.now() - startedAt) / 1000),
+      devices: health.snapshot(),
+      loraFramesRejected: receiver ? receiver.counts.mic + receiver.counts['unknown-device'] + receiver.counts.malformed + receiver.counts['codec-error'] + receiver.counts.crc + receiver.counts.unsupported : 0,
+      loraReplaysRejected: receiver?.counts.replay ?? 0,
+      commandsAnswered: executor.answered,
+      batchesReplayed: uplink.counts.replayed,
+    };
+  };
+
+  function newUplink(c: EdgeAgentConfig): MqttUplink {
+    return new MqttUplink({
+      gatewayId: c.gatewayId, brokerUrl: c.brokerUrl, username: c.username, password: c.password, queue,
+      maxInFlight: c.queue.maxInFlight, replayReadingsPerSecond: c.queue.replayReadingsPerSecond, statusIntervalMs: c.statusIntervalMs,
+      metrics, log, status: gatewayStatus, onCommand: (payload) => executor.handle(payload), onQueueChanged: () => undefined,
+    });
+  }
+  let uplink = newUplink(config);
   pumpUplink = () => uplink.pump();
+  const executor = new CommandExecutor({
+    ledger, clock, metrics, log, commandTimeoutMs: config.commandTimeoutMs,
+    target: (deviceId) => inputs.targets.get(deviceId),
+    publishAck: (ack) => uplink.publishAck(ack),
+  });
+
+  const updateGauges = (): void => {
+    const q = queue.stats();
+    metrics.queueDepth.set(q.readings + batches.openReadings);
+    metrics.queueBytes.set(q.bytes);
+    metrics.queueBatches.set(q.batches);
+    metrics.oldestUnsentAge.set(q.oldestReadingAtMs === null ? 0 : Math.max(0, (clock.now() - q.oldestReadingAtMs) / 1000));
+  };
+  const housekeeping = setInterval(() => {
+    updateGauges();
+    // LoRa devices speak when they want: silence beyond a few report intervals is "offline".
+    const now = clock.now();
+    for (const d of inputs.lora) {
+      if (health.silent(d.config.deviceId, now, LORA_SILENT_INTERVALS * d.profile.reportIntervalSeconds * 1000)) {
+        reportStatus(d.config.deviceId, d.profile, 'offline', now, { reason: 'timeout', detail: `no uplink for ${LORA_SILENT_INTERVALS} report intervals` });
+      }
+    }
+  }, 1000);
+  housekeeping.unref();
 
   const app = createServiceHttp({
     component: 'edge-agent',
     registry,
     log,
-    health: () => ({ ok: uplink.connected === true, brokerConnected: uplink.connected === true, devicesTotal: config.devices.length, devicesOnline: devicesOnline(), queueDepth: queue.depth }),
+    health: () => {
+      updateGauges();
+      const q = queue.stats();
+      return { ok: uplink.connected, brokerConnected: uplink.connected, devicesTotal: health.size, devicesOnline: health.count('online'), queueDepth: q.readings, queueBytes: q.bytes, dropped: q.droppedReadings };
+    },
   });
   const httpUrl = await listenService(app, config.http.host, config.http.port);
 
-  const pollers = [...buses.entries()].map(([key, devices]) => {
-    const [host, port] = [devices[0]!.config.modbus.host, devices[0]!.config.modbus.port];
-    log.debug({ bus: key, devices: devices.length }, 'bus configured');
-    return new ModbusBus(devices, { host, port, requestTimeoutMs: config.requestTimeoutMs, metrics, log, onPoll });
-  });
   uplink.start();
-  for (const p of pollers) p.start();
-  log.info({ gatewayId: config.gatewayId, devices: config.devices.length, buses: pollers.length, httpUrl }, 'edge agent started');
+  for (const b of inputs.buses) b.start();
+  log.info({ gatewayId: config.gatewayId, devices: config.devices.length, buses: inputs.buses.length, lora: inputs.lora.length, queued: queue.stats().batches, httpUrl }, 'edge agent started');
 
   return {
     httpUrl,
-    stats: () => ({
-      devices: config.devices.length,
-      buses: pollers.length,
-      polls: counts.polls,
-      pollFailures: counts.pollFailures,
-      readings: counts.readings,
-      deviceStatuses: counts.statuses,
-      devicesOnline: devicesOnline(),
-      queueDepth: queue.depth,
-      dropped: queue.dropped,
-      batchesPublished: uplink.counts.published,
-      batchesAcked: uplink.counts.acked,
-      brokerConnected: uplink.connected ? 1 : 0,
-      brokerAuthFailures: uplink.counts.authFailures,
-      brokerErrors: uplink.counts.errors,
-    }),
+    get loraAddress() {
+      return loraAddress;
+    },
+    stats: () => {
+      const q = queue.stats();
+      return {
+        devices: health.size,
+        buses: inputs.buses.length,
+        loraDevices: inputs.lora.length,
+        polls: counts.polls,
+        pollFailures: counts.pollFailures,
+        readings: counts.readings,
+        valuesSuppressed: counts.suppressed,
+        deviceStatuses: counts.statuses,
+        devicesOnline: health.count('online'),
+        queueDepth: q.readings + batches.openReadings,
+        queueBatches: q.batches,
+        queueBytes: q.bytes,
+        dropped: q.droppedReadings + batches.storeFailures,
+        batchesPublished: uplink.counts.published,
+        batchesAcked: uplink.counts.acked,
+        batchesReplayed: uplink.counts.replayed,
+        brokerConnected: uplink.connected ? 1 : 0,
+        brokerAuthFailures: uplink.counts.authFailures,
+        brokerErrors: uplink.counts.errors,
+        loraAccepted: receiver?.counts.accepted ?? 0,
+        loraDuplicates: receiver?.counts.duplicate ?? 0,
+        loraReplays: receiver?.counts.replay ?? 0,
+        loraBadMic: receiver?.counts.mic ?? 0,
+        commandsAnswered: executor.answered,
+      };
+    },
+    async reload(next) {
+      if (next.gatewayId !== config.gatewayId || next.dataDir !== config.dataDir) {
+        metrics.reloads.inc({ outcome: 'refused' });
+        throw new TzError('TZ_CONFIG_INVALID', 'gatewayId and dataDir cannot change on reload; restart the agent');
+      }
+      let fresh: Inputs;
+      try {
+        fresh = await buildInputs(next);
+      } catch (err) {
+        metrics.reloads.inc({ outcome: 'refused' });
+        throw err;
+      }
+      // Inputs stop first so nothing is produced half-way; the open batch goes to disk; the queue itself is untouched.
+      await Promise.all(inputs.buses.map((b) => b.stop()));
+      batches.seal();
+      batches.stop();
+      const loraMoved = next.lora.host !== config.lora.host || next.lora.port !== config.lora.port;
+      if (receiver && (loraMoved || fresh.lora.length === 0)) {
+        await receiver.stop();
+        receiver = null;
+        loraAddress = null;
+      }
+      const brokerChanged = next.brokerUrl !== config.brokerUrl || next.username !== config.username || next.password !== config.password
+        || next.queue.maxInFlight !== config.queue.maxInFlight || next.queue.replayReadingsPerSecond !== config.queue.replayReadingsPerSecond || next.statusIntervalMs !== config.statusIntervalMs;
+      const prev = config;
+      config = next;
+      inputs = fresh;
+      report = new ReportFilter(next.report);
+      batches = newBatchBuilder();
+      health.configure(fresh.transports, next.offlineAfterFailures);
+      if (receiver) receiver.setDevices(fresh.lora);
+      else await startLora(next, fresh.lora);
+      if (brokerChanged) {
+        await uplink.stop();
+        uplink = newUplink(next);
+        uplink.start();
+      }
+      for (const b of fresh.buses) b.start();
+      uplink.pump();
+      metrics.reloads.inc({ outcome: 'applied' });
+      log.info({ devices: next.devices.length, buses: fresh.buses.length, lora: fresh.lora.length, brokerChanged, previousDevices: prev.devices.length, queued: queue.stats().batches }, 'config reloaded');
+    },
     async stop() {
-      await Promise.all(pollers.map((p) => p.stop()));
-      queue.seal();
-      queue.stop();
+      clearInterval(housekeeping);
+      await Promise.all(inputs.buses.map((b) => b.stop()));
+      batches.seal();
+      batches.stop();
       await uplink.stop();
+      await receiver?.stop();
+      for (const c of codecs.values()) c.dispose();
       await app.close();
+      db.close();
       log.info({ gatewayId: config.gatewayId }, 'edge agent stopped');
     },
   };
 }
-

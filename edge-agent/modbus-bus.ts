@@ -1,7 +1,7 @@
 import modbusSerial from 'modbus-serial';
 import { decodeBlock, type DeviceProfile, type ReadBlock } from '../device-profiles/index.ts';
-import { Backoff, delay, toError, type Logger } from '../service-kit/index.ts';
-import type { EdgeDeviceConfig } from './config.ts';
+import { Backoff, TzError, delay, toError, type Logger } from '../service-kit/index.ts';
+import type { EdgeDeviceConfig, SerialLineConfig } from './config.ts';
 import type { EdgeMetrics, PollFailureReason } from './metrics.ts';
 
 // modbus-serial is CommonJS: under NodeNext its default import is the module object, whose `default` is the client class.
@@ -12,45 +12,84 @@ type ModbusRTU = InstanceType<typeof ModbusRTU>;
 export interface PolledDevice {
   config: EdgeDeviceConfig;
   profile: DeviceProfile;
+  unitId: number;
   blocks: ReadBlock[];
   intervalMs: number;
   nextDueAt: number;
+  /** Failed polls in a row. */
+  failures: number;
+  /** Spaces out polls of a device that stopped answering (the bus keeps its pace for the others). */
+  backoff: Backoff;
 }
 
 export type PollOutcome =
   | { ok: true; at: number; values: Map<string, number | boolean> }
   | { ok: false; at: number; reason: PollFailureReason; detail: string };
 
+export type BusEndpoint = { kind: 'tcp'; host: string; port: number } | { kind: 'rtu'; line: SerialLineConfig };
+
+/** One write of a command: a coil or holding register(s), raw words already encoded by the profile. */
+export interface RegisterWrite {
+  table: 'coil' | 'holding';
+  address: number;
+  /** Coil: [0|1]; holding: one or two 16-bit words. */
+  words: number[];
+}
+
 export interface ModbusBusOptions {
-  host: string;
-  port: number;
+  endpoint: BusEndpoint;
   requestTimeoutMs: number;
+  retries: number;
+  offlineAfterFailures: number;
   metrics: EdgeMetrics;
   log: Logger;
   onPoll: (device: PolledDevice, outcome: PollOutcome) => void;
 }
 
+interface PendingWrite {
+  device: PolledDevice;
+  writes: RegisterWrite[];
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/** 3.5 character times at the line's baud rate (11 bits per character), at least 2 ms. */
+function interFrameMs(line: SerialLineConfig): number {
+  return line.interFrameDelayMs ?? Math.max(2, Math.ceil((3.5 * 11 * 1000) / line.baudRate));
+}
+
 /**
- * One Modbus TCP connection to a gateway in front of an RS-485 bus. Requests
- * go strictly one at a time (the serial line behind it is half duplex), so
- * the bus is polled by a single loop: the device due soonest goes next. A
- * device that times out costs its own timeout once per poll (its remaining
- * blocks are skipped); a dead connection is re-opened with backoff.
+ * One Modbus master on one bus: a TCP connection to a gateway in front of an
+ * RS-485 line, or an RS-485 line on a local serial port (RTU, serialport via
+ * modbus-serial). Requests go strictly one at a time (the line is half
+ * duplex) from a single loop: pending command writes first, then the device
+ * due soonest. Neighbouring registers are read in one request (planReads).
+ * A device that stops answering costs its own timeout and no more: once it
+ * is offline it is polled only after a backoff growing to maxDeviceBackoffMs,
+ * without retries, so live neighbours keep their cadence. A dead connection
+ * is re-opened with backoff.
  */
 export class ModbusBus {
   private client: ModbusRTU | null = null;
   private reconnectAt = 0;
-  private readonly backoff = new Backoff(500, 30_000);
+  private readonly linkBackoff = new Backoff(500, 30_000);
   private readonly abort = new AbortController();
+  private wake = new AbortController();
   private loop: Promise<void> = Promise.resolve();
+  private readonly writes: PendingWrite[] = [];
+  private readonly gapMs: number;
+  private lastFrameAt = 0;
 
   constructor(
-    private readonly devices: PolledDevice[],
+    readonly devices: PolledDevice[],
     private readonly opts: ModbusBusOptions,
-  ) {}
+  ) {
+    this.gapMs = opts.endpoint.kind === 'rtu' ? interFrameMs(opts.endpoint.line) : 0;
+  }
 
   get name(): string {
-    return `${this.opts.host}:${this.opts.port}`;
+    const e = this.opts.endpoint;
+    return e.kind === 'tcp' ? `tcp://${e.host}:${e.port}` : `rtu://${e.line.path}`;
   }
 
   start(): void {
@@ -60,37 +99,75 @@ export class ModbusBus {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop;
+    for (const w of this.writes.splice(0)) w.reject(new TzError('TZ_MODBUS_TIMEOUT', 'agent stopping before the write was sent'));
     this.disconnect();
+  }
+
+  /** Queues a command's register writes; they go out before the next poll. */
+  write(device: PolledDevice, writes: RegisterWrite[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.writes.push({ device, writes, resolve, reject });
+      this.wake.abort();
+    });
   }
 
   private async run(): Promise<void> {
     const signal = this.abort.signal;
     while (!signal.aborted) {
+      const pending = this.writes.shift();
+      if (pending) {
+        await this.executeWrite(pending);
+        continue;
+      }
       const device = this.devices.reduce((a, b) => (b.nextDueAt < a.nextDueAt ? b : a));
       const wait = device.nextDueAt - Date.now();
-      if (wait > 0) await delay(wait, signal);
-      if (signal.aborted) break;
+      if (wait > 0) {
+        if (this.wake.signal.aborted) this.wake = new AbortController();
+        await delay(wait, AbortSignal.any([signal, this.wake.signal]));
+        continue; // a write may have arrived, or another device is due now
+      }
       const outcome = await this.poll(device);
-      // Keep the cadence; a device that fell behind is polled again one interval from now.
-      device.nextDueAt = Math.max(device.nextDueAt + device.intervalMs, Date.now());
-      if (!signal.aborted) this.opts.onPoll(device, outcome);
+      if (signal.aborted) break;
+      this.schedule(device, outcome);
+      this.opts.onPoll(device, outcome);
     }
+  }
+
+  private schedule(device: PolledDevice, outcome: PollOutcome): void {
+    const now = Date.now();
+    if (outcome.ok) {
+      device.failures = 0;
+      device.backoff.reset();
+      // Keep the cadence; a device that fell behind is polled again one interval from now.
+      device.nextDueAt = Math.max(device.nextDueAt + device.intervalMs, now);
+      return;
+    }
+    device.failures++;
+    // Until it is declared offline a failing device keeps its interval (quick detection); then it backs off.
+    device.nextDueAt = now + (device.failures < this.opts.offlineAfterFailures ? device.intervalMs : Math.max(device.intervalMs, device.backoff.next()));
   }
 
   private async poll(device: PolledDevice): Promise<PollOutcome> {
     const at = Date.now();
     const client = await this.connected();
     if (!client) return { ok: false, at, reason: 'link', detail: `no connection to ${this.name}` };
-    client.setID(device.config.modbus.unitId);
     const values = new Map<string, number | boolean>();
+    // Retries only while the device is healthy: a dead slave must not multiply its cost to the bus.
+    const attempts = device.failures === 0 ? 1 + this.opts.retries : 1;
     for (const block of device.blocks) {
-      let data: (number | boolean)[];
-      try {
-        data = await read(client, block);
-      } catch (err) {
-        const failure = classify(err);
-        if (failure.reason === 'link') this.disconnect();
-        return { ok: false, at, ...failure, detail: `${block.table} ${block.start}+${block.count}: ${failure.detail}` };
+      let data: (number | boolean)[] | undefined;
+      for (let attempt = 1; data === undefined; attempt++) {
+        try {
+          data = await this.transact(client, device.unitId, () => read(client, block));
+        } catch (err) {
+          const failure = classify(err);
+          if (failure.reason === 'link') this.disconnect();
+          if (failure.reason === 'timeout' && attempt < attempts && !this.abort.signal.aborted) {
+            this.opts.metrics.requestRetries.inc();
+            continue;
+          }
+          return { ok: false, at, ...failure, detail: `unit ${device.unitId} ${block.table} ${block.start}+${block.count}: ${failure.detail}` };
+        }
       }
       try {
         for (const [metric, value] of decodeBlock(block, data)) values.set(metric, value);
@@ -101,6 +178,39 @@ export class ModbusBus {
     return { ok: true, at, values };
   }
 
+  private async executeWrite(w: PendingWrite): Promise<void> {
+    const client = await this.connected();
+    if (!client) return w.reject(new TzError('TZ_MODBUS_TIMEOUT', `no connection to ${this.name}`, { retryable: true }));
+    try {
+      for (const op of w.writes) {
+        await this.transact(client, w.device.unitId, async (): Promise<void> => {
+          if (op.table === 'coil') await client.writeCoil(op.address, op.words[0] === 1);
+          else if (op.words.length === 1) await client.writeRegister(op.address, op.words[0]!);
+          else await client.writeRegisters(op.address, op.words);
+        });
+      }
+      w.resolve();
+    } catch (err) {
+      const failure = classify(err);
+      if (failure.reason === 'link') this.disconnect();
+      w.reject(new TzError(failure.reason === 'exception' ? 'TZ_MODBUS_EXCEPTION' : 'TZ_MODBUS_TIMEOUT', `write to unit ${w.device.unitId} on ${this.name}: ${failure.detail}`, { cause: err }));
+    }
+  }
+
+  /** One request/response, keeping the serial line's silent interval between frames. */
+  private async transact<T>(client: ModbusRTU, unitId: number, request: () => Promise<T>): Promise<T> {
+    if (this.gapMs > 0) {
+      const since = Date.now() - this.lastFrameAt;
+      if (since < this.gapMs) await delay(this.gapMs - since);
+    }
+    client.setID(unitId);
+    try {
+      return await request();
+    } finally {
+      this.lastFrameAt = Date.now();
+    }
+  }
+
   /** The open client, connecting first if needed; null while the bus is down and backing off. */
   private async connected(): Promise<ModbusRTU | null> {
     if (this.client?.isOpen) return this.client;
@@ -109,18 +219,20 @@ export class ModbusBus {
     const client = new ModbusRTU();
     // Set before connecting: modbus-serial also uses it as the TCP connect timeout.
     client.setTimeout(this.opts.requestTimeoutMs);
+    const e = this.opts.endpoint;
     try {
-      await client.connectTCP(this.opts.host, { port: this.opts.port });
+      if (e.kind === 'tcp') await client.connectTCP(e.host, { port: e.port });
+      else await client.connectRTUBuffered(e.line.path, { baudRate: e.line.baudRate, parity: e.line.parity, dataBits: e.line.dataBits, stopBits: e.line.stopBits });
     } catch (err) {
-      const waitMs = this.backoff.next();
+      const waitMs = this.linkBackoff.next();
       this.reconnectAt = Date.now() + waitMs;
       this.opts.metrics.busConnectFailures.inc();
-      this.opts.log.warn({ bus: this.name, err: toError(err).message, retryInMs: waitMs }, 'cannot connect to Modbus TCP gateway; retrying with backoff');
+      this.opts.log.warn({ bus: this.name, err: toError(err).message, retryInMs: waitMs }, 'cannot open the Modbus bus; retrying with backoff');
       client.close(() => undefined);
       return null;
     }
-    if (this.backoff.attempts > 0) this.opts.log.info({ bus: this.name }, 'Modbus TCP gateway reachable again');
-    this.backoff.reset();
+    if (this.linkBackoff.attempts > 0) this.opts.log.info({ bus: this.name }, 'Modbus bus reachable again');
+    this.linkBackoff.reset();
     this.client = client;
     return client;
   }
@@ -147,5 +259,6 @@ function classify(err: unknown): { reason: PollFailureReason; detail: string } {
   const detail = toError(err).message;
   if (e.name === 'TransactionTimedOutError' || e.errno === 'ETIMEDOUT') return { reason: 'timeout', detail };
   if (typeof e.modbusCode === 'number') return { reason: 'exception', detail };
+  if (/CRC|data length|unexpected/i.test(detail)) return { reason: 'exception', detail };
   return { reason: 'link', detail };
 }

@@ -1,49 +1,71 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { encodeGatewayStatus, encodeUplinkBatch, topics, tz, type IGatewayStatus } from '../proto/index.ts';
+import { encodeCommandAck, encodeGatewayStatus, topics, tz, type ICommandAck, type IGatewayStatus } from '../proto/index.ts';
 import { Backoff, isMqttAuthRefusal, reconnectWithBackoff, toError, type Logger } from '../service-kit/index.ts';
 import type { EdgeMetrics } from './metrics.ts';
-import type { UplinkQueue } from './uplink-queue.ts';
+import type { QueuedBatch, StoreAndForwardQueue } from './store-and-forward-queue.ts';
 
 export interface MqttUplinkOptions {
   gatewayId: string;
   brokerUrl: string;
   username: string;
   password: string;
-  queue: UplinkQueue;
+  queue: StoreAndForwardQueue;
+  maxInFlight: number;
+  replayReadingsPerSecond: number;
+  statusIntervalMs: number;
   metrics: EdgeMetrics;
   log: Logger;
   /** Gateway health for the status message (state and time are filled in here). */
   status: () => Omit<IGatewayStatus, 'gatewayId' | 'state' | 'timestampMs'>;
+  /** A message on tz/v1/gw/{id}/down/cmd. */
+  onCommand: (payload: Buffer) => void;
+  /** Queue depth changed (a batch left it). */
+  onQueueChanged: () => void;
 }
-
-/** Batches in flight at once (QoS 1, each waiting for its PUBACK). */
-const MAX_IN_FLIGHT = 8;
-const STATUS_EVERY_MS = 30_000;
 
 const bytes = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
 /**
- * The gateway's MQTT session: publishes sealed batches QoS 1 (at-least-once:
- * a batch leaves the queue only on PUBACK; a retry may duplicate it, and a
- * replayed reading overwrites itself in InfluxDB), keeps a retained
- * GatewayStatus with an OFFLINE last will, and reconnects with backoff —
- * including after refused credentials, which must never stop the agent.
+ * The gateway's MQTT session. Batches go out QoS 1 straight from the disk
+ * queue and are removed from it only when the broker PUBACKs them
+ * (at-least-once: a batch whose PUBACK was lost is sent again after a restart;
+ * receivers de-duplicate by device + seq, and a replayed reading overwrites
+ * itself in InfluxDB). Two lanes share the in-flight window:
+ *  - live: batches sealed since the session came up, sent at once;
+ *  - backlog: batches that were queued before (broker down, agent restarted),
+ *    replayed oldest first at replayReadingsPerSecond, so a long outage does
+ *    not hold back what is happening now nor flood the broker.
+ * Also: retained GatewayStatus with an OFFLINE last will, the command
+ * subscription, CommandAck, and reconnects with backoff — including after
+ * refused credentials, which must never stop the agent.
  */
 export class MqttUplink {
   private client: MqttClient | null = null;
-  private inFlight = 0;
+  private readonly inFlight = new Set<number>();
   private statusTimer: NodeJS.Timeout | null = null;
+  private replayTimer: NodeJS.Timeout | null = null;
   private readonly backoff = new Backoff(1000, 30_000);
   /** Kind of the current run of connection failures; null while connected. */
   private failing: 'auth' | 'link' | null = null;
   private stopping = false;
+  /** Lanes: ids <= backlogUpTo are backlog (cursor backlogCursor); above it live (cursor liveCursor). */
+  private backlogUpTo = 0;
+  private backlogCursor = 0;
+  private liveCursor = 0;
+  private tokens = 0;
+  private tokensAt = Date.now();
   /** Plain counters for stats() (prom-client reads are async). */
-  readonly counts = { published: 0, acked: 0, authFailures: 0, errors: 0 };
+  readonly counts = { published: 0, acked: 0, replayed: 0, authFailures: 0, errors: 0 };
 
   constructor(private readonly opts: MqttUplinkOptions) {}
 
   get connected(): boolean {
     return this.client?.connected === true;
+  }
+
+  /** Batches sent and not yet acknowledged. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
   }
 
   start(): void {
@@ -53,7 +75,7 @@ export class MqttUplink {
       clientId: gatewayId,
       username,
       password,
-      // Persistent session: QoS 1 batches survive a reconnect (MQTT 3.1.1 §3.1.2.4).
+      // Persistent session: QoS 1 batches and commands survive a reconnect (MQTT 3.1.1 §3.1.2.4).
       clean: false,
       protocolVersion: 4,
       reconnectPeriod: 1000,
@@ -66,55 +88,86 @@ export class MqttUplink {
     reconnectWithBackoff(client, this.backoff);
     client.on('connect', () => {
       metrics.brokerConnected.set(1);
-      log.info({ gatewayId, brokerUrl }, this.failing ? 'broker connection restored' : 'connected to broker');
+      log.info({ gatewayId, brokerUrl, backlogBatches: this.opts.queue.stats().batches }, this.failing ? 'broker connection restored' : 'connected to broker');
       this.failing = null;
+      // Everything queued now (and not already in flight) is backlog, replayed at the rate limit.
+      this.backlogUpTo = this.opts.queue.lastId();
+      this.backlogCursor = 0;
+      this.liveCursor = this.backlogUpTo;
+      this.tokens = this.opts.replayReadingsPerSecond;
+      this.tokensAt = Date.now();
+      client.subscribe(topics.command(gatewayId), { qos: 1 }, (err) => {
+        if (err) log.error({ err: err.message, topic: topics.command(gatewayId) }, 'cannot subscribe to commands');
+      });
       this.publishStatus(tz.GatewayState.GATEWAY_STATE_ONLINE);
       this.pump();
+    });
+    client.on('message', (topic, payload) => {
+      if (topic === topics.command(gatewayId)) this.opts.onCommand(payload);
     });
     client.on('close', () => metrics.brokerConnected.set(0));
     client.on('error', (err) => this.onError(err));
     this.statusTimer = setInterval(() => {
       if (this.connected) this.publishStatus(tz.GatewayState.GATEWAY_STATE_ONLINE);
-    }, STATUS_EVERY_MS);
+    }, this.opts.statusIntervalMs);
     this.statusTimer.unref();
   }
 
-  /** Publishes sealed batches while connected, up to MAX_IN_FLIGHT at once. */
+  /** Sends what the window and the replay rate allow: live batches first, then backlog. */
   pump(): void {
-    const client = this.client;
-    while (client && this.connected && !this.stopping && this.inFlight < MAX_IN_FLIGHT) {
-      const batch = this.opts.queue.take();
-      if (!batch) return;
-      this.inFlight++;
-      const payload = encodeUplinkBatch({ gatewayId: this.opts.gatewayId, batchSeq: batch.batchSeq, sentAtMs: batch.sentAtMs, readings: batch.readings, statuses: batch.statuses });
-      this.opts.metrics.batchesPublished.inc();
-      this.counts.published++;
-      client.publish(topics.batch(this.opts.gatewayId), bytes(payload), { qos: 1 }, (err) => {
-        this.inFlight--;
-        if (err) {
-          // Not acknowledged: back to the front of the queue, sent again later.
-          this.opts.log.warn({ batchSeq: batch.batchSeq, err: err.message }, 'batch not acknowledged; will resend');
-          this.opts.queue.release(batch, false);
-        } else {
-          this.opts.metrics.batchesAcked.inc();
-          this.counts.acked++;
-          this.opts.queue.release(batch, true);
-        }
-        if (!this.stopping) this.pump();
-      });
+    if (!this.client || !this.connected || this.stopping) return;
+    const { queue, maxInFlight } = this.opts;
+    while (this.inFlight.size < maxInFlight) {
+      const [b] = queue.read(this.liveCursor, 1);
+      if (!b) break;
+      this.liveCursor = b.id;
+      if (!this.inFlight.has(b.id)) this.send(b, 'live');
+    }
+    this.refill();
+    while (this.inFlight.size < maxInFlight && this.backlogCursor < this.backlogUpTo) {
+      if (this.tokens <= 0) {
+        this.scheduleReplay();
+        return;
+      }
+      const [b] = queue.read(this.backlogCursor, 1, this.backlogUpTo);
+      if (!b) {
+        this.backlogCursor = this.backlogUpTo;
+        break;
+      }
+      this.backlogCursor = b.id;
+      if (this.inFlight.has(b.id)) continue;
+      this.tokens -= b.readings;
+      this.counts.replayed++;
+      this.send(b, 'backlog');
     }
   }
 
-  /** Waits (bounded) until the queue is sent, publishes OFFLINE and closes the session. */
+  /** Readings still waiting in the backlog lane (approximate: counts whole batches after the cursor). */
+  get replaying(): boolean {
+    return this.backlogCursor < this.backlogUpTo;
+  }
+
+  publishAck(ack: ICommandAck): void {
+    // QoS 1; mqtt.js queues it while offline (a CommandAck is small and rare).
+    this.client?.publish(topics.commandAck(this.opts.gatewayId), bytes(encodeCommandAck(ack)), { qos: 1 }, (err) => {
+      if (err) this.opts.log.warn({ commandId: ack.commandId, err: err.message }, 'command ack not published');
+    });
+  }
+
+  /** Publishes the retained status now (e.g. after a device changed state). */
+  publishStatusNow(): void {
+    if (this.connected) this.publishStatus(tz.GatewayState.GATEWAY_STATE_ONLINE);
+  }
+
+  /** Waits (bounded) for what is in flight, publishes OFFLINE and closes the session. */
   async stop(flushMs = 2000): Promise<void> {
     const client = this.client;
     if (this.statusTimer) clearInterval(this.statusTimer);
+    if (this.replayTimer) clearTimeout(this.replayTimer);
     if (!client) return;
     const deadline = Date.now() + flushMs;
-    while (this.connected && (this.opts.queue.sealedCount > 0 || this.inFlight > 0) && Date.now() < deadline) {
-      this.pump();
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    this.pump();
+    while (this.connected && this.inFlight.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     this.stopping = true;
     if (this.connected) {
       await new Promise<void>((resolve) => {
@@ -124,6 +177,44 @@ export class MqttUplink {
     }
     await client.endAsync(!this.connected);
     this.opts.metrics.brokerConnected.set(0);
+  }
+
+  private send(b: QueuedBatch, lane: 'live' | 'backlog'): void {
+    const { metrics, queue, log } = this.opts;
+    this.inFlight.add(b.id);
+    metrics.batchesPublished.inc({ lane });
+    this.counts.published++;
+    this.client!.publish(topics.batch(this.opts.gatewayId), bytes(b.payload), { qos: 1 }, (err) => {
+      this.inFlight.delete(b.id);
+      if (err) {
+        // Not acknowledged: it stays on disk; make sure the backlog lane passes it again.
+        log.warn({ queueId: b.id, err: err.message }, 'batch not acknowledged; will resend');
+        this.backlogUpTo = Math.max(this.backlogUpTo, b.id);
+        this.backlogCursor = Math.min(this.backlogCursor, b.id - 1);
+      } else {
+        queue.remove(b.id);
+        metrics.batchesAcked.inc();
+        this.counts.acked++;
+        this.opts.onQueueChanged();
+      }
+      if (!this.stopping) this.pump();
+    });
+  }
+
+  private refill(): void {
+    const now = Date.now();
+    const rate = this.opts.replayReadingsPerSecond;
+    this.tokens = Math.min(rate, this.tokens + ((now - this.tokensAt) / 1000) * rate);
+    this.tokensAt = now;
+  }
+
+  private scheduleReplay(): void {
+    if (this.replayTimer) return;
+    const waitMs = Math.max(10, Math.ceil((-this.tokens / this.opts.replayReadingsPerSecond) * 1000) + 1);
+    this.replayTimer = setTimeout(() => {
+      this.replayTimer = null;
+      this.pump();
+    }, waitMs);
   }
 
   private publishStatus(state: number): void {

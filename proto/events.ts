@@ -49,6 +49,19 @@ export interface AlarmView {
   caseId?: string | null;
   createdAt: string;
   updatedAt: string;
+  /** Severity of the rule before escalation. */
+  baseSeverity?: 'info' | 'warning' | 'critical';
+  /** Who or what cleared it ('rules-engine', a rule change, …). */
+  clearedBy?: string | null;
+  /** Closed by its case (terminal): when, by whom, why. */
+  closedAt?: string | null;
+  closedBy?: string | null;
+  /** Held open because it cleared and re-fired too often (flapping). */
+  flapping?: boolean;
+  /** A no-data alarm suppressed by this gateway-offline alarm (its devices' silence has one cause). */
+  suppressedBy?: string | null;
+  /** Raised because the device stopped reporting. */
+  noData?: boolean;
 }
 
 /**

@@ -1,29 +1,47 @@
 // `tianzhong` commands for the gateway edge agent.
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { CliError, profileDir } from '../command-kit.ts';
+import { profileDir } from '../command-kit.ts';
 import { untilSignal } from '../signals.ts';
 
 export function registerEdgeAgentCommands(program: Command): void {
-  program
+  const cmd = program
     .command('edge-agent')
-    .description('run a gateway agent from its YAML config (password from the file or env TZ_GATEWAY_PASSWORD)')
-    .requiredOption('--config <file>', 'gateway config YAML')
-    .action(async (opts) => {
-      const { parseEdgeAgentConfig, startEdgeAgent } = await import('../../edge-agent/index.ts');
-      const { loadProfiles } = await import('../../device-profiles/index.ts');
-      const { createLogger } = await import('../../service-kit/index.ts');
-      let raw: unknown;
-      try {
-        raw = parseYaml(readFileSync(opts.config, 'utf8'));
-      } catch (err) {
-        throw new CliError(`cannot read ${opts.config}: ${(err as Error).message}`);
-      }
-      if (raw && typeof raw === 'object' && !('password' in raw) && process.env.TZ_GATEWAY_PASSWORD) (raw as Record<string, unknown>).password = process.env.TZ_GATEWAY_PASSWORD;
-      const config = parseEdgeAgentConfig(raw, opts.config);
-      const running = await startEdgeAgent(config, { profiles: loadProfiles(profileDir(program)), log: createLogger('edge-agent') });
-      console.error(`edge agent ${config.gatewayId} polling ${config.devices.length} devices (metrics ${running.httpUrl}/metrics)`);
-      await untilSignal(() => running.stop());
+    .description('run a gateway agent from its YAML config (password from the file or env TZ_GATEWAY_PASSWORD); SIGHUP reloads the config')
+    .option('--config <file>', 'gateway config YAML (see `edge-agent config-template`)')
+    .action(async (opts: { config?: string }) => {
+      const { CliError } = await import('../command-kit.ts');
+      if (!opts.config) throw new CliError('edge-agent needs --config <file>; `tianzhong edge-agent config-template > gw.yaml` prints a commented example');
+      const { loadEdgeAgentConfig, startEdgeAgent } = await import('../../edge-agent/index.ts');
+      const { loadProfiles, BUILTIN_PROFILE_DIR } = await import('../../device-profiles/index.ts');
+      const { createLogger, toError } = await import('../../service-kit/index.ts');
+      const file = opts.config;
+      const log = createLogger('edge-agent');
+      const dir = profileDir(program);
+      const config = loadEdgeAgentConfig(file, process.env);
+      const running = await startEdgeAgent(config, { profiles: loadProfiles(dir), profileDir: dir ?? BUILTIN_PROFILE_DIR, log });
+      console.error(`edge agent ${config.gatewayId}: ${config.devices.length} devices (metrics ${running.httpUrl}/metrics${running.loraAddress ? `, LoRa udp ${running.loraAddress.host}:${running.loraAddress.port}` : ''}); kill -HUP ${process.pid} reloads ${file}`);
+      // SIGHUP: re-read and apply; a bad file is logged and the running config stays.
+      let reloading = Promise.resolve();
+      process.on('SIGHUP', () => {
+        reloading = reloading.then(async () => {
+          try {
+            await running.reload(loadEdgeAgentConfig(file, process.env));
+            console.error(`reloaded ${file}`);
+          } catch (err) {
+            log.error({ err: toError(err).message, file }, 'config reload refused; still running the previous config');
+          }
+        });
+      });
+      await untilSignal(async () => {
+        await reloading;
+        await running.stop();
+      });
+    });
+  cmd
+    .command('config-template')
+    .description('print a commented example gateway config with every key and its default')
+    .action(async () => {
+      const { CONFIG_TEMPLATE } = await import('../../edge-agent/index.ts');
+      process.stdout.write(CONFIG_TEMPLATE);
     });
 }

@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isTzError } from '../../service-kit/index.ts';
-import { loadEdgeAgentConfig, parseEdgeAgentConfig } from '../index.ts';
+import { parse as parseYaml } from 'yaml';
+import { CONFIG_TEMPLATE, loadEdgeAgentConfig, parseEdgeAgentConfig } from '../index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tz-edge-config-'));
 const write = (name: string, text: string): string => {
@@ -18,6 +19,7 @@ gatewayId: gw-gulou-01
 brokerUrl: mqtt://127.0.0.1:1883
 username: gw-gulou-01
 password: s3cret
+dataDir: /var/lib/tianzhong/gw-gulou-01
 devices:
   - { deviceId: mh-0001, profile: manhole-cover, district: gulou, modbus: { host: 10.0.0.5, port: 502, unitId: 1 } }
   - { deviceId: pole-0001, profile: smart-pole, district: gulou, modbus: { host: 10.0.0.5, port: 502, unitId: 2 }, pollIntervalMs: 60000 }
@@ -37,7 +39,7 @@ function rejects(raw: unknown, problem: RegExp): void {
 }
 
 const base = () => ({
-  gatewayId: 'gw-1', brokerUrl: 'mqtt://127.0.0.1:1883', username: 'gw-1', password: 'pw',
+  gatewayId: 'gw-1', brokerUrl: 'mqtt://127.0.0.1:1883', username: 'gw-1', password: 'pw', dataDir: '/tmp/gw-1',
   devices: [{ deviceId: 'mh-0001', profile: 'manhole-cover', district: 'gulou', modbus: { host: '127.0.0.1', port: 502, unitId: 1 } }],
 });
 
@@ -50,7 +52,9 @@ test('a good file loads with the documented defaults', () => {
   assert.is(config.requestTimeoutMs, 1000);
   assert.is(config.offlineAfterFailures, 3);
   assert.equal(config.batch, { maxReadings: 500, maxDelayMs: 1000 });
-  assert.is(config.maxQueuedReadings, 100000);
+  assert.equal(config.queue, { maxBytes: 256 * 1024 * 1024, maxInFlight: 16, replayReadingsPerSecond: 5000 });
+  assert.is(config.sendMetricNames, false, 'compact metric index by default');
+  assert.equal(config.report, { deadbands: {}, maxIntervalS: 300 });
   assert.equal(config.http, { host: '127.0.0.1', port: 0 });
 });
 
@@ -69,6 +73,12 @@ test('errors name the source, the path and the problem', () => {
   rejects({ ...b, pollIntervalMs: 'soon' }, /pollIntervalMs/);
   rejects({ ...b, polIntervalMs: 1000 }, /polIntervalMs/);
   rejects({ ...b, devices: [] }, /devices/);
+  rejects({ ...b, dataDir: undefined }, /dataDir/);
+  const lora = { devAddr: '26011bda', nwkSKey: '00'.repeat(16), appSKey: '11'.repeat(16) };
+  rejects({ ...b, devices: [{ ...b.devices[0]!, lora }] }, /devices\.0: a device needs exactly one of `modbus` or `lora`/);
+  rejects({ ...b, devices: [{ deviceId: 'x', profile: 'water-meter', district: 'd', lora: { ...lora, nwkSKey: 'abc' } }] }, /devices\.0\.lora\.nwkSKey: 16 bytes/);
+  rejects({ ...b, devices: [{ deviceId: 'a', profile: 'water-meter', district: 'd', lora }, { deviceId: 'b', profile: 'water-meter', district: 'd', lora }] }, /devices\.1\.lora\.devAddr: duplicate devAddr/);
+  rejects({ ...b, devices: [{ ...b.devices[0]!, modbus: { line: 'rs485-9', unitId: 1 } }] }, /devices\.0\.modbus\.line: unknown serial line "rs485-9"/);
 });
 
 test('a missing file and broken YAML are TZ_CONFIG_INVALID naming the file', () => {
@@ -76,6 +86,18 @@ test('a missing file and broken YAML are TZ_CONFIG_INVALID naming the file', () 
   assert.throws(() => loadEdgeAgentConfig(missing), (err: unknown) => isTzError(err, 'TZ_CONFIG_INVALID') && (err as Error).message.includes(missing));
   const broken = write('broken.yaml', 'gatewayId: [unclosed\n');
   assert.throws(() => loadEdgeAgentConfig(broken), (err: unknown) => isTzError(err, 'TZ_CONFIG_INVALID') && /broken\.yaml: not valid YAML/.test((err as Error).message));
+});
+
+test('the config template parses with the schema (with a password) and shows every transport', () => {
+  const config = parseEdgeAgentConfig({ ...(parseYaml(CONFIG_TEMPLATE) as object), password: 'x' }, 'template');
+  assert.equal(config.devices.map((d) => (d.lora ? 'lora' : d.modbus && 'line' in d.modbus ? 'rtu' : 'tcp')), ['tcp', 'rtu', 'lora']);
+  assert.is(config.serialLines[0]!.baudRate, 9600);
+});
+
+test('the password may come from TZ_GATEWAY_PASSWORD when the file has none', () => {
+  const file = write('nopw.yaml', GOOD.replace('password: s3cret\n', ''));
+  assert.throws(() => loadEdgeAgentConfig(file), /password/);
+  assert.is(loadEdgeAgentConfig(file, { TZ_GATEWAY_PASSWORD: 'from-env' }).password, 'from-env');
 });
 
 test.run();

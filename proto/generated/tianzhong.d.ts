@@ -47,6 +47,27 @@ export namespace tianzhong {
 
             /** GatewayStatus uptimeS */
             uptimeS?: (number|null);
+
+            /** GatewayStatus queueBytes */
+            queueBytes?: (number|null);
+
+            /** GatewayStatus queueBatches */
+            queueBatches?: (number|null);
+
+            /** GatewayStatus devices */
+            devices?: (tianzhong.v1.IGatewayDeviceState[]|null);
+
+            /** GatewayStatus loraFramesRejected */
+            loraFramesRejected?: (number|null);
+
+            /** GatewayStatus loraReplaysRejected */
+            loraReplaysRejected?: (number|null);
+
+            /** GatewayStatus commandsAnswered */
+            commandsAnswered?: (number|null);
+
+            /** GatewayStatus batchesReplayed */
+            batchesReplayed?: (number|null);
         }
 
         /** Represents a GatewayStatus. */
@@ -90,6 +111,27 @@ export namespace tianzhong {
 
             /** GatewayStatus uptimeS. */
             public uptimeS: number;
+
+            /** GatewayStatus queueBytes. */
+            public queueBytes: number;
+
+            /** GatewayStatus queueBatches. */
+            public queueBatches: number;
+
+            /** GatewayStatus devices. */
+            public devices: tianzhong.v1.IGatewayDeviceState[];
+
+            /** GatewayStatus loraFramesRejected. */
+            public loraFramesRejected: number;
+
+            /** GatewayStatus loraReplaysRejected. */
+            public loraReplaysRejected: number;
+
+            /** GatewayStatus commandsAnswered. */
+            public commandsAnswered: number;
+
+            /** GatewayStatus batchesReplayed. */
+            public batchesReplayed: number;
 
             /**
              * Creates a new GatewayStatus instance using the specified properties.
@@ -146,6 +188,128 @@ export namespace tianzhong {
 
             /**
              * Gets the default type url for GatewayStatus
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a GatewayDeviceState. */
+        interface IGatewayDeviceState {
+
+            /** GatewayDeviceState deviceId */
+            deviceId?: (string|null);
+
+            /** GatewayDeviceState state */
+            state?: (number|null);
+
+            /** GatewayDeviceState transport */
+            transport?: (string|null);
+
+            /** GatewayDeviceState lastSeenMs */
+            lastSeenMs?: (number|null);
+
+            /** GatewayDeviceState consecutiveFailures */
+            consecutiveFailures?: (number|null);
+
+            /** GatewayDeviceState pollErrors */
+            pollErrors?: (number|null);
+
+            /** GatewayDeviceState rssiDbm */
+            rssiDbm?: (number|null);
+
+            /** GatewayDeviceState snrDb */
+            snrDb?: (number|null);
+        }
+
+        /** Represents a GatewayDeviceState. */
+        class GatewayDeviceState implements IGatewayDeviceState {
+
+            /**
+             * Constructs a new GatewayDeviceState.
+             * @param [p] Properties to set
+             */
+            constructor(p?: tianzhong.v1.IGatewayDeviceState);
+
+            /** GatewayDeviceState deviceId. */
+            public deviceId: string;
+
+            /** GatewayDeviceState state. */
+            public state: number;
+
+            /** GatewayDeviceState transport. */
+            public transport: string;
+
+            /** GatewayDeviceState lastSeenMs. */
+            public lastSeenMs: number;
+
+            /** GatewayDeviceState consecutiveFailures. */
+            public consecutiveFailures: number;
+
+            /** GatewayDeviceState pollErrors. */
+            public pollErrors: number;
+
+            /** GatewayDeviceState rssiDbm. */
+            public rssiDbm?: (number|null);
+
+            /** GatewayDeviceState snrDb. */
+            public snrDb?: (number|null);
+
+            /**
+             * Creates a new GatewayDeviceState instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns GatewayDeviceState instance
+             */
+            public static create(properties?: tianzhong.v1.IGatewayDeviceState): tianzhong.v1.GatewayDeviceState;
+
+            /**
+             * Encodes the specified GatewayDeviceState message. Does not implicitly {@link tianzhong.v1.GatewayDeviceState.verify|verify} messages.
+             * @param m GatewayDeviceState message or plain object to encode
+             * @param [w] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(m: tianzhong.v1.IGatewayDeviceState, w?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a GatewayDeviceState message from the specified reader or buffer.
+             * @param r Reader or buffer to decode from
+             * @param [l] Message length if known beforehand
+             * @returns GatewayDeviceState
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): tianzhong.v1.GatewayDeviceState;
+
+            /**
+             * Verifies a GatewayDeviceState message.
+             * @param m Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(m: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a GatewayDeviceState message from a plain object. Also converts values to their respective internal types.
+             * @param d Plain object
+             * @returns GatewayDeviceState
+             */
+            public static fromObject(d: { [k: string]: any }): tianzhong.v1.GatewayDeviceState;
+
+            /**
+             * Creates a plain object from a GatewayDeviceState message. Also converts values to other types if specified.
+             * @param m GatewayDeviceState
+             * @param [o] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(m: tianzhong.v1.GatewayDeviceState, o?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this GatewayDeviceState to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for GatewayDeviceState
              * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
              * @returns The default type url
              */

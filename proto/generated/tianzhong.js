@@ -58,6 +58,13 @@ export const tianzhong = $root.tianzhong = (() => {
              * @property {number|null} [dropped] GatewayStatus dropped
              * @property {number|null} [pollErrors] GatewayStatus pollErrors
              * @property {number|null} [uptimeS] GatewayStatus uptimeS
+             * @property {number|null} [queueBytes] GatewayStatus queueBytes
+             * @property {number|null} [queueBatches] GatewayStatus queueBatches
+             * @property {Array.<tianzhong.v1.IGatewayDeviceState>|null} [devices] GatewayStatus devices
+             * @property {number|null} [loraFramesRejected] GatewayStatus loraFramesRejected
+             * @property {number|null} [loraReplaysRejected] GatewayStatus loraReplaysRejected
+             * @property {number|null} [commandsAnswered] GatewayStatus commandsAnswered
+             * @property {number|null} [batchesReplayed] GatewayStatus batchesReplayed
              */
 
             /**
@@ -69,6 +76,7 @@ export const tianzhong = $root.tianzhong = (() => {
              * @param {tianzhong.v1.IGatewayStatus=} [p] Properties to set
              */
             function GatewayStatus(p) {
+                this.devices = [];
                 if (p)
                     for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
                         if (p[ks[i]] != null && ks[i] !== "__proto__")
@@ -164,6 +172,62 @@ export const tianzhong = $root.tianzhong = (() => {
             GatewayStatus.prototype.uptimeS = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
             /**
+             * GatewayStatus queueBytes.
+             * @member {number} queueBytes
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             */
+            GatewayStatus.prototype.queueBytes = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * GatewayStatus queueBatches.
+             * @member {number} queueBatches
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             */
+            GatewayStatus.prototype.queueBatches = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * GatewayStatus devices.
+             * @member {Array.<tianzhong.v1.IGatewayDeviceState>} devices
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             */
+            GatewayStatus.prototype.devices = $util.emptyArray;
+
+            /**
+             * GatewayStatus loraFramesRejected.
+             * @member {number} loraFramesRejected
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             */
+            GatewayStatus.prototype.loraFramesRejected = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * GatewayStatus loraReplaysRejected.
+             * @member {number} loraReplaysRejected
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             */
+            GatewayStatus.prototype.loraReplaysRejected = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * GatewayStatus commandsAnswered.
+             * @member {number} commandsAnswered
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             */
+            GatewayStatus.prototype.commandsAnswered = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * GatewayStatus batchesReplayed.
+             * @member {number} batchesReplayed
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             */
+            GatewayStatus.prototype.batchesReplayed = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
              * Creates a new GatewayStatus instance using the specified properties.
              * @function create
              * @memberof tianzhong.v1.GatewayStatus
@@ -213,6 +277,22 @@ export const tianzhong = $root.tianzhong = (() => {
                     w.uint32(80).uint64(m.pollErrors);
                 if (m.uptimeS != null && Object.hasOwnProperty.call(m, "uptimeS"))
                     w.uint32(88).uint64(m.uptimeS);
+                if (m.queueBytes != null && Object.hasOwnProperty.call(m, "queueBytes"))
+                    w.uint32(96).uint64(m.queueBytes);
+                if (m.queueBatches != null && Object.hasOwnProperty.call(m, "queueBatches"))
+                    w.uint32(104).uint64(m.queueBatches);
+                if (m.devices != null && m.devices.length) {
+                    for (var i = 0; i < m.devices.length; ++i)
+                        $root.tianzhong.v1.GatewayDeviceState.encode(m.devices[i], w.uint32(114).fork(), q + 1).ldelim();
+                }
+                if (m.loraFramesRejected != null && Object.hasOwnProperty.call(m, "loraFramesRejected"))
+                    w.uint32(120).uint64(m.loraFramesRejected);
+                if (m.loraReplaysRejected != null && Object.hasOwnProperty.call(m, "loraReplaysRejected"))
+                    w.uint32(128).uint64(m.loraReplaysRejected);
+                if (m.commandsAnswered != null && Object.hasOwnProperty.call(m, "commandsAnswered"))
+                    w.uint32(136).uint64(m.commandsAnswered);
+                if (m.batchesReplayed != null && Object.hasOwnProperty.call(m, "batchesReplayed"))
+                    w.uint32(144).uint64(m.batchesReplayed);
                 return w;
             };
 
@@ -294,6 +374,36 @@ export const tianzhong = $root.tianzhong = (() => {
                             m.uptimeS = r.uint64();
                             break;
                         }
+                    case 12: {
+                            m.queueBytes = r.uint64();
+                            break;
+                        }
+                    case 13: {
+                            m.queueBatches = r.uint64();
+                            break;
+                        }
+                    case 14: {
+                            if (!(m.devices && m.devices.length))
+                                m.devices = [];
+                            m.devices.push($root.tianzhong.v1.GatewayDeviceState.decode(r, r.uint32(), undefined, n + 1));
+                            break;
+                        }
+                    case 15: {
+                            m.loraFramesRejected = r.uint64();
+                            break;
+                        }
+                    case 16: {
+                            m.loraReplaysRejected = r.uint64();
+                            break;
+                        }
+                    case 17: {
+                            m.commandsAnswered = r.uint64();
+                            break;
+                        }
+                    case 18: {
+                            m.batchesReplayed = r.uint64();
+                            break;
+                        }
                     default:
                         r.skipType(t & 7, n);
                         break;
@@ -371,6 +481,41 @@ export const tianzhong = $root.tianzhong = (() => {
                 if (m.uptimeS != null && Object.hasOwnProperty.call(m, "uptimeS")) {
                     if (!$util.isInteger(m.uptimeS) && !(m.uptimeS && $util.isInteger(m.uptimeS.low) && $util.isInteger(m.uptimeS.high)))
                         return "uptimeS: integer|Long expected";
+                }
+                if (m.queueBytes != null && Object.hasOwnProperty.call(m, "queueBytes")) {
+                    if (!$util.isInteger(m.queueBytes) && !(m.queueBytes && $util.isInteger(m.queueBytes.low) && $util.isInteger(m.queueBytes.high)))
+                        return "queueBytes: integer|Long expected";
+                }
+                if (m.queueBatches != null && Object.hasOwnProperty.call(m, "queueBatches")) {
+                    if (!$util.isInteger(m.queueBatches) && !(m.queueBatches && $util.isInteger(m.queueBatches.low) && $util.isInteger(m.queueBatches.high)))
+                        return "queueBatches: integer|Long expected";
+                }
+                if (m.devices != null && Object.hasOwnProperty.call(m, "devices")) {
+                    if (!Array.isArray(m.devices))
+                        return "devices: array expected";
+                    for (var i = 0; i < m.devices.length; ++i) {
+                        {
+                            var e = $root.tianzhong.v1.GatewayDeviceState.verify(m.devices[i], n + 1);
+                            if (e)
+                                return "devices." + e;
+                        }
+                    }
+                }
+                if (m.loraFramesRejected != null && Object.hasOwnProperty.call(m, "loraFramesRejected")) {
+                    if (!$util.isInteger(m.loraFramesRejected) && !(m.loraFramesRejected && $util.isInteger(m.loraFramesRejected.low) && $util.isInteger(m.loraFramesRejected.high)))
+                        return "loraFramesRejected: integer|Long expected";
+                }
+                if (m.loraReplaysRejected != null && Object.hasOwnProperty.call(m, "loraReplaysRejected")) {
+                    if (!$util.isInteger(m.loraReplaysRejected) && !(m.loraReplaysRejected && $util.isInteger(m.loraReplaysRejected.low) && $util.isInteger(m.loraReplaysRejected.high)))
+                        return "loraReplaysRejected: integer|Long expected";
+                }
+                if (m.commandsAnswered != null && Object.hasOwnProperty.call(m, "commandsAnswered")) {
+                    if (!$util.isInteger(m.commandsAnswered) && !(m.commandsAnswered && $util.isInteger(m.commandsAnswered.low) && $util.isInteger(m.commandsAnswered.high)))
+                        return "commandsAnswered: integer|Long expected";
+                }
+                if (m.batchesReplayed != null && Object.hasOwnProperty.call(m, "batchesReplayed")) {
+                    if (!$util.isInteger(m.batchesReplayed) && !(m.batchesReplayed && $util.isInteger(m.batchesReplayed.low) && $util.isInteger(m.batchesReplayed.high)))
+                        return "batchesReplayed: integer|Long expected";
                 }
                 return null;
             };
@@ -478,6 +623,76 @@ export const tianzhong = $root.tianzhong = (() => {
                     else if (typeof d.uptimeS === "object")
                         m.uptimeS = new $util.LongBits(d.uptimeS.low >>> 0, d.uptimeS.high >>> 0).toNumber(true);
                 }
+                if (d.queueBytes != null) {
+                    if ($util.Long)
+                        m.queueBytes = $util.Long.fromValue(d.queueBytes, true);
+                    else if (typeof d.queueBytes === "string")
+                        m.queueBytes = parseInt(d.queueBytes, 10);
+                    else if (typeof d.queueBytes === "number")
+                        m.queueBytes = d.queueBytes;
+                    else if (typeof d.queueBytes === "object")
+                        m.queueBytes = new $util.LongBits(d.queueBytes.low >>> 0, d.queueBytes.high >>> 0).toNumber(true);
+                }
+                if (d.queueBatches != null) {
+                    if ($util.Long)
+                        m.queueBatches = $util.Long.fromValue(d.queueBatches, true);
+                    else if (typeof d.queueBatches === "string")
+                        m.queueBatches = parseInt(d.queueBatches, 10);
+                    else if (typeof d.queueBatches === "number")
+                        m.queueBatches = d.queueBatches;
+                    else if (typeof d.queueBatches === "object")
+                        m.queueBatches = new $util.LongBits(d.queueBatches.low >>> 0, d.queueBatches.high >>> 0).toNumber(true);
+                }
+                if (d.devices) {
+                    if (!Array.isArray(d.devices))
+                        throw TypeError(".tianzhong.v1.GatewayStatus.devices: array expected");
+                    m.devices = [];
+                    for (var i = 0; i < d.devices.length; ++i) {
+                        if (!$util.isObject(d.devices[i]))
+                            throw TypeError(".tianzhong.v1.GatewayStatus.devices: object expected");
+                        m.devices[i] = $root.tianzhong.v1.GatewayDeviceState.fromObject(d.devices[i], n + 1);
+                    }
+                }
+                if (d.loraFramesRejected != null) {
+                    if ($util.Long)
+                        m.loraFramesRejected = $util.Long.fromValue(d.loraFramesRejected, true);
+                    else if (typeof d.loraFramesRejected === "string")
+                        m.loraFramesRejected = parseInt(d.loraFramesRejected, 10);
+                    else if (typeof d.loraFramesRejected === "number")
+                        m.loraFramesRejected = d.loraFramesRejected;
+                    else if (typeof d.loraFramesRejected === "object")
+                        m.loraFramesRejected = new $util.LongBits(d.loraFramesRejected.low >>> 0, d.loraFramesRejected.high >>> 0).toNumber(true);
+                }
+                if (d.loraReplaysRejected != null) {
+                    if ($util.Long)
+                        m.loraReplaysRejected = $util.Long.fromValue(d.loraReplaysRejected, true);
+                    else if (typeof d.loraReplaysRejected === "string")
+                        m.loraReplaysRejected = parseInt(d.loraReplaysRejected, 10);
+                    else if (typeof d.loraReplaysRejected === "number")
+                        m.loraReplaysRejected = d.loraReplaysRejected;
+                    else if (typeof d.loraReplaysRejected === "object")
+                        m.loraReplaysRejected = new $util.LongBits(d.loraReplaysRejected.low >>> 0, d.loraReplaysRejected.high >>> 0).toNumber(true);
+                }
+                if (d.commandsAnswered != null) {
+                    if ($util.Long)
+                        m.commandsAnswered = $util.Long.fromValue(d.commandsAnswered, true);
+                    else if (typeof d.commandsAnswered === "string")
+                        m.commandsAnswered = parseInt(d.commandsAnswered, 10);
+                    else if (typeof d.commandsAnswered === "number")
+                        m.commandsAnswered = d.commandsAnswered;
+                    else if (typeof d.commandsAnswered === "object")
+                        m.commandsAnswered = new $util.LongBits(d.commandsAnswered.low >>> 0, d.commandsAnswered.high >>> 0).toNumber(true);
+                }
+                if (d.batchesReplayed != null) {
+                    if ($util.Long)
+                        m.batchesReplayed = $util.Long.fromValue(d.batchesReplayed, true);
+                    else if (typeof d.batchesReplayed === "string")
+                        m.batchesReplayed = parseInt(d.batchesReplayed, 10);
+                    else if (typeof d.batchesReplayed === "number")
+                        m.batchesReplayed = d.batchesReplayed;
+                    else if (typeof d.batchesReplayed === "object")
+                        m.batchesReplayed = new $util.LongBits(d.batchesReplayed.low >>> 0, d.batchesReplayed.high >>> 0).toNumber(true);
+                }
                 return m;
             };
 
@@ -498,6 +713,9 @@ export const tianzhong = $root.tianzhong = (() => {
                 if (q > $util.recursionLimit)
                     throw Error("max depth exceeded");
                 var d = {};
+                if (o.arrays || o.defaults) {
+                    d.devices = [];
+                }
                 if (o.defaults) {
                     d.gatewayId = "";
                     d.state = o.enums === String ? "GATEWAY_STATE_UNKNOWN" : 0;
@@ -530,6 +748,36 @@ export const tianzhong = $root.tianzhong = (() => {
                         d.uptimeS = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
                     } else
                         d.uptimeS = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, true);
+                        d.queueBytes = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.queueBytes = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, true);
+                        d.queueBatches = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.queueBatches = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, true);
+                        d.loraFramesRejected = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.loraFramesRejected = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, true);
+                        d.loraReplaysRejected = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.loraReplaysRejected = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, true);
+                        d.commandsAnswered = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.commandsAnswered = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, true);
+                        d.batchesReplayed = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.batchesReplayed = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
                 }
                 if (m.gatewayId != null && Object.hasOwnProperty.call(m, "gatewayId")) {
                     d.gatewayId = m.gatewayId;
@@ -589,6 +837,60 @@ export const tianzhong = $root.tianzhong = (() => {
                     else
                         d.uptimeS = o.longs === String ? $util.Long.prototype.toString.call(m.uptimeS) : o.longs === Number ? new $util.LongBits(m.uptimeS.low >>> 0, m.uptimeS.high >>> 0).toNumber(true) : m.uptimeS;
                 }
+                if (m.queueBytes != null && Object.hasOwnProperty.call(m, "queueBytes")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.queueBytes = typeof m.queueBytes === "number" ? BigInt(m.queueBytes) : $util.Long.fromBits(m.queueBytes.low >>> 0, m.queueBytes.high >>> 0, true).toBigInt();
+                    else if (typeof m.queueBytes === "number")
+                        d.queueBytes = o.longs === String ? String(m.queueBytes) : m.queueBytes;
+                    else
+                        d.queueBytes = o.longs === String ? $util.Long.prototype.toString.call(m.queueBytes) : o.longs === Number ? new $util.LongBits(m.queueBytes.low >>> 0, m.queueBytes.high >>> 0).toNumber(true) : m.queueBytes;
+                }
+                if (m.queueBatches != null && Object.hasOwnProperty.call(m, "queueBatches")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.queueBatches = typeof m.queueBatches === "number" ? BigInt(m.queueBatches) : $util.Long.fromBits(m.queueBatches.low >>> 0, m.queueBatches.high >>> 0, true).toBigInt();
+                    else if (typeof m.queueBatches === "number")
+                        d.queueBatches = o.longs === String ? String(m.queueBatches) : m.queueBatches;
+                    else
+                        d.queueBatches = o.longs === String ? $util.Long.prototype.toString.call(m.queueBatches) : o.longs === Number ? new $util.LongBits(m.queueBatches.low >>> 0, m.queueBatches.high >>> 0).toNumber(true) : m.queueBatches;
+                }
+                if (m.devices && m.devices.length) {
+                    d.devices = [];
+                    for (var j = 0; j < m.devices.length; ++j) {
+                        d.devices[j] = $root.tianzhong.v1.GatewayDeviceState.toObject(m.devices[j], o, q + 1);
+                    }
+                }
+                if (m.loraFramesRejected != null && Object.hasOwnProperty.call(m, "loraFramesRejected")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.loraFramesRejected = typeof m.loraFramesRejected === "number" ? BigInt(m.loraFramesRejected) : $util.Long.fromBits(m.loraFramesRejected.low >>> 0, m.loraFramesRejected.high >>> 0, true).toBigInt();
+                    else if (typeof m.loraFramesRejected === "number")
+                        d.loraFramesRejected = o.longs === String ? String(m.loraFramesRejected) : m.loraFramesRejected;
+                    else
+                        d.loraFramesRejected = o.longs === String ? $util.Long.prototype.toString.call(m.loraFramesRejected) : o.longs === Number ? new $util.LongBits(m.loraFramesRejected.low >>> 0, m.loraFramesRejected.high >>> 0).toNumber(true) : m.loraFramesRejected;
+                }
+                if (m.loraReplaysRejected != null && Object.hasOwnProperty.call(m, "loraReplaysRejected")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.loraReplaysRejected = typeof m.loraReplaysRejected === "number" ? BigInt(m.loraReplaysRejected) : $util.Long.fromBits(m.loraReplaysRejected.low >>> 0, m.loraReplaysRejected.high >>> 0, true).toBigInt();
+                    else if (typeof m.loraReplaysRejected === "number")
+                        d.loraReplaysRejected = o.longs === String ? String(m.loraReplaysRejected) : m.loraReplaysRejected;
+                    else
+                        d.loraReplaysRejected = o.longs === String ? $util.Long.prototype.toString.call(m.loraReplaysRejected) : o.longs === Number ? new $util.LongBits(m.loraReplaysRejected.low >>> 0, m.loraReplaysRejected.high >>> 0).toNumber(true) : m.loraReplaysRejected;
+                }
+                if (m.commandsAnswered != null && Object.hasOwnProperty.call(m, "commandsAnswered")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.commandsAnswered = typeof m.commandsAnswered === "number" ? BigInt(m.commandsAnswered) : $util.Long.fromBits(m.commandsAnswered.low >>> 0, m.commandsAnswered.high >>> 0, true).toBigInt();
+                    else if (typeof m.commandsAnswered === "number")
+                        d.commandsAnswered = o.longs === String ? String(m.commandsAnswered) : m.commandsAnswered;
+                    else
+                        d.commandsAnswered = o.longs === String ? $util.Long.prototype.toString.call(m.commandsAnswered) : o.longs === Number ? new $util.LongBits(m.commandsAnswered.low >>> 0, m.commandsAnswered.high >>> 0).toNumber(true) : m.commandsAnswered;
+                }
+                if (m.batchesReplayed != null && Object.hasOwnProperty.call(m, "batchesReplayed")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.batchesReplayed = typeof m.batchesReplayed === "number" ? BigInt(m.batchesReplayed) : $util.Long.fromBits(m.batchesReplayed.low >>> 0, m.batchesReplayed.high >>> 0, true).toBigInt();
+                    else if (typeof m.batchesReplayed === "number")
+                        d.batchesReplayed = o.longs === String ? String(m.batchesReplayed) : m.batchesReplayed;
+                    else
+                        d.batchesReplayed = o.longs === String ? $util.Long.prototype.toString.call(m.batchesReplayed) : o.longs === Number ? new $util.LongBits(m.batchesReplayed.low >>> 0, m.batchesReplayed.high >>> 0).toNumber(true) : m.batchesReplayed;
+                }
                 return d;
             };
 
@@ -619,6 +921,457 @@ export const tianzhong = $root.tianzhong = (() => {
             };
 
             return GatewayStatus;
+        })();
+
+        v1.GatewayDeviceState = (function() {
+
+            /**
+             * Properties of a GatewayDeviceState.
+             * @memberof tianzhong.v1
+             * @interface IGatewayDeviceState
+             * @property {string|null} [deviceId] GatewayDeviceState deviceId
+             * @property {number|null} [state] GatewayDeviceState state
+             * @property {string|null} [transport] GatewayDeviceState transport
+             * @property {number|null} [lastSeenMs] GatewayDeviceState lastSeenMs
+             * @property {number|null} [consecutiveFailures] GatewayDeviceState consecutiveFailures
+             * @property {number|null} [pollErrors] GatewayDeviceState pollErrors
+             * @property {number|null} [rssiDbm] GatewayDeviceState rssiDbm
+             * @property {number|null} [snrDb] GatewayDeviceState snrDb
+             */
+
+            /**
+             * Constructs a new GatewayDeviceState.
+             * @memberof tianzhong.v1
+             * @classdesc Represents a GatewayDeviceState.
+             * @implements IGatewayDeviceState
+             * @constructor
+             * @param {tianzhong.v1.IGatewayDeviceState=} [p] Properties to set
+             */
+            function GatewayDeviceState(p) {
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * GatewayDeviceState deviceId.
+             * @member {string} deviceId
+             * @memberof tianzhong.v1.GatewayDeviceState
+             * @instance
+             */
+            GatewayDeviceState.prototype.deviceId = "";
+
+            /**
+             * GatewayDeviceState state.
+             * @member {number} state
+             * @memberof tianzhong.v1.GatewayDeviceState
+             * @instance
+             */
+            GatewayDeviceState.prototype.state = 0;
+
+            /**
+             * GatewayDeviceState transport.
+             * @member {string} transport
+             * @memberof tianzhong.v1.GatewayDeviceState
+             * @instance
+             */
+            GatewayDeviceState.prototype.transport = "";
+
+            /**
+             * GatewayDeviceState lastSeenMs.
+             * @member {number} lastSeenMs
+             * @memberof tianzhong.v1.GatewayDeviceState
+             * @instance
+             */
+            GatewayDeviceState.prototype.lastSeenMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * GatewayDeviceState consecutiveFailures.
+             * @member {number} consecutiveFailures
+             * @memberof tianzhong.v1.GatewayDeviceState
+             * @instance
+             */
+            GatewayDeviceState.prototype.consecutiveFailures = 0;
+
+            /**
+             * GatewayDeviceState pollErrors.
+             * @member {number} pollErrors
+             * @memberof tianzhong.v1.GatewayDeviceState
+             * @instance
+             */
+            GatewayDeviceState.prototype.pollErrors = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * GatewayDeviceState rssiDbm.
+             * @member {number|null|undefined} rssiDbm
+             * @memberof tianzhong.v1.GatewayDeviceState
+             * @instance
+             */
+            GatewayDeviceState.prototype.rssiDbm = null;
+
+            /**
+             * GatewayDeviceState snrDb.
+             * @member {number|null|undefined} snrDb
+             * @memberof tianzhong.v1.GatewayDeviceState
+             * @instance
+             */
+            GatewayDeviceState.prototype.snrDb = null;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            // Virtual OneOf for proto3 optional field
+            Object.defineProperty(GatewayDeviceState.prototype, "_rssiDbm", {
+                get: $util.oneOfGetter($oneOfFields = ["rssiDbm"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            // Virtual OneOf for proto3 optional field
+            Object.defineProperty(GatewayDeviceState.prototype, "_snrDb", {
+                get: $util.oneOfGetter($oneOfFields = ["snrDb"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new GatewayDeviceState instance using the specified properties.
+             * @function create
+             * @memberof tianzhong.v1.GatewayDeviceState
+             * @static
+             * @param {tianzhong.v1.IGatewayDeviceState=} [properties] Properties to set
+             * @returns {tianzhong.v1.GatewayDeviceState} GatewayDeviceState instance
+             */
+            GatewayDeviceState.create = function create(properties) {
+                return new GatewayDeviceState(properties);
+            };
+
+            /**
+             * Encodes the specified GatewayDeviceState message. Does not implicitly {@link tianzhong.v1.GatewayDeviceState.verify|verify} messages.
+             * @function encode
+             * @memberof tianzhong.v1.GatewayDeviceState
+             * @static
+             * @param {tianzhong.v1.IGatewayDeviceState} m GatewayDeviceState message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            GatewayDeviceState.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.deviceId != null && Object.hasOwnProperty.call(m, "deviceId"))
+                    w.uint32(10).string(m.deviceId);
+                if (m.state != null && Object.hasOwnProperty.call(m, "state"))
+                    w.uint32(16).uint32(m.state);
+                if (m.transport != null && Object.hasOwnProperty.call(m, "transport"))
+                    w.uint32(26).string(m.transport);
+                if (m.lastSeenMs != null && Object.hasOwnProperty.call(m, "lastSeenMs"))
+                    w.uint32(32).int64(m.lastSeenMs);
+                if (m.consecutiveFailures != null && Object.hasOwnProperty.call(m, "consecutiveFailures"))
+                    w.uint32(40).uint32(m.consecutiveFailures);
+                if (m.pollErrors != null && Object.hasOwnProperty.call(m, "pollErrors"))
+                    w.uint32(48).uint64(m.pollErrors);
+                if (m.rssiDbm != null && Object.hasOwnProperty.call(m, "rssiDbm"))
+                    w.uint32(61).float(m.rssiDbm);
+                if (m.snrDb != null && Object.hasOwnProperty.call(m, "snrDb"))
+                    w.uint32(69).float(m.snrDb);
+                return w;
+            };
+
+            /**
+             * Decodes a GatewayDeviceState message from the specified reader or buffer.
+             * @function decode
+             * @memberof tianzhong.v1.GatewayDeviceState
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {tianzhong.v1.GatewayDeviceState} GatewayDeviceState
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            GatewayDeviceState.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.tianzhong.v1.GatewayDeviceState();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.deviceId = r.string();
+                            break;
+                        }
+                    case 2: {
+                            m.state = r.uint32();
+                            break;
+                        }
+                    case 3: {
+                            m.transport = r.string();
+                            break;
+                        }
+                    case 4: {
+                            m.lastSeenMs = r.int64();
+                            break;
+                        }
+                    case 5: {
+                            m.consecutiveFailures = r.uint32();
+                            break;
+                        }
+                    case 6: {
+                            m.pollErrors = r.uint64();
+                            break;
+                        }
+                    case 7: {
+                            m.rssiDbm = r.float();
+                            break;
+                        }
+                    case 8: {
+                            m.snrDb = r.float();
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Verifies a GatewayDeviceState message.
+             * @function verify
+             * @memberof tianzhong.v1.GatewayDeviceState
+             * @static
+             * @param {Object.<string,*>} m Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            GatewayDeviceState.verify = function verify(m, n) {
+                if (typeof m !== "object" || m === null)
+                    return "object expected";
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                var p = {};
+                if (m.deviceId != null && Object.hasOwnProperty.call(m, "deviceId")) {
+                    if (!$util.isString(m.deviceId))
+                        return "deviceId: string expected";
+                }
+                if (m.state != null && Object.hasOwnProperty.call(m, "state")) {
+                    if (!$util.isInteger(m.state))
+                        return "state: integer expected";
+                }
+                if (m.transport != null && Object.hasOwnProperty.call(m, "transport")) {
+                    if (!$util.isString(m.transport))
+                        return "transport: string expected";
+                }
+                if (m.lastSeenMs != null && Object.hasOwnProperty.call(m, "lastSeenMs")) {
+                    if (!$util.isInteger(m.lastSeenMs) && !(m.lastSeenMs && $util.isInteger(m.lastSeenMs.low) && $util.isInteger(m.lastSeenMs.high)))
+                        return "lastSeenMs: integer|Long expected";
+                }
+                if (m.consecutiveFailures != null && Object.hasOwnProperty.call(m, "consecutiveFailures")) {
+                    if (!$util.isInteger(m.consecutiveFailures))
+                        return "consecutiveFailures: integer expected";
+                }
+                if (m.pollErrors != null && Object.hasOwnProperty.call(m, "pollErrors")) {
+                    if (!$util.isInteger(m.pollErrors) && !(m.pollErrors && $util.isInteger(m.pollErrors.low) && $util.isInteger(m.pollErrors.high)))
+                        return "pollErrors: integer|Long expected";
+                }
+                if (m.rssiDbm != null && Object.hasOwnProperty.call(m, "rssiDbm")) {
+                    p._rssiDbm = 1;
+                    if (typeof m.rssiDbm !== "number")
+                        return "rssiDbm: number expected";
+                }
+                if (m.snrDb != null && Object.hasOwnProperty.call(m, "snrDb")) {
+                    p._snrDb = 1;
+                    if (typeof m.snrDb !== "number")
+                        return "snrDb: number expected";
+                }
+                return null;
+            };
+
+            /**
+             * Creates a GatewayDeviceState message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tianzhong.v1.GatewayDeviceState
+             * @static
+             * @param {Object.<string,*>} d Plain object
+             * @returns {tianzhong.v1.GatewayDeviceState} GatewayDeviceState
+             */
+            GatewayDeviceState.fromObject = function fromObject(d, n) {
+                if (d instanceof $root.tianzhong.v1.GatewayDeviceState)
+                    return d;
+                if (!$util.isObject(d))
+                    throw TypeError(".tianzhong.v1.GatewayDeviceState: object expected");
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var m = new $root.tianzhong.v1.GatewayDeviceState();
+                if (d.deviceId != null) {
+                    m.deviceId = String(d.deviceId);
+                }
+                if (d.state != null) {
+                    m.state = d.state >>> 0;
+                }
+                if (d.transport != null) {
+                    m.transport = String(d.transport);
+                }
+                if (d.lastSeenMs != null) {
+                    if ($util.Long)
+                        m.lastSeenMs = $util.Long.fromValue(d.lastSeenMs, false);
+                    else if (typeof d.lastSeenMs === "string")
+                        m.lastSeenMs = parseInt(d.lastSeenMs, 10);
+                    else if (typeof d.lastSeenMs === "number")
+                        m.lastSeenMs = d.lastSeenMs;
+                    else if (typeof d.lastSeenMs === "object")
+                        m.lastSeenMs = new $util.LongBits(d.lastSeenMs.low >>> 0, d.lastSeenMs.high >>> 0).toNumber();
+                }
+                if (d.consecutiveFailures != null) {
+                    m.consecutiveFailures = d.consecutiveFailures >>> 0;
+                }
+                if (d.pollErrors != null) {
+                    if ($util.Long)
+                        m.pollErrors = $util.Long.fromValue(d.pollErrors, true);
+                    else if (typeof d.pollErrors === "string")
+                        m.pollErrors = parseInt(d.pollErrors, 10);
+                    else if (typeof d.pollErrors === "number")
+                        m.pollErrors = d.pollErrors;
+                    else if (typeof d.pollErrors === "object")
+                        m.pollErrors = new $util.LongBits(d.pollErrors.low >>> 0, d.pollErrors.high >>> 0).toNumber(true);
+                }
+                if (d.rssiDbm != null) {
+                    m.rssiDbm = Number(d.rssiDbm);
+                }
+                if (d.snrDb != null) {
+                    m.snrDb = Number(d.snrDb);
+                }
+                return m;
+            };
+
+            /**
+             * Creates a plain object from a GatewayDeviceState message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tianzhong.v1.GatewayDeviceState
+             * @static
+             * @param {tianzhong.v1.GatewayDeviceState} m GatewayDeviceState
+             * @param {$protobuf.IConversionOptions} [o] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            GatewayDeviceState.toObject = function toObject(m, o, q) {
+                if (!o)
+                    o = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                var d = {};
+                if (o.defaults) {
+                    d.deviceId = "";
+                    d.state = 0;
+                    d.transport = "";
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, false);
+                        d.lastSeenMs = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.lastSeenMs = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    d.consecutiveFailures = 0;
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, true);
+                        d.pollErrors = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.pollErrors = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                }
+                if (m.deviceId != null && Object.hasOwnProperty.call(m, "deviceId")) {
+                    d.deviceId = m.deviceId;
+                }
+                if (m.state != null && Object.hasOwnProperty.call(m, "state")) {
+                    d.state = m.state;
+                }
+                if (m.transport != null && Object.hasOwnProperty.call(m, "transport")) {
+                    d.transport = m.transport;
+                }
+                if (m.lastSeenMs != null && Object.hasOwnProperty.call(m, "lastSeenMs")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.lastSeenMs = typeof m.lastSeenMs === "number" ? BigInt(m.lastSeenMs) : $util.Long.fromBits(m.lastSeenMs.low >>> 0, m.lastSeenMs.high >>> 0, false).toBigInt();
+                    else if (typeof m.lastSeenMs === "number")
+                        d.lastSeenMs = o.longs === String ? String(m.lastSeenMs) : m.lastSeenMs;
+                    else
+                        d.lastSeenMs = o.longs === String ? $util.Long.prototype.toString.call(m.lastSeenMs) : o.longs === Number ? new $util.LongBits(m.lastSeenMs.low >>> 0, m.lastSeenMs.high >>> 0).toNumber() : m.lastSeenMs;
+                }
+                if (m.consecutiveFailures != null && Object.hasOwnProperty.call(m, "consecutiveFailures")) {
+                    d.consecutiveFailures = m.consecutiveFailures;
+                }
+                if (m.pollErrors != null && Object.hasOwnProperty.call(m, "pollErrors")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.pollErrors = typeof m.pollErrors === "number" ? BigInt(m.pollErrors) : $util.Long.fromBits(m.pollErrors.low >>> 0, m.pollErrors.high >>> 0, true).toBigInt();
+                    else if (typeof m.pollErrors === "number")
+                        d.pollErrors = o.longs === String ? String(m.pollErrors) : m.pollErrors;
+                    else
+                        d.pollErrors = o.longs === String ? $util.Long.prototype.toString.call(m.pollErrors) : o.longs === Number ? new $util.LongBits(m.pollErrors.low >>> 0, m.pollErrors.high >>> 0).toNumber(true) : m.pollErrors;
+                }
+                if (m.rssiDbm != null && Object.hasOwnProperty.call(m, "rssiDbm")) {
+                    d.rssiDbm = o.json && !isFinite(m.rssiDbm) ? String(m.rssiDbm) : m.rssiDbm;
+                    if (o.oneofs)
+                        d._rssiDbm = "rssiDbm";
+                }
+                if (m.snrDb != null && Object.hasOwnProperty.call(m, "snrDb")) {
+                    d.snrDb = o.json && !isFinite(m.snrDb) ? String(m.snrDb) : m.snrDb;
+                    if (o.oneofs)
+                        d._snrDb = "snrDb";
+                }
+                return d;
+            };
+
+            /**
+             * Converts this GatewayDeviceState to JSON.
+             * @function toJSON
+             * @memberof tianzhong.v1.GatewayDeviceState
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            GatewayDeviceState.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for GatewayDeviceState
+             * @function getTypeUrl
+             * @memberof tianzhong.v1.GatewayDeviceState
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            GatewayDeviceState.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/tianzhong.v1.GatewayDeviceState";
+            };
+
+            return GatewayDeviceState;
         })();
 
         v1.CommandParam = (function() {

@@ -5,15 +5,16 @@ import * as assert from 'uvu/assert';
 import { createServer, type Server } from 'node:net';
 import { Aedes, type AuthenticateError } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
-import { loadProfiles } from '../../device-profiles/index.ts';
-import { decodeGatewayStatus, decodeUplinkBatch, metricValueOf, topics, tz, type IDeviceStatus, type IReading } from '../../proto/index.ts';
+import { loadProfiles, metricOfValue } from '../../device-profiles/index.ts';
+import { decodeCommandAck, decodeGatewayStatus, decodeUplinkBatch, encodeCommand, metricValueOf, topics, tz, type ICommandAck, type IDeviceStatus, type IGatewayStatus, type IReading } from '../../proto/index.ts';
 import { startSimulatedDistrict, type SimulatedDistrict } from '../../firmware-sim/index.ts';
 import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../../edge-agent/index.ts';
-import { freePort, waitFor } from './helpers.ts';
+import { freePort, tempDir, waitFor } from './helpers.ts';
 
 const USER = 'gw-test';
 const PASSWORD = 'right-password';
 const profiles = loadProfiles();
+const data = tempDir('tz-edge-agent-');
 
 let broker: Aedes;
 let server: Server;
@@ -29,6 +30,8 @@ const readings = new Map<string, IReading[]>();
 const statuses: IDeviceStatus[] = [];
 const batchSeqs: number[] = [];
 const gatewayStates: number[] = [];
+const gatewayStatuses: IGatewayStatus[] = [];
+const acks: ICommandAck[] = [];
 const lateReadings: number[] = [];
 
 test.before(async () => {
@@ -53,8 +56,11 @@ test.before(async () => {
       lateReadings.push(...decodeUplinkBatch(payload).readings.map((r) => Number(r.seq)));
       return;
     }
+    if (topic === topics.commandAck('gw-sim')) return void acks.push(decodeCommandAck(payload));
     if (topic === topics.status('gw-sim')) {
-      gatewayStates.push(Number(decodeGatewayStatus(payload).state));
+      const s = decodeGatewayStatus(payload);
+      gatewayStatuses.push(s);
+      gatewayStates.push(Number(s.state));
       return;
     }
     const batch = decodeUplinkBatch(payload);
@@ -67,7 +73,7 @@ test.before(async () => {
     observer.once('connect', () => resolve());
     observer.once('error', reject);
   });
-  await observer.subscribeAsync([topics.batch('gw-sim'), topics.status('gw-sim'), topics.batch('gw-late')], { qos: 1 });
+  await observer.subscribeAsync([topics.batch('gw-sim'), topics.status('gw-sim'), topics.commandAck('gw-sim'), topics.batch('gw-late')], { qos: 1 });
 });
 
 test.after(async () => {
@@ -79,16 +85,18 @@ test.after(async () => {
   await district?.stop();
   await new Promise<void>((resolve) => broker.close(() => resolve()));
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  data.remove();
 });
 
 function agentConfig(gatewayId: string, password: string, devices = district.devices, url = brokerUrl) {
   return parseEdgeAgentConfig({
-    gatewayId, brokerUrl: url, username: USER, password,
+    gatewayId, brokerUrl: url, username: USER, password, dataDir: `${data.path}/${gatewayId}`,
     devices: devices.map((d) => ({ deviceId: d.deviceId, profile: d.profile, district: d.district, modbus: { host: d.host, port: d.port, unitId: d.unitId } })),
     pollIntervalMs: 300,
     requestTimeoutMs: 200,
     offlineAfterFailures: 2,
     batch: { maxReadings: 50, maxDelayMs: 150 },
+    statusIntervalMs: 300,
   }, 'test');
 }
 
@@ -106,17 +114,22 @@ test('every device reports readings equal to what the simulator holds, with incr
     assert.is(r.profileVersion, 1);
     const metrics = r.metrics ?? [];
     assert.is(metrics.length, profiles.require(d.profile).metrics.length, `${d.deviceId}: all metrics`);
-    for (const m of metrics) assert.is(metricValueOf(m), district.valueOf(d.deviceId, String(m.name)), `${d.deviceId}.${m.name}`);
+    for (const m of metrics) {
+      assert.ok(m.index && !m.name, 'compact index form by default');
+      const name = metricOfValue(profiles.require(d.profile), m)!.name;
+      assert.is(metricValueOf(m), district.valueOf(d.deviceId, name), `${d.deviceId}.${name}`);
+    }
     const seqs = got.map((x) => Number(x.seq));
     assert.is(seqs[0], 1, `${d.deviceId} seq starts at 1`);
     for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i]! > seqs[i - 1]!, `${d.deviceId} seq increases`);
   }
-  const pinned = (readings.get(wm.deviceId)!.at(-1)!.metrics ?? []).find((m) => m.name === 'pressure_mpa')!;
+  const byName = (profile: string, ms: IReading['metrics'], name: string) => (ms ?? []).find((m) => metricOfValue(profiles.require(profile), m)?.name === name)!;
+  const pinned = byName('water-meter', readings.get(wm.deviceId)!.at(-1)!.metrics, 'pressure_mpa');
   assert.ok(Math.abs((metricValueOf(pinned) as number) - 0.321) < 1e-9, 'the pinned value arrives');
   // Typed by the profile: a boolean is a flag, an integer an exact integer.
-  const pole = readings.get(district.devices.find((d) => d.profile === 'smart-pole')!.deviceId)!.at(-1)!.metrics ?? [];
-  assert.type(pole.find((m) => m.name === 'lamp_on')!.flag, 'boolean');
-  assert.type(pole.find((m) => m.name === 'ev_charger_state')!.integer, 'number');
+  const pole = readings.get(district.devices.find((d) => d.profile === 'smart-pole')!.deviceId)!.at(-1)!.metrics;
+  assert.type(byName('smart-pole', pole, 'lamp_on').flag, 'boolean');
+  assert.type(byName('smart-pole', pole, 'ev_charger_state').integer, 'number');
   for (let i = 1; i < batchSeqs.length; i++) assert.ok(batchSeqs[i]! > batchSeqs[i - 1]!, 'batchSeq increases');
   await waitFor('retained gateway status ONLINE', () => (gatewayStates.includes(tz.GatewayState.GATEWAY_STATE_ONLINE) ? true : undefined), 5000, 50);
 });
@@ -140,6 +153,40 @@ test('a silent device goes OFFLINE while its bus neighbours keep reporting, then
   const seqs = readings.get(silent.deviceId)!.map((r) => Number(r.seq));
   assert.ok(seqs.at(-1)! > seqs[silentBefore - 1]!, 'seq continues after the outage');
   assert.ok(agent.stats().pollFailures > 0);
+});
+
+test('gateway status carries per-device state, queue and poll errors', async () => {
+  const s = await waitFor('a status with an offline-then-online device', () => gatewayStatuses.at(-1)?.devices?.length === 12 && Number(gatewayStatuses.at(-1)!.pollErrors) > 0 && gatewayStatuses.at(-1)!.devicesOnline === 12 ? gatewayStatuses.at(-1) : undefined, 5000, 50);
+  const dev = s.devices!.find((d) => d.deviceId === district.devices[0]!.deviceId)!;
+  assert.is(dev.transport, 'modbus-tcp');
+  assert.ok(Number(dev.pollErrors) > 0 && Number(dev.lastSeenMs) > 0);
+  assert.is(s.devicesOnline, 12);
+});
+
+test('commands: a Modbus write checked against the profile, acknowledged, never executed twice', async () => {
+  const pole = district.devices.find((d) => d.profile === 'smart-pole')!;
+  const send = (c: Parameters<typeof encodeCommand>[0]) => observer.publishAsync(topics.command('gw-sim'), Buffer.from(encodeCommand(c)), { qos: 1 });
+  await send({ commandId: 'c-1', deviceId: pole.deviceId, name: 'set_dimming', params: [{ name: 'level', integer: 40 }] });
+  const ok = await waitFor('ack c-1', () => acks.find((a) => a.commandId === 'c-1'), 5000, 20);
+  assert.is(ok.result, tz.CommandResult.COMMAND_RESULT_OK, ok.reason ?? '');
+  assert.is(district.valueOf(pole.deviceId, 'dimming_pct'), 40, 'the register was written');
+  district.setValue(pole.deviceId, 'dimming_pct', 70);
+  await send({ commandId: 'c-1', deviceId: pole.deviceId, name: 'set_dimming', params: [{ name: 'level', integer: 40 }] });
+  await waitFor('second ack for c-1', () => (acks.filter((a) => a.commandId === 'c-1').length === 2 ? true : undefined), 5000, 20);
+  assert.is(district.valueOf(pole.deviceId, 'dimming_pct'), 70, 'a duplicate id is not executed again');
+  const table: Array<[string, Parameters<typeof encodeCommand>[0], number, RegExp]> = [
+    ['out of range', { commandId: 'c-2', deviceId: pole.deviceId, name: 'set_dimming', params: [{ name: 'level', integer: 140 }] }, tz.CommandResult.COMMAND_RESULT_REJECTED, /above 100/],
+    ['unknown command', { commandId: 'c-3', deviceId: pole.deviceId, name: 'self_destruct' }, tz.CommandResult.COMMAND_RESULT_REJECTED, /no command "self_destruct".*set_dimming/],
+    ['unknown device', { commandId: 'c-4', deviceId: 'nobody', name: 'set_dimming', params: [{ name: 'level', integer: 1 }] }, tz.CommandResult.COMMAND_RESULT_REJECTED, /not configured/],
+    ['expired', { commandId: 'c-5', deviceId: pole.deviceId, name: 'set_dimming', params: [{ name: 'level', integer: 1 }], expiresAtMs: Date.now() - 1000 }, tz.CommandResult.COMMAND_RESULT_TIMED_OUT, /expired/],
+  ];
+  for (const [what, command, result, reason] of table) {
+    await send(command);
+    const ack = await waitFor(`ack ${command.commandId}`, () => acks.find((a) => a.commandId === command.commandId), 5000, 20);
+    assert.is(ack.result, result, what);
+    assert.match(ack.reason ?? '', reason, what);
+  }
+  assert.is(district.valueOf(pole.deviceId, 'dimming_pct'), 70, 'nothing rejected was written');
 });
 
 test('/metrics and /healthz show the pipeline', async () => {

@@ -1,0 +1,92 @@
+import { encodeUplinkBatch, type IDeviceStatus, type IReading } from '../proto/index.ts';
+import { toError, type Clock, type Logger } from '../service-kit/index.ts';
+import type { GatewayLedger } from './gateway-ledger.ts';
+import type { EdgeMetrics } from './metrics.ts';
+import type { StoreAndForwardQueue } from './store-and-forward-queue.ts';
+
+export interface BatchBuilderOptions {
+  gatewayId: string;
+  maxReadings: number;
+  maxDelayMs: number;
+  queue: StoreAndForwardQueue;
+  ledger: GatewayLedger;
+  metrics: EdgeMetrics;
+  log: Logger;
+  clock: Clock;
+  /** A batch is on disk and may be published. */
+  onSealed: () => void;
+}
+
+/**
+ * Collects readings and device status changes into one UplinkBatch, sealed at
+ * maxReadings or maxDelayMs after its first item. Sealing encodes the batch
+ * and appends it to the disk queue in ONE transaction with the per-device
+ * counters it used: that is the gateway's durability point. Until then a
+ * reading lives in memory only (at most maxDelayMs); lost in a crash, its
+ * seq is given out again.
+ */
+export class BatchBuilder {
+  private readings: IReading[] = [];
+  private statuses: IDeviceStatus[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  /** Readings dropped because a batch could not be written (disk full, I/O error). */
+  storeFailures = 0;
+
+  constructor(private readonly opts: BatchBuilderOptions) {}
+
+  addReading(reading: IReading): void {
+    this.readings.push(reading);
+    this.arm();
+    if (this.readings.length >= this.opts.maxReadings) this.seal();
+  }
+
+  addStatus(status: IDeviceStatus): void {
+    this.statuses.push(status);
+    this.arm();
+  }
+
+  get openReadings(): number {
+    return this.readings.length;
+  }
+
+  /** Seals the open batch now (size or time bound reached, reload, stop). */
+  seal(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.readings.length === 0 && this.statuses.length === 0) return;
+    const readings = this.readings;
+    const statuses = this.statuses;
+    this.readings = [];
+    this.statuses = [];
+    const { queue, ledger, metrics, log } = this.opts;
+    const first = Math.min(...readings.map((r) => Number(r.timestampMs)), ...statuses.map((s) => Number(s.timestampMs)));
+    const batchSeq = ledger.nextBatchSeq();
+    try {
+      const payload = encodeUplinkBatch({ gatewayId: this.opts.gatewayId, batchSeq, sentAtMs: this.opts.clock.now(), readings, statuses });
+      const { id, dropped } = queue.append({ payload, readings: readings.length, firstReadingAtMs: first }, () => ledger.saveDirty());
+      for (const d of dropped) {
+        metrics.dropped.inc({ reason: 'queue-full' }, d.readings);
+        metrics.batchesDropped.inc();
+      }
+      if (dropped.length > 0) log.warn({ batches: dropped.length, readings: dropped.reduce((n, d) => n + d.readings, 0), maxBytes: queue.maxBytes }, 'disk queue full: dropped the oldest batches');
+      if (id > 0) {
+        metrics.batchesSealed.inc();
+        this.opts.onSealed();
+      }
+    } catch (err) {
+      // Not on disk: these readings are lost, and said so (counted, logged, shown in status).
+      this.storeFailures += readings.length;
+      metrics.dropped.inc({ reason: 'store-error' }, readings.length);
+      log.error({ code: 'TZ_QUEUE_STORE', err: toError(err).message, readings: readings.length, batchSeq }, 'cannot write the batch to the disk queue; readings dropped');
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private arm(): void {
+    if (!this.timer) this.timer = setTimeout(() => this.seal(), this.opts.maxDelayMs);
+  }
+}

@@ -1,0 +1,88 @@
+import loraPacketModule from 'lora-packet';
+
+// lora-packet is CommonJS: its types declare `export default`, but at run time
+// `module.exports` is the API object itself (NodeNext types the import as the module).
+type LoraPacketApi = typeof loraPacketModule.default;
+const loraPacket: LoraPacketApi = (loraPacketModule as unknown as { default?: LoraPacketApi }).default ?? (loraPacketModule as unknown as LoraPacketApi);
+
+/** The upper 16 bits of a 32-bit frame counter, little-endian, as lora-packet takes them. */
+const msb = (fcnt: number): Buffer => {
+  const hi = Math.floor(fcnt / 0x10000) & 0xffff;
+  return Buffer.from([hi & 0xff, hi >> 8]);
+};
+
+export interface AbpKeys {
+  /** 4 bytes hex, MSB first. */
+  devAddr: string;
+  nwkSKey: string;
+  appSKey: string;
+}
+
+export interface ReceivedDownlink {
+  fPort: number;
+  bytes: number[];
+  fcntDown: number;
+}
+
+/**
+ * A simulated LoRaWAN 1.0.x ABP end device: builds real uplink frames
+ * (FRMPayload encrypted with the AppSKey, MIC with the NwkSKey over the full
+ * 32-bit FCntUp, only 16 bits on air), and checks and decrypts downlinks.
+ * On demand it repeats its last frame (a replay) or sends one with a broken
+ * MIC (corruption on air, or a forger without the key).
+ */
+export class SimulatedAbpDevice {
+  readonly devAddr: Buffer;
+  private readonly nwkSKey: Buffer;
+  private readonly appSKey: Buffer;
+  /** Next FCntUp (32-bit). */
+  fcntUp: number;
+  private lastFrame: Buffer | null = null;
+  readonly downlinks: ReceivedDownlink[] = [];
+
+  constructor(readonly deviceId: string, keys: AbpKeys, fcntUp = 0) {
+    this.devAddr = Buffer.from(keys.devAddr, 'hex');
+    this.nwkSKey = Buffer.from(keys.nwkSKey, 'hex');
+    this.appSKey = Buffer.from(keys.appSKey, 'hex');
+    this.fcntUp = fcntUp;
+  }
+
+  /** The next uplink's PHYPayload; advances the frame counter. */
+  uplink(fPort: number, payload: number[] | Buffer, confirmed = false): Buffer {
+    const fcnt = this.fcntUp++;
+    const frame = loraPacket.fromFields(
+      { MType: confirmed ? 'Confirmed Data Up' : 'Unconfirmed Data Up', DevAddr: this.devAddr, FCtrl: { ADR: false, ACK: false }, FCnt: fcnt & 0xffff, FPort: fPort, payload: Buffer.from(payload) },
+      this.appSKey, this.nwkSKey, undefined, msb(fcnt),
+    ).getPHYPayload() as Buffer;
+    this.lastFrame = frame;
+    return frame;
+  }
+
+  /** The last frame again, byte for byte (what a replay attacker records and resends). */
+  replay(): Buffer {
+    if (!this.lastFrame) throw new Error(`${this.deviceId} has sent nothing to replay`);
+    return Buffer.from(this.lastFrame);
+  }
+
+  /** A fresh uplink with one payload bit flipped after the MIC was computed: the MIC no longer matches. */
+  corrupt(fPort: number, payload: number[] | Buffer): Buffer {
+    const frame = Buffer.from(this.uplink(fPort, payload));
+    frame[frame.length - 5]! ^= 0x01;
+    return frame;
+  }
+
+  /** Checks and decrypts a downlink PHYPayload meant for this device; null if it is not for us or the MIC fails. */
+  receive(phy: Buffer): ReceivedDownlink | null {
+    const frame = loraPacket.fromWire(phy);
+    if (!frame.DevAddr || !frame.DevAddr.equals(this.devAddr) || frame.getDir() !== 'down') return null;
+    const fcnt16 = frame.getFCnt() ?? 0;
+    const last = this.downlinks.at(-1)?.fcntDown ?? -1;
+    let fcnt = last < 0 ? fcnt16 : Math.floor(last / 0x10000) * 0x10000 + fcnt16;
+    if (last >= 0 && fcnt <= last) fcnt += 0x10000;
+    if (!loraPacket.verifyMIC(frame, this.nwkSKey, undefined, msb(fcnt))) return null;
+    const bytes = [...loraPacket.decrypt(frame, this.appSKey, this.nwkSKey, msb(fcnt))];
+    const got = { fPort: frame.getFPort() ?? 0, bytes, fcntDown: fcnt };
+    this.downlinks.push(got);
+    return got;
+  }
+}
