@@ -1,112 +1,294 @@
-import { createServer, type Server } from 'node:net';
-import { Aedes, type Client } from 'aedes';
-import { createLogger, createServiceHttp, listenService, type Logger, type RunningService } from '../service-kit/index.ts';
+import { randomUUID } from 'node:crypto';
+import { unwatchFile, watchFile } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
+import { topics, type GatewayConnectionEvent } from '../proto/index.ts';
+import { createLogger, createServiceHttp, listenService, systemClock, type Clock, type Logger, type RunningService } from '../service-kit/index.ts';
+import { ConnectionGuard, type ConnectionInfo } from './connection-guard.ts';
+import { GatewayConnectionEvents } from './gateway-events.ts';
 import { authenticateHook } from './hooks/authenticate.ts';
-import { authorizePublishHook } from './hooks/authorize-publish.ts';
+import { authorizePublishHook, DROPPED_TOPIC } from './hooks/authorize-publish.ts';
 import { authorizeSubscribeHook } from './hooks/authorize-subscribe.ts';
-import { createBrokerMetrics } from './metrics.ts';
-import { PacketSizeGuard } from './packet-size-guard.ts';
+import { openListeners, type ListenerOptions, type ListenerUrls } from './listeners.ts';
+import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottleOptions } from './login-throttle.ts';
+import { countDrop, createBrokerMetrics } from './metrics.ts';
+import { createBrokerStorage, type PersistenceConfig } from './persistence.ts';
+import type { PublishRateOptions } from './publish-rate.ts';
 import { addressOf, BrokerSessions } from './sessions.ts';
+import { parseSharedFilter } from './acl.ts';
+import { SharedSubscriptions } from './shared-subscriptions.ts';
 import type { BrokerUsers } from './users.ts';
+
+export interface BrokerLimits {
+  /** Largest MQTT packet accepted, bytes (default 256 KiB); a bigger one closes the connection. */
+  maxPacketSize?: number;
+  /** Unacknowledged QoS 1/2 messages sent to one client before it counts as a slow consumer and is disconnected (default 10 000). */
+  maxInflight?: number;
+  /** Bytes queued for one client that it has not taken yet before it is disconnected (default 4 MiB). */
+  maxOutgoingBytes?: number;
+  /** A client whose socket does not drain for this long is disconnected (Aedes drainTimeout; default 10 s). */
+  slowConsumerTimeoutMs?: number;
+  /** Packets a client may send before its CONNECT is answered (Aedes queueLimit; default 42). */
+  queueLimit?: number;
+  /** CONNECT must arrive within this time after the socket opens (default 10 s). */
+  connectTimeoutMs?: number;
+  /** Largest keep-alive a client may ask for, seconds; 0 = any (default 0). */
+  keepaliveLimitSeconds?: number;
+  /** Per-client PUBLISH rate; null or unset = unlimited. */
+  publishRate?: PublishRateOptions | null;
+}
 
 export interface BrokerOptions {
   users: BrokerUsers;
+  /** Node id (gateway events, Aedes cluster identity); default a random UUID. */
+  nodeId?: string;
+  /** Shorthand for `listeners.tcp` when `listeners` is not given. */
   host?: string;
   /** 0 = a free port. */
   port?: number;
+  /** Which listeners to open; default TCP only on host:port. */
+  listeners?: ListenerOptions;
   http?: { host?: string; port?: number };
-  /** Largest MQTT packet accepted, bytes (default 256 KiB); a bigger one closes the connection. */
+  /** Kept for compatibility: same as `limits.maxPacketSize`. */
   maxPacketSize?: number;
+  limits?: BrokerLimits;
+  loginThrottle?: Partial<LoginThrottleOptions>;
+  persistence?: PersistenceConfig;
+  /** What a publish the ACL refuses does to the connection (default drop: counted, connection stays). */
+  deniedPublish?: 'drop' | 'disconnect';
+  /** Publish gateway connect/disconnect events on tz/v1/events/gateway (default true). */
+  gatewayEvents?: boolean;
+  /** Reload the users file when it changes (default true for file-backed users). */
+  watchUsersFile?: boolean;
+  watchUsersIntervalMs?: number;
+  clock?: Clock;
   log?: Logger;
 }
 
 export interface RunningBroker extends RunningService {
-  /** mqtt://127.0.0.1:PORT */
+  /** The first of mqtt://, mqtts://, ws:// that is open (TCP when open). */
   mqttUrl: string;
+  /** Every open listener. */
+  urls: ListenerUrls;
+  nodeId: string;
+  /** $share groups and their members, as the dispatcher sees them now. */
+  sharedGroups(): ReturnType<SharedSubscriptions['describe']>;
 }
 
 export const DEFAULT_MAX_PACKET_SIZE = 256 * 1024;
+const DEFAULT_MAX_INFLIGHT = 10_000;
+const DEFAULT_MAX_OUTGOING_BYTES = 4 * 1024 * 1024;
+/** Aedes' delivery slots: enough for many clients at once, bounded so a stuck consumer cannot queue work without limit. */
+const MQ_CONCURRENCY = 200;
 
 /** Starts the MQTT broker (Aedes, MQTT 3.1.1) with per-user credentials and topic ACLs, deny by default. */
 export async function startBroker(options: BrokerOptions): Promise<RunningBroker> {
   const log = options.log ?? createLogger('broker');
-  const maxPacketSize = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
+  const clock = options.clock ?? systemClock;
+  const limits = options.limits ?? {};
+  const maxPacketSize = limits.maxPacketSize ?? options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
+  const maxInflight = limits.maxInflight ?? DEFAULT_MAX_INFLIGHT;
+  const maxOutgoingBytes = limits.maxOutgoingBytes ?? DEFAULT_MAX_OUTGOING_BYTES;
+  const nodeId = options.nodeId ?? randomUUID();
   const metrics = createBrokerMetrics();
-  const sessions = new BrokerSessions();
   const counts = metrics.counts;
+  const sessions = new BrokerSessions();
+  const throttle = new LoginThrottle({ ...DEFAULT_LOGIN_THROTTLE, ...options.loginThrottle }, clock);
+  const storage = createBrokerStorage(options.persistence ?? { type: 'memory' }, MQ_CONCURRENCY, log);
+
+  // Filled in right after Aedes exists; the hooks only run once clients connect.
+  let shared: SharedSubscriptions | undefined;
+  let gatewayEvents: GatewayConnectionEvents | undefined;
+  const aedesRef: { current?: Aedes } = {};
 
   const deps = { users: options.users, sessions, metrics, log };
   const aedes = await Aedes.createBroker({
-    authenticate: authenticateHook(deps),
-    authorizePublish: authorizePublishHook(deps),
-    authorizeSubscribe: authorizeSubscribeHook(deps),
-    // Called once per delivery to a subscriber: the place to count messages out.
+    id: nodeId,
+    concurrency: MQ_CONCURRENCY,
+    ...(storage.persistence ? { persistence: storage.persistence } : {}),
+    ...(storage.mq ? { mq: storage.mq } : {}),
+    drainTimeout: limits.slowConsumerTimeoutMs ?? 10_000,
+    queueLimit: limits.queueLimit ?? 42,
+    connectTimeout: limits.connectTimeoutMs ?? 10_000,
+    keepaliveLimit: limits.keepaliveLimitSeconds ?? 0,
+    // Service accounts and gateway ids may be longer than MQTT 3.1.0's 23 characters.
+    maxClientsIdLength: 128,
+    authenticate: authenticateHook({
+      ...deps,
+      throttle,
+      onAuthenticated: (client) => {
+        // A second connection with a live client id takes over (MQTT 3.1.1 §3.1.4-2): the old one's disconnect is a takeover.
+        const previous = (aedesRef.current as unknown as { clients: Record<string, Client | undefined> } | undefined)?.clients[client.id];
+        if (previous && previous !== client) gatewayEvents?.noteReason(previous, 'takeover');
+      },
+    }),
+    authorizePublish: authorizePublishHook({ ...deps, clock, deniedPublish: options.deniedPublish ?? 'drop', publishRate: limits.publishRate ?? null }),
+    authorizeSubscribe: (client, subscription, callback) => authorizeSubscribe(client, subscription, callback),
+    // Called once per delivery to a subscriber: count it, and give $share deliveries their original topic back.
     authorizeForward: (_client, packet) => {
+      if (packet.topic === DROPPED_TOPIC) return null;
       counts.messagesOut += 1;
       metrics.messagesOut.inc();
-      return packet;
+      return shared ? shared.forward(packet) : packet;
     },
   });
+  aedesRef.current = aedes;
+  shared = new SharedSubscriptions(aedes, { members: metrics.sharedMembers, deliveries: metrics.sharedDeliveries, undeliverable: metrics.sharedUndeliverable }, log);
+  const sharedSubs = shared;
+  const authorizeSubscribe = authorizeSubscribeHook({ ...deps, shared: sharedSubs });
 
-  aedes.on('client', () => metrics.clientsConnected.inc());
-  aedes.on('clientDisconnect', () => metrics.clientsConnected.dec());
-  aedes.on('publish', (packet, client) => {
-    if (!client) return; // $SYS heartbeats and wills published by the broker itself
+  if (options.gatewayEvents ?? true) {
+    gatewayEvents = new GatewayConnectionEvents({
+      brokerId: nodeId,
+      clock,
+      log,
+      onState: (gatewayId, connected) => metrics.gatewayConnected.set({ gateway: gatewayId }, connected ? 1 : 0),
+      publish: (event: GatewayConnectionEvent) => {
+        counts.gatewayEvents += 1;
+        metrics.gatewayEvents.inc({ type: event.type });
+        // At-least-once to subscribers like any QoS 1 message: persistent rules sessions get it queued while offline.
+        aedes.publish({ cmd: 'publish', topic: topics.gatewayEvents, payload: Buffer.from(JSON.stringify(event)), qos: 1, retain: false, dup: false }, (err) => {
+          if (err) log.error({ err: err.message, event }, 'gateway event not published');
+        });
+      },
+    });
+  }
+
+  const connected = new Set<Client>();
+  aedes.on('client', (client) => {
+    connected.add(client);
+    metrics.clientsConnected.inc();
+    sharedSubs.clientConnected(client);
+    const who = sessions.get(client);
+    if (who?.role === 'gateway') gatewayEvents?.connected(client, who.username);
+  });
+  aedes.on('clientDisconnect', (client) => {
+    connected.delete(client);
+    metrics.clientsConnected.dec();
+    sharedSubs.clientDisconnected(client);
+    gatewayEvents?.disconnected(client, client.conn instanceof ConnectionGuard && client.conn.sawDisconnect);
+  });
+  aedes.on('keepaliveTimeout', (client) => gatewayEvents?.noteReason(client, 'timeout'));
+  aedes.on('unsubscribe', (unsubscriptions, client) => {
+    for (const filter of unsubscriptions) {
+      const share = parseSharedFilter(filter);
+      if (share && share !== 'invalid') sharedSubs.leave(client, share.group, share.filter);
+    }
+  });
+  aedes.on('publish', (packet: AedesPublishPacket, client: Client | null) => {
+    if (!client || packet.topic === DROPPED_TOPIC) return; // $SYS heartbeats, wills and our own events; dropped publishes
     counts.messagesIn += 1;
     metrics.messagesIn.inc();
     const who = sessions.get(client);
-    if (who?.role === 'gateway') metrics.gatewayLastSeen.set({ gateway: who.username }, Date.now() / 1000);
+    if (who?.role === 'gateway') metrics.gatewayLastSeen.set({ gateway: who.username }, clock.now() / 1000);
   });
   const onClientError = (client: Client, err: Error) => {
     counts.clientErrors += 1;
-    metrics.clientErrors.inc({ reason: errorReason(err) });
+    const reason = errorReason(err);
+    metrics.clientErrors.inc({ reason });
+    if (reason === 'drain-timeout') {
+      counts.slowConsumers += 1;
+      metrics.slowConsumers.inc({ reason: 'drain-timeout' });
+    }
+    gatewayEvents?.noteReason(client, 'error');
     log.warn({ clientId: client.id, address: addressOf(client), err: err.message }, 'MQTT connection closed on error');
   };
   aedes.on('clientError', onClientError);
   aedes.on('connectionError', onClientError);
 
-  const server: Server = createServer((socket) => {
-    socket.on('error', () => undefined); // the guard and Aedes report it; never an unhandled 'error'
-    const guarded = new PacketSizeGuard(socket, maxPacketSize, (size) => {
-      counts.oversizedPackets += 1;
-      metrics.oversizedPackets.inc();
-      log.warn({ address: `${socket.remoteAddress}:${socket.remotePort}`, size, maxPacketSize }, 'packet above maxPacketSize, connection closed');
+  // `tianzhong broker users add|remove` edits the file; a running broker picks it up and
+  // disconnects clients whose account is gone or whose role changed.
+  const usersFile = options.users.path;
+  const onUsersFileChange = () => {
+    try {
+      options.users.reload();
+    } catch (err) {
+      log.error({ file: usersFile, err: (err as Error).message }, 'users file not reloaded (kept the previous accounts)');
+      return;
+    }
+    let cut = 0;
+    for (const client of connected) {
+      const who = sessions.get(client);
+      const now = who ? options.users.find(who.username) : undefined;
+      if (who && (!now || now.role !== who.role)) {
+        cut += 1;
+        client.close();
+      }
+    }
+    log.info({ file: usersFile, users: options.users.list().length, disconnected: cut }, 'users file reloaded');
+  };
+  if (usersFile && options.watchUsersFile !== false) watchFile(usersFile, { interval: options.watchUsersIntervalMs ?? 2000, persistent: false }, onUsersFileChange);
+
+  const streams = new Set<ConnectionGuard>();
+  const accept = (stream: Duplex, info: ConnectionInfo, req?: IncomingMessage) => {
+    metrics.connections.inc({ listener: info.listener });
+    const where = `${info.remoteAddress}:${info.remotePort}`;
+    const guard = new ConnectionGuard(stream, info, { maxPacketSize, maxOutgoingBytes, maxInflight }, {
+      onOversize: (size) => {
+        counts.oversizedPackets += 1;
+        metrics.oversizedPackets.inc();
+        log.warn({ address: where, listener: info.listener, size, maxPacketSize }, 'packet above maxPacketSize, connection closed');
+      },
+      onSlowConsumer: (reason, amount) => {
+        counts.slowConsumers += 1;
+        metrics.slowConsumers.inc({ reason });
+        log.warn({ address: where, reason, amount, maxOutgoingBytes, maxInflight }, 'slow consumer disconnected; a persistent session keeps its unacknowledged messages');
+      },
     });
-    aedes.handle(guarded);
-  });
-  server.on('error', (err) => log.error({ err: err.message }, 'MQTT listener error'));
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 1883, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('broker did not bind a TCP port');
-  const mqttUrl = `mqtt://${host}:${address.port}`;
+    guard.on('error', () => undefined); // Aedes reports the error on the client
+    streams.add(guard);
+    guard.once('close', () => streams.delete(guard));
+    aedes.handle(guard, req);
+  };
+
+  let listeners;
+  try {
+    listeners = await openListeners(options.listeners ?? { tcp: { host: options.host, port: options.port } }, maxPacketSize, accept, log);
+  } catch (err) {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await storage.close();
+    throw err;
+  }
+  const open = listeners;
+  const mqttUrl = open.urls.mqtt ?? open.urls.mqtts ?? open.urls.ws ?? '';
 
   const app = createServiceHttp({
     component: 'broker',
     registry: metrics.registry,
     log,
-    health: () => ({ ok: !aedes.closed && server.listening, clients: aedes.connectedClients, mqttUrl }),
+    health: () => ({ ok: !aedes.closed && open.listening(), nodeId, clients: aedes.connectedClients, ...open.urls, persistence: storage.describe }),
   });
-  const httpUrl = await listenService(app, options.http?.host, options.http?.port);
-  log.info({ mqttUrl, httpUrl, maxPacketSize }, 'broker listening');
+  let httpUrl: string;
+  try {
+    httpUrl = await listenService(app, options.http?.host, options.http?.port);
+  } catch (err) {
+    await open.close();
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await storage.close();
+    throw err;
+  }
+  log.info({ ...open.urls, httpUrl, nodeId, maxPacketSize, persistence: storage.describe }, 'broker listening');
 
   const stats = (): Record<string, number> => ({ clientsConnected: aedes.connectedClients, ...counts });
 
   let stopping: Promise<void> | undefined;
   return {
     mqttUrl,
+    urls: open.urls,
+    nodeId,
     httpUrl,
     stats,
+    sharedGroups: () => sharedSubs.describe(),
     stop() {
       stopping ??= (async () => {
+        if (usersFile) unwatchFile(usersFile, onUsersFileChange);
+        // Stop accepting first; a server's close completes once its connections are gone.
+        const closing = open.close();
         await new Promise<void>((resolve) => aedes.close(() => resolve()));
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const stream of streams) stream.destroy(); // sockets that never sent CONNECT
+        await closing;
+        await storage.close();
         await app.close();
         log.info('broker stopped');
       })();
@@ -117,7 +299,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
 
 function errorReason(err: Error): string {
   const text = err.message.toLowerCase();
-  if (text.includes('refused')) return 'acl';
+  if (text.includes('drain timeout')) return 'drain-timeout';
+  if (text.includes('slow consumer')) return 'slow-consumer';
+  if (text.includes('refused') || text.includes('rate exceeded')) return 'policy';
   if (text.includes('econnreset') || text.includes('epipe')) return 'socket';
   if (text.includes('keep')) return 'keepalive';
   return 'protocol';

@@ -1,5 +1,6 @@
 import type { Client } from 'aedes';
 import type { BrokerIdentity } from './acl.ts';
+import { ConnectionGuard, type ConnectionInfo } from './connection-guard.ts';
 
 /** Who each authenticated connection is; hooks read it, the Aedes client object stays untouched. */
 export class BrokerSessions {
@@ -14,8 +15,13 @@ export class BrokerSessions {
   }
 }
 
-/** Peer address for logs: the guard around each socket records it. */
+/** What the listener learned about the connection (address, TLS certificate); every connection passes a guard. */
+export function connectionOf(client: Client): ConnectionInfo | undefined {
+  return client.conn instanceof ConnectionGuard ? client.conn.info : undefined;
+}
+
+/** Peer address for logs. */
 export function addressOf(client: Client): string {
-  const conn = client.conn as { remoteAddress?: string; remotePort?: number };
-  return conn.remoteAddress ? `${conn.remoteAddress}:${conn.remotePort ?? '?'}` : 'unknown';
+  const info = connectionOf(client);
+  return info?.remoteAddress ? `${info.remoteAddress}:${info.remotePort ?? '?'}` : 'unknown';
 }

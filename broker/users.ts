@@ -1,10 +1,22 @@
 import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ID_PATTERN } from '../proto/index.ts';
 import { TzError } from '../service-kit/index.ts';
-import { hashPassword, verifyPassword } from './passwords.ts';
+import { hashPassword, verifyPassword, verifyPasswordAsync } from './passwords.ts';
 
-export type BrokerRole = 'gateway' | 'service';
+/**
+ * What an account may do (see acl.ts for the topics of each role):
+ * - gateway: its own branch only; the username is the gateway id
+ * - ingest, rules, console, crew: one cloud service each, least privilege
+ * - service: ingest + rules + console together (the role of version-1 files, kept for compatibility)
+ */
+export const BROKER_ROLES = ['gateway', 'ingest', 'rules', 'console', 'crew', 'service'] as const;
+export type BrokerRole = (typeof BROKER_ROLES)[number];
+
+export function isBrokerRole(value: unknown): value is BrokerRole {
+  return typeof value === 'string' && (BROKER_ROLES as readonly string[]).includes(value);
+}
 
 export interface BrokerUserRecord {
   username: string;
@@ -20,7 +32,7 @@ const usersFileSchema = z.strictObject({
   users: z.array(
     z.strictObject({
       username: z.string().regex(ID_PATTERN),
-      role: z.enum(['gateway', 'service']),
+      role: z.enum(BROKER_ROLES),
       passwordHash: z.string().startsWith('scrypt$'),
       createdAt: z.string(),
     }),
@@ -65,6 +77,23 @@ export class BrokerUsers {
     return store;
   }
 
+  /** The file this store was loaded from (null for in-memory stores). */
+  get path(): string | null {
+    return this.file;
+  }
+
+  /**
+   * Re-reads the file (after `tianzhong broker users add|remove` changed it):
+   * the new contents replace the old only when the whole file is valid, so a
+   * half-edited file never locks everyone out. Throws TZ_USERS_FILE otherwise.
+   */
+  reload(): void {
+    if (this.file === null) return;
+    const fresh = BrokerUsers.load(this.file);
+    this.byName.clear();
+    for (const [name, user] of fresh.byName) this.byName.set(name, user);
+  }
+
   static inMemory(): BrokerUsers {
     return new BrokerUsers(null);
   }
@@ -72,7 +101,7 @@ export class BrokerUsers {
   /** Adds or replaces a user. For gateways the username is the gateway id. */
   add(username: string, password: string, role: BrokerRole): void {
     if (!ID_PATTERN.test(username)) throw new TzError('TZ_CONFIG_INVALID', `username "${username}" must match ${ID_PATTERN}`);
-    if (role !== 'gateway' && role !== 'service') throw new TzError('TZ_CONFIG_INVALID', `role must be gateway or service, got "${String(role)}"`);
+    if (!isBrokerRole(role)) throw new TzError('TZ_CONFIG_INVALID', `role must be one of ${BROKER_ROLES.join(', ')}, got "${String(role)}"`);
     if (password.length < MIN_PASSWORD_LENGTH) throw new TzError('TZ_CONFIG_INVALID', `password for "${username}" must have at least ${MIN_PASSWORD_LENGTH} characters`);
     this.byName.set(username, { username, role, passwordHash: hashPassword(password), createdAt: new Date().toISOString() });
   }
@@ -96,6 +125,26 @@ export class BrokerUsers {
     return verifyPassword(password, user.passwordHash) ? user : null;
   }
 
+  /**
+   * Same as `authenticate` but runs scrypt on libuv's thread pool, so a burst
+   * of CONNECTs (a district reconnecting after an outage) never blocks the
+   * broker's event loop for tens of milliseconds per login.
+   */
+  async authenticateAsync(username: string, password: string): Promise<BrokerUserRecord | null> {
+    const user = this.byName.get(username);
+    if (!user) {
+      decoyHash ??= hashPassword('tianzhong-decoy-password');
+      await verifyPasswordAsync(password, decoyHash);
+      return null;
+    }
+    return (await verifyPasswordAsync(password, user.passwordHash)) ? user : null;
+  }
+
+  /** The record without checking a password: for client-certificate logins (the TLS handshake proved who it is). */
+  find(username: string): BrokerUserRecord | undefined {
+    return this.byName.get(username);
+  }
+
   has(username: string): boolean {
     return this.byName.has(username);
   }
@@ -109,4 +158,9 @@ export class BrokerUsers {
     chmodSync(tmp, 0o600);
     renameSync(tmp, this.file);
   }
+}
+
+/** A password for a new account when the operator gives none: 144 random bits, URL-safe. */
+export function generatePassword(): string {
+  return randomBytes(18).toString('base64url');
 }

@@ -1,32 +1,94 @@
 import type { AuthenticateError, Client } from 'aedes';
-import type { Logger } from '../../service-kit/index.ts';
+import { TzError, type Logger } from '../../service-kit/index.ts';
+import type { BrokerIdentity } from '../acl.ts';
+import type { LoginThrottle } from '../login-throttle.ts';
 import type { BrokerMetrics } from '../metrics.ts';
-import { addressOf, type BrokerSessions } from '../sessions.ts';
-import type { BrokerUsers } from '../users.ts';
+import { addressOf, connectionOf, type BrokerSessions } from '../sessions.ts';
+import type { BrokerUserRecord, BrokerUsers } from '../users.ts';
 
-interface Deps { users: BrokerUsers; sessions: BrokerSessions; metrics: BrokerMetrics; log: Logger }
+interface Deps {
+  users: BrokerUsers;
+  sessions: BrokerSessions;
+  metrics: BrokerMetrics;
+  log: Logger;
+  throttle: LoginThrottle;
+  /** After a login is accepted, before CONNACK (gateway events note a takeover here). */
+  onAuthenticated(client: Client, identity: BrokerIdentity): void;
+}
 
 // CONNACK return codes, MQTT 3.1.1 §3.2.2.3.
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
-/** Deny by default: no anonymous access; a gateway must connect with clientId = its id. */
-export function authenticateHook({ users, sessions, metrics, log }: Deps) {
+type Refusal = { reason: string; returnCode: number };
+
+/**
+ * Deny by default: no anonymous access. A login is a verified TLS client
+ * certificate whose CN names a user (the client id must equal the CN), or a
+ * username and password (scrypt, off the event loop). A gateway must connect
+ * with client id = its id. Failed logins are throttled per client id and per
+ * remote address (login-throttle.ts); a locked-out attempt is refused before
+ * any password check.
+ */
+export function authenticateHook(deps: Deps) {
+  const { users, sessions, metrics, log, throttle } = deps;
   return (client: Client, username: Readonly<string | undefined>, password: Readonly<Buffer | undefined>, done: (error: AuthenticateError | null, success: boolean | null) => void): void => {
-    const refuse = (reason: string, returnCode: number) => {
+    const conn = connectionOf(client);
+    const keys = [`id:${client.id}`, `addr:${conn?.remoteAddress ?? 'unknown'}`];
+    const refuse = ({ reason, returnCode }: Refusal, countFailure: boolean) => {
       metrics.authFailures.inc({ reason });
-    metrics.counts.authFailures += 1;
+      metrics.counts.authFailures += 1;
+      if (countFailure) throttle.recordFailure(keys);
+      metrics.loginLockouts.set(throttle.lockedCount());
       log.warn({ clientId: client.id, address: addressOf(client), username, reason }, 'MQTT connection refused');
-      const error = Object.assign(new Error(`connection refused: ${reason}`), { returnCode }) as AuthenticateError;
-      done(error, false);
+      done(Object.assign(new Error(`connection refused: ${reason}`), { returnCode }) as AuthenticateError, false);
     };
-    if (!username || !password) return refuse('anonymous', NOT_AUTHORIZED);
-    const user = users.authenticate(username, password.toString('utf8'));
-    if (!user) return refuse('bad-credentials', BAD_USERNAME_OR_PASSWORD);
-    if (user.role === 'gateway' && client.id !== user.username) return refuse('client-id-mismatch', NOT_AUTHORIZED);
-    sessions.set(client, { username: user.username, role: user.role });
-    if (user.role === 'gateway') metrics.gatewayLastSeen.set({ gateway: user.username }, Date.now() / 1000);
-    log.info({ clientId: client.id, address: addressOf(client), role: user.role }, 'MQTT client authenticated');
-    done(null, true);
+    const waitMs = throttle.retryAfter(keys);
+    if (waitMs > 0) {
+      metrics.counts.throttledLogins += 1;
+      return refuse({ reason: 'throttled', returnCode: NOT_AUTHORIZED }, false);
+    }
+    checkLogin(client, username, password, users, conn?.certificateCN, conn?.certificateError).then(
+      (result) => {
+        if ('reason' in result) return refuse(result, true);
+        const identity: BrokerIdentity = { username: result.username, role: result.role };
+        throttle.recordSuccess(keys[0]!);
+        sessions.set(client, identity);
+        if (identity.role === 'gateway') metrics.gatewayLastSeen.set({ gateway: identity.username }, Date.now() / 1000);
+        deps.onAuthenticated(client, identity);
+        log.info({ clientId: client.id, address: addressOf(client), role: identity.role, listener: conn?.listener, certificate: conn?.certificateCN !== undefined }, 'MQTT client authenticated');
+        done(null, true);
+      },
+      (err: unknown) => {
+        log.error({ clientId: client.id, err: err instanceof Error ? err.message : String(err) }, 'login check failed');
+        done(Object.assign(new TzError('TZ_INTERNAL', 'login check failed'), { returnCode: 3 }) as unknown as AuthenticateError, false);
+      },
+    );
   };
+}
+
+async function checkLogin(
+  client: Client,
+  username: string | undefined,
+  password: Buffer | undefined,
+  users: BrokerUsers,
+  certificateCN: string | undefined,
+  certificateError: string | undefined,
+): Promise<BrokerUserRecord | Refusal> {
+  if (certificateError !== undefined) return { reason: 'bad-certificate', returnCode: NOT_AUTHORIZED };
+  if (certificateCN !== undefined) {
+    // The TLS handshake verified the certificate against our CA: it names the client.
+    if (client.id !== certificateCN) return { reason: 'certificate-cn-mismatch', returnCode: NOT_AUTHORIZED };
+    if (username !== undefined && username !== certificateCN) return { reason: 'certificate-cn-mismatch', returnCode: NOT_AUTHORIZED };
+    const user = users.find(certificateCN);
+    if (!user) return { reason: 'unknown-certificate-user', returnCode: NOT_AUTHORIZED };
+    // A password sent as well must also be right (a stolen key alone is not enough then).
+    if (password !== undefined && !(await users.authenticateAsync(certificateCN, password.toString('utf8')))) return { reason: 'bad-credentials', returnCode: BAD_USERNAME_OR_PASSWORD };
+    return user;
+  }
+  if (!username || !password) return { reason: 'anonymous', returnCode: NOT_AUTHORIZED };
+  const user = await users.authenticateAsync(username, password.toString('utf8'));
+  if (!user) return { reason: 'bad-credentials', returnCode: BAD_USERNAME_OR_PASSWORD };
+  if (user.role === 'gateway' && client.id !== user.username) return { reason: 'client-id-mismatch', returnCode: NOT_AUTHORIZED };
+  return user;
 }

@@ -1,26 +1,78 @@
 import type { Client, PublishPacket } from 'aedes';
-import type { Logger } from '../../service-kit/index.ts';
+import type { Clock, Logger } from '../../service-kit/index.ts';
 import { checkPublish } from '../acl.ts';
-import type { BrokerMetrics } from '../metrics.ts';
+import { countDrop, type BrokerMetrics } from '../metrics.ts';
+import { PublishRateLimiter, type PublishRateOptions } from '../publish-rate.ts';
 import { addressOf, type BrokerSessions } from '../sessions.ts';
 
-interface Deps { sessions: BrokerSessions; metrics: BrokerMetrics; log: Logger }
+interface Deps {
+  sessions: BrokerSessions;
+  metrics: BrokerMetrics;
+  log: Logger;
+  clock: Clock;
+  deniedPublish: 'drop' | 'disconnect';
+  publishRate: PublishRateOptions | null;
+}
+
+/** Where dropped publishes go: no client may subscribe under `$` outside `$SYS`, so nobody receives them. */
+export const DROPPED_TOPIC = '$tzdrop';
 
 /**
- * A refused PUBLISH is dropped and the client disconnected: Aedes turns a
- * callback error into a close (MQTT 3.1.1 §3.3.5 allows either; 3.1.1 has no
- * negative PUBACK). Every refusal is counted by reason.
+ * Topic ACL, then the per-client publish rate.
+ *
+ * A refused PUBLISH is dropped and counted. With `deniedPublish: drop` (the
+ * default) the connection stays up and a QoS 1 publish is still acknowledged,
+ * as Mosquitto does — MQTT 3.1.1 has no negative PUBACK (§3.3.5) — so one
+ * misconfigured topic does not cut a gateway off from its real uplinks. With
+ * `disconnect` the client is closed instead.
+ *
+ * Over the rate: see publish-rate.ts. Beyond the allowed delay a QoS 0 packet
+ * is dropped (counted), a QoS 1/2 packet closes the connection without its
+ * PUBACK, so the client sends it again after reconnecting — at-least-once holds.
  */
-export function authorizePublishHook({ sessions, metrics, log }: Deps) {
+export function authorizePublishHook({ sessions, metrics, log, clock, deniedPublish, publishRate }: Deps) {
+  const limiters = new WeakMap<Client, PublishRateLimiter>();
+  const drop = (packet: PublishPacket) => {
+    packet.topic = DROPPED_TOPIC;
+    packet.payload = Buffer.alloc(0);
+    packet.retain = false;
+  };
   return (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void => {
     // client is null only for a last will Aedes publishes itself after a restart.
     if (client === null) return callback(packet.topic.startsWith('$') ? new Error('$SYS topics are reserved') : null);
     const who = sessions.get(client);
     const denial = who ? checkPublish(who, packet.topic) : 'not-allowed';
-    if (denial === null) return callback(null);
-    metrics.deniedPublishes.inc({ reason: denial });
-    metrics.counts.deniedPublishes += 1;
-    log.warn({ clientId: client.id, address: addressOf(client), topic: packet.topic, reason: denial }, 'publish refused');
-    callback(new Error(`publish to ${packet.topic} refused: ${denial}`));
+    if (denial !== null) {
+      metrics.deniedPublishes.inc({ reason: denial });
+      metrics.counts.deniedPublishes += 1;
+      countDrop(metrics, 'acl');
+      log.warn({ clientId: client.id, address: addressOf(client), topic: packet.topic, reason: denial }, 'publish refused');
+      if (deniedPublish === 'disconnect') return callback(new Error(`publish to ${packet.topic} refused: ${denial}`));
+      drop(packet);
+      return callback(null);
+    }
+    if (!publishRate) return callback(null);
+    let limiter = limiters.get(client);
+    if (!limiter) {
+      limiter = new PublishRateLimiter(publishRate, clock);
+      limiters.set(client, limiter);
+    }
+    const delay = limiter.reserve();
+    if (delay === 0) return callback(null);
+    if (delay !== null) {
+      metrics.rateLimited.inc({ action: 'delayed' });
+      setTimeout(() => callback(null), delay);
+      return;
+    }
+    metrics.counts.rateLimited += 1;
+    if (packet.qos === 0) {
+      metrics.rateLimited.inc({ action: 'dropped' });
+      countDrop(metrics, 'rate-limit');
+      drop(packet);
+      return callback(null);
+    }
+    metrics.rateLimited.inc({ action: 'disconnected' });
+    log.warn({ clientId: client.id, address: addressOf(client), topic: packet.topic }, 'publish rate exceeded: connection closed, the unacknowledged message will be resent');
+    callback(new Error('publish rate exceeded'));
   };
 }

@@ -1,20 +1,37 @@
 import type { Client, Subscription } from 'aedes';
 import type { Logger } from '../../service-kit/index.ts';
-import { checkSubscribe } from '../acl.ts';
+import { checkSubscribe, parseSharedFilter } from '../acl.ts';
 import type { BrokerMetrics } from '../metrics.ts';
 import { addressOf, type BrokerSessions } from '../sessions.ts';
+import { SharedSubscriptions } from '../shared-subscriptions.ts';
 
-interface Deps { sessions: BrokerSessions; metrics: BrokerMetrics; log: Logger }
+interface Deps { sessions: BrokerSessions; metrics: BrokerMetrics; log: Logger; shared: SharedSubscriptions }
 
-/** A refused subscription is answered with granted QoS 0x80 (MQTT 3.1.1 §3.9.3); the client stays connected. */
-export function authorizeSubscribeHook({ sessions, metrics, log }: Deps) {
+/**
+ * A refused subscription is answered with granted QoS 0x80 (MQTT 3.1.1
+ * §3.9.3); the client stays connected. `$share/{group}/{filter}` is checked
+ * by its inner filter and handed to the shared-subscription dispatcher.
+ */
+export function authorizeSubscribeHook({ sessions, metrics, log, shared }: Deps) {
   return (client: Client, subscription: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void): void => {
     const who = sessions.get(client);
-    const denial = who ? checkSubscribe(who, subscription.topic) : 'not-allowed';
-    if (denial === null) return callback(null, subscription);
-    metrics.deniedSubscriptions.inc({ reason: denial });
-    metrics.counts.deniedSubscriptions += 1;
-    log.warn({ clientId: client.id, address: addressOf(client), filter: subscription.topic, reason: denial }, 'subscription refused');
-    callback(null, null);
+    const requested = subscription.topic;
+    let denial = who ? checkSubscribe(who, requested) : 'not-allowed';
+    let share = denial === null ? parseSharedFilter(requested) : null;
+    if (SharedSubscriptions.isInternal(requested)) {
+      // A persistent session restoring its shared subscriptions (stored in their private form).
+      let inner: ReturnType<typeof checkSubscribe> = 'not-allowed';
+      if (who) shared.rejoin(client, subscription, (filter) => (inner = checkSubscribe(who, filter)) === null);
+      denial = inner;
+      share = null;
+    }
+    if (denial !== null) {
+      metrics.deniedSubscriptions.inc({ reason: denial });
+      metrics.counts.deniedSubscriptions += 1;
+      log.warn({ clientId: client.id, address: addressOf(client), filter: requested, reason: denial }, 'subscription refused');
+      return callback(null, null);
+    }
+    if (share && share !== 'invalid') shared.join(client, subscription, share.group, share.filter);
+    callback(null, subscription);
   };
 }

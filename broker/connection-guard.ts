@@ -1,0 +1,202 @@
+import { Duplex } from 'node:stream';
+
+export type ListenerKind = 'tcp' | 'tls' | 'ws';
+
+/** What the broker knows of a connection before MQTT starts: hooks read it from `client.conn`. */
+export interface ConnectionInfo {
+  listener: ListenerKind;
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
+  /** Common name of a client certificate the TLS handshake verified against the configured CA. */
+  certificateCN?: string;
+  /** A certificate was presented but did not verify (listener `clientCertificates: optional`). */
+  certificateError?: string;
+}
+
+export interface GuardLimits {
+  /** Largest MQTT packet accepted, bytes; a bigger one closes the connection before its body is buffered. */
+  maxPacketSize: number;
+  /** Bytes waiting to be written to this client above which it is a slow consumer and is disconnected. */
+  maxOutgoingBytes: number;
+  /** QoS 1/2 PUBLISH packets sent to this client and not yet acknowledged above which it is a slow consumer. */
+  maxInflight: number;
+}
+
+export interface GuardEvents {
+  onOversize(size: number): void;
+  onSlowConsumer(reason: 'outgoing-bytes' | 'inflight', amount: number): void;
+}
+
+// MQTT 3.1.1 §2.2.1 control packet types (high nibble of the first byte).
+const PUBLISH = 0x30;
+const PUBACK = 0x40;
+const PUBREC = 0x50;
+const DISCONNECT = 0xe0;
+
+/**
+ * Follows MQTT fixed headers (§2.2: type byte + 1–4 byte remaining length)
+ * across chunk boundaries and reports each packet's first byte and size as
+ * soon as its header is complete, before the body arrives.
+ */
+class HeaderScanner {
+  private phase: 'type' | 'length' | 'body' | 'untracked' = 'type';
+  private first = 0;
+  private length = 0;
+  private lengthBytes = 0;
+  private multiplier = 1;
+  private remaining = 0;
+
+  /** `onHeader` returns false to stop scanning (the connection is being closed). */
+  constructor(private readonly onHeader: (firstByte: number, size: number) => boolean) {}
+
+  scan(chunk: Buffer): boolean {
+    let i = 0;
+    while (i < chunk.length) {
+      switch (this.phase) {
+        case 'untracked':
+          return true;
+        case 'type':
+          this.first = chunk[i]!;
+          i += 1;
+          this.phase = 'length';
+          this.length = 0;
+          this.lengthBytes = 0;
+          this.multiplier = 1;
+          break;
+        case 'length': {
+          const byte = chunk[i]!;
+          i += 1;
+          this.length += (byte & 0x7f) * this.multiplier;
+          this.multiplier *= 128;
+          this.lengthBytes += 1;
+          if (byte & 0x80) {
+            // A fifth length byte is malformed; the MQTT parser behind us reports it.
+            if (this.lengthBytes === 4) this.phase = 'untracked';
+            break;
+          }
+          if (!this.onHeader(this.first, 1 + this.lengthBytes + this.length)) {
+            this.phase = 'untracked';
+            return false;
+          }
+          this.remaining = this.length;
+          this.phase = this.remaining > 0 ? 'body' : 'type';
+          break;
+        }
+        case 'body': {
+          const take = Math.min(this.remaining, chunk.length - i);
+          i += take;
+          this.remaining -= take;
+          if (this.remaining === 0) this.phase = 'type';
+          break;
+        }
+      }
+    }
+    return true;
+  }
+}
+
+/**
+ * Sits between a transport stream (TCP, TLS or WebSocket) and Aedes and reads
+ * only MQTT fixed headers. In: a packet above `maxPacketSize` closes the
+ * connection before its body is buffered (Aedes 1.x has no packet size
+ * option). Out: QoS 1/2 PUBLISH packets the client has not acknowledged and
+ * bytes it has not taken are bounded, so a consumer that stops reading is cut
+ * off instead of growing the broker's memory — its persistent session keeps
+ * the unacknowledged messages. Bytes pass through unchanged.
+ */
+export class ConnectionGuard extends Duplex {
+  /** The client sent DISCONNECT (a clean goodbye) before the stream ended. */
+  sawDisconnect = false;
+  /** QoS 1/2 PUBLISH packets written to the client minus PUBACK/PUBREC received. */
+  inflight = 0;
+  private readonly incoming: HeaderScanner;
+  private readonly outgoing: HeaderScanner;
+
+  constructor(
+    private readonly inner: Duplex,
+    readonly info: ConnectionInfo,
+    private readonly limits: GuardLimits,
+    private readonly events: GuardEvents,
+  ) {
+    super({ allowHalfOpen: false });
+    this.incoming = new HeaderScanner((first, size) => {
+      if (size > limits.maxPacketSize) {
+        events.onOversize(size);
+        inner.destroy();
+        return false;
+      }
+      const type = first & 0xf0;
+      if ((type === PUBACK || type === PUBREC) && this.inflight > 0) this.inflight -= 1;
+      else if (type === DISCONNECT) this.sawDisconnect = true;
+      return true;
+    });
+    this.outgoing = new HeaderScanner((first) => {
+      if ((first & 0xf0) === PUBLISH && (first & 0x06) !== 0 && (first & 0x08) === 0) {
+        // A DUP resend (0x08) is the same message again, not one more in flight.
+        this.inflight += 1;
+        if (this.inflight > limits.maxInflight) {
+          this.cutOff('inflight', this.inflight);
+          return false;
+        }
+      }
+      return true;
+    });
+    inner.on('data', (chunk: Buffer) => {
+      if (!this.incoming.scan(chunk)) return;
+      if (!this.push(chunk)) inner.pause();
+    });
+    inner.on('end', () => this.push(null));
+    inner.on('error', (err) => this.destroy(err));
+    inner.on('close', () => {
+      if (!this.destroyed) this.destroy();
+    });
+  }
+
+  /** Aedes logs and throttles by these. */
+  get remoteAddress(): string | undefined {
+    return this.info.remoteAddress;
+  }
+
+  get remotePort(): number | undefined {
+    return this.info.remotePort;
+  }
+
+  private cutOff(reason: 'outgoing-bytes' | 'inflight', amount: number): void {
+    if (this.destroyed) return;
+    this.events.onSlowConsumer(reason, amount);
+    this.destroy(new Error(`slow consumer: ${reason} ${amount}`));
+  }
+
+  override _read(): void {
+    this.inner.resume();
+  }
+
+  override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (!this.outgoing.scan(chunk)) return callback(new Error('slow consumer'));
+    this.inner.write(chunk, encoding, callback);
+  }
+
+  /** mqtt-packet corks the stream and writes a packet in parts: hand them to the socket as one write (one syscall). */
+  override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, callback: (error?: Error | null) => void): void {
+    const buffers = chunks.map((c) => c.chunk);
+    for (const b of buffers) if (!this.outgoing.scan(b)) return callback(new Error('slow consumer'));
+    this.inner.write(buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers), callback);
+  }
+
+  /** Aedes writes through here; bytes the client has not taken yet pile up in our buffer, so that is where a slow consumer shows. */
+  override write(chunk: unknown, encodingOrCb?: BufferEncoding | ((error: Error | null | undefined) => void), cb?: (error: Error | null | undefined) => void): boolean {
+    const accepted = typeof encodingOrCb === 'function' ? super.write(chunk, encodingOrCb) : super.write(chunk, encodingOrCb as BufferEncoding, cb);
+    const buffered = this.writableLength + this.inner.writableLength;
+    if (buffered > this.limits.maxOutgoingBytes) this.cutOff('outgoing-bytes', buffered);
+    return accepted;
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.inner.end(() => callback());
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.inner.destroy();
+    callback(error);
+  }
+}
