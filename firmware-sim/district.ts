@@ -1,12 +1,49 @@
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
-import { TzError, createLogger, systemClock, type Clock } from '../service-kit/index.ts';
+import { TzError, createLogger, systemClock, toError, type Clock } from '../service-kit/index.ts';
 import { SeededRandom, hashString } from './prng.ts';
 import { PHYSICS_BY_CLASS } from './physics/catalogue.ts';
-import { SimulatedDevice } from './simulated-device.ts';
-import { ModbusBusServer, type BusCounters } from './modbus-bus-server.ts';
+import type { EventParams } from './physics/types.ts';
+import { SimulatedDevice, type CorruptKind } from './simulated-device.ts';
+import { ModbusTcpBus } from './modbus/tcp-bus.ts';
+import { ModbusRtuBus } from './modbus/rtu-bus.ts';
+import { openPtyPair, type PtyPair } from './modbus/pty-pair.ts';
+import { newBusCounters, type BusUnits } from './modbus/pdu.ts';
+import { SimClock } from './sim-clock.ts';
+import { LoraMeterFleet } from './lora-meters.ts';
+import type { AbpKeys } from './lora/index.ts';
+import { cityTime, checkTimeZone, parseCityDateTime, DEFAULT_TIME_ZONE, type CityTime } from './city-time.ts';
+import { DistrictConditions } from './environment.ts';
+import { ScenarioRun, type CityControl, type ScenarioProgress } from './scenario/runner.ts';
+import type { Scenario, FaultKind } from './scenario/schema.ts';
 
-export interface SimulatedDeviceInfo { deviceId: string; profile: string; district: string; host: string; port: number; unitId: number }
-export type SimFault = 'cover-open' | 'silent' | 'recover';
+export interface SimulatedDeviceInfo {
+  deviceId: string;
+  profile: string;
+  district: string;
+  /** The simulated gateway (cabinet) whose buses reach this device. */
+  gatewayId: string;
+  transport: 'tcp' | 'rtu' | 'lora';
+  /** Modbus TCP address of the device's bus ('' and 0 for RTU and LoRa devices). */
+  host: string;
+  port: number;
+  /** Modbus unit id (0 for a LoRa device). */
+  unitId: number;
+  /** For an RTU device: the master's end of the pseudo-terminal pair. */
+  serialPath?: string;
+  /** For a LoRaWAN ABP device: its address and session keys (hex). */
+  lora?: AbpKeys;
+}
+
+/** Faults on demand. `cover-open` is kept as a shorthand for the manhole cover event. */
+export type SimFault = 'cover-open' | FaultKind;
+// (FaultKind includes lora-replay and lora-bad-mic, for LoRa devices.)
+export interface FaultOptions {
+  slowMs?: number;
+  /** spikes: chance per read (default 0.2). */
+  chance?: number;
+  corrupt?: CorruptKind;
+}
+
 export interface SimulatedDistrictOptions {
   profiles: ProfileCatalogue;
   /** Total devices, >= 4; the class mix is fixed (see CLASS_MIX), at least one of each. */
@@ -14,18 +51,55 @@ export interface SimulatedDistrictOptions {
   districts?: string[];
   /** One Modbus TCP server (one port) = one simulated RS-485 bus; at most 247 unit ids. */
   devicesPerBus?: number;
+  /** Buses behind one simulated gateway (a gateway's link down silences all of them). */
+  busesPerGateway?: number;
+  /** How many buses (taken from the end of the layout) are served as Modbus RTU over a socat pty pair. */
+  rtuBuses?: number;
   host?: string;
-  /** The whole district (ids, classes, placement, values) is deterministic under the seed. */
+  /** The whole city (ids, classes, placement, values at each simulated time) is deterministic under the seed. */
   seed?: number;
-  /** Physics step, ms. */
+  /** How often (wall ms) the simulation catches up with its clock. */
   tickMs?: number;
+  /** Wall clock (tests inject a ManualClock). */
   clock?: Clock;
+  /** Time compression: simulated seconds per wall second. */
+  speed?: number;
+  /** Simulated start: epoch ms, or city-local "2026-07-20T17:30"; default now. */
+  startTime?: number | string;
+  /** The city's IANA time zone (lamps, demand curves, daily counters). */
+  timeZone?: string;
+  /** Physics step in simulated seconds (values at a simulated time depend only on seed and step). */
+  stepSeconds?: number;
+  /** Play this scenario from its start (its start time and, unless `speed` is given, its speed). */
+  scenario?: Scenario;
+  /** How many water meters report over LoRaWAN (ABP, Semtech UDP) instead of Modbus; see attachLora. */
+  loraMeters?: number;
 }
+
 export interface SimulatedDistrict {
   devices: SimulatedDeviceInfo[];
-  injectFault(deviceId: string, fault: SimFault): void;
+  districts: string[];
+  gateways: Array<{ gatewayId: string; district: string; buses: number }>;
+  /** Simulated time now (epoch ms). */
+  now(): number;
+  cityTime(): CityTime;
+  injectFault(deviceId: string, fault: SimFault, opts?: FaultOptions): void;
+  /** Something happens in the street to one device (see the class's events). */
+  deviceEvent(deviceId: string, event: string, params?: EventParams): void;
   setValue(deviceId: string, metric: string, value: number | boolean): void;
   valueOf(deviceId: string, metric: string): number | boolean;
+  weather(district: string | undefined, change: { rainMmH?: number; heatOffsetC?: number; pm25ExtraUgm3?: number }): void;
+  setPower(district: string, on: boolean): void;
+  setGatewayLink(gatewayId: string, up: boolean): void;
+  /** Points the LoRa meters' packet forwarders (one per district) at a network server, e.g. an edge agent's LoRa UDP port. */
+  attachLora(host: string, port: number): Promise<void>;
+  /** Plays a scenario from now: the clock jumps to its start and runs at its speed. */
+  runScenario(scenario: Scenario, opts?: { speed?: number }): ScenarioRun;
+  scenario(): ScenarioProgress | undefined;
+  /** The scenario being played (its resolved expectations), if any. */
+  scenarioRun(): ScenarioRun | undefined;
+  /** Runs every physics step due by the clock now (the timer does this every tick, within a time budget). */
+  catchUp(budgetMs?: number): number;
   stats(): Record<string, number>;
   stop(): Promise<void>;
 }
@@ -40,6 +114,8 @@ const CLASS_MIX = [
 
 const DEFAULT_DISTRICTS = ['gulou', 'taijiang', 'cangshan', 'jinan'];
 const MAX_UNITS_PER_BUS = 247; // Modbus serial line addresses 1–247
+/** At most this much wall time per tick goes to catching up, so sockets keep being served. */
+const CATCH_UP_BUDGET_MS = 200;
 
 function classCounts(total: number): number[] {
   const counts = CLASS_MIX.map((c) => Math.max(1, Math.floor(c.share * total)));
@@ -48,93 +124,296 @@ function classCounts(total: number): number[] {
   return counts;
 }
 
-const localHour = (ms: number): number => {
-  const d = new Date(ms);
-  return d.getHours() + d.getMinutes() / 60;
-};
+interface Placed {
+  device: SimulatedDevice;
+  district: string;
+  gatewayId: string;
+  bus: number;
+  unitId: number;
+}
 
-/** Starts a district of simulated Modbus TCP field devices on free ports. */
+/** Starts a city of simulated field devices: Modbus TCP buses on free ports, optional RTU buses on pty pairs. */
 export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Promise<SimulatedDistrict> {
   const { profiles, devices: total } = opts;
   const districts = opts.districts ?? DEFAULT_DISTRICTS;
   const perBus = opts.devicesPerBus ?? 50;
+  const busesPerGateway = opts.busesPerGateway ?? 4;
   const host = opts.host ?? '127.0.0.1';
   const seed = opts.seed ?? 1;
   const tickMs = opts.tickMs ?? 1000;
-  const clock = opts.clock ?? systemClock;
+  const timeZone = opts.timeZone ?? opts.scenario?.timeZone ?? DEFAULT_TIME_ZONE;
+  const stepMs = (opts.stepSeconds ?? 30) * 1000;
+  const speed = opts.speed ?? opts.scenario?.speed ?? 1;
   if (!Number.isInteger(total) || total < 4) throw new TzError('TZ_CONFIG_INVALID', `devices must be an integer >= 4 (one of each class), got ${total}`);
   if (!Number.isInteger(perBus) || perBus < 1 || perBus > MAX_UNITS_PER_BUS) throw new TzError('TZ_CONFIG_INVALID', `devicesPerBus must be 1..${MAX_UNITS_PER_BUS}, got ${perBus}`);
+  if (!Number.isInteger(busesPerGateway) || busesPerGateway < 1) throw new TzError('TZ_CONFIG_INVALID', `busesPerGateway must be >= 1, got ${busesPerGateway}`);
   if (districts.length === 0) throw new TzError('TZ_CONFIG_INVALID', 'districts must not be empty');
+  if (!(speed > 0 && speed <= 100_000)) throw new TzError('TZ_CONFIG_INVALID', `speed must be in (0, 100000], got ${speed}`);
+  if (!(stepMs >= 1000 && stepMs <= 3_600_000)) throw new TzError('TZ_CONFIG_INVALID', `stepSeconds must be 1..3600, got ${stepMs / 1000}`);
+  checkTimeZone(timeZone);
   const log = createLogger('firmware-sim');
+  const wall = opts.clock ?? systemClock;
+  const startMs = opts.scenario
+    ? parseCityDateTime(opts.scenario.start, timeZone)
+    : typeof opts.startTime === 'string' ? parseCityDateTime(opts.startTime, timeZone) : (opts.startTime ?? wall.now());
+  const clock = new SimClock(wall, startMs, speed);
 
-  // Placement: classes shuffled under the seed so every bus carries a mix.
+  // Time origin of the physics: state at origin + k·step depends only on the seed.
+  let originMs = startMs;
+  let stepIndex = 0;
+  let currentTime = cityTime(startMs, timeZone);
+  const conditions = new Map(districts.map((d) => [d, new DistrictConditions()]));
+
+  // Placement: classes shuffled under the seed, devices spread over the
+  // districts; each district's devices fill its buses, buses group into gateways.
   const layout = new SeededRandom(seed);
   const classes = layout.shuffle(classCounts(total).flatMap((n, i) => new Array<number>(n).fill(i)));
   const perClass = CLASS_MIX.map(() => 0);
-  const startHour = localHour(clock.now());
-  const byId = new Map<string, SimulatedDevice>();
-  const placed: Array<{ device: SimulatedDevice; district: string; bus: number; unitId: number }> = [];
+  const byId = new Map<string, Placed>();
+  const placed: Placed[] = [];
+  const perDistrict = new Map(districts.map((d) => [d, 0]));
+  const loraCount = Math.max(0, opts.loraMeters ?? opts.scenario?.loraMeters ?? 0);
+  const loraPlaced: Array<{ device: SimulatedDevice; district: string }> = [];
+  let busBase = 0;
+  const districtBusBase = new Map<string, number>();
+  const modbusPerDistrict = new Map(districts.map((d) => [d, 0]));
+  {
+    let meters = 0;
+    classes.forEach((classIndex, i) => {
+      if (CLASS_MIX[classIndex]!.profile === 'water-meter' && meters++ < loraCount) return;
+      const d = districts[i % districts.length]!;
+      modbusPerDistrict.set(d, modbusPerDistrict.get(d)! + 1);
+    });
+  }
+  for (const d of districts) {
+    const count = modbusPerDistrict.get(d)!;
+    districtBusBase.set(d, busBase);
+    busBase += Math.ceil(count / perBus);
+  }
+  const busCount = busBase;
   classes.forEach((classIndex, i) => {
     const mix = CLASS_MIX[classIndex]!;
     const profile = profiles.require(mix.profile);
+    const physics = PHYSICS_BY_CLASS[mix.profile]!;
     const deviceId = `${mix.prefix}-${String(++perClass[classIndex]!).padStart(4, '0')}`;
-    const device = new SimulatedDevice(deviceId, profile, PHYSICS_BY_CLASS[mix.profile]!, new SeededRandom(seed ^ hashString(deviceId)), startHour);
-    byId.set(deviceId, device);
-    placed.push({ device, district: districts[i % districts.length]!, bus: Math.floor(i / perBus), unitId: (i % perBus) + 1 });
+    const district = districts[i % districts.length]!;
+    const env = conditions.get(district)!.at(currentTime);
+    const device = new SimulatedDevice(deviceId, profile, physics, new SeededRandom(seed ^ hashString(deviceId)), new SeededRandom(seed ^ hashString(`faults:${deviceId}`)), {
+      nowS: startMs / 1000, time: currentTime, env,
+    });
+    if (mix.profile === 'water-meter' && perClass[classIndex]! <= loraCount) {
+      loraPlaced.push({ device, district });
+      return;
+    }
+    const n = perDistrict.get(district)!;
+    perDistrict.set(district, n + 1);
+    const localBus = Math.floor(n / perBus);
+    const p: Placed = { device, district, gatewayId: `gw-${district}-${Math.floor(localBus / busesPerGateway) + 1}`, bus: districtBusBase.get(district)! + localBus, unitId: (n % perBus) + 1 };
+    byId.set(deviceId, p);
+    placed.push(p);
   });
 
-  const counters: BusCounters = { requests: 0, silenced: 0, rejected: 0 };
-  const servers: ModbusBusServer[] = [];
-  const busCount = Math.ceil(total / perBus);
+  if (loraPlaced.length < loraCount) throw new TzError('TZ_CONFIG_INVALID', `loraMeters: ${loraCount} asked, the city has ${loraPlaced.length} water meters`);
+  const lora = new LoraMeterFleet(loraPlaced, seed, startMs);
+  const loraDistrict = new Map(loraPlaced.map((p) => [p.device.deviceId, p.district]));
+  const gatewayUp = new Map<string, boolean>();
+  for (const p of placed) gatewayUp.set(p.gatewayId, true);
+  const counters = newBusCounters();
+  const rtuCount = Math.min(busCount, Math.max(0, opts.rtuBuses ?? 0));
+  const tcpBuses: Array<ModbusTcpBus | undefined> = [];
+  const rtuBuses: Array<{ bus: ModbusRtuBus; pty: PtyPair } | undefined> = [];
+  const busUnits = (b: number): BusUnits => {
+    const units = new Map(placed.filter((p) => p.bus === b).map((p) => [p.unitId, p]));
+    return {
+      device: (unitId) => units.get(unitId)?.device,
+      answering: (device) => {
+        const p = byId.get(device.deviceId)!;
+        if (device.faults.silent || !gatewayUp.get(p.gatewayId)) return false;
+        return !(device.silentWithoutMains && !conditions.get(p.district)!.mainsPower);
+      },
+    };
+  };
+  const closeAll = async (): Promise<void> => {
+    await Promise.all(tcpBuses.map((s) => s?.close()));
+    await Promise.all(rtuBuses.map(async (r) => { await r?.bus.close(); await r?.pty.close(); }));
+  };
   try {
     for (let b = 0; b < busCount; b++) {
-      const units = new Map(placed.filter((p) => p.bus === b).map((p) => [p.unitId, p.device]));
-      servers.push(await ModbusBusServer.start(host, units, counters, log));
+      if (b >= busCount - rtuCount) {
+        const pty = await openPtyPair();
+        try {
+          rtuBuses[b] = { bus: await ModbusRtuBus.start({ path: pty.simEnd }, busUnits(b), counters, log), pty };
+        } catch (err) {
+          await pty.close();
+          throw err;
+        }
+      } else tcpBuses[b] = await ModbusTcpBus.start(host, busUnits(b), counters, log);
     }
   } catch (err) {
-    await Promise.all(servers.map((s) => s.close()));
+    await closeAll();
     throw err;
   }
 
-  let ticks = 0;
-  let lastTick = clock.now();
-  const timer = setInterval(() => {
-    const now = clock.now();
-    const dtS = Math.max(0, (now - lastTick) / 1000);
-    lastTick = now;
-    const hour = localHour(now);
-    for (const d of byId.values()) d.step(dtS, hour);
-    ticks++;
-  }, tickMs);
+  let run: ScenarioRun | undefined;
+  let lagSteps = 0;
+  let scenarioStepErrors = 0;
+  const runStep = (): void => {
+    stepIndex++;
+    const tMs = originMs + stepIndex * stepMs;
+    const time = cityTime(tMs, timeZone);
+    const newDay = time.date !== currentTime.date;
+    currentTime = time;
+    // Timeline entries due by this step happen before the physics moves on.
+    if (run) {
+      // A step that cannot act (a LoRa replay with no network attached) is logged and counted; the city runs on.
+      const applied = run.applyUpTo((tMs - originMs) / 1000, (entry, err) => {
+        scenarioStepErrors++;
+        log.warn({ scenario: run!.scenario.name, at: entry.at, err: toError(err) }, 'scenario step failed');
+      });
+      for (const e of applied) log.info({ scenario: run.scenario.name, at: e.at, note: e.note }, 'scenario step');
+    }
+    const envs = new Map(districts.map((d) => [d, conditions.get(d)!.at(time)]));
+    const at = { dtS: stepMs / 1000, nowS: tMs / 1000, time, newDay };
+    for (const p of placed) p.device.step({ ...at, env: envs.get(p.district)! });
+    for (const p of loraPlaced) p.device.step({ ...at, env: envs.get(p.district)! });
+    lora.step(tMs, (device) => !device.faults.silent);
+  };
+  const catchUp = (budgetMs = Infinity): number => {
+    const due = Math.floor((clock.now() - originMs) / stepMs);
+    const started = Date.now();
+    let ran = 0;
+    while (stepIndex < due && Date.now() - started < budgetMs) {
+      runStep();
+      ran++;
+    }
+    lagSteps = due - stepIndex;
+    return ran;
+  };
+  const timer = setInterval(() => catchUp(CATCH_UP_BUDGET_MS), tickMs);
   timer.unref();
 
-  const find = (deviceId: string): SimulatedDevice => {
-    const device = byId.get(deviceId);
-    if (!device) throw new TzError('TZ_DEVICE_UNKNOWN', `no simulated device "${deviceId}"`);
-    return device;
+  const loraById = new Map(loraPlaced.map((p) => [p.device.deviceId, p.device]));
+  const find = (deviceId: string): { device: SimulatedDevice } => {
+    const p = byId.get(deviceId) ?? (loraById.has(deviceId) ? { device: loraById.get(deviceId)! } : undefined);
+    if (!p) throw new TzError('TZ_DEVICE_UNKNOWN', `no simulated device "${deviceId}"`);
+    return p;
+  };
+  const districtConditions = (district: string | undefined): DistrictConditions[] => {
+    if (district === undefined) return [...conditions.values()];
+    const c = conditions.get(district);
+    if (!c) throw new TzError('TZ_CONFIG_INVALID', `no district "${district}" (have: ${districts.join(', ')})`);
+    return [c];
   };
 
-  log.info({ devices: total, buses: busCount, ports: servers.map((s) => s.port) }, 'simulated district started');
-  return {
-    devices: placed.map((p) => ({ deviceId: p.device.deviceId, profile: p.device.profile.class, district: p.district, host, port: servers[p.bus]!.port, unitId: p.unitId })),
-    injectFault(deviceId, fault) {
-      const device = find(deviceId);
-      if (fault === 'silent') device.silent = true;
-      else if (fault === 'recover') device.recover();
-      else if (fault === 'cover-open') {
+  const injectFault = (deviceId: string, fault: SimFault, o: FaultOptions = {}): void => {
+    const { device } = find(deviceId);
+    switch (fault) {
+      case 'silent': device.faults.silent = true; break;
+      case 'recover': device.recover(); break;
+      case 'stuck': device.freeze(); break;
+      case 'spikes': device.faults.spikeChance = o.chance ?? 0.2; break;
+      case 'slow': device.faults.slowMs = o.slowMs ?? 2000; break;
+      case 'corrupt': device.faults.corrupt = o.corrupt ?? 'crc'; break;
+      case 'lora-replay': lora.fault(deviceId, 'replay'); break;
+      case 'lora-bad-mic': lora.fault(deviceId, 'bad-mic'); break;
+      case 'cover-open':
         if (device.profile.class !== 'manhole-cover') throw new TzError('TZ_SIM_FAULT_UNSUPPORTED', `'cover-open' needs a manhole cover, ${deviceId} is a ${device.profile.class}`);
-        // A lifted cover: reed switch open and the tilt sensor spikes.
-        device.pin('cover_open', true);
-        device.pin('tilt_deg', 42);
-      } else throw new TzError('TZ_SIM_FAULT_UNSUPPORTED', `unknown fault "${String(fault)}"`);
-      log.info({ deviceId, fault }, 'fault injected');
+        device.happen('cover-open');
+        break;
+      default: throw new TzError('TZ_SIM_FAULT_UNSUPPORTED', `unknown fault "${String(fault)}"`);
+    }
+    log.info({ deviceId, fault }, 'fault injected');
+  };
+
+  const control: CityControl = {
+    devices: [
+      ...placed.map((p) => ({ deviceId: p.device.deviceId, profile: p.device.profile.class, district: p.district, gatewayId: p.gatewayId, transport: rtuBuses[p.bus] ? ('rtu' as const) : ('tcp' as const) })),
+      ...loraPlaced.map((p) => ({ deviceId: p.device.deviceId, profile: p.device.profile.class, district: p.district, gatewayId: `lora-${p.district}`, transport: 'lora' as const })),
+    ],
+    districts,
+    gatewayIds: (district) => [...new Set(placed.filter((p) => p.district === district).map((p) => p.gatewayId))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })),
+    weather: (district, change) => {
+      for (const c of districtConditions(district)) {
+        if (change.rainMmH !== undefined) c.rainMmH = change.rainMmH;
+        if (change.heatOffsetC !== undefined) c.heatOffsetC = change.heatOffsetC;
+        if (change.pm25ExtraUgm3 !== undefined) c.pm25ExtraUgm3 = change.pm25ExtraUgm3;
+      }
     },
-    setValue: (deviceId, metric, value) => find(deviceId).pin(metric, value),
-    valueOf: (deviceId, metric) => find(deviceId).valueOf(metric),
-    stats: () => ({ devices: total, buses: busCount, ticks, requestsServed: counters.requests, requestsSilenced: counters.silenced, requestsRejected: counters.rejected }),
+    setPower: (district, on) => {
+      for (const c of districtConditions(district)) c.mainsPower = on;
+      log.info({ district, on }, 'district power');
+    },
+    setGatewayLink: (gatewayId, up) => {
+      if (!gatewayUp.has(gatewayId)) throw new TzError('TZ_DEVICE_UNKNOWN', `no simulated gateway "${gatewayId}"`);
+      gatewayUp.set(gatewayId, up);
+      log.info({ gatewayId, up }, 'gateway link');
+    },
+    deviceEvent: (deviceId, event, params) => find(deviceId).device.happen(event, params),
+    deviceFault: (deviceId, kind, o) => injectFault(deviceId, kind, o),
+  };
+
+  const startScenario = (scenario: Scenario, startAt: number, runSpeed: number): ScenarioRun => {
+    const next = new ScenarioRun(scenario, control, seed);
+    // The city moves to the scenario's start; physics continues from the current values.
+    originMs = startAt;
+    stepIndex = 0;
+    currentTime = cityTime(startAt, timeZone);
+    clock.reanchor(startAt, runSpeed);
+    run = next;
+    run.applyUpTo(0);
+    log.info({ scenario: scenario.name, speed: runSpeed, start: new Date(startAt).toISOString() }, 'scenario started');
+    return next;
+  };
+  if (opts.scenario) startScenario(opts.scenario, startMs, speed);
+
+  log.info({ devices: total, buses: busCount, rtuBuses: rtuCount, scenarioStepErrors, speed, timeZone }, 'simulated district started');
+  const gateways = [...gatewayUp.keys()].map((gatewayId) => ({
+    gatewayId,
+    district: placed.find((p) => p.gatewayId === gatewayId)!.district,
+    buses: new Set(placed.filter((p) => p.gatewayId === gatewayId).map((p) => p.bus)).size,
+  }));
+  return {
+    devices: [
+      ...placed.map((p): SimulatedDeviceInfo => {
+        const rtu = rtuBuses[p.bus];
+        return {
+          deviceId: p.device.deviceId, profile: p.device.profile.class, district: p.district, gatewayId: p.gatewayId,
+          transport: rtu ? 'rtu' : 'tcp', host: rtu ? '' : host, port: rtu ? 0 : tcpBuses[p.bus]!.port, unitId: p.unitId,
+          ...(rtu ? { serialPath: rtu.pty.masterEnd } : {}),
+        };
+      }),
+      ...loraPlaced.map((p): SimulatedDeviceInfo => ({
+        deviceId: p.device.deviceId, profile: p.device.profile.class, district: p.district, gatewayId: `lora-${p.district}`,
+        transport: 'lora', host: '', port: 0, unitId: 0, lora: lora.keysOf(p.device.deviceId)!,
+      })),
+    ],
+    districts,
+    gateways,
+    now: () => clock.now(),
+    cityTime: () => cityTime(clock.now(), timeZone),
+    injectFault,
+    deviceEvent: (deviceId, event, params = {}) => find(deviceId).device.happen(event, params),
+    setValue: (deviceId, metric, value) => find(deviceId).device.pin(metric, value),
+    valueOf: (deviceId, metric) => find(deviceId).device.valueOf(metric),
+    weather: control.weather,
+    setPower: control.setPower,
+    setGatewayLink: control.setGatewayLink,
+    attachLora: (h, port) => lora.attach(h, port),
+    runScenario: (scenario, o = {}) => startScenario(scenario, parseCityDateTime(scenario.start, timeZone), o.speed ?? scenario.speed),
+    scenario: () => run?.progress(),
+    scenarioRun: () => run,
+    catchUp,
+    stats: () => ({
+      devices: total, buses: busCount, rtuBuses: rtuCount, scenarioStepErrors, gateways: gatewayUp.size, ticks: stepIndex, lagSteps, speed: clock.speed,
+      requestsServed: counters.requests, requestsSilenced: counters.silenced, requestsRejected: counters.rejected,
+      repliesCorrupted: counters.corrupted, requestsMalformed: counters.malformed,
+      loraDevices: loraPlaced.length, loraUplinks: lora.counters.uplinks, loraUplinkFailures: lora.counters.uplinkFailures,
+      loraReplays: lora.counters.replays, loraBadMic: lora.counters.badMic, loraDownlinksObeyed: lora.counters.downlinks,
+    }),
     async stop() {
       clearInterval(timer);
-      await Promise.all(servers.map((s) => s.close()));
+      await lora.stop();
+      await closeAll();
     },
   };
 }

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import modbusSerial from 'modbus-serial';
 import { loadProfiles, planReads, decodeBlock, type ReadBlock } from '../../device-profiles/index.ts';
-import { isTzError, toError } from '../../service-kit/index.ts';
+import { isTzError, toError, ManualClock } from '../../service-kit/index.ts';
 import { startSimulatedDistrict, type SimulatedDistrict, type SimulatedDeviceInfo } from '../index.ts';
 
 // modbus-serial is CommonJS: under NodeNext its default import is the module object, whose `default` is the client class.
@@ -63,9 +63,12 @@ test('the district has the requested count and class mix, numbered per class', a
   assert.is(count('public-toilet'), 3);
   assert.ok(d.devices.some((x) => x.deviceId === 'mh-0001') && d.devices.some((x) => x.deviceId === 'wc-0003'));
   assert.ok(d.devices.every((x) => /^(mh|pole|wm|wc)-\d{4}$/.test(x.deviceId)));
-  assert.is(new Set(d.devices.map((x) => x.port)).size, 3, '20 devices at 8 per bus = 3 buses');
+  // 5 devices per district, each district its own bus (a bus never crosses districts).
+  assert.is(new Set(d.devices.map((x) => x.port)).size, 4);
   assert.is(new Set(d.devices.map((x) => x.district)).size, 4);
-  assert.is(d.stats().buses, 3);
+  assert.is(d.stats().buses, 4);
+  for (const port of new Set(d.devices.map((x) => x.port))) assert.is(new Set(d.devices.filter((x) => x.port === port).map((x) => x.district)).size, 1);
+  assert.ok(d.devices.every((x) => x.gatewayId === `gw-${x.district}-1` && x.transport === 'tcp'));
   const small = await district(4);
   assert.equal(small.devices.map((x) => x.profile).sort(), ['manhole-cover', 'public-toilet', 'smart-pole', 'water-meter']);
 });
@@ -148,24 +151,112 @@ test('the district is deterministic under a seed', async () => {
   assert.not.equal(snapshot(one), snapshot(other));
 });
 
-test('physics keeps values in band over many steps; meter volume never decreases', async () => {
-  const d = await startSimulatedDistrict({ profiles, devices: 10, seed: 3, tickMs: 2 });
+const failure = (p: Promise<unknown>): Promise<string | null> => p.then(() => null, (err: unknown) => toError(err).message);
+
+test('faults: stuck freezes the reading, spikes jump, slow delays, corrupt replies fail the client', async () => {
+  const d = await startSimulatedDistrict({ profiles, devices: 16, seed: 5, tickMs: 3_600_000, clock: new ManualClock(Date.UTC(2026, 6, 20, 4)) });
   started.push(d);
-  const wm = d.devices.find((x) => x.profile === 'water-meter')!;
-  let volume = d.valueOf(wm.deviceId, 'volume_m3') as number;
-  const deadline = Date.now() + 10_000;
-  while (d.stats().ticks < 100 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    const now = d.valueOf(wm.deviceId, 'volume_m3') as number;
-    assert.ok(now >= volume, 'volume never decreases');
-    volume = now;
+  const [a, b, c, e] = d.devices.filter((x) => x.profile === 'manhole-cover');
+  // stuck: the sensor keeps reporting what it had while the street moves on.
+  const before = d.valueOf(a!.deviceId, 'water_level_cm');
+  d.injectFault(a!.deviceId, 'stuck');
+  d.weather(undefined, { rainMmH: 80 });
+  d.deviceEvent(a!.deviceId, 'cover-open');
+  assert.is((await readDevice(a!)).get('water_level_cm'), before);
+  assert.is((await readDevice(a!)).get('cover_open'), false, 'a stuck sensor misses the lifted cover');
+  // spikes: every read (chance 1) has one metric wildly off its true value.
+  d.injectFault(b!.deviceId, 'spikes', { chance: 1 });
+  let jumped = 0;
+  for (let i = 0; i < 6; i++) {
+    const read = await readDevice(b!);
+    for (const [m, v] of read) if (typeof v === 'number' && Math.abs(v - (d.valueOf(b!.deviceId, m) as number)) > 5) jumped++;
   }
-  assert.ok(d.stats().ticks >= 100);
-  for (const info of d.devices.filter((x) => x.profile === 'manhole-cover')) {
-    const tilt = d.valueOf(info.deviceId, 'tilt_deg') as number;
-    assert.ok(tilt >= 0 && tilt <= 3, `${info.deviceId} tilt ${tilt}`);
-  }
-  assert.is(d.valueOf(wm.deviceId, 'reverse_flow'), false);
+  assert.ok(jumped >= 3, `spiky reads: ${jumped}`);
+  // slow: the reply comes after the client gave up; a patient client gets it.
+  d.injectFault(c!.deviceId, 'slow', { slowMs: 400 });
+  const conn = await client(c!.port, 150);
+  conn.setID(c!.unitId);
+  assert.match((await failure(conn.readInputRegisters(0, 1))) ?? '', /timed out/i);
+  const patient = await client(c!.port, 1500);
+  patient.setID(c!.unitId);
+  const t0 = Date.now();
+  await patient.readInputRegisters(0, 1);
+  assert.ok(Date.now() - t0 >= 350, 'the answer took the configured delay');
+  // corrupt: a malformed MBAP header, then garbage — the client never gets a value.
+  d.injectFault(e!.deviceId, 'corrupt', { corrupt: 'mbap' });
+  const bad = await client(e!.port, 300);
+  bad.setID(e!.unitId);
+  assert.ok(await failure(bad.readInputRegisters(0, 1)), 'malformed MBAP is not accepted');
+  d.injectFault(e!.deviceId, 'recover');
+  d.injectFault(e!.deviceId, 'corrupt', { corrupt: 'garbage' });
+  const noisy = await client(e!.port, 300);
+  noisy.setID(e!.unitId);
+  assert.ok(await failure(noisy.readInputRegisters(0, 1)), 'garbage is not accepted');
+  assert.ok(d.stats().repliesCorrupted >= 2);
+  d.injectFault(e!.deviceId, 'recover');
+  assert.ok((await readDevice(e!)).size > 0, 'recovered');
+});
+
+test('a gateway link down silences every bus behind it; a power cut silences mains devices and zeroes pole voltage', async () => {
+  const d = await startSimulatedDistrict({ profiles, devices: 40, seed: 9, devicesPerBus: 4, busesPerGateway: 2, tickMs: 3_600_000, clock: new ManualClock(Date.UTC(2026, 6, 20, 12)) });
+  started.push(d);
+  const gw = d.gateways.find((g) => g.district === 'gulou' && g.buses === 2)!;
+  const behind = d.devices.filter((x) => x.gatewayId === gw.gatewayId);
+  const other = d.devices.find((x) => x.district === 'gulou' && x.gatewayId !== gw.gatewayId)!;
+  d.setGatewayLink(gw.gatewayId, false);
+  for (const x of [behind[0]!, behind[behind.length - 1]!]) assert.match((await failure(readDevice(x, await client(x.port, 200)))) ?? '', /timed out/i, `${x.deviceId} behind ${gw.gatewayId}`);
+  assert.ok((await readDevice(other)).size > 0, 'the other gateway still answers');
+  d.setGatewayLink(gw.gatewayId, true);
+  assert.ok((await readDevice(behind[0]!)).size > 0, 'link back up');
+  assert.throws(() => d.setGatewayLink('gw-nowhere-1', false), (err: unknown) => isTzError(err, 'TZ_DEVICE_UNKNOWN'));
+
+  d.setPower('cangshan', false);
+  const toilet = d.devices.find((x) => x.district === 'cangshan' && x.profile === 'public-toilet')!;
+  const pole = d.devices.find((x) => x.district === 'cangshan' && x.profile === 'smart-pole')!;
+  const cover = d.devices.find((x) => x.district === 'cangshan' && x.profile === 'manhole-cover')!;
+  assert.match((await failure(readDevice(toilet, await client(toilet.port, 200)))) ?? '', /timed out/i, 'toilet controller is on the grid');
+  assert.ok((await readDevice(cover)).size > 0, 'battery cover keeps answering');
+  assert.ok((await readDevice(pole)).size > 0, 'pole controller on its backup cell');
+  d.setPower('cangshan', true);
+  assert.ok((await readDevice(toilet)).size > 0, 'power back');
+});
+
+test('commands are obeyed: a dimming write lowers the lamp current, a valve close stops the flow', async () => {
+  const clock = new ManualClock(Date.UTC(2026, 6, 20, 14)); // 22:00 in Shanghai: lamps lit
+  const d = await startSimulatedDistrict({ profiles, devices: 20, seed: 4, tickMs: 3_600_000, clock });
+  started.push(d);
+  const pole = d.devices.find((x) => x.profile === 'smart-pole')!;
+  clock.advance(60_000);
+  d.catchUp();
+  assert.is(d.valueOf(pole.deviceId, 'lamp_on'), true);
+  const full = d.valueOf(pole.deviceId, 'current_a') as number;
+  const c = await client(pole.port);
+  c.setID(pole.unitId);
+  await c.writeRegister(0, 30); // set_dimming writes dimming_pct: holding 0
+  assert.is((await c.readHoldingRegisters(0, 1)).data[0], 30);
+  clock.advance(60_000);
+  d.catchUp();
+  const dimmed = d.valueOf(pole.deviceId, 'current_a') as number;
+  assert.ok(dimmed < full * 0.5 && dimmed > 0.05, `current ${full} → ${dimmed} at 30 %`);
+  await c.writeCoil(0, false); // set_lamp off: a manual override until dawn
+  clock.advance(60_000);
+  d.catchUp();
+  assert.is(d.valueOf(pole.deviceId, 'lamp_on'), false);
+  assert.is(d.valueOf(pole.deviceId, 'current_a'), 0);
+
+  const meter = d.devices.find((x) => x.profile === 'water-meter')!;
+  d.deviceEvent(meter.deviceId, 'pipe-leak', { m3h: 0.5 });
+  const m = await client(meter.port);
+  m.setID(meter.unitId);
+  await m.writeCoil(0, false);
+  const volume = d.valueOf(meter.deviceId, 'volume_m3') as number;
+  clock.advance(600_000);
+  d.catchUp();
+  assert.is(d.valueOf(meter.deviceId, 'valve_open'), false);
+  assert.is(d.valueOf(meter.deviceId, 'flow_m3h'), 0);
+  assert.is(d.valueOf(meter.deviceId, 'volume_m3'), volume, 'a closed valve passes nothing');
+  const illegal = await m.writeRegister(40, 1).then(() => null, (err: unknown) => err as { modbusCode?: number });
+  assert.is(illegal?.modbusCode, 0x02, 'writing outside the map is an illegal data address');
 });
 
 test.run();
