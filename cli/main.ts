@@ -11,6 +11,8 @@ import { registerRulesCommands } from './commands/rules.ts';
 import { registerEdgeAgentCommands } from './commands/edge-agent.ts';
 import { registerSimCommands } from './commands/sim.ts';
 import { registerBenchCommands } from './commands/bench.ts';
+import { registerDashboardsCommands } from './commands/dashboards.ts';
+import { registerCasesCommands } from './commands/cases.ts';
 
 const program = new Command('tianzhong')
   .description('Tianzhong: city street furniture online, from sensor reading to repaired asset')
@@ -24,6 +26,8 @@ registerRulesCommands(program);
 registerEdgeAgentCommands(program);
 registerSimCommands(program);
 registerBenchCommands(program);
+registerDashboardsCommands(program);
+registerCasesCommands(program);
 
 program.parseAsync(process.argv).then(
   () => process.exit(process.exitCode ?? 0),

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { loadProfiles, type ProfileCatalogue } from '../device-profiles/index.ts';
 import { startBroker, BrokerUsers, type RunningBroker } from '../broker/index.ts';
 import { startIngest, type Ingest, type InfluxTarget } from '../ingest/index.ts';
-import { startRules, type RulesService } from '../rules/index.ts';
-import { startEdgeAgent, type EdgeAgent } from '../edge-agent/index.ts';
+import { startRulesService, type RunningRulesService } from './rules-service.ts';
+import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../edge-agent/index.ts';
 import { startSimulatedDistrict, type SimulatedDistrict } from '../firmware-sim/index.ts';
 import { createLogger, createServiceHttp, createRegistry, listenService, type Logger } from '../service-kit/index.ts';
 import { startManagedInfluxd, type ManagedInfluxd } from './managed-influxd.ts';
@@ -46,7 +46,9 @@ export interface RunningStack {
   influxUrl: string;
   database: string;
   mqttUrl: string;
-  urls: { broker: string; ingest: string; rules: string; edgeAgent: string; status: string };
+  urls: { broker: string; ingest: string; rules: string; edgeAgent: string; status: string; console: string };
+  /** Operator API token valid while this stack runs (console sign-in, `TZ_API_TOKEN`). */
+  operatorToken: string;
   sim: SimulatedDistrict;
   profiles: ProfileCatalogue;
   counters(): PipelineCounters;
@@ -87,8 +89,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
     const users = BrokerUsers.inMemory();
     const secrets = { ingest: oneRunPassword(), rules: oneRunPassword(), gateway: oneRunPassword() };
-    users.add('tz-ingest', secrets.ingest, 'service');
-    users.add('tz-rules', secrets.rules, 'service');
+    users.add('tz-ingest', secrets.ingest, 'ingest');
+    users.add('tz-rules', secrets.rules, 'rules');
     users.add(options.gatewayId, secrets.gateway, 'gateway');
 
     const broker: RunningBroker = await startBroker({ users, port: options.mqttPort, log: createLogger('broker') });
@@ -100,22 +102,26 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     });
     stops.push(() => ingest.stop());
 
-    const rules: RulesService = await startRules({
-      brokerUrl: broker.mqttUrl, username: 'tz-rules', password: secrets.rules, profiles,
-      dbPath: join(options.varDir, 'rules.sqlite'), log: createLogger('rules'),
+    const rules: RunningRulesService = await startRulesService({
+      brokerUrl: broker.mqttUrl, username: 'tz-rules', password: secrets.rules, profiles, influx, deviceRegistryUrl: ingest.httpUrl,
+      rulesDbPath: join(options.varDir, 'rules.sqlite'), casesDbPath: join(options.varDir, 'cases.sqlite'), accessDbPath: join(options.varDir, 'access.sqlite'),
+      photoDir: join(options.varDir, 'photos'), log: createLogger,
     });
     stops.push(() => rules.stop());
+    // A console sign-in for this run: an operator token, revoked when the stack stops.
+    const operator = rules.access.issue({ name: `npm-start-${process.pid}`, role: 'operator' });
+    stops.push(async () => { rules.access.revoke(operator.principal.tokenId); });
 
     const sim = await startSimulatedDistrict({ profiles, devices: options.devices, seed: options.seed });
     stops.push(() => sim.stop());
 
     const agent: EdgeAgent = await startEdgeAgent(
-      {
+      parseEdgeAgentConfig({
         gatewayId: options.gatewayId, brokerUrl: broker.mqttUrl, username: options.gatewayId, password: secrets.gateway,
+        dataDir: join(options.varDir, 'edge-agent', options.gatewayId),
         devices: sim.devices.map((d) => ({ deviceId: d.deviceId, profile: d.profile, district: d.district, modbus: { host: d.host, port: d.port, unitId: d.unitId } })),
         pollIntervalMs: options.pollIntervalMs, requestTimeoutMs: 1000, offlineAfterFailures: 3,
-        batch: { maxReadings: 500, maxDelayMs: 1000 }, maxQueuedReadings: 100_000, http: { host: '127.0.0.1', port: 0 },
-      },
+      }, 'stack'),
       { profiles, log: createLogger('edge-agent') },
     );
     stops.push(() => agent.stop());
@@ -157,7 +163,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
     return {
       influxUrl, database: influx.database, mqttUrl: broker.mqttUrl, sim, profiles,
-      urls: { broker: broker.httpUrl, ingest: ingest.httpUrl, rules: rules.httpUrl, edgeAgent: agent.httpUrl, status: statusUrl },
+      urls: { broker: broker.httpUrl, ingest: ingest.httpUrl, rules: rules.httpUrl, edgeAgent: agent.httpUrl, status: statusUrl, console: `${rules.httpUrl}/console/` },
+      operatorToken: operator.token,
       counters, details, stop: stopAll,
     };
   } catch (err) {

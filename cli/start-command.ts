@@ -49,7 +49,9 @@ function printBanner(stack: RunningStack, managedInflux: boolean, ms: number): v
     `  InfluxDB        ${stack.influxUrl}  database "${stack.database}"${managedInflux ? '  (managed influxd, data under var/influxdb)' : ''}`,
     `  MQTT broker     ${stack.mqttUrl}     metrics ${stack.urls.broker}/metrics`,
     `  ingest          metrics ${stack.urls.ingest}/metrics`,
-    `  rules + API     ${stack.urls.rules}/api/v1/alarms   ${stack.urls.rules}/api/v1/cases`,
+    `  rules + API     ${stack.urls.rules}/api/v1/alarms   ${stack.urls.rules}/api/v1/cases   ${stack.urls.rules}/open311/v2/services.json`,
+    `  ops console     ${stack.urls.console}   sign in with the operator token below`,
+    `  operator token  ${stack.operatorToken}   (for this run only; also for the API: Authorization: Bearer …, or TZ_API_TOKEN)`,
     `  edge agent      gw-0001 polling ${stack.sim.devices.length} devices on ${buses.size} Modbus TCP buses   metrics ${stack.urls.edgeAgent}/metrics`,
     `  pipeline        ${stack.urls.status}/api/v1/pipeline   (counters: readings, rejects, alarms, cases)`,
     '',
@@ -63,16 +65,22 @@ async function scriptedFault(stack: RunningStack, afterSeconds: number, signal: 
   if (signal.aborted) return;
   const cover = stack.sim.devices.find((d) => d.profile === 'manhole-cover');
   if (!cover) return;
-  const before = stack.counters().casesOpened;
+  const before = stack.counters().alarmsRaised;
   stack.sim.injectFault(cover.deviceId, 'cover-open');
   const at = Date.now();
   console.error(`scripted fault: manhole cover ${cover.deviceId} (${cover.district}) opened`);
+  const headers = { authorization: `Bearer ${stack.operatorToken}` };
+  let alarmSeen = false;
   while (!signal.aborted && Date.now() - at < 120_000) {
-    if (stack.counters().casesOpened > before) {
-      const res = await fetch(`${stack.urls.rules}/api/v1/cases?deviceId=${cover.deviceId}`).catch(() => null);
-      const body = (await res?.json().catch(() => null)) as { cases?: Array<{ id: unknown; status: unknown; title: unknown }> } | unknown[] | null;
-      const cases = Array.isArray(body) ? body : body?.cases ?? [];
-      console.error(`scripted fault → alarm → case in ${((Date.now() - at) / 1000).toFixed(1)} s: ${JSON.stringify(cases[0] ?? {})}`);
+    if (!alarmSeen && stack.counters().alarmsRaised > before) {
+      alarmSeen = true;
+      const res = await fetch(`${stack.urls.rules}/api/v1/alarms?deviceId=${cover.deviceId}&state=open`, { headers }).catch(() => null);
+      const body = (await res?.json().catch(() => null)) as { alarms?: Array<{ id: unknown; ruleId: unknown; severity: unknown }> } | null;
+      const alarm = body?.alarms?.[0];
+      console.error(`scripted fault → alarm in ${((Date.now() - at) / 1000).toFixed(1)} s: ${JSON.stringify(alarm ? { id: alarm.id, ruleId: alarm.ruleId, severity: alarm.severity } : {})}`);
+    }
+    if (alarmSeen && stack.counters().casesOpened > 0) {
+      console.error(`scripted fault → case opened in ${((Date.now() - at) / 1000).toFixed(1)} s: see ${stack.urls.console}#/cases`);
       return;
     }
     await delay(250, signal);

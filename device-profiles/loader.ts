@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { TzError } from '../service-kit/index.ts';
 import { profileSchema, type Condition, type DeviceProfile } from './schema.ts';
 import { registerWords } from './registers.ts';
+import { unknownMetrics } from './rule-schema.ts';
 
 export const BUILTIN_PROFILE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'profiles');
 
@@ -48,17 +49,13 @@ function crossCheck(file: string, profile: DeviceProfile): ProfileProblem[] {
     if (!existsSync(codec)) problems.push({ file, path: 'lora.codec', problem: `codec file ${codec} does not exist` });
   }
   const checkCondition = (c: Condition, path: string): void => {
-    if ('metric' in c) {
-      if (!metricNames.has(c.metric)) problems.push({ file, path: `${path}.metric`, problem: `unknown metric "${c.metric}"` });
-    } else if ('all' in c) c.all.forEach((x, i) => checkCondition(x, `${path}.all.${i}`));
-    else if ('any' in c) c.any.forEach((x, i) => checkCondition(x, `${path}.any.${i}`));
-    else checkCondition(c.not, `${path}.not`);
+    for (const u of unknownMetrics(c, metricNames, path)) problems.push({ file, path: u.path, problem: `unknown metric "${u.metric}"` });
   };
   const ruleIds = new Set<string>();
   profile.rules.forEach((r, i) => {
     if (ruleIds.has(r.id)) problems.push({ file, path: `rules.${i}.id`, problem: `rule id "${r.id}" is used twice` });
     ruleIds.add(r.id);
-    checkCondition(r.when, `rules.${i}.when`);
+    if (r.when) checkCondition(r.when, `rules.${i}.when`);
     if (r.clear) checkCondition(r.clear, `rules.${i}.clear`);
   });
   profile.commands.forEach((c, i) => {

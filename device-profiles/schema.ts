@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ruleSchema } from './rule-schema.ts';
 
 // The device profile: one YAML file per device class. Adding a device class
 // is adding a profile, never code. Every key is documented in README.md.
@@ -39,42 +40,8 @@ export const loraSchema = z.strictObject({
   fPort: z.number().int().min(1).max(223).optional(),
 });
 
-const comparison = z.strictObject({
-  metric: name,
-  op: z.enum(['==', '!=', '>', '>=', '<', '<=']),
-  value: z.union([z.number(), z.boolean()]),
-});
-
-export type Condition =
-  | z.infer<typeof comparison>
-  | { all: Condition[] }
-  | { any: Condition[] }
-  | { not: Condition };
-
-export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
-  z.union([
-    comparison,
-    z.strictObject({ all: z.array(conditionSchema).min(1) }),
-    z.strictObject({ any: z.array(conditionSchema).min(1) }),
-    z.strictObject({ not: conditionSchema }),
-  ]),
-);
-
-export const ruleSchema = z.strictObject({
-  id: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'use lower-kebab-case'),
-  name: z.string().min(1),
-  when: conditionSchema,
-  /** Hysteresis: the alarm clears only when this holds (default: `when` no longer holds). */
-  clear: conditionSchema.optional(),
-  /** The condition must hold this long before the alarm fires. */
-  forSeconds: z.number().int().min(0).default(0),
-  severity: z.enum(['info', 'warning', 'critical']),
-  /** Whether the alarm opens a work-order case, and in which category. */
-  case: z.strictObject({
-    category: z.string().min(1),
-    priority: z.enum(['low', 'normal', 'high', 'urgent']).default('normal'),
-  }).optional(),
-});
+// The rule language lives in rule-schema.ts (owned with the rules engine).
+export { conditionSchema, ruleSchema, type Condition, type RuleSpec } from './rule-schema.ts';
 
 export const commandParamSchema = z.strictObject({
   name,
@@ -110,5 +77,4 @@ export const profileSchema = z.strictObject({
 export type DeviceProfile = z.infer<typeof profileSchema>;
 export type MetricSpec = z.infer<typeof metricSchema>;
 export type RegisterSpec = z.infer<typeof registerSchema>;
-export type RuleSpec = z.infer<typeof ruleSchema>;
 export type CommandSpec = z.infer<typeof commandSchema>;

@@ -18,3 +18,4 @@ export {
   type InfluxSeries,
 } from './influx-client.ts';
 export { markdownTable, type Bench, type BenchContext } from './bench.ts';
+export { openAccessTokens, requireRole, bearerToken, ROLES, type Role, type Principal, type AccessTokens, type RolePreHandler } from './access.ts';

@@ -51,3 +51,197 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** Options for {@link writeSimulatedTelemetry}. */
+export interface SimulatedTelemetryOptions {
+  /** Device profiles to simulate (one measurement each, as ARCHITECTURE.md lays out). */
+  profiles: ReadonlyArray<{ class: string; version: number; measurement: string; metrics: ReadonlyArray<{ name: string; type: 'number' | 'integer' | 'boolean'; min?: number; max?: number }> }>;
+  devicesPerClass?: number;
+  districts?: readonly string[];
+  /** Readings per device, `everyMs` apart, the last one at `endMs`. */
+  readingsPerDevice?: number;
+  everyMs?: number;
+  endMs?: number;
+  seed?: number;
+}
+
+/**
+ * Fills a real influxd with seeded readings in the InfluxDB layout of
+ * ARCHITECTURE.md (measurement per class; tags device, gateway, district,
+ * profile_version; one field per metric plus seq; device time in ms), written
+ * as line protocol to /write. Returns the device ids per class.
+ */
+export async function writeSimulatedTelemetry(influx: { url: string; database: string }, options: SimulatedTelemetryOptions): Promise<Map<string, string[]>> {
+  const { devicesPerClass = 4, districts = ['gulou', 'xuanwu'], readingsPerDevice = 144, everyMs = 600_000, endMs = Date.now(), seed = 7 } = options;
+  let state = seed >>> 0 || 1;
+  const random = (): number => {
+    state ^= state << 13; state >>>= 0; state ^= state >>> 17; state ^= state << 5; state >>>= 0;
+    return state / 0x1_0000_0000;
+  };
+  await fetch(`${influx.url}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE DATABASE "${influx.database}"` }) });
+  const devices = new Map<string, string[]>();
+  const lines: string[] = [];
+  for (const profile of options.profiles) {
+    const ids: string[] = [];
+    const prefix = profile.class.split('-').map((w) => w[0]).join('');
+    for (let d = 0; d < devicesPerClass; d++) {
+      const deviceId = `${prefix}-${String(d + 1).padStart(4, '0')}`;
+      ids.push(deviceId);
+      const tags = `device=${deviceId},district=${districts[d % districts.length]},gateway=gw-${String((d % 2) + 1).padStart(4, '0')},profile_version=${profile.version}`;
+      for (let i = 0; i < readingsPerDevice; i++) {
+        const fields = profile.metrics.map((m) => {
+          const lo = m.min ?? 0;
+          const hi = m.max ?? 100;
+          if (m.type === 'boolean') return `${m.name}=${random() < 0.3 ? 'true' : 'false'}`;
+          if (m.type === 'integer') return `${m.name}=${Math.round(lo + random() * (hi - lo))}i`;
+          return `${m.name}=${(lo + random() * (hi - lo)).toFixed(2)}`;
+        });
+        lines.push(`${profile.measurement},${tags} ${fields.join(',')},seq=${i + 1}i ${endMs - (readingsPerDevice - 1 - i) * everyMs}`);
+      }
+    }
+    devices.set(profile.class, ids);
+  }
+  for (let i = 0; i < lines.length; i += 5000) {
+    const res = await fetch(`${influx.url}/write?db=${encodeURIComponent(influx.database)}&precision=ms`, { method: 'POST', body: lines.slice(i, i + 5000).join('\n') });
+    if (res.status !== 204) throw new Error(`influxd refused the simulated telemetry: ${res.status} ${await res.text()}`);
+  }
+  return devices;
+}
+
+/** A real influxd that can be stopped and started again on the same data folder and port (outage tests). */
+export interface RestartableInfluxd extends TestInfluxd {
+  /** Stops the server (SIGTERM), keeping its data. */
+  halt(): Promise<void>;
+  /** Starts it again on the same port and data. */
+  restart(): Promise<void>;
+}
+
+export async function startRestartableInfluxd(): Promise<RestartableInfluxd> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tz-influxd-'));
+  let current: Awaited<ReturnType<typeof startManagedInfluxd>> | null = await startManagedInfluxd({ dataDir });
+  const port = Number(new URL(current.url).port);
+  const url = current.url;
+  return {
+    url,
+    database: `tz_test_${process.pid}`,
+    dataDir,
+    async halt() {
+      await current?.stop();
+      current = null;
+    },
+    async restart() {
+      current ??= await startManagedInfluxd({ dataDir, port });
+    },
+    async stop() {
+      await current?.stop();
+      current = null;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+// --- broker tests (issue 4): Redis, certificates, mosquitto clients ---
+
+export interface TestRedis {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real `redis-server` (Debian package `redis-server`) on a free loopback
+ * port, data in a temp folder. `persist: true` turns on the append-only file
+ * so the data survives `restart()`-style tests that stop brokers, not Redis.
+ */
+export async function startRedis(options: { persist?: boolean } = {}): Promise<TestRedis> {
+  const { spawn } = await import('node:child_process');
+  const { connect } = await import('node:net');
+  const port = await freePort();
+  const dir = tempDir('tz-redis-');
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir.path, '--save', '', '--appendonly', options.persist ? 'yes' : 'no', '--protected-mode', 'no', '--daemonize', 'no', '--loglevel', 'warning'];
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('error', () => undefined);
+  await waitFor(`redis-server on port ${port}${stderr ? `: ${stderr}` : ''}`, () =>
+    new Promise<true | undefined>((resolve) => {
+      if (child.exitCode !== null) return resolve(undefined);
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.end('PING\r\n');
+        resolve(true);
+      });
+      socket.once('error', () => resolve(undefined));
+    }), 10_000, 50);
+  return {
+    url: `redis://127.0.0.1:${port}/0`,
+    port,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+      dir.remove();
+    },
+  };
+}
+
+export interface TestCertificates {
+  dir: string;
+  caCert: string;
+  serverCert: string;
+  serverKey: string;
+  /** A client certificate signed by the CA with the given CN. */
+  client(cn: string): { cert: string; key: string };
+  /** A client certificate signed by a CA the broker does not trust. */
+  rogueClient(cn: string): { cert: string; key: string };
+}
+
+/** A CA, a server certificate for 127.0.0.1/localhost, and client certificates on demand, made with the `openssl` CLI. */
+export async function makeTestCertificates(dir: string): Promise<TestCertificates> {
+  const { execFileSync } = await import('node:child_process');
+  const { writeFileSync } = await import('node:fs');
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const makeCa = (name: string) => {
+    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.crt`);
+  };
+  const sign = (name: string, cn: string, ca: string, ext?: string) => {
+    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${cn}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
+    const extArgs = ext ? (writeFileSync(join(dir, `${name}.ext`), ext), ['-extfile', `${name}.ext`]) : [];
+    ssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-days', '2', '-out', `${name}.crt`, ...extArgs);
+    return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+  };
+  makeCa('test-ca');
+  makeCa('rogue-ca');
+  const server = sign('server', 'localhost', 'test-ca', 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  return {
+    dir,
+    caCert: join(dir, 'test-ca.crt'),
+    serverCert: server.cert,
+    serverKey: server.key,
+    client: (cn) => sign(`client-${cn}`, cn, 'test-ca'),
+    rogueClient: (cn) => sign(`rogue-${cn}`, cn, 'rogue-ca'),
+  };
+}
+
+/** Runs a mosquitto-clients tool (`mosquitto_pub`, `mosquitto_sub`) to completion; never throws on a non-zero exit. */
+export async function runMosquittoClient(tool: 'mosquitto_pub' | 'mosquitto_sub', args: string[], timeoutMs = 10_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { spawn } = await import('node:child_process');
+  return new Promise((resolve, reject) => {
+    const child = spawn(tool, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`${tool} cannot run (Debian package mosquitto-clients): ${err.message}`));
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
