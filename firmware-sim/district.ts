@@ -42,6 +42,8 @@ export interface FaultOptions {
   /** spikes: chance per read (default 0.2). */
   chance?: number;
   corrupt?: CorruptKind;
+  /** lora-clock-skew: how far the district's packet forwarder clock is off, ms (default +2 days; 0 puts it right). */
+  skewMs?: number;
 }
 
 export interface SimulatedDistrictOptions {
@@ -316,6 +318,7 @@ export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Pr
       case 'corrupt': device.faults.corrupt = o.corrupt ?? 'crc'; break;
       case 'lora-replay': lora.fault(deviceId, 'replay'); break;
       case 'lora-bad-mic': lora.fault(deviceId, 'bad-mic'); break;
+      case 'lora-clock-skew': lora.skewClock(deviceId, o.skewMs ?? 2 * 86_400_000); break;
       case 'cover-open':
         if (device.profile.class !== 'manhole-cover') throw new TzError('TZ_SIM_FAULT_UNSUPPORTED', `'cover-open' needs a manhole cover, ${deviceId} is a ${device.profile.class}`);
         device.happen('cover-open');

@@ -77,6 +77,19 @@ export class LoraMeterFleet {
     }
   }
 
+  /**
+   * Puts the clock of the packet forwarder that hears this device off by
+   * `skewMs` (its rxpk.time, which the network side stamps readings with);
+   * every device of that district is affected, as with a real gateway.
+   */
+  skewClock(deviceId: string, skewMs: number): void {
+    const m = this.meters.get(deviceId);
+    if (!m) throw new TzError('TZ_SIM_FAULT_UNSUPPORTED', `${deviceId} is not a LoRa device`);
+    const forwarder = this.forwarders.get(m.district);
+    if (!forwarder) throw new TzError('TZ_CONFIG_INVALID', 'attach the LoRa meters to a network server first');
+    forwarder.clockSkewMs = skewMs;
+  }
+
   /** A replay (the last frame again, byte for byte) or a frame whose MIC does not match. */
   fault(deviceId: string, fault: LoraFault): void {
     const m = this.meters.get(deviceId);

@@ -1,187 +1,257 @@
-import mqtt, { type MqttClient } from 'mqtt';
-import { encodeUplinkBatch, topics, type IReading, type UplinkBatch } from '../proto/index.ts';
+import { dirname, join } from 'node:path';
+import { hostname } from 'node:os';
+import { encodeUplinkBatch, ID_PATTERN, type IDeviceStatus, type IReading, type UplinkBatch } from '../proto/index.ts';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
-import { Backoff, createLogger, createServiceHttp, isMqttAuthRefusal, listenService, reconnectWithBackoff, type InfluxTarget, type Logger, type RunningService } from '../service-kit/index.ts';
+import { createLogger, createServiceHttp, listenService, systemClock, type Clock, type InfluxTarget, type Logger, type RunningService } from '../service-kit/index.ts';
 import { openDeadLetterStore, type DeadLetter } from './dead-letter-store.ts';
-import { InfluxLink, IngestStopping } from './influx-link.ts';
+import { DeviceRegistry } from './device-registry.ts';
+import { registerDeviceRoutes } from './device-routes.ts';
+import { InfluxLink } from './influx-link.ts';
+import { DEFAULT_RETENTION, type RetentionSetup } from './influx-setup.ts';
 import { createIngestMetrics } from './metrics.ts';
+import { MqttIntake, type Delivery } from './mqtt-intake.ts';
 import { decodeStep } from './steps/decode.ts';
-import { toPoints } from './steps/to-points.ts';
-import { validateStep } from './steps/validate.ts';
+import { toLine } from './steps/to-lines.ts';
+import { DEFAULT_TIMESTAMP_WINDOW, validateStep, type AcceptedReading, type TimestampWindow, type ValidationContext } from './steps/validate.ts';
+import { WriteBatcher, type LineOwner } from './write-batcher.ts';
 
 export interface IngestOptions {
   brokerUrl: string;
   username: string;
   password: string;
-  /** Fixed, so the broker keeps the persistent session across restarts. Default 'tz-ingest'. */
+  /** Fixed, so the broker keeps the persistent session across restarts. Default 'tz-ingest' ('tz-ingest-{group}-{host}' with shareGroup). */
   clientId?: string;
+  /** Split the load between several ingest instances: subscribe through `$share/{shareGroup}/tz/v1/gw/+/up/batch`. */
+  shareGroup?: string;
+  /** Where and how to write; `apiVersion` overrides what /ping says. */
   influx: InfluxTarget;
   profiles: ProfileCatalogue;
   /** SQLite file for refused batches and readings. */
   deadLetterPath: string;
+  /** SQLite file of the device registry (default: device-registry.sqlite next to the dead-letter file). */
+  registryPath?: string;
   http?: { host?: string; port?: number };
   /** Most lines in one InfluxDB write request (default 5000). */
   maxBatchLines?: number;
+  /** InfluxDB write requests in flight (default 3). */
+  writeConcurrency?: number;
+  /** How long a partly filled write batch waits for more readings, ms (default 50). */
+  lingerMs?: number;
+  /** Readings held (accepted, not yet durable) before ingest stops taking messages from the broker (default 50 000). */
+  maxBufferedReadings?: number;
+  /** Gzip write bodies (default: only when InfluxDB is not on loopback). */
+  gzip?: boolean;
+  /** Device clock skew tolerated (default +5 min / −30 days); readings outside are dead-lettered as timestamp-out-of-range. */
+  timestampWindow?: Partial<TimestampWindow>;
+  /** Retention and downsampling set up at start; null leaves the server's layout alone. */
+  retention?: Partial<RetentionSetup> | null;
   log?: Logger;
+  clock?: Clock;
 }
 
-/** stats(): received, written, rejected, batches, deadLettered, writeErrors, pending. */
+/** stats(): received, written, rejected, batches, deadLettered, writeErrors, backpressurePauses, pending, buffered, devices. */
 export type Ingest = RunningService;
 
 /**
- * MQTT uplink batches → decode → validate → toPoints → write (InfluxDB), with
- * refused data in the dead-letter store.
+ * MQTT uplink batches → decode → validate → toLine → batch → write
+ * (InfluxDB), refused data to the dead-letter store, devices to the registry.
  *
- * Delivery: at-least-once. Each QoS 1 message is acknowledged (PUBACK, via
- * mqtt.js `handleMessage`) only after its readings are durable in InfluxDB
- * or in the dead-letter store; a crash before that makes the broker redeliver
- * it into the persistent session (clean: false, fixed client id), and since
- * the InfluxDB timestamp is the device time, a replay overwrites itself.
- *
- * mqtt.js hands over the next message only after handleMessage of the
- * current one calls back, so a write is one message (one gateway batch), split into
- * requests of at most maxBatchLines.
+ * Delivery: at-least-once, idempotent in InfluxDB. A QoS 1 message is
+ * acknowledged only once every one of its readings is durable in InfluxDB or
+ * in the dead-letter store (see MqttIntake for how PUBACKs are deferred and
+ * ordered). A crash before that makes the broker redeliver it into the
+ * persistent session; since a point's series and timestamp (device time)
+ * are the same, a replay overwrites itself.
  */
 export async function startIngest(options: IngestOptions): Promise<Ingest> {
   const log = options.log ?? createLogger('ingest');
-  const maxBatchLines = options.maxBatchLines ?? 5000;
+  const clock = options.clock ?? systemClock;
   const metrics = createIngestMetrics();
   const counts = metrics.counts;
+  const maxBatchLines = options.maxBatchLines ?? 5000;
+  const maxBuffered = options.maxBufferedReadings ?? 50_000;
+  const concurrency = options.writeConcurrency ?? 3;
+  const gzip = options.gzip ?? !isLoopback(options.influx.url);
+  const retention = options.retention === null ? null : { ...DEFAULT_RETENTION, ...options.retention };
+  const validation: ValidationContext = { profiles: options.profiles, window: { ...DEFAULT_TIMESTAMP_WINDOW, ...options.timestampWindow }, clock };
   const deadLetters = openDeadLetterStore(options.deadLetterPath);
+  const registry = new DeviceRegistry(options.registryPath ?? join(dirname(options.deadLetterPath), 'device-registry.sqlite'), options.profiles, clock);
+  registry.startFlushing();
+  metrics.sources.devices = () => registry.size;
   const stopping = new AbortController();
-  const influx = new InfluxLink(options.influx, maxBatchLines, log, metrics, stopping.signal);
-  let pending = 0;
-  let mqttConnected = false;
-  let inFlight: Promise<unknown> = Promise.resolve();
+  const setReachable = (value: boolean) => metrics.influxReachable.set(value ? 1 : 0);
+  let influxReachable = false;
+  const influx = new InfluxLink(options.influx, { profiles: options.profiles, retention, maxBatchLines, gzip, concurrency }, log, stopping.signal, (value) => {
+    influxReachable = value;
+    setReachable(value);
+  });
+  const batcher = new WriteBatcher(() => influx.writer(), { maxBatchLines, concurrency, lingerMs: options.lingerMs ?? 50 }, {
+    log, metrics, clock, signal: stopping.signal,
+    onReachable: (value) => {
+      influxReachable = value;
+      setReachable(value);
+    },
+  });
 
-  function deadLetter(letters: DeadLetter[], readingsRefused: number): void {
+  function deadLetter(letters: DeadLetter[]): void {
+    if (letters.length === 0) return;
     deadLetters.add(letters);
     for (const l of letters) {
       metrics.deadLettered.inc({ reason: l.reason });
       log.warn({ topic: l.topic, gatewayId: l.gatewayId, deviceId: l.deviceId, reason: l.reason, detail: l.detail }, 'dead-lettered');
     }
     counts.deadLettered += letters.length;
-    counts.rejected += readingsRefused;
   }
 
-  function readingLetter(topic: string, batch: UplinkBatch, reading: IReading, reason: string, detail: string, raw: Uint8Array): DeadLetter {
+  function reject(reason: string, readings: number): void {
+    metrics.readingsRejected.inc({ reason }, readings);
+    counts.rejected += readings;
+  }
+
+  /** One refused reading (or status) re-encoded as a batch of its own, so a replay can take it alone. */
+  function letterFor(topic: string, batch: UplinkBatch, item: { reading?: IReading; status?: IDeviceStatus }, reason: string, detail: string, raw: Uint8Array): DeadLetter {
     let payload = raw;
     try {
-      payload = encodeUplinkBatch({ gatewayId: batch.gatewayId, batchSeq: batch.batchSeq, sentAtMs: batch.sentAtMs, readings: [reading] });
+      payload = encodeUplinkBatch({ gatewayId: batch.gatewayId, batchSeq: batch.batchSeq, sentAtMs: batch.sentAtMs, readings: item.reading ? [item.reading] : [], statuses: item.status ? [item.status] : [] });
     } catch (err) {
       detail = `${detail}; kept the raw batch (${(err as Error).message})`;
     }
-    return { topic, gatewayId: batch.gatewayId, deviceId: reading.deviceId ?? null, reason, detail, payload };
+    const deviceId = item.reading?.deviceId ?? item.status?.deviceId ?? null;
+    return { topic, gatewayId: batch.gatewayId, deviceId, reason, detail, payload };
   }
 
-  /** One message through the pipeline; resolves when it may be acknowledged. */
-  async function handleBatch(topic: string, payload: Buffer): Promise<void> {
+  /** Pipeline steps for one message: decode → validate → (registry) → toLine → batch; settles the delivery when all is durable. */
+  function handleMessage(topic: string, payload: Buffer, delivery: Delivery): void {
     const decoded = decodeStep(topic, payload);
     if (!decoded.ok) {
-      metrics.readingsRejected.inc({ reason: decoded.letter.reason });
-      deadLetter([decoded.letter], 0);
+      reject(decoded.letter.reason, 0);
+      deadLetter([decoded.letter]);
+      finish(delivery);
       return;
     }
     const { batch, gatewayId } = decoded;
-    counts.received += batch.readings.length;
-    metrics.readingsReceived.inc(batch.readings.length);
+    delivery.sentAtMs = Number(batch.sentAtMs ?? 0);
+    const readings = batch.readings;
+    counts.received += readings.length;
+    metrics.readingsReceived.inc(readings.length);
 
-    const { accepted, rejected } = validateStep(batch.readings, options.profiles);
-    for (const r of rejected) metrics.readingsRejected.inc({ reason: r.reason });
-    deadLetter(rejected.map((r) => readingLetter(topic, batch, r.reading, r.reason, r.detail, payload)), rejected.length);
-    if (accepted.length === 0) return;
-
-    const outcome = await influx.writeDurably(toPoints(accepted, gatewayId));
-    if (outcome.ok) {
-      counts.written += accepted.length;
-      metrics.readingsWritten.inc(accepted.length);
+    const { accepted, rejected } = validateStep(readings, validation);
+    const letters: DeadLetter[] = [];
+    for (const r of rejected) {
+      reject(r.reason, 1);
+      letters.push(letterFor(topic, batch, { reading: r.reading }, r.reason, r.detail, payload));
+    }
+    for (const status of batch.statuses) {
+      const problem = statusProblem(status);
+      if (problem) letters.push(letterFor(topic, batch, { status }, problem.reason, problem.detail, payload));
+      else {
+        registry.observeStatus(status, gatewayId);
+        metrics.statuses.inc();
+      }
+    }
+    deadLetter(letters);
+    if (accepted.length === 0) {
+      finish(delivery);
       return;
     }
-    // 4xx from InfluxDB (e.g. a field type conflict): retrying cannot help, keep the readings aside.
-    metrics.readingsRejected.inc({ reason: 'influx-rejected' }, accepted.length);
-    deadLetter(accepted.map((a) => readingLetter(topic, batch, a.reading, 'influx-rejected', outcome.error.message, payload)), accepted.length);
+    const lines = new Array<string>(accepted.length);
+    for (let i = 0; i < accepted.length; i++) {
+      lines[i] = toLine(accepted[i]!, gatewayId);
+      registry.observeReading(accepted[i]!, gatewayId);
+    }
+    const owner: LineOwner = {
+      unsettled: 0,
+      refused: [],
+      settled: () => writeSettled(topic, batch, payload, accepted, owner, delivery),
+    };
+    batcher.add(lines, owner);
   }
 
-  const client: MqttClient = mqtt.connect(options.brokerUrl, {
-    clientId: options.clientId ?? 'tz-ingest',
+  function statusProblem(status: IDeviceStatus): { reason: string; detail: string } | null {
+    const deviceId = status.deviceId ?? '';
+    if (!ID_PATTERN.test(deviceId)) return { reason: 'invalid-device-id', detail: `status of device "${deviceId}": id does not match ${ID_PATTERN}` };
+    if (!registry.get(deviceId) && !options.profiles.get(status.profile ?? '')) return { reason: 'unknown-profile', detail: `status of device ${deviceId}: no profile "${status.profile ?? ''}"` };
+    return null;
+  }
+
+  function writeSettled(topic: string, batch: UplinkBatch, payload: Buffer, accepted: AcceptedReading[], owner: LineOwner, delivery: Delivery): void {
+    const written = accepted.length - owner.refused.length;
+    counts.written += written;
+    metrics.readingsWritten.inc(written);
+    if (owner.refused.length > 0) {
+      // 4xx from InfluxDB (e.g. a field type conflict): retrying cannot help, keep the readings aside.
+      reject('influx-rejected', owner.refused.length);
+      deadLetter(owner.refused.map((r) => letterFor(topic, batch, { reading: accepted[r.position]!.reading }, 'influx-rejected', r.error, payload)));
+    }
+    finish(delivery);
+  }
+
+  function finish(delivery: Delivery): void {
+    counts.batches += 1;
+    metrics.batches.inc();
+    delivery.settle();
+  }
+
+  const resumeAt = Math.floor(maxBuffered * 0.75);
+  let draining = false;
+  const intake = new MqttIntake({
+    brokerUrl: options.brokerUrl,
     username: options.username,
     password: options.password,
-    clean: false,
-    protocolVersion: 4,
-    reconnectPeriod: 1_000,
-    // Refused credentials are retried too: an operator may be fixing the users file.
-    reconnectOnConnackError: true,
-    connectTimeout: 10_000,
+    clientId: options.clientId ?? (options.shareGroup ? `tz-ingest-${options.shareGroup}-${hostname()}` : 'tz-ingest'),
+    shareGroup: options.shareGroup,
+    log,
+    metrics,
+    onMessage: handleMessage,
+    isFull: () => draining || batcher.buffered >= maxBuffered,
+    now: () => clock.now(),
   });
-  reconnectWithBackoff(client, new Backoff(1_000, 30_000));
-  // mqtt.js sends the PUBACK of a QoS 1 message when handleMessage calls back
-  // (its documented backpressure hook; `customHandleAcks` is used only for MQTT 5,
-  // which Aedes does not speak). So: call back only once the message is durable.
-  client.handleMessage = (packet, callback) => {
-    const topic = packet.topic;
-    const message = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    pending += 1;
-    metrics.pendingMessages.set(pending);
-    const settle = () => {
-      pending -= 1;
-      metrics.pendingMessages.set(pending);
-    };
-    inFlight = handleBatch(topic, message).then(
-      () => {
-        settle();
-        counts.batches += 1;
-        metrics.batches.inc();
-        callback();
-      },
-      (err: unknown) => {
-        settle();
-        // Stopping: no PUBACK, the broker redelivers the message to the next ingest.
-        if (err instanceof IngestStopping) return;
-        log.error({ err: (err as Error).message, topic }, 'message not processed; left unacknowledged');
-        callback(err as Error);
-      },
-    );
+  batcher.onSettled = () => {
+    if (intake.paused && batcher.buffered <= resumeAt) intake.resume();
   };
-  client.on('connect', (connack) => {
-    mqttConnected = true;
-    log.info({ brokerUrl: options.brokerUrl, sessionPresent: connack.sessionPresent }, 'connected to broker');
-    client.subscribe(topics.allBatches, { qos: 1 }, (err, granted) => {
-      const qos = granted?.[0]?.qos;
-      if (err || qos === 128) log.error({ err: err?.message, qos }, `subscription to ${topics.allBatches} refused`);
-    });
-  });
-  client.on('close', () => {
-    mqttConnected = false;
-  });
-  client.on('error', (err) => {
-    if (isMqttAuthRefusal(err)) log.error({ code: 'TZ_BROKER_AUTH', brokerUrl: options.brokerUrl }, 'broker refused the ingest service account: check its username/password in the broker users file; retrying with backoff');
-    else log.warn({ err: err.message, brokerUrl: options.brokerUrl }, 'MQTT error');
-  });
 
   const app = createServiceHttp({
     component: 'ingest',
     registry: metrics.registry,
     log,
-    health: () => ({ ok: influx.reachable && mqttConnected, influxReachable: influx.reachable, mqttConnected, pending }),
+    health: () => ({
+      ok: influxReachable && intake.connected,
+      influxReachable, mqttConnected: intake.connected, pending: intake.pending, bufferedReadings: batcher.buffered, intakePaused: intake.paused,
+    }),
   });
+  registerDeviceRoutes(app, registry);
   const httpUrl = await listenService(app, options.http?.host, options.http?.port);
-  log.info({ httpUrl, brokerUrl: options.brokerUrl, influx: options.influx.url }, 'ingest started');
+  log.info({ httpUrl, brokerUrl: options.brokerUrl, influx: options.influx.url, maxBatchLines, concurrency, maxBufferedReadings: maxBuffered, shareGroup: options.shareGroup }, 'ingest started');
 
   let stopped: Promise<void> | undefined;
   return {
     httpUrl,
-    stats: () => ({ ...counts, pending }),
+    stats: () => ({ ...counts, pending: intake.pending, buffered: batcher.buffered, devices: registry.size }),
     stop() {
       stopped ??= (async () => {
+        // Graceful: write what is buffered (a few seconds at most) so its PUBACKs go out, then disconnect.
+        // Whatever is not durable by then stays unacknowledged; the broker redelivers it.
+        draining = true;
+        if (influxReachable) await Promise.race([batcher.drainTo(0), new Promise((r) => setTimeout(r, 5_000).unref())]);
         stopping.abort();
-        await client.endAsync(true);
-        await inFlight.catch(() => undefined);
+        batcher.close();
+        await intake.end();
         await influx.close();
         await app.close();
+        registry.close();
         deadLetters.close();
         log.info('ingest stopped');
       })();
       return stopped;
     },
   };
+}
+
+function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === 'localhost' || host === '[::1]' || host === '::1' || host.startsWith('127.');
+  } catch {
+    return false;
+  }
 }

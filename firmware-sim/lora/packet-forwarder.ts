@@ -44,6 +44,8 @@ export class SimulatedPacketForwarder {
   private pulled: Promise<void>;
   private onPulled: () => void = () => undefined;
   counts = { pushed: 0, pushAcks: 0, pullAcks: 0, txAcks: 0 };
+  /** How far this gateway's clock is off (rxpk.time), ms: the clock-skew fault. */
+  clockSkewMs = 0;
 
   private constructor(private readonly socket: Socket, private readonly opts: ForwarderOptions, private readonly devices: SimulatedAbpDevice[]) {
     this.eui = opts.eui ?? randomBytes(8).toString('hex');
@@ -67,7 +69,7 @@ export class SimulatedPacketForwarder {
   async push(phy: Buffer, radio: RadioConditions = {}): Promise<void> {
     this.tmst = (this.tmst + 1_000_000) >>> 0;
     const rxpk = {
-      time: new Date().toISOString(), tmst: this.tmst, chan: 0, rfch: 0, freq: radio.freq ?? 868.1, stat: 1, modu: 'LORA',
+      time: new Date(Date.now() + this.clockSkewMs).toISOString(), tmst: this.tmst, chan: 0, rfch: 0, freq: radio.freq ?? 868.1, stat: 1, modu: 'LORA',
       datr: radio.datr ?? 'SF7BW125', codr: '4/5', rssi: radio.rssi ?? -80, lsnr: radio.lsnr ?? 7.5, size: phy.length, data: phy.toString('base64'),
     };
     const token = randomBytes(2).readUInt16BE(0);

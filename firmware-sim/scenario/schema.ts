@@ -42,7 +42,7 @@ export const selectionSchema = z
   .refine((s) => [s.devices, s.from, s.class].filter((x) => x !== undefined).length === 1, { message: 'select by exactly one of: devices (ids), from (an earlier step id), class (to pick from)' });
 
 const params = z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).default({});
-const faultKinds = ['silent', 'stuck', 'spikes', 'slow', 'corrupt', 'recover', 'lora-replay', 'lora-bad-mic'] as const;
+const faultKinds = ['silent', 'stuck', 'spikes', 'slow', 'corrupt', 'recover', 'lora-replay', 'lora-bad-mic', 'lora-clock-skew'] as const;
 
 const actionSchemas = {
   /** Rain over one district or the whole city, mm/h (0 ends it). */

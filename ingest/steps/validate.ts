@@ -1,14 +1,17 @@
 import { ID_PATTERN, metricValueOf, type IReading } from '../../proto/index.ts';
-import { checkMetricValue, metricsByName, type DeviceProfile, type ProfileCatalogue } from '../../device-profiles/index.ts';
+import { checkMetricValue, metricOfValue, type DeviceProfile, type MetricSpec, type ProfileCatalogue } from '../../device-profiles/index.ts';
+import type { Clock } from '../../service-kit/index.ts';
 
 export interface AcceptedReading {
   reading: IReading;
   profile: DeviceProfile;
+  /** The profile metric of each `reading.metrics[i]` (resolved once, by index or name). */
+  specs: MetricSpec[];
 }
 
 export interface RejectedReading {
   reading: IReading;
-  /** Metric label and dead-letter reason: 'unknown-profile', 'unknown-metric', 'above-max', ... */
+  /** Metric label and dead-letter reason: 'unknown-profile', 'unknown-metric', 'above-max', 'timestamp-out-of-range', ... */
   reason: string;
   detail: string;
 }
@@ -18,36 +21,71 @@ export interface ValidationResult {
   rejected: RejectedReading[];
 }
 
-/** Step 2: each reading against its device profile. A reading is accepted or refused whole. */
-export function validateStep(readings: readonly IReading[], profiles: ProfileCatalogue): ValidationResult {
+/** How far a device clock may be from ours before its readings are refused instead of written at the wrong time. */
+export interface TimestampWindow {
+  /** Default 5 minutes ahead. */
+  futureMs: number;
+  /** Default 30 days behind (longer than any store-and-forward outage we plan for). */
+  pastMs: number;
+}
+
+export const DEFAULT_TIMESTAMP_WINDOW: TimestampWindow = { futureMs: 5 * 60_000, pastMs: 30 * 86_400_000 };
+
+export interface ValidationContext {
+  profiles: ProfileCatalogue;
+  window: TimestampWindow;
+  clock: Clock;
+}
+
+/**
+ * Step 2: each reading against its device profile. A reading is accepted or
+ * refused whole. "Known device" means: an id matching ID_PATTERN whose
+ * profile class and version this cloud knows (there is no device list yet).
+ */
+export function validateStep(readings: readonly IReading[], context: ValidationContext): ValidationResult {
   const result: ValidationResult = { accepted: [], rejected: [] };
+  const now = context.clock.now();
   for (const reading of readings) {
-    const problem = checkReading(reading, profiles);
-    if ('reason' in problem) result.rejected.push({ reading, ...problem });
-    else result.accepted.push({ reading, profile: problem.profile });
+    const checked = checkReading(reading, context, now);
+    if ('reason' in checked) result.rejected.push({ reading, reason: checked.reason, detail: checked.detail });
+    else result.accepted.push(checked);
   }
   return result;
 }
 
-function checkReading(reading: IReading, profiles: ProfileCatalogue): { profile: DeviceProfile } | { reason: string; detail: string } {
+function checkReading(reading: IReading, context: ValidationContext, now: number): AcceptedReading | { reason: string; detail: string } {
   const deviceId = reading.deviceId ?? '';
   if (!ID_PATTERN.test(deviceId)) return { reason: 'invalid-device-id', detail: `device id "${deviceId}" does not match ${ID_PATTERN}` };
   const timestampMs = Number(reading.timestampMs ?? 0);
   if (!Number.isSafeInteger(timestampMs) || timestampMs <= 0) return { reason: 'invalid-timestamp', detail: `device ${deviceId}: timestamp ${String(reading.timestampMs)}` };
-  const profile = profiles.get(reading.profile ?? '');
+  // A device clock far off would put the point at the wrong time (and, in the past, into an expired shard).
+  if (timestampMs > now + context.window.futureMs || timestampMs < now - context.window.pastMs) {
+    return { reason: 'timestamp-out-of-range', detail: `device ${deviceId}: timestamp ${new Date(timestampMs).toISOString()} is ${formatSkew(timestampMs - now)} from the cloud clock (window +${context.window.futureMs / 1000}s / -${context.window.pastMs / 1000}s)` };
+  }
+  const profile = context.profiles.get(reading.profile ?? '');
   if (!profile) return { reason: 'unknown-profile', detail: `device ${deviceId}: no profile "${reading.profile ?? ''}"` };
-  const specs = metricsByName(profile);
-  const seen = new Set<string>();
-  for (const metric of reading.metrics ?? []) {
-    const name = metric.name ?? '';
-    if (seen.has(name)) return { reason: 'duplicate-metric', detail: `device ${deviceId}: metric ${name} twice` };
-    seen.add(name);
-    const spec = specs.get(name);
+  // Version 0 = not sent (old gateways). Another version may order or name metrics differently: refuse rather than guess.
+  const version = reading.profileVersion ?? 0;
+  if (version !== 0 && version !== profile.version) return { reason: 'unknown-profile-version', detail: `device ${deviceId}: ${profile.class} version ${version}, this cloud knows version ${profile.version}` };
+  const metrics = reading.metrics ?? [];
+  const specs: MetricSpec[] = new Array<MetricSpec>(metrics.length);
+  for (let i = 0; i < metrics.length; i++) {
+    const metric = metrics[i]!;
+    const spec = metricOfValue(profile, metric);
+    const label = spec?.name ?? (metric.index ? `#${metric.index}` : (metric.name ?? ''));
     const value = metricValueOf(metric);
     let problem: string | null = checkMetricValue(spec, value);
     // checkMetricValue accepts any finite number for integer metrics; a counter must be whole.
     if (problem === null && spec?.type === 'integer' && !Number.isSafeInteger(value)) problem = 'wrong-type';
-    if (problem !== null) return { reason: problem, detail: `device ${deviceId}: ${profile.class} metric ${name} = ${String(value)} (${problem})` };
+    if (problem === null && specs.indexOf(spec!) >= 0) problem = 'duplicate-metric';
+    if (problem !== null) return { reason: problem, detail: `device ${deviceId}: ${profile.class} metric ${label} = ${String(value)} (${problem})` };
+    specs[i] = spec!;
   }
-  return { profile };
+  return { reading, profile, specs };
+}
+
+function formatSkew(ms: number): string {
+  const abs = Math.abs(ms);
+  const text = abs >= 86_400_000 ? `${(abs / 86_400_000).toFixed(1)} days` : abs >= 3_600_000 ? `${(abs / 3_600_000).toFixed(1)} h` : `${Math.round(abs / 1000)} s`;
+  return `${text} ${ms > 0 ? 'ahead' : 'behind'}`;
 }

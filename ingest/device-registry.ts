@@ -1,0 +1,198 @@
+import Database from 'better-sqlite3';
+import type { IDeviceStatus } from '../proto/index.ts';
+import type { DeviceProfile } from '../device-profiles/index.ts';
+import type { Clock } from '../service-kit/index.ts';
+import type { AcceptedReading } from './steps/validate.ts';
+
+export type DeviceState = 'online' | 'offline' | 'fault' | 'unknown';
+
+/** What the cloud knows about one device from what it sent (there is no provisioning list yet). */
+export interface DeviceRecord {
+  deviceId: string;
+  profile: string;
+  profileVersion: number;
+  gatewayId: string;
+  district: string | null;
+  /** Cloud time of the first reading or status, ms. */
+  firstSeenMs: number;
+  /** Device time of the newest reading or status, ms (a late replay never moves it back). */
+  lastSeenMs: number;
+  /** Cloud time the last reading or status arrived, ms. */
+  lastReceivedMs: number;
+  lastSeq: number;
+  readings: number;
+  batteryPct: number | null;
+  /** From DeviceStatus; a reading means online unless a newer status says otherwise. */
+  state: DeviceState;
+  stateDetail: string | null;
+  rssiDbm: number | null;
+  snrDb: number | null;
+}
+
+/** The API shape: times as ISO-8601, plus whether the device is overdue (silent for 3 report intervals). */
+export interface DeviceView extends Omit<DeviceRecord, 'firstSeenMs' | 'lastSeenMs' | 'lastReceivedMs'> {
+  firstSeenAt: string;
+  lastSeenAt: string;
+  lastReceivedAt: string;
+  overdue: boolean;
+}
+
+export interface DeviceQuery {
+  profile?: string;
+  gatewayId?: string;
+  district?: string;
+  state?: DeviceState;
+  overdue?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+const STATE_BY_CODE: Record<number, DeviceState> = { 0: 'unknown', 1: 'online', 2: 'offline', 3: 'fault' };
+const BATTERY_METRIC = /^battery(_pct|_percent)?$/;
+const batteryMetrics = new WeakMap<DeviceProfile, string | null>();
+/** The profile's battery metric, if it has one (battery, battery_pct, battery_percent). */
+function batteryMetricOf(profile: DeviceProfile): string | null {
+  let name = batteryMetrics.get(profile);
+  if (name === undefined) {
+    name = profile.metrics.find((m) => BATTERY_METRIC.test(m.name))?.name ?? null;
+    batteryMetrics.set(profile, name);
+  }
+  return name;
+}
+
+/**
+ * Devices seen, kept in memory (updated per reading at ingest speed) and
+ * persisted to SQLite once a second and on stop. It is derived data: a
+ * crash loses at most the last second of "last seen" updates, which the
+ * next reading of each device restores.
+ */
+export class DeviceRegistry {
+  private readonly devices = new Map<string, DeviceRecord>();
+  private readonly dirty = new Set<string>();
+  private readonly db: Database.Database;
+  private readonly upsert: Database.Transaction<(records: DeviceRecord[]) => void>;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(path: string, private readonly profiles: { get(classId: string): DeviceProfile | undefined }, private readonly clock: Clock) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS devices (
+      device_id TEXT PRIMARY KEY,
+      record TEXT NOT NULL,
+      updated_at TEXT NOT NULL
+    )`);
+    for (const row of this.db.prepare('SELECT record FROM devices').all() as Array<{ record: string }>) {
+      const record = JSON.parse(row.record) as DeviceRecord;
+      this.devices.set(record.deviceId, record);
+    }
+    const statement = this.db.prepare('INSERT INTO devices (device_id, record, updated_at) VALUES (?, ?, ?) ON CONFLICT(device_id) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at');
+    this.upsert = this.db.transaction((records: DeviceRecord[]) => {
+      const now = new Date(this.clock.now()).toISOString();
+      for (const r of records) statement.run(r.deviceId, JSON.stringify(r), now);
+    });
+  }
+
+  get size(): number {
+    return this.devices.size;
+  }
+
+  /** Persists changes every `everyMs` until close(). */
+  startFlushing(everyMs = 1_000): void {
+    this.timer = setInterval(() => this.flush(), everyMs);
+    this.timer.unref();
+  }
+
+  observeReading({ reading, profile, specs }: AcceptedReading, gatewayId: string): void {
+    const deviceId = reading.deviceId as string;
+    const timestampMs = Number(reading.timestampMs);
+    const record = this.recordFor(deviceId, profile.class, gatewayId);
+    record.profile = profile.class;
+    record.profileVersion = reading.profileVersion || profile.version;
+    record.gatewayId = gatewayId;
+    if (reading.district) record.district = reading.district;
+    record.readings += 1;
+    record.lastReceivedMs = this.clock.now();
+    if (timestampMs >= record.lastSeenMs) {
+      record.lastSeenMs = timestampMs;
+      record.lastSeq = Number(reading.seq ?? 0);
+      if (record.state !== 'fault') record.state = 'online';
+      const battery = batteryMetricOf(profile);
+      if (battery !== null) {
+        const metrics = reading.metrics ?? [];
+        for (let i = 0; i < specs.length; i++) {
+          if (specs[i]!.name === battery) record.batteryPct = Number(metrics[i]!.number ?? metrics[i]!.integer ?? record.batteryPct);
+        }
+      }
+    }
+    this.dirty.add(deviceId);
+  }
+
+  observeStatus(status: IDeviceStatus, gatewayId: string): void {
+    const deviceId = status.deviceId as string;
+    const record = this.recordFor(deviceId, status.profile ?? '', gatewayId);
+    record.gatewayId = gatewayId;
+    record.lastReceivedMs = this.clock.now();
+    const timestampMs = Number(status.timestampMs ?? 0);
+    if (timestampMs >= record.lastSeenMs) {
+      record.lastSeenMs = timestampMs;
+      record.state = STATE_BY_CODE[status.state ?? 0] ?? 'unknown';
+      record.stateDetail = status.detail || null;
+    }
+    if (status.batteryPct !== undefined && status.batteryPct !== null) record.batteryPct = status.batteryPct;
+    if (status.rssiDbm !== undefined && status.rssiDbm !== null) record.rssiDbm = status.rssiDbm;
+    if (status.snrDb !== undefined && status.snrDb !== null) record.snrDb = status.snrDb;
+    this.dirty.add(deviceId);
+  }
+
+  get(deviceId: string): DeviceView | undefined {
+    const record = this.devices.get(deviceId);
+    return record ? this.view(record) : undefined;
+  }
+
+  list(query: DeviceQuery = {}): { total: number; devices: DeviceView[] } {
+    const matches: DeviceView[] = [];
+    for (const record of this.devices.values()) {
+      if (query.profile !== undefined && record.profile !== query.profile) continue;
+      if (query.gatewayId !== undefined && record.gatewayId !== query.gatewayId) continue;
+      if (query.district !== undefined && record.district !== query.district) continue;
+      if (query.state !== undefined && record.state !== query.state) continue;
+      const view = this.view(record);
+      if (query.overdue !== undefined && view.overdue !== query.overdue) continue;
+      matches.push(view);
+    }
+    matches.sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
+    const offset = query.offset ?? 0;
+    return { total: matches.length, devices: matches.slice(offset, offset + (query.limit ?? 1000)) };
+  }
+
+  flush(): void {
+    if (this.dirty.size === 0 || !this.db.open) return;
+    const records = [...this.dirty].map((id) => this.devices.get(id)!);
+    this.dirty.clear();
+    this.upsert(records);
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.flush();
+    if (this.db.open) this.db.close();
+  }
+
+  private recordFor(deviceId: string, profile: string, gatewayId: string): DeviceRecord {
+    let record = this.devices.get(deviceId);
+    if (!record) {
+      const now = this.clock.now();
+      record = { deviceId, profile, profileVersion: 0, gatewayId, district: null, firstSeenMs: now, lastSeenMs: 0, lastReceivedMs: now, lastSeq: 0, readings: 0, batteryPct: null, state: 'unknown', stateDetail: null, rssiDbm: null, snrDb: null };
+      this.devices.set(deviceId, record);
+    }
+    return record;
+  }
+
+  private view(record: DeviceRecord): DeviceView {
+    const { firstSeenMs, lastSeenMs, lastReceivedMs, ...rest } = record;
+    const interval = this.profiles.get(record.profile)?.reportIntervalSeconds;
+    const overdue = interval !== undefined && this.clock.now() - Math.max(lastSeenMs, 0) > 3 * interval * 1000;
+    return { ...rest, firstSeenAt: new Date(firstSeenMs).toISOString(), lastSeenAt: new Date(lastSeenMs).toISOString(), lastReceivedAt: new Date(lastReceivedMs).toISOString(), overdue };
+  }
+}

@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { ID_PATTERN } from '../proto/index.ts';
+import { TzError } from '../service-kit/index.ts';
+import type { DeviceRegistry } from './device-registry.ts';
+
+// The device registry over HTTP, for the rules engine and the console:
+// GET /api/v1/devices (filters, paging) and GET /api/v1/devices/:id.
+// Errors answer {code, message}.
+
+const deviceQuery = z.strictObject({
+  profile: z.string().max(64).optional(),
+  gatewayId: z.string().regex(ID_PATTERN).optional(),
+  district: z.string().max(128).optional(),
+  state: z.enum(['online', 'offline', 'fault', 'unknown']).optional(),
+  overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+const deviceParams = z.object({ id: z.string().regex(ID_PATTERN, 'a device id (letters, digits, _ . -)') });
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new TzError('TZ_REQUEST_INVALID', `invalid ${what}: ${result.error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`).join('; ')}`);
+}
+
+export function registerDeviceRoutes(app: FastifyInstance, registry: DeviceRegistry): void {
+  app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof TzError) return reply.code(err.code === 'TZ_DEVICE_UNKNOWN' ? 404 : err.code === 'TZ_REQUEST_INVALID' ? 400 : 500).send({ code: err.code, message: err.message });
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) app.log.error({ err }, 'ingest: request failed');
+    return reply.code(status).send({ code: status >= 500 ? 'TZ_INTERNAL' : 'TZ_REQUEST_INVALID', message: status >= 500 ? 'internal error' : (err as Error).message });
+  });
+
+  app.get('/api/v1/devices', async (req) => {
+    const q = parse(deviceQuery, req.query, 'query');
+    return registry.list(q);
+  });
+
+  app.get('/api/v1/devices/:id', async (req) => {
+    const { id } = parse(deviceParams, req.params, 'device id');
+    const device = registry.get(id);
+    if (!device) throw new TzError('TZ_DEVICE_UNKNOWN', `no device ${id} has reported to this ingest`);
+    return device;
+  });
+}

@@ -1,0 +1,70 @@
+import { metricValueOf } from '../../proto/index.ts';
+import type { DeviceProfile } from '../../device-profiles/index.ts';
+import type { AcceptedReading } from './validate.ts';
+
+/**
+ * Step 3: a reading as one InfluxDB line (ARCHITECTURE.md layout):
+ * measurement per device class; tags device, district, gateway,
+ * profile_version (sorted, as InfluxDB prefers); one field per metric plus
+ * `seq`; timestamp = device time in ms. Same reading → same series and time,
+ * so a replay overwrites itself (at-least-once becomes idempotent).
+ *
+ * Written by hand rather than through the client's `Point` (which escapes and
+ * sorts every key of every point): measurement and field keys are escaped
+ * once per profile, device and gateway ids cannot need escaping (ID_PATTERN).
+ */
+export function toLine(accepted: AcceptedReading, gatewayTag: string): string {
+  const { reading, profile, specs } = accepted;
+  const shape = shapeOf(profile);
+  let line = shape.measurement + ',device=' + (reading.deviceId as string);
+  if (reading.district) line += ',district=' + escapeTagCached(reading.district);
+  line += ',gateway=' + gatewayTag + ',profile_version=' + (reading.profileVersion || profile.version) + ' ';
+  const metrics = reading.metrics ?? [];
+  for (let i = 0; i < metrics.length; i++) {
+    const spec = specs[i]!;
+    const value = metricValueOf(metrics[i]!);
+    line += shape.fieldKey.get(spec.name)! + '=';
+    if (spec.type === 'boolean') line += value === true ? 't,' : 'f,';
+    else if (spec.type === 'integer') line += value + 'i,';
+    else line += value + ',';
+  }
+  return line + 'seq=' + Number(reading.seq ?? 0) + 'i ' + Number(reading.timestampMs);
+}
+
+interface ProfileShape {
+  measurement: string;
+  fieldKey: Map<string, string>;
+}
+
+const shapes = new WeakMap<DeviceProfile, ProfileShape>();
+
+function shapeOf(profile: DeviceProfile): ProfileShape {
+  let shape = shapes.get(profile);
+  if (!shape) {
+    shape = { measurement: escapeMeasurement(profile.measurement), fieldKey: new Map(profile.metrics.map((m) => [m.name, escapeTag(m.name)])) };
+    shapes.set(profile, shape);
+  }
+  return shape;
+}
+
+/** Line protocol: measurement names escape comma and space. */
+export function escapeMeasurement(name: string): string {
+  return name.replace(/[, ]/g, (c) => `\\${c}`);
+}
+
+/** Line protocol: tag keys, tag values and field keys escape comma, equals sign and space. */
+export function escapeTag(value: string): string {
+  return value.replace(/[,= ]/g, (c) => `\\${c}`);
+}
+
+// Districts are low-cardinality by design; a bounded cache keeps a hostile sender from growing it forever.
+const districtCache = new Map<string, string>();
+function escapeTagCached(value: string): string {
+  let escaped = districtCache.get(value);
+  if (escaped === undefined) {
+    escaped = escapeTag(value);
+    if (districtCache.size > 10_000) districtCache.clear();
+    districtCache.set(value, escaped);
+  }
+  return escaped;
+}

@@ -1,0 +1,217 @@
+import { Backoff, delay, type Clock, type Logger } from '../service-kit/index.ts';
+import type { InfluxLineWriter } from './influx-writer.ts';
+import type { IngestMetrics } from './metrics.ts';
+
+/** Whoever handed lines to the batcher (one MQTT message): told once every one of its lines is settled. */
+export interface LineOwner {
+  /** Lines handed over and not yet durable or refused. */
+  unsettled: number;
+  /** Positions (in the order handed over) of lines InfluxDB refused for good, with its message. */
+  refused: Array<{ position: number; error: string }>;
+  /** Called once, when `unsettled` reaches 0. */
+  settled(): void;
+}
+
+interface Chunk {
+  lines: string[];
+  owners: LineOwner[];
+  positions: number[];
+}
+
+export interface WriteBatcherOptions {
+  /** Most lines per request (default 5000: InfluxDB's sweet spot). */
+  maxBatchLines: number;
+  /** Concurrent requests (default 3). */
+  concurrency: number;
+  /** How long a partly filled batch may wait for more lines (default 50 ms). */
+  lingerMs: number;
+}
+
+/**
+ * Batches lines across MQTT messages into requests of up to maxBatchLines,
+ * keeps `concurrency` requests in flight, and tells each owner when all its
+ * lines are durable. Retryable failures (InfluxDB down, 5xx, timeouts) are
+ * retried with backoff for as long as it takes — the lines stay counted in
+ * `buffered`, which the intake uses to stop taking messages. A request the
+ * server refuses for good (400: field type conflict, bad line) is split in
+ * halves until the refused lines stand alone; those are reported to their
+ * owners, everything else is written (1.x writes the good points of a
+ * partial write; rewriting them is idempotent).
+ */
+export class WriteBatcher {
+  private open: Chunk = emptyChunk();
+  private readonly sealed: Chunk[] = [];
+  private inFlight = 0;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private bufferedLines = 0;
+  private outageSince: number | null = null;
+  private lastOutageLog = 0;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(
+    private readonly writer: () => Promise<InfluxLineWriter>,
+    private readonly options: WriteBatcherOptions,
+    private readonly deps: { log: Logger; metrics: IngestMetrics; clock: Clock; signal: AbortSignal; onReachable(value: boolean): void },
+  ) {}
+
+  /** Lines waiting, being written or being retried. */
+  get buffered(): number {
+    return this.bufferedLines;
+  }
+
+  /** True while writes are failing and being retried. */
+  get inOutage(): boolean {
+    return this.outageSince !== null;
+  }
+
+  add(lines: readonly string[], owner: LineOwner): void {
+    owner.unsettled += lines.length;
+    this.bufferedLines += lines.length;
+    for (let i = 0; i < lines.length; i++) {
+      const chunk = this.open;
+      chunk.lines.push(lines[i]!);
+      chunk.owners.push(owner);
+      chunk.positions.push(i);
+      if (chunk.lines.length >= this.options.maxBatchLines) this.seal();
+    }
+    if (this.open.lines.length > 0 && this.lingerTimer === undefined) {
+      this.lingerTimer = setTimeout(() => {
+        this.lingerTimer = undefined;
+        this.seal();
+        this.pump();
+      }, this.options.lingerMs);
+    }
+    this.pump();
+  }
+
+  /** Resolves when `buffered` has fallen to `level` or below (sends a partly filled batch at once). */
+  async drainTo(level: number): Promise<void> {
+    if (this.bufferedLines <= level) return;
+    this.seal();
+    this.pump();
+    while (this.bufferedLines > level && !this.deps.signal.aborted) {
+      await new Promise<void>((resolve) => {
+        this.waiters.add(resolve);
+        this.deps.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+  }
+
+  /** Called whenever lines settle; the intake resumes taking messages from here. */
+  onSettled: () => void = () => undefined;
+
+  private seal(): void {
+    if (this.open.lines.length === 0) return;
+    this.sealed.push(this.open);
+    this.open = emptyChunk();
+    if (this.lingerTimer !== undefined) {
+      clearTimeout(this.lingerTimer);
+      this.lingerTimer = undefined;
+    }
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.options.concurrency && this.sealed.length > 0 && !this.deps.signal.aborted) {
+      const chunk = this.sealed.shift()!;
+      this.inFlight += 1;
+      this.deps.metrics.writesInFlight.set(this.inFlight);
+      this.writeChunk(chunk)
+        .catch((err: unknown) => {
+          if (!this.deps.signal.aborted) this.deps.log.error({ err: (err as Error).message }, 'write loop failed; its messages stay unacknowledged');
+        })
+        .finally(() => {
+          this.inFlight -= 1;
+          this.deps.metrics.writesInFlight.set(this.inFlight);
+          this.pump();
+        });
+    }
+  }
+
+  /** Writes a chunk until every line is durable or refused for good; returns early only when stopping. */
+  private async writeChunk(chunk: Chunk): Promise<void> {
+    const writer = await this.writer();
+    const backoff = new Backoff(250, 5_000);
+    const { metrics } = this.deps;
+    for (;;) {
+      if (this.deps.signal.aborted) return;
+      const stopTimer = metrics.writeSeconds.startTimer();
+      const outcome = await writer.send(chunk.lines);
+      if (outcome.ok) {
+        stopTimer();
+        metrics.batchLines.observe(chunk.lines.length);
+        this.recovered();
+        this.settle(chunk, null);
+        return;
+      }
+      metrics.counts.writeErrors += 1;
+      metrics.writeErrors.inc({ reason: outcome.retryable ? 'retryable' : 'rejected' });
+      if (!outcome.retryable) {
+        this.recovered();
+        if (chunk.lines.length === 1) {
+          this.settle(chunk, outcome.error.message);
+          return;
+        }
+        // Find the refused lines: halves are written one after the other in this slot.
+        const half = Math.ceil(chunk.lines.length / 2);
+        await this.writeChunk(slice(chunk, 0, half));
+        await this.writeChunk(slice(chunk, half, chunk.lines.length));
+        return;
+      }
+      this.failing(outcome.error, chunk.lines.length);
+      await delay(backoff.next(), this.deps.signal);
+    }
+  }
+
+  private settle(chunk: Chunk, refusedBecause: string | null): void {
+    const n = chunk.lines.length;
+    this.bufferedLines -= n;
+    this.deps.metrics.bufferedReadings.set(this.bufferedLines);
+    for (let i = 0; i < n; i++) {
+      const owner = chunk.owners[i]!;
+      if (refusedBecause !== null) owner.refused.push({ position: chunk.positions[i]!, error: refusedBecause });
+      owner.unsettled -= 1;
+      if (owner.unsettled === 0) owner.settled();
+    }
+    for (const wake of this.waiters) wake();
+    this.waiters.clear();
+    this.onSettled();
+  }
+
+  private failing(error: Error, lines: number): void {
+    const now = this.deps.clock.now();
+    if (this.outageSince === null) {
+      this.outageSince = now;
+      this.deps.onReachable(false);
+    }
+    // One line per 10 s, not one per retried request.
+    if (now - this.lastOutageLog >= 10_000) {
+      this.lastOutageLog = now;
+      this.deps.log.warn({ err: error.message, failingRequestLines: lines, bufferedReadings: this.bufferedLines, outageSeconds: Math.round((now - this.outageSince) / 1000) }, 'InfluxDB write failing; retrying with backoff, intake held at the buffer limit, nothing acknowledged until written');
+    }
+  }
+
+  private recovered(): void {
+    if (this.outageSince !== null) {
+      const seconds = (this.deps.clock.now() - this.outageSince) / 1000;
+      this.outageSince = null;
+      this.lastOutageLog = 0;
+      this.deps.log.info({ outageSeconds: Math.round(seconds * 10) / 10, bufferedReadings: this.bufferedLines }, 'InfluxDB writes succeed again; catching up');
+    }
+    this.deps.onReachable(true);
+  }
+
+  /** Stops the linger timer; unsettled lines stay unacknowledged (the broker redelivers them). */
+  close(): void {
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
+    for (const wake of this.waiters) wake();
+    this.waiters.clear();
+  }
+}
+
+function emptyChunk(): Chunk {
+  return { lines: [], owners: [], positions: [] };
+}
+
+function slice(chunk: Chunk, from: number, to: number): Chunk {
+  return { lines: chunk.lines.slice(from, to), owners: chunk.owners.slice(from, to), positions: chunk.positions.slice(from, to) };
+}
