@@ -18,7 +18,7 @@ const loraPacket: LoraPacketApi = (loraPacketModule as unknown as { default?: Lo
 const profiles = loadProfiles();
 const meter = profiles.require('water-meter');
 
-interface Heard { phy: Buffer; eui: string }
+interface Heard { phy: Buffer; eui: string; time: string }
 const heard: Heard[] = [];
 const forwarders = new Map<string, RemoteInfo>();
 const server = createSocket('udp4');
@@ -33,8 +33,8 @@ test.before(async () => {
       server.send(Buffer.from([2, msg[1]!, msg[2]!, 0x04]), from.port, from.address);
     } else if (msg[3] === 0x00) { // PUSH_DATA → PUSH_ACK
       server.send(Buffer.from([2, msg[1]!, msg[2]!, 0x01]), from.port, from.address);
-      const { rxpk } = JSON.parse(msg.subarray(12).toString()) as { rxpk: Array<{ data: string }> };
-      for (const r of rxpk) heard.push({ phy: Buffer.from(r.data, 'base64'), eui });
+      const { rxpk } = JSON.parse(msg.subarray(12).toString()) as { rxpk: Array<{ data: string; time: string }> };
+      for (const r of rxpk) heard.push({ phy: Buffer.from(r.data, 'base64'), eui, time: r.time });
     }
   });
   await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', () => resolve()));
@@ -101,6 +101,25 @@ test('a replayed frame is the last one byte for byte; a bad-MIC frame fails veri
   const forged = await waitFor('the bad-MIC frame', () => heard.slice(before).find((h) => fromDevice(h, keys.devAddr)), 5000, 20);
   assert.not.ok(loraPacket.verifyMIC(loraPacket.fromWire(forged.phy), Buffer.from(keys.nwkSKey, 'hex')));
   await waitFor('counted', () => (city.stats().loraReplays >= 1 && city.stats().loraBadMic >= 1 ? true : undefined), 2000, 20);
+});
+
+test("clock skew: the district's packet forwarder stamps rxpk.time off by the skew, until put right", async () => {
+  const wm = city.devices.filter((d) => d.transport === 'lora')[3]!;
+  const keys = keysOf(wm.deviceId);
+  const skewMs = 2 * 86_400_000;
+  city.injectFault(wm.deviceId, 'lora-clock-skew', { skewMs });
+  const start = heard.length;
+  clock.advance(900_000);
+  city.catchUp();
+  const skewed = await waitFor('a skewed uplink', () => heard.slice(start).find((h) => fromDevice(h, keys.devAddr)), 5000, 20);
+  const offBy = Date.parse(skewed.time) - Date.now();
+  assert.ok(offBy > skewMs - 60_000 && offBy <= skewMs, `rxpk.time is ${offBy} ms ahead`);
+  city.injectFault(wm.deviceId, 'lora-clock-skew', { skewMs: 0 });
+  const again = heard.length;
+  clock.advance(900_000);
+  city.catchUp();
+  const right = await waitFor('an uplink with the clock put right', () => heard.slice(again).find((h) => fromDevice(h, keys.devAddr)), 5000, 20);
+  assert.ok(Math.abs(Date.parse(right.time) - Date.now()) < 60_000);
 });
 
 test('a set_valve downlink (PULL_RESP) closes the valve', async () => {
