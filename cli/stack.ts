@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadProfiles, type ProfileCatalogue } from '../device-profiles/index.ts';
 import { startBroker, BrokerUsers, type RunningBroker } from '../broker/index.ts';
@@ -6,7 +7,8 @@ import { startIngest, type Ingest, type InfluxTarget } from '../ingest/index.ts'
 import { startRulesService, type RunningRulesService } from './rules-service.ts';
 import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../edge-agent/index.ts';
 import { startSimulatedDistrict, type SimulatedDistrict } from '../firmware-sim/index.ts';
-import { createLogger, createServiceHttp, createRegistry, listenService, type Logger } from '../service-kit/index.ts';
+import Database from 'better-sqlite3';
+import { createLogger, createServiceHttp, createRegistry, listenService, openAccessTokens, type Logger } from '../service-kit/index.ts';
 import { startManagedInfluxd, type ManagedInfluxd } from './managed-influxd.ts';
 
 // The whole pipeline on one machine: managed influxd (unless INFLUX_URL),
@@ -96,8 +98,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const broker: RunningBroker = await startBroker({ users, port: options.mqttPort, log: createLogger('broker') });
     stops.push(() => broker.stop());
 
+    // One token store for every API of the stack (the rules service opens the same file).
+    mkdirSync(options.varDir, { recursive: true });
+    const accessDb = new Database(join(options.varDir, 'access.sqlite'));
+    accessDb.pragma('journal_mode = WAL');
+    stops.push(async () => { accessDb.close(); });
     const ingest: Ingest = await startIngest({
-      brokerUrl: broker.mqttUrl, username: 'tz-ingest', password: secrets.ingest, influx, profiles,
+      brokerUrl: broker.mqttUrl, username: 'tz-ingest', password: secrets.ingest, influx, profiles, access: openAccessTokens(accessDb),
       deadLetterPath: join(options.varDir, 'dead-letter.sqlite'), log: createLogger('ingest'),
     });
     stops.push(() => ingest.stop());

@@ -15,6 +15,7 @@ export function createEdgeMetrics(registry: Registry) {
     batchesSealed: new Counter({ name: 'tz_edge_batches_sealed_total', help: 'Uplink batches written to the disk queue', registers }),
     batchesPublished: new Counter({ name: 'tz_edge_batches_published_total', help: 'Uplink batches handed to the MQTT client, by lane', labelNames: ['lane'] as const, registers }),
     batchesAcked: new Counter({ name: 'tz_edge_batches_acked_total', help: 'Uplink batches acknowledged by the broker (PUBACK) and removed from the queue', registers }),
+    queueRemoveFailures: new Counter({ name: 'tz_edge_queue_remove_failures_total', help: 'Acknowledged batches the queue could not delete yet (disk full); retried, never resent', registers }),
     batchesDropped: new Counter({ name: 'tz_edge_batches_dropped_total', help: 'Batches dropped from the full disk queue (oldest first)', registers }),
     dropped: new Counter({ name: 'tz_edge_readings_dropped_total', help: 'Readings dropped by the gateway, by reason', labelNames: ['reason'] as const, registers }),
     queueDepth: new Gauge({ name: 'tz_edge_queue_depth', help: 'Readings in the disk queue, not yet acknowledged by the broker', registers }),

@@ -42,6 +42,12 @@ const bytes = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.b
 export class MqttUplink {
   private client: MqttClient | null = null;
   private readonly inFlight = new Set<number>();
+  /**
+   * Batches the broker acknowledged but the queue could not delete yet (disk
+   * full: even a DELETE needs room in the WAL). They are never sent again and
+   * their removal is retried on every pump.
+   */
+  private readonly ackedNotRemoved = new Set<number>();
   private statusTimer: NodeJS.Timeout | null = null;
   private replayTimer: NodeJS.Timeout | null = null;
   private readonly backoff = new Backoff(1000, 30_000);
@@ -117,11 +123,12 @@ export class MqttUplink {
   pump(): void {
     if (!this.client || !this.connected || this.stopping) return;
     const { queue, maxInFlight } = this.opts;
+    for (const id of this.ackedNotRemoved) if (this.removeAcked(id)) this.ackedNotRemoved.delete(id);
     while (this.inFlight.size < maxInFlight) {
       const [b] = queue.read(this.liveCursor, 1);
       if (!b) break;
       this.liveCursor = b.id;
-      if (!this.inFlight.has(b.id)) this.send(b, 'live');
+      if (!this.inFlight.has(b.id) && !this.ackedNotRemoved.has(b.id)) this.send(b, 'live');
     }
     this.refill();
     while (this.inFlight.size < maxInFlight && this.backlogCursor < this.backlogUpTo) {
@@ -135,7 +142,7 @@ export class MqttUplink {
         break;
       }
       this.backlogCursor = b.id;
-      if (this.inFlight.has(b.id)) continue;
+      if (this.inFlight.has(b.id) || this.ackedNotRemoved.has(b.id)) continue;
       this.tokens -= b.readings;
       this.counts.replayed++;
       this.send(b, 'backlog');
@@ -192,13 +199,25 @@ export class MqttUplink {
         this.backlogUpTo = Math.max(this.backlogUpTo, b.id);
         this.backlogCursor = Math.min(this.backlogCursor, b.id - 1);
       } else {
-        queue.remove(b.id);
         metrics.batchesAcked.inc();
         this.counts.acked++;
+        if (!this.removeAcked(b.id)) this.ackedNotRemoved.add(b.id);
         this.opts.onQueueChanged();
       }
       if (!this.stopping) this.pump();
     });
+  }
+
+  /** Deletes an acknowledged batch; false when the store refuses (it is retried, never resent). */
+  private removeAcked(id: number): boolean {
+    try {
+      this.opts.queue.remove(id);
+      return true;
+    } catch (err) {
+      this.opts.metrics.queueRemoveFailures.inc();
+      this.opts.log.warn({ queueId: id, err: (err as Error).message }, 'acknowledged batch cannot be deleted from the queue yet (disk full?); will retry');
+      return false;
+    }
   }
 
   private refill(): void {

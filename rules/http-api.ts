@@ -48,7 +48,7 @@ export interface RulesApiDeps {
   profiles: ProfileCatalogue;
   timeZone: string;
   influx?: InfluxTarget;
-  access?: AccessTokens;
+  access: AccessTokens;
 }
 
 function ruleView(r: EffectiveRule) {
@@ -58,16 +58,14 @@ function ruleView(r: EffectiveRule) {
   };
 }
 
-/** Who made a change: the token's name, or (without access control) the X-TZ-Actor header. */
+/** Who made a change: the name of the token that made it (every change route is guarded). */
 function actor(req: FastifyRequest): string {
-  if (req.principal) return req.principal.name;
-  const header = req.headers['x-tz-actor'];
-  return typeof header === 'string' && header.length > 0 && header.length <= 64 ? header : 'anonymous';
+  return req.principal?.name ?? 'anonymous';
 }
 
 export function registerRulesApi(app: FastifyInstance, deps: RulesApiDeps): void {
   const { engine, store } = deps;
-  const guard = (roles: readonly Role[]) => (deps.access ? { preHandler: requireRole(deps.access, roles) } : {});
+  const guard = (roles: readonly Role[]) => ({ preHandler: requireRole(deps.access, roles) });
   const read = guard(['operator', 'dispatcher', 'readonly']);
   const editRules = guard(['operator']);
   const ack = guard(['operator', 'dispatcher']);

@@ -34,8 +34,8 @@ export interface RulesOptions {
   alarmSinks?: AlarmSink[];
   /** Mounts more routes (cases, the console) on this service's HTTP server. */
   registerRoutes?: (app: FastifyInstance) => void | Promise<void>;
-  /** API tokens; without them the API is open (loopback development only). */
-  access?: AccessTokens;
+  /** API tokens (service-kit access): every API route needs a token of the right role. Required: no open API. */
+  access: AccessTokens;
   /** Timer period for no-data, escalation and checkpoints (wall time), ms. Default 1000. */
   tickMs?: number;
   /** Outbox retry backoff, ms. */

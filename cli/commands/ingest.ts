@@ -39,6 +39,7 @@ export function registerIngestCommands(program: Command): void {
     .option('--share-group <group>', 'split the load with other ingest instances: subscribe via $share/<group>/tz/v1/gw/+/up/batch')
     .option('--dead-letter <file>', 'dead-letter SQLite file', 'var/dead-letter.sqlite')
     .option('--registry <file>', 'device registry SQLite file (default: device-registry.sqlite next to the dead-letter file)')
+    .option('--access-db <file>', 'API tokens SQLite file shared with the rules service (tianzhong tokens add); the device registry API is served only with it', 'var/access.sqlite')
     .option('--raw-retention <duration>', 'InfluxQL duration raw readings are kept', '90d')
     .option('--downsampled-retention <duration>', 'InfluxQL duration the hourly mean/min/max are kept', '730d')
     .option('--no-setup', 'do not create database, retention policies or continuous queries (write only)')
@@ -54,12 +55,13 @@ export function registerIngestCommands(program: Command): void {
       const influx = influxTarget(opts);
       const { startIngest } = await import('../../ingest/index.ts');
       const { loadProfiles } = await import('../../device-profiles/index.ts');
-      const { createLogger } = await import('../../service-kit/index.ts');
+      const { createLogger, openAccessTokens } = await import('../../service-kit/index.ts');
+      const { default: Database } = await import('better-sqlite3');
       const running = await startIngest({
         brokerUrl: opts.broker, username: opts.username, password: requireEnv('TZ_MQTT_PASSWORD', 'the MQTT password'),
         clientId: opts.clientId, shareGroup: opts.shareGroup, influx,
         profiles: loadProfiles(profileDir(program)), deadLetterPath: fileToCreate(opts.deadLetter), registryPath: opts.registry ? fileToCreate(opts.registry) : undefined,
-        http: { port: opts.httpPort }, log: createLogger('ingest'),
+        http: { port: opts.httpPort }, log: createLogger('ingest'), access: openAccessTokens(new Database(fileToCreate(opts.accessDb))),
         retention: opts.setup ? { rawDuration: opts.rawRetention, downsampledDuration: opts.downsampledRetention } : null,
         maxBatchLines: opts.maxBatch, writeConcurrency: opts.writeConcurrency, lingerMs: opts.lingerMs, maxBufferedReadings: opts.maxBuffered, gzip: opts.gzip,
         timestampWindow: { futureMs: opts.maxClockAhead * 1000, pastMs: opts.maxClockBehind * 86_400_000 },

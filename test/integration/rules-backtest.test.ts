@@ -7,7 +7,8 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import { loadProfiles } from '../../device-profiles/index.ts';
-import { createInfluxDatabase } from '../../service-kit/index.ts';
+import Database from 'better-sqlite3';
+import { createInfluxDatabase, openAccessTokens } from '../../service-kit/index.ts';
 import { startRules, type RulesService } from '../../rules/index.ts';
 import { startInfluxd, tempDir, type TestInfluxd } from './helpers.ts';
 
@@ -20,11 +21,12 @@ const GAP = { device: 'wm-3', from: 100, to: 110 }; // 10 steps (2.5 h) silent
 let influxd: TestInfluxd;
 let broker: Aedes;
 let server: Server;
+let operatorToken = '';
 let rules: RulesService;
 const dir = tempDir('tz-backtest-');
 
 async function post(path: string, body: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${rules.httpUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${rules.httpUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${operatorToken}` }, body: JSON.stringify(body) });
   return { status: res.status, body: await res.json() };
 }
 
@@ -45,7 +47,9 @@ test.before(async () => {
   broker = await Aedes.createBroker({ authenticate: (_c, _u, _p, done) => done(null, true) });
   server = createServer(broker.handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  rules = await startRules({
+  const access = openAccessTokens(new Database(':memory:'));
+  operatorToken = access.issue({ name: 'olga', role: 'operator' }).token;
+  rules = await startRules({ access,
     brokerUrl: `mqtt://127.0.0.1:${(server.address() as { port: number }).port}`, username: 'tz-rules', password: 'x', clientId: 'tz-rules-bt',
     profiles: loadProfiles(), dbPath: join(dir.path, 'rules.db'), influx: target,
   });

@@ -250,7 +250,7 @@ test('a restart keeps the open alarm and updates it instead of raising a new one
 test('wrong credentials: clear log, retried with backoff, unhealthy, no crash, stops cleanly', async () => {
   const lines: { msg?: string }[] = [];
   const sink = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(chunk.toString())); done(); } });
-  const wrong = await startRules({ brokerUrl, username: USER, password: 'wrong', clientId: 'tz-rules-wrong', profiles: loadProfiles(), dbPath: ':memory:', log: pino({ level: 'warn' }, sink) });
+  const wrong = await startRules({ brokerUrl, username: USER, password: 'wrong', clientId: 'tz-rules-wrong', profiles: loadProfiles(), dbPath: ':memory:', access, log: pino({ level: 'warn' }, sink) });
   try {
     await waitFor('two rejected attempts', () => (lines.filter((l) => l.msg === 'rules: broker rejected the credentials (check the rules service account in the broker users file); retrying').length >= 2 ? true : undefined), 10_000, 20);
     const health = await fetch(`${wrong.httpUrl}/healthz`);

@@ -1,0 +1,171 @@
+// The scale-out run behind docs/SCALE.md: `npx tsx faults/scale-run.ts [--seconds 15] [--gateways 8] [--devices 250]`.
+// Same load twice in one run: (1) one broker (memory) + one ingest, the
+// one-machine default; (2) two broker nodes on one Redis + two ingest
+// instances in a `$share` group, gateways split across both nodes, InfluxDB
+// behind INFLUX_URL. Load = simulated gateways publishing UplinkBatches
+// (QoS 1, a window of batches in flight) as fast as the pipeline acknowledges.
+// Reports messages/s and readings/s accepted, points/s stored end to end, and
+// sent vs stored per device (loss and duplicates by seq).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { stringify as toYaml } from 'yaml';
+import { BrokerUsers } from '../broker/index.ts';
+import { encodeUplinkBatch, topics, type IReading } from '../proto/index.ts';
+import { queryInfluxQL, type InfluxTarget } from '../ingest/index.ts';
+import { startManagedInfluxd, freePort } from '../cli/managed-influxd.ts';
+import { ComponentProcess, health } from './harness/processes.ts';
+import { cliHelp, waitUntil } from './harness/pipeline.ts';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const SECONDS = arg('seconds', 15);
+const GATEWAYS = arg('gateways', 8);
+const DEVICES = arg('devices', 250); // per gateway, one reading each per batch
+const WINDOW = 4; // batches in flight per gateway
+
+export interface ScaleResult {
+  topology: string;
+  messagesPerS: number;
+  readingsPerS: number;
+  storedPointsPerS: number;
+  sent: number;
+  stored: number;
+  lost: number;
+  duplicates: number;
+  drainS: number;
+}
+
+function reading(gw: number, device: number, seq: number, t0: number): IReading {
+  return {
+    deviceId: `pole-g${gw}-${device}`, profile: 'smart-pole', profileVersion: 1, seq, timestampMs: t0 + seq, district: 'gulou',
+    metrics: [{ name: 'voltage_v', number: 220 + (seq % 10) }, { name: 'current_a', number: 1.5 }, { name: 'noise_db', number: 55 + (device % 20) }, { name: 'temperature_c', number: 21.5 }],
+  };
+}
+
+/** One simulated gateway: publishes batches until `until`, keeping WINDOW in flight. Returns readings acknowledged. */
+async function gatewayLoad(url: string, gw: number, password: string, until: number, t0: number, sentPerDevice: Map<string, number>): Promise<{ messages: number; readings: number }> {
+  const id = `gw-scale-${gw}`;
+  const client = await mqtt.connectAsync(url, { clientId: id, username: id, password, clean: true, reconnectPeriod: 1000 });
+  let seq = 0;
+  let messages = 0;
+  let readings = 0;
+  const lane = async () => {
+    while (Date.now() < until) {
+      const s = ++seq;
+      const batch = encodeUplinkBatch({ gatewayId: id, batchSeq: s, sentAtMs: Date.now(), readings: Array.from({ length: DEVICES }, (_, d) => reading(gw, d, s, t0)) });
+      await client.publishAsync(topics.batch(id), Buffer.from(batch), { qos: 1 });
+      messages++;
+      readings += DEVICES;
+      for (let d = 0; d < DEVICES; d++) sentPerDevice.set(`pole-g${gw}-${d}`, Math.max(sentPerDevice.get(`pole-g${gw}-${d}`) ?? 0, s));
+    }
+  };
+  await Promise.all(Array.from({ length: WINDOW }, lane));
+  await client.endAsync();
+  return { messages, readings };
+}
+
+async function storedCount(target: InfluxTarget): Promise<Map<string, number>> {
+  const series = await queryInfluxQL(target, 'SELECT count("seq") FROM "smart_pole" GROUP BY "device"').catch(() => []);
+  const out = new Map<string, number>();
+  for (const s of series) out.set(String(s.tags?.device), Number(s.values?.[0]?.[1] ?? 0));
+  return out;
+}
+
+async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget, procs: ComponentProcess[]): Promise<ScaleResult> {
+  const users = BrokerUsers.load(join(dir, `users-${clustered ? 'c' : 's'}.json`));
+  const secret = 'scale-run-password-0123456789';
+  users.add('tz-ingest', secret, 'service');
+  for (let g = 0; g < GATEWAYS; g++) users.add(`gw-scale-${g}`, secret, 'gateway');
+  users.save();
+  let redis: ChildProcess | null = null;
+  const brokers: Array<{ mqtt: number; http: number }> = [];
+  const nodes = clustered ? 2 : 1;
+  let redisPort = 0;
+  if (clustered) {
+    redisPort = await freePort();
+    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir], { stdio: 'ignore' });
+  }
+  try {
+    for (let n = 0; n < nodes; n++) {
+      const ports = { mqtt: await freePort(), http: await freePort() };
+      brokers.push(ports);
+      const args = ['broker', 'run', '--port', String(ports.mqtt), '--http-port', String(ports.http), '--users', users.path ?? join(dir, `users-${clustered ? 'c' : 's'}.json`)];
+      if (clustered) {
+        const file = join(dir, `broker-${n}.yaml`);
+        writeFileSync(file, toYaml({ nodeId: `broker-${n}`, persistence: { type: 'redis', url: `redis://127.0.0.1:${redisPort}/0` } }));
+        args.push('--config', file);
+      }
+      const p = new ComponentProcess({ name: `broker-${n}`, args, logFile: join(dir, `broker-${n}.log`), ready: async () => (await health(`http://127.0.0.1:${ports.http}`))?.ok === true });
+      procs.push(p);
+      await p.start();
+    }
+    const ingestCmd = /^\s+run \[options\]/m.test(await cliHelp(['ingest'])) ? ['ingest', 'run'] : ['ingest'];
+    const shared = clustered && /--share-group/.test(await cliHelp(ingestCmd));
+    for (let i = 0; i < (clustered ? 2 : 1); i++) {
+      const httpPort = await freePort();
+      // All members of the $share group on node 0: the group is per node (broker/README.md); node 1's gateways reach it over Redis.
+      const args = [...ingestCmd, '--broker', `mqtt://127.0.0.1:${brokers[0]!.mqtt}`, '--http-port', String(httpPort), '--influx-url', influx.url, '--database', influx.database,
+        '--dead-letter', join(dir, `dl-${clustered ? 'c' : 's'}-${i}.sqlite`), '--client-id', `tz-ingest-${clustered ? 'c' : 's'}-${i}`, ...(shared ? ['--share-group', 'ingest'] : [])];
+      const p = new ComponentProcess({ name: `ingest-${i}`, args, env: { TZ_MQTT_PASSWORD: secret }, logFile: join(dir, `ingest-${i}.log`), ready: async () => (await health(`http://127.0.0.1:${httpPort}`))?.mqttConnected === true });
+      procs.push(p);
+      await p.start();
+    }
+    const sentPerDevice = new Map<string, number>();
+    const started = Date.now();
+    const until = started + SECONDS * 1000;
+    const t0 = Date.now() - 3_600_000 + (clustered ? 1_800_000 : 0); // distinct time ranges per topology
+    const loads = await Promise.all(Array.from({ length: GATEWAYS }, (_, g) => gatewayLoad(`mqtt://127.0.0.1:${brokers[g % nodes]!.mqtt}`, g, secret, until, t0, sentPerDevice)));
+    const publishedS = (Date.now() - started) / 1000;
+    const sent = [...sentPerDevice.values()].reduce((a, b) => a + b, 0);
+    let stored = 0;
+    const drainMs = await waitUntil('every reading stored', async () => {
+      const counts = await storedCount(influx);
+      stored = [...sentPerDevice.keys()].reduce((a, d) => a + (counts.get(d) ?? 0), 0);
+      return stored >= sent;
+    }, 120_000, 500).catch(() => 120_000);
+    const totalS = publishedS + drainMs / 1000;
+    const messages = loads.reduce((a, l) => a + l.messages, 0);
+    const readings = loads.reduce((a, l) => a + l.readings, 0);
+    return {
+      topology: clustered ? `2 brokers on Redis + ${shared ? '2 ingest ($share)' : '2 ingest (no --share-group: each writes every reading)'}` : '1 broker (memory) + 1 ingest',
+      messagesPerS: Math.round(messages / publishedS), readingsPerS: Math.round(readings / publishedS), storedPointsPerS: Math.round(stored / totalS),
+      sent, stored: Math.min(stored, sent), lost: Math.max(0, sent - stored), duplicates: Math.max(0, stored - sent), drainS: Math.round(drainMs / 100) / 10,
+    };
+  } finally {
+    for (const p of procs.splice(0).reverse()) {
+      await p.stop();
+      p.close();
+    }
+    redis?.kill('SIGKILL');
+  }
+}
+
+export async function scaleRun(log: (line: string) => void = console.error): Promise<ScaleResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'tz-scale-'));
+  const influxd = process.env.INFLUX_URL ? null : await startManagedInfluxd({ dataDir: join(dir, 'influxdb') });
+  const influx: InfluxTarget = { url: process.env.INFLUX_URL ?? influxd!.url, database: 'tz_scale' };
+  const procs: ComponentProcess[] = [];
+  const results: ScaleResult[] = [];
+  try {
+    for (const clustered of [false, true]) {
+      await queryInfluxQL(influx, 'DROP DATABASE "tz_scale"').catch(() => undefined);
+      log(`scale-out: ${clustered ? 'two-node' : 'single-node'} run, ${GATEWAYS} gateways × ${DEVICES} devices, ${SECONDS} s`);
+      results.push(await runTopology(clustered, dir, influx, procs));
+      log(JSON.stringify(results.at(-1)));
+    }
+  } finally {
+    await influxd?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const results = await scaleRun();
+  console.log(JSON.stringify(results, null, 2));
+}
