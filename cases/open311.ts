@@ -162,14 +162,14 @@ export async function registerOpen311(scope: FastifyInstance, deps: Open311Deps)
   });
 
   scope.post('/open311/v2/requests.:format', async (req, reply) => {
-    requireJson((req.params as { format: string }).format);
-    // The key is checked before anything else is looked at: no key, no answer about the body.
+    // The key is checked before anything else is looked at: no key, no answer about the request.
     const raw = (req.body ?? {}) as { api_key?: unknown };
     const principal = typeof raw.api_key === 'string' && raw.api_key ? deps.access.verify(raw.api_key) : null;
     if (!principal || !['admin', 'operator', 'dispatcher'].includes(principal.role)) {
       reply.code(403);
       return open311Error(403, 'api_key is missing, unknown or may not file requests');
     }
+    requireJson((req.params as { format: string }).format);
     const body = parse(createBody, req.body ?? {}, 'request');
     const category = byCode.get(body.service_code);
     if (!category) throw new TzError('TZ_OPEN311_SERVICE', `service_code ${body.service_code} not found`);

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TzError } from '../service-kit/index.ts';
 
@@ -19,8 +19,44 @@ export function openGatewayDatabase(path: string): GatewayDatabase {
     db.pragma('synchronous = FULL');
     // Another process on the same file (a second agent with the same dataDir) waits briefly, then fails clearly.
     db.pragma('busy_timeout = 2000');
+    ensureDiskReserve(db);
     return db;
   } catch (err) {
     throw new TzError('TZ_QUEUE_STORE', `cannot open the gateway database ${path}: ${(err as Error).message}; check dataDir in the config (it must be writable)`, { cause: err });
   }
+}
+
+/**
+ * Space held back for a full disk. When the disk fills while the link is
+ * down, even deleting acknowledged batches needs room (WAL frames), so the
+ * queue could never drain. A small file next to the database is kept as a
+ * reserve: freed when SQLite says SQLITE_FULL, re-made once the queue is empty.
+ */
+const RESERVE_BYTES = 256 * 1024;
+const reservePath = (db: GatewayDatabase): string | null => (db.memory || db.name === ':memory:' ? null : `${db.name}.reserve`);
+
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE' || code === 'ENOSPC';
+}
+
+/** Makes the reserve file if it is missing; false when there is no room for it (the disk is still full). */
+export function ensureDiskReserve(db: GatewayDatabase): boolean {
+  const path = reservePath(db);
+  if (!path || existsSync(path)) return true;
+  try {
+    writeFileSync(path, Buffer.alloc(RESERVE_BYTES));
+    return true;
+  } catch {
+    rmSync(path, { force: true });
+    return false;
+  }
+}
+
+/** Gives the reserve back to the file system; true when there was one. */
+export function releaseDiskReserve(db: GatewayDatabase): boolean {
+  const path = reservePath(db);
+  if (!path || !existsSync(path)) return false;
+  rmSync(path, { force: true });
+  return true;
 }

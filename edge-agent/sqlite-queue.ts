@@ -1,5 +1,5 @@
 import type { GatewayDatabase } from './gateway-database.ts';
-import { openGatewayDatabase } from './gateway-database.ts';
+import { ensureDiskReserve, isDiskFull, openGatewayDatabase, releaseDiskReserve } from './gateway-database.ts';
 import type { AppendResult, QueueEntry, QueueStats, QueuedBatch, StoreAndForwardQueue } from './store-and-forward-queue.ts';
 
 function prepare(d: GatewayDatabase) {
@@ -97,11 +97,31 @@ export class SqliteStoreAndForwardQueue implements StoreAndForwardQueue {
   remove(id: number): boolean {
     const size = this.stmt.sizeOf.get(id) as { bytes: number; readings: number } | undefined;
     if (!size) return false;
-    this.stmt.remove.run(id);
+    try {
+      this.stmt.remove.run(id);
+    } catch (err) {
+      if (!isDiskFull(err) || !releaseDiskReserve(this.db)) throw err;
+      // Disk full: spend the reserve on the delete, and fold the WAL into the database so it can shrink.
+      this.stmt.remove.run(id);
+      this.checkpoint();
+    }
     this.totals.batches--;
     this.totals.readings -= size.readings;
     this.totals.bytes -= size.bytes;
+    // Drained after a full disk: shrink the WAL and take the reserve back.
+    if (this.totals.batches === 0 && !ensureDiskReserve(this.db)) {
+      this.checkpoint();
+      ensureDiskReserve(this.db);
+    }
     return true;
+  }
+
+  private checkpoint(): void {
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // A busy or full checkpoint is retried at the next drain; the delete above is committed either way.
+    }
   }
 
   lastId(): number {

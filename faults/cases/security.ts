@@ -210,7 +210,7 @@ export const faultCase: FaultCase = {
     const p = new Pipeline({ name: 'security', recordRoutes: true, devices: 4, pollIntervalMs: 1000 });
     let results: FaultResult[] = [];
     try {
-      const accessFlag = await cliHasOption(['rules'], '--access-db', '--tokens-db', '--access');
+      const accessFlag = await cliHasOption(['rules', 'run'], '--access-db', '--tokens-db', '--access');
       const accessDb = join(p.dir, 'access.sqlite');
       let tokens: Record<string, string> | null = null;
       let accessNote: string | null = null;

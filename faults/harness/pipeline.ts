@@ -105,13 +105,13 @@ export class Pipeline {
     const mqttUrl = `mqtt://127.0.0.1:${this.ports.mqtt}`;
     this.add(new ComponentProcess({
       name: 'ingest',
-      args: [...(await ingestCommand()), '--broker', mqttUrl, '--http-port', String(this.ports.ingest), '--influx-url', this.influx.url, '--database', this.influx.database, '--dead-letter', this.deadLetterFile],
+      args: [...(await ingestCommand()), '--broker', mqttUrl, '--http-port', String(this.ports.ingest), '--influx-url', this.influx.url, '--database', this.influx.database, '--dead-letter', this.deadLetterFile, '--access-db', join(this.dir, 'access.sqlite')],
       env: { TZ_MQTT_PASSWORD: this.secrets.ingest }, logFile: join(this.dir, 'ingest.log'),
       ready: async () => (await health(this.url('ingest')))?.mqttConnected === true,
     }));
     if (this.options.withRules !== false) {
       this.add(new ComponentProcess({
-        name: 'rules', args: ['rules', '--broker', mqttUrl, '--http-port', String(this.ports.rules), '--db', join(this.dir, 'rules.sqlite'), ...(this.options.rulesArgs ?? [])],
+        name: 'rules', args: ['rules', '--broker', mqttUrl, '--http-port', String(this.ports.rules), '--db', join(this.dir, 'rules.sqlite'), '--cases-db', join(this.dir, 'cases.sqlite'), '--access-db', join(this.dir, 'access.sqlite'), '--photos', join(this.dir, 'photos'), ...(this.options.rulesArgs ?? [])],
         env: { TZ_MQTT_PASSWORD: this.secrets.rules }, logFile: join(this.dir, 'rules.log'),
         ready: () => answers(`${this.url('rules')}/healthz`),
       }));
