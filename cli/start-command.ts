@@ -79,9 +79,15 @@ async function scriptedFault(stack: RunningStack, afterSeconds: number, signal: 
       const alarm = body?.alarms?.[0];
       console.error(`scripted fault → alarm in ${((Date.now() - at) / 1000).toFixed(1)} s: ${JSON.stringify(alarm ? { id: alarm.id, ruleId: alarm.ruleId, severity: alarm.severity } : {})}`);
     }
-    if (alarmSeen && stack.counters().casesOpened > 0) {
-      console.error(`scripted fault → case opened in ${((Date.now() - at) / 1000).toFixed(1)} s: see ${stack.urls.console}#/cases`);
-      return;
+    if (alarmSeen) {
+      // A case opened now, or one still open from an earlier run (var/ persists) that absorbed the alarm.
+      const res = await fetch(`${stack.urls.rules}/api/v1/cases?assetId=${cover.deviceId}&status=open`, { headers }).catch(() => null);
+      const body = (await res?.json().catch(() => null)) as { cases?: Array<{ id: unknown; status: unknown; alarmIds?: unknown[] }> } | null;
+      const found = body?.cases?.[0];
+      if (found) {
+        console.error(`scripted fault → case ${String(found.id)} (${String(found.status)}) in ${((Date.now() - at) / 1000).toFixed(1)} s: see ${stack.urls.console}#/cases`);
+        return;
+      }
     }
     await delay(250, signal);
   }
