@@ -31,7 +31,7 @@ const persistence = z.discriminatedUnion('type', [
     type: z.literal('redis'),
     /** redis://[:password@]host:port[/db]; the password may also come from TZ_REDIS_PASSWORD. */
     url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://'),
-    /** Queued messages delivered to a persistent session when it reconnects (aedes-persistence-redis). */
+    /** Page size of the queue replay to a reconnecting persistent session (persistence.ts replays the whole queue). */
     maxSessionDelivery: z.number().int().positive().default(1000),
     /** Drop offline messages older than this; 0 = keep until delivered. */
     offlineMessageTtlSeconds: z.number().int().min(0).default(0),

@@ -22,6 +22,18 @@ interface Destroyable {
   destroy(): Promise<void>;
 }
 
+/** The ioredis calls outgoingStream needs. */
+interface RedisQueueReader {
+  lrange(key: string, start: number, stop: number): Promise<string[]>;
+  mgetBuffer(...keys: string[]): Promise<Array<Buffer | null>>;
+  lrem(key: string, count: number, value: string): Promise<number>;
+}
+
+interface SubscriptionStore {
+  addSubscriptions(client: { id: string }, subs: unknown[]): Promise<unknown>;
+  removeSubscriptions(client: { id: string }, topics: string[]): Promise<unknown>;
+}
+
 interface RetainedSource {
   createRetainedStreamCombi(patterns: string[]): unknown;
   createRetainedStream(pattern: string): unknown;
@@ -55,10 +67,73 @@ export function createBrokerStorage(config: PersistenceConfig, concurrency: numb
     ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
   };
   const ttl = config.offlineMessageTtlSeconds ?? 0;
-  const AsyncRedisPersistence = require('aedes-persistence-redis/asyncPersistence.js') as new (opts: object) => Destroyable & RetainedSource;
+  const AsyncRedisPersistence = require('aedes-persistence-redis/asyncPersistence.js') as new (opts: object) => Destroyable & RetainedSource & SubscriptionStore;
+  // The persistence's own ioredis and msgpack-lite (same versions it encodes with), so outgoingStream below reads what it wrote.
+  const fromPersistence = createRequire(require.resolve('aedes-persistence-redis/asyncPersistence.js'));
+  const Redis = fromPersistence('ioredis') as new (opts: object) => RedisQueueReader;
+  const msgpack = fromPersistence('msgpack-lite') as { decode(buf: Buffer): unknown };
+  const db = new Redis(connection);
+  const page = config.maxSessionDelivery ?? 1000;
   // aedes-persistence-redis 11.2 returns an async iterable for retained
   // messages where Aedes 1.2 calls `.pipe()` on it; give Aedes a stream.
   class RedisPersistenceForAedes extends AsyncRedisPersistence {
+    private readonly subscriptionWrites = new Map<string, Promise<unknown>>();
+
+    /**
+     * One client's subscription writes, one at a time. Aedes calls
+     * addSubscriptions once per topic of a SUBSCRIBE packet, concurrently,
+     * each time with the packet's whole list; the library then waits for its
+     * own `$SYS/sub/add` broadcast under a key of client id + first topic, so
+     * concurrent calls overwrite each other's waiter and all but one never
+     * resolve: a persistent session subscribing to several topics in one
+     * packet (rules: two `$share` filters + gateway events) got no SUBACK and
+     * those subscriptions were never made. In sequence, each call's broadcast
+     * comes back before the next one waits.
+     */
+    private serialised(clientId: string, write: () => Promise<unknown>): Promise<unknown> {
+      const previous = this.subscriptionWrites.get(clientId) ?? Promise.resolve();
+      const next = previous.catch(() => undefined).then(write);
+      this.subscriptionWrites.set(clientId, next);
+      const forget = () => {
+        if (this.subscriptionWrites.get(clientId) === next) this.subscriptionWrites.delete(clientId);
+      };
+      next.then(forget, forget);
+      return next;
+    }
+
+    override addSubscriptions(client: { id: string }, subs: unknown[]): Promise<unknown> {
+      return this.serialised(client.id, () => super.addSubscriptions(client, subs));
+    }
+
+    override removeSubscriptions(client: { id: string }, topics: string[]): Promise<unknown> {
+      return this.serialised(client.id, () => super.removeSubscriptions(client, topics));
+    }
+
+    /**
+     * A persistent session's queue, replayed on CONNECT. The library reads
+     * only its first maxSessionDelivery+1 entries (LRANGE 0..max) and Aedes
+     * reads the queue only on CONNECT, so the rest stayed in Redis until the
+     * next reconnect — a consumer disconnected with a long backlog (e.g. ingest
+     * cut off as a slow consumer) silently lost everything past the first page.
+     * Here: a snapshot of the whole list of keys (acks LREM entries while we
+     * replay, so offsets would shift), packets fetched maxSessionDelivery at a
+     * time; a packet whose key is gone (acked or expired) is dropped from the list.
+     */
+    outgoingStream(client: { id: string }): AsyncIterable<unknown> {
+      const listKey = `outgoing:${encodeURIComponent(client.id)}`;
+      return (async function* replay() {
+        const keys = await db.lrange(listKey, 0, -1);
+        for (let i = 0; i < keys.length; i += page) {
+          const slice = keys.slice(i, i + page);
+          const values = await db.mgetBuffer(...slice);
+          for (let j = 0; j < slice.length; j++) {
+            const value = values[j];
+            if (value) yield msgpack.decode(value);
+            else void db.lrem(listKey, 0, slice[j]!);
+          }
+        }
+      })();
+    }
     override createRetainedStreamCombi(patterns: string[]): unknown {
       return asStream(super.createRetainedStreamCombi(patterns));
     }
@@ -68,12 +143,23 @@ export function createBrokerStorage(config: PersistenceConfig, concurrency: numb
   }
   const MQEmitterRedis = require('mqemitter-redis') as (opts: object) => { close(cb: () => void): void; state: NodeJS.EventEmitter };
   const persistence = new RedisPersistenceForAedes({
-    ...connection,
-    maxSessionDelivery: config.maxSessionDelivery ?? 1000,
+    conn: db,
+    maxSessionDelivery: page,
     packetTTL: () => ttl,
   });
   const mq = MQEmitterRedis({ ...connection, concurrency, matchEmptyLevels: true });
   mq.state.on('error', (err: Error) => log.error({ err: err.message }, 'Redis pub/sub connection error'));
+  // Redis pub/sub is at most once: while the subscriber connection is down
+  // (Redis closes it when its output buffer passes `client-output-buffer-limit
+  // pubsub`, 32 MB by default) publishes between nodes are lost. Say so loudly.
+  let subscriberConnects = 0;
+  mq.state.on('subConnect', () => {
+    subscriberConnects += 1;
+    if (subscriberConnects > 1) {
+      log.error({ reconnects: subscriberConnects - 1 },
+        'Redis pub/sub subscriber reconnected: messages published while it was away did not reach this node; if Redis logged "output buffer limits", raise client-output-buffer-limit pubsub (docs/SCALE.md)');
+    }
+  });
   const where = `redis://${connection.host}:${connection.port}/${connection.db}`;
   return {
     persistence,

@@ -5,7 +5,10 @@
 // behind INFLUX_URL. Load = simulated gateways publishing UplinkBatches
 // (QoS 1, a window of batches in flight) as fast as the pipeline acknowledges.
 // Reports messages/s and readings/s accepted, points/s stored end to end, and
-// sent vs stored per device (loss and duplicates by seq).
+// sent vs stored per device (loss and duplicates by seq). The two-node run
+// also starts two rules instances in a `$share/rules` group and reports which
+// gateways each evaluated (from each instance's evaluator state) and how many
+// readings (its /metrics): disjoint gateways, together every reading.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +19,8 @@ import { BrokerUsers } from '../broker/index.ts';
 import { encodeUplinkBatch, topics, type IReading } from '../proto/index.ts';
 import { queryInfluxQL, type InfluxTarget } from '../ingest/index.ts';
 import { startManagedInfluxd, freePort } from '../cli/managed-influxd.ts';
-import { ComponentProcess, health } from './harness/processes.ts';
+import Database from 'better-sqlite3';
+import { ComponentProcess, health, metricSum } from './harness/processes.ts';
 import { cliHelp, waitUntil } from './harness/pipeline.ts';
 
 const arg = (name: string, fallback: number) => {
@@ -27,6 +31,13 @@ const SECONDS = arg('seconds', 15);
 const GATEWAYS = arg('gateways', 8);
 const DEVICES = arg('devices', 250); // per gateway, one reading each per batch
 const WINDOW = 4; // batches in flight per gateway
+// Every publish crosses Redis pub/sub (mqemitter-redis), which is at most once:
+// Redis closes a subscriber whose output buffer passes `client-output-buffer-limit
+// pubsub` (default 32 MB hard, 8 MB for 60 s) and whatever it buffered is gone.
+// A broker node busy for a moment under this load falls that far behind, so the
+// run lifts the limit as docs/SCALE.md tells operators to; `--redis-default-limits`
+// keeps Redis' defaults to show the loss.
+const REDIS_PUBSUB_LIMIT = process.argv.includes('--redis-default-limits') ? [] : ['--client-output-buffer-limit', 'pubsub 0 0 0'];
 
 export interface ScaleResult {
   topology: string;
@@ -38,6 +49,22 @@ export interface ScaleResult {
   lost: number;
   duplicates: number;
   drainS: number;
+  /** Clients the broker nodes cut off as slow consumers during the run (ingest, rules). */
+  slowConsumers: number;
+  /** Readings missing, by `gateway@node` (only when some are). */
+  lostByGateway?: Record<string, number>;
+  /** Two-node run: the rules instances of the `$share/rules` group. */
+  rules?: RulesShare[];
+  /** Every gateway evaluated by exactly one rules instance, and batches received = batches published. */
+  rulesPartitioned?: boolean;
+}
+
+export interface RulesShare {
+  instance: string;
+  batches: number;
+  readingsEvaluated: number;
+  readingsRejected: number;
+  gateways: string[];
 }
 
 function reading(gw: number, device: number, seq: number, t0: number): IReading {
@@ -80,6 +107,7 @@ async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget
   const users = BrokerUsers.load(join(dir, `users-${clustered ? 'c' : 's'}.json`));
   const secret = 'scale-run-password-0123456789';
   users.add('tz-ingest', secret, 'service');
+  if (clustered) users.add('tz-rules', secret, 'rules');
   for (let g = 0; g < GATEWAYS; g++) users.add(`gw-scale-${g}`, secret, 'gateway');
   users.save();
   let redis: ChildProcess | null = null;
@@ -88,7 +116,8 @@ async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget
   let redisPort = 0;
   if (clustered) {
     redisPort = await freePort();
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir], { stdio: 'ignore' });
+    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir,
+      '--logfile', join(dir, 'redis.log'), ...REDIS_PUBSUB_LIMIT], { stdio: 'ignore' });
   }
   try {
     for (let n = 0; n < nodes; n++) {
@@ -115,6 +144,24 @@ async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget
       procs.push(p);
       await p.start();
     }
+    // Rules partitioned by gateway: two members of `$share/rules`, on node 0 like ingest's group.
+    const rules: Array<{ name: string; proc: ComponentProcess; http: string; db: string }> = [];
+    if (clustered) {
+      for (let i = 0; i < 2; i++) {
+        const httpPort = await freePort();
+        const name = `rules-${i}`;
+        const db = join(dir, `${name}.sqlite`);
+        const args = ['rules', 'run', '--broker', `mqtt://127.0.0.1:${brokers[0]!.mqtt}`, '--username', 'tz-rules', '--client-id', `tz-rules-c-${i}`, '--share-group', 'rules',
+          '--http-port', String(httpPort), '--db', db, '--cases-db', join(dir, `${name}-cases.sqlite`), '--access-db', join(dir, `${name}-access.sqlite`), '--photos', join(dir, `${name}-photos`)];
+        const p = new ComponentProcess({ name, args, env: { TZ_MQTT_PASSWORD: secret }, logFile: join(dir, `${name}.log`), ready: async () => (await health(`http://127.0.0.1:${httpPort}`))?.ok === true });
+        procs.push(p);
+        await p.start();
+        rules.push({ name, proc: p, http: `http://127.0.0.1:${httpPort}`, db });
+      }
+    }
+    const node0 = `http://127.0.0.1:${brokers[0]!.http}`;
+    if (shared) await waitUntil('ingest group complete', async () => (await metricSum(node0, 'tz_broker_shared_members', { group: 'ingest' })) === 2, 20_000, 100);
+    if (rules.length > 0) await waitUntil('rules group complete', async () => (await metricSum(node0, 'tz_broker_shared_members', { group: 'rules' })) === 2, 20_000, 100);
     const sentPerDevice = new Map<string, number>();
     const started = Date.now();
     const until = started + SECONDS * 1000;
@@ -123,18 +170,55 @@ async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget
     const publishedS = (Date.now() - started) / 1000;
     const sent = [...sentPerDevice.values()].reduce((a, b) => a + b, 0);
     let stored = 0;
+    let lastCounts = new Map<string, number>();
     const drainMs = await waitUntil('every reading stored', async () => {
       const counts = await storedCount(influx);
+      lastCounts = counts;
       stored = [...sentPerDevice.keys()].reduce((a, d) => a + (counts.get(d) ?? 0), 0);
       return stored >= sent;
     }, 120_000, 500).catch(() => 120_000);
     const totalS = publishedS + drainMs / 1000;
     const messages = loads.reduce((a, l) => a + l.messages, 0);
     const readings = loads.reduce((a, l) => a + l.readings, 0);
+    // Where a loss is, by gateway and broker node (gateway g is on node g % nodes).
+    const lostByGateway: Record<string, number> = {};
+    for (const [device, max] of sentPerDevice) {
+      const missing = max - (lastCounts.get(device) ?? 0);
+      const gw = `gw-scale-${/^pole-g(\d+)-/.exec(device)?.[1]}@node${Number(/^pole-g(\d+)-/.exec(device)?.[1]) % nodes}`;
+      if (missing > 0) lostByGateway[gw] = (lostByGateway[gw] ?? 0) + missing;
+    }
+    let slowConsumers = 0;
+    for (const b of brokers) slowConsumers += await metricSum(`http://127.0.0.1:${b.http}`, 'tz_broker_slow_consumers_total').catch(() => 0);
+    let rulesShares: RulesShare[] | undefined;
+    let rulesPartitioned: boolean | undefined;
+    if (rules.length > 0) {
+      // Every published batch reaches one member (QoS 1, persistent sessions); bounded wait for the last ones.
+      const batchesSeen = async () => (await Promise.all(rules.map((r) => metricSum(r.http, 'tz_rules_batches_total').catch(() => 0)))).reduce((a, b) => a + b, 0);
+      await waitUntil('rules received every batch', async () => (await batchesSeen()) >= messages, 60_000, 250).catch(() => undefined);
+      rulesShares = [];
+      for (const r of rules) {
+        const share: RulesShare = {
+          instance: r.name,
+          batches: await metricSum(r.http, 'tz_rules_batches_total'),
+          readingsEvaluated: await metricSum(r.http, 'tz_rules_readings_evaluated_total'),
+          readingsRejected: await metricSum(r.http, 'tz_rules_rejected_total'),
+          gateways: [],
+        };
+        await r.proc.stop(); // a polite stop checkpoints the evaluator state: one row per device it evaluated
+        const db = new Database(r.db, { readonly: true });
+        const devices = db.prepare('SELECT device_id FROM device_state').all() as Array<{ device_id: string }>;
+        db.close();
+        share.gateways = [...new Set(devices.map((d) => `gw-scale-${/^pole-g(\d+)-/.exec(d.device_id)?.[1] ?? '?'}`))].sort();
+        rulesShares.push(share);
+      }
+      const all = rulesShares.flatMap((r) => r.gateways);
+      rulesPartitioned = new Set(all).size === all.length && all.length === GATEWAYS && rulesShares.reduce((a, r) => a + r.batches, 0) >= messages;
+    }
     return {
       topology: clustered ? `2 brokers on Redis + ${shared ? '2 ingest ($share)' : '2 ingest (no --share-group: each writes every reading)'}` : '1 broker (memory) + 1 ingest',
       messagesPerS: Math.round(messages / publishedS), readingsPerS: Math.round(readings / publishedS), storedPointsPerS: Math.round(stored / totalS),
       sent, stored: Math.min(stored, sent), lost: Math.max(0, sent - stored), duplicates: Math.max(0, stored - sent), drainS: Math.round(drainMs / 100) / 10,
+      slowConsumers, ...(Object.keys(lostByGateway).length > 0 ? { lostByGateway } : {}), ...(rulesShares ? { rules: rulesShares, rulesPartitioned } : {}),
     };
   } finally {
     for (const p of procs.splice(0).reverse()) {
@@ -160,7 +244,8 @@ export async function scaleRun(log: (line: string) => void = console.error): Pro
     }
   } finally {
     await influxd?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env.TZ_FAULT_KEEP === '1') log(`scale-out: kept ${dir} (logs of every process)`);
+    else rmSync(dir, { recursive: true, force: true });
   }
   return results;
 }

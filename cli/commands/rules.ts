@@ -59,6 +59,7 @@ export function registerRulesCommands(program: Command): void {
     .option('--case-config <file>', 'case categories, departments, SLA and crews (YAML/JSON); built-in defaults when absent')
     .option('--time-zone <zone>', 'IANA time zone of the city for time-of-day conditions', process.env.TZ_CITY_TIME_ZONE ?? 'Asia/Shanghai')
     .option('--share-group <group>', 'run as one member of a partitioned group ($share/<group>/… subscriptions)')
+    .option('--client-id <id>', 'MQTT client id, fixed so the persistent session survives restarts; give each member of a share group its own (default tz-rules)')
     .option('--influx-url <url>', 'InfluxDB for backtests and the console (env INFLUX_URL)', process.env.INFLUX_URL)
     .option('--database <db>', 'InfluxDB database (env INFLUX_DB)', process.env.INFLUX_DB ?? 'tianzhong')
     .option('--ingest-url <url>', "ingest's HTTP URL: its device registry feeds the console (env TZ_INGEST_URL)", process.env.TZ_INGEST_URL)
@@ -67,7 +68,7 @@ export function registerRulesCommands(program: Command): void {
       const { loadProfiles } = await import('../../device-profiles/index.ts');
       const { createLogger } = await import('../../service-kit/index.ts');
       const running = await startRulesService({
-        brokerUrl: opts.broker, username: opts.username, password: requireEnv('TZ_MQTT_PASSWORD', 'the MQTT password'), shareGroup: opts.shareGroup,
+        brokerUrl: opts.broker, username: opts.username, password: requireEnv('TZ_MQTT_PASSWORD', 'the MQTT password'), clientId: opts.clientId, shareGroup: opts.shareGroup,
         profiles: loadProfiles(profileDir(program)), rulesDbPath: fileToCreate(opts.db), casesDbPath: fileToCreate(opts.casesDb),
         accessDbPath: fileToCreate(opts.accessDb), photoDir: resolve(opts.photos), caseConfig: opts.caseConfig, webhookSecret: process.env.TZ_CASES_WEBHOOK_SECRET,
         influx: opts.influxUrl ? { url: opts.influxUrl, database: opts.database, username: process.env.INFLUX_USERNAME, password: process.env.INFLUX_PASSWORD, token: process.env.INFLUX_TOKEN } : undefined,

@@ -92,4 +92,56 @@ test('queued QoS 1 messages of an offline persistent session survive a restart o
   await back.endAsync();
 });
 
+test('a persistent session with more queued messages than maxSessionDelivery gets all of them back on reconnect', async () => {
+  // aedes-persistence-redis replays only the first maxSessionDelivery+1 of a
+  // session's queue on CONNECT; the rest stayed in Redis, never delivered.
+  // A small page size makes the queue span several pages.
+  const b = await startBroker({ users, port: 0, nodeId: 'node-paged', persistence: { type: 'redis', url: redis.url, maxSessionDelivery: 7 } });
+  brokers.push(b);
+  const sub = await ingest(b.mqttUrl, 'ingest-long-queue', false);
+  await sub.subscribeAsync(topics.allBatches, { qos: 1 });
+  await sub.endAsync();
+  const gw = await gateway(b.mqttUrl);
+  const sent = Array.from({ length: 40 }, (_, i) => `m${i}`);
+  for (const p of sent) await gw.publishAsync(topics.batch('gw-0001'), Buffer.from(p), { qos: 1 });
+  await gw.endAsync();
+  const got: string[] = [];
+  const back = await new Promise<MqttClient>((resolve, reject) => {
+    const c = mqtt.connect(b.mqttUrl, { clientId: 'ingest-long-queue', username: 'tz-ingest', password: 'ingest-secret-pass', clean: false, reconnectPeriod: 0 });
+    clients.push(c);
+    c.on('message', (_t, payload) => got.push(payload.toString()));
+    c.once('connect', () => resolve(c));
+    c.once('error', reject);
+  });
+  await waitFor('the whole queue after reconnect', () => (got.length >= sent.length ? true : undefined), 10_000, 20).catch(() => undefined);
+  assert.equal(got, sent, 'every queued message, once, in order');
+  await back.endAsync();
+});
+
+test('a persistent session subscribing to several topics in one SUBSCRIBE gets its SUBACK and every subscription', async () => {
+  // Aedes stores each topic of the packet concurrently; aedes-persistence-redis
+  // waited for its broadcast under one key per (client, first topic), so all
+  // but one waiter were lost: no SUBACK, and those topics never subscribed.
+  const b = await startBroker({ users, port: 0, nodeId: 'node-multi', persistence: { type: 'redis', url: redis.url } });
+  brokers.push(b);
+  const sub = await ingest(b.mqttUrl, 'ingest-multi', false);
+  const got: string[] = [];
+  sub.on('message', (topic) => got.push(topic));
+  const granted = await Promise.race([
+    sub.subscribeAsync([`$share/multi/${topics.allBatches}`, `$share/multi/${topics.allStatus}`, topics.gatewayEvents], { qos: 1 }),
+    new Promise<null>((resolve) => setTimeout(() => resolve(null), 5_000)),
+  ]);
+  assert.ok(granted, 'SUBACK within 5 s');
+  assert.equal(granted.map((g) => g.qos), [1, 1, 1]);
+  const gw = await gateway(b.mqttUrl);
+  await gw.publishAsync(topics.batch('gw-0001'), Buffer.from('b'), { qos: 1 });
+  await gw.publishAsync(topics.status('gw-0001'), Buffer.from('s'), { qos: 1 });
+  await waitFor('batch and status through both $share filters', () => (got.includes(topics.batch('gw-0001')) && got.includes(topics.status('gw-0001')) ? true : undefined), 10_000, 20).catch(() => undefined);
+  assert.ok(got.includes(topics.batch('gw-0001')), 'batch delivered');
+  assert.ok(got.includes(topics.status('gw-0001')), 'status delivered');
+  assert.ok(got.includes(topics.gatewayEvents), 'gateway event delivered');
+  await gw.endAsync();
+  await sub.endAsync();
+});
+
 test.run();
