@@ -94,7 +94,7 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
         lines += candidates[i]!.lines.length;
         i += 1;
       }
-      const outcome = await writer.send(group.flatMap((c) => c.lines));
+      const outcome = await writer.send(group.flatMap((c) => c.lines).join('\n'));
       if (outcome.ok) {
         for (const c of group) accept(c);
       } else if (outcome.retryable) {
@@ -102,7 +102,7 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
       } else {
         // Refused for good: find which letters, one request each.
         for (const c of group) {
-          const single = await writer.send(c.lines);
+          const single = await writer.send(c.lines.join('\n'));
           if (single.ok) accept(c);
           else refuse(c.letter, 'influx-rejected', single.error.message);
         }

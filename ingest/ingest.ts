@@ -1,8 +1,8 @@
 import { dirname, join } from 'node:path';
 import { hostname } from 'node:os';
-import { encodeUplinkBatch, ID_PATTERN, type IDeviceStatus, type IReading, type UplinkBatch } from '../proto/index.ts';
+import { encodeUplinkBatch, ID_PATTERN, type IDeviceStatus, type IReading } from '../proto/index.ts';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
-import { createLogger, createServiceHttp, listenService, systemClock, type Clock, type InfluxTarget, type Logger, type RunningService } from '../service-kit/index.ts';
+import { createLogger, createServiceHttp, listenService, systemClock, type Clock, type InfluxTarget, type Logger, type RunningService, type AccessTokens } from '../service-kit/index.ts';
 import { openDeadLetterStore, type DeadLetter } from './dead-letter-store.ts';
 import { DeviceRegistry } from './device-registry.ts';
 import { registerDeviceRoutes } from './device-routes.ts';
@@ -10,9 +10,8 @@ import { InfluxLink } from './influx-link.ts';
 import { DEFAULT_RETENTION, type RetentionSetup } from './influx-setup.ts';
 import { createIngestMetrics } from './metrics.ts';
 import { MqttIntake, type Delivery } from './mqtt-intake.ts';
-import { decodeStep } from './steps/decode.ts';
-import { toLine } from './steps/to-lines.ts';
-import { DEFAULT_TIMESTAMP_WINDOW, validateStep, type AcceptedReading, type TimestampWindow, type ValidationContext } from './steps/validate.ts';
+import { readingAt, uplinkStep, type UplinkLines, type UplinkLinesSink } from './steps/uplink-lines.ts';
+import { DEFAULT_TIMESTAMP_WINDOW, type TimestampWindow, type ValidationContext } from './steps/validate.ts';
 import { WriteBatcher, type LineOwner } from './write-batcher.ts';
 
 export interface IngestOptions {
@@ -31,6 +30,12 @@ export interface IngestOptions {
   /** SQLite file of the device registry (default: device-registry.sqlite next to the dead-letter file). */
   registryPath?: string;
   http?: { host?: string; port?: number };
+  /**
+   * API tokens for the device registry (`GET /api/v1/devices`): roles operator,
+   * dispatcher, readonly (and admin). Without them the registry is not served
+   * at all — never an open API.
+   */
+  access?: AccessTokens;
   /** Most lines in one InfluxDB write request (default 5000). */
   maxBatchLines?: number;
   /** InfluxDB write requests in flight (default 3). */
@@ -109,7 +114,7 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
   }
 
   /** One refused reading (or status) re-encoded as a batch of its own, so a replay can take it alone. */
-  function letterFor(topic: string, batch: UplinkBatch, item: { reading?: IReading; status?: IDeviceStatus }, reason: string, detail: string, raw: Uint8Array): DeadLetter {
+  function letterFor(topic: string, batch: BatchHeader, item: { reading?: IReading; status?: IDeviceStatus }, reason: string, detail: string, raw: Uint8Array): DeadLetter {
     let payload = raw;
     try {
       payload = encodeUplinkBatch({ gatewayId: batch.gatewayId, batchSeq: batch.batchSeq, sentAtMs: batch.sentAtMs, readings: item.reading ? [item.reading] : [], statuses: item.status ? [item.status] : [] });
@@ -120,24 +125,31 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     return { topic, gatewayId: batch.gatewayId, deviceId, reason, detail, payload };
   }
 
-  /** Pipeline steps for one message: decode → validate → (registry) → toLine → batch; settles the delivery when all is durable. */
+  /**
+   * Pipeline steps for one message: decode → validate → (registry) → toLine, fused in uplinkStep
+   * (the per-reading hot path), then batch; settles the delivery when all is durable.
+   */
   function handleMessage(topic: string, payload: Buffer, delivery: Delivery): void {
-    const decoded = decodeStep(topic, payload);
-    if (!decoded.ok) {
-      reject(decoded.letter.reason, 0);
-      deadLetter([decoded.letter]);
+    const gatewayTag = gatewayOf(topic);
+    const sink: UplinkLinesSink = {
+      observe: (facts) => registry.observe(facts, gatewayTag),
+      observeAccepted: (accepted) => registry.observeReading(accepted, gatewayTag),
+    };
+    const step = uplinkStep(topic, payload, validation, sink);
+    if (!step.ok) {
+      reject(step.letter.reason, 0);
+      deadLetter([step.letter]);
       finish(delivery);
       return;
     }
-    const { batch, gatewayId } = decoded;
-    delivery.sentAtMs = Number(batch.sentAtMs ?? 0);
-    const readings = batch.readings;
-    counts.received += readings.length;
-    metrics.readingsReceived.inc(readings.length);
+    const batch = step.lines;
+    const gatewayId = batch.gatewayId;
+    delivery.sentAtMs = batch.sentAtMs;
+    counts.received += batch.received;
+    metrics.readingsReceived.inc(batch.received);
 
-    const { accepted, rejected } = validateStep(readings, validation);
     const letters: DeadLetter[] = [];
-    for (const r of rejected) {
+    for (const r of batch.rejected) {
       reject(r.reason, 1);
       letters.push(letterFor(topic, batch, { reading: r.reading }, r.reason, r.detail, payload));
     }
@@ -150,21 +162,17 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
       }
     }
     deadLetter(letters);
-    if (accepted.length === 0) {
+    if (batch.accepted === 0) {
       finish(delivery);
       return;
-    }
-    const lines = new Array<string>(accepted.length);
-    for (let i = 0; i < accepted.length; i++) {
-      lines[i] = toLine(accepted[i]!, gatewayId);
-      registry.observeReading(accepted[i]!, gatewayId);
     }
     const owner: LineOwner = {
       unsettled: 0,
       refused: [],
-      settled: () => writeSettled(topic, batch, payload, accepted, owner, delivery),
+      settled: () => writeSettled(topic, batch, payload, owner, delivery),
     };
-    batcher.add(lines, owner);
+    batcher.add(batch.body, batch.accepted, owner);
+    batch.body = ''; // the batcher holds it now; the rest of `batch` is only kept for dead letters
   }
 
   function statusProblem(status: IDeviceStatus): { reason: string; detail: string } | null {
@@ -174,14 +182,14 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     return null;
   }
 
-  function writeSettled(topic: string, batch: UplinkBatch, payload: Buffer, accepted: AcceptedReading[], owner: LineOwner, delivery: Delivery): void {
-    const written = accepted.length - owner.refused.length;
+  function writeSettled(topic: string, batch: UplinkLines, payload: Buffer, owner: LineOwner, delivery: Delivery): void {
+    const written = batch.accepted - owner.refused.length;
     counts.written += written;
     metrics.readingsWritten.inc(written);
     if (owner.refused.length > 0) {
       // 4xx from InfluxDB (e.g. a field type conflict): retrying cannot help, keep the readings aside.
       reject('influx-rejected', owner.refused.length);
-      deadLetter(owner.refused.map((r) => letterFor(topic, batch, { reading: accepted[r.position]!.reading }, 'influx-rejected', r.error, payload)));
+      deadLetter(owner.refused.map((r) => letterFor(topic, batch, { reading: readingAt(payload, batch, r.position) }, 'influx-rejected', r.error, payload)));
     }
     finish(delivery);
   }
@@ -219,7 +227,8 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
       influxReachable, mqttConnected: intake.connected, pending: intake.pending, bufferedReadings: batcher.buffered, intakePaused: intake.paused,
     }),
   });
-  registerDeviceRoutes(app, registry);
+  if (options.access) registerDeviceRoutes(app, registry, options.access);
+  else log.warn('no API tokens given (--access-db): the device registry API /api/v1/devices is not served');
   const httpUrl = await listenService(app, options.http?.host, options.http?.port);
   log.info({ httpUrl, brokerUrl: options.brokerUrl, influx: options.influx.url, maxBatchLines, concurrency, maxBufferedReadings: maxBuffered, shareGroup: options.shareGroup }, 'ingest started');
 
@@ -245,6 +254,18 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
       return stopped;
     },
   };
+}
+
+/** The header fields a dead letter keeps of its batch. */
+interface BatchHeader {
+  gatewayId: string;
+  batchSeq: number;
+  sentAtMs: number;
+}
+
+/** The gateway id in a topic tz/v1/gw/{gatewayId}/…; the registry only hears of readings uplinkStep accepted, whose topic it checked. */
+function gatewayOf(topic: string): string {
+  return topic.split('/', 4)[3] ?? '';
 }
 
 function isLoopback(url: string): boolean {

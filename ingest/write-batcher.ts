@@ -12,10 +12,18 @@ export interface LineOwner {
   settled(): void;
 }
 
+/** One owner's consecutive lines inside a chunk: a flat string of lines joined by '\n'. */
+interface Segment {
+  body: string;
+  lines: number;
+  owner: LineOwner;
+  /** Position (in the owner's lines) of the first line of `body`. */
+  first: number;
+}
+
 interface Chunk {
-  lines: string[];
-  owners: LineOwner[];
-  positions: number[];
+  segments: Segment[];
+  lines: number;
 }
 
 export interface WriteBatcherOptions {
@@ -64,17 +72,27 @@ export class WriteBatcher {
     return this.outageSince !== null;
   }
 
-  add(lines: readonly string[], owner: LineOwner): void {
-    owner.unsettled += lines.length;
-    this.bufferedLines += lines.length;
-    for (let i = 0; i < lines.length; i++) {
-      const chunk = this.open;
-      chunk.lines.push(lines[i]!);
-      chunk.owners.push(owner);
-      chunk.positions.push(i);
-      if (chunk.lines.length >= this.options.maxBatchLines) this.seal();
+  /** `body`: `lines` lines of line protocol joined by '\n' (one flat string per message keeps the garbage collector's work small). */
+  add(body: string, lines: number, owner: LineOwner): void {
+    if (lines === 0) return;
+    owner.unsettled += lines;
+    this.bufferedLines += lines;
+    let rest: Segment = { body, lines, owner, first: 0 };
+    for (;;) {
+      const room = this.options.maxBatchLines - this.open.lines;
+      if (rest.lines <= room) {
+        this.open.segments.push(rest);
+        this.open.lines += rest.lines;
+        if (this.open.lines >= this.options.maxBatchLines) this.seal();
+        break;
+      }
+      const [head, tail] = splitSegment(rest, room);
+      this.open.segments.push(head);
+      this.open.lines += head.lines;
+      this.seal();
+      rest = tail;
     }
-    if (this.open.lines.length > 0 && this.lingerTimer === undefined) {
+    if (this.open.lines > 0 && this.lingerTimer === undefined) {
       this.lingerTimer = setTimeout(() => {
         this.lingerTimer = undefined;
         this.seal();
@@ -101,7 +119,7 @@ export class WriteBatcher {
   onSettled: () => void = () => undefined;
 
   private seal(): void {
-    if (this.open.lines.length === 0) return;
+    if (this.open.lines === 0) return;
     this.sealed.push(this.open);
     this.open = emptyChunk();
     if (this.lingerTimer !== undefined) {
@@ -135,10 +153,10 @@ export class WriteBatcher {
     for (;;) {
       if (this.deps.signal.aborted) return;
       const stopTimer = metrics.writeSeconds.startTimer();
-      const outcome = await writer.send(chunk.lines);
+      const outcome = await writer.send(bodyOf(chunk));
       if (outcome.ok) {
         stopTimer();
-        metrics.batchLines.observe(chunk.lines.length);
+        metrics.batchLines.observe(chunk.lines);
         this.recovered();
         this.settle(chunk, null);
         return;
@@ -147,29 +165,28 @@ export class WriteBatcher {
       metrics.writeErrors.inc({ reason: outcome.retryable ? 'retryable' : 'rejected' });
       if (!outcome.retryable) {
         this.recovered();
-        if (chunk.lines.length === 1) {
+        if (chunk.lines === 1) {
           this.settle(chunk, outcome.error.message);
           return;
         }
         // Find the refused lines: halves are written one after the other in this slot.
-        const half = Math.ceil(chunk.lines.length / 2);
-        await this.writeChunk(slice(chunk, 0, half));
-        await this.writeChunk(slice(chunk, half, chunk.lines.length));
+        const [first, second] = splitChunk(chunk, Math.ceil(chunk.lines / 2));
+        await this.writeChunk(first);
+        await this.writeChunk(second);
         return;
       }
-      this.failing(outcome.error, chunk.lines.length);
+      this.failing(outcome.error, chunk.lines);
       await delay(backoff.next(), this.deps.signal);
     }
   }
 
   private settle(chunk: Chunk, refusedBecause: string | null): void {
-    const n = chunk.lines.length;
-    this.bufferedLines -= n;
+    this.bufferedLines -= chunk.lines;
     this.deps.metrics.bufferedReadings.set(this.bufferedLines);
-    for (let i = 0; i < n; i++) {
-      const owner = chunk.owners[i]!;
-      if (refusedBecause !== null) owner.refused.push({ position: chunk.positions[i]!, error: refusedBecause });
-      owner.unsettled -= 1;
+    for (const segment of chunk.segments) {
+      const owner = segment.owner;
+      if (refusedBecause !== null) for (let i = 0; i < segment.lines; i++) owner.refused.push({ position: segment.first + i, error: refusedBecause });
+      owner.unsettled -= segment.lines;
       if (owner.unsettled === 0) owner.settled();
     }
     for (const wake of this.waiters) wake();
@@ -209,9 +226,44 @@ export class WriteBatcher {
 }
 
 function emptyChunk(): Chunk {
-  return { lines: [], owners: [], positions: [] };
+  return { segments: [], lines: 0 };
 }
 
-function slice(chunk: Chunk, from: number, to: number): Chunk {
-  return { lines: chunk.lines.slice(from, to), owners: chunk.owners.slice(from, to), positions: chunk.positions.slice(from, to) };
+function bodyOf(chunk: Chunk): string {
+  if (chunk.segments.length === 1) return chunk.segments[0]!.body;
+  let body = chunk.segments[0]!.body;
+  for (let i = 1; i < chunk.segments.length; i++) body += '\n' + chunk.segments[i]!.body;
+  return body;
+}
+
+/** The first `count` lines of a segment, and the rest. */
+function splitSegment(segment: Segment, count: number): [Segment, Segment] {
+  let at = -1;
+  for (let i = 0; i < count; i++) at = segment.body.indexOf('\n', at + 1);
+  return [
+    { body: segment.body.slice(0, at), lines: count, owner: segment.owner, first: segment.first },
+    { body: segment.body.slice(at + 1), lines: segment.lines - count, owner: segment.owner, first: segment.first + count },
+  ];
+}
+
+/** The first `count` lines of a chunk, and the rest. */
+function splitChunk(chunk: Chunk, count: number): [Chunk, Chunk] {
+  const head = emptyChunk();
+  const tail = emptyChunk();
+  for (const segment of chunk.segments) {
+    const room = count - head.lines;
+    if (room <= 0) tail.segments.push(segment);
+    else if (segment.lines <= room) {
+      head.segments.push(segment);
+      head.lines += segment.lines;
+      continue;
+    } else {
+      const [a, b] = splitSegment(segment, room);
+      head.segments.push(a);
+      head.lines += a.lines;
+      tail.segments.push(b);
+    }
+  }
+  tail.lines = chunk.lines - head.lines;
+  return [head, tail];
 }

@@ -40,7 +40,7 @@ export interface NodeRedPeer {
   stop(): Promise<void>;
 }
 
-export function startNodeRed(options: { userDir: string; uiPort: number; brokerPort: number; username: string; password: string; influxPort: number; database: string; profiles: DeviceProfile[] }): NodeRedPeer {
+export function startNodeRed(options: { userDir: string; clientId: string; uiPort: number; brokerPort: number; username: string; password: string; influxPort: number; database: string; profiles: DeviceProfile[] }): NodeRedPeer {
   const { userDir } = options;
   const profileTable = Object.fromEntries(options.profiles.map((p) => [p.class, { measurement: p.measurement, metrics: p.metrics.map((m) => m.name) }]));
   writeFileSync(join(userDir, 'settings.js'), `
@@ -61,7 +61,7 @@ module.exports = {
 `);
   const flows = [
     { id: 'tab1', type: 'tab', label: 'ingest' },
-    { id: 'broker1', type: 'mqtt-broker', name: 'tz', broker: '127.0.0.1', port: String(options.brokerPort), clientid: 'tz-nodered-bench', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: false },
+    { id: 'broker1', type: 'mqtt-broker', name: 'tz', broker: '127.0.0.1', port: String(options.brokerPort), clientid: options.clientId, autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: false },
     { id: 'in1', type: 'mqtt in', z: 'tab1', name: 'uplink batches', topic: 'tz/v1/gw/+/up/batch', qos: '1', datatype: 'buffer', broker: 'broker1', nl: false, rap: false, inputs: 0, x: 100, y: 100, wires: [['fn1']] },
     { id: 'fn1', type: 'function', z: 'tab1', name: 'decode', func: DECODE, outputs: 1, x: 300, y: 100, wires: [['out1']] },
     { id: 'influx1', type: 'influxdb', hostname: '127.0.0.1', port: String(options.influxPort), protocol: 'http', database: options.database, name: 'bench', usetls: false, influxdbVersion: '1.x' },

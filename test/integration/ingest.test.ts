@@ -12,6 +12,8 @@ import { loadProfiles, metricIndexOf, ProfileCatalogue } from '../../device-prof
 import { encodeUplinkBatch, topics, tz, type IDeviceStatus, type IReading } from '../../proto/index.ts';
 import { DEFAULT_RETENTION, downsampleSelect, openDeadLetterStore, queryInfluxQL, replayDeadLetters, startIngest, type DeviceView, type Ingest, type InfluxTarget } from '../../ingest/index.ts';
 import { freePort, startInfluxd, tempDir, waitFor, type TestInfluxd } from './helpers.ts';
+import Database from 'better-sqlite3';
+import { openAccessTokens, type AccessTokens } from '../../service-kit/index.ts';
 
 const GW = 'gw-hz-01';
 const GW_PASSWORD = 'gw-hz-01-secret!';
@@ -25,6 +27,10 @@ let forwarder: Server | undefined;
 const forwarded = new Set<Socket>();
 let proxyPort: number;
 let target: InfluxTarget;
+let access: AccessTokens;
+let readToken = '';
+let crewToken = '';
+const auth = () => ({ headers: { authorization: `Bearer ${readToken}` } });
 const dir = tempDir('tz-ingest-');
 const deadLetterPath = join(dir.path, 'dead-letters.sqlite');
 let batchSeq = 0;
@@ -73,7 +79,10 @@ test.before(async () => {
   users.add('tz-ingest', 'tz-ingest-secret!', 'service');
   for (const gw of SHARED_GATEWAYS) users.add(gw, `${gw}-secret!`, 'gateway');
   broker = await startBroker({ users, port: 0 });
-  ingest = await startIngest({ brokerUrl: broker.mqttUrl, username: 'tz-ingest', password: 'tz-ingest-secret!', influx: target, profiles, deadLetterPath, lingerMs: 10 });
+  access = openAccessTokens(new Database(':memory:'));
+  readToken = access.issue({ name: 'registry-reader', role: 'readonly' }).token;
+  crewToken = access.issue({ name: 'crew-phone', role: 'crew', crewId: 'crew-a' }).token;
+  ingest = await startIngest({ brokerUrl: broker.mqttUrl, username: 'tz-ingest', password: 'tz-ingest-secret!', influx: target, profiles, deadLetterPath, lingerMs: 10, access });
   gateway = await mqtt.connectAsync(broker.mqttUrl, { clientId: GW, username: GW, password: GW_PASSWORD, reconnectPeriod: 0 });
 });
 
@@ -237,29 +246,36 @@ test('a write InfluxDB refuses for good (field type conflict, 400) is dead-lette
   }
 });
 
+test('device registry API needs a token of a reading role', async () => {
+  assert.is((await fetch(`${ingest.httpUrl}/api/v1/devices`)).status, 401);
+  assert.is((await fetch(`${ingest.httpUrl}/api/v1/devices`, { headers: { authorization: 'Bearer not-a-token' } })).status, 401);
+  assert.is((await fetch(`${ingest.httpUrl}/api/v1/devices`, { headers: { authorization: `Bearer ${crewToken}` } })).status, 403);
+  assert.is((await fetch(`${ingest.httpUrl}/api/v1/devices`, auth())).status, 200);
+});
+
 test('device registry: GET /api/v1/devices lists devices seen with gateway, district, last seen, battery and state', async () => {
   const before = ingest.stats().batches;
   const withBattery = manholeReading('mh-0200', 120, 1, { metrics: [{ name: 'battery_pct', number: 71.5 }] });
   const status: IDeviceStatus = { deviceId: 'mh-0201', profile: 'manhole-cover', timestampMs: t0 + 130_000, state: tz.DeviceState.DEVICE_STATE_FAULT, error: tz.DeviceErrorCode.DEVICE_ERROR_TIMEOUT, detail: 'no answer', batteryPct: 12 };
   await gateway.publishAsync(topics.batch(GW), batch([withBattery, manholeReading('mh-0201', 100, 1)], [status]), { qos: 1 });
   await settledBatches(before + 1);
-  const list = (await (await fetch(`${ingest.httpUrl}/api/v1/devices?profile=manhole-cover&limit=500`)).json()) as { total: number; devices: DeviceView[] };
+  const list = (await (await fetch(`${ingest.httpUrl}/api/v1/devices?profile=manhole-cover&limit=500`, auth())).json()) as { total: number; devices: DeviceView[] };
   assert.ok(list.total >= 8, `total ${list.total}`);
   assert.not.ok(list.devices.some((d) => d.deviceId === 'mh-0005'), 'a refused device is not registered');
-  const one = (await (await fetch(`${ingest.httpUrl}/api/v1/devices/mh-0200`)).json()) as DeviceView;
+  const one = (await (await fetch(`${ingest.httpUrl}/api/v1/devices/mh-0200`, auth())).json()) as DeviceView;
   assert.is(one.gatewayId, GW);
   assert.is(one.district, 'xihu');
   assert.is(one.batteryPct, 71.5);
   assert.is(one.state, 'online');
   assert.is(one.lastSeenAt, new Date(t0 + 120_000).toISOString());
-  const faulty = (await (await fetch(`${ingest.httpUrl}/api/v1/devices/mh-0201`)).json()) as DeviceView;
+  const faulty = (await (await fetch(`${ingest.httpUrl}/api/v1/devices/mh-0201`, auth())).json()) as DeviceView;
   assert.equal([faulty.state, faulty.stateDetail, faulty.batteryPct], ['fault', 'no answer', 12]);
-  const faults = (await (await fetch(`${ingest.httpUrl}/api/v1/devices?state=fault`)).json()) as { devices: DeviceView[] };
+  const faults = (await (await fetch(`${ingest.httpUrl}/api/v1/devices?state=fault`, auth())).json()) as { devices: DeviceView[] };
   assert.equal(faults.devices.map((d) => d.deviceId), ['mh-0201']);
-  const missing = await fetch(`${ingest.httpUrl}/api/v1/devices/mh-9999`);
+  const missing = await fetch(`${ingest.httpUrl}/api/v1/devices/mh-9999`, auth());
   assert.is(missing.status, 404);
   assert.is(((await missing.json()) as { code: string }).code, 'TZ_DEVICE_UNKNOWN');
-  assert.is((await fetch(`${ingest.httpUrl}/api/v1/devices?state=sleepy`)).status, 400);
+  assert.is((await fetch(`${ingest.httpUrl}/api/v1/devices?state=sleepy`, auth())).status, 400);
 });
 
 test('dlq replay after a profile fix writes what now passes and marks it replayed; the rest stays with its reason', async () => {
