@@ -37,6 +37,8 @@ export interface BrokerLimits {
   keepaliveLimitSeconds?: number;
   /** Per-client PUBLISH rate; null or unset = unlimited. */
   publishRate?: PublishRateOptions | null;
+  /** Memory persistence: QoS 1/2 messages queued for one persistent session before newer ones are dropped for it (default 100 000). */
+  maxOfflineMessagesPerClient?: number;
 }
 
 export interface BrokerOptions {
@@ -79,6 +81,7 @@ export interface RunningBroker extends RunningService {
 export const DEFAULT_MAX_PACKET_SIZE = 256 * 1024;
 const DEFAULT_MAX_INFLIGHT = 10_000;
 const DEFAULT_MAX_OUTGOING_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MAX_OFFLINE_MESSAGES = 100_000;
 /** Aedes' delivery slots: enough for many clients at once, bounded so a stuck consumer cannot queue work without limit. */
 const MQ_CONCURRENCY = 200;
 
@@ -95,7 +98,23 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const counts = metrics.counts;
   const sessions = new BrokerSessions();
   const throttle = new LoginThrottle({ ...DEFAULT_LOGIN_THROTTLE, ...options.loginThrottle }, clock);
-  const storage = createBrokerStorage(options.persistence ?? { type: 'memory' }, MQ_CONCURRENCY, log);
+  const maxOfflineMessagesPerClient = limits.maxOfflineMessagesPerClient ?? DEFAULT_MAX_OFFLINE_MESSAGES;
+  // One warning per client per minute while its queue stays full; the counter has the exact number.
+  const queueFullWarned = new Map<string, { at: number; dropped: number }>();
+  const onOfflineDrop = (clientId: string) => {
+    countDrop(metrics, 'offline-queue-full');
+    const now = clock.now();
+    const last = queueFullWarned.get(clientId);
+    if (last && now - last.at < 60_000) {
+      last.dropped += 1;
+      return;
+    }
+    if (queueFullWarned.size > 10_000) queueFullWarned.clear();
+    queueFullWarned.set(clientId, { at: now, dropped: 0 });
+    log.warn({ clientId, maxOfflineMessagesPerClient, droppedSinceLastWarning: last?.dropped ?? 0 },
+      'offline queue of a persistent session is full: newer messages are dropped for it until it reconnects and takes them');
+  };
+  const storage = createBrokerStorage(options.persistence ?? { type: 'memory' }, MQ_CONCURRENCY, log, { maxPerClient: maxOfflineMessagesPerClient, onDrop: onOfflineDrop });
 
   // Filled in right after Aedes exists; the hooks only run once clients connect.
   let shared: SharedSubscriptions | undefined;

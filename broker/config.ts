@@ -56,6 +56,7 @@ export const brokerConfigSchema = z.strictObject({
       queueLimit: z.number().int().positive().optional(),
       connectTimeoutMs: z.number().int().positive().optional(),
       keepaliveLimitSeconds: z.number().int().min(0).optional(),
+      maxOfflineMessagesPerClient: z.number().int().positive().optional(),
       publishRate: z
         .strictObject({ perSecond: z.number().positive(), burst: z.number().int().positive(), maxDelayMs: z.number().int().min(0).default(1000) })
         .nullable()

@@ -35,7 +35,7 @@ export function createBrokerMetrics() {
     messagesOut: new Counter({ name: 'tz_broker_messages_out_total', help: 'PUBLISH packets forwarded to subscribers', registers }),
     messagesDropped: new Counter({
       name: 'tz_broker_messages_dropped_total',
-      help: 'Messages the broker did not pass on: acl (denied publish), rate-limit (QoS 0 over the rate), slow-consumer (queued for a client that was cut off), share-no-member',
+      help: 'Messages the broker did not pass on: acl (denied publish), rate-limit (QoS 0 over the rate), slow-consumer (queued for a client that was cut off), share-no-member, offline-queue-full (persistent session at limits.maxOfflineMessagesPerClient)',
       labelNames: ['reason'],
       registers,
     }),

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import type { Logger } from '../service-kit/index.ts';
+import { CappedMemoryPersistence, type OfflineQueueCapOptions } from './offline-queue-cap.ts';
 
 // aedes-persistence-redis and mqemitter-redis are CommonJS without types for
 // these entry points; this file is the one place that loads them.
@@ -54,8 +55,12 @@ function asStream(source: unknown): unknown {
  * on one Redis serve one city (a message published on one node reaches
  * subscribers on all).
  */
-export function createBrokerStorage(config: PersistenceConfig, concurrency: number, log: Logger): BrokerStorage {
-  if (config.type === 'memory') return { describe: 'memory', close: async () => undefined };
+export function createBrokerStorage(config: PersistenceConfig, concurrency: number, log: Logger, offlineCap?: OfflineQueueCapOptions): BrokerStorage {
+  if (config.type === 'memory') {
+    // Created here rather than left to Aedes so the per-client queue cap wraps it.
+    const persistence = offlineCap ? new CappedMemoryPersistence(offlineCap) : undefined;
+    return { ...(persistence ? { persistence } : {}), describe: 'memory', close: async () => undefined };
+  }
   const url = new URL(config.url);
   const password = decodeURIComponent(url.password) || process.env.TZ_REDIS_PASSWORD || undefined;
   const connection = {

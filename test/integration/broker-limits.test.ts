@@ -142,4 +142,40 @@ test('a subscriber that stops acknowledging is disconnected at maxInflight; othe
   }
 });
 
+test('memory persistence: an offline persistent session keeps at most maxOfflineMessagesPerClient; the rest is dropped and counted', async () => {
+  const broker = await startBroker({ users: users(), port: 0, limits: { maxOfflineMessagesPerClient: 5 } });
+  try {
+    const got: string[] = [];
+    const session = () =>
+      new Promise<MqttClient>((resolve, reject) => {
+        const c = mqtt.connect(broker.mqttUrl, { clientId: 'offline-ingest', clean: false, username: 'tz-ingest', password: PASSWORDS['tz-ingest']!, reconnectPeriod: 0 });
+        clients.push(c);
+        c.on('message', (_topic, payload) => got.push(payload.toString()));
+        c.once('connect', () => resolve(c));
+        c.once('error', reject);
+      });
+    let sub = await session();
+    await sub.subscribeAsync(topics.allBatches, { qos: 1 });
+    const gw = await connect(broker, { clientId: 'gw-0001', username: 'gw-0001', password: PASSWORDS['gw-0001']! });
+    const publish = async (prefix: string, n: number) => {
+      for (let i = 0; i < n; i++) await gw.publishAsync(topics.batch('gw-0001'), Buffer.from(`${prefix}${i}`), { qos: 1 });
+    };
+    // Online and acknowledged: these must leave the queue, or they would use up the cap.
+    await publish('online', 5);
+    await waitFor('online messages delivered', () => (got.length === 5 ? true : undefined), 5_000, 20);
+    await sub.endAsync();
+    await publish('offline', 12);
+    got.length = 0;
+    sub = await session();
+    await gw.publishAsync(topics.batch('gw-0001'), Buffer.from('marker'), { qos: 1 });
+    await waitFor('queue replayed, then the marker', () => (got.includes('marker') ? true : undefined), 5_000, 20);
+    assert.equal(got.filter((m) => m !== 'marker'), ['offline0', 'offline1', 'offline2', 'offline3', 'offline4'], 'the oldest 5 kept, the newest 7 dropped');
+    const metrics = await (await fetch(`${broker.httpUrl}/metrics`)).text();
+    assert.match(metrics, /tz_broker_messages_dropped_total\{[^}]*reason="offline-queue-full"[^}]*\} 7\n/);
+  } finally {
+    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+    await broker.stop();
+  }
+});
+
 test.run();
