@@ -7,15 +7,16 @@
 // concurrency (5000 lines, 3 in flight), straight to /write. Readings/s,
 // ratios, CPU per reading of every process and the CPU budget they imply.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { stringify as toYaml } from 'yaml';
 import { availableParallelism } from 'node:os';
 import { request, Agent } from 'node:http';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { BrokerUsers, startBroker, type RunningBroker } from '../../broker/index.ts';
+import { BrokerUsers } from '../../broker/index.ts';
 import { freePort, startManagedInfluxd } from '../../cli/managed-influxd.ts';
 import { loadProfiles, type DeviceProfile } from '../../device-profiles/index.ts';
-import { createLogger, markdownTable, queryInfluxQL, delay, type Bench, type BenchContext } from '../../service-kit/index.ts';
+import { markdownTable, queryInfluxQL, delay, type Bench, type BenchContext } from '../../service-kit/index.ts';
 import { tempDir } from '../../test/integration/helpers.ts';
 import { toLine, validateStep } from '../index.ts';
 import { gatewayId, reading, type LoadShape } from './load.ts';
@@ -104,12 +105,12 @@ function rateOf(p: Phase): number {
 }
 
 /** Runs one pipeline phase: publishers go, wait until InfluxDB has taken `expected` more points. */
-async function pipelinePhase(name: string, ctx: BenchContext, brokerUrl: string, shape: LoadShape, influx: { url: string; pid: number }, consumer: { pid: number }, database: string, profiles: DeviceProfile[], timeoutMs: number): Promise<Phase> {
+async function pipelinePhase(name: string, ctx: BenchContext, brokerUrl: string, brokerPid: number, shape: LoadShape, influx: { url: string; pid: number }, consumer: { pid: number }, database: string, profiles: DeviceProfile[], timeoutMs: number): Promise<Phase> {
   const expected = shape.gateways * shape.batchesPerGateway * shape.readingsPerBatch;
   const publishers = startPublishers(brokerUrl, shape, 8);
   await publishers.ready;
   const base = await pointsAccepted(influx.url);
-  const cpu0 = { consumer: cpuSeconds(consumer.pid), influxd: cpuSeconds(influx.pid), broker: ownCpuSeconds(), publishers: cpuSeconds(publishers.child.pid!) };
+  const cpu0 = { consumer: cpuSeconds(consumer.pid), influxd: cpuSeconds(influx.pid), broker: cpuSeconds(brokerPid), publishers: cpuSeconds(publishers.child.pid!), bench: ownCpuSeconds() };
   const start = performance.now();
   publishers.child.stdin!.write('go\n');
   let lastReport = 0;
@@ -125,13 +126,45 @@ async function pipelinePhase(name: string, ctx: BenchContext, brokerUrl: string,
     finished = false;
   });
   const seconds = (performance.now() - start) / 1000;
-  const cpu = { consumer: cpuSeconds(consumer.pid) - cpu0.consumer, influxd: cpuSeconds(influx.pid) - cpu0.influxd, broker: ownCpuSeconds() - cpu0.broker, publishers: cpuSeconds(publishers.child.pid!) - cpu0.publishers };
+  const cpu = { consumer: cpuSeconds(consumer.pid) - cpu0.consumer, influxd: cpuSeconds(influx.pid) - cpu0.influxd, broker: cpuSeconds(brokerPid) - cpu0.broker, publishers: cpuSeconds(publishers.child.pid!) - cpu0.publishers, bench: ownCpuSeconds() - cpu0.bench };
   await publishers.done;
   const accepted = (await pointsAccepted(influx.url)) - base;
   // pointReq counts a request when it arrives; the COUNT waits for the last ones to be applied.
   let verified = 0;
   await waitUntil('points countable', async () => (verified = await pointsIn(influx.url, database, profiles)) >= expected, 10_000, 250).catch(() => undefined);
   return { name: finished ? name : `${name} (timed out)`, readings: finished ? expected : accepted, seconds, cpu, verified };
+}
+
+/** `bin/tianzhong.js broker run` on free ports with slow-consumer limits raised (see the call site). */
+async function startBrokerProcess(dir: string): Promise<{ mqttUrl: string; pid: number; stop: () => Promise<void> }> {
+  const [mqttPort, httpPort] = [await freePort(), await freePort()];
+  const configFile = join(dir, 'broker.yaml');
+  // Slow-consumer limits raised for both consumers alike: the publishers outrun any consumer here, and a
+  // disconnect would measure reconnects (and, for Node-RED's clean session, losses) instead of throughput.
+  writeFileSync(configFile, toYaml({
+    users: join(dir, 'broker-users.json'),
+    listeners: { tcp: { host: '127.0.0.1', port: mqttPort } },
+    http: { host: '127.0.0.1', port: httpPort },
+    limits: { maxPacketSize: 4 * 1024 * 1024, maxInflight: 1_000_000, maxOutgoingBytes: 2 ** 30, slowConsumerTimeoutMs: 600_000 },
+  }));
+  const child = spawn(process.execPath, [join(root, 'bin/tianzhong.js'), 'broker', 'run', '--config', configFile], { env: { ...process.env, TZ_LOG_LEVEL: 'error' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitUntil('broker ready', async () => {
+    try {
+      return (await fetch(`http://127.0.0.1:${httpPort}/healthz`)).ok;
+    } catch {
+      return child.exitCode === null ? false : Promise.reject(new Error(`broker exited with ${child.exitCode}`));
+    }
+  }, 30_000);
+  return {
+    mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+    pid: child.pid!,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await gone;
+    },
+  };
 }
 
 /** The limit: the same points as line protocol, `concurrency` writers of `batchLines`-line batches straight to /write. */
@@ -177,13 +210,14 @@ export const bench: Bench = {
       const influxd = await startManagedInfluxd({ dataDir: join(dir.path, 'influxd') });
       stops.push(() => influxd.stop());
       const influx = { url: influxd.url, pid: influxd.pid };
-      const users = BrokerUsers.inMemory();
+      // The broker as deployed: `bin/tianzhong.js broker run` in its own process, so its CPU column is the
+      // broker's alone (in the bench process its GCs had to walk the pre-rendered lines of the limit legs).
+      const users = BrokerUsers.load(join(dir.path, 'broker-users.json'));
       for (let g = 0; g < shape.gateways; g++) users.add(gatewayId(g), PASSWORD, 'gateway');
       users.add('tz-ingest', PASSWORD, 'service');
       users.add('tz-nodered', PASSWORD, 'service');
-      // Slow-consumer limits raised for both consumers alike: the publishers outrun any consumer here, and a
-      // disconnect would measure reconnects (and, for Node-RED's clean session, losses) instead of throughput.
-      const broker: RunningBroker = await startBroker({ users, port: 0, log: createLogger('broker', 'error'), limits: { maxPacketSize: 4 * 1024 * 1024, maxInflight: 1_000_000, maxOutgoingBytes: 2 ** 30, slowConsumerTimeoutMs: 600_000 } });
+      users.save();
+      const broker = await startBrokerProcess(dir.path);
       stops.push(() => broker.stop());
       const brokerPort = Number(new URL(broker.mqttUrl).port);
 
@@ -237,7 +271,7 @@ export const bench: Bench = {
           }
         }, 30_000);
         await delay(500); // its SUBACK has no event here
-        const ours = await pipelinePhase(`gateways → broker → ingest → InfluxDB`, ctx, broker.mqttUrl, shape, influx, { pid: ingest.pid! }, `bench_tz_${round}`, profiles, 300_000);
+        const ours = await pipelinePhase(`gateways → broker → ingest → InfluxDB`, ctx, broker.mqttUrl, broker.pid, shape, influx, { pid: ingest.pid! }, `bench_tz_${round}`, profiles, 300_000);
         const ingestMetrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
         await stopIngest();
         // Its persistent session would make the broker queue the next legs' messages for it: end the session.
@@ -253,7 +287,7 @@ export const bench: Bench = {
         stops.push(() => nodeRed.stop());
         await nodeRed.connected;
         await delay(1000);
-        const nodered = await pipelinePhase('gateways → broker → Node-RED → InfluxDB', ctx, broker.mqttUrl, shape, influx, { pid: nodeRed.process.pid! }, `bench_nodered_${round}`, profiles, ctx.quick ? 120_000 : 300_000);
+        const nodered = await pipelinePhase('gateways → broker → Node-RED → InfluxDB', ctx, broker.mqttUrl, broker.pid, shape, influx, { pid: nodeRed.process.pid! }, `bench_nodered_${round}`, profiles, ctx.quick ? 120_000 : 300_000);
         await nodeRed.stop();
         await dropSession(broker.mqttUrl, noderedClientId, 'tz-nodered');
         const histogram = /tz_ingest_write_batch_lines_sum\{[^}]*\} (\S+)[\s\S]*tz_ingest_write_batch_lines_count\{[^}]*\} (\S+)/.exec(ingestMetrics);
@@ -282,14 +316,14 @@ export const bench: Bench = {
       const last = results[results.length - 1]!;
       const b = budget(last);
       return [
-        `Load: ${shape.gateways} gateways × ${shape.batchesPerGateway} batches × ${shape.readingsPerBatch} readings = ${expected.toLocaleString('en')} readings (the four built-in classes, every metric — 7 to 13 fields per point with seq —, compact \`MetricValue.index\` form as edge agents send by default), published QoS 1 by a separate process with 8 publishes in flight per gateway, through the Aedes broker (startBroker, in the bench process) to one fresh influxd (Debian 1.6) on the same machine. Each round runs the three legs one after the other, each into its own fresh database; each consumer's persistent MQTT session is ended after its leg so the broker does not queue the other legs' messages for it. Ingest runs as \`bin/tianzhong.js ingest\` (defaults: 5000-line requests batched across messages, 3 in flight, gzip off on loopback). Node-RED 4.1: mqtt in (QoS 1) → function (protobufjs decode, index → name) → node-red-contrib-influxdb \`influxdb batch\` (that node writes one request per message: 500 points). The limit writes the very lines ingest renders (same points, same fields), pre-rendered, in ingest's request size and concurrency (5000 lines, 3 in flight), with no broker at all, twice: sorted by gateway (each request 500 series × 10 points) and batch-major (5000 series × 1 point); InfluxDB's cost per point differs by up to 2× between the two, and the ratios are taken against the faster one. Each pipeline is timed from the first publish until InfluxDB has accepted every point (SHOW STATS pointReq); "in DB" is a COUNT afterwards. CPU: user + system time from /proc/<pid>/stat over the timed leg, per process, divided by the readings; "cores busy" = all of it / wall time.`,
+        `Load: ${shape.gateways} gateways × ${shape.batchesPerGateway} batches × ${shape.readingsPerBatch} readings = ${expected.toLocaleString('en')} readings (the four built-in classes, every metric — 7 to 13 fields per point with seq —, compact \`MetricValue.index\` form as edge agents send by default), published QoS 1 by a separate process with 8 publishes in flight per gateway, through the Aedes broker (\`bin/tianzhong.js broker run\`, its own process) to one fresh influxd (Debian 1.6) on the same machine. Each round runs the three legs one after the other, each into its own fresh database; each consumer's persistent MQTT session is ended after its leg so the broker does not queue the other legs' messages for it. Ingest runs as \`bin/tianzhong.js ingest\` (defaults: 5000-line requests batched across messages, 3 in flight, gzip off on loopback). Node-RED 4.1: mqtt in (QoS 1) → function (protobufjs decode, index → name) → node-red-contrib-influxdb \`influxdb batch\` (that node writes one request per message: 500 points). The limit writes the very lines ingest renders (same points, same fields), pre-rendered, in ingest's request size and concurrency (5000 lines, 3 in flight), with no broker at all, twice: sorted by gateway (each request 500 series × 10 points) and batch-major (5000 series × 1 point); InfluxDB's cost per point differs by up to 2× between the two, and the ratios are taken against the faster one. Each pipeline is timed from the first publish until InfluxDB has accepted every point (SHOW STATS pointReq); "in DB" is a COUNT afterwards. CPU: user + system time from /proc/<pid>/stat over the timed leg, per process, divided by the readings; "cores busy" = all of it / wall time.`,
         '',
         markdownTable(['round', 'path', 'readings', 's', 'readings/s', 'consumer CPU µs/reading', 'broker µs', 'influxd µs', 'load generator µs', 'total CPU µs/reading', 'cores busy', 'in DB'], rows),
         '',
         ...results.map(({ round, limit, ours, nodered, avgBatch }) => `- round ${round}: pipeline / InfluxDB limit **${((rate(ours) / rate(limit)) * 100).toFixed(0)} %** (goal ≥ 70 %); pipeline / Node-RED **${(rate(ours) / rate(nodered)).toFixed(1)} ×** (goal: several times); consumer CPU per reading ingest ${us(ours.cpu.consumer, ours)} µs vs Node-RED ${us(nodered.cpu.consumer, nodered)} µs (**${(perReading(nodered.cpu.consumer, nodered) / perReading(ours.cpu.consumer, ours)).toFixed(1)} ×** less); ingest's mean write request ${avgBatch} lines; CPU-budget ceiling ${(budget({ limit, ours }).ceiling * 100).toFixed(0)} %.`),
         `- CPU budget on ${cores} cores (round ${last.round}): the bare writer needs ${b.limitCost.toFixed(1)} µs of CPU per point (influxd + writer) → at most ${Math.round((cores * 1e6) / b.limitCost).toLocaleString('en')} points/s; the pipeline needs ${b.oursCost.toFixed(1)} µs per reading (ingest + broker + influxd + load generator, all on the same cores) → at most ${Math.round((cores * 1e6) / b.oursCost).toLocaleString('en')} readings/s: a ceiling of **${(b.ceiling * 100).toFixed(0)} %** of the limit when both are CPU-bound ("cores busy" shows how close each leg came; below ${cores}, a leg waited on latency or lost CPU to other load). influxd alone takes ${b.influxd.toFixed(1)} µs of it per reading; 70 % would need everything else to fit in ${Math.max(0, b.limitCost / 0.7 - b.influxd).toFixed(1)} µs per reading.`,
         `- Against Node-RED (round ${last.round}): broker + influxd + load generator cost ${(b.oursCost - perReading(last.ours.cpu.consumer, last.ours)).toFixed(1)} µs per reading in our leg whatever the consumer does, so even a consumer costing nothing could be at most ${(perReading(sum(last.nodered.cpu, PIPELINE), last.nodered) / (b.oursCost - perReading(last.ours.cpu.consumer, last.ours))).toFixed(1)} × Node-RED's ${perReading(sum(last.nodered.cpu, PIPELINE), last.nodered).toFixed(1)} µs per reading when both are CPU-bound; the consumer-CPU ratio above is where ingest itself differs.`,
-        '- The broker column is the bench process (Aedes plus the bench\'s own SHOW STATS polling). Node-RED acknowledges each MQTT message on receipt, before the write; ingest only after the write is durable.',
+        `- The broker column is the broker process. Not counted in any leg: the bench process itself (SHOW STATS polling), ${results.map(({ round, ours, nodered }) => `round ${round} ${us(ours.cpu.bench, ours)} / ${us(nodered.cpu.bench, nodered)} µs per reading`).join(', ')} (ingest / Node-RED leg). Node-RED acknowledges each MQTT message on receipt, before the write; ingest only after the write is durable.`,
       ].join('\n');
     } finally {
       for (const stop of stops.reverse()) await stop().catch(() => undefined);
