@@ -4,19 +4,14 @@ import type { ProfileCatalogue } from '../device-profiles/index.ts';
 import { startRules, type RulesService } from '../rules/index.ts';
 import { openCaseSystem, type CaseSystem } from '../cases/index.ts';
 import { registerConsoleRoutes, AlarmFanOut } from '../dashboards/index.ts';
-import { openAccessTokens, TzError, type AccessTokens, type InfluxTarget, type Logger } from '../service-kit/index.ts';
+import { openAccessTokens, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
 
 // The "rules service" process as operators run it: the rules engine, the case
 // system and the ops console on one HTTP server, one set of API tokens. Three
 // rooms that do not import each other; this file connects them:
 // rules → (alarm sink, at least once) → cases → (close alarms) → rules.
 
-export interface RulesServiceOptions {
-  brokerUrl: string;
-  username: string;
-  password: string;
-  clientId?: string;
-  shareGroup?: string;
+export interface RulesServiceOptions extends MqttServiceAccount {
   profiles: ProfileCatalogue;
   /** SQLite files: alarms and rules; cases; API tokens (may be shared with other services). */
   rulesDbPath: string;

@@ -1,7 +1,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Duplex } from 'node:stream';
 import { topics } from '../proto/index.ts';
-import { Backoff, isMqttAuthRefusal, reconnectWithBackoff, type Logger } from '../service-kit/index.ts';
+import { Backoff, isMqttAuthRefusal, reconnectWithBackoff, sharedTopic, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
 import type { IngestMetrics } from './metrics.ts';
 
 /** One received message's place in the acknowledgement order. The pipeline calls `settle()` once it is durable or dead-lettered. */
@@ -11,13 +11,8 @@ export interface Delivery {
   settle(): void;
 }
 
-export interface MqttIntakeOptions {
-  brokerUrl: string;
-  username: string;
-  password: string;
+export interface MqttIntakeOptions extends MqttServiceAccount {
   clientId: string;
-  /** Subscribe through `$share/{group}/…` so several ingest instances split the gateways between them. */
-  shareGroup?: string;
   log: Logger;
   metrics: IngestMetrics;
   /** The pipeline: takes the message, settles the delivery later. */
@@ -111,7 +106,7 @@ export class MqttIntake {
     this.client.handleMessage = (packet, callback) => this.receive(packet.topic, packet.payload, packet.qos > 0 ? packet.messageId : undefined, callback);
     this.client.on('connect', (connack) => {
       this.connected = true;
-      const filter = options.shareGroup ? `$share/${options.shareGroup}/${topics.allBatches}` : topics.allBatches;
+      const filter = sharedTopic(options.shareGroup, topics.allBatches);
       options.log.info({ brokerUrl: options.brokerUrl, clientId: options.clientId, sessionPresent: connack.sessionPresent, filter }, 'connected to broker');
       this.client.subscribe(filter, { qos: 1 }, (err, granted) => {
         const qos = granted?.[0]?.qos;

@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { topics } from '../proto/index.ts';
-import { Backoff, isMqttAuthRefusal, reconnectWithBackoff, toError, type Logger } from '../service-kit/index.ts';
+import { Backoff, isMqttAuthRefusal, reconnectWithBackoff, sharedTopic, toError, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
 
 // The rules service's MQTT session. Delivery: at-least-once — a persistent
 // session (clean: false) and QoS 1; the message handler is synchronous
@@ -9,12 +9,8 @@ import { Backoff, isMqttAuthRefusal, reconnectWithBackoff, toError, type Logger 
 // With a share group, gateway topics are subscribed as `$share/{group}/…`
 // (the broker keeps a gateway on one member), so rules can run partitioned.
 
-export interface RulesMqttOptions {
-  brokerUrl: string;
-  username: string;
-  password: string;
+export interface RulesMqttOptions extends MqttServiceAccount {
   clientId: string;
-  shareGroup?: string;
   log: Logger;
   onMessage: (topic: string, payload: Uint8Array) => void;
 }
@@ -38,7 +34,7 @@ export function connectRulesMqtt(o: RulesMqttOptions): RulesMqtt {
     reconnectPeriod: 500, reconnectOnConnackError: true, connectTimeout: 10_000,
   });
   reconnectWithBackoff(client, new Backoff(500, 30_000));
-  const shared = (t: string) => (o.shareGroup ? `$share/${o.shareGroup}/${t}` : t);
+  const shared = (t: string) => sharedTopic(o.shareGroup, t);
   // Gateway events carry no gateway in the topic: every member hears all of them and acts on its own gateways.
   const subscriptions = [shared(topics.allBatches), shared(topics.allStatus), topics.gatewayEvents];
 

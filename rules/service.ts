@@ -3,7 +3,7 @@ import type { ProfileCatalogue } from '../device-profiles/index.ts';
 import { decodeUplinkBatch, parseGatewayTopic, topics, type UplinkBatch } from '../proto/index.ts';
 import {
   createLogger, createRegistry, createServiceHttp, isTzError, listenService, systemClock, toError, TzError,
-  type AccessTokens, type Clock, type InfluxTarget, type Logger, type RunningService,
+  type AccessTokens, type Clock, type InfluxTarget, type Logger, type MqttServiceAccount, type RunningService,
 } from '../service-kit/index.ts';
 import { RulesEngine } from './engine.ts';
 import { registerRulesApi } from './http-api.ts';
@@ -14,14 +14,8 @@ import { SqliteRulesStore } from './sqlite-store.ts';
 import { alarmView } from './views.ts';
 import type { AlarmView } from '../proto/index.ts';
 
-export interface RulesOptions {
-  brokerUrl: string;
-  username: string;
-  password: string;
-  /** MQTT client id; default 'tz-rules'. Fixed so the persistent session survives restarts. */
-  clientId?: string;
-  /** Run as one member of a partitioned group: gateway topics are subscribed as `$share/{group}/…`. */
-  shareGroup?: string;
+/** The broker account: client id default 'tz-rules'; with shareGroup, one member of a partitioned group. */
+export interface RulesOptions extends MqttServiceAccount {
   profiles: ProfileCatalogue;
   /** SQLite file of alarms, rules and evaluator state; ':memory:' allowed (tests). */
   dbPath: string;

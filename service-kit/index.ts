@@ -4,7 +4,7 @@ export { ERROR_CATALOGUE, TzError, isTzError, toError, type TzErrorCode, type Tz
 export { createLogger, type Logger } from './logger.ts';
 export { systemClock, ManualClock, type Clock } from './clock.ts';
 export { Backoff, delay } from './backoff.ts';
-export { isMqttAuthRefusal, reconnectWithBackoff } from './mqtt-session.ts';
+export { isMqttAuthRefusal, reconnectWithBackoff, sharedTopic, type MqttServiceAccount } from './mqtt-session.ts';
 export { createServiceHttp, listenService, createRegistry, type HealthReport, type RunningService, type ServiceHttpOptions } from './service-http.ts';
 export {
   detectInfluxApi,

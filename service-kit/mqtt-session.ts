@@ -30,3 +30,19 @@ export function reconnectWithBackoff(client: MqttClient, backoff: Backoff): void
     client.options.reconnectPeriod = firstPeriod;
   });
 }
+
+/** How a platform service (ingest, rules, the console feed) logs in to the broker. */
+export interface MqttServiceAccount {
+  brokerUrl: string;
+  username: string;
+  password: string;
+  /** MQTT client id; fixed so a persistent session survives restarts (each service has its default). */
+  clientId?: string;
+  /** Run as one member of a group: gateway topics are subscribed as `$share/{group}/…` and the broker keeps a gateway on one member. */
+  shareGroup?: string;
+}
+
+/** `topic`, or its `$share/{group}/…` form when the service runs in a share group. */
+export function sharedTopic(shareGroup: string | undefined, topic: string): string {
+  return shareGroup ? `$share/${shareGroup}/${topic}` : topic;
+}

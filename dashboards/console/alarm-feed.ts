@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { topics } from '../../proto/index.ts';
+import type { MqttServiceAccount } from '../../service-kit/index.ts';
 
 // Where the console's live alarm feed (server-sent events) comes from: the
 // alarm events rules publishes on tz/v1/events/alarm, read by an MQTT
@@ -13,11 +14,7 @@ export interface AlarmFeed {
   close(): Promise<void>;
 }
 
-export interface MqttAlarmFeedOptions {
-  brokerUrl: string;
-  username: string;
-  password: string;
-  clientId?: string;
+export interface MqttAlarmFeedOptions extends Omit<MqttServiceAccount, 'shareGroup'> {
   /** Called with events that are not JSON (counted by the caller). */
   onBadEvent?: (reason: string) => void;
 }
