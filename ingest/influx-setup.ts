@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DeviceProfile, ProfileCatalogue } from '../device-profiles/index.ts';
+import { setUpInfluxV2 } from './influx-v2-setup.ts';
 import { createInfluxDatabase, queryInfluxQL, quoteIdentifier, type InfluxTarget, type Logger } from '../service-kit/index.ts';
 
 /** Retention and downsampling set up on first start (and brought in line on every start). */
@@ -23,6 +24,8 @@ export interface SetupReport {
   database: string;
   policies: string[];
   continuousQueries: string[];
+  /** InfluxDB 2.x: the hourly downsampling tasks (one per device class). */
+  tasks: string[];
   /** What could not be set up automatically and what the operator should do. */
   notes: string[];
 }
@@ -50,14 +53,17 @@ function cqName(profile: DeviceProfile, body: string): { prefix: string; name: s
  * continuous query per device class. Idempotent: policies are created or
  * altered to the configured durations; a CQ's name carries a hash of its
  * query, so a changed profile drops the old CQ and creates the new one
- * (1.x cannot alter a CQ). 2.x/3.x: the bucket's retention is the server's
- * business and downsampling is a task there; reported in `notes`.
+ * (1.x cannot alter a CQ). 2.x: buckets and one Flux task per class, the
+ * same way (influx-v2-setup.ts). 3.x has neither: reported in `notes`.
  */
 export async function setUpInfluxLayout(target: InfluxTarget, api: 'v1' | 'v2', profiles: ProfileCatalogue, setup: RetentionSetup, log: Logger): Promise<SetupReport> {
-  const report: SetupReport = { api, database: target.database, policies: [], continuousQueries: [], notes: [] };
+  const report: SetupReport = { api, database: target.database, policies: [], continuousQueries: [], tasks: [], notes: [] };
   if (api === 'v2') {
-    report.notes.push('InfluxDB 2.x/3.x: set the bucket retention on the server and downsample with a task (see ingest/README.md "Retention and downsampling"); continuous queries do not exist there');
-    log.warn({ notes: report.notes }, 'retention and downsampling not set up automatically on this server');
+    const v2 = await setUpInfluxV2(target, profiles, setup, downsampledMetrics, log);
+    report.policies.push(...v2.buckets);
+    report.tasks.push(...v2.tasks);
+    report.notes.push(...v2.notes);
+    if (!v2.managed) log.warn({ notes: report.notes }, 'retention and downsampling not set up automatically on this server');
     return report;
   }
   const q = quoteIdentifier;
