@@ -114,7 +114,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     log.warn({ clientId, maxOfflineMessagesPerClient, droppedSinceLastWarning: last?.dropped ?? 0 },
       'offline queue of a persistent session is full: newer messages are dropped for it until it reconnects and takes them');
   };
-  const storage = createBrokerStorage(options.persistence ?? { type: 'memory' }, MQ_CONCURRENCY, log, { maxPerClient: maxOfflineMessagesPerClient, onDrop: onOfflineDrop });
+  const storage = createBrokerStorage(options.persistence ?? { type: 'memory' }, MQ_CONCURRENCY, log, { maxPerClient: maxOfflineMessagesPerClient, onDrop: onOfflineDrop }, metrics);
 
   // Filled in right after Aedes exists; the hooks only run once clients connect.
   let shared: SharedSubscriptions | undefined;
@@ -263,6 +263,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
 
   let listeners;
   try {
+    // Clients only once this node hears what is published (Redis: its pub/sub subscriptions are active).
+    await storage.ready();
     listeners = await openListeners(options.listeners ?? { tcp: { host: options.host, port: options.port } }, maxPacketSize, accept, log);
   } catch (err) {
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
@@ -276,7 +278,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     component: 'broker',
     registry: metrics.registry,
     log,
-    health: () => ({ ok: !aedes.closed && open.listening(), nodeId, clients: aedes.connectedClients, ...open.urls, persistence: storage.describe }),
+    health: () => ({ ok: !aedes.closed && open.listening() && storage.healthy(), nodeId, clients: aedes.connectedClients, ...open.urls, persistence: storage.describe }),
   });
   let httpUrl: string;
   try {

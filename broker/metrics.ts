@@ -53,8 +53,41 @@ export function createBrokerMetrics() {
     sharedMembers: new Gauge({ name: 'tz_broker_shared_members', help: 'Online members of each $share group', labelNames: ['group'], registers }),
     sharedDeliveries: new Counter({ name: 'tz_broker_shared_deliveries_total', help: 'Messages handed to one member of a $share group', labelNames: ['group'], registers }),
     sharedUndeliverable: new Counter({ name: 'tz_broker_shared_undeliverable_total', help: 'Messages for a $share group with no member to take them', labelNames: ['group'], registers }),
+    ...createRedisPubSubMetrics(registers),
   };
 }
+
+/**
+ * The Redis pub/sub hop between broker nodes (persistence type redis; zero
+ * with memory). Every message a node delivers, even to its own clients,
+ * crosses Redis, so for one kind of topic the sum of `published` over all
+ * nodes minus what a node `received` is what that node's subscribers missed.
+ * `kind`: gw/up/batch, gw/up/status, ... for the gateway tree, share ($share
+ * hand-offs), sys ($SYS), other.
+ */
+export function createRedisPubSubMetrics(registers: Registry[]) {
+  return {
+    redisPublished: new Counter({ name: 'tz_broker_redis_published_total', help: 'Messages this node published on Redis pub/sub, by topic kind', labelNames: ['kind'], registers }),
+    redisUnheard: new Counter({ name: 'tz_broker_redis_published_unheard_total', help: 'Messages this node published on Redis that no node was subscribed to (PUBLISH returned 0)', labelNames: ['kind'], registers }),
+    redisReceived: new Counter({ name: 'tz_broker_redis_received_total', help: 'Messages this node received from Redis pub/sub (after de-duplication), by topic kind', labelNames: ['kind'], registers }),
+    redisPublishErrors: new Counter({ name: 'tz_broker_redis_publish_errors_total', help: 'PUBLISH commands to Redis that failed (the message reached no node)', registers }),
+    redisSubscriberReconnects: new Counter({
+      name: 'tz_broker_redis_subscriber_reconnects_total',
+      help: 'Times the Redis pub/sub subscriber connection came back after a loss; messages published meanwhile did not reach this node (Redis pub/sub is at most once)',
+      registers,
+    }),
+    redisConnectionErrors: new Counter({ name: 'tz_broker_redis_connection_errors_total', help: 'Errors on the Redis pub/sub connections, by connection', labelNames: ['connection'], registers }),
+    redisPubSubBufferLimit: new Gauge({
+      name: 'tz_broker_redis_pubsub_buffer_limit_bytes',
+      help: "Redis' client-output-buffer-limit pubsub (hard, soft) as read at start-up: Redis closes a subscriber past it and what it buffered is lost; 0 = no limit (what docs/SCALE.md asks for), -1 = could not read (CONFIG refused)",
+      labelNames: ['limit'],
+      registers,
+    }),
+    redisPubSubUp: new Gauge({ name: 'tz_broker_redis_pubsub_up', help: '1 while the Redis pub/sub connection is ready (subscriber: and its subscriptions are active)', labelNames: ['connection'], registers }),
+  };
+}
+
+export type RedisPubSubMetrics = ReturnType<typeof createRedisPubSubMetrics>;
 
 export type BrokerMetrics = ReturnType<typeof createBrokerMetrics>;
 

@@ -2,9 +2,12 @@ import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import type { Logger } from '../service-kit/index.ts';
 import { CappedMemoryPersistence, type OfflineQueueCapOptions } from './offline-queue-cap.ts';
+import type { RedisPubSubMetrics } from './metrics.ts';
+import { createPubSubConnections, type MQEmitterInternals } from './redis-pubsub.ts';
 
 // aedes-persistence-redis and mqemitter-redis are CommonJS without types for
-// these entry points; this file is the one place that loads them.
+// these entry points; this file is the one place that loads them (redis-pubsub.ts
+// makes the pub/sub connections mqemitter-redis is given).
 const require = createRequire(import.meta.url);
 
 export type PersistenceConfig =
@@ -16,6 +19,10 @@ export interface BrokerStorage {
   persistence?: unknown;
   mq?: unknown;
   describe: string;
+  /** Resolves once this node receives what is published (Redis: the pub/sub subscriber is connected and its subscriptions are active). Open listeners after it. */
+  ready(): Promise<void>;
+  /** False while this node would miss publishes (Redis pub/sub connection down or resubscribing); for /healthz. */
+  healthy(): boolean;
   close(): Promise<void>;
 }
 
@@ -25,6 +32,7 @@ interface Destroyable {
 
 /** The ioredis calls outgoingStream needs. */
 interface RedisQueueReader {
+  disconnect(): void;
   lrange(key: string, start: number, stop: number): Promise<string[]>;
   mgetBuffer(...keys: string[]): Promise<Array<Buffer | null>>;
   lrem(key: string, count: number, value: string): Promise<number>;
@@ -55,11 +63,11 @@ function asStream(source: unknown): unknown {
  * on one Redis serve one city (a message published on one node reaches
  * subscribers on all).
  */
-export function createBrokerStorage(config: PersistenceConfig, concurrency: number, log: Logger, offlineCap?: OfflineQueueCapOptions): BrokerStorage {
+export function createBrokerStorage(config: PersistenceConfig, concurrency: number, log: Logger, offlineCap?: OfflineQueueCapOptions, pubsubMetrics?: RedisPubSubMetrics): BrokerStorage {
   if (config.type === 'memory') {
     // Created here rather than left to Aedes so the per-client queue cap wraps it.
     const persistence = offlineCap ? new CappedMemoryPersistence(offlineCap) : undefined;
-    return { ...(persistence ? { persistence } : {}), describe: 'memory', close: async () => undefined };
+    return { ...(persistence ? { persistence } : {}), describe: 'memory', ready: async () => undefined, healthy: () => true, close: async () => undefined };
   }
   const url = new URL(config.url);
   const password = decodeURIComponent(url.password) || process.env.TZ_REDIS_PASSWORD || undefined;
@@ -146,31 +154,31 @@ export function createBrokerStorage(config: PersistenceConfig, concurrency: numb
       return asStream(super.createRetainedStream(pattern));
     }
   }
-  const MQEmitterRedis = require('mqemitter-redis') as (opts: object) => { close(cb: () => void): void; state: NodeJS.EventEmitter };
+  const MQEmitterRedis = require('mqemitter-redis') as (opts: object) => MQEmitterInternals;
   const persistence = new RedisPersistenceForAedes({
     conn: db,
     maxSessionDelivery: page,
     packetTTL: () => ttl,
   });
-  const mq = MQEmitterRedis({ ...connection, concurrency, matchEmptyLevels: true });
+  const pubsub = createPubSubConnections(connection, log, pubsubMetrics);
+  const mq = MQEmitterRedis({ ...connection, subConn: pubsub.sub, pubConn: pubsub.pub, concurrency, matchEmptyLevels: true });
   mq.state.on('error', (err: Error) => log.error({ err: err.message }, 'Redis pub/sub connection error'));
-  // Redis pub/sub is at most once: while the subscriber connection is down
-  // (Redis closes it when its output buffer passes `client-output-buffer-limit
-  // pubsub`, 32 MB by default) publishes between nodes are lost. Say so loudly.
-  let subscriberConnects = 0;
-  mq.state.on('subConnect', () => {
-    subscriberConnects += 1;
-    if (subscriberConnects > 1) {
-      log.error({ reconnects: subscriberConnects - 1 },
-        'Redis pub/sub subscriber reconnected: messages published while it was away did not reach this node; if Redis logged "output buffer limits", raise client-output-buffer-limit pubsub (docs/SCALE.md)');
-    }
-  });
+  pubsub.countReceived(mq);
   const where = `redis://${connection.host}:${connection.port}/${connection.db}`;
   return {
     persistence,
     mq,
     describe: where,
-    // mq is closed by Aedes.close(); the persistence's Redis connection is ours to end.
-    close: () => persistence.destroy(),
+    ready: pubsub.ready,
+    healthy: pubsub.healthy,
+    // mq (and with it both pub/sub connections) is closed by Aedes.close(); the persistence's Redis connection is ours to end.
+    // destroy() throws when Aedes never set the persistence up (a start that failed early): the connection is closed either way.
+    close: async () => {
+      try {
+        await persistence.destroy();
+      } finally {
+        db.disconnect();
+      }
+    },
   };
 }

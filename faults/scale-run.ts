@@ -8,7 +8,10 @@
 // sent vs stored per device (loss and duplicates by seq). The two-node run
 // also starts two rules instances in a `$share/rules` group and reports which
 // gateways each evaluated (from each instance's evaluator state) and how many
-// readings (its /metrics): disjoint gateways, together every reading.
+// readings (its /metrics): disjoint gateways, together every reading. It also
+// counts every batch hop by hop from each process's /metrics (gateway PUBACK →
+// node → Redis → node 0 → $share → ingest/rules → stored) and names the first
+// hop that lost some (`hops`, `lossHop`). TZ_FAULT_KEEP=1 keeps every log.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,10 +56,21 @@ export interface ScaleResult {
   slowConsumers: number;
   /** Readings missing, by `gateway@node` (only when some are). */
   lostByGateway?: Record<string, number>;
+  /** Where each batch was counted on its way (two-node run, read from every process's /metrics before it stops). */
+  hops?: Hop[];
+  /** The first hop that counted fewer batches than the one before it, or null when none did. */
+  lossHop?: string | null;
   /** Two-node run: the rules instances of the `$share/rules` group. */
   rules?: RulesShare[];
   /** Every gateway evaluated by exactly one rules instance, and batches received = batches published. */
   rulesPartitioned?: boolean;
+}
+
+export interface Hop {
+  hop: string;
+  batches: number;
+  /** Why this hop may have lost some: reconnects, PUBLISH errors, undeliverable, ... (only when non-zero). */
+  note?: string;
 }
 
 export interface RulesShare {
@@ -103,7 +117,65 @@ async function storedCount(target: InfluxTarget): Promise<Map<string, number>> {
   return out;
 }
 
-async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget, procs: ComponentProcess[]): Promise<ScaleResult> {
+/**
+ * A batch's way in the two-node run, counted at each hop from the processes'
+ * /metrics: acknowledged to the gateways on node n → node n put it on Redis
+ * (tz_broker_redis_published_total{kind="gw/up/batch"}) → node 0 got it back
+ * from Redis (tz_broker_redis_received_total; every batch crosses Redis, even
+ * from node 0's own gateways) → node 0's `$share` dispatchers handed it to a
+ * member (tz_broker_shared_deliveries_total, per group) → the ingest and rules
+ * instances settled it → readings stored / DEVICES. The first hop that counts
+ * less than the one before is where a loss happened.
+ */
+async function countHops(nodes: string[], acked: number[], ingest: string[], rules: string[], storedBatches: number): Promise<{ hops: Hop[]; lossHop: string | null }> {
+  const m = (url: string, name: string, labels: Record<string, string> = {}) => metricSum(url, name, labels).catch(() => Number.NaN);
+  const sum = async (urls: string[], name: string, labels: Record<string, string> = {}) => (await Promise.all(urls.map((u) => m(u, name, labels)))).reduce((a, b) => a + b, 0);
+  const note = (parts: Array<[string, number]>) => parts.filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ') || undefined;
+  const hops: Hop[] = [];
+  const publishedByNode: number[] = [];
+  for (let n = 0; n < nodes.length; n++) {
+    hops.push({ hop: `gateways→node${n} (PUBACK)`, batches: acked[n] ?? 0 });
+    const published = await m(nodes[n]!, 'tz_broker_redis_published_total', { kind: 'gw/up/batch' });
+    publishedByNode.push(published);
+    hops.push({ hop: `node${n}→Redis`, batches: published, note: note([['PUBLISH errors', await m(nodes[n]!, 'tz_broker_redis_publish_errors_total')], ['published to no subscriber', await m(nodes[n]!, 'tz_broker_redis_published_unheard_total', { kind: 'gw/up/batch' })]]) });
+  }
+  const chain: Hop[] = [
+    { hop: 'Redis→node0', batches: await m(nodes[0]!, 'tz_broker_redis_received_total', { kind: 'gw/up/batch' }),
+      note: note([['subscriber reconnects', await m(nodes[0]!, 'tz_broker_redis_subscriber_reconnects_total')], ['pub/sub connection errors', await m(nodes[0]!, 'tz_broker_redis_connection_errors_total')]]) },
+    { hop: 'node0 $share/ingest', batches: await m(nodes[0]!, 'tz_broker_shared_deliveries_total', { group: 'ingest' }), note: note([['undeliverable', await m(nodes[0]!, 'tz_broker_shared_undeliverable_total', { group: 'ingest' })]]) },
+    { hop: 'Redis→node0 ($share hand-offs)', batches: await m(nodes[0]!, 'tz_broker_redis_received_total', { kind: 'share' }), note: 'both groups; out of ' + await m(nodes[0]!, 'tz_broker_redis_published_total', { kind: 'share' }) },
+    { hop: 'ingest settled', batches: await sum(ingest, 'tz_ingest_batches_total') },
+    { hop: 'stored', batches: storedBatches },
+  ];
+  const rulesChain: Hop[] = rules.length === 0 ? [] : [
+    { hop: 'node0 $share/rules', batches: await m(nodes[0]!, 'tz_broker_shared_deliveries_total', { group: 'rules' }), note: note([['undeliverable', await m(nodes[0]!, 'tz_broker_shared_undeliverable_total', { group: 'rules' })]]) },
+    { hop: 'rules evaluated', batches: await sum(rules, 'tz_rules_batches_total') },
+  ];
+  // Redelivered (unacknowledged at a cut-off) batches count twice downstream, so a hop may count more than the one before; only less is a loss.
+  const totalAcked = acked.reduce((a, b) => a + b, 0);
+  let lossHop: string | null = null;
+  for (let n = 0; n < nodes.length && !lossHop; n++) if ((publishedByNode[n] ?? 0) < (acked[n] ?? 0)) lossHop = `node${n}→Redis`;
+  // A hop that counts less than the least before it lost some; NaN (a process that did not answer) counts as a loss too.
+  const check = (from: number, list: Hop[]) => {
+    let previous = from;
+    for (const h of list) {
+      if (lossHop) return;
+      if (!(h.batches >= previous)) lossHop = h.hop;
+      previous = Math.min(previous, h.batches);
+    }
+  };
+  const [fromRedis, dispatched, handOffs, ...toIngest] = chain as [Hop, Hop, Hop, ...Hop[]];
+  check(totalAcked, [fromRedis, dispatched]);
+  // Each group's hand-off crosses Redis once more: everything node 0 published to `$tzshare/...` must come back to it.
+  const handOffsOut = await m(nodes[0]!, 'tz_broker_redis_published_total', { kind: 'share' });
+  if (!lossHop && !(handOffs.batches >= handOffsOut)) lossHop = handOffs.hop;
+  check(Math.min(totalAcked, fromRedis.batches, dispatched.batches), toIngest);
+  check(Math.min(totalAcked, fromRedis.batches), rulesChain);
+  hops.push(...chain, ...rulesChain);
+  return { hops, lossHop };
+}
+
+async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget, procs: ComponentProcess[], log: (line: string) => void): Promise<ScaleResult> {
   const users = BrokerUsers.load(join(dir, `users-${clustered ? 'c' : 's'}.json`));
   const secret = 'scale-run-password-0123456789';
   users.add('tz-ingest', secret, 'service');
@@ -133,10 +205,12 @@ async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget
       procs.push(p);
       await p.start();
     }
+    const ingestHttp: string[] = [];
     const ingestCmd = /^\s+run \[options\]/m.test(await cliHelp(['ingest'])) ? ['ingest', 'run'] : ['ingest'];
     const shared = clustered && /--share-group/.test(await cliHelp(ingestCmd));
     for (let i = 0; i < (clustered ? 2 : 1); i++) {
       const httpPort = await freePort();
+      ingestHttp.push(`http://127.0.0.1:${httpPort}`);
       // All members of the $share group on node 0: the group is per node (broker/README.md); node 1's gateways reach it over Redis.
       const args = [...ingestCmd, '--broker', `mqtt://127.0.0.1:${brokers[0]!.mqtt}`, '--http-port', String(httpPort), '--influx-url', influx.url, '--database', influx.database,
         '--dead-letter', join(dir, `dl-${clustered ? 'c' : 's'}-${i}.sqlite`), '--client-id', `tz-ingest-${clustered ? 'c' : 's'}-${i}`, ...(shared ? ['--share-group', 'ingest'] : [])];
@@ -191,10 +265,17 @@ async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget
     for (const b of brokers) slowConsumers += await metricSum(`http://127.0.0.1:${b.http}`, 'tz_broker_slow_consumers_total').catch(() => 0);
     let rulesShares: RulesShare[] | undefined;
     let rulesPartitioned: boolean | undefined;
+    const batchesSeen = async () => (await Promise.all(rules.map((r) => metricSum(r.http, 'tz_rules_batches_total').catch(() => 0)))).reduce((a, b) => a + b, 0);
+    // Every published batch reaches one member (QoS 1, persistent sessions); bounded wait for the last ones.
+    if (rules.length > 0) await waitUntil('rules received every batch', async () => (await batchesSeen()) >= messages, 60_000, 250).catch(() => undefined);
+    let hops: Hop[] | undefined;
+    let lossHop: string | null | undefined;
+    if (clustered) {
+      const acked = brokers.map((_, n) => loads.filter((_, g) => g % nodes === n).reduce((a, l) => a + l.messages, 0));
+      ({ hops, lossHop } = await countHops(brokers.map((b) => `http://127.0.0.1:${b.http}`), acked, ingestHttp, rules.map((r) => r.http), stored / DEVICES));
+      log(`scale-out: hops ${hops.map((h) => `${h.hop}=${h.batches}${h.note ? ` (${h.note})` : ''}`).join(' → ')}${lossHop ? `; LOST at ${lossHop}` : '; no hop lost a batch'}`);
+    }
     if (rules.length > 0) {
-      // Every published batch reaches one member (QoS 1, persistent sessions); bounded wait for the last ones.
-      const batchesSeen = async () => (await Promise.all(rules.map((r) => metricSum(r.http, 'tz_rules_batches_total').catch(() => 0)))).reduce((a, b) => a + b, 0);
-      await waitUntil('rules received every batch', async () => (await batchesSeen()) >= messages, 60_000, 250).catch(() => undefined);
       rulesShares = [];
       for (const r of rules) {
         const share: RulesShare = {
@@ -218,7 +299,7 @@ async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget
       topology: clustered ? `2 brokers on Redis + ${shared ? '2 ingest ($share)' : '2 ingest (no --share-group: each writes every reading)'}` : '1 broker (memory) + 1 ingest',
       messagesPerS: Math.round(messages / publishedS), readingsPerS: Math.round(readings / publishedS), storedPointsPerS: Math.round(stored / totalS),
       sent, stored: Math.min(stored, sent), lost: Math.max(0, sent - stored), duplicates: Math.max(0, stored - sent), drainS: Math.round(drainMs / 100) / 10,
-      slowConsumers, ...(Object.keys(lostByGateway).length > 0 ? { lostByGateway } : {}), ...(rulesShares ? { rules: rulesShares, rulesPartitioned } : {}),
+      slowConsumers, ...(Object.keys(lostByGateway).length > 0 ? { lostByGateway } : {}), ...(hops ? { hops, lossHop } : {}), ...(rulesShares ? { rules: rulesShares, rulesPartitioned } : {}),
     };
   } finally {
     for (const p of procs.splice(0).reverse()) {
@@ -239,7 +320,7 @@ export async function scaleRun(log: (line: string) => void = console.error): Pro
     for (const clustered of [false, true]) {
       await queryInfluxQL(influx, 'DROP DATABASE "tz_scale"').catch(() => undefined);
       log(`scale-out: ${clustered ? 'two-node' : 'single-node'} run, ${GATEWAYS} gateways × ${DEVICES} devices, ${SECONDS} s`);
-      results.push(await runTopology(clustered, dir, influx, procs));
+      results.push(await runTopology(clustered, dir, influx, procs, log));
       log(JSON.stringify(results.at(-1)));
     }
   } finally {
