@@ -61,6 +61,12 @@ function batteryMetricOf(profile: DeviceProfile): string | null {
   return name;
 }
 
+/** A device's record and whether it changed since the last flush. */
+class DeviceEntry {
+  dirty = false;
+  constructor(readonly record: DeviceRecord) {}
+}
+
 /**
  * Devices seen, kept in memory (updated per reading at ingest speed) and
  * persisted to SQLite every 5 s and on stop. It is derived data: a crash
@@ -70,8 +76,9 @@ function batteryMetricOf(profile: DeviceProfile): string | null {
  * needs: the API serves from memory.)
  */
 export class DeviceRegistry {
-  private readonly devices = new Map<string, DeviceRecord>();
-  private readonly dirty = new Set<string>();
+  private readonly devices = new Map<string, DeviceEntry>();
+  /** Entries changed since the last flush (each once: its `dirty` flag says so, no set lookup per reading). */
+  private readonly dirty: DeviceEntry[] = [];
   private readonly db: Database.Database;
   private readonly upsert: Database.Transaction<(records: DeviceRecord[]) => void>;
   private timer: NodeJS.Timeout | undefined;
@@ -87,7 +94,7 @@ export class DeviceRegistry {
     )`);
     for (const row of this.db.prepare('SELECT record FROM devices').all() as Array<{ record: string }>) {
       const record = JSON.parse(row.record) as DeviceRecord;
-      this.devices.set(record.deviceId, record);
+      this.devices.set(record.deviceId, new DeviceEntry(record));
     }
     const statement = this.db.prepare('INSERT INTO devices (device_id, record, updated_at) VALUES (?, ?, ?) ON CONFLICT(device_id) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at');
     this.upsert = this.db.transaction((records: DeviceRecord[]) => {
@@ -115,34 +122,50 @@ export class DeviceRegistry {
         if (specs[i]!.name === battery) batteryPct = Number(metrics[i]!.number ?? metrics[i]!.integer ?? NaN);
       }
     }
-    this.observe({
-      deviceId: reading.deviceId as string, profile, profileVersion: reading.profileVersion ?? 0, district: reading.district ?? '',
-      timestampMs: Number(reading.timestampMs), seq: Number(reading.seq ?? 0), batteryPct: batteryPct !== null && Number.isNaN(batteryPct) ? null : batteryPct,
-    }, gatewayId);
+    const deviceId = reading.deviceId as string;
+    const entry = this.entryFor(deviceId, profile.class, gatewayId);
+    this.update(entry, profile, reading.profileVersion ?? 0, reading.district ?? '', Number(reading.timestampMs), Number(reading.seq ?? 0), batteryPct !== null && Number.isNaN(batteryPct) ? null : batteryPct, this.clock.now(), gatewayId);
   }
 
-  /** One accepted reading, as the ingest fast path parsed it (no Reading object). Per reading at ingest speed: no allocation once the device is known. */
+  /**
+   * The accepted readings of one message, as the ingest fast path parsed them
+   * (columns, no Reading objects). Per reading at ingest speed: no allocation
+   * and, through the handle the parser keeps with its cached device, no map
+   * lookup once the device is known.
+   */
   observe(facts: ReadingFacts, gatewayId: string): void {
-    const { deviceId, profile, timestampMs } = facts;
-    const record = this.recordFor(deviceId, profile.class, gatewayId);
+    for (let i = 0; i < facts.count; i++) {
+      const deviceId = facts.deviceId[i]!;
+      const profile = facts.profile[i]!;
+      let entry = facts.handle[i];
+      if (!(entry instanceof DeviceEntry) || entry.record.deviceId !== deviceId) {
+        entry = this.entryFor(deviceId, profile.class, gatewayId);
+        facts.handle[i] = entry;
+      }
+      this.update(entry as DeviceEntry, profile, facts.profileVersion[i]!, facts.district[i]!, facts.timestampMs[i]!, facts.seq[i]!, facts.batteryPct[i]!, facts.receivedMs, gatewayId);
+    }
+  }
+
+  private update(entry: DeviceEntry, profile: DeviceProfile, profileVersion: number, district: string, timestampMs: number, seq: number, batteryPct: number | null, receivedMs: number, gatewayId: string): void {
+    const record = entry.record;
     record.profile = profile.class;
-    record.profileVersion = facts.profileVersion || profile.version;
+    record.profileVersion = profileVersion || profile.version;
     record.gatewayId = gatewayId;
-    if (facts.district) record.district = facts.district;
+    if (district) record.district = district;
     record.readings += 1;
-    record.lastReceivedMs = this.clock.now();
+    record.lastReceivedMs = receivedMs;
     if (timestampMs >= record.lastSeenMs) {
       record.lastSeenMs = timestampMs;
-      record.lastSeq = facts.seq;
+      record.lastSeq = seq;
       if (record.state !== 'fault') record.state = 'online';
-      if (facts.batteryPct !== null) record.batteryPct = facts.batteryPct;
+      if (batteryPct !== null) record.batteryPct = batteryPct;
     }
-    this.dirty.add(deviceId);
+    this.markDirty(entry);
   }
 
   observeStatus(status: IDeviceStatus, gatewayId: string): void {
-    const deviceId = status.deviceId as string;
-    const record = this.recordFor(deviceId, status.profile ?? '', gatewayId);
+    const entry = this.entryFor(status.deviceId as string, status.profile ?? '', gatewayId);
+    const record = entry.record;
     record.gatewayId = gatewayId;
     record.lastReceivedMs = this.clock.now();
     const timestampMs = Number(status.timestampMs ?? 0);
@@ -154,17 +177,17 @@ export class DeviceRegistry {
     if (status.batteryPct !== undefined && status.batteryPct !== null) record.batteryPct = status.batteryPct;
     if (status.rssiDbm !== undefined && status.rssiDbm !== null) record.rssiDbm = status.rssiDbm;
     if (status.snrDb !== undefined && status.snrDb !== null) record.snrDb = status.snrDb;
-    this.dirty.add(deviceId);
+    this.markDirty(entry);
   }
 
   get(deviceId: string): DeviceView | undefined {
-    const record = this.devices.get(deviceId);
-    return record ? this.view(record) : undefined;
+    const entry = this.devices.get(deviceId);
+    return entry ? this.view(entry.record) : undefined;
   }
 
   list(query: DeviceQuery = {}): { total: number; devices: DeviceView[] } {
     const matches: DeviceView[] = [];
-    for (const record of this.devices.values()) {
+    for (const { record } of this.devices.values()) {
       if (query.profile !== undefined && record.profile !== query.profile) continue;
       if (query.gatewayId !== undefined && record.gatewayId !== query.gatewayId) continue;
       if (query.district !== undefined && record.district !== query.district) continue;
@@ -179,9 +202,10 @@ export class DeviceRegistry {
   }
 
   flush(): void {
-    if (this.dirty.size === 0 || !this.db.open) return;
-    const records = [...this.dirty].map((id) => this.devices.get(id)!);
-    this.dirty.clear();
+    if (this.dirty.length === 0 || !this.db.open) return;
+    const records = this.dirty.map((entry) => entry.record);
+    for (const entry of this.dirty) entry.dirty = false;
+    this.dirty.length = 0;
     this.upsert(records);
   }
 
@@ -191,14 +215,20 @@ export class DeviceRegistry {
     if (this.db.open) this.db.close();
   }
 
-  private recordFor(deviceId: string, profile: string, gatewayId: string): DeviceRecord {
-    let record = this.devices.get(deviceId);
-    if (!record) {
+  private entryFor(deviceId: string, profile: string, gatewayId: string): DeviceEntry {
+    let entry = this.devices.get(deviceId);
+    if (!entry) {
       const now = this.clock.now();
-      record = { deviceId, profile, profileVersion: 0, gatewayId, district: null, firstSeenMs: now, lastSeenMs: 0, lastReceivedMs: now, lastSeq: 0, readings: 0, batteryPct: null, state: 'unknown', stateDetail: null, rssiDbm: null, snrDb: null };
-      this.devices.set(deviceId, record);
+      entry = new DeviceEntry({ deviceId, profile, profileVersion: 0, gatewayId, district: null, firstSeenMs: now, lastSeenMs: 0, lastReceivedMs: now, lastSeq: 0, readings: 0, batteryPct: null, state: 'unknown', stateDetail: null, rssiDbm: null, snrDb: null });
+      this.devices.set(deviceId, entry);
     }
-    return record;
+    return entry;
+  }
+
+  private markDirty(entry: DeviceEntry): void {
+    if (entry.dirty) return;
+    entry.dirty = true;
+    this.dirty.push(entry);
   }
 
   private view(record: DeviceRecord): DeviceView {

@@ -10,7 +10,7 @@ import { InfluxLink } from './influx-link.ts';
 import { DEFAULT_RETENTION, type RetentionSetup } from './influx-setup.ts';
 import { createIngestMetrics } from './metrics.ts';
 import { MqttIntake, type Delivery } from './mqtt-intake.ts';
-import { readingAt, uplinkStep, type UplinkLines, type UplinkLinesSink } from './steps/uplink-lines.ts';
+import { readingAt, UplinkParser, type UplinkLines } from './steps/uplink-lines.ts';
 import { DEFAULT_TIMESTAMP_WINDOW, type TimestampWindow, type ValidationContext } from './steps/validate.ts';
 import { WriteBatcher, type LineOwner } from './write-batcher.ts';
 
@@ -125,17 +125,18 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     return { topic, gatewayId: batch.gatewayId, deviceId, reason, detail, payload };
   }
 
+  // This instance's parser: its caches (device prefixes, profile plans, number texts) and its line slab.
+  const parser = new UplinkParser(validation, {
+    observe: (facts, gatewayId) => registry.observe(facts, gatewayId),
+    observeAccepted: (accepted, gatewayId) => registry.observeReading(accepted, gatewayId),
+  });
+
   /**
-   * Pipeline steps for one message: decode → validate → (registry) → toLine, fused in uplinkStep
+   * Pipeline steps for one message: decode → validate → (registry) → toLine, fused in the parser
    * (the per-reading hot path), then batch; settles the delivery when all is durable.
    */
   function handleMessage(topic: string, payload: Buffer, delivery: Delivery): void {
-    const gatewayTag = gatewayOf(topic);
-    const sink: UplinkLinesSink = {
-      observe: (facts) => registry.observe(facts, gatewayTag),
-      observeAccepted: (accepted) => registry.observeReading(accepted, gatewayTag),
-    };
-    const step = uplinkStep(topic, payload, validation, sink);
+    const step = parser.step(topic, payload);
     if (!step.ok) {
       reject(step.letter.reason, 0);
       deadLetter([step.letter]);
@@ -172,7 +173,7 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
       settled: () => writeSettled(topic, batch, payload, owner, delivery),
     };
     batcher.add(batch.body, batch.accepted, owner);
-    batch.body = ''; // the batcher holds it now; the rest of `batch` is only kept for dead letters
+    batch.body = NO_BODY; // the batcher holds it now; the rest of `batch` is only kept for dead letters
   }
 
   function statusProblem(status: IDeviceStatus): { reason: string; detail: string } | null {
@@ -263,10 +264,7 @@ interface BatchHeader {
   sentAtMs: number;
 }
 
-/** The gateway id in a topic tz/v1/gw/{gatewayId}/…; the registry only hears of readings uplinkStep accepted, whose topic it checked. */
-function gatewayOf(topic: string): string {
-  return topic.split('/', 4)[3] ?? '';
-}
+const NO_BODY = Buffer.alloc(0);
 
 function isLoopback(url: string): boolean {
   try {

@@ -12,9 +12,9 @@ export interface LineOwner {
   settled(): void;
 }
 
-/** One owner's consecutive lines inside a chunk: a flat string of lines joined by '\n'. */
+/** One owner's consecutive lines inside a chunk: UTF-8 lines joined by '\n' (a view of the parser's slab, not a copy). */
 interface Segment {
-  body: string;
+  body: Uint8Array;
   lines: number;
   owner: LineOwner;
   /** Position (in the owner's lines) of the first line of `body`. */
@@ -72,8 +72,8 @@ export class WriteBatcher {
     return this.outageSince !== null;
   }
 
-  /** `body`: `lines` lines of line protocol joined by '\n' (one flat string per message keeps the garbage collector's work small). */
-  add(body: string, lines: number, owner: LineOwner): void {
+  /** `body`: `lines` lines of UTF-8 line protocol joined by '\n' (one flat buffer per message keeps the garbage collector's work small). Not copied: it must not change until settled. */
+  add(body: Uint8Array, lines: number, owner: LineOwner): void {
     if (lines === 0) return;
     owner.unsettled += lines;
     this.bufferedLines += lines;
@@ -229,20 +229,26 @@ function emptyChunk(): Chunk {
   return { segments: [], lines: 0 };
 }
 
-function bodyOf(chunk: Chunk): string {
-  if (chunk.segments.length === 1) return chunk.segments[0]!.body;
-  let body = chunk.segments[0]!.body;
-  for (let i = 1; i < chunk.segments.length; i++) body += '\n' + chunk.segments[i]!.body;
-  return body;
+const NEWLINE = 10;
+const BETWEEN_SEGMENTS: Uint8Array = Uint8Array.of(NEWLINE);
+
+/** The request body: the segments with '\n' between them, as pieces the writer sends one after the other (no joined copy). */
+function bodyOf(chunk: Chunk): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  for (const segment of chunk.segments) {
+    if (parts.length > 0) parts.push(BETWEEN_SEGMENTS);
+    parts.push(segment.body);
+  }
+  return parts;
 }
 
-/** The first `count` lines of a segment, and the rest. */
+/** The first `count` lines of a segment, and the rest (views, no copy). */
 function splitSegment(segment: Segment, count: number): [Segment, Segment] {
   let at = -1;
-  for (let i = 0; i < count; i++) at = segment.body.indexOf('\n', at + 1);
+  for (let i = 0; i < count; i++) at = segment.body.indexOf(NEWLINE, at + 1);
   return [
-    { body: segment.body.slice(0, at), lines: count, owner: segment.owner, first: segment.first },
-    { body: segment.body.slice(at + 1), lines: segment.lines - count, owner: segment.owner, first: segment.first + count },
+    { body: segment.body.subarray(0, at), lines: count, owner: segment.owner, first: segment.first },
+    { body: segment.body.subarray(at + 1), lines: segment.lines - count, owner: segment.owner, first: segment.first + count },
   ];
 }
 

@@ -13,7 +13,6 @@ export {
   rewriteV1WritePath,
   influxAuthHeaders,
   quoteIdentifier,
-  InfluxV1WriteTransport,
   type InfluxTarget,
   type InfluxSeries,
 } from './influx-client.ts';

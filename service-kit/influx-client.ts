@@ -1,8 +1,6 @@
 // InfluxDB plumbing shared by ingest (writes) and rules (history queries):
-// version detection from /ping, a transport that lets
-// @influxdata/influxdb-client (v2 write API only) write to 1.x servers, and
+// version detection from /ping, the 1.x form of a v2 write path, and
 // InfluxQL queries over /query (served by 1.x, 2.x v1-compat and 3.x).
-import type { SendOptions, Transport, CommunicationObserver, ResponseStartedFn, ChunkCombiner } from '@influxdata/influxdb-client';
 import { TzError } from './errors.ts';
 
 export interface InfluxTarget {
@@ -109,35 +107,6 @@ export function rewriteV1WritePath(path: string, target: Pick<InfluxTarget, 'dat
   return `/write?${params.toString()}`;
 }
 
-/**
- * Wraps the client's own transport (`new InfluxDB({url}).transport`) so its
- * WriteApi batching keeps working against InfluxDB 1.x: rewrites the write
- * path and sends v1 credentials as basic auth.
- */
-export class InfluxV1WriteTransport implements Transport {
-  constructor(private readonly inner: Transport, private readonly target: InfluxTarget) {}
-
-  get chunkCombiner(): ChunkCombiner {
-    return this.inner.chunkCombiner;
-  }
-
-  send(path: string, requestBody: string, options: SendOptions, callbacks?: Partial<CommunicationObserver<Uint8Array>>): void {
-    this.inner.send(rewriteV1WritePath(path, this.target), requestBody, this.withAuth(options), callbacks);
-  }
-
-  request(path: string, requestBody: unknown, options: SendOptions, responseStarted?: ResponseStartedFn): Promise<unknown> {
-    return this.inner.request(rewriteV1WritePath(path, this.target), requestBody, this.withAuth(options), responseStarted);
-  }
-
-  iterate(path: string, requestBody: unknown, options: SendOptions): AsyncIterableIterator<Uint8Array> {
-    return this.inner.iterate(rewriteV1WritePath(path, this.target), requestBody, this.withAuth(options));
-  }
-
-  private withAuth(options: SendOptions): SendOptions {
-    const auth = influxAuthHeaders({ ...this.target, token: undefined });
-    return Object.keys(auth).length === 0 ? options : { ...options, headers: { ...options.headers, ...auth } };
-  }
-}
 
 function causeOf(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;

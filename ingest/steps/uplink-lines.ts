@@ -2,15 +2,19 @@ import protobuf from 'protobufjs/minimal.js';
 import { ID_PATTERN, parseGatewayTopic, tz, type IDeviceStatus, type IReading } from '../../proto/index.ts';
 import type { DeadLetter } from '../dead-letter-store.ts';
 import { decodeStep } from './decode.ts';
-import type { DeviceProfile } from '../../device-profiles/index.ts';
+import type { DeviceProfile, ProfileCatalogue } from '../../device-profiles/index.ts';
+import { ByteKeyedTable, type ByteKeyed } from './byte-keyed.ts';
+import { LineOutput, MAX_VALUE_BYTES, writeAscii, writeBytes, writeInteger } from './line-output.ts';
 import { escapeMeasurement, escapeTag, toLine } from './to-lines.ts';
 import { validateStep, type AcceptedReading, type RejectedReading, type ValidationContext } from './validate.ts';
 
 /**
  * The hot path of ingest: one UplinkBatch's bytes straight to InfluxDB line
- * protocol, without building a Reading and a MetricValue object per reading
- * and metric (protobufjs' decode of a 500-reading batch makes ~6,000 objects,
- * and garbage collection was most of ingest's CPU).
+ * protocol bytes, without building a Reading and a MetricValue object per
+ * reading and metric (protobufjs' decode of a 500-reading batch makes ~6,000
+ * objects, and garbage collection was most of ingest's CPU), and without a
+ * string per line: lines are written as UTF-8 into a slab (LineOutput) and a
+ * message's body is a view of it, sent as is.
  *
  * It walks the wire format with protobufjs' Reader (the same primitive reads
  * the generated decoder uses, so numbers and strings come out identical) and
@@ -20,14 +24,14 @@ import { validateStep, type AcceptedReading, type RejectedReading, type Validati
  * than the scratch space holds — takes the reference path on that reading
  * alone: protobufjs decode → validateStep → toLine. So the refusal reasons and
  * details are the reference path's by construction, and a test holds the
- * accepted lines equal to toLine's on valid and mutated batches.
+ * accepted lines byte-equal to toLine's on valid and mutated batches.
  */
 export interface UplinkLines {
   gatewayId: string;
   batchSeq: number;
   sentAtMs: number;
-  /** Accepted readings as line protocol, joined by '\n' (one flat string: no per-line objects kept while the write waits). */
-  body: string;
+  /** Accepted readings as UTF-8 line protocol, joined by '\n' (one flat buffer: no per-line objects kept while the write waits). */
+  body: Buffer;
   /** Lines in `body`. */
   accepted: number;
   /** All readings in the batch. */
@@ -35,31 +39,45 @@ export interface UplinkLines {
   rejected: RejectedReading[];
   statuses: IDeviceStatus[];
   /** Byte range [start, end) in the payload of the reading behind each accepted line: to dead-letter one InfluxDB refuses later. */
-  spans: number[];
+  spans: Uint32Array;
   /** The bytes `spans` point into, when not the payload (the reference path re-encodes). */
   source?: Uint8Array;
-  /** Tells the sink (the device registry) of the accepted readings; called once the message is kept. */
-  register(): void;
 }
 
-/** What the device registry learns from one accepted reading (one scratch object, overwritten per reading). */
+/**
+ * What the device registry learns from the accepted fast-path readings of
+ * one message: column-wise, `count` readings in order (no object per
+ * reading; the parser reuses it after the call returns).
+ */
 export interface ReadingFacts {
-  deviceId: string;
-  profile: DeviceProfile;
-  profileVersion: number;
-  district: string;
-  timestampMs: number;
-  seq: number;
-  /** The battery metric's value in this reading, or null when it has none. */
-  batteryPct: number | null;
+  count: number;
+  deviceId: string[];
+  profile: DeviceProfile[];
+  /** As sent (0: not sent). */
+  profileVersion: number[];
+  district: string[];
+  timestampMs: number[];
+  seq: number[];
+  /** The battery metric's value in the reading, or null when it has none. */
+  batteryPct: Array<number | null>;
+  /** Cloud time the message was parsed, ms (read once per message). */
+  receivedMs: number;
+  /**
+   * The sink's own handle for each reading's device (the registry keeps its
+   * record there): what the sink left for that device last time, kept by the
+   * parser with its cached device, or undefined. The sink may set it.
+   */
+  handle: unknown[];
 }
 
 export interface UplinkLinesSink {
-  /** An accepted reading parsed by the fast path; `facts` is reused after the call returns. */
-  observe(facts: ReadingFacts): void;
+  /** The accepted readings of one message parsed by the fast path (none when `count` is 0). */
+  observe(facts: ReadingFacts, gatewayId: string): void;
   /** An accepted reading that took the reference path. */
-  observeAccepted(accepted: AcceptedReading): void;
+  observeAccepted(accepted: AcceptedReading, gatewayId: string): void;
 }
+
+export type UplinkStepResult = { ok: true; lines: UplinkLines } | { ok: false; letter: DeadLetter };
 
 const enum Kind {
   Number = 0,
@@ -67,11 +85,14 @@ const enum Kind {
   Boolean = 2,
 }
 
-/** Per profile, computed once: escaped names and the checks as flat arrays. */
+/** Per profile, computed once: escaped names as bytes and the checks as flat arrays. */
 interface ProfilePlan {
   measurement: string;
-  /** `escapedKey=` per metric position. */
-  keys: string[];
+  /** `escapedKey=` per metric position, UTF-8. */
+  keys: Uint8Array[];
+  /** `escapedKey=t,` and `escapedKey=f,` per metric position (booleans in one copy). */
+  trueFields: Uint8Array[];
+  falseFields: Uint8Array[];
   kinds: Uint8Array;
   min: Float64Array;
   max: Float64Array;
@@ -80,193 +101,571 @@ interface ProfilePlan {
   seen: Uint32Array;
   stamp: number;
   battery: number;
+  /** Most bytes a line of this profile needs after its tag prefix: every field at its longest, seq and timestamp. */
+  maxFieldBytes: number;
 }
 
-const plans = new WeakMap<DeviceProfile, ProfilePlan>();
-const BATTERY_METRIC = /^battery(_pct|_percent)?$/;
-
-function planOf(profile: DeviceProfile): ProfilePlan {
-  let plan = plans.get(profile);
-  if (plan === undefined) {
-    const n = profile.metrics.length;
-    plan = {
-      measurement: escapeMeasurement(profile.measurement),
-      keys: profile.metrics.map((m) => escapeTag(m.name) + '='),
-      kinds: Uint8Array.from(profile.metrics, (m) => (m.type === 'boolean' ? Kind.Boolean : m.type === 'integer' ? Kind.Integer : Kind.Number)),
-      min: Float64Array.from(profile.metrics, (m) => m.min ?? -Infinity),
-      max: Float64Array.from(profile.metrics, (m) => m.max ?? Infinity),
-      byName: new Map(profile.metrics.map((m, i) => [m.name, i])),
-      seen: new Uint32Array(n),
-      stamp: 0,
-      battery: profile.metrics.findIndex((m) => BATTERY_METRIC.test(m.name)),
-    };
-    plans.set(profile, plan);
-  }
-  return plan;
+/** A profile class name as it came on the wire, resolved once. */
+interface ProfileSlot extends ByteKeyed {
+  profile: DeviceProfile;
+  plan: ProfilePlan;
 }
 
-/** Tag prefix per device, rebuilt only when its class, version, district or gateway changes. */
-interface DevicePrefix {
+/** A district as it came on the wire: its text (for the registry) and escaped tag. */
+interface DistrictSlot extends ByteKeyed {
+  text: string;
+  /** `,district=<escaped>`, or '' when the reading has no district. */
+  tag: string;
+}
+
+/** A device id as it came on the wire, with its tag prefix, rebuilt only when its class, version, district or gateway changes. */
+interface DeviceSlot extends ByteKeyed {
+  id: string;
   profile: DeviceProfile;
   version: number;
-  district: string;
+  district: DistrictSlot;
   gateway: string;
-  prefix: string;
+  /** `measurement,device=…,district=…,gateway=…,profile_version=… ` as UTF-8. */
+  prefix: Uint8Array;
+  /** The sink's handle for this device (ReadingFacts.handle). */
+  handle: unknown;
 }
 
-// Bounded: a city has ~10^5 devices; a hostile sender inventing ids cannot grow it forever.
-const MAX_PREFIXES = 500_000;
-const prefixes = new Map<string, DevicePrefix>();
-
-function prefixFor(deviceId: string, profile: DeviceProfile, plan: ProfilePlan, version: number, district: string, gateway: string): string {
-  let entry = prefixes.get(deviceId);
-  if (entry === undefined || entry.profile !== profile || entry.version !== version || entry.district !== district || entry.gateway !== gateway) {
-    // ID_PATTERN checked once per device here, not once per reading.
-    if (!ID_PATTERN.test(deviceId)) return '';
-    let prefix = plan.measurement + ',device=' + deviceId;
-    if (district !== '') prefix += ',district=' + escapeTag(district);
-    prefix += ',gateway=' + gateway + ',profile_version=' + (version || profile.version) + ' ';
-    entry = { profile, version, district, gateway, prefix };
-    if (prefixes.size >= MAX_PREFIXES) prefixes.clear();
-    prefixes.set(deviceId, entry);
-  }
-  return entry.prefix;
-}
-
+const BATTERY_METRIC = /^battery(_pct|_percent)?$/;
+const utf8 = protobuf.util.utf8;
+// Bounded: a city has ~10^5 devices; a hostile sender inventing ids cannot grow them forever.
+const MAX_DEVICES = 500_000;
+const MAX_DISTRICTS = 10_000;
+const MAX_PROFILE_NAMES = 1_024;
+const MAX_GATEWAYS = 100_000;
 // Sensor values repeat (one decimal, a narrow band): the text of a fractional number is cached, since
-// V8's shortest-round-trip formatting costs ~150 ns and a Map hit ~50 ns. Bounded; integers need no cache.
+// V8's shortest-round-trip formatting costs ~150 ns and a Map hit ~50 ns. Bounded; integers need no text.
 const MAX_NUMBER_TEXTS = 65_536;
-const numberTexts = new Map<number, string>();
-function numberText(value: number): string {
-  if (Number.isInteger(value)) return '' + value;
-  let text = numberTexts.get(value);
-  if (text === undefined) {
-    text = '' + value;
-    if (numberTexts.size >= MAX_NUMBER_TEXTS) numberTexts.clear();
-    numberTexts.set(value, text);
-  }
-  return text;
-}
-
-const parts: string[] = [];
-
 // Where each metric of the reading being parsed sits in the buffer (metrics may come before the profile on the wire).
 const MAX_METRICS = 256;
-const metricStart = new Int32Array(MAX_METRICS);
-const metricEnd = new Int32Array(MAX_METRICS);
+
+const NEWLINE = 10;
+const SEQ_KEY = Buffer.from('seq=');
 
 /**
- * The registry facts of the message being parsed, column-wise and reused
- * across messages (no object per reading). Handed to the sink only once the
- * whole message parsed: a message refused as malformed registers nothing.
+ * One ingest instance's parser: the caches of the fast path (plans, device
+ * prefixes, number texts) and its scratch space live here, bounded, owned by
+ * the instance that made it — not in the module.
  */
-const pending = {
-  count: 0,
-  deviceId: [] as string[],
-  profile: [] as DeviceProfile[],
-  version: [] as number[],
-  district: [] as string[],
-  timestampMs: [] as number[],
-  seq: [] as number[],
-  battery: [] as Array<number | null>,
-};
-const facts: ReadingFacts = { deviceId: '', profile: undefined as unknown as DeviceProfile, profileVersion: 0, district: '', timestampMs: 0, seq: 0, batteryPct: null };
+export class UplinkParser {
+  private readonly out = new LineOutput();
+  private readonly plans = new WeakMap<DeviceProfile, ProfilePlan>();
+  private readonly devices = new ByteKeyedTable<DeviceSlot>(MAX_DEVICES);
+  private readonly districts = new ByteKeyedTable<DistrictSlot>(MAX_DISTRICTS);
+  private readonly profileNames = new ByteKeyedTable<ProfileSlot>(MAX_PROFILE_NAMES);
+  /** The catalogue `profileNames` was resolved against. */
+  private catalogue: ProfileCatalogue;
+  private readonly noDistrict: DistrictSlot = { key: new Uint8Array(0), next: undefined, text: '', tag: '' };
+  /** One string per gateway id, so a device's gateway is compared by identity. */
+  private readonly gateways = new Map<string, string>();
+  private readonly numberTexts = new Map<number, string>();
+  /** Scratch for the spans of the message being parsed (grows; copied out exact-size). */
+  private spans = new Uint32Array(2 * 1024);
+  private readonly metricStart = new Int32Array(MAX_METRICS);
+  private readonly metricEnd = new Int32Array(MAX_METRICS);
+  /**
+   * The registry facts of the message being parsed, column-wise and reused
+   * across messages (no object per reading). Handed to the sink only once the
+   * whole message parsed and its gateway checked: a refused message registers nothing.
+   */
+  private readonly facts: ReadingFacts = { count: 0, deviceId: [], profile: [], profileVersion: [], district: [], timestampMs: [], seq: [], batteryPct: [], receivedMs: 0, handle: [] };
+  /** The cached device behind each of `facts`' readings, to keep the handle the sink leaves. */
+  private readonly factDevices: DeviceSlot[] = [];
+  private readonly slowAccepted: AcceptedReading[] = [];
 
-function tellSink(sink: UplinkLinesSink, slowAccepted: AcceptedReading[]): void {
-  for (let i = 0; i < pending.count; i++) {
-    facts.deviceId = pending.deviceId[i]!;
-    facts.profile = pending.profile[i]!;
-    facts.profileVersion = pending.version[i]!;
-    facts.district = pending.district[i]!;
-    facts.timestampMs = pending.timestampMs[i]!;
-    facts.seq = pending.seq[i]!;
-    facts.batteryPct = pending.battery[i]!;
-    sink.observe(facts);
+  constructor(
+    private readonly context: ValidationContext,
+    private readonly sink: UplinkLinesSink,
+  ) {
+    this.catalogue = context.profiles;
   }
-  pending.count = 0;
-  for (const a of slowAccepted) sink.observeAccepted(a);
+
+  /**
+   * Steps 1–3 of the pipeline for one message (decode → validate → toLine),
+   * fused: the topic's gateway id must match the batch's (else the whole
+   * message is a dead letter, nothing registered), then the fast parse. Bytes
+   * the fast parser refuses are judged by the reference decoder (decodeStep):
+   * a malformed-protobuf letter with its message, or — should the two ever
+   * disagree — the reference path for the whole batch.
+   */
+  step(topic: string, payload: Uint8Array): UplinkStepResult {
+    const parsed = parseGatewayTopic(topic);
+    if (!parsed || parsed.kind !== 'batch') return this.referencePath(topic, payload);
+    let gateway = this.gateways.get(parsed.gatewayId);
+    if (gateway === undefined) {
+      if (this.gateways.size >= MAX_GATEWAYS) this.gateways.clear();
+      this.gateways.set(parsed.gatewayId, (gateway = parsed.gatewayId));
+    }
+    try {
+      const lines = this.parse(payload, gateway);
+      // Checked once the whole batch is read (its gateway_id may come anywhere; the last one wins, as in the generated
+      // decoder): until here nothing left the parser, so a mismatch keeps no line and registers no device.
+      if (lines.gatewayId === gateway) {
+        lines.body = this.out.finish();
+        this.tellSink(gateway);
+        return { ok: true, lines };
+      }
+    } catch {
+      // malformed: the reference decoder says how
+    }
+    return this.referencePath(topic, payload);
+  }
+
+  /** Decodes one UplinkBatch into line protocol (left in `out` until `finish`). Throws, like the generated decoder, on bytes that are not a valid UplinkBatch. */
+  private parse(payload: Uint8Array, gateway: string): UplinkLines {
+    // A plain Uint8Array view: protobufjs' BufferReader would clamp a truncated string instead of failing (see proto/codec.ts).
+    const r = protobuf.Reader.create(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
+    if (this.context.profiles !== this.catalogue) {
+      this.catalogue = this.context.profiles;
+      this.profileNames.clear();
+    }
+    const now = this.context.clock.now();
+    const earliest = now - this.context.window.pastMs;
+    const latest = now + this.context.window.futureMs;
+    this.facts.receivedMs = now;
+    const out = this.out;
+    out.rewind(0); // whatever a message that threw left behind
+    this.facts.count = 0;
+    this.slowAccepted.length = 0;
+    const lines: UplinkLines = { gatewayId: '', batchSeq: 0, sentAtMs: 0, body: EMPTY, accepted: 0, received: 0, rejected: [], statuses: [], spans: NO_SPANS };
+    let accepted = 0;
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          lines.gatewayId = r.string();
+          break;
+        case 2:
+          lines.batchSeq = r.uint64() as unknown as number; // Long is off (proto/codec.ts): 64-bit fields are numbers
+          break;
+        case 3:
+          lines.sentAtMs = r.int64() as unknown as number;
+          break;
+        case 4: {
+          const length = r.uint32();
+          const start = r.pos;
+          const end = start + length;
+          if (end > r.len) throw RangeError('index out of range');
+          lines.received += 1;
+          const mark = out.mark();
+          if (this.readingLine(r, end, gateway, earliest, latest, accepted === 0)) {
+            this.span(accepted, start, end);
+            accepted += 1;
+          } else {
+            out.rewind(mark);
+            const line = this.slowPath(r, start, end, gateway, lines.rejected);
+            if (line !== null) {
+              out.text(accepted > 0 ? '\n' + line : line);
+              this.span(accepted, start, end);
+              accepted += 1;
+            }
+          }
+          r.pos = end;
+          break;
+        }
+        case 5:
+          lines.statuses.push(tz.DeviceStatus.decode(r, r.uint32()));
+          break;
+        default:
+          r.skipType(tag & 7);
+          break;
+      }
+    }
+    lines.accepted = accepted;
+    // An exact-size typed array: off the JavaScript heap, so messages waiting on a write are not copied by every scavenge.
+    lines.spans = this.spans.slice(0, 2 * accepted);
+    return lines;
+  }
+
+  /** Records the payload range of the reading behind accepted line `line`. */
+  private span(line: number, start: number, end: number): void {
+    if (2 * line + 2 > this.spans.length) {
+      const grown = new Uint32Array(2 * this.spans.length);
+      grown.set(this.spans);
+      this.spans = grown;
+    }
+    this.spans[2 * line] = start;
+    this.spans[2 * line + 1] = end;
+  }
+
+  private tellSink(gateway: string): void {
+    const { facts, factDevices, sink } = this;
+    if (facts.count > 0) {
+      sink.observe(facts, gateway);
+      for (let i = 0; i < facts.count; i++) {
+        factDevices[i]!.handle = facts.handle[i];
+        facts.handle[i] = undefined; // no handle outlives its device's cache entry here
+      }
+    }
+    facts.count = 0;
+    for (const a of this.slowAccepted) sink.observeAccepted(a, gateway);
+    this.slowAccepted.length = 0;
+  }
+
+  /** The reference path for one reading: full decode, validateStep, toLine. */
+  private slowPath(r: protobuf.Reader, start: number, end: number, gateway: string, rejected: RejectedReading[]): string | null {
+    r.pos = start;
+    const reading: IReading = tz.Reading.decode(r, end - start);
+    const result = validateStep([reading], this.context);
+    for (const x of result.rejected) rejected.push(x);
+    const accepted = result.accepted[0];
+    if (accepted === undefined) return null;
+    this.slowAccepted.push(accepted);
+    return toLine(accepted, gateway);
+  }
+
+  private referencePath(topic: string, payload: Uint8Array): UplinkStepResult {
+    const decoded = decodeStep(topic, payload);
+    if (!decoded.ok) return decoded;
+    const { batch, gatewayId } = decoded;
+    const lines: string[] = [];
+    const { accepted, rejected } = validateStep(batch.readings, this.context);
+    const spans = new Uint32Array(2 * accepted.length);
+    for (const a of accepted) lines.push(toLine(a, gatewayId));
+    for (const a of accepted) this.sink.observeAccepted(a, gatewayId);
+    // The readings are re-encoded for `source`, so readingAt works the same on both paths.
+    const reencoded = accepted.map((a) => tz.Reading.encode(a.reading).finish());
+    let offset = 0;
+    const joined = new Uint8Array(reencoded.reduce((n, b) => n + b.length, 0));
+    for (const [i, bytes] of reencoded.entries()) {
+      joined.set(bytes, offset);
+      spans[2 * i] = offset;
+      spans[2 * i + 1] = offset + bytes.length;
+      offset += bytes.length;
+    }
+    return {
+      ok: true,
+      lines: { gatewayId, batchSeq: Number(batch.batchSeq ?? 0), sentAtMs: Number(batch.sentAtMs ?? 0), body: Buffer.from(lines.join('\n'), 'utf8'), accepted: lines.length, received: batch.readings.length, rejected, statuses: batch.statuses, spans, source: joined },
+    };
+  }
+
+  /**
+   * One reading's line written to `out`, or false when the reference path
+   * must decide (the reader's position is then anywhere inside the reading,
+   * `out` anywhere after the mark; the caller rewinds both).
+   * Throws on malformed wire data, as the generated decoder would.
+   */
+  private readingLine(r: protobuf.Reader, end: number, gateway: string, earliest: number, latest: number, first: boolean): boolean {
+    const bytes = r.buf;
+    const outerLen = r.len;
+    r.len = end;
+    // String fields are kept as byte ranges: looked up by their bytes, decoded only when new.
+    let idStart = 0;
+    let idEnd = 0;
+    let profileStart = 0;
+    let profileEnd = 0;
+    let districtStart = 0;
+    let districtEnd = 0;
+    let version = 0;
+    let timestampMs = 0;
+    let seq = 0;
+    let metrics = 0;
+    let overflow = false;
+    const { metricStart, metricEnd } = this;
+    while (r.pos < end) {
+      const tag = varint32(r, bytes);
+      switch (tag >>> 3) {
+        case 1: {
+          // r.skip checks the length against the reading's end exactly as r.string() would.
+          const length = varint32(r, bytes);
+          idStart = r.pos;
+          r.skip(length);
+          idEnd = r.pos;
+          break;
+        }
+        case 2: {
+          const length = varint32(r, bytes);
+          profileStart = r.pos;
+          r.skip(length);
+          profileEnd = r.pos;
+          break;
+        }
+        case 3:
+          version = varint32(r, bytes);
+          break;
+        case 4:
+          timestampMs = varint64(r, bytes, Varint64.Signed);
+          break;
+        case 5:
+          seq = varint64(r, bytes, Varint64.Unsigned);
+          break;
+        case 6: {
+          const length = varint32(r, bytes);
+          districtStart = r.pos;
+          r.skip(length);
+          districtEnd = r.pos;
+          break;
+        }
+        case 7: {
+          const length = varint32(r, bytes);
+          if (metrics < MAX_METRICS) {
+            metricStart[metrics] = r.pos;
+            metricEnd[metrics] = r.pos + length;
+          } else overflow = true;
+          metrics += 1;
+          r.skip(length);
+          break;
+        }
+        default:
+          r.skipType(tag & 7);
+          break;
+      }
+    }
+    if (r.pos !== end) throw RangeError('index out of range');
+    r.len = outerLen;
+    if (overflow || !Number.isSafeInteger(timestampMs) || timestampMs <= 0 || timestampMs > latest || timestampMs < earliest) return false;
+    const profileSlot = this.profileAt(bytes, profileStart, profileEnd);
+    if (profileSlot === undefined) return false;
+    const { profile, plan } = profileSlot;
+    if (version !== 0 && version !== profile.version) return false;
+    const district = districtEnd > districtStart ? this.districtAt(bytes, districtStart, districtEnd) : this.noDistrict;
+    const device = this.deviceAt(bytes, idStart, idEnd, profile, plan, version, district, gateway);
+    if (device === undefined) return false;
+
+    const out = this.out;
+    out.reserve(1 + device.prefix.length + plan.maxFieldBytes);
+    const buf = out.buf;
+    let p = out.pos;
+    if (!first) buf[p++] = NEWLINE;
+    p = writeBytes(buf, p, device.prefix);
+    let battery: number | null = null;
+    const stamp = (plan.stamp = (plan.stamp + 1) >>> 0 || 1);
+    for (let m = 0; m < metrics; m++) {
+      const mEnd = metricEnd[m]!;
+      r.pos = metricStart[m]!;
+      r.len = mEnd;
+      let name: string | null = null;
+      let index = 0;
+      let kind = -1; // which value arm the reference path would pick: number, then flag, then integer
+      let number = 0;
+      let flag = false;
+      let integer = 0;
+      let hasNumber = false;
+      let hasFlag = false;
+      while (r.pos < mEnd) {
+        const tag = varint32(r, bytes);
+        switch (tag >>> 3) {
+          case 1:
+            name = r.string();
+            break;
+          case 2:
+            number = r.double();
+            hasNumber = true;
+            break;
+          case 3:
+            flag = r.bool();
+            hasFlag = true;
+            break;
+          case 4:
+            integer = varint64(r, bytes, Varint64.ZigZag);
+            kind = Kind.Integer;
+            break;
+          case 5:
+            index = varint32(r, bytes);
+            break;
+          default:
+            r.skipType(tag & 7);
+            break;
+        }
+      }
+      r.len = outerLen;
+      if (r.pos !== mEnd) throw RangeError('index out of range');
+      if (hasNumber) kind = Kind.Number;
+      else if (hasFlag) kind = Kind.Boolean;
+      const position = index !== 0 ? index - 1 : name !== null && name !== '' ? (plan.byName.get(name) ?? -1) : -1;
+      if (position < 0 || position >= plan.keys.length || plan.seen[position] === stamp) return false;
+      plan.seen[position] = stamp;
+      const expected = plan.kinds[position]!;
+      if (expected === Kind.Boolean) {
+        if (kind !== Kind.Boolean) return false;
+        p = writeBytes(buf, p, (flag ? plan.trueFields : plan.falseFields)[position]!);
+        continue;
+      }
+      if (kind === Kind.Boolean || kind === -1) return false;
+      const value = kind === Kind.Number ? number : integer;
+      if (!Number.isFinite(value) || value < plan.min[position]! || value > plan.max[position]!) return false;
+      if (expected === Kind.Integer) {
+        if (!Number.isSafeInteger(value)) return false;
+        p = writeBytes(buf, p, plan.keys[position]!);
+        p = writeInteger(buf, p, value);
+        buf[p++] = 105; // 'i'
+      } else {
+        p = writeBytes(buf, p, plan.keys[position]!);
+        p = Number.isSafeInteger(value) ? writeInteger(buf, p, value) : writeAscii(buf, p, this.numberText(value));
+      }
+      buf[p++] = 44; // ','
+      if (position === plan.battery) battery = value;
+    }
+    p = writeBytes(buf, p, SEQ_KEY);
+    p = Number.isSafeInteger(seq) ? writeInteger(buf, p, seq) : writeAscii(buf, p, '' + seq);
+    buf[p++] = 105; // 'i'
+    buf[p++] = 32; // ' '
+    p = writeInteger(buf, p, timestampMs);
+    out.pos = p;
+
+    const facts = this.facts;
+    const i = facts.count++;
+    facts.deviceId[i] = device.id;
+    facts.profile[i] = profile;
+    facts.profileVersion[i] = version;
+    facts.district[i] = district.text;
+    facts.timestampMs[i] = timestampMs;
+    facts.seq[i] = seq;
+    facts.batteryPct[i] = battery;
+    facts.handle[i] = device.handle;
+    this.factDevices[i] = device;
+    return true;
+  }
+
+  /** The profile named by these bytes, with its plan; undefined when the catalogue has none. */
+  private profileAt(bytes: Uint8Array, start: number, end: number): ProfileSlot | undefined {
+    const table = this.profileNames;
+    const hash = table.hash(bytes, start, end);
+    let slot = table.get(hash, bytes, start, end);
+    if (slot === undefined) {
+      const key = bytes.slice(start, end);
+      const profile = this.catalogue.get(textOf(key));
+      if (profile === undefined) return undefined;
+      slot = { key, next: undefined, profile, plan: this.planOf(profile) };
+      table.add(hash, slot);
+    }
+    return slot;
+  }
+
+  private districtAt(bytes: Uint8Array, start: number, end: number): DistrictSlot {
+    const table = this.districts;
+    const hash = table.hash(bytes, start, end);
+    let slot = table.get(hash, bytes, start, end);
+    if (slot === undefined) {
+      const key = bytes.slice(start, end);
+      const text = textOf(key);
+      slot = { key, next: undefined, text, tag: ',district=' + escapeTag(text) };
+      table.add(hash, slot);
+    }
+    return slot;
+  }
+
+  /** The device named by these bytes with its prefix up to date; undefined when the id is not a valid one. */
+  private deviceAt(bytes: Uint8Array, start: number, end: number, profile: DeviceProfile, plan: ProfilePlan, version: number, district: DistrictSlot, gateway: string): DeviceSlot | undefined {
+    const table = this.devices;
+    const hash = table.hash(bytes, start, end);
+    let slot = table.get(hash, bytes, start, end);
+    if (slot === undefined) {
+      const key = bytes.slice(start, end);
+      const id = textOf(key);
+      // ID_PATTERN checked once per device here, not once per reading.
+      if (!ID_PATTERN.test(id)) return undefined;
+      slot = { key, next: undefined, id, profile, version, district, gateway, prefix: prefixOf(id, profile, plan, version, district, gateway), handle: undefined };
+      table.add(hash, slot);
+    } else if (slot.profile !== profile || slot.version !== version || slot.district !== district || slot.gateway !== gateway) {
+      slot.profile = profile;
+      slot.version = version;
+      slot.district = district;
+      slot.gateway = gateway;
+      slot.prefix = prefixOf(slot.id, profile, plan, version, district, gateway);
+    }
+    return slot;
+  }
+
+  private planOf(profile: DeviceProfile): ProfilePlan {
+    let plan = this.plans.get(profile);
+    if (plan === undefined) {
+      const n = profile.metrics.length;
+      const keys = profile.metrics.map((m) => Buffer.from(escapeTag(m.name) + '=', 'utf8'));
+      plan = {
+        measurement: escapeMeasurement(profile.measurement),
+        keys,
+        trueFields: keys.map((key) => Buffer.concat([key, Buffer.from('t,')])),
+        falseFields: keys.map((key) => Buffer.concat([key, Buffer.from('f,')])),
+        kinds: Uint8Array.from(profile.metrics, (m) => (m.type === 'boolean' ? Kind.Boolean : m.type === 'integer' ? Kind.Integer : Kind.Number)),
+        min: Float64Array.from(profile.metrics, (m) => m.min ?? -Infinity),
+        max: Float64Array.from(profile.metrics, (m) => m.max ?? Infinity),
+        byName: new Map(profile.metrics.map((m, i) => [m.name, i])),
+        seen: new Uint32Array(n),
+        stamp: 0,
+        battery: profile.metrics.findIndex((m) => BATTERY_METRIC.test(m.name)),
+        maxFieldBytes: keys.reduce((sum, key) => sum + key.length + MAX_VALUE_BYTES, SEQ_KEY.length + 2 * MAX_VALUE_BYTES),
+      };
+      this.plans.set(profile, plan);
+    }
+    return plan;
+  }
+
+  private numberText(value: number): string {
+    let text = this.numberTexts.get(value);
+    if (text === undefined) {
+      text = '' + value;
+      if (this.numberTexts.size >= MAX_NUMBER_TEXTS) this.numberTexts.clear();
+      this.numberTexts.set(value, text);
+    }
+    return text;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+const NO_SPANS = new Uint32Array(0);
+
+const enum Varint64 {
+  Signed = 0,
+  Unsigned = 1,
+  ZigZag = 2,
 }
 
 /**
- * Decodes one UplinkBatch into line protocol. Throws (like the generated
- * decoder) on bytes that are not a valid UplinkBatch; `gatewayTag` is the
- * topic's gateway id, checked by the caller against `gatewayId`, who then
- * calls `register()` to tell the sink of the accepted readings.
+ * `r.int64()` / `r.uint64()` / `r.sint64()` as numbers (Long is off), without
+ * the LongBits object protobufjs makes per call: varints of up to 7 bytes
+ * (< 2⁴⁹: every timestamp, seq and counter) are summed inline, exactly; any
+ * longer one, or one running past the limit, is left to protobufjs.
  */
-export function uplinkToLines(payload: Uint8Array, gatewayTag: string, context: ValidationContext, sink: UplinkLinesSink): UplinkLines {
-  // A plain Uint8Array view: protobufjs' BufferReader would clamp a truncated string instead of failing (see proto/codec.ts).
-  const r = protobuf.Reader.create(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
-  const now = context.clock.now();
-  const earliest = now - context.window.pastMs;
-  const latest = now + context.window.futureMs;
-  const out: UplinkLines = { gatewayId: '', batchSeq: 0, sentAtMs: 0, body: '', accepted: 0, received: 0, rejected: [], statuses: [], spans: [], register: () => undefined };
-  // Every piece of every line, joined once at the end: one flat string, no rope of concatenations per line.
-  parts.length = 0;
-  let accepted = 0;
-  const slowAccepted: AcceptedReading[] = [];
-  pending.count = 0;
-  while (r.pos < r.len) {
-    const tag = r.uint32();
-    switch (tag >>> 3) {
-      case 1:
-        out.gatewayId = r.string();
-        break;
-      case 2:
-        out.batchSeq = r.uint64() as unknown as number; // Long is off (proto/codec.ts): 64-bit fields are numbers
-        break;
-      case 3:
-        out.sentAtMs = r.int64() as unknown as number;
-        break;
-      case 4: {
-        const length = r.uint32();
-        const start = r.pos;
-        const end = start + length;
-        if (end > r.len) throw RangeError('index out of range');
-        out.received += 1;
-        const mark = parts.length;
-        if (accepted > 0) parts.push('\n');
-        if (readingLine(r, end, gatewayTag, context, earliest, latest)) {
-          accepted += 1;
-          out.spans.push(start, end);
-        } else {
-          parts.length = mark;
-          const line = slowPath(r, start, end, gatewayTag, context, out.rejected, slowAccepted);
-          if (line !== null) {
-            if (accepted > 0) parts.push('\n');
-            parts.push(line);
-            accepted += 1;
-            out.spans.push(start, end);
-          }
-        }
-        r.pos = end;
-        break;
-      }
-      case 5:
-        out.statuses.push(tz.DeviceStatus.decode(r, r.uint32()));
-        break;
-      default:
-        r.skipType(tag & 7);
-        break;
+function varint64(r: protobuf.Reader, bytes: Uint8Array, form: Varint64): number {
+  const at = r.pos;
+  const limit = Math.min(r.len, at + 7);
+  let value = 0;
+  let scale = 1;
+  for (let p = at; p < limit; p++) {
+    const byte = bytes[p]!;
+    value += (byte & 127) * scale;
+    if (byte < 128) {
+      r.pos = p + 1;
+      // zigzag: 2k → k, 2k+1 → −(k+1)
+      if (form === Varint64.ZigZag) return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+      return value;
+    }
+    scale *= 128;
+  }
+  const wide = form === Varint64.Signed ? r.int64() : form === Varint64.Unsigned ? r.uint64() : r.sint64();
+  return wide as unknown as number;
+}
+
+/** `r.uint32()`, with the one-byte case (tags, lengths and indexes under 128: nearly all) read inline. */
+function varint32(r: protobuf.Reader, bytes: Uint8Array): number {
+  const at = r.pos;
+  if (at < r.len) {
+    const byte = bytes[at]!;
+    if (byte < 128) {
+      r.pos = at + 1;
+      return byte;
     }
   }
-  out.accepted = accepted;
-  out.body = parts.join('');
-  parts.length = 0;
-  // The caller may still refuse the message (gateway mismatch): it calls tellSink only when it keeps it.
-  out.register = () => tellSink(sink, slowAccepted);
-  return out;
+  return r.uint32();
 }
 
-/** The reference path for one reading: full decode, validateStep, toLine. */
-function slowPath(r: protobuf.Reader, start: number, end: number, gatewayTag: string, context: ValidationContext, rejected: RejectedReading[], slowAccepted: AcceptedReading[]): string | null {
-  r.pos = start;
-  const reading: IReading = tz.Reading.decode(r, end - start);
-  const result = validateStep([reading], context);
-  for (const x of result.rejected) rejected.push(x);
-  const accepted = result.accepted[0];
-  if (accepted === undefined) return null;
-  slowAccepted.push(accepted);
-  return toLine(accepted, gatewayTag);
+/**
+ * A string field's text exactly as `Reader#string` makes it: protobufjs'
+ * UTF-8 decoder on a copy of just the field's bytes (on the whole payload it
+ * would read a truncated sequence's missing bytes from the next field).
+ */
+function textOf(key: Uint8Array): string {
+  return utf8.read(key, 0, key.length);
+}
+
+function prefixOf(id: string, profile: DeviceProfile, plan: ProfilePlan, version: number, district: DistrictSlot, gateway: string): Uint8Array {
+  return Buffer.from(plan.measurement + ',device=' + id + district.tag + ',gateway=' + gateway + ',profile_version=' + (version || profile.version) + ' ', 'utf8');
 }
 
 /** The reading behind an accepted line (`position` in `spans`), decoded again: for the rare line InfluxDB refuses. */
@@ -275,207 +674,4 @@ export function readingAt(payload: Uint8Array, lines: Pick<UplinkLines, 'spans' 
   const start = lines.spans[2 * position]!;
   const end = lines.spans[2 * position + 1]!;
   return tz.Reading.decode(new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start));
-}
-
-export type UplinkStepResult = { ok: true; lines: UplinkLines } | { ok: false; letter: DeadLetter };
-
-/**
- * Steps 1–3 of the pipeline for one message (decode → validate → toLine),
- * fused: the topic's gateway id must match the batch's (else the whole
- * message is a dead letter, nothing registered), then uplinkToLines. Bytes
- * the fast parser refuses are judged by the reference decoder (decodeStep):
- * a malformed-protobuf letter with its message, or — should the two ever
- * disagree — the reference path for the whole batch.
- */
-export function uplinkStep(topic: string, payload: Uint8Array, context: ValidationContext, sink: UplinkLinesSink): UplinkStepResult {
-  const parsed = parseGatewayTopic(topic);
-  let batchGateway: string;
-  try {
-    batchGateway = gatewayIdOf(payload);
-  } catch {
-    return referencePath(topic, payload, context, sink);
-  }
-  if (!parsed || parsed.kind !== 'batch' || batchGateway !== parsed.gatewayId) return referencePath(topic, payload, context, sink);
-  try {
-    const lines = uplinkToLines(payload, parsed.gatewayId, context, sink);
-    if (lines.gatewayId === parsed.gatewayId) {
-      lines.register();
-      return { ok: true, lines };
-    }
-    return referencePath(topic, payload, context, sink);
-  } catch {
-    return referencePath(topic, payload, context, sink);
-  }
-}
-
-function referencePath(topic: string, payload: Uint8Array, context: ValidationContext, sink: UplinkLinesSink): UplinkStepResult {
-  const decoded = decodeStep(topic, payload);
-  if (!decoded.ok) return decoded;
-  const { batch, gatewayId } = decoded;
-  const lines: string[] = [];
-  const spans: number[] = [];
-  const { accepted, rejected } = validateStep(batch.readings, context);
-  for (const a of accepted) lines.push(toLine(a, gatewayId));
-  for (const a of accepted) sink.observeAccepted(a);
-  // The readings are re-encoded for `source`, so readingAt works the same on both paths.
-  const reencoded = accepted.map((a) => tz.Reading.encode(a.reading).finish());
-  let offset = 0;
-  const joined = new Uint8Array(reencoded.reduce((n, b) => n + b.length, 0));
-  for (const bytes of reencoded) {
-    joined.set(bytes, offset);
-    spans.push(offset, offset + bytes.length);
-    offset += bytes.length;
-  }
-  return {
-    ok: true,
-    lines: { gatewayId, batchSeq: Number(batch.batchSeq ?? 0), sentAtMs: Number(batch.sentAtMs ?? 0), body: lines.join('\n'), accepted: lines.length, received: batch.readings.length, rejected, statuses: batch.statuses, spans, source: joined, register: () => undefined },
-  };
-}
-
-/** The batch's gateway_id (field 1; the last one wins, as in the generated decoder), skipping everything else. */
-function gatewayIdOf(payload: Uint8Array): string {
-  const r = protobuf.Reader.create(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
-  let gatewayId = '';
-  while (r.pos < r.len) {
-    const tag = r.uint32();
-    if (tag >>> 3 === 1 && (tag & 7) === 2) gatewayId = r.string();
-    else r.skipType(tag & 7);
-  }
-  return gatewayId;
-}
-
-/**
- * One reading's line, or null when the reference path must decide (the
- * reader's position is then anywhere inside the reading; the caller rewinds).
- * Throws on malformed wire data, as the generated decoder would.
- */
-function readingLine(r: protobuf.Reader, end: number, gatewayTag: string, context: ValidationContext, earliest: number, latest: number): boolean {
-  const outerLen = r.len;
-  r.len = end;
-  let deviceId = '';
-  let profileName = '';
-  let version = 0;
-  let timestampMs = 0;
-  let seq = 0;
-  let district = '';
-  let metrics = 0;
-  let overflow = false;
-  while (r.pos < end) {
-    const tag = r.uint32();
-    switch (tag >>> 3) {
-      case 1:
-        deviceId = r.string();
-        break;
-      case 2:
-        profileName = r.string();
-        break;
-      case 3:
-        version = r.uint32();
-        break;
-      case 4:
-        timestampMs = r.int64() as unknown as number;
-        break;
-      case 5:
-        seq = r.uint64() as unknown as number;
-        break;
-      case 6:
-        district = r.string();
-        break;
-      case 7: {
-        const length = r.uint32();
-        if (metrics < MAX_METRICS) {
-          metricStart[metrics] = r.pos;
-          metricEnd[metrics] = r.pos + length;
-        } else overflow = true;
-        metrics += 1;
-        r.skip(length);
-        break;
-      }
-      default:
-        r.skipType(tag & 7);
-        break;
-    }
-  }
-  if (r.pos !== end) throw RangeError('index out of range');
-  r.len = outerLen;
-  if (overflow || !Number.isSafeInteger(timestampMs) || timestampMs <= 0 || timestampMs > latest || timestampMs < earliest) return false;
-  const profile = context.profiles.get(profileName);
-  if (profile === undefined || (version !== 0 && version !== profile.version)) return false;
-  const plan = planOf(profile);
-  const prefix = prefixFor(deviceId, profile, plan, version, district, gatewayTag);
-  if (prefix === '') return false;
-
-  parts.push(prefix);
-  let battery: number | null = null;
-  const stamp = (plan.stamp = (plan.stamp + 1) >>> 0 || 1);
-  for (let m = 0; m < metrics; m++) {
-    const mEnd = metricEnd[m]!;
-    r.pos = metricStart[m]!;
-    r.len = mEnd;
-    let name: string | null = null;
-    let index = 0;
-    let kind = -1; // which value arm the reference path would pick: number, then flag, then integer
-    let number = 0;
-    let flag = false;
-    let integer = 0;
-    let hasNumber = false;
-    let hasFlag = false;
-    while (r.pos < mEnd) {
-      const tag = r.uint32();
-      switch (tag >>> 3) {
-        case 1:
-          name = r.string();
-          break;
-        case 2:
-          number = r.double();
-          hasNumber = true;
-          break;
-        case 3:
-          flag = r.bool();
-          hasFlag = true;
-          break;
-        case 4:
-          integer = r.sint64() as unknown as number;
-          kind = Kind.Integer;
-          break;
-        case 5:
-          index = r.uint32();
-          break;
-        default:
-          r.skipType(tag & 7);
-          break;
-      }
-    }
-    r.len = outerLen;
-    if (r.pos !== mEnd) throw RangeError('index out of range');
-    if (hasNumber) kind = Kind.Number;
-    else if (hasFlag) kind = Kind.Boolean;
-    const position = index !== 0 ? index - 1 : name !== null && name !== '' ? (plan.byName.get(name) ?? -1) : -1;
-    if (position < 0 || position >= plan.keys.length || plan.seen[position] === stamp) return false;
-    plan.seen[position] = stamp;
-    const expected = plan.kinds[position]!;
-    if (expected === Kind.Boolean) {
-      if (kind !== Kind.Boolean) return false;
-      parts.push(plan.keys[position]!, flag ? 't,' : 'f,');
-      continue;
-    }
-    if (kind === Kind.Boolean || kind === -1) return false;
-    const value = kind === Kind.Number ? number : integer;
-    if (!Number.isFinite(value) || value < plan.min[position]! || value > plan.max[position]!) return false;
-    if (expected === Kind.Integer) {
-      if (!Number.isSafeInteger(value)) return false;
-      parts.push(plan.keys[position]!, '' + value, 'i,');
-    } else parts.push(plan.keys[position]!, numberText(value), ',');
-    if (position === plan.battery) battery = value;
-  }
-  const i = pending.count++;
-  pending.deviceId[i] = deviceId;
-  pending.profile[i] = profile;
-  pending.version[i] = version;
-  pending.district[i] = district;
-  pending.timestampMs[i] = timestampMs;
-  pending.seq[i] = seq;
-  pending.battery[i] = battery;
-  parts.push('seq=', '' + seq, 'i ', '' + timestampMs);
-  return true;
 }

@@ -1,14 +1,16 @@
-// The fused fast path (uplinkStep: wire bytes → line protocol) against the
-// reference steps (decodeStep → validateStep → toLine) it must equal: valid
-// batches in both metric forms, every refusal reason, and thousands of
-// randomly mutated batches (flipped bytes, truncations) — same lines, same
-// refusals with the same details, same whole-message dead letters.
+// The fused fast path (UplinkParser.step: wire bytes → line protocol bytes)
+// against the reference steps (decodeStep → validateStep → toLine) it must
+// equal: valid batches in both metric forms, every refusal reason, and
+// thousands of randomly mutated batches (flipped bytes, truncations) — the
+// same line bytes, same refusals with the same details, same whole-message
+// dead letters. One parser serves all of them, so its caches (devices,
+// districts, profiles by their wire bytes; the line slab) are exercised too.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadProfiles } from '../../device-profiles/index.ts';
 import { ManualClock } from '../../service-kit/index.ts';
 import { decodeStep, toLine, validateStep, DEFAULT_TIMESTAMP_WINDOW, type AcceptedReading, type ValidationContext } from '../index.ts';
-import { readingAt, uplinkStep, type ReadingFacts } from '../steps/uplink-lines.ts';
+import { readingAt, UplinkParser, type ReadingFacts, type UplinkLinesSink } from '../steps/uplink-lines.ts';
 import { encodeUplinkBatch, tz, type IReading } from '../../proto/index.ts';
 import { BASE_TIME, reading as benchReading } from '../bench/load.ts';
 
@@ -33,12 +35,19 @@ function reference(topic: string, payload: Uint8Array) {
   };
 }
 
-function fast(topic: string, payload: Uint8Array) {
-  const observed: string[] = [];
-  const step = uplinkStep(topic, payload, context, {
-    observe: (f: ReadingFacts) => observed.push(f.deviceId),
-    observeAccepted: (a: AcceptedReading) => observed.push(a.reading.deviceId ?? ''),
-  });
+// What the parser tells its sink, per message (reset by fast()).
+let observed: string[] = [];
+const sink: UplinkLinesSink = {
+  observe: (f: ReadingFacts, gatewayId: string) => {
+    for (let i = 0; i < f.count; i++) observed.push(`${f.deviceId[i]}@${gatewayId}/${f.district[i]}`);
+  },
+  observeAccepted: (a: AcceptedReading, gatewayId: string) => observed.push(`${a.reading.deviceId ?? ''}@${gatewayId}/${a.reading.district ?? ''}`),
+};
+const parser = new UplinkParser(context, sink);
+
+function fast(topic: string, payload: Uint8Array, using = parser) {
+  observed = [];
+  const step = using.step(topic, payload);
   if (!step.ok) return { letter: { reason: step.letter.reason, detail: step.letter.detail }, observed };
   const l = step.lines;
   return {
@@ -60,11 +69,12 @@ function assertSame(topic: string, payload: Uint8Array, label: string): void {
     return;
   }
   assert.ok(!('letter' in got) || got.letter === undefined, `${label}: fast path refused what the reference accepts: ${JSON.stringify(got.letter)}`);
-  assert.is(got.body, want.body, `${label}: lines`);
+  // Bytes, as they go to InfluxDB: the reference's string encoded as UTF-8 (a district of invalid UTF-8 included).
+  assert.ok(Buffer.from(want.body, 'utf8').equals(got.body!), `${label}: lines\n${got.body?.toString()}\n${want.body}`);
   assert.equal(got.rejected, want.rejected, `${label}: refusals`);
   assert.is(got.statuses, want.statuses, `${label}: statuses`);
   assert.is(got.received, want.received, `${label}: readings received`);
-  assert.is(got.observed.length, want.accepted.length, `${label}: registry told of each accepted reading once`);
+  assert.equal(got.observed, want.accepted.map((r) => `${r.deviceId}@${topic.split('/')[3]}/${r.district ?? ''}`), `${label}: registry told of each accepted reading once, in order`);
   // The reading behind each line (what an influx-rejected dead letter keeps) is the reference's.
   assert.equal(got.accepted!.map((r) => tz.Reading.toObject(tz.Reading.fromObject(r))), want.accepted.map((r) => tz.Reading.toObject(tz.Reading.fromObject(r))), `${label}: readings behind the lines`);
 }
@@ -82,9 +92,9 @@ const named = valid.map((r) => {
 test('valid batches, compact index and name forms: the very lines of toLine', () => {
   assertSame(TOPIC, batch(valid), 'index form');
   assertSame(TOPIC, batch(named), 'name form');
-  const lines = fast(TOPIC, batch(valid));
-  assert.is(lines.body?.split('\n').length, 40);
-  assert.ok(lines.body?.startsWith('manhole_cover,device=d3-0,district=district-3,gateway=gw-test-01,profile_version=1 '), lines.body?.slice(0, 120));
+  const body = fast(TOPIC, batch(valid)).body!.toString('utf8');
+  assert.is(body.split('\n').length, 40);
+  assert.ok(body.startsWith('manhole_cover,device=d3-0,district=district-3,gateway=gw-test-01,profile_version=1 '), body.slice(0, 120));
 });
 
 test('every refusal reason: same reason, same detail, the rest of the batch written', () => {
@@ -108,6 +118,12 @@ test('every refusal reason: same reason, same detail, the rest of the batch writ
     { ...valid[1]!, metrics: [{ index: 7, number: 1.5 }] }, // an integer metric that is not whole
     { ...m, district: 'west lake, north=1' }, // needs escaping, is valid
     { ...m, district: '西湖区' },
+    // 64-bit varints: read inline up to 7 bytes, longer ones by protobufjs — same numbers either way.
+    { ...m, seq: 2 ** 48 + 3 },
+    { ...m, seq: 2 ** 60 },
+    { ...valid[1]!, metrics: [{ index: 7, integer: -5 }] },
+    { ...valid[1]!, metrics: [{ index: 7, integer: 2 ** 47 + 1 }] },
+    { ...valid[1]!, metrics: [{ index: 7, integer: -(2 ** 52) }] },
   ];
   for (const [i, r] of bad.entries()) assertSame(TOPIC, batch([valid[2]!, r, valid[3]!]), `case ${i}`);
 });
@@ -133,6 +149,45 @@ test('3,000 randomly mutated batches: the fast path always agrees with the refer
     assertSame(TOPIC, bytes, `mutation ${i}`);
   }
   assert.ok(refusedWhole > 100 && refusedWhole < 2900, `the mutations exercise both outcomes (${refusedWhole} refused whole)`);
+});
+
+test('a device moving district, gateway or profile version gets a new prefix; bodies already handed out never change', () => {
+  const own = new UplinkParser(context, sink);
+  const m = valid[0]!;
+  const kept: Array<{ body: Buffer; copy: Buffer; want: string }> = [];
+  const variants: Array<[string, IReading]> = [
+    [GATEWAY, m],
+    [GATEWAY, { ...m, district: 'district-9' }],
+    ['gw-test-02', { ...m, district: 'district-9' }],
+    ['gw-test-02', { ...m, district: '' }],
+    ['gw-test-02', { ...m, profileVersion: 0 }],
+    [GATEWAY, { ...m, district: 'west lake, north=1' }],
+    [GATEWAY, m],
+  ];
+  // Enough messages to fill several 1 MiB slabs: each body must stay what it was when handed out.
+  for (let round = 0; round < 120; round++) {
+    for (const [gateway, r] of variants) {
+      const topic = `tz/v1/gw/${gateway}/up/batch`;
+      const payload = batch([r, ...valid.slice(1)], gateway);
+      const want = reference(topic, payload);
+      const got = fast(topic, payload, own);
+      assert.ok(!('letter' in want) && got.body !== undefined);
+      if (!('letter' in want)) assert.ok(Buffer.from(want.body, 'utf8').equals(got.body!), `round ${round} ${gateway}`);
+      if (round % 10 === 0) kept.push({ body: got.body!, copy: Buffer.from(got.body!), want: 'letter' in want ? '' : want.body });
+    }
+  }
+  for (const [i, k] of kept.entries()) assert.ok(k.body.equals(k.copy) && k.copy.equals(Buffer.from(k.want, 'utf8')), `kept body ${i} unchanged`);
+});
+
+test('two parsers share nothing: each has its own caches (no module-level state)', () => {
+  const a = new UplinkParser(context, sink);
+  const b = new UplinkParser({ ...context, window: { pastMs: 0, futureMs: 0 } }, sink);
+  const payload = batch(valid.slice(0, 4));
+  assert.is(fast(TOPIC, payload, a).body!.toString().split('\n').length, 4);
+  // b's window refuses every reading (its clock window is empty): nothing of a's leaks into b.
+  const refused = fast(TOPIC, payload, b);
+  assert.is(refused.body!.length, 0);
+  assert.is(refused.rejected!.length, 4);
 });
 
 test.run();
