@@ -370,21 +370,14 @@ export class UplinkParser {
     while (r.pos < end) {
       const tag = varint32(r, bytes);
       switch (tag >>> 3) {
-        case 1: {
-          // r.skip checks the length against the reading's end exactly as r.string() would.
-          const length = varint32(r, bytes);
-          idStart = r.pos;
-          r.skip(length);
+        case 1:
+          idStart = skipBytesField(r, bytes);
           idEnd = r.pos;
           break;
-        }
-        case 2: {
-          const length = varint32(r, bytes);
-          profileStart = r.pos;
-          r.skip(length);
+        case 2:
+          profileStart = skipBytesField(r, bytes);
           profileEnd = r.pos;
           break;
-        }
         case 3:
           version = varint32(r, bytes);
           break;
@@ -394,13 +387,10 @@ export class UplinkParser {
         case 5:
           seq = varint64(r, bytes, Varint64.Unsigned);
           break;
-        case 6: {
-          const length = varint32(r, bytes);
-          districtStart = r.pos;
-          r.skip(length);
+        case 6:
+          districtStart = skipBytesField(r, bytes);
           districtEnd = r.pos;
           break;
-        }
         case 7: {
           const length = varint32(r, bytes);
           if (metrics < MAX_METRICS) {
@@ -640,6 +630,18 @@ function varint64(r: protobuf.Reader, bytes: Uint8Array, form: Varint64): number
   }
   const wide = form === Varint64.Signed ? r.int64() : form === Varint64.Unsigned ? r.uint64() : r.sint64();
   return wide as unknown as number;
+}
+
+/**
+ * Skips a length-delimited field and returns where its bytes start (they end
+ * at `r.pos`); r.skip checks the length against the reading's end exactly as
+ * r.string() would.
+ */
+function skipBytesField(r: protobuf.Reader, bytes: Uint8Array): number {
+  const length = varint32(r, bytes);
+  const start = r.pos;
+  r.skip(length);
+  return start;
 }
 
 /** `r.uint32()`, with the one-byte case (tags, lengths and indexes under 128: nearly all) read inline. */
