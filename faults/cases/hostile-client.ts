@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import mqtt from 'mqtt';
 import { topics } from '../../proto/index.ts';
 import { metricSum } from '../harness/processes.ts';
@@ -22,30 +22,26 @@ function garbage(i: number): Buffer {
   return b;
 }
 
-/** An unauthenticated socket that announces a 1 MiB PUBLISH and starts sending it. */
-function oversized(port: number): Promise<void> {
+/** An unauthenticated raw TCP socket to the broker: `send` writes once connected; resolves when it is closed, fails, or 2 s pass. */
+function rawSocket(port: number, send: (s: Socket) => void): Promise<void> {
   return new Promise((resolve) => {
     const s = connect(port, '127.0.0.1');
     const done = () => { s.destroy(); resolve(); };
     s.setTimeout(2_000, done);
     s.on('error', done);
     s.on('close', done);
-    s.on('connect', () => {
-      // PUBLISH QoS 0, remaining length 1 MiB as an MQTT varint (0x80 0x80 0x40), then a chunk.
-      s.write(Buffer.concat([Buffer.from([0x30, 0x80, 0x80, 0x40]), Buffer.alloc(OVERSIZE / 4, 0x41)]));
-    });
+    s.on('connect', () => send(s));
   });
 }
 
+/** Announces a 1 MiB PUBLISH and starts sending it. */
+function oversized(port: number): Promise<void> {
+  // PUBLISH QoS 0, remaining length 1 MiB as an MQTT varint (0x80 0x80 0x40), then a chunk.
+  return rawSocket(port, (s) => s.write(Buffer.concat([Buffer.from([0x30, 0x80, 0x80, 0x40]), Buffer.alloc(OVERSIZE / 4, 0x41)])));
+}
+
 function noise(port: number): Promise<void> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    const done = () => { s.destroy(); resolve(); };
-    s.setTimeout(2_000, done);
-    s.on('error', done);
-    s.on('close', done);
-    s.on('connect', () => s.end('GET / HTTP/1.1\r\nHost: broker\r\n\r\n\x00\xff\xfe garbage'));
-  });
+  return rawSocket(port, (s) => s.end('GET / HTTP/1.1\r\nHost: broker\r\n\r\n\x00\xff\xfe garbage'));
 }
 
 async function attack(p: Pipeline): Promise<{ garbageAcked: number; oversizedSent: number; noiseSent: number; sendingMs: number }> {
