@@ -16,5 +16,5 @@ export {
   type InfluxTarget,
   type InfluxSeries,
 } from './influx-client.ts';
-export { markdownTable, type Bench, type BenchContext } from './bench.ts';
+export { markdownTable, processCpuSeconds, processRssMiB, type Bench, type BenchContext } from './bench.ts';
 export { openAccessTokens, requireRole, bearerToken, ROLES, type Role, type Principal, type AccessTokens, type RolePreHandler } from './access.ts';

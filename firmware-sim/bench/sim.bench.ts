@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import modbusSerial from 'modbus-serial';
 import { loadProfiles, planReads, type ReadBlock } from '../../device-profiles/index.ts';
-import { markdownTable, type Bench } from '../../service-kit/index.ts';
+import { markdownTable, processCpuSeconds, processRssMiB, type Bench } from '../../service-kit/index.ts';
 
 // sim-scale: 20,000 simulated devices in one process, every device polled once
 // per its profile's report interval (manhole covers and meters every 15 min,
@@ -19,20 +19,10 @@ import { markdownTable, type Bench } from '../../service-kit/index.ts';
 const ModbusRTU = modbusSerial.default;
 type ModbusRTU = InstanceType<typeof ModbusRTU>;
 const CHILD = fileURLToPath(new URL('./sim-process.ts', import.meta.url));
-const TICKS_PER_S = 100; // Linux USER_HZ
 /** The sim's bus layout, handed to the peer so both serve the same buses and unit ids. */
 const LAYOUT_FILE = join(tmpdir(), `tz-sim-scale-layout-${process.pid}.json`);
 
 interface Layout { startupMs: number; layout: Array<{ port: number; unitId: number; profile: string }> }
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S; // utime, stime
-}
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
-}
 
 async function startChild(mode: 'sim' | 'peer', devices: number, perBus: number, speed: number): Promise<{ child: ChildProcess; layout: Layout }> {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, mode, String(devices), String(perBus), String(speed), LAYOUT_FILE], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TZ_LOG_LEVEL: 'warn' } });
@@ -82,7 +72,7 @@ async function measure(mode: 'sim' | 'peer', devices: number, perBus: number, sp
         polls++;
       });
     };
-    const cpu0 = cpuSeconds(child.pid!);
+    const cpu0 = processCpuSeconds(child.pid!);
     const t0 = Date.now();
     const end = t0 + seconds * 1000;
     let lastReport = t0;
@@ -102,7 +92,7 @@ async function measure(mode: 'sim' | 'peer', devices: number, perBus: number, sp
     }
     await Promise.all([...clients.values()].map((b) => b.chain));
     const elapsed = (Date.now() - t0) / 1000;
-    return { polls, requests, errors, cpuShare: (cpuSeconds(child.pid!) - cpu0) / elapsed, rss: rssMiB(child.pid!), startupMs: layout.startupMs };
+    return { polls, requests, errors, cpuShare: (processCpuSeconds(child.pid!) - cpu0) / elapsed, rss: processRssMiB(child.pid!), startupMs: layout.startupMs };
   } finally {
     for (const b of clients.values()) await new Promise<void>((r) => b.c.close(() => r()));
     child.kill('SIGTERM');

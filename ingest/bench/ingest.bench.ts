@@ -7,7 +7,7 @@
 // concurrency (5000 lines, 3 in flight), straight to /write. Readings/s,
 // ratios, CPU per reading of every process and the CPU budget they imply.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { stringify as toYaml } from 'yaml';
 import { availableParallelism } from 'node:os';
 import { request, Agent } from 'node:http';
@@ -18,7 +18,7 @@ import mqtt from 'mqtt';
 import { BrokerUsers } from '../../broker/index.ts';
 import { freePort, startManagedInfluxd } from '../../cli/managed-influxd.ts';
 import { loadProfiles, type DeviceProfile } from '../../device-profiles/index.ts';
-import { markdownTable, queryInfluxQL, delay, type Bench, type BenchContext } from '../../service-kit/index.ts';
+import { markdownTable, processCpuSeconds, queryInfluxQL, delay, type Bench, type BenchContext } from '../../service-kit/index.ts';
 import { tempDir } from '../../test/integration/helpers.ts';
 import { toLine, validateStep } from '../index.ts';
 import { gatewayId, reading, type LoadShape } from './load.ts';
@@ -26,13 +26,10 @@ import { startNodeRed } from './node-red-peer.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const PASSWORD = 'bench-password-1234';
-const TICKS = 100; // USER_HZ on Linux
-
-/** CPU seconds (user + system) a process has used so far, from /proc. */
+/** CPU seconds a process has used so far; 0 once it is gone (a leg's consumer may have exited). */
 function cpuSeconds(pid: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS;
+    return processCpuSeconds(pid);
   } catch {
     return 0;
   }
