@@ -8,7 +8,7 @@ import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { BrokerUsers, startBroker, type RunningBroker } from '../../broker/index.ts';
 import { topics } from '../../proto/index.ts';
 import { ManualClock } from '../../service-kit/index.ts';
-import { runMosquittoClient, waitFor } from './helpers.ts';
+import { connectMqtt, runMosquittoClient, waitFor } from './helpers.ts';
 
 const clients: MqttClient[] = [];
 const PASSWORDS: Record<string, string> = { 'gw-0001': 'gw-0001-secret-pass', 'gw-0002': 'gw-0002-secret-pass', 'gw-0003': 'gw-0003-secret-pass', 'tz-ingest': 'ingest-secret-pass' };
@@ -19,17 +19,7 @@ function users(): BrokerUsers {
   return u;
 }
 
-function connect(broker: RunningBroker, options: IClientOptions): Promise<MqttClient> {
-  return new Promise((resolve, reject) => {
-    const c = mqtt.connect(broker.mqttUrl, { reconnectPeriod: 0, connectTimeout: 5_000, ...options });
-    clients.push(c);
-    c.once('connect', () => resolve(c));
-    c.once('error', (err) => {
-      c.end(true);
-      reject(err);
-    });
-  });
-}
+const connect = (broker: RunningBroker, options: IClientOptions): Promise<MqttClient> => connectMqtt(broker.mqttUrl, options, clients);
 const login = (broker: RunningBroker, id: string, password = PASSWORDS[id]!, clientId = id) =>
   connect(broker, { clientId, username: id, password }).then(() => 0, (err: Error & { code?: number }) => err.code ?? -1);
 

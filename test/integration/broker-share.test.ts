@@ -5,10 +5,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
+import type { MqttClient, IClientOptions } from 'mqtt';
 import { BrokerUsers, startBroker, type RunningBroker } from '../../broker/index.ts';
 import { topics } from '../../proto/index.ts';
-import { waitFor } from './helpers.ts';
+import { connectMqtt, waitFor } from './helpers.ts';
 
 const PASSWORD = 'ingest-secret-pass';
 const GATEWAYS = ['gw-0001', 'gw-0002', 'gw-0003', 'gw-0004', 'gw-0005', 'gw-0006', 'gw-0007', 'gw-0008'];
@@ -17,14 +17,7 @@ let broker: RunningBroker;
 const clients: MqttClient[] = [];
 const gateways = new Map<string, MqttClient>();
 
-function connect(options: IClientOptions): Promise<MqttClient> {
-  return new Promise((resolve, reject) => {
-    const c = mqtt.connect(broker.mqttUrl, { reconnectPeriod: 0, connectTimeout: 5_000, ...options });
-    clients.push(c);
-    c.once('connect', () => resolve(c));
-    c.once('error', (err) => reject(err));
-  });
-}
+const connect = (options: IClientOptions): Promise<MqttClient> => connectMqtt(broker.mqttUrl, options, clients);
 
 /** A member of the ingest group recording which messages (payload = "gw/n") it got. */
 async function member(clientId: string, clean = true): Promise<{ client: MqttClient; got: string[] }> {

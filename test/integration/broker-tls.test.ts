@@ -5,10 +5,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
+import type { MqttClient, IClientOptions } from 'mqtt';
 import { BrokerUsers, loadBrokerConfig, startBroker, type RunningBroker } from '../../broker/index.ts';
 import { topics, type GatewayConnectionEvent } from '../../proto/index.ts';
-import { makeTestCertificates, runMosquittoClient, tempDir, waitFor, type TestCertificates } from './helpers.ts';
+import { connectMqtt, makeTestCertificates, runMosquittoClient, tempDir, waitFor, type TestCertificates } from './helpers.ts';
 
 const CONSOLE_PASSWORD = 'console-secret-pass';
 let broker: RunningBroker;
@@ -16,17 +16,7 @@ let certs: TestCertificates;
 const dir = tempDir('tz-broker-tls-');
 const clients: MqttClient[] = [];
 
-function connect(url: string, options: IClientOptions): Promise<MqttClient> {
-  return new Promise((resolve, reject) => {
-    const c = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5_000, ...options });
-    clients.push(c);
-    c.once('connect', () => resolve(c));
-    c.once('error', (err) => {
-      c.end(true);
-      reject(err);
-    });
-  });
-}
+const connect = (url: string, options: IClientOptions): Promise<MqttClient> => connectMqtt(url, options, clients);
 
 const tlsOptions = (cert?: { cert: string; key: string }): IClientOptions => ({
   ca: readFileSync(certs.caCert),

@@ -6,10 +6,10 @@ import * as assert from 'uvu/assert';
 import { connect as netConnect } from 'node:net';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
+import type { MqttClient, IClientOptions } from 'mqtt';
 import { BrokerUsers, startBroker, type RunningBroker } from '../../broker/index.ts';
 import { topics, type GatewayConnectionEvent } from '../../proto/index.ts';
-import { runMosquittoClient, tempDir, waitFor } from './helpers.ts';
+import { connectMqtt, runMosquittoClient, tempDir, waitFor } from './helpers.ts';
 
 const GW_PASSWORD = 'gw-0001-secret-pass';
 const GW2_PASSWORD = 'gw-0002-secret-pass';
@@ -19,17 +19,7 @@ let broker: RunningBroker;
 let port: number;
 const clients: MqttClient[] = [];
 
-function client(options: IClientOptions): Promise<MqttClient> {
-  return new Promise((resolve, reject) => {
-    const c = mqtt.connect(broker.mqttUrl, { reconnectPeriod: 0, connectTimeout: 5_000, ...options });
-    clients.push(c);
-    c.once('connect', () => resolve(c));
-    c.once('error', (err) => {
-      c.end(true);
-      reject(err);
-    });
-  });
-}
+const client = (options: IClientOptions): Promise<MqttClient> => connectMqtt(broker.mqttUrl, options, clients);
 
 const gateway = (id = 'gw-0001', password = GW_PASSWORD) => client({ clientId: id, username: id, password });
 const ingest = (clientId = 'tz-ingest') => client({ clientId, username: 'tz-ingest', password: SERVICE_PASSWORD });

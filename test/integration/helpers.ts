@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { startManagedInfluxd, freePort } from '../../cli/managed-influxd.ts';
 
 export { freePort };
@@ -242,6 +243,22 @@ export async function runMosquittoClient(tool: 'mosquitto_pub' | 'mosquitto_sub'
     child.once('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * An MQTT client connected over TCP without reconnects, pushed onto `tracked`
+ * so the test can end it; rejects with the broker's refusal (and ends the client).
+ */
+export function connectMqtt(url: string, options: IClientOptions, tracked: MqttClient[]): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const c = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5_000, ...options });
+    tracked.push(c);
+    c.once('connect', () => resolve(c));
+    c.once('error', (err) => {
+      c.end(true);
+      reject(err);
     });
   });
 }
