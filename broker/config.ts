@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { TzError } from '../service-kit/index.ts';
+import { TzError, formatProblems, zodProblems } from '../service-kit/index.ts';
 
 // broker.yaml: every key is documented in broker/README.md; parsed once at
 // start, frozen. Unknown keys are errors (a typo must not silently fall back
@@ -94,8 +94,8 @@ export function loadBrokerConfig(file: string): BrokerConfig {
   }
   const parsed = brokerConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${file}: ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new TzError('TZ_CONFIG_INVALID', problems.join('\n'), { details: { file } });
+    const problems = zodProblems(parsed.error);
+    throw new TzError('TZ_CONFIG_INVALID', formatProblems(problems, file), { details: { file, problems } });
   }
   const config = parsed.data;
   const base = dirname(resolve(file));

@@ -2,7 +2,7 @@ import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ID_PATTERN } from '../proto/index.ts';
-import { TzError } from '../service-kit/index.ts';
+import { TzError, formatProblems, zodProblems } from '../service-kit/index.ts';
 import { hashPassword, verifyPassword, verifyPasswordAsync } from './passwords.ts';
 
 /**
@@ -67,8 +67,8 @@ export class BrokerUsers {
     }
     const parsed = usersFileSchema.safeParse(json);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new TzError('TZ_USERS_FILE', `${file}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`, { details: { file } });
+      const problems = zodProblems(parsed.error);
+      throw new TzError('TZ_USERS_FILE', formatProblems(problems, file), { details: { file, problems } });
     }
     for (const user of parsed.data.users) {
       if (store.byName.has(user.username)) throw new TzError('TZ_USERS_FILE', `${file}: user "${user.username}" appears twice`, { details: { file } });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { TzError } from '../service-kit/index.ts';
+import { TzError, formatProblems, zodProblems } from '../service-kit/index.ts';
 import { PRIORITIES, type CasePriority, type SlaStage } from './model.ts';
 
 // Categories, departments, SLA and crews: one YAML/JSON file, validated once at
@@ -97,8 +97,8 @@ export const DEFAULT_CASE_CONFIG: unknown = {
 export function parseCaseConfig(raw: unknown, source = 'case config'): Readonly<CaseConfig> {
   const result = caseConfigSchema.safeParse(raw);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${source}: ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new TzError('TZ_CASE_CONFIG', problems.join('\n'), { details: { problems } });
+    const problems = zodProblems(result.error);
+    throw new TzError('TZ_CASE_CONFIG', formatProblems(problems, source), { details: { problems } });
   }
   const config = result.data;
   const problems: string[] = [];

@@ -86,7 +86,7 @@ export function actorOf(req: FastifyRequest): ActorRef {
 export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps): Promise<void> {
   const { workflow, access, clock } = deps;
   const store = workflow.store;
-  installErrorHandler(scope);
+  installErrorHandler(scope, 'cases');
   await scope.register(multipart, { limits: { fileSize: deps.photos.maxBytes, files: 1, fields: 10, parts: 11 } });
   const guard = (roles: readonly Role[]) => ({ preHandler: requireRole(access, roles) });
 
@@ -161,7 +161,7 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
     } catch (err) {
       if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
         deps.metrics.photosRejected.inc({ reason: 'too-large' });
-        throw new TzError('TZ_PHOTO_INVALID', `the photo is larger than ${deps.photos.maxBytes} bytes`, { details: { reason: 'too-large' } });
+        throw new TzError('TZ_PHOTO_TOO_LARGE', `the photo is larger than ${deps.photos.maxBytes} bytes`, { details: { reason: 'too-large' } });
       }
       throw err;
     }
@@ -169,7 +169,7 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
     try {
       stored = await deps.photos.save(id, bytes);
     } catch (err) {
-      if (err instanceof TzError && err.code === 'TZ_PHOTO_INVALID') deps.metrics.photosRejected.inc({ reason: String(err.details.reason ?? 'type') });
+      if (err instanceof TzError && (err.code === 'TZ_PHOTO_INVALID' || err.code === 'TZ_PHOTO_TOO_LARGE')) deps.metrics.photosRejected.inc({ reason: String(err.details.reason ?? 'type') });
       throw err;
     }
     const caption = typeof (part.fields.caption as { value?: unknown } | undefined)?.value === 'string' ? String((part.fields.caption as { value: string }).value).slice(0, 500) : null;

@@ -72,7 +72,7 @@ export async function registerOpen311(scope: FastifyInstance, deps: Open311Deps)
   const services = config.categories.filter((c) => c.public);
   const byCode = new Map(services.map((c) => [c.code, c]));
   const departments = new Map(config.departments.map((d) => [d.id, d.name]));
-  installErrorHandler(scope, (status, _code, message) => open311Error(status, message.replace(/^TZ_[A-Z_]+: /, '')));
+  installErrorHandler(scope, 'open311', (status, _code, message) => open311Error(status, message.replace(/^TZ_[A-Z_]+: /, '')));
   // The spec posts application/x-www-form-urlencoded; JSON is accepted too.
   scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))));

@@ -36,7 +36,7 @@ export class PhotoFolder {
 
   async save(caseId: number, bytes: Buffer): Promise<StoredPhoto> {
     if (bytes.length === 0) throw new TzError('TZ_PHOTO_INVALID', 'the photo is empty', { details: { reason: 'empty' } });
-    if (bytes.length > this.maxBytes) throw new TzError('TZ_PHOTO_INVALID', `the photo is larger than ${this.maxBytes} bytes`, { details: { reason: 'too-large' } });
+    if (bytes.length > this.maxBytes) throw new TzError('TZ_PHOTO_TOO_LARGE', `the photo is larger than ${this.maxBytes} bytes`, { details: { reason: 'too-large' } });
     const type = sniffImage(bytes);
     if (!type) throw new TzError('TZ_PHOTO_INVALID', 'the file is not a JPEG, PNG or WebP image (checked by its content)', { details: { reason: 'type' } });
     const id = randomUUID();

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ID_PATTERN } from '../proto/index.ts';
-import { TzError, toError } from '../service-kit/index.ts';
+import { TzError, formatProblems, toError, zodProblems } from '../service-kit/index.ts';
 
 // The agent's configuration: one YAML file per gateway, parsed once at start
 // (and again on SIGHUP), every default defined here and nowhere else. Unknown
@@ -154,8 +154,8 @@ export type EdgeAgentConfigInput = z.input<typeof edgeAgentConfigSchema>;
 export function parseEdgeAgentConfig(raw: unknown, source: string): EdgeAgentConfig {
   const result = edgeAgentConfigSchema.safeParse(raw);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
-  throw new TzError('TZ_CONFIG_INVALID', `${source}: ${problems.join('; ')}`, { details: { source, problems } });
+  const problems = zodProblems(result.error);
+  throw new TzError('TZ_CONFIG_INVALID', formatProblems(problems, source), { details: { source, problems } });
 }
 
 /** Reads and validates a YAML config file; `password` may come from `env` (TZ_GATEWAY_PASSWORD) when the file has none. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ID_PATTERN } from '../proto/index.ts';
-import { requireRole, TzError, type AccessTokens } from '../service-kit/index.ts';
+import { installErrorHandler, parseRequest, requireRole, TzError, type AccessTokens } from '../service-kit/index.ts';
 import type { DeviceRegistry } from './device-registry.ts';
 
 // The device registry over HTTP, for the rules engine and the console:
@@ -19,29 +19,19 @@ const deviceQuery = z.strictObject({
 });
 const deviceParams = z.object({ id: z.string().regex(ID_PATTERN, 'a device id (letters, digits, _ . -)') });
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new TzError('TZ_REQUEST_INVALID', `invalid ${what}: ${result.error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`).join('; ')}`);
-}
 
 export function registerDeviceRoutes(app: FastifyInstance, registry: DeviceRegistry, access: AccessTokens): void {
   // Crews see cases, not the city's device list.
   const preHandler = requireRole(access, ['operator', 'dispatcher', 'readonly']);
-  app.setErrorHandler((err, _req, reply) => {
-    if (err instanceof TzError) return reply.code(err.code === 'TZ_DEVICE_UNKNOWN' ? 404 : err.code === 'TZ_REQUEST_INVALID' ? 400 : 500).send({ code: err.code, message: err.message });
-    const status = (err as { statusCode?: number }).statusCode ?? 500;
-    if (status >= 500) app.log.error({ err }, 'ingest: request failed');
-    return reply.code(status).send({ code: status >= 500 ? 'TZ_INTERNAL' : 'TZ_REQUEST_INVALID', message: status >= 500 ? 'internal error' : (err as Error).message });
-  });
+  installErrorHandler(app, 'ingest');
 
   app.get('/api/v1/devices', { preHandler }, async (req) => {
-    const q = parse(deviceQuery, req.query, 'query');
+    const q = parseRequest(deviceQuery, req.query, 'query');
     return registry.list(q);
   });
 
   app.get('/api/v1/devices/:id', { preHandler }, async (req) => {
-    const { id } = parse(deviceParams, req.params, 'device id');
+    const { id } = parseRequest(deviceParams, req.params, 'device id');
     const device = registry.get(id);
     if (!device) throw new TzError('TZ_DEVICE_UNKNOWN', `no device ${id} has reported to this ingest`);
     return device;

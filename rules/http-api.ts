@@ -1,8 +1,8 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ID_PATTERN } from '../proto/index.ts';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
-import { requireRole, TzError, type AccessTokens, type InfluxTarget, type Role, type TzErrorCode } from '../service-kit/index.ts';
+import { installErrorHandler, parseRequest, requireRole, TzError, type AccessTokens, type InfluxTarget, type Role } from '../service-kit/index.ts';
 import { runBacktest } from './backtest.ts';
 import type { RulesEngine } from './engine.ts';
 import type { EffectiveRule } from './rule-set.ts';
@@ -29,18 +29,6 @@ const time = z.union([z.number(), z.string()]).transform((v, ctx) => {
 });
 const backtestBody = z.strictObject({ rule: z.unknown().optional(), ruleId: z.string().optional(), from: time, to: time, devices: z.array(id).max(1000).optional() })
   .refine((b) => (b.rule === undefined) !== (b.ruleId === undefined), 'give either `rule` (a rule document) or `ruleId` (an existing rule)');
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => ({ path: i.path.join('.'), problem: i.message }));
-  throw new TzError('TZ_REQUEST_INVALID', `invalid ${what}: ${problems.map((p) => `${p.path || what}: ${p.problem}`).join('; ')}`, { details: { problems } });
-}
-
-const STATUS_BY_CODE: Partial<Record<TzErrorCode, number>> = {
-  TZ_REQUEST_INVALID: 400, TZ_RULE_INVALID: 400, TZ_ALARM_NOT_FOUND: 404, TZ_RULE_NOT_FOUND: 404, TZ_RULE_CONFLICT: 409, TZ_ALARM_STATE: 409,
-  TZ_INFLUX_QUERY: 502, TZ_INFLUX_UNREACHABLE: 503, TZ_CONFIG_INVALID: 503,
-};
 
 export interface RulesApiDeps {
   engine: RulesEngine;
@@ -70,34 +58,26 @@ export function registerRulesApi(app: FastifyInstance, deps: RulesApiDeps): void
   const editRules = guard(['operator']);
   const ack = guard(['operator', 'dispatcher']);
 
-  app.setErrorHandler((err, _req, reply: FastifyReply) => {
-    if (err instanceof TzError) {
-      return reply.code(STATUS_BY_CODE[err.code] ?? 500).send({ code: err.code, message: err.message, ...(err.details.problems ? { problems: err.details.problems } : {}) });
-    }
-    const status = (err as { statusCode?: number }).statusCode ?? 500;
-    if (status >= 500) app.log.error({ err }, 'rules: request failed');
-    const code: TzErrorCode = status >= 500 ? 'TZ_INTERNAL' : 'TZ_REQUEST_INVALID';
-    return reply.code(status).send({ code, message: status >= 500 ? 'internal error' : err instanceof Error ? err.message : String(err) });
-  });
+  installErrorHandler(app, 'rules');
 
   app.get('/api/v1/alarms', read, async (req) => {
-    const q = parse(alarmQuery, req.query, 'query');
+    const q = parseRequest(alarmQuery, req.query, 'query');
     return { alarms: store.listAlarms(q).map(alarmView) };
   });
 
   app.get('/api/v1/alarms/:id', read, async (req) => {
-    const { id: alarmId } = parse(numericId, req.params, 'alarm id');
+    const { id: alarmId } = parseRequest(numericId, req.params, 'alarm id');
     return alarmView(store.mustGetAlarm(alarmId));
   });
 
   app.post('/api/v1/alarms/:id/ack', ack, async (req) => {
-    const { id: alarmId } = parse(numericId, req.params, 'alarm id');
-    const body = parse(z.strictObject({ note: z.string().max(2000).optional() }).default({}), req.body ?? {}, 'body');
+    const { id: alarmId } = parseRequest(numericId, req.params, 'alarm id');
+    const body = parseRequest(z.strictObject({ note: z.string().max(2000).optional() }).default({}), req.body ?? {}, 'body');
     return alarmView(engine.acknowledge(alarmId, actor(req), body.note));
   });
 
   app.get('/api/v1/incidents/:id', read, async (req) => {
-    const { id: incidentId } = parse(numericId, req.params, 'incident id');
+    const { id: incidentId } = parseRequest(numericId, req.params, 'incident id');
     const incident = store.getIncident(incidentId);
     if (!incident) throw new TzError('TZ_ALARM_NOT_FOUND', `no incident ${incidentId}`);
     return {
@@ -110,7 +90,7 @@ export function registerRulesApi(app: FastifyInstance, deps: RulesApiDeps): void
   app.get('/api/v1/rules', read, async () => ({ rules: engine.rules.list().map(ruleView) }));
 
   app.get('/api/v1/rules/:id', read, async (req) => {
-    const r = engine.rules.get(parse(ruleParams, req.params, 'rule id').id);
+    const r = engine.rules.get(parseRequest(ruleParams, req.params, 'rule id').id);
     return { ...ruleView(r), default: r.defaultSpec };
   });
 
@@ -126,8 +106,8 @@ export function registerRulesApi(app: FastifyInstance, deps: RulesApiDeps): void
   });
 
   app.put('/api/v1/rules/:id', editRules, async (req) => {
-    const ruleId = parse(ruleParams, req.params, 'rule id').id;
-    const q = parse(z.object({ expectedVersion: z.coerce.number().int().min(0).optional() }), req.query, 'query');
+    const ruleId = parseRequest(ruleParams, req.params, 'rule id').id;
+    const q = parseRequest(z.object({ expectedVersion: z.coerce.number().int().min(0).optional() }), req.query, 'query');
     const who = actor(req);
     const before = engine.rules.get(ruleId);
     const after = engine.rules.replace(ruleId, req.body, who, q.expectedVersion);
@@ -136,7 +116,7 @@ export function registerRulesApi(app: FastifyInstance, deps: RulesApiDeps): void
   });
 
   app.delete('/api/v1/rules/:id', editRules, async (req) => {
-    const ruleId = parse(ruleParams, req.params, 'rule id').id;
+    const ruleId = parseRequest(ruleParams, req.params, 'rule id').id;
     const who = actor(req);
     const result = engine.rules.remove(ruleId, who);
     if (result.deleted) engine.retireRule(ruleId, who);
@@ -144,13 +124,13 @@ export function registerRulesApi(app: FastifyInstance, deps: RulesApiDeps): void
   });
 
   app.get('/api/v1/rules/:id/history', read, async (req) => {
-    const ruleId = parse(ruleParams, req.params, 'rule id').id;
+    const ruleId = parseRequest(ruleParams, req.params, 'rule id').id;
     return { ruleId, versions: engine.rules.history(ruleId).map((v) => ({ ...v, at: new Date(v.at).toISOString() })) };
   });
 
   app.post('/api/v1/rules/:id/rollback', editRules, async (req) => {
-    const ruleId = parse(ruleParams, req.params, 'rule id').id;
-    const { version } = parse(z.strictObject({ version: z.number().int().min(1) }), req.body, 'body');
+    const ruleId = parseRequest(ruleParams, req.params, 'rule id').id;
+    const { version } = parseRequest(z.strictObject({ version: z.number().int().min(1) }), req.body, 'body');
     const who = actor(req);
     const after = engine.rules.rollback(ruleId, version, who);
     if (!after) engine.retireRule(ruleId, who);
@@ -158,8 +138,8 @@ export function registerRulesApi(app: FastifyInstance, deps: RulesApiDeps): void
   });
 
   app.get('/api/v1/rules/:id/shadow', read, async (req) => {
-    const ruleId = parse(ruleParams, req.params, 'rule id').id;
-    const q = parse(z.object({ limit, access_token: z.string().optional() }), req.query, 'query');
+    const ruleId = parseRequest(ruleParams, req.params, 'rule id').id;
+    const q = parseRequest(z.object({ limit, access_token: z.string().optional() }), req.query, 'query');
     return {
       ruleId, fires: store.countShadow(ruleId),
       records: store.shadowRecords(ruleId, q.limit).map((r) => ({ ...r, at: new Date(r.at).toISOString(), recordedAt: new Date(r.recordedAt).toISOString() })),
@@ -167,7 +147,7 @@ export function registerRulesApi(app: FastifyInstance, deps: RulesApiDeps): void
   });
 
   app.post('/api/v1/rules/backtest', editRules, async (req) => {
-    const body = parse(backtestBody, req.body, 'body');
+    const body = parseRequest(backtestBody, req.body, 'body');
     if (!deps.influx) throw new TzError('TZ_CONFIG_INVALID', 'backtest needs InfluxDB: start the rules service with --influx-url (or INFLUX_URL)');
     const rule = body.ruleId !== undefined ? engine.rules.get(body.ruleId).spec : engine.rules.validate(body.rule);
     return runBacktest(deps.influx, deps.profiles, deps.timeZone, { rule, from: body.from, to: body.to, devices: body.devices });

@@ -34,7 +34,8 @@ export const ERROR_CATALOGUE = {
   TZ_CASE_TRANSITION: 'the case cannot move to that state from its current state',
   TZ_CASE_CONFIG: 'case categories, departments, SLA or crews configuration is invalid',
   TZ_CREW_NOT_FOUND: 'no crew with that id',
-  TZ_PHOTO_INVALID: 'the uploaded photo is too large or not a JPEG, PNG or WebP image',
+  TZ_PHOTO_INVALID: 'the uploaded photo is empty or not a JPEG, PNG or WebP image',
+  TZ_PHOTO_TOO_LARGE: 'the uploaded photo is larger than the configured limit',
   TZ_OPEN311_SERVICE: 'no Open311 service with that code',
   TZ_RULE_INVALID: 'an alarm rule is invalid (the message names the path and the problem)',
   TZ_RULE_NOT_FOUND: 'no alarm rule with that id',
@@ -43,6 +44,59 @@ export const ERROR_CATALOGUE = {
 } as const;
 
 export type TzErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/**
+ * The HTTP status every service answers for each code (docs/errors.md lists
+ * the same table; a test holds the two together). A `Record`, so a new code
+ * without a status does not type-check. Codes that never reach HTTP (broker,
+ * Modbus, queue) still get the status a proxying API would use.
+ */
+export const ERROR_HTTP_STATUS: Record<TzErrorCode, number> = {
+  TZ_CONFIG_INVALID: 500,
+  TZ_PROFILE_INVALID: 500,
+  TZ_PROFILE_UNKNOWN: 404,
+  TZ_PROTO_DECODE: 400,
+  TZ_TOPIC_INVALID: 400,
+  TZ_READING_INVALID: 422,
+  TZ_BROKER_AUTH: 502,
+  TZ_BROKER_UNREACHABLE: 503,
+  TZ_INFLUX_UNREACHABLE: 503,
+  TZ_INFLUX_WRITE: 502,
+  TZ_INFLUX_QUERY: 502,
+  TZ_INFLUXD_MISSING: 500,
+  TZ_MODBUS_TIMEOUT: 504,
+  TZ_MODBUS_EXCEPTION: 502,
+  TZ_CASE_NOT_FOUND: 404,
+  TZ_ALARM_NOT_FOUND: 404,
+  TZ_REQUEST_INVALID: 400,
+  TZ_INTERNAL: 500,
+  TZ_NOT_READY: 503,
+  TZ_USERS_FILE: 500,
+  TZ_DEVICE_UNKNOWN: 404,
+  TZ_DEVICE_REGISTRY: 502,
+  TZ_SIM_FAULT_UNSUPPORTED: 400,
+  TZ_SCENARIO_INVALID: 400,
+  TZ_CODEC_INVALID: 500,
+  TZ_QUEUE_STORE: 500,
+  TZ_LORA_FRAME: 400,
+  TZ_AUTH_REQUIRED: 401,
+  TZ_FORBIDDEN: 403,
+  TZ_CASE_TRANSITION: 409,
+  TZ_CASE_CONFIG: 500,
+  TZ_CREW_NOT_FOUND: 404,
+  TZ_PHOTO_INVALID: 415,
+  TZ_PHOTO_TOO_LARGE: 413,
+  TZ_OPEN311_SERVICE: 404,
+  TZ_RULE_INVALID: 400,
+  TZ_RULE_NOT_FOUND: 404,
+  TZ_RULE_CONFLICT: 409,
+  TZ_ALARM_STATE: 409,
+};
+
+/** The HTTP status of an error: its code's, or 500 for anything that is not a TzError. */
+export function httpStatusOf(err: unknown): number {
+  return err instanceof TzError ? ERROR_HTTP_STATUS[err.code] : 500;
+}
 
 export interface TzErrorOptions {
   cause?: unknown;

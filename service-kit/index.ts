@@ -1,6 +1,7 @@
 // Service plumbing every room uses: errors catalogue, JSON logs, /metrics and
 // /healthz, backoff, the clock seam. Holds no domain knowledge.
-export { ERROR_CATALOGUE, TzError, isTzError, toError, type TzErrorCode, type TzErrorOptions } from './errors.ts';
+export { ERROR_CATALOGUE, ERROR_HTTP_STATUS, TzError, httpStatusOf, isTzError, toError, type TzErrorCode, type TzErrorOptions } from './errors.ts';
+export { installErrorHandler, parseRequest, zodProblems, formatProblems, type ErrorShape, type InputProblem } from './http-errors.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { systemClock, ManualClock, type Clock } from './clock.ts';
 export { Backoff, delay } from './backoff.ts';

@@ -6,7 +6,7 @@ import fastifyStatic from '@fastify/static';
 import { Counter, type Registry } from 'prom-client';
 import { ID_PATTERN } from '../../proto/index.ts';
 import type { ProfileCatalogue } from '../../device-profiles/index.ts';
-import { ROLES, requireRole, TzError, type AccessTokens, type InfluxTarget } from '../../service-kit/index.ts';
+import { ROLES, httpStatusOf, requireRole, TzError, type AccessTokens, type InfluxTarget } from '../../service-kit/index.ts';
 import type { AlarmFeed } from './alarm-feed.ts';
 import { DeviceDirectory } from './device-directory.ts';
 import { DevicePlacement, loadDistricts } from './district-map.ts';
@@ -66,9 +66,10 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
 
   const fail = (route: string, reply: FastifyReply, err: unknown): FastifyReply => {
     failures?.inc({ route });
-    const tz = err instanceof TzError ? err : new TzError('TZ_INTERNAL', (err as Error).message);
-    app.log.warn({ err, route }, 'console: request failed');
-    const status = tz.code === 'TZ_REQUEST_INVALID' ? 400 : tz.code === 'TZ_DEVICE_UNKNOWN' ? 404 : 502;
+    const tz = err instanceof TzError ? err : new TzError('TZ_INTERNAL', 'internal error (see the service log)', { cause: err });
+    const status = httpStatusOf(tz);
+    if (status >= 500) app.log.error({ err, route }, 'console: request failed');
+    else app.log.warn({ err, route }, 'console: request refused');
     return reply.code(status).send({ code: tz.code, message: tz.message });
   };
 

@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { ProfileCatalogue } from '../../device-profiles/index.ts';
-import { TzError } from '../../service-kit/index.ts';
+import { TzError, formatProblems, zodProblems } from '../../service-kit/index.ts';
 import { checkTimeZone, parseCityDateTime, DEFAULT_TIME_ZONE } from '../city-time.ts';
 import { PHYSICS_BY_CLASS } from '../physics/catalogue.ts';
 import { scenarioSchema, ACTION_NAMES, type Scenario } from './schema.ts';
@@ -22,8 +22,8 @@ export function parseScenario(text: string, file: string, profiles?: ProfileCata
   }
   const parsed = scenarioSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${where}: ${i.path.join('.') || '(top)'}: ${i.message}`);
-    throw new TzError('TZ_SCENARIO_INVALID', problems.join('\n'), { details: { problems } });
+    const problems = zodProblems(parsed.error);
+    throw new TzError('TZ_SCENARIO_INVALID', formatProblems(problems, where), { details: { problems } });
   }
   const scenario = parsed.data;
   const problems: string[] = [];
