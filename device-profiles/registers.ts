@@ -23,7 +23,30 @@ export function decodeRegister(spec: RegisterSpec, words: readonly number[]): nu
     scratch.setUint16(2, b & 0xffff);
     raw = spec.type === 'float32' ? scratch.getFloat32(0) : spec.type === 'int32' ? scratch.getInt32(0) : scratch.getUint32(0);
   }
-  return raw * spec.scale + spec.offset;
+  if (spec.type === 'float32') return raw * spec.scale + spec.offset;
+  // An integer register scaled by 0.1 has one decimal: 876 × 0.1 is 87.6, not 87.60000000000001.
+  const factor = precisionFactor(spec.scale, spec.offset);
+  return Math.round((raw * spec.scale + spec.offset) * factor) / factor;
+}
+
+const factors = new Map<string, number>();
+
+/** 10^(decimals of scale + decimals of offset): the precision an integer register can carry. */
+export function precisionFactor(scale: number, offset: number): number {
+  const key = `${scale}/${offset}`;
+  let factor = factors.get(key);
+  if (factor === undefined) {
+    factor = 10 ** Math.min(15, Math.max(decimals(scale), decimals(offset)));
+    factors.set(key, factor);
+  }
+  return factor;
+}
+
+function decimals(x: number): number {
+  if (Number.isInteger(x)) return 0;
+  const [mantissa = '', exponent = '0'] = String(x).toLowerCase().split('e');
+  const fraction = mantissa.split('.')[1]?.length ?? 0;
+  return Math.max(0, fraction - Number(exponent));
 }
 
 /** Engineering value → raw words, the inverse of decodeRegister (used by simulators and command writes). */

@@ -4,7 +4,7 @@ import { tz, type IDeviceStatus } from '../proto/index.ts';
 import { Backoff, TzError, createLogger, createRegistry, createServiceHttp, listenService, systemClock, toError, type Clock, type Logger, type RunningService } from '../service-kit/index.ts';
 import { BatchBuilder } from './batch-builder.ts';
 import { CommandExecutor, type CommandTarget } from './command-executor.ts';
-import type { EdgeAgentConfig, EdgeDeviceConfig } from './config.ts';
+import { configWarnings, type EdgeAgentConfig, type EdgeDeviceConfig } from './config.ts';
 import { DeviceHealth, type Transport } from './device-health.ts';
 import { openGatewayDatabase } from './gateway-database.ts';
 import { GatewayLedger } from './gateway-ledger.ts';
@@ -194,7 +194,8 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
       }
     }
     if (problems.length > 0) throw new TzError('TZ_CONFIG_INVALID', `the config does not fit the device profiles:\n  ${problems.join('\n  ')}`, { details: { problems } });
-    const buses = [...byBus.values()].map(({ endpoint, devices }) => new ModbusBus(devices, { endpoint, requestTimeoutMs: c.requestTimeoutMs, retries: c.retries, offlineAfterFailures: c.offlineAfterFailures, metrics, log, onPoll }));
+    const buses = [...byBus.values()].map(({ endpoint, devices }) => new ModbusBus(devices, { endpoint, requestTimeoutMs: c.requestTimeoutMs, retries: c.retries, offlineAfterFailures: c.offlineAfterFailures, metrics, log, onPoll, clock, maxLinkBackoffMs: c.maxDeviceBackoffMs }));
+    for (const warning of configWarnings(c)) log.warn({ warning }, 'edge agent config: ' + warning);
     const busOf = new Map<string, ModbusBus>();
     for (const b of buses) for (const d of b.devices) busOf.set(d.config.deviceId, b);
     const targets = new Map<string, CommandTarget>();

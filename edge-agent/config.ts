@@ -175,3 +175,19 @@ export function loadEdgeAgentConfig(file: string, env: Record<string, string | u
   if (raw && typeof raw === 'object' && !('password' in raw) && env.TZ_GATEWAY_PASSWORD) (raw as Record<string, unknown>).password = env.TZ_GATEWAY_PASSWORD;
   return parseEdgeAgentConfig(raw, file);
 }
+
+/**
+ * Settings that are valid but will hurt. A dead slave costs its bus
+ * requestTimeoutMs × (1 + retries) per poll; once that reaches a device's
+ * poll interval, one dead slave delays its live neighbours.
+ */
+export function configWarnings(c: EdgeAgentConfig): string[] {
+  const warnings: string[] = [];
+  const worstCaseMs = c.requestTimeoutMs * (1 + c.retries);
+  const intervals = c.devices.filter((d) => d.modbus).map((d) => d.pollIntervalMs ?? c.pollIntervalMs);
+  const shortest = intervals.length > 0 ? Math.min(...intervals) : c.pollIntervalMs;
+  if (worstCaseMs >= shortest) {
+    warnings.push(`requestTimeoutMs × (1 + retries) = ${worstCaseMs} ms reaches the shortest poll interval (${shortest} ms): a slave that stops answering will delay its neighbours on the same bus; lower requestTimeoutMs or retries, or poll less often`);
+  }
+  return warnings;
+}

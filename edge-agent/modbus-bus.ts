@@ -1,6 +1,6 @@
 import modbusSerial from 'modbus-serial';
 import { decodeBlock, type DeviceProfile, type ReadBlock } from '../device-profiles/index.ts';
-import { Backoff, TzError, delay, toError, type Logger } from '../service-kit/index.ts';
+import { Backoff, TzError, delay, systemClock, toError, type Clock, type Logger } from '../service-kit/index.ts';
 import type { EdgeDeviceConfig, SerialLineConfig } from './config.ts';
 import type { EdgeMetrics, PollFailureReason } from './metrics.ts';
 
@@ -44,6 +44,22 @@ export interface ModbusBusOptions {
   metrics: EdgeMetrics;
   log: Logger;
   onPoll: (device: PolledDevice, outcome: PollOutcome) => void;
+  /** The agent's clock: schedules and due times are read from it, never from Date.now(). */
+  clock?: Clock;
+  /** Cap of the reconnect backoff of a dead bus connection (the config's maxDeviceBackoffMs). */
+  maxLinkBackoffMs?: number;
+}
+
+/**
+ * The slot after `dueAt` on the device's own cadence that is still ahead of
+ * `now`. A device whose poll ran late (a neighbour's timeout held the bus)
+ * moves to its next slot instead of being polled again at once: a due time
+ * clamped to `now` made it poll twice about one request apart.
+ */
+export function nextSlot(dueAt: number, intervalMs: number, now: number): number {
+  const next = dueAt + intervalMs;
+  if (next > now) return next;
+  return dueAt + intervalMs * (Math.floor((now - dueAt) / intervalMs) + 1);
 }
 
 interface PendingWrite {
@@ -72,7 +88,10 @@ function interFrameMs(line: SerialLineConfig): number {
 export class ModbusBus {
   private client: ModbusRTU | null = null;
   private reconnectAt = 0;
-  private readonly linkBackoff = new Backoff(500, 30_000);
+  private readonly linkBackoff: Backoff;
+  private readonly clock: Clock;
+  /** Whether every device on this serial line is timing out (a wrong baud rate or parity looks like that). */
+  private lineSilent = false;
   private readonly abort = new AbortController();
   private wake = new AbortController();
   private loop: Promise<void> = Promise.resolve();
@@ -85,6 +104,8 @@ export class ModbusBus {
     private readonly opts: ModbusBusOptions,
   ) {
     this.gapMs = opts.endpoint.kind === 'rtu' ? interFrameMs(opts.endpoint.line) : 0;
+    this.clock = opts.clock ?? systemClock;
+    this.linkBackoff = new Backoff(500, Math.max(500, opts.maxLinkBackoffMs ?? 30_000));
   }
 
   get name(): string {
@@ -120,7 +141,7 @@ export class ModbusBus {
         continue;
       }
       const device = this.devices.reduce((a, b) => (b.nextDueAt < a.nextDueAt ? b : a));
-      const wait = device.nextDueAt - Date.now();
+      const wait = device.nextDueAt - this.clock.now();
       if (wait > 0) {
         if (this.wake.signal.aborted) this.wake = new AbortController();
         await delay(wait, AbortSignal.any([signal, this.wake.signal]));
@@ -134,21 +155,35 @@ export class ModbusBus {
   }
 
   private schedule(device: PolledDevice, outcome: PollOutcome): void {
-    const now = Date.now();
+    const now = this.clock.now();
     if (outcome.ok) {
       device.failures = 0;
       device.backoff.reset();
-      // Keep the cadence; a device that fell behind is polled again one interval from now.
-      device.nextDueAt = Math.max(device.nextDueAt + device.intervalMs, now);
-      return;
+      device.nextDueAt = nextSlot(device.nextDueAt, device.intervalMs, now);
+    } else {
+      device.failures++;
+      // Until it is declared offline a failing device keeps its interval (quick detection); then it backs off.
+      device.nextDueAt = now + (device.failures < this.opts.offlineAfterFailures ? device.intervalMs : Math.max(device.intervalMs, device.backoff.next()));
     }
-    device.failures++;
-    // Until it is declared offline a failing device keeps its interval (quick detection); then it backs off.
-    device.nextDueAt = now + (device.failures < this.opts.offlineAfterFailures ? device.intervalMs : Math.max(device.intervalMs, device.backoff.next()));
+    this.noticeSilentLine(outcome);
+  }
+
+  /** On a serial line where every device times out, the line settings are the likely fault: say so once. */
+  private noticeSilentLine(outcome: PollOutcome): void {
+    if (this.opts.endpoint.kind !== 'rtu') return;
+    const silent = !outcome.ok && outcome.reason === 'timeout' && this.devices.every((d) => d.failures >= this.opts.offlineAfterFailures);
+    if (silent && !this.lineSilent) {
+      const line = this.opts.endpoint.line;
+      this.opts.log.warn({ bus: this.name, baudRate: line.baudRate, parity: line.parity, devices: this.devices.length },
+        'every device on this serial line times out: check the line\'s baud rate, parity and wiring (A/B swapped?)');
+    } else if (!silent && this.lineSilent && outcome.ok) {
+      this.opts.log.info({ bus: this.name }, 'a device on this serial line answers again');
+    }
+    if (silent || outcome.ok) this.lineSilent = silent;
   }
 
   private async poll(device: PolledDevice): Promise<PollOutcome> {
-    const at = Date.now();
+    const at = this.clock.now();
     const client = await this.connected();
     if (!client) return { ok: false, at, reason: 'link', detail: `no connection to ${this.name}` };
     const values = new Map<string, number | boolean>();
@@ -200,14 +235,14 @@ export class ModbusBus {
   /** One request/response, keeping the serial line's silent interval between frames. */
   private async transact<T>(client: ModbusRTU, unitId: number, request: () => Promise<T>): Promise<T> {
     if (this.gapMs > 0) {
-      const since = Date.now() - this.lastFrameAt;
+      const since = this.clock.now() - this.lastFrameAt;
       if (since < this.gapMs) await delay(this.gapMs - since);
     }
     client.setID(unitId);
     try {
       return await request();
     } finally {
-      this.lastFrameAt = Date.now();
+      this.lastFrameAt = this.clock.now();
     }
   }
 
@@ -215,7 +250,7 @@ export class ModbusBus {
   private async connected(): Promise<ModbusRTU | null> {
     if (this.client?.isOpen) return this.client;
     this.disconnect();
-    if (Date.now() < this.reconnectAt) return null;
+    if (this.clock.now() < this.reconnectAt) return null;
     const client = new ModbusRTU();
     // Set before connecting: modbus-serial also uses it as the TCP connect timeout.
     client.setTimeout(this.opts.requestTimeoutMs);
@@ -225,7 +260,7 @@ export class ModbusBus {
       else await client.connectRTUBuffered(e.line.path, { baudRate: e.line.baudRate, parity: e.line.parity, dataBits: e.line.dataBits, stopBits: e.line.stopBits });
     } catch (err) {
       const waitMs = this.linkBackoff.next();
-      this.reconnectAt = Date.now() + waitMs;
+      this.reconnectAt = this.clock.now() + waitMs;
       this.opts.metrics.busConnectFailures.inc();
       this.opts.log.warn({ bus: this.name, err: toError(err).message, retryInMs: waitMs }, 'cannot open the Modbus bus; retrying with backoff');
       client.close(() => undefined);

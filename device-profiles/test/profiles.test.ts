@@ -68,6 +68,20 @@ test('register encode/decode per type, word order, scale and offset', () => {
   }
 });
 
+test('scaled integer registers arrive at the precision of their scale (876 × 0.1 is 87.6)', () => {
+  const cases: Array<[Partial<RegisterSpec>, number[], number]> = [
+    [{ type: 'uint16', scale: 0.1 }, [876], 87.6],
+    [{ type: 'int16', scale: 0.1, offset: -40 }, [653], 25.3],
+    [{ type: 'uint16', scale: 0.01 }, [1007], 10.07],
+    [{ type: 'uint32', scale: 0.001, wordOrder: 'big' }, [0, 33], 0.033],
+    [{ type: 'uint16', scale: 1e-7 }, [3], 3e-7],
+  ];
+  for (const [partial, words, expected] of cases) {
+    const spec = { metric: 'x', table: 'input', address: 0, wordOrder: 'big', scale: 1, offset: 0, ...partial } as RegisterSpec;
+    assert.is(decodeRegister(spec, words), expected, JSON.stringify(partial));
+  }
+});
+
 test('neighbouring registers are merged into one read per table', () => {
   const pole = loadProfiles().require('smart-pole');
   const blocks = planReads(pole);
