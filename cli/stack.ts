@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadProfiles, type ProfileCatalogue } from '../device-profiles/index.ts';
 import { startBroker, BrokerUsers, type RunningBroker } from '../broker/index.ts';
@@ -8,8 +8,10 @@ import { startRulesService, type RunningRulesService } from './rules-service.ts'
 import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../edge-agent/index.ts';
 import { startSimulatedDistrict, type SimulatedDistrict } from '../firmware-sim/index.ts';
 import Database from 'better-sqlite3';
+import { Gauge } from 'prom-client';
 import { createLogger, createServiceHttp, createRegistry, listenService, openAccessTokens, type Logger } from '../service-kit/index.ts';
 import { startManagedInfluxd, type ManagedInfluxd } from './managed-influxd.ts';
+import { prometheusScrapeConfig } from './prometheus-config.ts';
 
 // The whole pipeline on one machine: managed influxd (unless INFLUX_URL),
 // broker, ingest, rules, a simulated district and one edge agent polling it.
@@ -51,6 +53,8 @@ export interface RunningStack {
   urls: { broker: string; ingest: string; rules: string; edgeAgent: string; status: string; console: string };
   /** Operator API token valid while this stack runs (console sign-in, `TZ_API_TOKEN`). */
   operatorToken: string;
+  /** A Prometheus scrape configuration for this run's /metrics endpoints (var/prometheus.yml). */
+  prometheusConfig: string;
   sim: SimulatedDistrict;
   profiles: ProfileCatalogue;
   counters(): PipelineCounters;
@@ -152,8 +156,17 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
     // The stack's own face: pipeline counters for anyone checking a run.
     const statusLog = createLogger('stack-status');
+    const stackRegistry = createRegistry('stack', true);
+    // The pipeline report of /api/v1/pipeline, for Prometheus too.
+    new Gauge({
+      name: 'tz_stack_pipeline', help: 'Whole-pipeline counts as GET /api/v1/pipeline reports them (readings polled/received/written/rejected, alarms, cases)',
+      labelNames: ['count'], registers: [stackRegistry],
+      collect() {
+        for (const [count, value] of Object.entries(counters())) this.set({ count }, value);
+      },
+    });
     const statusApp = createServiceHttp({
-      component: 'stack', registry: createRegistry('stack', true), log: statusLog,
+      component: 'stack', registry: stackRegistry, log: statusLog,
       health: async () => {
         const parts = await Promise.all(
           Object.entries({ broker: broker.httpUrl, ingest: ingest.httpUrl, rules: rules.httpUrl, edgeAgent: agent.httpUrl }).map(async ([name, url]) => {
@@ -167,11 +180,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     statusApp.get('/api/v1/pipeline', async () => ({ counters: counters(), components: details() }));
     const statusUrl = await listenService(statusApp, '127.0.0.1', options.statusPort);
     stops.push(() => statusApp.close());
+    const prometheusConfig = join(options.varDir, 'prometheus.yml');
+    writeFileSync(prometheusConfig, prometheusScrapeConfig({ broker: broker.httpUrl, ingest: ingest.httpUrl, rules: rules.httpUrl, 'edge-agent': agent.httpUrl, stack: statusUrl }));
 
     return {
       influxUrl, database: influx.database, mqttUrl: broker.mqttUrl, sim, profiles,
       urls: { broker: broker.httpUrl, ingest: ingest.httpUrl, rules: rules.httpUrl, edgeAgent: agent.httpUrl, status: statusUrl, console: `${rules.httpUrl}/console/` },
       operatorToken: operator.token,
+      prometheusConfig,
       counters, details, stop: stopAll,
     };
   } catch (err) {
