@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createLogger, delay } from '../service-kit/index.ts';
 import { startStack, type RunningStack } from './stack.ts';
 import { untilSignal } from './signals.ts';
@@ -17,8 +18,16 @@ export interface StartCommandOptions {
 
 /** `tianzhong start` / `npm start`: the stack, a banner, a scripted fault, clean stop on Ctrl-C. */
 export async function runStart(options: StartCommandOptions): Promise<void> {
-  const log = createLogger('stack');
   mkdirSync(options.varDir, { recursive: true });
+  // A person at the terminal reads plain lines (warnings and errors as they
+  // happen, the counters every 30 s); the full JSON log goes to a file.
+  // `--json` keeps today's JSON on stdout for machines.
+  const logFile = process.env.TZ_LOG_FILE ?? join(options.varDir, 'logs', 'tianzhong.log');
+  if (!options.json) {
+    process.env.TZ_LOG_FILE = logFile;
+    process.env.TZ_LOG_TERMINAL = 'plain';
+  }
+  const log = createLogger('stack');
   const influxUrl = process.env.INFLUX_URL;
   const started = Date.now();
   const stack = await startStack({
@@ -26,12 +35,12 @@ export async function runStart(options: StartCommandOptions): Promise<void> {
     influx: influxUrl ? { url: influxUrl, username: process.env.INFLUX_USERNAME, password: process.env.INFLUX_PASSWORD, token: process.env.INFLUX_TOKEN } : undefined,
     database: process.env.INFLUX_DB ?? 'tianzhong', mqttPort: options.mqttPort, statusPort: options.statusPort, profileDir: options.profileDir, log,
   });
-  printBanner(stack, influxUrl === undefined, Date.now() - started);
+  printBanner(stack, influxUrl === undefined, Date.now() - started, options.json ? undefined : logFile);
 
   const abort = new AbortController();
   const timers: Array<Promise<void>> = [];
   if (options.faultAfterSeconds > 0) timers.push(scriptedFault(stack, options.faultAfterSeconds, abort.signal));
-  if (options.json) timers.push(printCounters(stack, abort.signal));
+  timers.push(options.json ? printCounters(stack, abort.signal) : printPlainCounters(stack, abort.signal));
 
   await untilSignal(async () => {
     abort.abort();
@@ -41,7 +50,7 @@ export async function runStart(options: StartCommandOptions): Promise<void> {
   });
 }
 
-function printBanner(stack: RunningStack, managedInflux: boolean, ms: number): void {
+function printBanner(stack: RunningStack, managedInflux: boolean, ms: number, logFile: string | undefined): void {
   const buses = new Set(stack.sim.devices.map((d) => `${d.host}:${d.port}`));
   const lines = [
     '',
@@ -54,6 +63,8 @@ function printBanner(stack: RunningStack, managedInflux: boolean, ms: number): v
     `  operator token  ${stack.operatorToken}   (for this run only; also for the API: Authorization: Bearer …, or TZ_API_TOKEN)`,
     `  edge agent      gw-0001 polling ${stack.sim.devices.length} devices on ${buses.size} Modbus TCP buses   metrics ${stack.urls.edgeAgent}/metrics`,
     `  pipeline        ${stack.urls.status}/api/v1/pipeline   (counters: readings, rejects, alarms, cases)`,
+    `  Prometheus      ${stack.prometheusConfig}   (prometheus --config.file=… scrapes every component)`,
+    ...(logFile ? [`  full log        ${logFile}   (JSON lines; here: warnings, errors and the counters every 30 s)`] : []),
     '',
   ];
   console.error(lines.join('\n'));
@@ -97,5 +108,15 @@ async function printCounters(stack: RunningStack, signal: AbortSignal): Promise<
   while (!signal.aborted) {
     await delay(10_000, signal);
     if (!signal.aborted) console.log(JSON.stringify({ at: new Date().toISOString(), pipeline: stack.counters() }));
+  }
+}
+
+async function printPlainCounters(stack: RunningStack, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted) {
+    await delay(30_000, signal);
+    if (signal.aborted) return;
+    const c = stack.counters();
+    const time = new Date().toTimeString().slice(0, 8);
+    console.error(`${time} readings polled ${c.readingsPolled}, stored ${c.readingsWritten}, rejected ${c.readingsRejected} · alarms ${c.alarmsActive} active (${c.alarmsRaised} raised) · cases ${c.casesOpen} open (${c.casesOpened} opened)`);
   }
 }
