@@ -224,8 +224,8 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     registry: metrics.registry,
     log,
     health: () => ({
-      ok: influxReachable && intake.connected,
-      influxReachable, mqttConnected: intake.connected, pending: intake.pending, bufferedReadings: batcher.buffered, intakePaused: intake.paused,
+      ok: influxReachable && intake.connected && intake.subscription.active(),
+      influxReachable, mqttConnected: intake.connected, subscribed: intake.subscription.active(), subscriptionsRefused: intake.subscription.refused(), pending: intake.pending, bufferedReadings: batcher.buffered, intakePaused: intake.paused,
     }),
   });
   if (options.access) registerDeviceRoutes(app, registry, options.access);

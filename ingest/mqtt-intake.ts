@@ -1,7 +1,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Duplex } from 'node:stream';
 import { topics } from '../proto/index.ts';
-import { Backoff, isMqttAuthRefusal, reconnectWithBackoff, sharedTopic, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
+import { Backoff, isMqttAuthRefusal, reconnectWithBackoff, sharedTopic, subscribeTracked, type Logger, type MqttServiceAccount, type SubscriptionHealth } from '../service-kit/index.ts';
 import type { IngestMetrics } from './metrics.ts';
 
 /** One received message's place in the acknowledgement order. The pipeline calls `settle()` once it is durable or dead-lettered. */
@@ -88,6 +88,8 @@ export class MqttIntake {
   private oldestSentAt = new Map<AckLedger, Map<number, number>>();
   private lastLagMs = 0;
   connected = false;
+  /** The batch subscription: /healthz is false while the broker refuses it. */
+  readonly subscription: SubscriptionHealth;
 
   constructor(private readonly options: MqttIntakeOptions) {
     const connectOptions: IClientOptions = {
@@ -104,15 +106,12 @@ export class MqttIntake {
     this.client = mqtt.connect(options.brokerUrl, connectOptions);
     reconnectWithBackoff(this.client, new Backoff(1_000, 30_000));
     this.client.handleMessage = (packet, callback) => this.receive(packet.topic, packet.payload, packet.qos > 0 ? packet.messageId : undefined, callback);
+    const filter = sharedTopic(options.shareGroup, topics.allBatches);
     this.client.on('connect', (connack) => {
       this.connected = true;
-      const filter = sharedTopic(options.shareGroup, topics.allBatches);
       options.log.info({ brokerUrl: options.brokerUrl, clientId: options.clientId, sessionPresent: connack.sessionPresent, filter }, 'connected to broker');
-      this.client.subscribe(filter, { qos: 1 }, (err, granted) => {
-        const qos = granted?.[0]?.qos;
-        if (err || qos === 128) options.log.error({ err: err?.message, qos, filter }, `subscription to ${filter} refused`);
-      });
     });
+    this.subscription = subscribeTracked(this.client, [filter], options.log, 'ingest');
     this.client.on('close', () => {
       this.connected = false;
       // The broker redelivers what this socket did not acknowledge; let the old packet pump finish.

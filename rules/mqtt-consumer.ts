@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { topics } from '../proto/index.ts';
-import { Backoff, isMqttAuthRefusal, reconnectWithBackoff, sharedTopic, toError, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
+import { Backoff, isMqttAuthRefusal, reconnectWithBackoff, sharedTopic, subscribeTracked, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
 
 // The rules service's MQTT session. Delivery: at-least-once — a persistent
 // session (clean: false) and QoS 1; the message handler is synchronous
@@ -17,6 +17,9 @@ export interface RulesMqttOptions extends MqttServiceAccount {
 
 export interface RulesMqtt {
   connected(): boolean;
+  /** Every subscription granted on the current connection (false while the broker refuses one). */
+  subscribed(): boolean;
+  refusedSubscriptions(): string[];
   /** Resolves on PUBACK (QoS 1). */
   publishJson(topic: string, body: string): Promise<void>;
   stop(): Promise<void>;
@@ -40,11 +43,8 @@ export function connectRulesMqtt(o: RulesMqttOptions): RulesMqtt {
 
   client.on('connect', (connack) => {
     o.log.info({ brokerUrl: o.brokerUrl, sessionPresent: connack.sessionPresent, subscriptions }, 'rules: connected to broker');
-    client.subscribe(subscriptions, { qos: 1 }, (err, granted) => {
-      if (err) o.log.error({ err: toError(err).message }, 'rules: subscribe failed');
-      else if (granted?.some((g) => g.qos > 2)) o.log.error({ granted }, 'rules: broker refused a subscription (check the ACL)');
-    });
   });
+  const subscription = subscribeTracked(client, subscriptions, o.log, 'rules');
   client.on('message', (topic, payload) => o.onMessage(realTopic(topic), payload));
   client.on('error', (err) => {
     const code = (err as { code?: unknown }).code;
@@ -56,6 +56,8 @@ export function connectRulesMqtt(o: RulesMqttOptions): RulesMqtt {
 
   return {
     connected: () => client.connected,
+    subscribed: () => subscription.active(),
+    refusedSubscriptions: () => subscription.refused(),
     async publishJson(topic, body) {
       if (stopping) throw new Error('stopping');
       await client.publishAsync(topic, body, { qos: 1 });

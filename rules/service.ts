@@ -140,7 +140,7 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
 
   const app = createServiceHttp({
     component: 'rules', registry, log,
-    health: () => ({ ok: mqttSession.connected(), brokerConnected: mqttSession.connected(), alarmsOpen: alarmsOpen(), devices: eng.evaluator.deviceCount() }),
+    health: () => ({ ok: mqttSession.connected() && mqttSession.subscribed(), brokerConnected: mqttSession.connected(), subscribed: mqttSession.subscribed(), subscriptionsRefused: mqttSession.refusedSubscriptions(), alarmsOpen: alarmsOpen(), devices: eng.evaluator.deviceCount() }),
   });
   registerRulesApi(app, { engine: eng, store, profiles: options.profiles, timeZone, influx: options.influx, access: options.access });
   let httpUrl: string;

@@ -5,7 +5,7 @@ export { installErrorHandler, parseRequest, zodProblems, formatProblems, type Er
 export { createLogger, type Logger } from './logger.ts';
 export { systemClock, ManualClock, type Clock } from './clock.ts';
 export { Backoff, delay } from './backoff.ts';
-export { isMqttAuthRefusal, reconnectWithBackoff, sharedTopic, type MqttServiceAccount } from './mqtt-session.ts';
+export { isMqttAuthRefusal, reconnectWithBackoff, sharedTopic, subscribeTracked, type MqttServiceAccount, type SubscriptionHealth } from './mqtt-session.ts';
 export { createServiceHttp, listenService, createRegistry, type HealthReport, type RunningService, type ServiceHttpOptions } from './service-http.ts';
 export {
   detectInfluxApi,

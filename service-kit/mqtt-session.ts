@@ -1,5 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import type { Backoff } from './backoff.ts';
+import type { Logger } from './logger.ts';
 
 // What every MQTT client of the platform (gateway agent, ingest, rules) does
 // the same way when its broker session drops or refuses it.
@@ -45,4 +46,41 @@ export interface MqttServiceAccount {
 /** `topic`, or its `$share/{group}/…` form when the service runs in a share group. */
 export function sharedTopic(shareGroup: string | undefined, topic: string): string {
   return shareGroup ? `$share/${shareGroup}/${topic}` : topic;
+}
+
+/** Whether a service's subscriptions are in place, as its /healthz reports it. */
+export interface SubscriptionHealth {
+  /** True once the broker granted every filter on the current connection. */
+  active(): boolean;
+  /** Filters the broker refused on the last SUBACK (SUBACK return code 0x80, MQTT 3.1.1 §3.9.3). */
+  refused(): string[];
+}
+
+/**
+ * Subscribes `filters` on every (re)connect and tracks the SUBACK: a refused
+ * or failed subscription leaves the service connected but deaf, so health
+ * must say so instead of staying green while nothing arrives.
+ */
+export function subscribeTracked(client: MqttClient, filters: readonly string[], log: Logger, what: string): SubscriptionHealth {
+  let granted = false;
+  let refused: string[] = [];
+  const subscribe = (): void => {
+    granted = false;
+    client.subscribe([...filters], { qos: 1 }, (err, grants) => {
+      if (err) {
+        refused = [...filters];
+        log.error({ err: err.message, filters }, `${what}: subscribe failed; /healthz is false until it succeeds`);
+        return;
+      }
+      refused = (grants ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+      granted = refused.length === 0 && (grants ?? []).length === filters.length;
+      if (!granted) log.error({ refused, filters }, `${what}: the broker refused a subscription (check this account's ACL); /healthz is false`);
+    });
+  };
+  client.on('connect', subscribe);
+  client.on('close', () => {
+    granted = false;
+  });
+  if (client.connected) subscribe();
+  return { active: () => granted && client.connected, refused: () => [...refused] };
 }

@@ -69,6 +69,14 @@ async function settledBatches(n: number): Promise<void> {
   await waitFor(`${n} batches settled`, () => (ingest.stats().batches >= n ? true : undefined), 10_000, 20);
 }
 
+/** Until ingest's /healthz says the broker granted its subscription (the SUBACK, not a sleep). */
+function subscribed(ingestUrl: string): Promise<true> {
+  return waitFor(`${ingestUrl} subscribed`, async () => {
+    const body = (await (await fetch(`${ingestUrl}/healthz`)).json()) as { subscribed?: boolean };
+    return body.subscribed === true ? true : undefined;
+  }, 10_000, 20);
+}
+
 test.before(async () => {
   influxd = await startInfluxd();
   proxyPort = await freePort();
@@ -97,8 +105,7 @@ test.after(async () => {
 });
 
 test('InfluxDB unreachable at start: ingest stays up, unhealthy, holds the message, writes it once InfluxDB is there', async () => {
-  await waitFor('ingest subscribed', () => (broker.stats().clientsConnected >= 2 ? true : undefined), 10_000, 20);
-  await new Promise((r) => setTimeout(r, 200)); // the SUBACK has no event on the broker side; give it a moment
+  await subscribed(ingest.httpUrl);
   await gateway.publishAsync(topics.batch(GW), batch([manholeReading('mh-0001', 0, 1.5), manholeReading('mh-0001', 60, 1.7)]), { qos: 1 });
   await waitFor('message held unacknowledged', () => (ingest.stats().pending === 1 ? true : undefined), 10_000, 20);
   const health = await fetch(`${ingest.httpUrl}/healthz`);
@@ -309,7 +316,7 @@ test('--share-group: two ingest instances split the gateways between them; every
     influx: target, profiles, deadLetterPath: join(dir.path, `dlq-${m}.sqlite`), lingerMs: 10,
   })));
   try {
-    await new Promise((r) => setTimeout(r, 300)); // SUBACK has no broker-side event
+    for (const m of members) await subscribed(m.httpUrl);
     for (const gw of SHARED_GATEWAYS) {
       const client = await mqtt.connectAsync(broker.mqttUrl, { clientId: gw, username: gw, password: `${gw}-secret!`, reconnectPeriod: 0 });
       const readings = [0, 1, 2, 3, 4].map((i) => manholeReading(`mh-${gw}`, 600 + i, 1));
