@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDuration, parseTimeOfDay } from '../service-kit/index.ts';
 
 // The alarm rule language: data (YAML in a profile's `rules:`, JSON over the
 // rules API), validated here with zod, never evaluated as code. Durations and
@@ -7,34 +8,8 @@ import { z } from 'zod';
 
 const metricName = z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, 'use lower_snake_case, starting with a letter, at most 48 characters');
 
-const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/**
- * A duration in ms: `30s`, `5m`, `1h30m`, `2d`, `500ms`, or a plain number of
- * seconds. Null when it is not one (or longer than 366 days).
- */
-export function parseDuration(value: string | number): number | null {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 && value <= 366 * 86_400 ? Math.round(value * 1000) : null;
-  const text = value.trim();
-  if (text === '') return null;
-  DURATION_PART.lastIndex = 0;
-  let total = 0;
-  let at = 0;
-  let match: RegExpExecArray | null;
-  while ((match = DURATION_PART.exec(text)) !== null) {
-    total += Number(match[1]) * UNIT_MS[match[2]!]!;
-    at = DURATION_PART.lastIndex;
-  }
-  if (at !== text.length || total > 366 * 86_400_000) return null;
-  return Math.round(total);
-}
-
-/** `HH:MM` (24 h) → minutes after midnight; null when malformed. */
-export function parseTimeOfDay(text: string): number | null {
-  const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(text);
-  return m ? Number(m[1]) * 60 + Number(m[2]) : null;
-}
+// The one duration and time-of-day parser is service-kit's; re-exported for the rule language's users.
+export { parseDuration, parseTimeOfDay };
 
 const duration = z.union([z.number(), z.string()]).refine((v) => parseDuration(v) !== null, 'expected a duration such as 30s, 5m, 1h30m, 2d (or a number of seconds)');
 const timeOfDay = z.string().refine((v) => parseTimeOfDay(v) !== null, 'expected a time of day HH:MM (24 h), e.g. 01:00');

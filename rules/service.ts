@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
 import { decodeUplinkBatch, parseGatewayTopic, topics, type UplinkBatch } from '../proto/index.ts';
 import {
-  createLogger, createRegistry, createServiceHttp, isTzError, listenService, systemClock, toError, TzError,
+  createLogger, createRegistry, DEFAULT_TIME_ZONE, createServiceHttp, isTzError, listenService, systemClock, toError, TzError,
   type AccessTokens, type Clock, type InfluxTarget, type Logger, type MqttServiceAccount, type RunningService,
 } from '../service-kit/index.ts';
 import { RulesEngine } from './engine.ts';
@@ -65,7 +65,7 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
   }
   const log = options.log ?? createLogger('rules');
   const clock = options.clock ?? systemClock;
-  const timeZone = options.timeZone ?? 'Asia/Shanghai';
+  const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
   const store = new SqliteRulesStore(options.dbPath);
   let storeOpen = true;
   let lastOpen = 0;

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CliError, fileToCreate, int, profileDir, requireEnv, serviceOptions } from '../command-kit.ts';
 import { untilSignal } from '../signals.ts';
+import { defaultTimeZone } from '../../service-kit/index.ts';
 
 interface ApiOptions { api: string; json?: boolean }
 
@@ -57,7 +58,7 @@ export function registerRulesCommands(program: Command): void {
     .option('--access-db <file>', 'SQLite file of API tokens (tianzhong tokens add)', 'var/access.sqlite')
     .option('--photos <dir>', 'folder for case photos', 'var/photos')
     .option('--case-config <file>', 'case categories, departments, SLA and crews (YAML/JSON); built-in defaults when absent')
-    .option('--time-zone <zone>', 'IANA time zone of the city for time-of-day conditions', process.env.TZ_CITY_TIME_ZONE ?? 'Asia/Shanghai')
+    .option('--time-zone <zone>', 'IANA time zone of the city for time-of-day conditions', defaultTimeZone())
     .option('--share-group <group>', 'run as one member of a partitioned group ($share/<group>/… subscriptions)')
     .option('--client-id <id>', 'MQTT client id, fixed so the persistent session survives restarts; give each member of a share group its own (default tz-rules)')
     .option('--influx-url <url>', 'InfluxDB for backtests and the console (env INFLUX_URL)', process.env.INFLUX_URL)

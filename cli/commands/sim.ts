@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { stringify as toYaml } from 'yaml';
 import { CliError, fileToCreate, int, profileDir } from '../command-kit.ts';
 import { untilSignal } from '../signals.ts';
+import { defaultTimeZone } from '../../service-kit/index.ts';
 
 const positive = (value: string): number => {
   const n = Number(value);
@@ -23,7 +24,7 @@ export function registerSimCommands(program: Command): void {
     .option('--list-scenarios', 'list the built-in scenarios and exit')
     .option('--speed <k>', 'time compression: simulated seconds per wall second (default 1, or the scenario\'s)', positive)
     .option('--start <time>', 'simulated start, city-local (2026-07-20T17:30) or ISO with offset (default now / the scenario\'s)')
-    .option('--time-zone <zone>', 'the city\'s IANA time zone (lamps, demand, daily counters)', 'Asia/Shanghai')
+    .option('--time-zone <zone>', 'the city\'s IANA time zone (lamps, demand, daily counters; TZ_CITY_TIME_ZONE)', defaultTimeZone())
     .option('--step <seconds>', 'physics step in simulated seconds', int(1, 3600), 30)
     .option('--devices-per-bus <n>', 'unit ids per simulated RS-485 bus (one TCP port each)', int(1, 247), 50)
     .option('--rtu-buses <n>', 'serve this many buses as Modbus RTU over socat pty pairs', int(0, 64), 0)

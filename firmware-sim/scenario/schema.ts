@@ -1,16 +1,13 @@
 import { z } from 'zod';
+import { parseDuration as parseDurationMs } from '../../service-kit/index.ts';
 
 // A scenario file: a story the city lives through, on a timeline of simulated
 // time, and the alarms and cases it must cause. Every key is in README.md.
 
-/** "90s", "10m", "1h30m", "2d" or a number of seconds. */
-const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+/** "90s", "10m", "1h30m", "2d" or a number of seconds → seconds (service-kit's one duration parser). */
 export function parseDuration(text: string | number): number | undefined {
-  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? text : undefined;
-  const m = DURATION.exec(text.trim());
-  if (!m || text.trim() === '') return undefined;
-  const [, d, h, min, s] = m.map((x) => Number(x ?? 0));
-  return d! * 86_400 + h! * 3600 + min! * 60 + s!;
+  const ms = parseDurationMs(text);
+  return ms === null ? undefined : ms / 1000;
 }
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const seconds = parseDuration(v);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadProfiles, metricOfValue, type Condition, type DeviceProfile, type RuleSpec } from '../../device-profiles/index.ts';
 import { metricValueOf, type IReading } from '../../proto/index.ts';
-import { createRegistry, ManualClock, markdownTable, type Bench } from '../../service-kit/index.ts';
+import { createRegistry, DEFAULT_TIME_ZONE, ManualClock, markdownTable, type Bench } from '../../service-kit/index.ts';
 import { createRulesMetrics } from '../metrics.ts';
 import { RulesEngine } from '../engine.ts';
 import { SqliteRulesStore } from '../sqlite-store.ts';
@@ -106,7 +106,7 @@ export const bench: Bench = {
     const clock = new ManualClock(Date.UTC(2026, 5, 1));
     const store = new SqliteRulesStore(join(dir, 'rules.db'));
     const metrics = createRulesMetrics(createRegistry('rules-bench'), { alarmsActive: () => 0, outboxDepth: () => ({}), devices: () => 0 });
-    const engine = new RulesEngine({ store, profiles, clock, timeZone: 'Asia/Shanghai', log: pino({ level: 'silent' }), metrics, sinks: () => ['mqtt', 'cases'] });
+    const engine = new RulesEngine({ store, profiles, clock, timeZone: DEFAULT_TIME_ZONE, log: pino({ level: 'silent' }), metrics, sinks: () => ['mqtt', 'cases'] });
     const defaults = engine.rules.specs().length;
     for (const r of operatorRules(all, 50 - defaults)) engine.rules.create(r, 'bench');
     const ruleCount = engine.rules.specs().length;
