@@ -25,10 +25,10 @@ const POINTS: Array<[number, number, string | null, string | null]> = [
   [32.9460, 113.9905, 'yicheng', 'YC-0101'],
   [33.0160, 113.9950, 'yicheng', 'YC-0801'],
   [32.9800, 113.9650, 'jingkai', 'JK-0304'],
-  [32.9300, 114.0300, 'gaoxin', 'GX-0304'],
-  [32.9600, 114.0700, 'gaoxin', 'GX-0707'],
-  [33.0300, 114.0500, 'shifanqu', 'SF-0304'],
-  [33.0120, 114.0250, 'shifanqu', 'SF-0101'],
+  [32.9300, 114.0350, 'gaoxin', 'GX-0404'],
+  [32.9600, 114.0750, 'gaoxin', 'GX-0708'],
+  [33.0300, 114.0550, 'shifanqu', 'SF-0807'],
+  [33.0120, 114.0250, 'shifanqu', 'SF-0604'],
   [33.0050, 113.9350, null, null], // the notch cut out of 经济开发区
   [32.9000, 113.9000, null, null],
   [39.9, 116.4, null, null], // Beijing
