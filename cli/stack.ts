@@ -7,6 +7,7 @@ import { startIngest, type Ingest, type InfluxTarget } from '../ingest/index.ts'
 import { startRulesService, type RunningRulesService } from './rules-service.ts';
 import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../edge-agent/index.ts';
 import { startSimulatedDistrict, type SimulatedDistrict } from '../firmware-sim/index.ts';
+import { loadCityMap, streetSites } from '../registry/places/index.ts';
 import Database from 'better-sqlite3';
 import { createLogger, createServiceHttp, createRegistry, listenService, openAccessTokens, type Logger } from '../service-kit/index.ts';
 import { startManagedInfluxd, type ManagedInfluxd } from './managed-influxd.ts';
@@ -67,6 +68,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const log = options.log ?? createLogger('stack');
   // First, before anything starts: a broken profile stops the stack with nothing left running.
   const profiles = loadProfiles(options.profileDir);
+  const cityMap = loadCityMap();
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) {
@@ -119,7 +121,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const operator = rules.access.issue({ name: `npm-start-${process.pid}`, role: 'operator' });
     stops.push(async () => { rules.access.revoke(operator.principal.tokenId); });
 
-    const sim = await startSimulatedDistrict({ profiles, devices: options.devices, seed: options.seed });
+    // The simulated devices stand along the city plan's streets (registry/places; TZ_CITY_BOUNDARIES for another city).
+    const sim = await startSimulatedDistrict({ profiles, devices: options.devices, seed: options.seed, sites: streetSites(cityMap) });
     stops.push(() => sim.stop());
 
     const agent: EdgeAgent = await startEdgeAgent(

@@ -48,3 +48,12 @@ export function cityDeviceRows(devices: readonly PlacedDevice[]): CityDeviceRow[
     district: d.site?.district ?? '', gridCell: d.site?.gridCell ?? '', assetId: assetIdOf(d.deviceId),
   }));
 }
+
+/** The same devices as a GeoJSON FeatureCollection of points (properties = the row). */
+export function cityDevicesGeoJson(devices: readonly PlacedDevice[]): { type: 'FeatureCollection'; features: Array<{ type: 'Feature'; properties: CityDeviceRow; geometry: { type: 'Point'; coordinates: [number, number] } }> } {
+  const rows = cityDeviceRows(devices);
+  return {
+    type: 'FeatureCollection',
+    features: devices.flatMap((d, i) => (d.site ? [{ type: 'Feature' as const, properties: rows[i]!, geometry: { type: 'Point' as const, coordinates: [d.site.lon, d.site.lat] as [number, number] } }] : [])),
+  };
+}

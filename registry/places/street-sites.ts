@@ -83,3 +83,8 @@ export function sitesAlongStreets(map: CityMap, district: string, count: number)
   }
   return out;
 }
+
+/** The city's districts and street sites in the shape the simulator takes (firmware-sim `CitySites`, structural). */
+export function streetSites(map: CityMap): { districts: string[]; sitesIn(district: string, count: number): DeviceSite[] } {
+  return { districts: map.districts.map((d) => d.id), sitesIn: (district, count) => sitesAlongStreets(map, district, count) };
+}
