@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
 import { startRules, type RulesService } from '../rules/index.ts';
-import { openCaseSystem, type CaseSystem } from '../cases/index.ts';
+import { openCaseSystem, type AssetPlaces, type CaseSystem } from '../cases/index.ts';
+import { loadCityMap } from '../registry/places/index.ts';
 import { registerConsoleRoutes, AlarmFanOut } from '../dashboards/index.ts';
 import { openAccessTokens, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
 
@@ -25,6 +26,10 @@ export interface RulesServiceOptions extends MqttServiceAccount {
   /** Ingest's HTTP base URL: its /api/v1/devices is the device registry the console shows. */
   deviceRegistryUrl?: string;
   timeZone?: string;
+  /** City plan GeoJSON (districts, grid cells, streets); default env TZ_CITY_BOUNDARIES, else the shipped schematic 驻马店. */
+  cityFile?: string;
+  /** Where devices stand, for sensor cases (the device registry; `npm start`: the simulator's sites). */
+  assetPlaces?: AssetPlaces;
   http?: { host?: string; port?: number };
   log: (component: string) => Logger;
 }
@@ -56,7 +61,10 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
 
     // rules.alarms is known only once rules has started; the case system may ask before (at start-up it only queues).
     let rules: RulesService | undefined;
+    // The city plan: Open311 and other cases reported at a point get district and grid cell from it (dispatch by 网格).
+    const cityMap = loadCityMap(o.cityFile);
     const cases = await openCaseSystem({
+      gridLocator: cityMap, ...(o.assetPlaces ? { assetPlaces: o.assetPlaces } : {}),
       dbPath: o.casesDbPath, photoDir: o.photoDir, access, log: o.log('cases'), config: o.caseConfig, webhookSecret: o.webhookSecret,
       publishMqtt: async (topic, payload) => { await notifier.publishAsync(topic, payload, { qos: 1 }); },
       closeAlarms: (ids, caseId, by, note) => {

@@ -111,7 +111,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     });
     stops.push(() => ingest.stop());
 
+    // Sensor cases carry their device's place; with no registry in the stack, the simulator's sites are the device facts.
+    const siteOf = new Map<string, { lat: number; long: number; address: string; district: string; gridCell: string }>();
     const rules: RunningRulesService = await startRulesService({
+      assetPlaces: { placeOf: (deviceId) => siteOf.get(deviceId) ?? null },
       brokerUrl: broker.mqttUrl, username: 'tz-rules', password: secrets.rules, profiles, influx, deviceRegistryUrl: ingest.httpUrl,
       rulesDbPath: join(options.varDir, 'rules.sqlite'), casesDbPath: join(options.varDir, 'cases.sqlite'), accessDbPath: join(options.varDir, 'access.sqlite'),
       photoDir: join(options.varDir, 'photos'), log: createLogger,
@@ -124,6 +127,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     // The simulated devices stand along the city plan's streets (registry/places; TZ_CITY_BOUNDARIES for another city).
     const sim = await startSimulatedDistrict({ profiles, devices: options.devices, seed: options.seed, sites: streetSites(cityMap) });
     stops.push(() => sim.stop());
+    for (const d of sim.devices) if (d.site) siteOf.set(d.deviceId, { lat: d.site.lat, long: d.site.lon, address: d.site.address, district: d.site.district, gridCell: d.site.gridCell });
 
     const agent: EdgeAgent = await startEdgeAgent(
       parseEdgeAgentConfig({
