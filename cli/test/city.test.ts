@@ -2,7 +2,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadProfiles } from '../../device-profiles/index.ts';
 import { startSimulatedDistrict, DEFAULT_DISTRICTS } from '../../firmware-sim/index.ts';
-import { loadCityMap, streetSites, cityDeviceRows, DEFAULT_CITY_FILE } from '../../registry/places/index.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCityMap, streetSites, cityDeviceRows, cityMapGeoJson, DEFAULT_CITY_FILE } from '../../registry/places/index.ts';
+import { CONSOLE_STATIC_DIR } from '../../dashboards/index.ts';
+import { mapTilesFromEnv } from '../rules-service.ts';
 
 // cli/ hands the city plan (registry/places) to the simulator (firmware-sim);
 // the two rooms do not import each other, so their agreement is checked here.
@@ -30,6 +34,19 @@ test('the simulated 驻马店: every device along a street of its district, in t
   } finally {
     await sim.stop();
   }
+});
+
+test('the console\'s fallback map (static/districts.geojson) is the shipped city plan, cells included', () => {
+  const shipped = JSON.parse(readFileSync(join(CONSOLE_STATIC_DIR, 'districts.geojson'), 'utf8')) as unknown;
+  assert.equal(shipped, JSON.parse(JSON.stringify(cityMapGeoJson(city))),
+    'regenerate: npx tsx -e "import(\'./registry/places/index.ts\').then(p => require(\'fs\').writeFileSync(\'dashboards/console/static/districts.geojson\', JSON.stringify(p.cityMapGeoJson(p.loadCityMap(p.DEFAULT_CITY_FILE))) + \'\\n\'))"');
+});
+
+test('map tiles are off unless configured; a template needs {z}/{x}/{y} and an attribution', () => {
+  assert.is(mapTilesFromEnv({}), undefined);
+  assert.equal(mapTilesFromEnv({ TZ_MAP_TILES: 'https://tiles.example/{z}/{x}/{y}.png', TZ_MAP_TILES_ATTRIBUTION: '© Example' }), { urlTemplate: 'https://tiles.example/{z}/{x}/{y}.png', attribution: '© Example' });
+  assert.throws(() => mapTilesFromEnv({ TZ_MAP_TILES: 'https://tiles.example/{z}/{x}/{y}.png' }), /ATTRIBUTION/);
+  assert.throws(() => mapTilesFromEnv({ TZ_MAP_TILES: 'ftp://x', TZ_MAP_TILES_ATTRIBUTION: 'x' }), /URL template/);
 });
 
 test.run();

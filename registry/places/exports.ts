@@ -1,11 +1,16 @@
 import type { CityMap } from './locate.ts';
 import type { DeviceSite } from './street-sites.ts';
+import type { LonLat } from './city-plan.ts';
 
 // The city as the console draws it (districts, grid cells, streets as one
 // GeoJSON FeatureCollection) and the simulated devices as registry import
 // rows, so the registry can be seeded from the sim.
 
-type Feature = { type: 'Feature'; properties: Record<string, string | boolean>; geometry: { type: 'Polygon'; coordinates: number[][][] } | { type: 'LineString'; coordinates: number[][] } };
+type Feature = {
+  type: 'Feature';
+  properties: { kind: 'district' | 'cell' | 'street'; name: string; [key: string]: string | boolean };
+  geometry: { type: 'Polygon'; coordinates: LonLat[][] } | { type: 'LineString'; coordinates: LonLat[] };
+};
 
 export function cityMapGeoJson(map: CityMap): { type: 'FeatureCollection'; city: CityMap['city']; schematic: boolean; features: Feature[] } {
   return {
