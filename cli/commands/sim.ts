@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { stringify as toYaml } from 'yaml';
+import { stringify as toYaml, Document as YamlDocument, type YAMLSeq } from 'yaml';
 import { stringify as toCsv } from 'csv-stringify/sync';
 import { CliError, fileToCreate, int, profileDir } from '../command-kit.ts';
 import { untilSignal } from '../signals.ts';
@@ -83,7 +83,13 @@ export function registerSimCommands(program: Command): void {
           })),
         };
         // Session keys of simulated meters only: they are generated from the seed, not anyone's secrets.
-        writeFileSync(fileToCreate(opts.writeConfig), `# written by tianzhong sim; the password comes from TZ_GATEWAY_PASSWORD\n${toYaml(config)}`, { mode: 0o600 });
+        // Each device's place as a comment: the edge agent has no use for it (its config is strict), people reading the file do; --write-devices has it as data.
+        const doc = new YamlDocument(config);
+        const items = (doc.get('devices') as YAMLSeq).items as Array<{ commentBefore?: string | null }>;
+        city.devices.forEach((d, i) => {
+          if (d.site) items[i]!.commentBefore = ` ${d.site.address} · ${d.site.gridCell} · ${d.site.lat},${d.site.lon}`;
+        });
+        writeFileSync(fileToCreate(opts.writeConfig), `# written by tianzhong sim; the password comes from TZ_GATEWAY_PASSWORD\n${doc.toString()}`, { mode: 0o600 });
         console.error(`wrote ${opts.writeConfig}`);
       }
       if (opts.writeDevices) {
