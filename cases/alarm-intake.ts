@@ -3,6 +3,7 @@ import type { Clock } from '../service-kit/index.ts';
 import type { CaseTx } from './case-store.ts';
 import { CaseWorkflow, SYSTEM_ACTOR, type ActorRef } from './case-workflow.ts';
 import type { CaseRecord } from './model.ts';
+import { placeOfAlarm, type AssetPlaces, type CasePlaceInput } from './places.ts';
 
 // Alarms → cases. The rules service hands every alarm change to its sinks at
 // least once; the event id is remembered in the same transaction as the case
@@ -25,12 +26,14 @@ export interface IntakeOptions {
   onResult?(result: IntakeResult): void;
   /** New outbox messages were committed. */
   onOutbox?(): void;
+  /** Where devices stand (the device registry); a sensor case carries its device's coordinates, address and grid cell. */
+  places?: AssetPlaces;
 }
 
 export function createAlarmSink(opts: IntakeOptions): AlarmSink & { intake(event: AlarmEvent): Promise<IntakeResult> } {
   const { workflow, clock } = opts;
 
-  async function apply(tx: CaseTx, event: AlarmEvent): Promise<IntakeResult> {
+  async function apply(tx: CaseTx, event: AlarmEvent, place: CasePlaceInput): Promise<IntakeResult> {
     const alarm = event.alarm;
     const now = clock.now();
     if (!(await tx.rememberAlarmEvent(event.eventId, now))) return 'duplicate';
@@ -81,7 +84,7 @@ export function createAlarmSink(opts: IntakeOptions): AlarmSink & { intake(event
     const created = await workflow.createIn(tx, {
       category: alarm.case.category, priority: alarm.case.priority as CaseRecord['priority'], title: `${alarm.ruleName} — ${alarm.deviceId}`,
       description: `Alarm ${alarm.id} (${alarm.severity}) raised ${alarm.raisedAt} by rule ${alarm.ruleId} on ${alarm.profile} ${alarm.deviceId}; last values ${JSON.stringify(alarm.lastValues)}`,
-      source: 'sensor', assetId: alarm.deviceId, incidentId: alarm.incidentId ?? null, gatewayId: alarm.gatewayId, district: alarm.district || null,
+      source: 'sensor', assetId: alarm.deviceId, incidentId: alarm.incidentId ?? null, gatewayId: alarm.gatewayId, ...place,
       register: true, detail: evidence,
     }, actor);
     await link(created);
@@ -89,7 +92,10 @@ export function createAlarmSink(opts: IntakeOptions): AlarmSink & { intake(event
   }
 
   async function intake(event: AlarmEvent): Promise<IntakeResult> {
-    const result = await workflow.store.atomically((tx) => apply(tx, event));
+    // Looked up outside the transaction (the registry may be a slow HTTP call); only events that may open a case need it.
+    const mayOpen = event.alarm.case && event.type !== 'cleared' && event.type !== 'closed';
+    const place = mayOpen ? await placeOfAlarm(event.alarm, opts.places) : { district: event.alarm.district || null };
+    const result = await workflow.store.atomically((tx) => apply(tx, event, place));
     opts.onResult?.(result);
     if (result === 'opened' || result === 'reopened') opts.onOutbox?.();
     return result;

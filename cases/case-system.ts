@@ -9,6 +9,7 @@ import { registerCaseApi } from './http-api.ts';
 import { createCaseMetrics } from './metrics.ts';
 import { CASE_STATUSES } from './model.ts';
 import { registerOpen311 } from './open311.ts';
+import type { AssetPlaces, GridLocator } from './places.ts';
 import { DEFAULT_RETRY, OutboxDeliverer, type ChannelAdapter, type RetryPolicy } from './outbox.ts';
 import { PhotoFolder } from './photos.ts';
 import { SqliteCaseStore } from './sqlite-case-store.ts';
@@ -39,6 +40,10 @@ export interface CaseSystemOptions {
   /** Outbox re-check period (default 1 s) and SLA check period (default 30 s; 0 = only when runSlaCheck is called). */
   outboxPollMs?: number;
   slaCheckMs?: number;
+  /** Point → district and grid cell (registry/places, wired in cli/): cases reported at a point are dispatched by grid cell. */
+  gridLocator?: GridLocator;
+  /** Device id → where it stands (the device registry): sensor cases carry the device's place. */
+  assetPlaces?: AssetPlaces;
 }
 
 export interface CaseSystemStats {
@@ -101,6 +106,7 @@ export async function openCaseSystem(options: CaseSystemOptions): Promise<CaseSy
   let kick: () => void = () => undefined;
   const workflow = new CaseWorkflow({
     store, config, clock, mqttEnabled: options.publishMqtt !== undefined, alarmCloseEnabled: options.closeAlarms !== undefined,
+    ...(options.gridLocator ? { gridLocator: options.gridLocator } : {}),
     hooks: {
       onTransition: (action) => metrics.transitions.inc({ action }),
       onEscalation: (stage, level) => {
@@ -146,7 +152,7 @@ export async function openCaseSystem(options: CaseSystemOptions): Promise<CaseSy
   kick = () => deliverer.kick();
 
   const alarmSink = createAlarmSink({
-    workflow, clock, reopenWindowMs: config.reopenWindowHours * 3_600_000,
+    workflow, clock, reopenWindowMs: config.reopenWindowHours * 3_600_000, ...(options.assetPlaces ? { places: options.assetPlaces } : {}),
     onResult: (result) => {
       counters.alarmEvents += 1;
       if (result === 'opened') counters.casesOpened += 1;

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { topics } from '../proto/index.ts';
 import { TzError, type Clock } from '../service-kit/index.ts';
 import type { CaseStore, CaseTx } from './case-store.ts';
+import { locatePlace, type GridLocator } from './places.ts';
 import { isPriority, slaMs, type CaseConfig, type CategoryConfig } from './config.ts';
 import { chooseCrew } from './dispatch.ts';
 import type { CasePatch, CasePriority, CaseRecord, CaseNotification, CaseSource, CaseStatus, NewCase, SlaStage } from './model.ts';
@@ -62,6 +63,8 @@ export interface WorkflowOptions {
   /** Alarm-close requests are queued only when someone can close alarms. */
   alarmCloseEnabled: boolean;
   hooks?: WorkflowHooks;
+  /** District and grid cell of a case reported at a point (Open311, operators, sensors); see places.ts. */
+  gridLocator?: GridLocator;
 }
 
 /** Maximum escalation level; level n is reached n−1 stage allowances after the deadline. */
@@ -96,8 +99,9 @@ export class CaseWorkflow {
   }
 
   /** Creates a case in `tx` (audit: report, and register when asked), dispatching it when configured. */
-  async createIn(tx: CaseTx, input: NewCaseInput, actor: ActorRef): Promise<CaseRecord> {
+  async createIn(tx: CaseTx, given: NewCaseInput, actor: ActorRef): Promise<CaseRecord> {
     const now = this.opts.clock.now();
+    const input = locatePlace(given, this.opts.gridLocator);
     const { category, known } = this.category(input.category);
     const priority = isPriority(input.priority) ? input.priority : 'normal';
     const base: NewCase = {

@@ -19,3 +19,4 @@ export {
   type CaseStatus, type CasePriority, type CaseSource, type CaseRecord, type CaseEventRecord, type Crew, type CaseNotification, type CaseSummary,
   type OutboxMessage, type SlaStage,
 } from './model.ts';
+export { locatePlace, placeOfAlarm, type GridLocator, type AssetPlaces, type AssetPlace } from './places.ts';

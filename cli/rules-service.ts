@@ -2,8 +2,9 @@ import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
 import { startRules, type RulesService } from '../rules/index.ts';
-import { openCaseSystem, type CaseSystem } from '../cases/index.ts';
-import { registerConsoleRoutes, AlarmFanOut } from '../dashboards/index.ts';
+import { openCaseSystem, type AssetPlaces, type CaseSystem } from '../cases/index.ts';
+import { cityMapGeoJson, loadCityMap } from '../registry/places/index.ts';
+import { registerConsoleRoutes, AlarmFanOut, type SiteDevice } from '../dashboards/index.ts';
 import { openAccessTokens, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
 
 // The "rules service" process as operators run it: the rules engine, the case
@@ -25,6 +26,14 @@ export interface RulesServiceOptions extends MqttServiceAccount {
   /** Ingest's HTTP base URL: its /api/v1/devices is the device registry the console shows. */
   deviceRegistryUrl?: string;
   timeZone?: string;
+  /** City plan GeoJSON (districts, grid cells, streets); default env TZ_CITY_BOUNDARIES, else the shipped schematic 驻马店. */
+  cityFile?: string;
+  /** Where devices stand, for sensor cases (the device registry; `npm start`: the simulator's sites). */
+  assetPlaces?: AssetPlaces;
+  /** Devices with places the console shows when the registry does not know them (`npm start`: the simulator's). */
+  siteDevices?: () => SiteDevice[];
+  /** Background tiles for the console map; default from env TZ_MAP_TILES + TZ_MAP_TILES_ATTRIBUTION, else none (offline). */
+  mapTiles?: { urlTemplate: string; attribution: string };
   http?: { host?: string; port?: number };
   log: (component: string) => Logger;
 }
@@ -36,6 +45,16 @@ export interface RunningRulesService {
   access: AccessTokens;
   stats(): Record<string, number>;
   stop(): Promise<void>;
+}
+
+/** Console map tiles from the environment: a Leaflet URL template with {z}/{x}/{y} and the attribution its provider requires. */
+export function mapTilesFromEnv(env: NodeJS.ProcessEnv): { urlTemplate: string; attribution: string } | undefined {
+  const urlTemplate = env.TZ_MAP_TILES?.trim();
+  if (!urlTemplate) return undefined;
+  if (!/^https?:\/\/.*\{z\}.*\{x\}.*\{y\}/.test(urlTemplate)) throw new TzError('TZ_CONFIG_INVALID', `TZ_MAP_TILES must be an http(s) URL template with {z}, {x} and {y}, got "${urlTemplate}"`);
+  const attribution = env.TZ_MAP_TILES_ATTRIBUTION?.trim();
+  if (!attribution) throw new TzError('TZ_CONFIG_INVALID', 'TZ_MAP_TILES needs TZ_MAP_TILES_ATTRIBUTION (tile providers require their attribution on the map)');
+  return { urlTemplate, attribution };
 }
 
 export async function startRulesService(o: RulesServiceOptions): Promise<RunningRulesService> {
@@ -56,7 +75,11 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
 
     // rules.alarms is known only once rules has started; the case system may ask before (at start-up it only queues).
     let rules: RulesService | undefined;
+    // The city plan: Open311 and other cases reported at a point get district and grid cell from it (dispatch by 网格).
+    const cityMap = loadCityMap(o.cityFile);
+    const tiles = o.mapTiles ?? mapTilesFromEnv(process.env);
     const cases = await openCaseSystem({
+      gridLocator: cityMap, ...(o.assetPlaces ? { assetPlaces: o.assetPlaces } : {}),
       dbPath: o.casesDbPath, photoDir: o.photoDir, access, log: o.log('cases'), config: o.caseConfig, webhookSecret: o.webhookSecret,
       publishMqtt: async (topic, payload) => { await notifier.publishAsync(topic, payload, { qos: 1 }); },
       closeAlarms: (ids, caseId, by, note) => {
@@ -75,7 +98,10 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
       alarmSinks: [cases.alarmSink, { name: 'console-feed', deliver: async (event) => feed.publish(event) }],
       registerRoutes: async (app) => {
         await cases.registerRoutes(app);
-        await registerConsoleRoutes(app, { access, profiles: o.profiles, influx: o.influx, deviceRegistryUrl: o.deviceRegistryUrl, alarmFeed: feed });
+        await registerConsoleRoutes(app, {
+          access, profiles: o.profiles, influx: o.influx, deviceRegistryUrl: o.deviceRegistryUrl, alarmFeed: feed,
+          cityMap: cityMapGeoJson(cityMap), ...(tiles ? { mapTiles: tiles } : {}), ...(o.siteDevices ? { siteDevices: o.siteDevices } : {}),
+        });
       },
     });
     const started = rules;

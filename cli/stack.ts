@@ -5,8 +5,10 @@ import { loadProfiles, type ProfileCatalogue } from '../device-profiles/index.ts
 import { startBroker, BrokerUsers, type RunningBroker } from '../broker/index.ts';
 import { startIngest, type Ingest, type InfluxTarget } from '../ingest/index.ts';
 import { startRulesService, type RunningRulesService } from './rules-service.ts';
+import type { SiteDevice } from '../dashboards/index.ts';
 import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../edge-agent/index.ts';
 import { startSimulatedDistrict, type SimulatedDistrict } from '../firmware-sim/index.ts';
+import { loadCityMap, streetSites } from '../registry/places/index.ts';
 import Database from 'better-sqlite3';
 import { Gauge } from 'prom-client';
 import { createLogger, createServiceHttp, createRegistry, listenService, openAccessTokens, type Logger } from '../service-kit/index.ts';
@@ -71,6 +73,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const log = options.log ?? createLogger('stack');
   // First, before anything starts: a broken profile stops the stack with nothing left running.
   const profiles = loadProfiles(options.profileDir);
+  const cityMap = loadCityMap();
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) {
@@ -113,7 +116,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     });
     stops.push(() => ingest.stop());
 
+    // Sensor cases carry their device's place; with no registry in the stack, the simulator's sites are the device facts.
+    const siteOf = new Map<string, { lat: number; long: number; address: string; district: string; gridCell: string }>();
+    let sited: SiteDevice[] = [];
     const rules: RunningRulesService = await startRulesService({
+      assetPlaces: { placeOf: (deviceId) => siteOf.get(deviceId) ?? null },
+      siteDevices: () => sited,
       brokerUrl: broker.mqttUrl, username: 'tz-rules', password: secrets.rules, profiles, influx, deviceRegistryUrl: ingest.httpUrl,
       rulesDbPath: join(options.varDir, 'rules.sqlite'), casesDbPath: join(options.varDir, 'cases.sqlite'), accessDbPath: join(options.varDir, 'access.sqlite'),
       photoDir: join(options.varDir, 'photos'), log: createLogger,
@@ -123,8 +131,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const operator = rules.access.issue({ name: `npm-start-${process.pid}`, role: 'operator' });
     stops.push(async () => { rules.access.revoke(operator.principal.tokenId); });
 
-    const sim = await startSimulatedDistrict({ profiles, devices: options.devices, seed: options.seed });
+    // The simulated devices stand along the city plan's streets (registry/places; TZ_CITY_BOUNDARIES for another city).
+    const sim = await startSimulatedDistrict({ profiles, devices: options.devices, seed: options.seed, sites: streetSites(cityMap) });
     stops.push(() => sim.stop());
+    for (const d of sim.devices) if (d.site) siteOf.set(d.deviceId, { lat: d.site.lat, long: d.site.lon, address: d.site.address, district: d.site.district, gridCell: d.site.gridCell });
+    sited = sim.devices.flatMap((d) => (d.site ? [{ deviceId: d.deviceId, profile: d.profile, gatewayId: options.gatewayId, district: d.district, lat: d.site.lat, lon: d.site.lon, address: d.site.address, gridCell: d.site.gridCell }] : []));
 
     const agent: EdgeAgent = await startEdgeAgent(
       parseEdgeAgentConfig({

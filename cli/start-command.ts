@@ -79,7 +79,7 @@ async function scriptedFault(stack: RunningStack, afterSeconds: number, signal: 
   const before = stack.counters().alarmsRaised;
   stack.sim.injectFault(cover.deviceId, 'cover-open');
   const at = Date.now();
-  console.error(`scripted fault: manhole cover ${cover.deviceId} (${cover.district}) opened`);
+  console.error(`scripted fault: manhole cover ${cover.deviceId} (${cover.district}${cover.site ? `, ${cover.site.address}, 网格 ${cover.site.gridCell}` : ''}) opened`);
   const headers = { authorization: `Bearer ${stack.operatorToken}` };
   let alarmSeen = false;
   while (!signal.aborted && Date.now() - at < 120_000) {

@@ -15,6 +15,7 @@ import { cityTime, checkTimeZone, parseCityDateTime, DEFAULT_TIME_ZONE, type Cit
 import { DistrictConditions } from './environment.ts';
 import { ScenarioRun, type CityControl, type ScenarioProgress } from './scenario/runner.ts';
 import type { Scenario, FaultKind } from './scenario/schema.ts';
+import type { CitySites, DeviceSite } from './sites.ts';
 
 export interface SimulatedDeviceInfo {
   deviceId: string;
@@ -32,6 +33,8 @@ export interface SimulatedDeviceInfo {
   serialPath?: string;
   /** For a LoRaWAN ABP device: its address and session keys (hex). */
   lora?: AbpKeys;
+  /** Where it stands (street, address, district, grid cell), when the district was started with `sites`. */
+  site?: DeviceSite;
 }
 
 /** Faults on demand. `cover-open` is kept as a shorthand for the manhole cover event. */
@@ -76,6 +79,8 @@ export interface SimulatedDistrictOptions {
   scenario?: Scenario;
   /** How many water meters report over LoRaWAN (ABP, Semtech UDP) instead of Modbus; see attachLora. */
   loraMeters?: number;
+  /** Where devices stand: the city's districts and sites along its streets (cli/ builds it from registry/places). Without it devices have no coordinates. */
+  sites?: CitySites;
 }
 
 export interface SimulatedDistrict {
@@ -114,7 +119,8 @@ const CLASS_MIX = [
   { profile: 'public-toilet', prefix: 'wc', share: 0.15 },
 ] as const;
 
-const DEFAULT_DISTRICTS = ['gulou', 'taijiang', 'cangshan', 'jinan'];
+/** 驻马店's central districts (ids of the city plan in registry/places; a test keeps the two equal). */
+export const DEFAULT_DISTRICTS = ['yicheng', 'jingkai', 'gaoxin', 'shifanqu'];
 const MAX_UNITS_PER_BUS = 247; // Modbus serial line addresses 1–247
 /** At most this much wall time per tick goes to catching up, so sockets keep being served. */
 const CATCH_UP_BUDGET_MS = 200;
@@ -129,6 +135,7 @@ function classCounts(total: number): number[] {
 interface Placed {
   device: SimulatedDevice;
   district: string;
+  site?: DeviceSite;
   gatewayId: string;
   bus: number;
   unitId: number;
@@ -137,7 +144,7 @@ interface Placed {
 /** Starts a city of simulated field devices: Modbus TCP buses on free ports, optional RTU buses on pty pairs. */
 export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Promise<SimulatedDistrict> {
   const { profiles, devices: total } = opts;
-  const districts = opts.districts ?? DEFAULT_DISTRICTS;
+  const districts = opts.districts ?? opts.sites?.districts ?? DEFAULT_DISTRICTS;
   const perBus = opts.devicesPerBus ?? 50;
   const busesPerGateway = opts.busesPerGateway ?? 4;
   const host = opts.host ?? '127.0.0.1';
@@ -175,7 +182,13 @@ export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Pr
   const placed: Placed[] = [];
   const perDistrict = new Map(districts.map((d) => [d, 0]));
   const loraCount = Math.max(0, opts.loraMeters ?? opts.scenario?.loraMeters ?? 0);
-  const loraPlaced: Array<{ device: SimulatedDevice; district: string }> = [];
+  const loraPlaced: Array<{ device: SimulatedDevice; district: string; site?: DeviceSite }> = [];
+  // Sites: the n-th device dealt to a district stands at its n-th site.
+  const sitesOf = new Map<string, DeviceSite[]>();
+  if (opts.sites) {
+    for (const d of districts) sitesOf.set(d, opts.sites.sitesIn(d, classes.filter((_, i) => districts[i % districts.length] === d).length));
+  }
+  const dealt = new Map(districts.map((d) => [d, 0]));
   let busBase = 0;
   const districtBusBase = new Map<string, number>();
   const modbusPerDistrict = new Map(districts.map((d) => [d, 0]));
@@ -199,18 +212,21 @@ export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Pr
     const physics = PHYSICS_BY_CLASS[mix.profile]!;
     const deviceId = `${mix.prefix}-${String(++perClass[classIndex]!).padStart(4, '0')}`;
     const district = districts[i % districts.length]!;
+    const nth = dealt.get(district)!;
+    dealt.set(district, nth + 1);
+    const site = sitesOf.get(district)?.[nth];
     const env = conditions.get(district)!.at(currentTime);
     const device = new SimulatedDevice(deviceId, profile, physics, new SeededRandom(seed ^ hashString(deviceId)), new SeededRandom(seed ^ hashString(`faults:${deviceId}`)), {
       nowS: startMs / 1000, time: currentTime, env,
     });
     if (mix.profile === 'water-meter' && perClass[classIndex]! <= loraCount) {
-      loraPlaced.push({ device, district });
+      loraPlaced.push({ device, district, ...(site ? { site } : {}) });
       return;
     }
     const n = perDistrict.get(district)!;
     perDistrict.set(district, n + 1);
     const localBus = Math.floor(n / perBus);
-    const p: Placed = { device, district, gatewayId: `gw-${district}-${Math.floor(localBus / busesPerGateway) + 1}`, bus: districtBusBase.get(district)! + localBus, unitId: (n % perBus) + 1 };
+    const p: Placed = { device, district, ...(site ? { site } : {}), gatewayId: `gw-${district}-${Math.floor(localBus / busesPerGateway) + 1}`, bus: districtBusBase.get(district)! + localBus, unitId: (n % perBus) + 1 };
     byId.set(deviceId, p);
     placed.push(p);
   });
@@ -383,11 +399,13 @@ export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Pr
           deviceId: p.device.deviceId, profile: p.device.profile.class, district: p.district, gatewayId: p.gatewayId,
           transport: rtu ? 'rtu' : 'tcp', host: rtu ? '' : host, port: rtu ? 0 : tcpBuses[p.bus]!.port, unitId: p.unitId,
           ...(rtu ? { serialPath: rtu.pty.masterEnd } : {}),
+          ...(p.site ? { site: p.site } : {}),
         };
       }),
       ...loraPlaced.map((p): SimulatedDeviceInfo => ({
         deviceId: p.device.deviceId, profile: p.device.profile.class, district: p.district, gatewayId: `lora-${p.district}`,
         transport: 'lora', host: '', port: 0, unitId: 0, lora: lora.keysOf(p.device.deviceId)!,
+        ...(p.site ? { site: p.site } : {}),
       })),
     ],
     districts,

@@ -62,6 +62,17 @@ export interface AlarmView {
   suppressedBy?: string | null;
   /** Raised because the device stopped reporting. */
   noData?: boolean;
+  /** Where the device stands (WGS-84), when the producer knows it from the device registry. */
+  place?: AlarmPlace | null;
+}
+
+/** A device's place as alarms and cases carry it (district and grid cell 网格 of the city plan). */
+export interface AlarmPlace {
+  lat: number;
+  lon: number;
+  address?: string | null;
+  district?: string | null;
+  gridCell?: string | null;
 }
 
 /**

@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { stringify as toYaml } from 'yaml';
+import { stringify as toYaml, Document as YamlDocument, type YAMLSeq } from 'yaml';
+import { stringify as toCsv } from 'csv-stringify/sync';
 import { CliError, fileToCreate, int, profileDir } from '../command-kit.ts';
 import { untilSignal } from '../signals.ts';
 import { defaultTimeZone } from '../../service-kit/index.ts';
@@ -31,6 +32,8 @@ export function registerSimCommands(program: Command): void {
     .option('--lora-meters <n>', 'water meters that report over LoRaWAN (ABP) instead of Modbus (default 0, or the scenario\'s)', int(0, 20_000))
     .option('--lora-server <host:port>', 'send the LoRa meters\' Semtech UDP to this network server (an edge agent\'s LoRa port)')
     .option('--write-config <file>', 'write an edge-agent config for these devices')
+    .option('--write-devices <file>', 'write the devices with coordinates, address, district and grid cell for the registry import (.csv, or .geojson)')
+    .option('--city <file>', 'city plan GeoJSON: districts, grid cells, streets (default env TZ_CITY_BOUNDARIES, else the shipped schematic 驻马店)')
     .option('--write-profiles <dir>', 'write the profiles with rule windows divided by --speed (for a compressed run of the pipeline)')
     .option('--check <rulesUrl>', 'when the scenario ends, check its expected alarms (and cases) at this rules API and exit 0/1 (token from env TZ_API_TOKEN)')
     .option('--gateway-id <id>', 'gateway id for the written config', 'gw-0001')
@@ -46,6 +49,8 @@ export function registerSimCommands(program: Command): void {
         return;
       }
       const profiles = loadProfiles(profileDir(program));
+      const places = await import('../../registry/places/index.ts');
+      const cityMap = places.loadCityMap(opts.city);
       const scenario = opts.scenario ? sim.loadScenario(opts.scenario, profiles) : undefined;
       if (opts.check && !scenario) throw new CliError('--check needs --scenario (it checks what the scenario says it causes)');
       const speed: number = opts.speed ?? scenario?.speed ?? 1;
@@ -55,7 +60,7 @@ export function registerSimCommands(program: Command): void {
       }
       const city = await sim.startSimulatedDistrict({
         profiles, devices: opts.devices, seed: opts.seed, speed, startTime: opts.start, timeZone: opts.timeZone, stepSeconds: opts.step,
-        devicesPerBus: opts.devicesPerBus, rtuBuses: opts.rtuBuses, scenario, loraMeters: opts.loraMeters,
+        devicesPerBus: opts.devicesPerBus, rtuBuses: opts.rtuBuses, scenario, loraMeters: opts.loraMeters, sites: places.streetSites(cityMap),
       });
       if (opts.loraServer) {
         const m = /^(.+):(\d+)$/.exec(String(opts.loraServer));
@@ -79,8 +84,22 @@ export function registerSimCommands(program: Command): void {
           })),
         };
         // Session keys of simulated meters only: they are generated from the seed, not anyone's secrets.
-        writeFileSync(fileToCreate(opts.writeConfig), `# written by tianzhong sim; the password comes from TZ_GATEWAY_PASSWORD\n${toYaml(config)}`, { mode: 0o600 });
+        // Each device's place as a comment: the edge agent has no use for it (its config is strict), people reading the file do; --write-devices has it as data.
+        const doc = new YamlDocument(config);
+        const items = (doc.get('devices') as YAMLSeq).items as Array<{ commentBefore?: string | null }>;
+        city.devices.forEach((d, i) => {
+          if (d.site) items[i]!.commentBefore = ` ${d.site.address} · ${d.site.gridCell} · ${d.site.lat},${d.site.lon}`;
+        });
+        writeFileSync(fileToCreate(opts.writeConfig), `# written by tianzhong sim; the password comes from TZ_GATEWAY_PASSWORD\n${doc.toString()}`, { mode: 0o600 });
         console.error(`wrote ${opts.writeConfig}`);
+      }
+      if (opts.writeDevices) {
+        const file = String(opts.writeDevices);
+        const text = /\.(geo)?json$/i.test(file)
+          ? `${JSON.stringify(places.cityDevicesGeoJson(city.devices), null, 1)}\n`
+          : toCsv(places.cityDeviceRows(city.devices), { header: true, columns: [...places.CITY_DEVICE_COLUMNS] });
+        writeFileSync(fileToCreate(file), text);
+        console.error(`wrote ${file}: ${city.devices.length} devices in ${cityMap.city.name} (${cityMap.schematic ? 'schematic plan' : cityMap.source})`);
       }
 
       let finished = false;

@@ -22,6 +22,23 @@ export interface ConsoleDevice {
   signal: number | null;
   lat: number;
   lon: number;
+  /** Where the device stands, when the registry (or the simulator) knows. */
+  address: string | null;
+  gridCell: string | null;
+  /** true: no known position, drawn at an estimated point inside its district. */
+  estimated: boolean;
+}
+
+/** A device known with its place outside the registry (the simulator's sites). */
+export interface SiteDevice {
+  deviceId: string;
+  profile: string;
+  gatewayId: string;
+  district: string;
+  lat: number;
+  lon: number;
+  address: string;
+  gridCell: string;
 }
 
 export interface DeviceHistory {
@@ -41,6 +58,8 @@ export interface DeviceDirectoryOptions {
   /** How far back "latest" looks in InfluxDB. */
   lookbackHours?: number;
   now?: () => number;
+  /** Devices with places from outside the registry; the registry and InfluxDB override what they know. */
+  siteDevices?: () => SiteDevice[];
 }
 
 const OFFLINE_AFTER_INTERVALS = 3;
@@ -56,6 +75,8 @@ interface Partial {
   signal?: number | null;
   lat?: number | null;
   lon?: number | null;
+  address?: string | null;
+  gridCell?: string | null;
   registryState?: string;
 }
 
@@ -82,6 +103,7 @@ export class DeviceDirectory {
       if (!prev) merged.set(p.deviceId, p);
       else merged.set(p.deviceId, { ...prev, ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined && v !== null)), values: { ...prev.values, ...p.values }, lastSeenMs: Math.max(prev.lastSeenMs ?? 0, p.lastSeenMs ?? 0) || null });
     };
+    for (const d of this.options.siteDevices?.() ?? []) take({ ...d, values: {} });
     if (this.options.registryUrl) for (const d of await this.fromRegistry(authorization)) take(d);
     if (this.options.influx) for (const d of await this.fromInflux()) take(d);
     const now = (this.options.now ?? Date.now)();
@@ -92,7 +114,8 @@ export class DeviceDirectory {
       const lastSeen = d.lastSeenMs ?? null;
       const silent = lastSeen === null || now - lastSeen > OFFLINE_AFTER_INTERVALS * profile.reportIntervalSeconds * 1000;
       const district = d.district ?? '';
-      const [lat, lon] = d.lat != null && d.lon != null ? [d.lat, d.lon] : this.options.placement.position(d.deviceId, district);
+      const estimated = d.lat == null || d.lon == null;
+      const [lat, lon] = estimated ? this.options.placement.position(d.deviceId, district) : [d.lat!, d.lon!];
       devices.push({
         deviceId: d.deviceId, profile: profile.class, title: profile.title, gatewayId: d.gatewayId ?? null, district,
         lastSeen: lastSeen === null ? null : new Date(lastSeen).toISOString(),
@@ -100,7 +123,7 @@ export class DeviceDirectory {
         values: d.values,
         battery: d.battery ?? num(d.values.battery_pct),
         signal: d.signal ?? num(d.values.rssi_dbm),
-        lat, lon,
+        lat, lon, address: d.address ?? null, gridCell: d.gridCell ?? null, estimated,
       });
     }
     return devices.sort((a, b) => a.deviceId.localeCompare(b.deviceId));
@@ -128,7 +151,8 @@ export class DeviceDirectory {
         district: typeof r.district === 'string' ? r.district : undefined,
         lastSeenMs: timeOf(r.lastSeen ?? r.lastSeenAt ?? r.lastSeenMs),
         values, battery: num(r.battery ?? r.batteryPct), signal: num(r.rssi ?? r.rssiDbm ?? r.signal),
-        lat: num(r.lat ?? r.latitude), lon: num(r.lon ?? r.long ?? r.longitude),
+        lat: num(r.lat ?? r.latitude ?? (r.position as { lat?: unknown } | undefined)?.lat), lon: num(r.lon ?? r.long ?? r.longitude ?? (r.position as { lon?: unknown } | undefined)?.lon),
+        address: typeof r.address === 'string' ? r.address : null, gridCell: typeof r.gridCell === 'string' ? r.gridCell : null,
         registryState: typeof (r.state ?? r.status) === 'string' ? String(r.state ?? r.status) : undefined,
       }];
     });

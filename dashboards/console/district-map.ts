@@ -1,27 +1,32 @@
 import { readFileSync } from 'node:fs';
+import { booleanPointInPolygon } from '@turf/boolean-point-in-polygon';
 
-// District outlines (GeoJSON shipped with the console) and where a device is
-// drawn when the device registry carries no coordinates: a point inside its
-// district chosen by a hash of its id, so it stays put between page loads.
+// The city map the console draws: districts, grid cells (网格) and streets as
+// one GeoJSON FeatureCollection (features carry `kind`: district | cell |
+// street; a plain file of district polygons works too). The rules service
+// hands it the city plan (registry/places); the file shipped in static/ is
+// the same schematic 驻马店, for a console mounted without one. Devices are
+// drawn where the registry (or the simulator) puts them; one with no known
+// position is drawn at a point inside its district chosen by a hash of its
+// id, so it stays put between page loads, and is flagged `estimated`.
 
 type Ring = Array<[number, number]>;
-export interface DistrictFeature { type: 'Feature'; properties: { id: string; name: string }; geometry: { type: 'Polygon'; coordinates: Ring[] } }
-export interface DistrictCollection { type: 'FeatureCollection'; features: DistrictFeature[] }
+export interface CityMapFeature {
+  type: 'Feature';
+  properties: { kind?: 'district' | 'cell' | 'street'; id?: string; name: string; [key: string]: unknown };
+  geometry: { type: 'Polygon'; coordinates: Ring[] } | { type: 'LineString'; coordinates: Ring };
+}
+export interface CityMapCollection { type: 'FeatureCollection'; schematic?: boolean; city?: { name: string }; features: CityMapFeature[] }
+type DistrictFeature = CityMapFeature & { geometry: { type: 'Polygon'; coordinates: Ring[] } };
 
-export function loadDistricts(file: string): DistrictCollection {
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as DistrictCollection;
-  if (parsed.type !== 'FeatureCollection' || !Array.isArray(parsed.features)) throw new Error(`${file}: not a GeoJSON FeatureCollection`);
-  return parsed;
+export function loadCityMapFile(file: string): CityMapCollection {
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as CityMapCollection;
+  return checkCityMap(parsed, file);
 }
 
-function inside([x, y]: [number, number], ring: Ring): boolean {
-  let hit = false;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i]!;
-    const [xj, yj] = ring[j]!;
-    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) hit = !hit;
-  }
-  return hit;
+export function checkCityMap(parsed: CityMapCollection, source: string): CityMapCollection {
+  if (parsed?.type !== 'FeatureCollection' || !Array.isArray(parsed.features)) throw new Error(`${source}: not a GeoJSON FeatureCollection`);
+  return parsed;
 }
 
 function hash32(text: string, salt: number): number {
@@ -34,12 +39,12 @@ export class DevicePlacement {
   private readonly byId = new Map<string, DistrictFeature>();
   private readonly all: DistrictFeature[];
 
-  constructor(districts: DistrictCollection) {
-    this.all = districts.features;
-    for (const f of districts.features) this.byId.set(f.properties.id, f);
+  constructor(city: CityMapCollection) {
+    this.all = city.features.filter((f): f is DistrictFeature => (f.properties.kind ?? 'district') === 'district' && f.geometry.type === 'Polygon');
+    for (const f of this.all) if (f.properties.id) this.byId.set(f.properties.id, f);
   }
 
-  /** [lat, lon] for a device; devices of unknown districts land in the first district's box. */
+  /** An estimated [lat, lon] for a device with no known position; unknown districts land in the first district. */
   position(deviceId: string, district: string): [number, number] {
     const feature = this.byId.get(district) ?? this.all[0];
     if (!feature) return [0, 0];
@@ -49,7 +54,7 @@ export class DevicePlacement {
     const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
     for (let attempt = 0; attempt < 64; attempt++) {
       const point: [number, number] = [minX + hash32(deviceId, attempt * 2) * (maxX - minX), minY + hash32(deviceId, attempt * 2 + 1) * (maxY - minY)];
-      if (inside(point, ring)) return [Number(point[1].toFixed(6)), Number(point[0].toFixed(6))];
+      if (booleanPointInPolygon(point, feature.geometry, { ignoreBoundary: true })) return [Number(point[1].toFixed(6)), Number(point[0].toFixed(6))];
     }
     return [(minY + maxY) / 2, (minX + maxX) / 2];
   }

@@ -9,7 +9,8 @@ import type { ProfileCatalogue } from '../../device-profiles/index.ts';
 import { ROLES, httpStatusOf, requireRole, TzError, type AccessTokens, type InfluxTarget } from '../../service-kit/index.ts';
 import type { AlarmFeed } from './alarm-feed.ts';
 import { DeviceDirectory } from './device-directory.ts';
-import { DevicePlacement, loadDistricts } from './district-map.ts';
+import { DevicePlacement, checkCityMap, loadCityMapFile, type CityMapCollection } from './district-map.ts';
+import type { SiteDevice } from './device-directory.ts';
 
 // The ops web console: static ES modules (no build step, no CDN — Leaflet and
 // uPlot are served from node_modules), plus the few server-side routes the
@@ -35,6 +36,12 @@ export interface ConsoleOptions {
   apiBase?: string;
   /** A Grafana to link device pages to (its base URL). */
   grafanaUrl?: string;
+  /** The city map (districts, grid cells 网格, streets) as GeoJSON; default districtsFile, else the schematic 驻马店 shipped in static/. */
+  cityMap?: CityMapCollection;
+  /** Background tiles under the map (a Leaflet URL template such as https://tile.example/{z}/{x}/{y}.png and its attribution); default none: offline, vector outlines only. */
+  mapTiles?: { urlTemplate: string; attribution: string; maxZoom?: number };
+  /** Devices known with their places when no registry has them (the simulator's sites under `npm start`). */
+  siteDevices?: () => SiteDevice[];
   /** Counters (console requests refused, SSE clients) go here when given. */
   registry?: Registry;
   /** GeoJSON of the districts; default the one shipped in dashboards/console/static. */
@@ -49,8 +56,9 @@ function vendorDir(pkg: string, sub: string): string {
 /** Registers `/console/…` on the service's Fastify instance (the rules service calls this). */
 export async function registerConsoleRoutes(app: FastifyInstance, options: ConsoleOptions): Promise<void> {
   if (!options.access) throw new TzError('TZ_CONFIG_INVALID', 'console: API tokens (options.access) are required; the console never runs open');
-  const placement = new DevicePlacement(loadDistricts(options.districtsFile ?? join(CONSOLE_STATIC_DIR, 'districts.geojson')));
-  const directory = new DeviceDirectory({ profiles: options.profiles, placement, influx: options.influx, registryUrl: options.deviceRegistryUrl, now: options.now });
+  const cityMap = options.cityMap ? checkCityMap(options.cityMap, 'cityMap') : loadCityMapFile(options.districtsFile ?? join(CONSOLE_STATIC_DIR, 'districts.geojson'));
+  const placement = new DevicePlacement(cityMap);
+  const directory = new DeviceDirectory({ profiles: options.profiles, placement, influx: options.influx, registryUrl: options.deviceRegistryUrl, now: options.now, ...(options.siteDevices ? { siteDevices: options.siteDevices } : {}) });
   const anyRole = requireRole(options.access, ROLES);
   const sseClients = new Set<FastifyReply>();
   const failures = options.registry
@@ -84,7 +92,11 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
     liveFeed: Boolean(options.alarmFeed),
     history: Boolean(options.influx),
     profiles: options.profiles.all().map((p) => ({ class: p.class, title: p.title, version: p.version, measurement: p.measurement, reportIntervalSeconds: p.reportIntervalSeconds, metrics: p.metrics.map((m) => ({ name: m.name, unit: m.unit, type: m.type, min: m.min ?? null, max: m.max ?? null })) })),
+    mapTiles: options.mapTiles ?? null,
   }));
+
+  // The city the map draws: districts, grid cells and streets.
+  app.get('/console/api/city', { preHandler: anyRole }, async () => cityMap);
 
   app.get('/console/api/devices', { preHandler: anyRole }, async (req, reply) => {
     try {

@@ -200,9 +200,9 @@ test('faults: stuck freezes the reading, spikes jump, slow delays, corrupt repli
 test('a gateway link down silences every bus behind it; a power cut silences mains devices and zeroes pole voltage', async () => {
   const d = await startSimulatedDistrict({ profiles, devices: 40, seed: 9, devicesPerBus: 4, busesPerGateway: 2, tickMs: 3_600_000, clock: new ManualClock(Date.UTC(2026, 6, 20, 12)) });
   started.push(d);
-  const gw = d.gateways.find((g) => g.district === 'gulou' && g.buses === 2)!;
+  const gw = d.gateways.find((g) => g.district === 'yicheng' && g.buses === 2)!;
   const behind = d.devices.filter((x) => x.gatewayId === gw.gatewayId);
-  const other = d.devices.find((x) => x.district === 'gulou' && x.gatewayId !== gw.gatewayId)!;
+  const other = d.devices.find((x) => x.district === 'yicheng' && x.gatewayId !== gw.gatewayId)!;
   d.setGatewayLink(gw.gatewayId, false);
   for (const x of [behind[0]!, behind[behind.length - 1]!]) assert.match((await failure(readDevice(x, await client(x.port, 200)))) ?? '', /timed out/i, `${x.deviceId} behind ${gw.gatewayId}`);
   assert.ok((await readDevice(other)).size > 0, 'the other gateway still answers');
@@ -210,14 +210,14 @@ test('a gateway link down silences every bus behind it; a power cut silences mai
   assert.ok((await readDevice(behind[0]!)).size > 0, 'link back up');
   assert.throws(() => d.setGatewayLink('gw-nowhere-1', false), (err: unknown) => isTzError(err, 'TZ_DEVICE_UNKNOWN'));
 
-  d.setPower('cangshan', false);
-  const toilet = d.devices.find((x) => x.district === 'cangshan' && x.profile === 'public-toilet')!;
-  const pole = d.devices.find((x) => x.district === 'cangshan' && x.profile === 'smart-pole')!;
-  const cover = d.devices.find((x) => x.district === 'cangshan' && x.profile === 'manhole-cover')!;
+  d.setPower('gaoxin', false);
+  const toilet = d.devices.find((x) => x.district === 'gaoxin' && x.profile === 'public-toilet')!;
+  const pole = d.devices.find((x) => x.district === 'gaoxin' && x.profile === 'smart-pole')!;
+  const cover = d.devices.find((x) => x.district === 'gaoxin' && x.profile === 'manhole-cover')!;
   assert.match((await failure(readDevice(toilet, await client(toilet.port, 200)))) ?? '', /timed out/i, 'toilet controller is on the grid');
   assert.ok((await readDevice(cover)).size > 0, 'battery cover keeps answering');
   assert.ok((await readDevice(pole)).size > 0, 'pole controller on its backup cell');
-  d.setPower('cangshan', true);
+  d.setPower('gaoxin', true);
   assert.ok((await readDevice(toilet)).size > 0, 'power back');
 });
 

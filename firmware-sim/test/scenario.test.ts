@@ -112,14 +112,14 @@ test('the rainstorm timeline floods the blocked shafts, at its start time and sp
   const cityStart = d.cityTime();
   assert.is(cityStart.hour, 15, 'the city is at the scenario start (15:00 local)');
   assert.is(d.stats().speed, 360);
-  const blocked = d.devices.filter((x) => x.profile === 'manhole-cover' && x.district === 'gulou');
+  const blocked = d.devices.filter((x) => x.profile === 'manhole-cover' && x.district === 'yicheng');
   clock.advance(10_000); // 10 wall s × 360 = 1 h
   d.catchUp();
   assert.is(d.scenario()!.applied, 4, 'drizzle, blocked, two storm cells');
   clock.advance(20_000); // 3 h in
   d.catchUp();
   const levels = blocked.map((x) => d.valueOf(x.deviceId, 'water_level_cm') as number);
-  assert.ok(levels.filter((l) => l > 150).length >= 2, `gulou shafts: ${levels.join(', ')}`);
+  assert.ok(levels.filter((l) => l > 150).length >= 2, `yicheng shafts: ${levels.join(', ')}`);
   clock.advance(30_000); // 6 h: the end
   d.catchUp();
   assert.ok(d.scenario()!.finished && d.scenario()!.applied === 7);
@@ -144,11 +144,11 @@ test('night-leak picks its replayed frame from the LoRa meters; with no network 
 
 test('checkExpectations names what is missing, over and forbidden', () => {
   const expected = {
-    alarms: [{ ruleId: 'cover-open', deviceIds: ['mh-0001', 'mh-0002'] }, { ruleId: 'pressure-low', district: 'cangshan', min: 1 }],
-    cases: [{ category: 'manhole-cover', min: 2 }, { district: 'cangshan', max: 0 }],
+    alarms: [{ ruleId: 'cover-open', deviceIds: ['mh-0001', 'mh-0002'] }, { ruleId: 'pressure-low', district: 'gaoxin', min: 1 }],
+    cases: [{ category: 'manhole-cover', min: 2 }, { district: 'gaoxin', max: 0 }],
     absentRules: ['lamp-failure'],
   };
-  const districtOf = (id: string) => (id.startsWith('wm') ? 'cangshan' : 'gulou');
+  const districtOf = (id: string) => (id.startsWith('wm') ? 'gaoxin' : 'yicheng');
   const ok = checkExpectations(expected, {
     alarms: [{ ruleId: 'cover-open', deviceId: 'mh-0001' }, { ruleId: 'cover-open', deviceId: 'mh-0002' }, { ruleId: 'pressure-low', deviceId: 'wm-0003' }],
     cases: [{ deviceId: 'mh-0001', category: 'manhole-cover' }, { deviceId: 'mh-0002', category: 'manhole-cover' }],
@@ -160,9 +160,9 @@ test('checkExpectations names what is missing, over and forbidden', () => {
   }, districtOf);
   assert.equal(bad, [
     'no cover-open alarm for mh-0002',
-    'devices with a pressure-low alarm in cangshan: 0, expected at least 1',
+    'devices with a pressure-low alarm in gaoxin: 0, expected at least 1',
     'manhole-cover cases: 0, expected at least 2',
-    'all cases in cangshan: 1, expected at most 0',
+    'all cases in gaoxin: 1, expected at most 0',
     'lamp-failure must not fire, but did for pole-0002',
   ]);
 });

@@ -53,7 +53,7 @@ async function checkDevice(info: SimulatedDeviceInfo): Promise<number> {
 }
 
 test.before(async () => {
-  // 10 devices per district on one bus each; the last bus (jinan) is RTU on a pty pair.
+  // 10 devices per district on one bus each; the last bus (shifanqu) is RTU on a pty pair.
   city = await startSimulatedDistrict({ profiles, devices: 40, seed: 17, devicesPerBus: 10, rtuBuses: 1, tickMs: 3_600_000, clock });
   clock.advance(120_000);
   city.catchUp();
@@ -74,7 +74,7 @@ test('mbpoll reads every class over Modbus TCP and the values decode to what the
 test('mbpoll reads the RTU bus through the pty pair', async () => {
   const rtu = city.devices.filter((x) => x.transport === 'rtu');
   assert.is(rtu.length, 10);
-  assert.ok(rtu.every((x) => x.district === 'jinan' && x.serialPath && x.port === 0));
+  assert.ok(rtu.every((x) => x.district === 'shifanqu' && x.serialPath && x.port === 0));
   const classes = new Set<string>();
   for (const info of rtu) {
     if (classes.has(info.profile)) continue;

@@ -1,9 +1,48 @@
-// City map: district outlines (GeoJSON shipped with the console, no online
-// tiles) and every device coloured ok / alarm / offline. Below zoom 15
+// City map: districts, grid cells (网格) and main streets of the city plan
+// (GET /console/api/city; offline by default — background tiles only when the
+// console config names a tile URL) and every device where the registry puts
+// it, coloured ok / alarm / offline. Below zoom 15
 // devices are grouped by a 56-pixel screen grid so a city of thousands stays
 // readable; a group shows its count in the colour of its worst member.
 import * as L from 'leaflet';
 import { api, ctx, el, fmtTime } from '../app.js';
+
+// Words on the map (Chinese first); kept here as constants for the locale files.
+const TEXT = {
+  schematic: '示意边界，非测绘数据 · schematic boundaries, not survey data',
+  cell: '网格',
+  estimated: '位置为估算 · estimated position',
+};
+const CITY_STYLE = {
+  district: { color: '#14324f', weight: 2, fillColor: '#b9d3ea', fillOpacity: 0.3, className: 'tz-district' },
+  cell: { color: '#5b7c99', weight: 0.6, dashArray: '3 3', fill: true, fillOpacity: 0, className: 'tz-cell' },
+  street: { color: '#c47f00', weight: 3, opacity: 0.8, className: 'tz-street' },
+};
+
+/** Draws the city plan (districts labelled in Chinese, grid cells, streets); returns its bounds. */
+function drawCity(map, city) {
+  const kindOf = (f) => f.properties.kind ?? 'district';
+  const cells = L.geoJSON({ type: 'FeatureCollection', features: city.features.filter((f) => kindOf(f) === 'cell') }, { style: CITY_STYLE.cell })
+    .eachLayer((layer) => layer.bindTooltip(el('span', {}, `${TEXT.cell} ${layer.feature.properties.id} · ${layer.feature.properties.name}`), { sticky: true }));
+  const districts = L.geoJSON({ type: 'FeatureCollection', features: city.features.filter((f) => kindOf(f) === 'district') }, { style: CITY_STYLE.district })
+    .eachLayer((layer) => {
+      const p = layer.feature.properties;
+      layer.bindTooltip(el('span', { 'data-district': p.id ?? '' }, p.name, ...(p.nameEn ? [el('br'), el('small', {}, p.nameEn)] : [])), { permanent: true, direction: 'center', className: 'district-label' });
+    });
+  const streets = L.geoJSON({ type: 'FeatureCollection', features: city.features.filter((f) => kindOf(f) === 'street') }, { style: CITY_STYLE.street })
+    .eachLayer((layer) => layer.bindTooltip(el('span', {}, layer.feature.properties.name), { sticky: true }));
+  districts.addTo(map);
+  cells.addTo(map);
+  streets.addTo(map);
+  return districts.getBounds();
+}
+
+/** Where a device stands, on hover: address and grid cell (or that its position is estimated). */
+function withPlace(marker, d) {
+  const where = d.estimated ? TEXT.estimated : [d.address, d.gridCell ? `${TEXT.cell} ${d.gridCell}` : ''].filter(Boolean).join(' · ');
+  // Elements, not HTML strings: addresses are data people typed.
+  return where ? marker.bindTooltip(el('span', {}, `${d.deviceId} · ${where}`)) : marker;
+}
 
 const CELL_PX = 56;
 const CLUSTER_BELOW_ZOOM = 15;
@@ -25,12 +64,13 @@ export async function renderMap(view) {
   const box = el('div', { id: 'map' });
   view.append(legend, box);
 
-  const map = L.map(box, { zoomControl: true, attributionControl: false, preferCanvas: false }).setView([26.07, 119.31], 12);
+  const tiles = ctx.config?.mapTiles;
+  const map = L.map(box, { zoomControl: true, attributionControl: Boolean(tiles), preferCanvas: false });
   ctx.leave.push(() => map.remove());
-  const districts = await (await fetch('/console/districts.geojson')).json();
-  const outline = L.geoJSON(districts, { style: { color: '#14324f', weight: 2, fillColor: '#b9d3ea', fillOpacity: 0.35 } }).addTo(map);
-  outline.eachLayer((layer) => layer.bindTooltip(layer.feature.properties.name, { permanent: true, direction: 'center', className: 'district-label' }));
-  map.fitBounds(outline.getBounds(), { padding: [10, 10] });
+  if (tiles) L.tileLayer(tiles.urlTemplate, { attribution: tiles.attribution, maxZoom: tiles.maxZoom ?? 19 }).addTo(map);
+  const city = await api('/console/api/city');
+  map.fitBounds(drawCity(map, city), { padding: [10, 10] });
+  if (city.schematic) legend.append(el('span', { class: 'schematic-note', id: 'map-schematic' }, TEXT.schematic));
   const layer = L.layerGroup().addTo(map);
 
   let devices = [];
@@ -47,7 +87,7 @@ export async function renderMap(view) {
   }
 
   function deviceMarker(d, state) {
-    return L.circleMarker([d.lat, d.lon], { radius: 7, color: '#fff', weight: 2, fillColor: COLOURS[state], fillOpacity: 0.95, className: `tz-device tz-state-${state}` })
+    return L.circleMarker([d.lat, d.lon], { radius: 7, color: '#fff', weight: 2, dashArray: d.estimated ? '2 2' : null, fillColor: COLOURS[state], fillOpacity: 0.95, className: `tz-device tz-state-${state}` })
       .bindPopup(() => el('div', {},
         el('b', {}, d.deviceId), el('br'), `${d.title} · ${d.district || 'no district'}`, el('br'),
         `state: ${state} · last seen ${fmtTime(d.lastSeen)}`, el('br'),
@@ -59,7 +99,7 @@ export async function renderMap(view) {
     layer.clearLayers();
     const zoom = map.getZoom();
     if (zoom >= CLUSTER_BELOW_ZOOM) {
-      for (const d of devices) deviceMarker(d, stateOf(d, alarmed)).addTo(layer);
+      for (const d of devices) withPlace(deviceMarker(d, stateOf(d, alarmed)), d).addTo(layer);
       return;
     }
     const cells = new Map();
@@ -71,7 +111,7 @@ export async function renderMap(view) {
       cells.set(key, cell);
     }
     for (const members of cells.values()) {
-      if (members.length === 1) { deviceMarker(members[0], stateOf(members[0], alarmed)).addTo(layer); continue; }
+      if (members.length === 1) { withPlace(deviceMarker(members[0], stateOf(members[0], alarmed)), members[0]).addTo(layer); continue; }
       const worst = members.map((d) => stateOf(d, alarmed)).sort((a, b) => WORST[b] - WORST[a])[0];
       const lat = members.reduce((s, d) => s + d.lat, 0) / members.length;
       const lon = members.reduce((s, d) => s + d.lon, 0) / members.length;
