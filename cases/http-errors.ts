@@ -6,7 +6,7 @@ import { TzError, type TzErrorCode } from '../service-kit/index.ts';
 
 const STATUS_BY_CODE: Partial<Record<TzErrorCode, number>> = {
   TZ_REQUEST_INVALID: 400, TZ_AUTH_REQUIRED: 401, TZ_FORBIDDEN: 403, TZ_CASE_NOT_FOUND: 404, TZ_CREW_NOT_FOUND: 404, TZ_OPEN311_SERVICE: 404,
-  TZ_CASE_TRANSITION: 409,
+  TZ_CASE_TRANSITION: 409, TZ_SUBSCRIPTION_NOT_FOUND: 404,
 };
 
 export function statusOf(err: TzError): number {
