@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
-import { startRules, type RulesService } from '../rules/index.ts';
+import { startRules, type DeviceFacts, type RulesService } from '../rules/index.ts';
 import { openCaseSystem, type CaseSystem } from '../cases/index.ts';
 import { registerConsoleRoutes, AlarmFanOut } from '../dashboards/index.ts';
 import { openAccessTokens, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
@@ -25,6 +25,8 @@ export interface RulesServiceOptions extends MqttServiceAccount {
   /** Ingest's HTTP base URL: its /api/v1/devices is the device registry the console shows. */
   deviceRegistryUrl?: string;
   timeZone?: string;
+  /** Asset and district of a device, for silences (the device registry when it is wired); default: the alarm's own facts. */
+  deviceFacts?: DeviceFacts;
   http?: { host?: string; port?: number };
   log: (component: string) => Logger;
 }
@@ -71,7 +73,7 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
     const feed = new AlarmFanOut();
     rules = await startRules({
       brokerUrl: o.brokerUrl, username: o.username, password: o.password, clientId: o.clientId, shareGroup: o.shareGroup,
-      profiles: o.profiles, dbPath: o.rulesDbPath, http: o.http, log: o.log('rules'), timeZone: o.timeZone, influx: o.influx, access,
+      profiles: o.profiles, dbPath: o.rulesDbPath, http: o.http, log: o.log('rules'), timeZone: o.timeZone, influx: o.influx, access, deviceFacts: o.deviceFacts,
       alarmSinks: [cases.alarmSink, { name: 'console-feed', deliver: async (event) => feed.publish(event) }],
       registerRoutes: async (app) => {
         await cases.registerRoutes(app);

@@ -62,6 +62,8 @@ export interface AlarmView {
   suppressedBy?: string | null;
   /** Raised because the device stopped reporting. */
   noData?: boolean;
+  /** Raised while this silence / maintenance window was in force: recorded, no case, no alert. */
+  silencedBy?: string | null;
 }
 
 /**

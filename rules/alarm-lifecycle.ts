@@ -24,6 +24,8 @@ export interface LifecycleDeps {
   onEvent: (type: AlarmEventType, alarm: AlarmRecord, delivered: boolean) => void;
   /** Open gateway-offline alarm of a gateway, if it is offline. */
   gatewayAlarmOf: (gatewayId: string) => number | null;
+  /** The silence in force that covers a newly raised alarm, or null (silences.ts). */
+  silenceOf?: (subject: { ruleId: string; deviceId: string; district: string }) => number | null;
 }
 
 export class AlarmLifecycle {
@@ -31,7 +33,8 @@ export class AlarmLifecycle {
 
   /** Writes the event into the outbox (unless the alarm is suppressed) and reports it. */
   private emit(type: AlarmEventType, alarm: AlarmRecord, now: number, force = false): void {
-    const deliver = force || alarm.suppressedBy === null;
+    // Suppressed (gateway down) and silenced (maintenance) alarms are stored, not delivered: no case, no alert.
+    const deliver = force || (alarm.suppressedBy === null && alarm.silencedBy === null);
     if (deliver) {
       const eventId = randomUUID();
       this.d.store.enqueue(eventId, this.d.sinks(), JSON.stringify(alarmEvent(eventId, type, now, alarm)), now);
@@ -55,6 +58,7 @@ export class AlarmLifecycle {
         }
         if (t.kind === 'update') return undefined;
         const suppressedBy = t.noData ? this.d.gatewayAlarmOf(t.gatewayId) : null;
+        const silencedBy = this.d.silenceOf?.({ ruleId: t.rule.id, deviceId: t.deviceId, district: t.district }) ?? null;
         let alarm = store.insertAlarm({
           ruleId: t.rule.id, ruleName: t.rule.name, severity: t.severity, deviceId: t.deviceId, gatewayId: t.gatewayId, district: t.district,
           profile: t.profile, raisedAt: t.timestampMs, lastSeenAt: t.timestampMs, flapping: t.flapping, noData: t.noData,
@@ -186,6 +190,24 @@ export class AlarmLifecycle {
       this.emit('cleared', cleared, now);
       return cleared;
     });
+  }
+
+  /**
+   * A silenced alarm still open when its silence is over (ended, expired,
+   * deleted) is released: its consumers never heard of it, so it is raised.
+   */
+  releaseSilenced(inForce: (silenceId: number) => boolean): AlarmRecord[] {
+    const now = this.d.clock.now();
+    const released: AlarmRecord[] = [];
+    for (const a of this.d.store.listAlarms({ state: 'open', silenced: true, limit: 100_000 })) {
+      if (inForce(a.silencedBy!)) continue;
+      released.push(this.d.store.transaction(() => {
+        const after = this.d.store.updateAlarm(a.id, { silenced_by: null }, now);
+        this.emit('raised', after, now);
+        return after;
+      }));
+    }
+    return released;
   }
 
   /**

@@ -19,6 +19,7 @@ const id = z.string().regex(ID_PATTERN, 'must be an id (letters, digits, _ . -)'
 const alarmQuery = z.strictObject({
   state: z.enum([...ALARM_STATES, 'open']).optional(), deviceId: id.optional(), ruleId: z.string().optional(),
   suppressed: z.enum(['true', 'false']).transform((v) => v === 'true').optional(), limit, access_token: z.string().optional(),
+  silenced: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
 });
 const numericId = z.object({ id: z.coerce.number().int().positive() });
 const ruleParams = z.object({ id: z.string().min(1).max(64) });
@@ -38,7 +39,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 }
 
 const STATUS_BY_CODE: Partial<Record<TzErrorCode, number>> = {
-  TZ_REQUEST_INVALID: 400, TZ_RULE_INVALID: 400, TZ_ALARM_NOT_FOUND: 404, TZ_RULE_NOT_FOUND: 404, TZ_RULE_CONFLICT: 409, TZ_ALARM_STATE: 409,
+  TZ_REQUEST_INVALID: 400, TZ_RULE_INVALID: 400, TZ_ALARM_NOT_FOUND: 404, TZ_SILENCE_NOT_FOUND: 404, TZ_RULE_NOT_FOUND: 404, TZ_RULE_CONFLICT: 409, TZ_ALARM_STATE: 409,
   TZ_INFLUX_QUERY: 502, TZ_INFLUX_UNREACHABLE: 503, TZ_CONFIG_INVALID: 503,
 };
 
