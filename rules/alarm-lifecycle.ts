@@ -62,7 +62,7 @@ export class AlarmLifecycle {
         let alarm = store.insertAlarm({
           ruleId: t.rule.id, ruleName: t.rule.name, severity: t.severity, deviceId: t.deviceId, gatewayId: t.gatewayId, district: t.district,
           profile: t.profile, raisedAt: t.timestampMs, lastSeenAt: t.timestampMs, flapping: t.flapping, noData: t.noData,
-          caseSpec: t.rule.spec.case ?? null, escalate: t.escalate, lastValues: latest, evidence: t.evidence, createdAt: now, suppressedBy,
+          caseSpec: t.rule.spec.case ?? null, escalate: t.escalate, lastValues: latest, evidence: t.evidence, createdAt: now, suppressedBy, silencedBy,
         });
         alarm = this.joinIncident(alarm, now);
         this.emit('raised', alarm, now);
