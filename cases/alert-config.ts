@@ -108,6 +108,18 @@ export function resolveEndpointSecrets(endpoints: readonly AlertEndpoint[], env:
   };
   const out = endpoints.map((e, i) => fill(e, `alerts.endpoints.${i}`) as AlertEndpoint);
   if (missing.length) throw new TzError('TZ_CASE_CONFIG', missing.join('\n'), { details: { problems: missing } });
+  // A bad URL is a start-up error that names the field, never the value (it may hold a key).
+  out.forEach((e, i) => {
+    if (!('url' in e)) return;
+    let ok = false;
+    try {
+      ok = ['http:', 'https:'].includes(new URL(e.url.replace(/\{(phone|text)\}/g, 'x')).protocol);
+    } catch {
+      ok = false;
+    }
+    if (!ok) missing.push(`alerts.endpoints.${i}.url: not an http(s) URL`);
+  });
+  if (missing.length) throw new TzError('TZ_CASE_CONFIG', missing.join('\n'), { details: { problems: missing } });
   const ids = new Set<string>();
   for (const e of out) {
     if (ids.has(e.id)) throw new TzError('TZ_CASE_CONFIG', `alerts.endpoints: duplicate endpoint "${e.id}"`);

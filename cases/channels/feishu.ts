@@ -8,8 +8,8 @@ import { deliveryError, requestJson, type AlertChannel } from './channel.ts';
 //   sign = base64(HMAC-SHA256(key = `${timestamp}\n${secret}`, message = "")) — the key is the string, the message is empty.
 // Answer {"code":0,"msg":"success"} (older bots: {"StatusCode":0}).
 
-/** codes worth trying again: rate limited (100/min, 5/s), server busy. */
-export const FEISHU_RETRYABLE = new Set([11232, 9499, -1]);
+/** codes worth trying again: rate limited (100/min, 5/s), server busy. 19021 (sign / timestamp), 19024 (keyword), 19022 (IP) are not. */
+export const FEISHU_RETRYABLE = new Set([11232, -1]);
 
 export function feishuSign(secret: string, timestampSeconds: number): string {
   return createHmac('sha256', `${timestampSeconds}\n${secret}`).update('').digest('base64');

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ManualClock, createLogger } from '../../service-kit/index.ts';
-import { alertsConfigSchema } from '../alert-config.ts';
+import { alertsConfigSchema, maskedEndpoint, resolveEndpointSecrets } from '../alert-config.ts';
 import { AlertRouter } from '../alert-router.ts';
 import { createAlertChannels } from '../channels/index.ts';
 import { alertSms } from '../channels/alert-message.ts';
@@ -133,6 +133,21 @@ test('SMS: {phone} and {text} filled as plain text (no expressions), escaped for
   assert.ok(sms.text.endsWith('…'));
   assert.is(sms.segments, 2, '134 characters = two concatenated segments of 67');
   assert.is(alertSms({ ...message, fields: [] }, '天中', 134).segments, 1);
+});
+
+test('endpoint secrets: ${ENV} filled at start; a missing variable or a bad URL stops start-up naming the field, not the value', () => {
+  const endpoints = alertsConfigSchema.parse({ endpoints: [
+    { id: 'w', kind: 'wecom', url: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${K}' },
+    { id: 'm', kind: 'email', host: 'smtp.example.cn', from: 'a@b.cn', password: '${P}' },
+  ] }).endpoints;
+  const filled = resolveEndpointSecrets(endpoints, { K: 'key-123', P: 'pw-456' });
+  assert.is((filled[0] as { url: string }).url, 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=key-123');
+  assert.is((filled[1] as { password?: string }).password, 'pw-456');
+  assert.equal(maskedEndpoint(filled[0]!), { id: 'w', kind: 'wecom', name: 'w', url: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=****', secretSet: true });
+  assert.not.ok(JSON.stringify(maskedEndpoint(filled[1]!)).includes('pw-456'));
+  assert.throws(() => resolveEndpointSecrets(endpoints, { K: 'key-123' }), /alerts\.endpoints\.1\.password: environment variable P is not set/);
+  const bad = alertsConfigSchema.parse({ endpoints: [{ id: 'w', kind: 'wecom', url: 'qyapi/send?key=${K}' }] }).endpoints;
+  assert.throws(() => resolveEndpointSecrets(bad, { K: 'key-123' }), (err: Error) => /endpoints\.0\.url: not an http\(s\) URL/.test(err.message) && !err.message.includes('key-123'));
 });
 
 test.run();
