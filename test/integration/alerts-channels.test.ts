@@ -295,6 +295,20 @@ test('subscriptions API: create, validate, list, change, delete (dispatcher/admi
   const listed = await call('GET', '/api/v1/subscriptions?audience=department:water-drainage');
   assert.equal(listed.json.subscriptions.map((s: { id: string }) => s.id), ['night-sms']);
   assert.is((await call('DELETE', '/api/v1/subscriptions/night-sms')).status, 204);
+
+  // A chat robot can @-mention a mobile: WeCom then gets a text message; /test sends one through the outbox now.
+  const mention = await call('POST', '/api/v1/subscriptions', { id: 'crew-lead', name: '班长', audience: { role: 'operator' }, endpoint: 'ops-wecom', to: '13600136000' });
+  assert.is(mention.status, 201);
+  const before = wecom.got.length;
+  const sent = await call('POST', '/api/v1/subscriptions/crew-lead/test');
+  assert.is(sent.status, 202);
+  assert.ok(sent.json.outboxId > 0);
+  await waitFor('test message', () => (wecom.got.length > before ? true : undefined), 10_000, 20);
+  const t = wecom.got[before]!.json;
+  assert.is(t.msgtype, 'text');
+  assert.equal(t.text.mentioned_mobile_list, ['13600136000']);
+  assert.match(t.text.content, /^案件 #0 测试消息\nCase #0 test message\n/);
+  assert.is((await call('DELETE', '/api/v1/subscriptions/crew-lead')).status, 204);
   assert.is((await call('GET', '/api/v1/subscriptions/night-sms')).status, 404);
 });
 
