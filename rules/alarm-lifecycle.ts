@@ -175,7 +175,8 @@ export class AlarmLifecycle {
       for (const a of this.d.store.openAlarms()) {
         if (!a.noData || a.gatewayId !== gatewayId || a.suppressedBy !== null || a.id === alarm.id) continue;
         // Consumers learn that this alarm now has one cause upstream.
-        this.emit('updated', this.d.store.updateAlarm(a.id, { suppressed_by: alarm.id }, now), now, true);
+        // (A silenced alarm stays unheard of: its consumers never got it.)
+        this.emit('updated', this.d.store.updateAlarm(a.id, { suppressed_by: alarm.id }, now), now, a.silencedBy === null);
       }
       return alarm;
     });
