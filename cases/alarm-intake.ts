@@ -83,9 +83,11 @@ export function createAlarmSink(opts: IntakeOptions): AlarmSink & { intake(event
       category: alarm.case.category, priority: alarm.case.priority as CaseRecord['priority'], title: `${alarm.ruleName} — ${alarm.deviceId}`,
       description: `Alarm ${alarm.id} (${alarm.severity}) raised ${alarm.raisedAt} by rule ${alarm.ruleId} on ${alarm.profile} ${alarm.deviceId}; last values ${JSON.stringify(alarm.lastValues)}`,
       source: 'sensor', assetId: alarm.deviceId, incidentId: alarm.incidentId ?? null, gatewayId: alarm.gatewayId, district: alarm.district || null,
-      register: true, detail: evidence,
+      register: false, detail: evidence,
     }, actor);
+    // Linked before it is registered, so the alerts of registration and dispatch name the alarm.
     await link(created);
+    await workflow.transitionIn(tx, created, 'register', actor, null, {});
     return 'opened';
   }
 

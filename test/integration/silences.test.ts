@@ -133,7 +133,10 @@ test('an alarm inside the silence is recorded as silenced, opens no case and sen
   assert.ok(quiet, 'the alarm is recorded');
   assert.is(quiet.state, 'active');
   assert.is(quiet.silencedBy, silenceId);
-  assert.is((await alarmOf('mh-loud')).silencedBy, null);
+  const loud = await alarmOf('mh-loud');
+  assert.is(loud.silencedBy, null);
+  assert.ok(chat[0]!.includes(`> **告警 Alarm**: #${loud.id}`), 'the alert names the alarm');
+  assert.ok(chat[0]!.includes('Manhole cover opened — mh-loud'));
   assert.is(await casesOf('mh-quiet'), 0, 'no case');
   assert.is(chat.length, 1, 'one alert: the loud cover only');
   const silenced = (await api('GET', '/api/v1/alarms?silenced=true', 'operator')).json.alarms.map((a: { deviceId: string }) => a.deviceId);
