@@ -7,6 +7,7 @@ import { deliveryError, requestJson, type AlertChannel } from './channel.ts';
 //   {"timestamp":"<unix seconds>","sign":"…","msg_type":"post","content":{"post":{"zh_cn":{"title","content":[[{tag:"text",text}]…]}}}}
 //   sign = base64(HMAC-SHA256(key = `${timestamp}\n${secret}`, message = "")) — the key is the string, the message is empty.
 // Answer {"code":0,"msg":"success"} (older bots: {"StatusCode":0}).
+// A custom bot can only @-mention by open_id, not by mobile: `to` is shown as text.
 
 /** codes worth trying again: rate limited (100/min, 5/s), server busy. 19021 (sign / timestamp), 19024 (keyword), 19022 (IP) are not. */
 export const FEISHU_RETRYABLE = new Set([11232, -1]);

@@ -28,7 +28,7 @@ const SECRETS = {
   TZ_T_SMS_KEY: 'sms-api-key-1a2b3c',
 };
 
-interface Got { method: string; path: string; query: URLSearchParams; headers: IncomingMessage['headers']; body: string; json: any }
+interface Got { method: string; rawUrl: string; path: string; query: URLSearchParams; headers: IncomingMessage['headers']; body: string; json: any }
 type Answer = { status: number; json: unknown };
 
 interface Receiver { url: string; got: Got[]; answer: (g: Got) => Answer; close(): Promise<void> }
@@ -44,7 +44,7 @@ async function receiver(answer: (g: Got) => Answer): Promise<Receiver> {
       const u = new URL(req.url ?? '/', 'http://x');
       let json: unknown = null;
       try { json = JSON.parse(body); } catch { json = null; }
-      const g: Got = { method: req.method ?? '', path: u.pathname, query: u.searchParams, headers: req.headers, body, json };
+      const g: Got = { method: req.method ?? '', rawUrl: req.url ?? '', path: u.pathname, query: u.searchParams, headers: req.headers, body, json };
       r.got.push(g);
       const a = r.answer(g);
       res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.json));
@@ -195,7 +195,8 @@ test('a new urgent case reaches WeCom (after one 500), DingTalk, Feishu, SMS and
   assert.match(ts, /^\d{13}$/, 'milliseconds');
   const expected = createHmac('sha256', SECRETS.TZ_T_DING_SECRET).update(`${ts}\n${SECRETS.TZ_T_DING_SECRET}`).digest('base64');
   assert.is(d.query.get('sign'), expected, 'the signature recomputes');
-  assert.ok(/[?&]sign=[^&]*%/.test(`?${d.query.toString()}`) || !/[+/=]/.test(expected), 'sign is URL-encoded on the wire');
+  assert.ok(d.rawUrl.includes(`&sign=${encodeURIComponent(expected)}`), 'sign is URL-encoded on the wire');
+  assert.ok(d.rawUrl.includes(`&timestamp=${ts}`));
   assert.is(d.json.msgtype, 'markdown');
   assert.is(d.json.markdown.title, `【紧急】案件 #${c.id} 新案件`);
   assert.ok(d.json.markdown.text.includes('@13800138000'));
