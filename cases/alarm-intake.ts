@@ -59,7 +59,8 @@ export function createAlarmSink(opts: IntakeOptions): AlarmSink & { intake(event
       return 'cleared';
     }
 
-    if (!alarm.case) return 'ignored';
+    // A silenced alarm (maintenance window) raises no case; rules does not deliver it, this holds if one slips through.
+    if (!alarm.case || alarm.silencedBy) return 'ignored';
     if (linked) {
       await tx.updateAlarmLink(alarm.id, alarm.state, now);
       return 'updated';
@@ -85,9 +86,11 @@ export function createAlarmSink(opts: IntakeOptions): AlarmSink & { intake(event
       category: alarm.case.category, priority: alarm.case.priority as CaseRecord['priority'], title: `${alarm.ruleName} — ${alarm.deviceId}`,
       description: `Alarm ${alarm.id} (${alarm.severity}) raised ${alarm.raisedAt} by rule ${alarm.ruleId} on ${alarm.profile} ${alarm.deviceId}; last values ${JSON.stringify(alarm.lastValues)}`,
       source: 'sensor', assetId: alarm.deviceId, incidentId: alarm.incidentId ?? null, gatewayId: alarm.gatewayId, ...place,
-      register: true, detail: evidence,
+      register: false, detail: evidence,
     }, actor);
+    // Linked before it is registered, so the alerts of registration and dispatch name the alarm.
     await link(created);
+    await workflow.transitionIn(tx, created, 'register', actor, null, {});
     return 'opened';
   }
 

@@ -2,6 +2,7 @@ import type {
   CaseAlarmLink, CaseEventRecord, CaseRecord, CaseStatus, Crew, NewCase, NewCaseEvent, NewOutboxMessage, OutboxChannel, OutboxMessage,
   OutboxState, PhotoRecord, CasePatch, CaseSource,
 } from './model.ts';
+import type { Subscription } from './subscriptions.ts';
 
 // Storage of cases, their audit trail, alarm links, photos, crews and the
 // notification outbox, behind one interface so SQLite (one machine) can be
@@ -74,10 +75,18 @@ export interface CaseTx {
   markFailed(id: number, error: string, nextAttemptAt: number, dead: boolean): Promise<void>;
   /** Puts a dead message back in the queue; false when it was not dead. */
   retryOutbox(id: number, at: number): Promise<boolean>;
-  listOutbox(query: { state?: OutboxState; caseId?: number; limit?: number }): Promise<OutboxMessage[]>;
+  listOutbox(query: { state?: OutboxState; caseId?: number; limit?: number; channel?: OutboxChannel }): Promise<OutboxMessage[]>;
   outboxCounts(): Promise<OutboxCounts[]>;
   /** Earliest nextAttemptAt of a pending message, or null. */
   nextOutboxDue(): Promise<number | null>;
+
+  // --- people's alerts (issue 16) ---
+  /** Queues a message unless one with the same `dedupKey` exists (idempotent per event × subscription); null when it did. */
+  enqueueOnce(caseId: number, message: NewOutboxMessage, at: number, o: { dedupKey: string; dueAt: number; subscriptionId: string | null }): Promise<OutboxMessage | null>;
+  putSubscription(sub: Subscription): Promise<void>;
+  getSubscription(id: string): Promise<Subscription | null>;
+  listSubscriptions(): Promise<Subscription[]>;
+  deleteSubscription(id: string): Promise<boolean>;
 }
 
 export interface CaseStore {

@@ -7,7 +7,11 @@ import { CaseWorkflow } from './case-workflow.ts';
 import { DEFAULT_CASE_CONFIG, loadCaseConfig, parseCaseConfig, type CaseConfig } from './config.ts';
 import { registerCaseApi } from './http-api.ts';
 import { createCaseMetrics } from './metrics.ts';
-import { CASE_STATUSES } from './model.ts';
+import { ALERT_CHANNELS, CASE_STATUSES, type OutboxChannel } from './model.ts';
+import { resolveEndpointSecrets } from './alert-config.ts';
+import { registerAlertApi, seedSubscriptions } from './alert-api.ts';
+import { AlertRouter } from './alert-router.ts';
+import { createAlertChannels } from './channels/index.ts';
 import { registerOpen311 } from './open311.ts';
 import type { AssetPlaces, GridLocator } from './places.ts';
 import { DEFAULT_RETRY, OutboxDeliverer, type ChannelAdapter, type RetryPolicy } from './outbox.ts';
@@ -44,6 +48,8 @@ export interface CaseSystemOptions {
   gridLocator?: GridLocator;
   /** Device id → where it stands (the device registry): sensor cases carry the device's place. */
   assetPlaces?: AssetPlaces;
+  /** Where `${NAME}` in alert endpoint settings is read from (default process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface CaseSystemStats {
@@ -60,6 +66,8 @@ export interface CaseSystemStats {
 export interface CaseSystem {
   alarmSink: AlarmSink;
   workflow: CaseWorkflow;
+  /** People's alerts: subscriptions → outbox → WeCom, DingTalk, Feishu, e-mail, SMS. */
+  alerts: AlertRouter;
   store: CaseStore;
   registerRoutes(app: FastifyInstance): Promise<void>;
   /** Flags and escalates overdue cases now; resolves with how many were escalated. */
@@ -88,6 +96,7 @@ export async function openCaseSystem(options: CaseSystemOptions): Promise<CaseSy
   if (needsSecret && !options.webhookSecret) {
     throw new TzError('TZ_CONFIG_INVALID', 'cases: webhook URLs are configured but no webhook signing secret was given (set TZ_CASES_WEBHOOK_SECRET)');
   }
+  const endpoints = resolveEndpointSecrets(config.alerts.endpoints, options.env ?? process.env);
   const store = options.store ?? new SqliteCaseStore(options.dbPath);
   const registry = options.registry ?? createRegistry('cases');
   const counters = { alarmEvents: 0, casesOpened: 0, casesAbsorbed: 0, escalations: 0 };
@@ -102,10 +111,19 @@ export async function openCaseSystem(options: CaseSystemOptions): Promise<CaseSy
     outbox: () => store.atomically((tx) => tx.outboxCounts()),
   });
 
+  const alertChannels = createAlertChannels();
+  const alerts = new AlertRouter({
+    alerts: config.alerts, endpoints, channels: alertChannels, clock, log,
+    categoryName: (code) => config.categories.find((c) => c.code === code)?.name ?? code,
+    onQueued: (channel, result) => metrics.alerts.inc({ channel, result }),
+    onDropped: (channel) => metrics.alerts.inc({ channel, result: 'dropped' }),
+  });
+  await seedSubscriptions(store, config, alerts, clock.now());
+
   // Late binding: the workflow wakes the deliverer, the deliverer is built after it.
   let kick: () => void = () => undefined;
   const workflow = new CaseWorkflow({
-    store, config, clock, mqttEnabled: options.publishMqtt !== undefined, alarmCloseEnabled: options.closeAlarms !== undefined,
+    store, config, clock, mqttEnabled: options.publishMqtt !== undefined, alarmCloseEnabled: options.closeAlarms !== undefined, alerts: alerts.queue,
     ...(options.gridLocator ? { gridLocator: options.gridLocator } : {}),
     hooks: {
       onTransition: (action) => metrics.transitions.inc({ action }),
@@ -129,7 +147,8 @@ export async function openCaseSystem(options: CaseSystemOptions): Promise<CaseSy
     });
   }
 
-  const channels: Partial<Record<'webhook' | 'mqtt' | 'alarms', ChannelAdapter>> = {};
+  const channels: Partial<Record<OutboxChannel, ChannelAdapter>> = {};
+  for (const kind of ALERT_CHANNELS) channels[kind] = (m) => alerts.deliver(m);
   if (options.webhookSecret) {
     const webhook = { secret: options.webhookSecret, timeoutMs: options.webhookTimeoutMs ?? 10_000, now: () => clock.now() };
     channels.webhook = (m) => postWebhook(webhook, m.target, m.payload, String(m.id));
@@ -147,7 +166,14 @@ export async function openCaseSystem(options: CaseSystemOptions): Promise<CaseSy
   }
   const deliverer = new OutboxDeliverer({
     store, clock, log, channels, retry: { ...DEFAULT_RETRY, ...options.retry }, pollMs: options.outboxPollMs ?? 1_000,
-    onResult: (channel, result) => metrics.deliveries.inc({ channel, result }),
+    onResult: (channel, result, info) => {
+      metrics.deliveries.inc({ channel, result });
+      if (!(ALERT_CHANNELS as readonly string[]).includes(channel)) return;
+      if (result === 'delivered') metrics.alerts.inc({ channel, result: 'sent' });
+      else metrics.alerts.inc({ channel, result: 'failed' });
+      if (result === 'failed') metrics.alerts.inc({ channel, result: 'retried' });
+      if (result === 'dead') metrics.alerts.inc({ channel, result: 'dropped' });
+    },
   });
   kick = () => deliverer.kick();
 
@@ -184,6 +210,7 @@ export async function openCaseSystem(options: CaseSystemOptions): Promise<CaseSy
   return {
     alarmSink,
     workflow,
+    alerts,
     store,
     async registerRoutes(app) {
       await app.register(async (scope) => {
@@ -191,6 +218,9 @@ export async function openCaseSystem(options: CaseSystemOptions): Promise<CaseSy
       });
       await app.register(async (scope) => {
         await registerOpen311(scope, { workflow, access: options.access, config, clock });
+      });
+      await app.register(async (scope) => {
+        await registerAlertApi(scope, { store, access: options.access, config, clock, alerts, kickOutbox: kick });
       });
     },
     runSlaCheck: () => workflow.runSlaCheck(),
@@ -203,6 +233,7 @@ export async function openCaseSystem(options: CaseSystemOptions): Promise<CaseSy
       if (slaTimer) clearInterval(slaTimer);
       clearInterval(snapshotTimer);
       await deliverer.stop();
+      alertChannels.close();
       if (!options.store) await store.close();
     },
   };

@@ -5,7 +5,7 @@ import type { CaseStore, CaseTx } from './case-store.ts';
 import { locatePlace, type GridLocator } from './places.ts';
 import { isPriority, slaMs, type CaseConfig, type CategoryConfig } from './config.ts';
 import { chooseCrew } from './dispatch.ts';
-import type { CasePatch, CasePriority, CaseRecord, CaseNotification, CaseSource, CaseStatus, NewCase, SlaStage } from './model.ts';
+import type { CaseEventType, CasePatch, CasePriority, CaseRecord, CaseNotification, CaseSource, CaseStatus, NewCase, SlaStage } from './model.ts';
 import { isOpenStatus } from './model.ts';
 import { checkTransition, type Actor, type CaseAction } from './transitions.ts';
 import { caseSummary, currentStage } from './views.ts';
@@ -54,6 +54,9 @@ export interface WorkflowHooks {
   onOutbox?(): void;
 }
 
+/** Queues people's alerts for a case event in the same transaction (subscriptions → outbox); see alert-router.ts. */
+export type AlertQueue = (tx: CaseTx, c: CaseRecord, type: CaseEventType, extra: { crewId: string | null; note?: string | null; escalation?: CaseNotification['escalation'] }) => Promise<void>;
+
 export interface WorkflowOptions {
   store: CaseStore;
   config: Readonly<CaseConfig>;
@@ -65,6 +68,8 @@ export interface WorkflowOptions {
   hooks?: WorkflowHooks;
   /** District and grid cell of a case reported at a point (Open311, operators, sensors); see places.ts. */
   gridLocator?: GridLocator;
+  /** People's alerts (WeCom, DingTalk, Feishu, e-mail, SMS) by subscription. */
+  alerts?: AlertQueue;
 }
 
 /** Maximum escalation level; level n is reached n−1 stage allowances after the deadline. */
@@ -234,6 +239,8 @@ export class CaseWorkflow {
     await tx.appendEvent({ caseId: c.id, at: now, who: actor.who, action, fromStatus: c.status, toStatus: updated.status, note, detail: { ...detail, ...deadlines } });
     this.opts.hooks?.onTransition?.(action, updated);
 
+    if (action === 'register') await this.opts.alerts?.(tx, updated, 'case.opened', { crewId: null, note });
+    if (action === 'reopen' || action === 'close') await this.opts.alerts?.(tx, updated, action === 'close' ? 'case.closed' : 'case.reopened', { crewId: updated.crewId, note });
     if (notify) await this.notifyCrew(tx, updated, notify, updated.crewId, { note });
     if (action === 'reassign' && previousCrew && previousCrew !== updated.crewId) await this.notifyCrew(tx, updated, 'case.reassigned', previousCrew, { note });
     if (action === 'close') await this.closeAlarmsOf(tx, updated, actor, note);
@@ -261,6 +268,7 @@ export class CaseWorkflow {
   async notifyCrew(tx: CaseTx, c: CaseRecord, type: CaseNotification['type'], crewId: string | null, extra: { note?: string | null; escalation?: CaseNotification['escalation'] }): Promise<void> {
     const now = this.opts.clock.now();
     const body = (): string => JSON.stringify({ notificationId: randomUUID(), type, at: new Date(now).toISOString(), crewId, case: caseSummary(c), ...extra } satisfies CaseNotification);
+    await this.opts.alerts?.(tx, c, type, { crewId, ...extra });
     if (crewId) {
       if (this.opts.mqttEnabled) await tx.enqueue(c.id, { channel: 'mqtt', target: topics.crewCases(crewId), payload: body() }, now);
       const crew = await tx.getCrew(crewId);

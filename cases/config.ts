@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { TzError, formatProblems, zodProblems } from '../service-kit/index.ts';
+import { alertsConfigSchema } from './alert-config.ts';
 import { PRIORITIES, type CasePriority, type SlaStage } from './model.ts';
 
 // Categories, departments, SLA and crews: one YAML/JSON file, validated once at
@@ -50,6 +51,8 @@ export const caseConfigSchema = z.strictObject({
   autoDispatch: z.boolean().default(true),
   /** A repeat alarm on an asset within this many hours of its case closing reopens it (counted as rework). */
   reopenWindowHours: z.number().min(0).default(72),
+  /** People's alerts: endpoints (secrets from the environment), subscriptions, quiet-hours time zone (alert-config.ts). */
+  alerts: alertsConfigSchema.prefault({}),
 });
 
 export type CaseConfig = z.infer<typeof caseConfigSchema>;

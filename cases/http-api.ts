@@ -7,7 +7,7 @@ import type { CaseConfig } from './config.ts';
 import type { ActorRef, CaseWorkflow } from './case-workflow.ts';
 import { computeKpis } from './kpis.ts';
 import type { CaseMetrics } from './metrics.ts';
-import { CASE_SOURCES, CASE_STATUSES, PRIORITIES, type CaseRecord } from './model.ts';
+import { CASE_SOURCES, CASE_STATUSES, OUTBOX_CHANNELS, PRIORITIES, type CaseRecord } from './model.ts';
 import type { PhotoFolder } from './photos.ts';
 import { CASE_ACTIONS, actionsFrom } from './transitions.ts';
 import { installErrorHandler, parse } from './http-errors.ts';
@@ -65,7 +65,7 @@ const kpiQuery = z.object({
   to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
   district: z.string().max(64).optional(),
 });
-const outboxQuery = z.object({ state: z.enum(['pending', 'delivered', 'dead']).optional(), caseId: z.coerce.number().int().positive().optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
+const outboxQuery = z.object({ state: z.enum(['pending', 'delivered', 'dead']).optional(), channel: z.enum(OUTBOX_CHANNELS).optional(), caseId: z.coerce.number().int().positive().optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
 export interface CaseApiDeps {
   workflow: CaseWorkflow;

@@ -38,7 +38,8 @@ export function createCaseMetrics(registry: Registry, sources: CaseGaugeSources)
       for (const r of await sources.outbox()) this.set({ channel: r.channel, state: r.state }, r.count);
     },
   });
-  return { transitions, alarmEvents, escalations, unassigned, unknownCategory, deliveries, photosRejected };
+  const alerts = new Counter({ name: 'tz_alerts_messages_total', help: 'People\'s alerts (WeCom, DingTalk, Feishu, e-mail, SMS) by channel and result: queued, deferred (quiet hours), duplicate (idempotency key seen), sent, failed (an attempt), retried (a failed attempt that will be tried again), dropped (given up: refused by the provider, attempts exhausted, no endpoint)', labelNames: ['channel', 'result'], registers: [registry] });
+  return { alerts, transitions, alarmEvents, escalations, unassigned, unknownCategory, deliveries, photosRejected };
 }
 
 export type CaseMetrics = ReturnType<typeof createCaseMetrics>;

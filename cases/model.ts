@@ -114,7 +114,10 @@ export interface PhotoRecord {
   at: number;
 }
 
-export const OUTBOX_CHANNELS = ['webhook', 'mqtt', 'alarms'] as const;
+/** Alert channels (issue 16): adapters in `channels/`, endpoints from the config file. */
+export const ALERT_CHANNELS = ['wecom', 'dingtalk', 'feishu', 'email', 'sms'] as const;
+export type AlertChannelKind = (typeof ALERT_CHANNELS)[number];
+export const OUTBOX_CHANNELS = ['webhook', 'mqtt', 'alarms', ...ALERT_CHANNELS] as const;
 export type OutboxChannel = (typeof OUTBOX_CHANNELS)[number];
 export type OutboxState = 'pending' | 'delivered' | 'dead';
 
@@ -132,14 +135,21 @@ export interface OutboxMessage {
   createdAt: number;
   deliveredAt: number | null;
   lastError: string | null;
+  /** Alerts: idempotency key (event × subscription); a second message with the same key is not queued. */
+  dedupKey?: string | null;
+  /** Alerts: the subscription that asked for this message. */
+  subscriptionId?: string | null;
 }
 
 export type NewOutboxMessage = Pick<OutboxMessage, 'channel' | 'target' | 'payload'>;
 
+export const CASE_EVENT_TYPES = ['case.opened', 'case.dispatched', 'case.reassigned', 'case.escalated', 'case.rework', 'case.reopened', 'case.cancelled', 'case.closed'] as const;
+export type CaseEventType = (typeof CASE_EVENT_TYPES)[number];
+
 /** Published to crews (MQTT `tz/v1/crews/{crewId}/cases`) and webhooks (JSON). */
 export interface CaseNotification {
   notificationId: string;
-  type: 'case.dispatched' | 'case.reassigned' | 'case.escalated' | 'case.rework' | 'case.reopened' | 'case.cancelled' | 'case.closed';
+  type: CaseEventType;
   at: string;
   crewId: string | null;
   case: CaseSummary;

@@ -1,4 +1,4 @@
-import type { Clock, Logger } from '../service-kit/index.ts';
+import { isTzError, type Clock, type Logger } from '../service-kit/index.ts';
 import type { CaseStore } from './case-store.ts';
 import type { OutboxChannel, OutboxMessage } from './model.ts';
 
@@ -33,7 +33,8 @@ export interface OutboxOptions {
   retry: RetryPolicy;
   /** How often due retries are looked for when nothing kicks the deliverer. */
   pollMs: number;
-  onResult?(channel: OutboxChannel, result: 'delivered' | 'failed' | 'dead'): void;
+  /** `previousAttempts`: attempts before this one (> 0: this was a retry); `permanent`: the channel said retrying cannot help. */
+  onResult?(channel: OutboxChannel, result: 'delivered' | 'failed' | 'dead', info: { previousAttempts: number; permanent: boolean }): void;
 }
 
 export class OutboxDeliverer {
@@ -90,22 +91,25 @@ export class OutboxDeliverer {
   private async deliverOne(m: OutboxMessage): Promise<void> {
     const adapter = this.opts.channels[m.channel];
     let error: string | null = null;
+    let permanent = false;
     try {
       if (!adapter) throw new Error(`no ${m.channel} channel is configured`);
       await adapter(m);
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
+      // Alert providers say when retrying cannot help (bad key, invalid number): such a message is dead at once.
+      permanent = isTzError(err, 'TZ_ALERT_DELIVERY') && !err.canRetry();
     }
     const now = this.opts.clock.now();
     if (error === null) {
       await this.opts.store.atomically((tx) => tx.markDelivered(m.id, now));
-      this.opts.onResult?.(m.channel, 'delivered');
+      this.opts.onResult?.(m.channel, 'delivered', { previousAttempts: m.attempts, permanent: false });
       return;
     }
-    const dead = m.attempts + 1 >= this.opts.retry.maxAttempts;
+    const dead = permanent || m.attempts + 1 >= this.opts.retry.maxAttempts;
     await this.opts.store.atomically((tx) => tx.markFailed(m.id, error, now + retryDelay(this.opts.retry, m.attempts), dead));
-    this.opts.onResult?.(m.channel, dead ? 'dead' : 'failed');
-    this.opts.log.warn({ outboxId: m.id, channel: m.channel, target: m.target, attempts: m.attempts + 1, dead, error }, 'cases: notification delivery failed');
+    this.opts.onResult?.(m.channel, dead ? 'dead' : 'failed', { previousAttempts: m.attempts, permanent });
+    this.opts.log.warn({ outboxId: m.id, channel: m.channel, target: m.target, attempts: m.attempts + 1, dead, permanent, error }, 'cases: notification delivery failed');
   }
 
   async stop(): Promise<void> {

@@ -5,6 +5,7 @@ import type {
   CaseAlarmLink, CaseEventRecord, CasePatch, CaseRecord, CaseStatus, Crew, NewCase, NewCaseEvent, NewOutboxMessage, OutboxMessage, PhotoRecord,
 } from './model.ts';
 import { FINAL_STATUSES } from './model.ts';
+import type { Subscription } from './subscriptions.ts';
 
 // SQLite (better-sqlite3, WAL) implementation of the CaseStore. Schema changes
 // are numbered migrations recorded in `case_migrations`; add, never edit.
@@ -118,6 +119,22 @@ const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> 
       CREATE INDEX case_outbox_due ON case_outbox (state, next_attempt_at);
     `,
   },
+  {
+    version: 2,
+    name: 'alert subscriptions; outbox idempotency keys (event x subscription)',
+    sql: `
+      ALTER TABLE case_outbox ADD COLUMN dedup_key TEXT;
+      ALTER TABLE case_outbox ADD COLUMN subscription_id TEXT;
+      CREATE UNIQUE INDEX case_outbox_dedup ON case_outbox (dedup_key) WHERE dedup_key IS NOT NULL;
+      CREATE TABLE alert_subscriptions (
+        id TEXT PRIMARY KEY,
+        doc TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('config', 'api')),
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 interface CaseRow {
@@ -165,10 +182,15 @@ const eventOf = (r: EventRow): CaseEventRecord => ({
   toStatus: r.to_status as CaseStatus | null, note: r.note, detail: JSON.parse(r.detail) as Record<string, unknown>,
 });
 
-interface OutboxRow { id: number; case_id: number; channel: string; target: string; payload: string; state: string; attempts: number; next_attempt_at: number; created_at: number; delivered_at: number | null; last_error: string | null }
+interface OutboxRow { id: number; case_id: number; channel: string; target: string; payload: string; state: string; attempts: number; next_attempt_at: number; created_at: number; delivered_at: number | null; last_error: string | null; dedup_key: string | null; subscription_id: string | null }
+interface SubscriptionRow { id: string; doc: string; source: string; created_at: number; updated_at: number }
+const subscriptionOf = (r: SubscriptionRow): Subscription => ({
+  ...(JSON.parse(r.doc) as Omit<Subscription, 'id' | 'source' | 'createdAt' | 'updatedAt'>), id: r.id, source: r.source as Subscription['source'], createdAt: r.created_at, updatedAt: r.updated_at,
+});
 const outboxOf = (r: OutboxRow): OutboxMessage => ({
   id: r.id, caseId: r.case_id, channel: r.channel as OutboxMessage['channel'], target: r.target, payload: r.payload, state: r.state as OutboxMessage['state'],
   attempts: r.attempts, nextAttemptAt: r.next_attempt_at, createdAt: r.created_at, deliveredAt: r.delivered_at, lastError: r.last_error,
+  dedupKey: r.dedup_key, subscriptionId: r.subscription_id,
 });
 
 interface CrewRow { id: string; name: string; department: string; districts: string; grid_cells: string; skills: string; webhook_url: string | null; active: number }
@@ -369,6 +391,23 @@ export class SqliteCaseStore implements CaseStore {
         const info = insertOutbox.run(caseId, m.channel, m.target, m.payload, at, at);
         return outboxOf(outboxById.get(Number(info.lastInsertRowid))!);
       },
+      enqueueOnce: async (caseId, m, at, o) => {
+        // The unique index on dedup_key makes a second message for the same event × subscription a no-op.
+        const info = db.prepare('INSERT INTO case_outbox (case_id, channel, target, payload, state, attempts, next_attempt_at, created_at, dedup_key, subscription_id) VALUES (?, ?, ?, ?, \'pending\', 0, ?, ?, ?, ?) ON CONFLICT (dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING')
+          .run(caseId, m.channel, m.target, m.payload, o.dueAt, at, o.dedupKey, o.subscriptionId);
+        return info.changes === 1 ? outboxOf(outboxById.get(Number(info.lastInsertRowid))!) : null;
+      },
+      putSubscription: async (sub) => {
+        const { id, source, createdAt, updatedAt, ...doc } = sub;
+        db.prepare(`INSERT INTO alert_subscriptions (id, doc, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+          ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, source = excluded.source, updated_at = excluded.updated_at`).run(id, JSON.stringify(doc), source, createdAt, updatedAt);
+      },
+      getSubscription: async (id) => {
+        const row = db.prepare<[string], SubscriptionRow>('SELECT * FROM alert_subscriptions WHERE id = ?').get(id);
+        return row ? subscriptionOf(row) : null;
+      },
+      listSubscriptions: async () => db.prepare<[], SubscriptionRow>('SELECT * FROM alert_subscriptions ORDER BY id').all().map(subscriptionOf),
+      deleteSubscription: async (id) => db.prepare('DELETE FROM alert_subscriptions WHERE id = ?').run(id).changes === 1,
       dueOutbox: async (now, limit) => db.prepare<[number, number], OutboxRow>("SELECT * FROM case_outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?").all(now, limit).map(outboxOf),
       markDelivered: async (id, at) => {
         db.prepare("UPDATE case_outbox SET state = 'delivered', delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?").run(at, id);
@@ -377,9 +416,10 @@ export class SqliteCaseStore implements CaseStore {
         db.prepare('UPDATE case_outbox SET state = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?').run(dead ? 'dead' : 'pending', error.slice(0, 500), nextAttemptAt, id);
       },
       retryOutbox: async (id, at) => db.prepare("UPDATE case_outbox SET state = 'pending', next_attempt_at = ?, attempts = 0 WHERE id = ? AND state = 'dead'").run(at, id).changes === 1,
-      listOutbox: async ({ state, caseId, limit }) => {
+      listOutbox: async ({ state, caseId, limit, channel }) => {
         const parts: string[] = [];
         const args: unknown[] = [];
+        if (channel) { parts.push('channel = ?'); args.push(channel); }
         if (state) { parts.push('state = ?'); args.push(state); }
         if (caseId !== undefined) { parts.push('case_id = ?'); args.push(caseId); }
         return db.prepare<unknown[], OutboxRow>(`SELECT * FROM case_outbox ${parts.length ? `WHERE ${parts.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`).all(...args, limit ?? 100).map(outboxOf);

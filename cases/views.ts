@@ -53,6 +53,6 @@ export function photoView(p: PhotoRecord) {
 export function outboxView(m: OutboxMessage) {
   return {
     id: m.id, caseId: m.caseId, channel: m.channel, target: m.target, state: m.state, attempts: m.attempts, nextAttemptAt: iso(m.nextAttemptAt),
-    createdAt: iso(m.createdAt), deliveredAt: iso(m.deliveredAt), lastError: m.lastError,
+    createdAt: iso(m.createdAt), deliveredAt: iso(m.deliveredAt), lastError: m.lastError, dedupKey: m.dedupKey ?? null, subscriptionId: m.subscriptionId ?? null,
   };
 }

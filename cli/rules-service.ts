@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
-import { startRules, type RulesService } from '../rules/index.ts';
+import { startRules, type DeviceFacts, type RulesService } from '../rules/index.ts';
 import { openCaseSystem, type AssetPlaces, type CaseSystem } from '../cases/index.ts';
 import { cityMapGeoJson, loadCityMap } from '../registry/places/index.ts';
 import { registerConsoleRoutes, AlarmFanOut, type SiteDevice } from '../dashboards/index.ts';
@@ -34,6 +34,8 @@ export interface RulesServiceOptions extends MqttServiceAccount {
   siteDevices?: () => SiteDevice[];
   /** Background tiles for the console map; default from env TZ_MAP_TILES + TZ_MAP_TILES_ATTRIBUTION, else none (offline). */
   mapTiles?: { urlTemplate: string; attribution: string };
+  /** Asset and district of a device, for silences (the device registry when it is wired); default: the alarm's own facts. */
+  deviceFacts?: DeviceFacts;
   http?: { host?: string; port?: number };
   log: (component: string) => Logger;
 }
@@ -94,7 +96,7 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
     const feed = new AlarmFanOut();
     rules = await startRules({
       brokerUrl: o.brokerUrl, username: o.username, password: o.password, clientId: o.clientId, shareGroup: o.shareGroup,
-      profiles: o.profiles, dbPath: o.rulesDbPath, http: o.http, log: o.log('rules'), timeZone: o.timeZone, influx: o.influx, access,
+      profiles: o.profiles, dbPath: o.rulesDbPath, http: o.http, log: o.log('rules'), timeZone: o.timeZone, influx: o.influx, access, deviceFacts: o.deviceFacts,
       alarmSinks: [cases.alarmSink, { name: 'console-feed', deliver: async (event) => feed.publish(event) }],
       registerRoutes: async (app) => {
         await cases.registerRoutes(app);

@@ -64,6 +64,8 @@ export interface AlarmView {
   noData?: boolean;
   /** Where the device stands (WGS-84), when the producer knows it from the device registry. */
   place?: AlarmPlace | null;
+  /** Raised while this silence / maintenance window was in force: recorded, no case, no alert. */
+  silencedBy?: string | null;
 }
 
 /** A device's place as alarms and cases carry it (district and grid cell 网格 of the city plan). */

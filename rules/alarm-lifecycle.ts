@@ -24,6 +24,8 @@ export interface LifecycleDeps {
   onEvent: (type: AlarmEventType, alarm: AlarmRecord, delivered: boolean) => void;
   /** Open gateway-offline alarm of a gateway, if it is offline. */
   gatewayAlarmOf: (gatewayId: string) => number | null;
+  /** The silence in force that covers a newly raised alarm, or null (silences.ts). */
+  silenceOf?: (subject: { ruleId: string; deviceId: string; district: string }) => number | null;
 }
 
 export class AlarmLifecycle {
@@ -31,7 +33,8 @@ export class AlarmLifecycle {
 
   /** Writes the event into the outbox (unless the alarm is suppressed) and reports it. */
   private emit(type: AlarmEventType, alarm: AlarmRecord, now: number, force = false): void {
-    const deliver = force || alarm.suppressedBy === null;
+    // Suppressed (gateway down) and silenced (maintenance) alarms are stored, not delivered: no case, no alert.
+    const deliver = force || (alarm.suppressedBy === null && alarm.silencedBy === null);
     if (deliver) {
       const eventId = randomUUID();
       this.d.store.enqueue(eventId, this.d.sinks(), JSON.stringify(alarmEvent(eventId, type, now, alarm)), now);
@@ -55,10 +58,11 @@ export class AlarmLifecycle {
         }
         if (t.kind === 'update') return undefined;
         const suppressedBy = t.noData ? this.d.gatewayAlarmOf(t.gatewayId) : null;
+        const silencedBy = this.d.silenceOf?.({ ruleId: t.rule.id, deviceId: t.deviceId, district: t.district }) ?? null;
         let alarm = store.insertAlarm({
           ruleId: t.rule.id, ruleName: t.rule.name, severity: t.severity, deviceId: t.deviceId, gatewayId: t.gatewayId, district: t.district,
           profile: t.profile, raisedAt: t.timestampMs, lastSeenAt: t.timestampMs, flapping: t.flapping, noData: t.noData,
-          caseSpec: t.rule.spec.case ?? null, escalate: t.escalate, lastValues: latest, evidence: t.evidence, createdAt: now, suppressedBy,
+          caseSpec: t.rule.spec.case ?? null, escalate: t.escalate, lastValues: latest, evidence: t.evidence, createdAt: now, suppressedBy, silencedBy,
         });
         alarm = this.joinIncident(alarm, now);
         this.emit('raised', alarm, now);
@@ -171,7 +175,8 @@ export class AlarmLifecycle {
       for (const a of this.d.store.openAlarms()) {
         if (!a.noData || a.gatewayId !== gatewayId || a.suppressedBy !== null || a.id === alarm.id) continue;
         // Consumers learn that this alarm now has one cause upstream.
-        this.emit('updated', this.d.store.updateAlarm(a.id, { suppressed_by: alarm.id }, now), now, true);
+        // (A silenced alarm stays unheard of: its consumers never got it.)
+        this.emit('updated', this.d.store.updateAlarm(a.id, { suppressed_by: alarm.id }, now), now, a.silencedBy === null);
       }
       return alarm;
     });
@@ -186,6 +191,24 @@ export class AlarmLifecycle {
       this.emit('cleared', cleared, now);
       return cleared;
     });
+  }
+
+  /**
+   * A silenced alarm still open when its silence is over (ended, expired,
+   * deleted) is released: its consumers never heard of it, so it is raised.
+   */
+  releaseSilenced(inForce: (silenceId: number) => boolean): AlarmRecord[] {
+    const now = this.d.clock.now();
+    const released: AlarmRecord[] = [];
+    for (const a of this.d.store.listAlarms({ state: 'open', silenced: true, limit: 100_000 })) {
+      if (inForce(a.silencedBy!)) continue;
+      released.push(this.d.store.transaction(() => {
+        const after = this.d.store.updateAlarm(a.id, { silenced_by: null }, now);
+        this.emit('raised', after, now);
+        return after;
+      }));
+    }
+    return released;
   }
 
   /**

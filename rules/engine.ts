@@ -8,6 +8,7 @@ import { RuleEvaluator, type AlarmTransition, type MetricValue } from './evaluat
 import type { RulesMetrics } from './metrics.ts';
 import { RuleSet } from './rule-set.ts';
 import type { AlarmRecord, SqliteRulesStore } from './sqlite-store.ts';
+import type { SilenceBook } from './silences.ts';
 import { GatewayTopology } from './topology.ts';
 
 // The rules engine without its transports: readings in (per reading, in
@@ -43,6 +44,8 @@ export interface RulesEngineOptions {
   sinks: () => readonly string[];
   /** Called after changes were stored (the outbox has new rows). */
   onStored?: () => void;
+  /** Silences and maintenance windows (silences.ts); without them nothing is silenced. */
+  silences?: SilenceBook;
 }
 
 const EVENT_COUNTER: Record<AlarmEventType, keyof RulesCounters> = {
@@ -66,6 +69,7 @@ export class RulesEngine {
     this.alarms = new AlarmLifecycle({
       store: o.store, clock: o.clock, sinks: o.sinks,
       gatewayAlarmOf: (gw) => topology?.alarmOf(gw) ?? null,
+      silenceOf: o.silences ? (subject) => o.silences!.silenceOf(subject) : undefined,
       onEvent: (type, alarm, delivered) => this.count(type, alarm, delivered),
     });
     this.topology = topology = new GatewayTopology(o.store, this.alarms, o.log, () => o.clock.now());
@@ -95,6 +99,7 @@ export class RulesEngine {
     this.counters[EVENT_COUNTER[type]] += 1;
     this.o.metrics.alarmEvents.inc({ type, rule: alarm.ruleId, severity: alarm.severity });
     if (type === 'raised') this.o.metrics.alarmsRaised.inc({ rule: alarm.ruleId, severity: alarm.severity });
+    if (type === 'raised' && !delivered && alarm.silencedBy !== null) this.o.metrics.silenced.inc({ rule: alarm.ruleId });
     if (!delivered) {
       this.counters.alarmChangesSuppressed += 1;
       this.o.metrics.suppressed.inc();
@@ -167,7 +172,9 @@ export class RulesEngine {
     this.applyAll(this.evaluator.sweepNoData(now));
     const escalated = this.alarms.escalate();
     const released = this.alarms.releaseSuppressed((a) => (this.o.profiles.get(a.profile)?.reportIntervalSeconds ?? 60) * 1000);
-    if (escalated.length + released.length > 0) this.o.onStored?.();
+    const unsilenced = this.o.silences ? this.alarms.releaseSilenced((id) => this.o.silences!.inForce(id)) : [];
+    this.o.silences?.prune();
+    if (escalated.length + released.length + unsilenced.length > 0) this.o.onStored?.();
   }
 
   /** Writes the changed device states (write-behind; also on stop). */

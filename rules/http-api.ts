@@ -19,6 +19,7 @@ const id = z.string().regex(ID_PATTERN, 'must be an id (letters, digits, _ . -)'
 const alarmQuery = z.strictObject({
   state: z.enum([...ALARM_STATES, 'open']).optional(), deviceId: id.optional(), ruleId: z.string().optional(),
   suppressed: z.enum(['true', 'false']).transform((v) => v === 'true').optional(), limit, access_token: z.string().optional(),
+  silenced: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
 });
 const numericId = z.object({ id: z.coerce.number().int().positive() });
 const ruleParams = z.object({ id: z.string().min(1).max(64) });

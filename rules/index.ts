@@ -13,3 +13,4 @@ export { BUILTIN_RULES, jsonDiff, type EffectiveRule } from './rule-set.ts';
 export { runBacktest, type BacktestRequest, type BacktestResult } from './backtest.ts';
 export { SqliteRulesStore, type AlarmRecord, type AlarmState } from './sqlite-store.ts';
 export { createRulesMetrics, type RulesMetrics } from './metrics.ts';
+export { SilenceBook, silenceMatches, silenceState, SILENCE_KINDS, MAX_SILENCE_MS, type Silence, type SilenceMatchers, type DeviceFacts, type SilenceSubject, type NewSilence } from './silences.ts';

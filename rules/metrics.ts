@@ -9,6 +9,7 @@ export function createRulesMetrics(registry: Registry, gauges: { alarmsActive: (
     rejected: new Counter({ name: 'tz_rules_rejected_total', help: 'Payloads, readings or events not evaluated, by reason', labelNames: ['reason'], registers: [registry] }),
     alarmEvents: new Counter({ name: 'tz_rules_alarm_changes_total', help: 'Alarm changes (raised, updated, acknowledged, escalated, cleared, closed)', labelNames: ['type', 'rule', 'severity'], registers: [registry] }),
     alarmsRaised: new Counter({ name: 'tz_rules_alarms_raised_total', help: 'Alarms raised', labelNames: ['rule', 'severity'], registers: [registry] }),
+    silenced: new Counter({ name: 'tz_rules_alarms_silenced_total', help: 'Alarms raised while a silence or maintenance window covered them (recorded, not delivered: no case, no alert), by rule', labelNames: ['rule'], registers: [registry] }),
     suppressed: new Counter({ name: 'tz_rules_alarm_changes_suppressed_total', help: 'Alarm changes not delivered because a gateway-offline alarm suppresses them', registers: [registry] }),
     staleGatewayEvents: new Counter({ name: 'tz_rules_stale_gateway_events_total', help: 'Gateway connection events older than the connection already known (ignored)', registers: [registry] }),
     shadow: new Counter({ name: 'tz_rules_shadow_transitions_total', help: 'Transitions of shadow-mode rules (recorded, not raised)', labelNames: ['rule', 'kind'], registers: [registry] }),

@@ -6,6 +6,8 @@ import {
   type AccessTokens, type Clock, type InfluxTarget, type Logger, type MqttServiceAccount, type RunningService,
 } from '../service-kit/index.ts';
 import { RulesEngine } from './engine.ts';
+import { registerSilenceApi } from './silence-api.ts';
+import { SilenceBook, type DeviceFacts } from './silences.ts';
 import { registerRulesApi } from './http-api.ts';
 import { createRulesMetrics } from './metrics.ts';
 import { connectRulesMqtt } from './mqtt-consumer.ts';
@@ -36,6 +38,8 @@ export interface RulesOptions extends MqttServiceAccount {
   outboxRetry?: { minMs?: number; maxMs?: number };
   clock?: Clock;
   log?: Logger;
+  /** Asset and district of a device for silences (the device registry); default: asset = device, district = the reading's. */
+  deviceFacts?: DeviceFacts;
 }
 
 export interface RulesService extends RunningService {
@@ -81,9 +85,10 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
 
   let outbox: AlarmOutbox | undefined;
   let nudgeQueued = false;
+  const silences = new SilenceBook(store, clock, options.deviceFacts ?? (() => undefined));
   try {
     engine = new RulesEngine({
-      store, profiles: options.profiles, clock, timeZone, log, metrics, sinks: () => [...sinkNames],
+      store, profiles: options.profiles, clock, timeZone, log, metrics, sinks: () => [...sinkNames], silences,
       onStored: () => {
         if (nudgeQueued) return;
         nudgeQueued = true;
@@ -143,6 +148,7 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
     health: () => ({ ok: mqttSession.connected() && mqttSession.subscribed(), brokerConnected: mqttSession.connected(), subscribed: mqttSession.subscribed(), subscriptionsRefused: mqttSession.refusedSubscriptions(), alarmsOpen: alarmsOpen(), devices: eng.evaluator.deviceCount() }),
   });
   registerRulesApi(app, { engine: eng, store, profiles: options.profiles, timeZone, influx: options.influx, access: options.access });
+  registerSilenceApi(app, { silences, clock, access: options.access, onChange: () => eng.tick() });
   let httpUrl: string;
   try {
     await options.registerRoutes?.(app);

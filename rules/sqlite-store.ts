@@ -121,6 +121,18 @@ const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> 
         since INTEGER NOT NULL, alarm_id INTEGER);
     `,
   },
+  {
+    version: 3,
+    name: 'silences and maintenance windows; alarms marked silenced',
+    sql: `
+      ALTER TABLE alarms ADD COLUMN silenced_by INTEGER;
+      CREATE INDEX alarms_silenced ON alarms (silenced_by) WHERE silenced_by IS NOT NULL;
+      CREATE TABLE silences (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL CHECK (kind IN ('silence', 'maintenance')),
+        matchers TEXT NOT NULL, starts_at INTEGER NOT NULL, ends_at INTEGER NOT NULL, reason TEXT NOT NULL,
+        created_by TEXT NOT NULL, created_at INTEGER NOT NULL, expired_at INTEGER, expired_by TEXT);
+      CREATE INDEX silences_ends ON silences (ends_at);
+    `,
+  },
 ];
 
 export const OPEN_STATES = ['active', 'acknowledged'] as const;
@@ -153,6 +165,8 @@ export interface AlarmRecord {
   caseId: string | null;
   incidentId: number | null;
   suppressedBy: number | null;
+  /** The silence (or maintenance window) in force when it was raised: stored, not delivered. */
+  silencedBy: number | null;
   flapping: boolean;
   escalationLevel: number;
   noData: boolean;
@@ -165,7 +179,7 @@ export interface AlarmRecord {
 }
 
 export type NewAlarm = Pick<AlarmRecord, 'ruleId' | 'ruleName' | 'severity' | 'deviceId' | 'gatewayId' | 'district' | 'profile' | 'raisedAt'
-  | 'lastSeenAt' | 'flapping' | 'noData' | 'caseSpec' | 'escalate' | 'lastValues' | 'evidence' | 'createdAt' | 'suppressedBy'>;
+  | 'lastSeenAt' | 'flapping' | 'noData' | 'caseSpec' | 'escalate' | 'lastValues' | 'evidence' | 'createdAt' | 'suppressedBy'> & { silencedBy?: number | null };
 
 export interface AlarmQuery {
   state?: AlarmState | 'open';
@@ -173,6 +187,7 @@ export interface AlarmQuery {
   ruleId?: string;
   incidentId?: number;
   suppressed?: boolean;
+  silenced?: boolean;
   limit: number;
 }
 
@@ -186,7 +201,7 @@ interface AlarmRow {
   id: number; rule_id: string; rule_name: string; severity: string; base_severity: string; device_id: string; gateway_id: string; district: string;
   profile: string; state: string; count: number; raised_at: number; last_seen_at: number; acknowledged_at: number | null; acknowledged_by: string | null;
   ack_note: string | null; cleared_at: number | null; cleared_by: string | null; closed_at: number | null; closed_by: string | null; close_note: string | null;
-  case_id: string | null; incident_id: number | null; suppressed_by: number | null; flapping: number; escalation_level: number; no_data: number;
+  case_id: string | null; incident_id: number | null; suppressed_by: number | null; silenced_by: number | null; flapping: number; escalation_level: number; no_data: number;
   case_spec: string | null; escalate: string; last_values: string; evidence: string; created_at: number; updated_at: number;
 }
 
@@ -207,8 +222,8 @@ export class SqliteRulesStore {
       getAlarm: p('SELECT * FROM alarms WHERE id = ?'),
       openAlarm: p(`SELECT * FROM alarms WHERE rule_id = ? AND device_id = ? AND ${OPEN}`),
       insertAlarm: p(`INSERT INTO alarms (rule_id, rule_name, severity, base_severity, device_id, gateway_id, district, profile, state, count, raised_at,
-        last_seen_at, flapping, no_data, case_spec, escalate, last_values, evidence, created_at, updated_at, suppressed_by)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        last_seen_at, flapping, no_data, case_spec, escalate, last_values, evidence, created_at, updated_at, suppressed_by, silenced_by)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       repeat: p(`UPDATE alarms SET count = count + 1, last_seen_at = MAX(last_seen_at, ?), last_values = ?, flapping = MAX(flapping, ?), updated_at = ? WHERE id = ? AND ${OPEN}`),
       outbox: p('INSERT INTO outbox (event_id, sink, payload, created_at) VALUES (?, ?, ?, ?)'),
       dueOutbox: p('SELECT id, event_id AS eventId, sink, payload, attempts FROM outbox WHERE sink = ? ORDER BY id LIMIT ?'),
@@ -240,7 +255,7 @@ export class SqliteRulesStore {
   insertAlarm(a: NewAlarm): AlarmRecord {
     const info = this.stmts.insertAlarm!.run(a.ruleId, a.ruleName, a.severity, a.severity, a.deviceId, a.gatewayId, a.district, a.profile, a.raisedAt, a.lastSeenAt,
       a.flapping ? 1 : 0, a.noData ? 1 : 0, a.caseSpec ? JSON.stringify(a.caseSpec) : null, JSON.stringify(a.escalate), JSON.stringify(a.lastValues),
-      JSON.stringify(a.evidence), a.createdAt, a.createdAt, a.suppressedBy);
+      JSON.stringify(a.evidence), a.createdAt, a.createdAt, a.suppressedBy, a.silencedBy ?? null);
     return this.mustGetAlarm(Number(info.lastInsertRowid));
   }
 
@@ -251,7 +266,7 @@ export class SqliteRulesStore {
 
   /** Sets columns of one alarm (names are this module's own, never user input). */
   updateAlarm(id: number, set: Partial<Record<'state' | 'severity' | 'acknowledged_at' | 'acknowledged_by' | 'ack_note' | 'cleared_at' | 'cleared_by' | 'closed_at'
-    | 'closed_by' | 'close_note' | 'case_id' | 'incident_id' | 'suppressed_by' | 'flapping' | 'escalation_level' | 'last_values', string | number | null>>, now: number): AlarmRecord {
+    | 'closed_by' | 'close_note' | 'case_id' | 'incident_id' | 'suppressed_by' | 'silenced_by' | 'flapping' | 'escalation_level' | 'last_values', string | number | null>>, now: number): AlarmRecord {
     const keys = Object.keys(set);
     this.db.prepare(`UPDATE alarms SET ${keys.map((k) => `${k} = ?`).join(', ')}, updated_at = ? WHERE id = ?`).run(...keys.map((k) => set[k as keyof typeof set] ?? null), now, id);
     return this.mustGetAlarm(id);
@@ -282,6 +297,7 @@ export class SqliteRulesStore {
     if (q.ruleId) { where.push('rule_id = ?'); params.push(q.ruleId); }
     if (q.incidentId !== undefined) { where.push('incident_id = ?'); params.push(q.incidentId); }
     if (q.suppressed !== undefined) where.push(q.suppressed ? 'suppressed_by IS NOT NULL' : 'suppressed_by IS NULL');
+    if (q.silenced !== undefined) where.push(q.silenced ? 'silenced_by IS NOT NULL' : 'silenced_by IS NULL');
     const sql = `SELECT * FROM alarms${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...params, q.limit) as AlarmRow[]).map(toAlarm);
   }
@@ -417,7 +433,7 @@ function toAlarm(r: AlarmRow): AlarmRecord {
     id: r.id, ruleId: r.rule_id, ruleName: r.rule_name, severity: r.severity as Severity, baseSeverity: r.base_severity as Severity, deviceId: r.device_id,
     gatewayId: r.gateway_id, district: r.district, profile: r.profile, state: r.state as AlarmState, count: r.count, raisedAt: r.raised_at, lastSeenAt: r.last_seen_at,
     acknowledgedAt: r.acknowledged_at, acknowledgedBy: r.acknowledged_by, ackNote: r.ack_note, clearedAt: r.cleared_at, clearedBy: r.cleared_by,
-    closedAt: r.closed_at, closedBy: r.closed_by, closeNote: r.close_note, caseId: r.case_id, incidentId: r.incident_id, suppressedBy: r.suppressed_by,
+    closedAt: r.closed_at, closedBy: r.closed_by, closeNote: r.close_note, caseId: r.case_id, incidentId: r.incident_id, suppressedBy: r.suppressed_by, silencedBy: r.silenced_by ?? null,
     flapping: r.flapping === 1, escalationLevel: r.escalation_level, noData: r.no_data === 1,
     caseSpec: r.case_spec ? (JSON.parse(r.case_spec) as CaseSpec) : null, escalate: JSON.parse(r.escalate) as AlarmRecord['escalate'],
     lastValues: JSON.parse(r.last_values) as Record<string, MetricValue>, evidence: JSON.parse(r.evidence) as EvidenceReading[],

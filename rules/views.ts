@@ -17,6 +17,7 @@ export function alarmView(a: AlarmRecord): AlarmView {
     createdAt: iso(a.createdAt)!, updatedAt: iso(a.updatedAt)!,
     baseSeverity: a.baseSeverity, clearedBy: a.clearedBy, closedAt: iso(a.closedAt), closedBy: a.closedBy,
     flapping: a.flapping, suppressedBy: a.suppressedBy === null ? null : String(a.suppressedBy), noData: a.noData,
+    silencedBy: a.silencedBy === null ? null : String(a.silencedBy),
   };
 }
 

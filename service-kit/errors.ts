@@ -41,6 +41,9 @@ export const ERROR_CATALOGUE = {
   TZ_RULE_NOT_FOUND: 'no alarm rule with that id',
   TZ_RULE_CONFLICT: 'the rule already exists, or changed since the version given',
   TZ_ALARM_STATE: 'the alarm is not in a state that allows this',
+  TZ_ALERT_DELIVERY: 'an alert channel (WeCom, DingTalk, Feishu, e-mail, SMS) refused or could not take a message',
+  TZ_SUBSCRIPTION_NOT_FOUND: 'no alert subscription with that id',
+  TZ_SILENCE_NOT_FOUND: 'no silence or maintenance window with that id',
 } as const;
 
 export type TzErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -91,6 +94,9 @@ export const ERROR_HTTP_STATUS: Record<TzErrorCode, number> = {
   TZ_RULE_NOT_FOUND: 404,
   TZ_RULE_CONFLICT: 409,
   TZ_ALARM_STATE: 409,
+  TZ_ALERT_DELIVERY: 502,
+  TZ_SUBSCRIPTION_NOT_FOUND: 404,
+  TZ_SILENCE_NOT_FOUND: 404,
 };
 
 /** The HTTP status of an error: its code's, or 500 for anything that is not a TzError. */

@@ -130,4 +130,27 @@ export function caseStoreSuite(test: Test, open: () => Promise<CaseStore>): void
     assert.is((await store.atomically((tx) => tx.getCase(c.id)))?.reworkCount, 10);
     await store.close();
   });
+  test('store: alert subscriptions CRUD; enqueueOnce queues one message per idempotency key, due when asked', async () => {
+    const store = await open();
+    const sub = {
+      id: 'desk', name: '调度台', audience: { role: 'dispatcher' as const }, endpoint: 'wecom-1', to: null, severities: ['*' as const], categories: ['*'], events: ['*' as const],
+      quietHours: { from: '22:00', to: '07:00' }, urgentOverridesQuiet: true, active: true, source: 'api' as const, createdAt: 1, updatedAt: 1,
+    };
+    await store.atomically((tx) => tx.putSubscription(sub));
+    await store.atomically((tx) => tx.putSubscription({ ...sub, name: '调度台 2', updatedAt: 5 }));
+    assert.equal(await store.atomically((tx) => tx.getSubscription('desk')), { ...sub, name: '调度台 2', updatedAt: 5 });
+    assert.is((await store.atomically((tx) => tx.listSubscriptions())).length, 1);
+    const c = await store.atomically((tx) => tx.insertCase(sampleCase(), 1));
+    const m = { channel: 'wecom' as const, target: 'wecom-1', payload: '{}' };
+    const first = await store.atomically((tx) => tx.enqueueOnce(c.id, m, 10, { dedupKey: 'e1|desk', dueAt: 500, subscriptionId: 'desk' }));
+    assert.is(first?.nextAttemptAt, 500);
+    assert.is(first?.dedupKey, 'e1|desk');
+    assert.is(await store.atomically((tx) => tx.enqueueOnce(c.id, m, 11, { dedupKey: 'e1|desk', dueAt: 10, subscriptionId: 'desk' })), null, 'same key: nothing queued');
+    assert.is((await store.atomically((tx) => tx.dueOutbox(499, 10))).length, 0, 'not due before dueAt');
+    assert.is((await store.atomically((tx) => tx.dueOutbox(500, 10))).length, 1);
+    assert.is((await store.atomically((tx) => tx.listOutbox({ channel: 'wecom' }))).length, 1);
+    assert.ok(await store.atomically((tx) => tx.deleteSubscription('desk')));
+    assert.not.ok(await store.atomically((tx) => tx.deleteSubscription('desk')));
+    await store.close();
+  });
 }

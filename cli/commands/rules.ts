@@ -8,9 +8,9 @@ import { CliError, fileToCreate, int, profileDir, requireEnv, serviceOptions } f
 import { untilSignal } from '../signals.ts';
 import { defaultTimeZone } from '../../service-kit/index.ts';
 
-interface ApiOptions { api: string; json?: boolean }
+export interface ApiOptions { api: string; json?: boolean }
 
-async function call(opts: ApiOptions, method: string, path: string, body?: unknown): Promise<unknown> {
+export async function call(opts: ApiOptions, method: string, path: string, body?: unknown): Promise<unknown> {
   const token = process.env.TZ_API_TOKEN;
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
@@ -44,11 +44,11 @@ async function readRules(file: string): Promise<unknown[]> {
   return list;
 }
 
-function apiOptions(cmd: Command): Command {
+export function apiOptions(cmd: Command): Command {
   return cmd.option('--api <url>', 'rules API base URL (env TZ_RULES_URL)', process.env.TZ_RULES_URL ?? 'http://127.0.0.1:9103').option('--json', 'JSON output');
 }
 
-const out = (opts: ApiOptions, value: unknown, text: () => string) => console.log(opts.json ? JSON.stringify(value, null, 2) : text());
+export const out = (opts: ApiOptions, value: unknown, text: () => string) => console.log(opts.json ? JSON.stringify(value, null, 2) : text());
 
 export function registerRulesCommands(program: Command): void {
   const rules = program.command('rules').description('the rules engine (alarms), and editing its rules through its API');
