@@ -26,7 +26,7 @@ export async function renderAlarms(view) {
         notify(t('alarms.ackFailed', { message: err.message }), 'error');
       }
     } }, t('alarms.ack'));
-    const values = Object.entries(a.lastValues ?? {}).slice(0, 4).map(([k, v]) => `${label('metric', k)}=${typeof v === 'number' ? Math.round(v * 100) / 100 : v}`).join(' ');
+    const values = Object.entries(a.lastValues ?? {}).slice(0, 4).map(([k, v]) => `${label('metric', k)}=${typeof v === 'number' ? Math.round(v * 100) / 100 : typeof v === 'boolean' ? label('value', String(v)) : v}`).join(' ');
     return el('tr', { 'data-alarm-id': a.id, 'data-state': a.state, class: fresh ? 'fresh' : undefined },
       el('td', { class: `sev-${a.severity}`, 'data-severity': a.severity }, label('severity', a.severity)),
       el('td', {}, ruleLabel(a.ruleId, a.ruleName), a.flapping ? el('span', { class: 'muted' }, ` (${t('alarms.flapping')})`) : null,

@@ -194,7 +194,7 @@ export async function renderCrewCase(view, id) {
   function drawServer() {
     timeline.innerHTML = '';
     for (const e of (c.events ?? []).slice().reverse()) {
-      timeline.append(el('li', { 'data-action': e.action }, el('span', { class: 'muted' }, fmtTime(e.at)), ' ', label('event', e.action), e.note ? ` — ${e.note}` : ''));
+      timeline.append(el('li', { 'data-action': e.action }, el('span', { class: 'muted' }, fmtTime(e.at)), ' ', label('event', e.action), e.note ? ` — ${e.action === 'photo' && ['before', 'after'].includes(e.note) ? t(`crew.photo.${e.note}`) : e.note}` : ''));
     }
     photos.innerHTML = '';
     for (const p of c.photos ?? []) photos.append(el('img', { src: `${p.url}?access_token=${encodeURIComponent(ctx.token)}`, alt: t('crew.photoAlt'), loading: 'lazy' }));

@@ -18,7 +18,7 @@ export async function renderDevice(view, deviceId) {
   const latest = el('table', { id: 'latest-values' }, el('thead', {}, el('tr', {}, el('th', {}, t('device.metric')), el('th', {}, t('device.latest')), el('th', {}, t('device.unit')))),
     el('tbody', {}, ...(profile?.metrics ?? []).map((m) => {
       const v = d.values[m.name];
-      return el('tr', {}, el('td', {}, label('metric', m.name)), el('td', { 'data-metric': m.name }, v === undefined ? '—' : typeof v === 'number' ? String(Math.round(v * 100) / 100) : String(v)), el('td', { class: 'muted' }, m.unit));
+      return el('tr', {}, el('td', {}, label('metric', m.name)), el('td', { 'data-metric': m.name }, v === undefined ? '—' : typeof v === 'number' ? String(Math.round(v * 100) / 100) : typeof v === 'boolean' ? label('value', String(v)) : String(v)), el('td', { class: 'muted' }, m.unit));
     })));
   const facts = el('div', { class: 'panel' },
     el('h2', {}, deviceId, ' ', el('span', { class: `dot state-${state}`, title: label('deviceState', state) })),
