@@ -150,6 +150,7 @@ test('the language switch changes every word at once and is remembered', async (
   await signIn(page, 'operator', '#/map');
   await page.goto(`${rules.httpUrl}/console/#/cases`);
   await page.waitForSelector('#case-board h3:has-text("派遣")');
+  await shot(page, 'desktop-cases-zh-CN');
   await page.selectOption('#lang', 'en');
   await page.waitForSelector('#case-board h3:has-text("Dispatched")');
   assert.is(await page.textContent('#nav a[href="#/cases"]'), 'Cases');
@@ -264,6 +265,17 @@ test('installable: manifest, icons and a service worker that caches the app shel
     return (await cache.keys()).map((r) => new URL(r.url).pathname);
   });
   for (const path of ['/console/', '/console/app.js', '/console/pages/crew.js', '/console/locales/zh-CN.json']) assert.ok(cached.includes(path), `${path} cached`);
+  // The installed app opens without a network: shell from the cache, the crew's cases from their last copy.
+  await page.fill('#token', tokens.crew);
+  await page.click('#sign-in');
+  await page.waitForSelector('.crew-card');
+  const shown = await page.locator('.crew-card').count();
+  await context.setOffline(true);
+  await page.reload();
+  await page.waitForSelector('#net-state[data-online="false"]');
+  await page.waitForSelector('#crew-stale:has-text("离线副本")');
+  assert.is(await page.locator('.crew-card').count(), shown, 'the same cases, from the phone');
+  await shot(page, 'phone-offline-restart');
   await context.close();
 });
 

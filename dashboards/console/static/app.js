@@ -14,6 +14,8 @@ import { renderSilences } from './pages/silences.js';
 import { renderCrew, renderCrewCase } from './pages/crew.js';
 
 const TOKEN_KEY = 'tz-console-token';
+/** A crew phone's last session and config, so the installed app opens offline. */
+const SESSION_KEY = 'tz-console-session';
 
 export const ctx = {
   token: sessionStorage.getItem(TOKEN_KEY) ?? localStorage.getItem(TOKEN_KEY),
@@ -88,6 +90,7 @@ export function fmtDuration(ms) {
 function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
   localStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(SESSION_KEY);
   ctx.token = null;
   ctx.session = null;
   stopFeed();
@@ -102,7 +105,10 @@ export async function signIn(token) {
   ctx.config = await api('/console/api/config');
   setTimeZone(ctx.config.timeZone);
   sessionStorage.setItem(TOKEN_KEY, token);
-  if (session.role === 'crew') localStorage.setItem(TOKEN_KEY, token);
+  if (session.role === 'crew') {
+    localStorage.setItem(TOKEN_KEY, token);
+    localStorage.setItem(SESSION_KEY, JSON.stringify({ token, session, config: ctx.config }));
+  }
   startFeed();
   return session;
 }
@@ -209,8 +215,8 @@ langPick.addEventListener('change', async () => {
   for (const code of LANGS) langPick.append(el('option', { value: code, selected: code === document.documentElement.lang }, t(`lang.${code}`)));
   if (ctx.token) {
     try { await signIn(ctx.token); } catch (err) {
-      // Offline with a remembered token: keep it, the crew view works from its queue and cache.
       if (err instanceof ApiError) { sessionStorage.removeItem(TOKEN_KEY); localStorage.removeItem(TOKEN_KEY); ctx.token = null; }
+      else offlineSession();
     }
   }
   route();
@@ -218,6 +224,16 @@ langPick.addEventListener('change', async () => {
 
 // The installable app shell (manifest + service worker); the API is never cached.
 if ('serviceWorker' in navigator) navigator.serviceWorker.register('/console/sw.js', { scope: '/console/' }).catch(() => {});
+
+/** No network at start: a crew phone carries on with its last session (its queue and copies of its cases). */
+function offlineSession() {
+  let saved = null;
+  try { saved = JSON.parse(localStorage.getItem(SESSION_KEY) ?? 'null'); } catch { saved = null; }
+  if (!saved || saved.token !== ctx.token) return;
+  ctx.session = saved.session;
+  ctx.config = saved.config;
+  setTimeZone(ctx.config?.timeZone);
+}
 
 export function go(hash) {
   if (location.hash === hash) route(); else location.hash = hash;
