@@ -173,7 +173,9 @@ const routes = [
 /** Where a role lands after signing in: the crew's phone view, or the map. */
 export const homeOf = (session) => (session?.role === 'crew' ? '#/crew' : '#/map');
 
+let generation = 0;
 async function route() {
+  const mine = ++generation;
   for (const fn of ctx.leave.splice(0)) { try { fn(); } catch { /* page already gone */ } }
   const view = document.getElementById('view');
   view.innerHTML = '';
@@ -193,7 +195,8 @@ async function route() {
     const m = pattern.exec(hash);
     if (m) {
       try { await render(view, ...m.slice(1).map((x) => (x === undefined ? undefined : decodeURIComponent(x)))); }
-      catch (err) { notify(t('page.loadFailed', { message: err.message }), 'error'); }
+      // A page left while it was still loading may fail on its way out: not worth an error.
+      catch (err) { if (mine === generation) notify(t('page.loadFailed', { message: err.message }), 'error'); }
       return;
     }
   }
