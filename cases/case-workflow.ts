@@ -5,10 +5,10 @@ import type { CaseStore, CaseTx } from './case-store.ts';
 import { isPriority, slaMs, type CaseConfig, type CategoryConfig } from './config.ts';
 import { chooseCrew } from './dispatch.ts';
 import type { CasePatch, CasePriority, CaseRecord, CaseNotification, CaseSource, CaseStatus, NewCase, SlaStage } from './model.ts';
-import type { CaseEventRecord } from './model.ts';
 import { isOpenStatus } from './model.ts';
 import { checkTransition, type Actor, type CaseAction } from './transitions.ts';
 import { caseSummary, currentStage } from './views.ts';
+import type { CaseEventRecord } from './model.ts';
 
 // The workflow: every change to a case goes through here, inside one store
 // transaction that also writes the audit line and the outbox notifications.

@@ -8,11 +8,11 @@ import { eventWithKey, type ActorRef, type CaseWorkflow } from './case-workflow.
 import { computeKpis } from './kpis.ts';
 import type { CaseMetrics } from './metrics.ts';
 import { CASE_SOURCES, CASE_STATUSES, PRIORITIES, type CaseRecord } from './model.ts';
-import type { PhotoRecord } from './model.ts';
 import type { PhotoFolder } from './photos.ts';
 import { CASE_ACTIONS, actionsFrom } from './transitions.ts';
 import { installErrorHandler, parse } from './http-errors.ts';
 import { caseView, eventView, outboxView, photoView } from './views.ts';
+import type { PhotoRecord } from './model.ts';
 
 // /api/v1/cases…, /api/v1/crews…, /api/v1/kpis, /api/v1/outbox. Every route
 // needs a bearer token; the role decides what it may do and a crew token sees
