@@ -299,6 +299,25 @@ test('desktop zh-CN: an operator creates a silence and sees it listed (needs the
   const made = silences.find((s) => s.reason === '管网检修');
   assert.equal(made?.matchers.deviceIds, ['mc-0201', 'mc-0202']);
   assert.is(made?.kind, 'maintenance');
+
+  // A cover opens under the window: the alarm is listed, marked silenced, and opens no case.
+  const now = Date.now();
+  batchSeq += 1;
+  const readings = [{ deviceId: 'mc-0201', profile: 'manhole-cover', profileVersion: profiles.get('manhole-cover')!.version, timestampMs: now, seq: batchSeq, district: 'gulou', metrics: [{ name: 'cover_open', flag: true }] }];
+  await gateway.publishAsync(topics.batch(GW), Buffer.from(encodeUplinkBatch({ gatewayId: GW, batchSeq, sentAtMs: now, readings })), { qos: 1 });
+  const silenced = await waitFor('the silenced alarm', async () => {
+    const { alarms } = await apiCall<{ alarms: Array<{ id: string; silencedBy?: string | null }> }>('GET', '/api/v1/alarms?deviceId=mc-0201&state=open', tokens.operator);
+    return alarms.find((a) => a.silencedBy);
+  }, 10_000);
+  await page.goto(`${rules.httpUrl}/console/#/alarms`);
+  await page.waitForSelector(`tr[data-alarm-id="${silenced.id}"] .silenced:has-text("已静默")`);
+
+  // Ended early from the list.
+  await page.goto(`${rules.httpUrl}/console/#/silences`);
+  const id = await row.getAttribute('data-silence-id');
+  await page.click(`[data-testid="expire-${id}"]`);
+  await page.selectOption('#silence-state', 'all');
+  await page.waitForSelector(`#silences tr[data-silence-id="${id}"][data-state="expired"]:has-text("已结束")`);
   await context.close();
 });
 
