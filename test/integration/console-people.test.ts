@@ -249,6 +249,29 @@ test('phone en: offline, actions queue as pending; back online they are applied 
   await context.close();
 });
 
+test('phone zh-CN: an action the server refuses for good (case cancelled meanwhile) is kept and shown as failed, not dropped', async () => {
+  const caseId = await newCase('井盖松动');
+  const { context, page } = await newPage({ viewport: PHONE, lang: 'zh-CN', isMobile: true });
+  await signIn(page, 'crew', '#/crew');
+  await page.goto(`${rules.httpUrl}/console/#/crew/${caseId}`);
+  await page.waitForSelector('#crew-status[data-status="dispatched"]');
+  await context.setOffline(true);
+  await page.click('button[data-action="accept"]');
+  await page.waitForSelector('#crew-queue li[data-state="pending"]');
+  await apiCall('POST', `/api/v1/cases/${caseId}/actions/cancel`, tokens.dispatcher, { note: '重复上报' });
+  await context.setOffline(false);
+  const failed = page.locator('#crew-queue li[data-state="failed"]');
+  await failed.waitFor({ timeout: 20_000 });
+  assert.match(await failed.textContent() ?? '', /被拒绝：.*cancelled/);
+  await shot(page, 'phone-refused');
+  await failed.locator('button').click();
+  await page.waitForSelector('#crew-queue li.muted');
+  const after = await apiCall<CaseDetail>('GET', `/api/v1/cases/${caseId}`, tokens.dispatcher);
+  assert.is(after.status, 'cancelled');
+  assert.is(after.events.filter((e) => e.action === 'accept').length, 0);
+  await context.close();
+});
+
 test('installable: manifest, icons and a service worker that caches the app shell', async () => {
   const manifest = await (await fetch(`${rules.httpUrl}/console/manifest.webmanifest`)).json() as { name: string; start_url: string; icons: Array<{ src: string; type: string }> };
   assert.is(manifest.name, '天衷巡检');
