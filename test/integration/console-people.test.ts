@@ -222,7 +222,8 @@ test('phone en: offline, actions queue as pending; back online they are applied 
   await page.setInputFiles('#photo-after', PHOTO);
   await page.click('button[data-action="handle"]');
   await page.waitForSelector('#crew-status[data-status="handled"]');
-  await waitFor('five pending items', async () => ((await page.locator('#crew-queue li[data-state="pending"]').count()) === 5 ? true : undefined), 5000, 100);
+  await waitFor('five pending items', async () => ((await page.locator('#crew-queue li[data-state="pending"]').count()) === 5 ? true : undefined), 5000, 100)
+    .catch(async (err: Error) => { throw new Error(`${err.message}; the queue shows: ${await page.textContent('#crew-queue')}`); });
   assert.match(await page.textContent('#crew-queue') ?? '', 'pending');
   await shot(page, 'phone-offline-pending');
   assert.is((await apiCall<CaseDetail>('GET', `/api/v1/cases/${caseId}`, tokens.operator)).status, 'dispatched', 'nothing reached the server');
@@ -262,7 +263,7 @@ test('phone zh-CN: an action the server refuses for good (case cancelled meanwhi
   await context.setOffline(false);
   const failed = page.locator('#crew-queue li[data-state="failed"]');
   await failed.waitFor({ timeout: 20_000 });
-  assert.match(await failed.textContent() ?? '', /被拒绝：.*cancelled/);
+  assert.match(await failed.textContent() ?? '', /被拒绝：案件状态已变化.*cancelled/);
   await shot(page, 'phone-refused');
   await failed.locator('button').click();
   await page.waitForSelector('#crew-queue li.muted');

@@ -93,9 +93,9 @@ async function send(item) {
     const text = await res.text();
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch { data = null; }
-    return { status: res.status, message: data?.message ?? '', data };
+    return { status: res.status, message: data?.message ?? '', code: data?.code ?? null, data };
   } catch {
-    return { status: 0, message: '', data: null };
+    return { status: 0, message: '', code: null, data: null };
   }
 }
 
@@ -116,7 +116,7 @@ export async function flush() {
   try {
     for (const item of await queued()) {
       if (item.state !== 'pending') continue;
-      const { status, message, data } = await send(item);
+      const { status, message, code, data } = await send(item);
       if (status >= 200 && status < 300) {
         await tx('readwrite', (s) => s.delete(item.key));
         queueEvents.dispatchEvent(new CustomEvent('sent', { detail: { item, data } }));
@@ -131,7 +131,7 @@ export async function flush() {
         break;
       }
       // Refused for good (the case moved on, a rule): kept and shown, never silently dropped.
-      await tx('readwrite', (s) => s.put({ ...item, state: 'failed', attempts: item.attempts + 1, error: message || `HTTP ${status}` }));
+      await tx('readwrite', (s) => s.put({ ...item, state: 'failed', attempts: item.attempts + 1, error: message || `HTTP ${status}`, errorCode: code }));
       await changed();
     }
   } finally {

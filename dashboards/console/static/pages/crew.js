@@ -14,7 +14,10 @@ const CACHE_KEY = 'tz-crew-cases';
 const NEXT_STATUS = { accept: 'in_progress', handle: 'handled', return: 'registered' };
 const PHOTO_STATES = ['dispatched', 'in_progress', 'handled'];
 
+const FINAL = ['closed', 'rejected', 'cancelled'];
+
 export function slaOf(c, now = Date.now()) {
+  if (FINAL.includes(c.status)) return { cls: 'none', left: null };
   const due = c.stage?.dueAt ?? c.deadlines?.case ?? null;
   if (!due) return { cls: 'none', left: null };
   const left = Date.parse(due) - now;
@@ -102,8 +105,12 @@ export async function renderCrew(view) {
     await draw();
   }
 
+  let drawn = 0;
   async function draw() {
+    // Draws overlap (queue events, timers): only the latest one paints.
+    const turn = ++drawn;
     const items = await queued();
+    if (turn !== drawn) return;
     const waiting = items.filter((i) => i.state === 'pending').length;
     pendingNote.textContent = waiting ? t('crew.pendingTotal', { n: waiting }) : '';
     list.innerHTML = '';
@@ -200,8 +207,11 @@ export async function renderCrewCase(view, id) {
     for (const p of c.photos ?? []) photos.append(el('img', { src: `${p.url}?access_token=${encodeURIComponent(ctx.token)}`, alt: t('crew.photoAlt'), loading: 'lazy' }));
   }
 
+  let drawn = 0;
   async function draw() {
+    const turn = ++drawn;
     const items = await queued();
+    if (turn !== drawn) return;
     const mine = items.filter((i) => i.caseId === caseId);
     const status = projectedStatus(c, items);
     statusLine.textContent = label('status', status);
@@ -226,7 +236,8 @@ export async function renderCrewCase(view, id) {
     if (mine.length === 0) pendingList.append(el('li', { class: 'muted' }, t('crew.queueEmpty')));
     for (const i of mine) {
       pendingList.append(el('li', { class: `q-${i.state}`, 'data-kind': i.kind, 'data-state': i.state, 'data-key': i.key },
-        describe(i), ' · ', i.state === 'failed' ? t('crew.failed', { message: i.error }) : t('crew.pending', { n: i.attempts }),
+        describe(i), ' · ', i.state === 'failed' ? t('crew.failed', { message: label('error', i.errorCode, i.error) }) : t('crew.pending', { n: i.attempts }),
+        i.state === 'failed' && i.errorCode ? el('div', { class: 'muted' }, i.error) : null,
         i.state === 'failed' ? el('button', { onclick: () => discard(i.key) }, t('crew.discard')) : null));
     }
   }
