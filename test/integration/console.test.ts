@@ -237,8 +237,8 @@ test('rule editor: backtest the cover-open rule over the simulated history and c
   const ruleId = list.find((r) => r.id.includes('cover-open'))!.id;
   await page.goto(`${rules.httpUrl}/console/#/rules/${encodeURIComponent(ruleId)}`);
   await page.waitForSelector('#rule-json');
-  const from = new Date(Date.now() - 26 * 3600_000);
-  await page.fill('#backtest-from', new Date(from.getTime() - from.getTimezoneOffset() * 60_000).toISOString().slice(0, 16));
+  // The console reads the range in the city's time (Asia/Shanghai, UTC+8): 26 h ago there.
+  await page.fill('#backtest-from', new Date(Date.now() - 26 * 3600_000 + 8 * 3600_000).toISOString().slice(0, 16));
   await page.click('#run-backtest');
   await page.waitForSelector('#backtest-count');
   const shown = Number(await page.textContent('#backtest-count b'));

@@ -1,14 +1,14 @@
 // Rule editor: pick a rule, edit its JSON document, backtest it against
 // history (how many alarms it would have raised, per device, charted per
-// hour), then save — every save is a version, listed with who and when, and
+// hour; the range is read in the city's time zone), then save — every save is a version, listed with who and when, and
 // any version can be rolled back to.
 import { api, can, ctx, el, fmtTime, go, label, notify, t } from '../app.js';
 import { ruleLabel } from './labels.js';
+import { fromCityInput, toCityInput } from '../i18n.js';
 import { lineChart } from '../chart.js';
 
 const META = ['source', 'version', 'updatedAt', 'updatedBy', 'default'];
 const editable = (rule) => Object.fromEntries(Object.entries(rule).filter(([k]) => !META.includes(k)));
-const localInput = (ms) => new Date(ms - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 
 export async function renderRules(view, ruleId) {
   const { rules } = await api('/api/v1/rules');
@@ -23,8 +23,8 @@ export async function renderRules(view, ruleId) {
   const rule = await api(`/api/v1/rules/${encodeURIComponent(ruleId)}`);
   const text = el('textarea', { class: 'rule', id: 'rule-json', spellcheck: 'false' }, JSON.stringify(editable(rule), null, 2));
   const now = Date.now();
-  const from = el('input', { type: 'datetime-local', id: 'backtest-from', value: localInput(now - 7 * 86400_000) });
-  const to = el('input', { type: 'datetime-local', id: 'backtest-to', value: localInput(now) });
+  const from = el('input', { type: 'datetime-local', id: 'backtest-from', value: toCityInput(now - 7 * 86400_000) });
+  const to = el('input', { type: 'datetime-local', id: 'backtest-to', value: toCityInput(now) });
   const result = el('div', { id: 'backtest-result' });
   const chartBox = el('div', { id: 'backtest-chart' });
   const history = el('div', { id: 'rule-history' });
@@ -41,7 +41,7 @@ export async function renderRules(view, ruleId) {
     result.textContent = t('rules.running');
     chartBox.innerHTML = '';
     try {
-      const r = await api('/api/v1/rules/backtest', { method: 'POST', body: { rule: doc, from: new Date(from.value).toISOString(), to: new Date(to.value).toISOString() } });
+      const r = await api('/api/v1/rules/backtest', { method: 'POST', body: { rule: doc, from: new Date(fromCityInput(from.value)).toISOString(), to: new Date(fromCityInput(to.value)).toISOString() } });
       result.innerHTML = '';
       result.append(
         el('p', { id: 'backtest-count' }, el('b', {}, `${r.count}`), ` ${t('rules.wouldRaise', { devices: r.devices.filter((d) => d.count > 0).length })}`,
