@@ -75,7 +75,7 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
       alarmSinks: [cases.alarmSink, { name: 'console-feed', deliver: async (event) => feed.publish(event) }],
       registerRoutes: async (app) => {
         await cases.registerRoutes(app);
-        await registerConsoleRoutes(app, { access, profiles: o.profiles, influx: o.influx, deviceRegistryUrl: o.deviceRegistryUrl, alarmFeed: feed, timeZone: o.timeZone });
+        await registerConsoleRoutes(app, { access, profiles: o.profiles, influx: o.influx, deviceRegistryUrl: o.deviceRegistryUrl, alarmFeed: feed });
       },
     });
     const started = rules;
