@@ -9,6 +9,7 @@ import type { CaseEventType, CasePatch, CasePriority, CaseRecord, CaseNotificati
 import { isOpenStatus } from './model.ts';
 import { checkTransition, type Actor, type CaseAction } from './transitions.ts';
 import { caseSummary, currentStage } from './views.ts';
+import type { CaseEventRecord } from './model.ts';
 
 // The workflow: every change to a case goes through here, inside one store
 // transaction that also writes the audit line and the outbox notifications.
@@ -136,13 +137,23 @@ export class CaseWorkflow {
 
   /** Takes `action` on case `id` as `actor` (checked against the transition table and the crew's own cases). */
   async act(id: number, action: CaseAction, actor: ActorRef, input: { note?: string | null; crewId?: string | null }): Promise<CaseRecord> {
-    const c = await this.store.atomically(async (tx) => {
+    return (await this.actOnce(id, action, actor, input)).case;
+  }
+
+  /**
+   * `act` with an optional client idempotency key (a phone retrying over a flaky
+   * network): a key already on one of the case's audit lines means the action
+   * was done — the case is returned as it is now and nothing happens twice.
+   */
+  async actOnce(id: number, action: CaseAction, actor: ActorRef, input: { note?: string | null; crewId?: string | null; idempotencyKey?: string | null }): Promise<{ case: CaseRecord; replayed: boolean }> {
+    const result = await this.store.atomically(async (tx) => {
       const found = await tx.getCase(id);
       if (!found || !this.visibleTo(found, actor)) throw new TzError('TZ_CASE_NOT_FOUND', `no case ${id}`);
-      return this.transitionIn(tx, found, action, actor, input.note ?? null, { crewId: input.crewId ?? null });
+      if (input.idempotencyKey && (await eventWithKey(tx, id, input.idempotencyKey, action))) return { case: found, replayed: true };
+      return { case: await this.transitionIn(tx, found, action, actor, input.note ?? null, { crewId: input.crewId ?? null, idempotencyKey: input.idempotencyKey ?? null }), replayed: false };
     });
-    this.opts.hooks?.onOutbox?.();
-    return c;
+    if (!result.replayed) this.opts.hooks?.onOutbox?.();
+    return result;
   }
 
   /** A crew sees only its own cases. */
@@ -151,20 +162,22 @@ export class CaseWorkflow {
   }
 
   /** A progress note (crew update or operator remark); no state change. */
-  async addNote(id: number, actor: ActorRef, note: string, detail: Record<string, unknown> = {}, action = 'note'): Promise<void> {
-    await this.store.atomically(async (tx) => {
+  async addNote(id: number, actor: ActorRef, note: string, detail: Record<string, unknown> = {}, action = 'note'): Promise<{ replayed: boolean }> {
+    return this.store.atomically(async (tx) => {
       const c = await tx.getCase(id);
       if (!c || !this.visibleTo(c, actor)) throw new TzError('TZ_CASE_NOT_FOUND', `no case ${id}`);
+      if (typeof detail.idempotencyKey === 'string' && (await eventWithKey(tx, id, detail.idempotencyKey, action))) return { replayed: true };
       if (actor.role === 'crew' && !['dispatched', 'in_progress', 'handled'].includes(c.status)) {
         throw new TzError('TZ_CASE_TRANSITION', `a crew can add notes only while the case is dispatched, in progress or handled (it is ${c.status})`);
       }
       if (actor.role === 'readonly') throw new TzError('TZ_FORBIDDEN', 'role readonly may not add notes');
       await tx.appendEvent({ caseId: id, at: this.opts.clock.now(), who: actor.who, action, fromStatus: c.status, toStatus: c.status, note, detail });
+      return { replayed: false };
     });
   }
 
   /** Checks and applies one transition in `tx`; follows register/reopen with auto-dispatch when configured. */
-  async transitionIn(tx: CaseTx, c: CaseRecord, action: CaseAction, actor: ActorRef, note: string | null, input: { crewId?: string | null }): Promise<CaseRecord> {
+  async transitionIn(tx: CaseTx, c: CaseRecord, action: CaseAction, actor: ActorRef, note: string | null, input: { crewId?: string | null; idempotencyKey?: string | null }): Promise<CaseRecord> {
     const check = checkTransition(action, c.status, actor.role, note);
     if (!check.ok) {
       if (check.reason === 'role') throw new TzError('TZ_FORBIDDEN', check.message, { details: { action, status: c.status } });
@@ -174,7 +187,7 @@ export class CaseWorkflow {
     if (actor.role === 'crew' && c.crewId !== actor.crewId) throw new TzError('TZ_CASE_NOT_FOUND', `no case ${c.id}`);
     const now = this.opts.clock.now();
     const patch: CasePatch = { status: check.to };
-    const detail: Record<string, unknown> = {};
+    const detail: Record<string, unknown> = input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {};
     const previousCrew = c.crewId;
     let notify: CaseNotification['type'] | null = null;
 
@@ -332,4 +345,17 @@ export class CaseWorkflow {
   static beforeDispatch(status: CaseStatus): boolean {
     return status === 'reported' || status === 'registered';
   }
+}
+
+/**
+ * The audit line that carries a client idempotency key, if any. The key is kept
+ * in the line's detail, so every store implementation has it without a schema
+ * change; a key reused for a different action is refused.
+ */
+export async function eventWithKey(tx: CaseTx, caseId: number, key: string, action: string): Promise<CaseEventRecord | null> {
+  const found = (await tx.eventsOf(caseId)).find((e) => e.detail.idempotencyKey === key) ?? null;
+  if (found && found.action !== action) {
+    throw new TzError('TZ_REQUEST_INVALID', `Idempotency-Key ${key} was already used for "${found.action}" on case ${caseId}, not "${action}"`, { details: { reason: 'idempotency-key-reused' } });
+  }
+  return found;
 }

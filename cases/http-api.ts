@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { requireRole, TzError, type AccessTokens, type Clock, type Role } from '../service-kit/index.ts';
 import type { CaseConfig } from './config.ts';
-import type { ActorRef, CaseWorkflow } from './case-workflow.ts';
+import { eventWithKey, type ActorRef, type CaseWorkflow } from './case-workflow.ts';
 import { computeKpis } from './kpis.ts';
 import type { CaseMetrics } from './metrics.ts';
 import { CASE_SOURCES, CASE_STATUSES, OUTBOX_CHANNELS, PRIORITIES, type CaseRecord } from './model.ts';
@@ -12,6 +12,7 @@ import type { PhotoFolder } from './photos.ts';
 import { CASE_ACTIONS, actionsFrom } from './transitions.ts';
 import { installErrorHandler, parse } from './http-errors.ts';
 import { caseView, eventView, outboxView, photoView } from './views.ts';
+import type { PhotoRecord } from './model.ts';
 
 // /api/v1/cases…, /api/v1/crews…, /api/v1/kpis, /api/v1/outbox. Every route
 // needs a bearer token; the role decides what it may do and a crew token sees
@@ -50,6 +51,8 @@ const newCase = z.strictObject({
 });
 const actionBody = z.strictObject({ note: z.string().max(4000).nullable().optional(), crewId: z.string().max(64).nullable().optional() }).default({});
 const noteBody = z.strictObject({ note: text(4000) });
+/** A client-generated key (a UUID, say) that makes a retried POST harmless; see idempotencyKeyOf. */
+const idempotencyKey = z.string().regex(/^[A-Za-z0-9_.:-]{8,128}$/, 'Idempotency-Key must be 8–128 letters, digits or _ . : -');
 const crewBody = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/),
   name: text(200),
@@ -81,6 +84,13 @@ export function actorOf(req: FastifyRequest): ActorRef {
   const p = req.principal;
   if (!p) throw new TzError('TZ_AUTH_REQUIRED', 'no principal on the request');
   return { who: `${p.role}:${p.name}#${p.tokenId}`, role: p.role, crewId: p.crewId };
+}
+
+/** The request's `Idempotency-Key` header, checked; undefined when absent. */
+export function idempotencyKeyOf(req: FastifyRequest): string | undefined {
+  const raw = req.headers['idempotency-key'];
+  if (raw === undefined) return undefined;
+  return parse(idempotencyKey, Array.isArray(raw) ? raw[0] : raw, 'Idempotency-Key header');
 }
 
 export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps): Promise<void> {
@@ -129,19 +139,22 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
     };
   });
 
-  scope.post('/api/v1/cases/:id/actions/:action', guard(['operator', 'dispatcher', 'crew']), async (req) => {
+  scope.post('/api/v1/cases/:id/actions/:action', guard(['operator', 'dispatcher', 'crew']), async (req, reply) => {
     const { id } = parse(idParam, req.params, 'case id');
     const { action } = parse(z.object({ action: z.enum(CASE_ACTIONS) }), req.params, 'action');
     const body = parse(actionBody, req.body ?? {}, 'body');
-    const c = await workflow.act(id, action, actorOf(req), body);
-    return caseView(c, clock.now());
+    const result = await workflow.actOnce(id, action, actorOf(req), { ...body, idempotencyKey: idempotencyKeyOf(req) });
+    if (result.replayed) reply.header('idempotent-replayed', 'true');
+    return caseView(result.case, clock.now());
   });
 
   scope.post('/api/v1/cases/:id/notes', guard(['operator', 'dispatcher', 'crew']), async (req, reply) => {
     const { id } = parse(idParam, req.params, 'case id');
     const { note } = parse(noteBody, req.body ?? {}, 'body');
-    await workflow.addNote(id, actorOf(req), note, {}, actorOf(req).role === 'crew' ? 'update' : 'note');
-    reply.code(201);
+    const key = idempotencyKeyOf(req);
+    const { replayed } = await workflow.addNote(id, actorOf(req), note, key ? { idempotencyKey: key } : {}, actorOf(req).role === 'crew' ? 'update' : 'note');
+    if (replayed) reply.header('idempotent-replayed', 'true');
+    reply.code(replayed ? 200 : 201);
     return { ok: true };
   });
 
@@ -149,6 +162,18 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
     const { id } = parse(idParam, req.params, 'case id');
     const actor = actorOf(req);
     const c = await visibleCase(id, actor);
+    const key = idempotencyKeyOf(req);
+    // A retried upload: answer with the photo the first one stored.
+    const earlier = async (): Promise<PhotoRecord | null> => {
+      if (!key) return null;
+      const line = await store.atomically((tx) => eventWithKey(tx, id, key, 'photo'));
+      return line ? store.atomically((tx) => tx.getPhoto(id, String(line.detail.photoId))) : null;
+    };
+    const first = await earlier();
+    if (first) {
+      reply.header('idempotent-replayed', 'true');
+      return photoView(first);
+    }
     if (actor.role === 'crew' && !['dispatched', 'in_progress', 'handled'].includes(c.status)) {
       throw new TzError('TZ_CASE_TRANSITION', `a crew can add photos only while the case is dispatched, in progress or handled (it is ${c.status})`);
     }
@@ -174,14 +199,24 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
     }
     const caption = typeof (part.fields.caption as { value?: unknown } | undefined)?.value === 'string' ? String((part.fields.caption as { value: string }).value).slice(0, 500) : null;
     const at = clock.now();
+    let duplicate: PhotoRecord | null = null;
     try {
-      await store.atomically(async (tx) => {
+      duplicate = await store.atomically(async (tx) => {
+        // The same key may have raced in while this upload was being written.
+        const line = key ? await eventWithKey(tx, id, key, 'photo') : null;
+        if (line) return tx.getPhoto(id, String(line.detail.photoId));
         await tx.addPhoto({ id: stored.id, caseId: id, file: stored.file, mime: stored.mime, size: stored.size, sha256: stored.sha256, uploadedBy: actor.who, at });
-        await tx.appendEvent({ caseId: id, at, who: actor.who, action: 'photo', fromStatus: c.status, toStatus: c.status, note: caption, detail: { photoId: stored.id, mime: stored.mime, size: stored.size, sha256: stored.sha256 } });
+        await tx.appendEvent({ caseId: id, at, who: actor.who, action: 'photo', fromStatus: c.status, toStatus: c.status, note: caption, detail: { photoId: stored.id, mime: stored.mime, size: stored.size, sha256: stored.sha256, ...(key ? { idempotencyKey: key } : {}) } });
+        return null;
       });
     } catch (err) {
       await deps.photos.remove(stored.file);
       throw err;
+    }
+    if (duplicate) {
+      await deps.photos.remove(stored.file);
+      reply.header('idempotent-replayed', 'true');
+      return photoView(duplicate);
     }
     reply.code(201);
     return photoView({ ...stored, caseId: id, uploadedBy: actor.who, at });

@@ -4,7 +4,7 @@ import type { CaseStatus } from './model.ts';
 // The case state machine as one table: every legal move, who may make it and
 // whether a note is required. Anything not listed is refused (no skipping).
 
-export const CASE_ACTIONS = ['register', 'reject', 'dispatch', 'reassign', 'accept', 'return', 'handle', 'rework', 'verify', 'close', 'cancel', 'reopen'] as const;
+export const CASE_ACTIONS = ['register', 'reject', 'dispatch', 'reassign', 'accept', 'return', 'handle', 'rework', 'verify', 'close', 'cancel', 'reopen', 'arrive'] as const;
 export type CaseAction = (typeof CASE_ACTIONS)[number];
 
 /** `system` is the case system itself (alarm intake, SLA checker, auto-dispatch). */
@@ -31,6 +31,8 @@ export const TRANSITIONS: Readonly<Record<CaseAction, TransitionRule>> = {
   close: { from: ['verified'], to: 'closed', roles: ['operator', 'dispatcher'], noteRequired: false },
   cancel: { from: ['reported', 'registered', 'dispatched', 'in_progress'], to: 'cancelled', roles: ['operator', 'dispatcher'], noteRequired: true },
   reopen: { from: ['closed'], to: 'registered', roles: ['operator', 'system'], noteRequired: true },
+  // The crew is on site: a timestamped, audited event that leaves the status as it is.
+  arrive: { from: ['in_progress'], to: 'in_progress', roles: ['crew'], noteRequired: false },
 };
 
 export type TransitionCheck =

@@ -46,6 +46,8 @@ export interface ConsoleOptions {
   registry?: Registry;
   /** GeoJSON of the districts; default the one shipped in dashboards/console/static. */
   districtsFile?: string;
+  /** The city's time zone: every time the console shows is in it (IANA name; default Asia/Shanghai). */
+  timeZone?: string;
   now?: () => number;
 }
 
@@ -91,6 +93,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
     grafanaUrl: options.grafanaUrl ?? null,
     liveFeed: Boolean(options.alarmFeed),
     history: Boolean(options.influx),
+    timeZone: options.timeZone ?? 'Asia/Shanghai',
     profiles: options.profiles.all().map((p) => ({ class: p.class, title: p.title, version: p.version, measurement: p.measurement, reportIntervalSeconds: p.reportIntervalSeconds, metrics: p.metrics.map((m) => ({ name: m.name, unit: m.unit, type: m.type, min: m.min ?? null, max: m.max ?? null })) })),
     mapTiles: options.mapTiles ?? null,
   }));

@@ -99,7 +99,9 @@ test.before(async () => {
   gateway = await mqtt.connectAsync(brokerUrl, { clientId: 'console-test-gw', username: GW, password: SERVICE_PASSWORD, reconnectPeriod: 0 });
 
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  // English: this file checks the English words; console-people.test.ts covers zh-CN. No service worker, so page.route sees every request.
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 }, serviceWorkers: 'block' });
+  await page.addInitScript(() => localStorage.setItem('tz-console-lang', 'en'));
   page.setDefaultTimeout(10_000);
   // Offline means offline: anything not served by the rules service fails the test.
   const outside: string[] = [];
@@ -235,8 +237,8 @@ test('rule editor: backtest the cover-open rule over the simulated history and c
   const ruleId = list.find((r) => r.id.includes('cover-open'))!.id;
   await page.goto(`${rules.httpUrl}/console/#/rules/${encodeURIComponent(ruleId)}`);
   await page.waitForSelector('#rule-json');
-  const from = new Date(Date.now() - 26 * 3600_000);
-  await page.fill('#backtest-from', new Date(from.getTime() - from.getTimezoneOffset() * 60_000).toISOString().slice(0, 16));
+  // The console reads the range in the city's time (Asia/Shanghai, UTC+8): 26 h ago there.
+  await page.fill('#backtest-from', new Date(Date.now() - 26 * 3600_000 + 8 * 3600_000).toISOString().slice(0, 16));
   await page.click('#run-backtest');
   await page.waitForSelector('#backtest-count');
   const shown = Number(await page.textContent('#backtest-count b'));
@@ -260,8 +262,8 @@ test('rule editor: backtest the cover-open rule over the simulated history and c
 
 test('KPI page shows the urban-management rates; nothing was fetched from outside the service', async () => {
   await page.goto(`${rules.httpUrl}/console/#/kpis`);
-  await page.waitForSelector('[data-kpi="Closure rate"] .value');
-  assert.match(await page.textContent('[data-kpi="Closure rate"] .value') ?? '', '%');
+  await page.waitForSelector('[data-kpi="closureRate"] .value');
+  assert.match(await page.textContent('[data-kpi="closureRate"] .value') ?? '', '%');
   await shot('kpis');
   assert.equal((globalThis as { outside?: string[] }).outside, []);
 });

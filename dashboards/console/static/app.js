@@ -1,5 +1,8 @@
-// The console shell: API token sign-in (kept in this tab's sessionStorage),
-// the API client, hash routing, and the live alarm feed every page can listen to.
+// The console shell: API token sign-in (kept in this tab's sessionStorage;
+// a crew's phone keeps it in localStorage so its offline queue survives a
+// restart), the API client, hash routing, the language switch, and the live
+// alarm feed every page can listen to.
+import { LANGS, fmtTime, label, loadLocale, setLang, setTimeZone, t } from './i18n.js';
 import { renderSignIn } from './pages/signin.js';
 import { renderMap } from './pages/map.js';
 import { renderAlarms } from './pages/alarms.js';
@@ -7,11 +10,15 @@ import { renderCases } from './pages/cases.js';
 import { renderDevice } from './pages/device.js';
 import { renderRules } from './pages/rules.js';
 import { renderKpis } from './pages/kpis.js';
+import { renderSilences } from './pages/silences.js';
+import { renderCrew, renderCrewCase } from './pages/crew.js';
 
 const TOKEN_KEY = 'tz-console-token';
+/** A crew phone's last session and config, so the installed app opens offline. */
+const SESSION_KEY = 'tz-console-session';
 
 export const ctx = {
-  token: sessionStorage.getItem(TOKEN_KEY),
+  token: sessionStorage.getItem(TOKEN_KEY) ?? localStorage.getItem(TOKEN_KEY),
   session: null,
   config: null,
   /** Fires 'alarm' CustomEvents (detail = AlarmEvent) from the live feed. */
@@ -30,18 +37,18 @@ export class ApiError extends Error {
 }
 
 /** fetch with the bearer token; JSON in and out; errors carry the API's {code, message}. */
-export async function api(path, { method = 'GET', body, query } = {}) {
+export async function api(path, { method = 'GET', body, query, headers = {} } = {}) {
   const base = path.startsWith('/console/') ? '' : (ctx.config?.apiBase ?? '');
   const qs = query ? `?${new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined && v !== null && v !== ''))}` : '';
   const res = await fetch(`${base}${path}${qs}`, {
     method,
-    headers: { authorization: `Bearer ${ctx.token}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: { authorization: `Bearer ${ctx.token}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = { message: text.slice(0, 200) }; }
-  if (res.status === 401) { signOut('Your API token was refused; sign in again.'); throw new ApiError(401, data); }
+  if (res.status === 401) { signOut(t('signin.refused')); throw new ApiError(401, data); }
   if (!res.ok) throw new ApiError(res.status, data);
   return data;
 }
@@ -69,7 +76,7 @@ export function el(tag, attrs = {}, ...children) {
 }
 
 export const can = (...roles) => ctx.session && (ctx.session.role === 'admin' || roles.includes(ctx.session.role));
-export const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
+export { fmtTime, label, t };
 
 export function fmtDuration(ms) {
   const sign = ms < 0 ? '-' : '';
@@ -77,11 +84,13 @@ export function fmtDuration(ms) {
   const d = Math.floor(s / 86400); s -= d * 86400;
   const h = Math.floor(s / 3600); s -= h * 3600;
   const m = Math.floor(s / 60); s -= m * 60;
-  return `${sign}${d ? `${d}d ` : ''}${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+  return `${sign}${d ? `${t('duration.days', { n: d })} ` : ''}${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
 }
 
 function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(SESSION_KEY);
   ctx.token = null;
   ctx.session = null;
   stopFeed();
@@ -94,7 +103,12 @@ export async function signIn(token) {
   const session = await api('/console/api/session');
   ctx.session = session;
   ctx.config = await api('/console/api/config');
+  setTimeZone(ctx.config.timeZone);
   sessionStorage.setItem(TOKEN_KEY, token);
+  if (session.role === 'crew') {
+    localStorage.setItem(TOKEN_KEY, token);
+    localStorage.setItem(SESSION_KEY, JSON.stringify({ token, session, config: ctx.config }));
+  }
   startFeed();
   return session;
 }
@@ -151,43 +165,78 @@ const routes = [
   [/^#\/device\/([^/]+)$/, renderDevice],
   [/^#\/rules(?:\/([^/]+))?$/, renderRules],
   [/^#\/kpis$/, renderKpis],
+  [/^#\/silences$/, renderSilences],
+  [/^#\/crew$/, renderCrew],
+  [/^#\/crew\/(\d+)$/, renderCrewCase],
 ];
 
+/** Where a role lands after signing in: the crew's phone view, or the map. */
+export const homeOf = (session) => (session?.role === 'crew' ? '#/crew' : '#/map');
+
+let generation = 0;
 async function route() {
+  const mine = ++generation;
   for (const fn of ctx.leave.splice(0)) { try { fn(); } catch { /* page already gone */ } }
   const view = document.getElementById('view');
   view.innerHTML = '';
   const signedIn = Boolean(ctx.session);
   document.getElementById('nav').hidden = !signedIn;
   document.getElementById('sign-out').hidden = !signedIn;
-  document.getElementById('who').textContent = signedIn ? `${ctx.session.name} · ${ctx.session.role}${ctx.session.crewId ? ` · ${ctx.session.crewId}` : ''}` : '';
+  document.getElementById('who').textContent = signedIn ? `${ctx.session.name} · ${label('role', ctx.session.role)}${ctx.session.crewId ? ` · ${ctx.session.crewId}` : ''}` : '';
+  document.body.classList.toggle('crew-mode', signedIn && ctx.session.role === 'crew');
   if (!signedIn) {
     if (location.hash !== '#/signin') { location.hash = '#/signin'; return; }
     return renderSignIn(view);
   }
-  const hash = location.hash === '#/signin' || !location.hash ? '#/map' : location.hash;
+  const hash = location.hash === '#/signin' || !location.hash ? homeOf(ctx.session) : location.hash;
   if (hash !== location.hash) { location.hash = hash; return; }
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', hash.startsWith(a.getAttribute('href')));
   for (const [pattern, render] of routes) {
     const m = pattern.exec(hash);
     if (m) {
       try { await render(view, ...m.slice(1).map((x) => (x === undefined ? undefined : decodeURIComponent(x)))); }
-      catch (err) { notify(`Could not load this page: ${err.message}`, 'error'); }
+      // A page left while it was still loading may fail on its way out: not worth an error.
+      catch (err) { if (mine === generation) notify(t('page.loadFailed', { message: err.message }), 'error'); }
       return;
     }
   }
-  view.append(el('p', {}, 'No such page.'));
+  view.append(el('p', {}, t('page.none')));
 }
 
 document.getElementById('sign-out').addEventListener('click', () => signOut());
 window.addEventListener('hashchange', route);
 
+const langPick = document.getElementById('lang');
+langPick.addEventListener('change', async () => {
+  await setLang(langPick.value);
+  route();
+});
+
 (async () => {
+  await loadLocale();
+  langPick.innerHTML = '';
+  for (const code of LANGS) langPick.append(el('option', { value: code, selected: code === document.documentElement.lang }, t(`lang.${code}`)));
   if (ctx.token) {
-    try { await signIn(ctx.token); } catch { sessionStorage.removeItem(TOKEN_KEY); ctx.token = null; }
+    try { await signIn(ctx.token); } catch (err) {
+      if (err instanceof ApiError) { sessionStorage.removeItem(TOKEN_KEY); localStorage.removeItem(TOKEN_KEY); ctx.token = null; }
+      else offlineSession();
+    }
   }
   route();
 })();
+
+// The installable app shell (manifest + service worker); the API is never cached.
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('/console/sw.js', { scope: '/console/' }).catch(() => {});
+
+/** No network at start: a crew phone carries on with its last session (its queue and copies of its cases). */
+function offlineSession() {
+  let saved = null;
+  try { saved = JSON.parse(localStorage.getItem(SESSION_KEY) ?? 'null'); } catch { saved = null; }
+  if (!saved || saved.token !== ctx.token) return;
+  ctx.session = saved.session;
+  ctx.config = saved.config;
+  setTimeZone(ctx.config?.timeZone);
+}
 
 export function go(hash) {
   if (location.hash === hash) route(); else location.hash = hash;

@@ -5,7 +5,7 @@
 // devices are grouped by a 56-pixel screen grid so a city of thousands stays
 // readable; a group shows its count in the colour of its worst member.
 import * as L from 'leaflet';
-import { api, ctx, el, fmtTime } from '../app.js';
+import { api, ctx, el, fmtTime, label, t } from '../app.js';
 
 // Words on the map (Chinese first); kept here as constants for the locale files.
 const TEXT = {
@@ -55,11 +55,11 @@ export function stateOf(device, alarmedDevices) {
 }
 
 export async function renderMap(view) {
-  const counts = el('span', { id: 'device-count' }, 'loading…');
+  const counts = el('span', { id: 'device-count' }, t('map.loading'));
   const legend = el('div', { class: 'legend' },
-    el('span', {}, el('span', { class: 'dot state-ok' }), ' ok ', el('b', { id: 'count-ok' }, '0')),
-    el('span', {}, el('span', { class: 'dot state-alarm' }), ' alarm ', el('b', { id: 'count-alarm' }, '0')),
-    el('span', {}, el('span', { class: 'dot state-offline' }), ' offline ', el('b', { id: 'count-offline' }, '0')),
+    el('span', {}, el('span', { class: 'dot state-ok' }), ` ${label('deviceState', 'ok')} `, el('b', { id: 'count-ok' }, '0')),
+    el('span', {}, el('span', { class: 'dot state-alarm' }), ` ${label('deviceState', 'alarm')} `, el('b', { id: 'count-alarm' }, '0')),
+    el('span', {}, el('span', { class: 'dot state-offline' }), ` ${label('deviceState', 'offline')} `, el('b', { id: 'count-offline' }, '0')),
     counts);
   const box = el('div', { id: 'map' });
   view.append(legend, box);
@@ -82,17 +82,17 @@ export async function renderMap(view) {
     const tally = { ok: 0, alarm: 0, offline: 0 };
     for (const d of devices) tally[stateOf(d, alarmed)] += 1;
     for (const k of Object.keys(tally)) document.getElementById(`count-${k}`).textContent = String(tally[k]);
-    counts.textContent = `${devices.length} devices`;
+    counts.textContent = t('map.devices', { n: devices.length });
     draw();
   }
 
   function deviceMarker(d, state) {
     return L.circleMarker([d.lat, d.lon], { radius: 7, color: '#fff', weight: 2, dashArray: d.estimated ? '2 2' : null, fillColor: COLOURS[state], fillOpacity: 0.95, className: `tz-device tz-state-${state}` })
       .bindPopup(() => el('div', {},
-        el('b', {}, d.deviceId), el('br'), `${d.title} · ${d.district || 'no district'}`, el('br'),
-        `state: ${state} · last seen ${fmtTime(d.lastSeen)}`, el('br'),
-        d.battery !== null ? `battery ${d.battery.toFixed(0)} % ` : '', d.signal !== null ? `signal ${d.signal} dBm` : '', el('br'),
-        el('a', { href: `#/device/${encodeURIComponent(d.deviceId)}` }, 'Open device page')));
+        el('b', {}, d.deviceId), el('br'), `${label('class', d.profile, d.title)} · ${d.district ? label('district', d.district) : t('map.noDistrict')}`, el('br'),
+        t('map.popupState', { state: label('deviceState', state), seen: fmtTime(d.lastSeen) }), el('br'),
+        d.battery !== null ? `${t('map.battery', { n: d.battery.toFixed(0) })} ` : '', d.signal !== null ? t('map.signal', { n: d.signal }) : '', el('br'),
+        el('a', { href: `#/device/${encodeURIComponent(d.deviceId)}` }, t('map.openDevice'))));
   }
 
   function draw() {
