@@ -101,7 +101,7 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
       registerRoutes: async (app) => {
         await cases.registerRoutes(app);
         await registerConsoleRoutes(app, {
-          access, profiles: o.profiles, influx: o.influx, deviceRegistryUrl: o.deviceRegistryUrl, alarmFeed: feed,
+          access, profiles: o.profiles, influx: o.influx, deviceRegistryUrl: o.deviceRegistryUrl, alarmFeed: feed, timeZone: o.timeZone,
           cityMap: cityMapGeoJson(cityMap), ...(tiles ? { mapTiles: tiles } : {}), ...(o.siteDevices ? { siteDevices: o.siteDevices } : {}),
         });
       },

@@ -7,12 +7,6 @@
 import * as L from 'leaflet';
 import { api, ctx, el, fmtTime, label, t } from '../app.js';
 
-// Words on the map (Chinese first); kept here as constants for the locale files.
-const TEXT = {
-  schematic: '示意边界，非测绘数据 · schematic boundaries, not survey data',
-  cell: '网格',
-  estimated: '位置为估算 · estimated position',
-};
 const CITY_STYLE = {
   district: { color: '#14324f', weight: 2, fillColor: '#b9d3ea', fillOpacity: 0.3, className: 'tz-district' },
   cell: { color: '#5b7c99', weight: 0.6, dashArray: '3 3', fill: true, fillOpacity: 0, className: 'tz-cell' },
@@ -23,7 +17,7 @@ const CITY_STYLE = {
 function drawCity(map, city) {
   const kindOf = (f) => f.properties.kind ?? 'district';
   const cells = L.geoJSON({ type: 'FeatureCollection', features: city.features.filter((f) => kindOf(f) === 'cell') }, { style: CITY_STYLE.cell })
-    .eachLayer((layer) => layer.bindTooltip(el('span', {}, `${TEXT.cell} ${layer.feature.properties.id} · ${layer.feature.properties.name}`), { sticky: true }));
+    .eachLayer((layer) => layer.bindTooltip(el('span', {}, `${t('map.cell')} ${layer.feature.properties.id} · ${layer.feature.properties.name}`), { sticky: true }));
   const districts = L.geoJSON({ type: 'FeatureCollection', features: city.features.filter((f) => kindOf(f) === 'district') }, { style: CITY_STYLE.district })
     .eachLayer((layer) => {
       const p = layer.feature.properties;
@@ -39,7 +33,7 @@ function drawCity(map, city) {
 
 /** Where a device stands, on hover: address and grid cell (or that its position is estimated). */
 function withPlace(marker, d) {
-  const where = d.estimated ? TEXT.estimated : [d.address, d.gridCell ? `${TEXT.cell} ${d.gridCell}` : ''].filter(Boolean).join(' · ');
+  const where = d.estimated ? t('map.estimated') : [d.address, d.gridCell ? `${t('map.cell')} ${d.gridCell}` : ''].filter(Boolean).join(' · ');
   // Elements, not HTML strings: addresses are data people typed.
   return where ? marker.bindTooltip(el('span', {}, `${d.deviceId} · ${where}`)) : marker;
 }
@@ -70,7 +64,7 @@ export async function renderMap(view) {
   if (tiles) L.tileLayer(tiles.urlTemplate, { attribution: tiles.attribution, maxZoom: tiles.maxZoom ?? 19 }).addTo(map);
   const city = await api('/console/api/city');
   map.fitBounds(drawCity(map, city), { padding: [10, 10] });
-  if (city.schematic) legend.append(el('span', { class: 'schematic-note', id: 'map-schematic' }, TEXT.schematic));
+  if (city.schematic) legend.append(el('span', { class: 'schematic-note', id: 'map-schematic' }, t('map.schematic')));
   const layer = L.layerGroup().addTo(map);
 
   let devices = [];
