@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { TzError } from '../service-kit/index.ts';
+import { migrateSqlite, openSqlite, TzError } from '../service-kit/index.ts';
 import type { CaseQuery, CaseStore, CaseTx, OutboxCounts } from './case-store.ts';
 import type {
   CaseAlarmLink, CaseEventRecord, CasePatch, CaseRecord, CaseStatus, Crew, NewCase, NewCaseEvent, NewOutboxMessage, OutboxMessage, PhotoRecord,
@@ -228,29 +228,15 @@ export class SqliteCaseStore implements CaseStore {
   private readonly tx: CaseTx;
 
   constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    this.migrate();
+    // Full: a case action is acknowledged to a person only once it is on disk.
+    this.db = openSqlite(path, { durability: 'full' });
+    migrateSqlite(this.db, 'case_migrations', MIGRATIONS, () => Date.now());
     this.tx = this.buildTx();
   }
 
   /** The open database, for tables other rooms keep beside the cases (access tokens). */
   get database(): Database.Database {
     return this.db;
-  }
-
-  private migrate(): void {
-    this.db.exec('CREATE TABLE IF NOT EXISTS case_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-    const applied = new Set(this.db.prepare<[], { version: number }>('SELECT version FROM case_migrations').all().map((r) => r.version));
-    for (const m of MIGRATIONS) {
-      if (applied.has(m.version)) continue;
-      this.db.transaction(() => {
-        this.db.exec(m.sql);
-        this.db.prepare('INSERT INTO case_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
-      })();
-    }
   }
 
   atomically<T>(work: (tx: CaseTx) => Promise<T>): Promise<T> {

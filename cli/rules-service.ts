@@ -1,11 +1,10 @@
-import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
 import { startRules, type DeviceFacts, type RulesService } from '../rules/index.ts';
 import { openCaseSystem, type AssetPlaces, type CaseSystem } from '../cases/index.ts';
 import { cityMapGeoJson, loadCityMap } from '../registry/places/index.ts';
 import { registerConsoleRoutes, AlarmFanOut, type SiteDevice } from '../dashboards/index.ts';
-import { openAccessTokens, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
+import { openAccessTokens, openSqlite, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
 
 // The "rules service" process as operators run it: the rules engine, the case
 // system and the ops console on one HTTP server, one set of API tokens. Three
@@ -60,7 +59,7 @@ export function mapTilesFromEnv(env: NodeJS.ProcessEnv): { urlTemplate: string; 
 }
 
 export async function startRulesService(o: RulesServiceOptions): Promise<RunningRulesService> {
-  const accessDb = new Database(o.accessDbPath);
+  const accessDb = openSqlite(o.accessDbPath, { durability: 'full' });
   accessDb.pragma('journal_mode = WAL');
   const access = openAccessTokens(accessDb);
   const stops: Array<() => Promise<void>> = [async () => { accessDb.close(); }];

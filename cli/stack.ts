@@ -9,9 +9,8 @@ import type { SiteDevice } from '../dashboards/index.ts';
 import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../edge-agent/index.ts';
 import { startSimulatedDistrict, type SimulatedDistrict } from '../firmware-sim/index.ts';
 import { loadCityMap, streetSites } from '../registry/places/index.ts';
-import Database from 'better-sqlite3';
 import { Gauge } from 'prom-client';
-import { createLogger, createServiceHttp, createRegistry, listenService, openAccessTokens, type Logger } from '../service-kit/index.ts';
+import { createLogger, createServiceHttp, createRegistry, listenService, openAccessTokens, openSqlite, type Logger } from '../service-kit/index.ts';
 import { startManagedInfluxd, type ManagedInfluxd } from './managed-influxd.ts';
 import { prometheusScrapeConfig } from './prometheus-config.ts';
 
@@ -107,7 +106,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
     // One token store for every API of the stack (the rules service opens the same file).
     mkdirSync(options.varDir, { recursive: true });
-    const accessDb = new Database(join(options.varDir, 'access.sqlite'));
+    const accessDb = openSqlite(join(options.varDir, 'access.sqlite'), { durability: 'full' });
     accessDb.pragma('journal_mode = WAL');
     stops.push(async () => { accessDb.close(); });
     const ingest: Ingest = await startIngest({

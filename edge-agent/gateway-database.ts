@@ -1,7 +1,7 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { TzError } from '../service-kit/index.ts';
+import { openSqlite, TzError } from '../service-kit/index.ts';
 
 export type GatewayDatabase = Database.Database;
 
@@ -14,11 +14,9 @@ export type GatewayDatabase = Database.Database;
 export function openGatewayDatabase(path: string): GatewayDatabase {
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    // Full: a reading is on disk before the device side of the ledger counts it.
     // Another process on the same file (a second agent with the same dataDir) waits briefly, then fails clearly.
-    db.pragma('busy_timeout = 2000');
+    const db = openSqlite(path, { durability: 'full', busyTimeoutMs: 2000 });
     ensureDiskReserve(db);
     return db;
   } catch (err) {

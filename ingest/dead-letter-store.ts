@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '../service-kit/index.ts';
 
 /** A batch or reading the pipeline refused, kept with its reason so nothing is lost silently. */
 export interface DeadLetter {
@@ -63,11 +64,8 @@ interface Row {
 
 /** The dead-letter store in a SQLite file (better-sqlite3, WAL): the service writes, the CLI reads and replays concurrently. */
 export function openDeadLetterStore(path: string): DeadLetterStore {
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  // FULL: a letter is on disk before the MQTT message it came from is acknowledged.
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
+  // Full: a letter is on disk before the MQTT message it came from is acknowledged.
+  const db = openSqlite(path, { durability: 'full' });
   db.exec(`CREATE TABLE IF NOT EXISTS dead_letters (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     received_at TEXT NOT NULL,

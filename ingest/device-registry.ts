@@ -1,7 +1,7 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { IDeviceStatus } from '../proto/index.ts';
 import type { DeviceProfile } from '../device-profiles/index.ts';
-import type { Clock } from '../service-kit/index.ts';
+import { openSqlite, type Clock } from '../service-kit/index.ts';
 import type { AcceptedReading } from './steps/validate.ts';
 import type { ReadingFacts } from './steps/uplink-lines.ts';
 
@@ -84,9 +84,8 @@ export class DeviceRegistry {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(path: string, private readonly profiles: { get(classId: string): DeviceProfile | undefined }, private readonly clock: Clock) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
+    // Normal: what the cloud saw of each device is rebuilt by the next readings.
+    this.db = openSqlite(path, { durability: 'normal' });
     this.db.exec(`CREATE TABLE IF NOT EXISTS devices (
       device_id TEXT PRIMARY KEY,
       record TEXT NOT NULL,

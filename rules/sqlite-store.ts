@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { RuleSpec, Severity } from '../device-profiles/index.ts';
-import { TzError } from '../service-kit/index.ts';
+import { migrateSqlite, openSqlite, TzError } from '../service-kit/index.ts';
 import type { EvidenceReading, MetricValue } from './evaluator.ts';
 
 // The rules service's state in SQLite (better-sqlite3, WAL): alarms and
@@ -212,11 +212,10 @@ export class SqliteRulesStore {
   private readonly stmts: Record<string, Database.Statement>;
 
   constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.migrate();
+    // Full: alarm rows and their outbox are committed before the PUBACK of the
+    // batch that raised them, and that promise must hold across a power loss.
+    this.db = openSqlite(path, { durability: 'full' });
+    migrateSqlite(this.db, 'migrations', MIGRATIONS);
     const p = (sql: string) => this.db.prepare(sql);
     this.stmts = {
       getAlarm: p('SELECT * FROM alarms WHERE id = ?'),
@@ -232,18 +231,6 @@ export class SqliteRulesStore {
       saveDevice: p('INSERT INTO device_state (device_id, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at'),
       shadow: p('INSERT INTO shadow_records (rule_id, device_id, kind, at, severity, values_json, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     };
-  }
-
-  private migrate(): void {
-    this.db.exec('CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-    const applied = new Set((this.db.prepare('SELECT version FROM migrations').all() as { version: number }[]).map((r) => r.version));
-    for (const m of MIGRATIONS) {
-      if (applied.has(m.version)) continue;
-      this.db.transaction(() => {
-        this.db.exec(m.sql);
-        this.db.prepare('INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
-      })();
-    }
   }
 
   transaction<T>(fn: () => T): T {

@@ -6,6 +6,7 @@ export { createLogger, type Logger } from './logger.ts';
 export { systemClock, ManualClock, type Clock } from './clock.ts';
 export { CityCalendar, cityCalendar, defaultTimeZone, DEFAULT_TIME_ZONE, WEEKDAY_INDEX, type CityTime, type LocalTime } from './city-time.ts';
 export { parseDuration, parseTimeOfDay } from './duration.ts';
+export { openSqlite, migrateSqlite, type OpenSqliteOptions, type SqliteDurability, type SqliteMigration } from './sqlite.ts';
 export { Backoff, delay } from './backoff.ts';
 export { isMqttAuthRefusal, reconnectWithBackoff, sharedTopic, subscribeTracked, type MqttServiceAccount, type SubscriptionHealth } from './mqtt-session.ts';
 export { createServiceHttp, listenService, createRegistry, type HealthReport, type RunningService, type ServiceHttpOptions } from './service-http.ts';

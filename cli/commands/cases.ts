@@ -7,8 +7,8 @@ const DEFAULT_ACCESS_DB = 'var/access.sqlite';
 
 async function openTokens(file: string) {
   const { default: Database } = await import('better-sqlite3');
-  const { openAccessTokens } = await import('../../service-kit/index.ts');
-  const db = new Database(fileToCreate(file));
+  const { openAccessTokens, openSqlite } = await import('../../service-kit/index.ts');
+  const db = openSqlite(fileToCreate(file), { durability: 'full' });
   db.pragma('journal_mode = WAL');
   return { db, tokens: openAccessTokens(db) };
 }

@@ -55,13 +55,13 @@ export function registerIngestCommands(program: Command): void {
       const influx = influxTarget(opts);
       const { startIngest } = await import('../../ingest/index.ts');
       const { loadProfiles } = await import('../../device-profiles/index.ts');
-      const { createLogger, openAccessTokens } = await import('../../service-kit/index.ts');
+      const { createLogger, openAccessTokens, openSqlite } = await import('../../service-kit/index.ts');
       const { default: Database } = await import('better-sqlite3');
       const running = await startIngest({
         brokerUrl: opts.broker, username: opts.username, password: requireEnv('TZ_MQTT_PASSWORD', 'the MQTT password'),
         clientId: opts.clientId, shareGroup: opts.shareGroup, influx,
         profiles: loadProfiles(profileDir(program)), deadLetterPath: fileToCreate(opts.deadLetter), registryPath: opts.registry ? fileToCreate(opts.registry) : undefined,
-        http: { port: opts.httpPort }, log: createLogger('ingest'), access: openAccessTokens(new Database(fileToCreate(opts.accessDb))),
+        http: { port: opts.httpPort }, log: createLogger('ingest'), access: openAccessTokens(openSqlite(fileToCreate(opts.accessDb), { durability: 'full' })),
         retention: opts.setup ? { rawDuration: opts.rawRetention, downsampledDuration: opts.downsampledRetention } : null,
         maxBatchLines: opts.maxBatch, writeConcurrency: opts.writeConcurrency, lingerMs: opts.lingerMs, maxBufferedReadings: opts.maxBuffered, gzip: opts.gzip,
         timestampWindow: { futureMs: opts.maxClockAhead * 1000, pastMs: opts.maxClockBehind * 86_400_000 },
