@@ -40,6 +40,11 @@ export const ERROR_CATALOGUE = {
   TZ_RULE_NOT_FOUND: 'no alarm rule with that id',
   TZ_RULE_CONFLICT: 'the rule already exists, or changed since the version given',
   TZ_ALARM_STATE: 'the alarm is not in a state that allows this',
+  TZ_REGISTRY_INVALID: 'a registry record (device, asset, gateway) is invalid (the message names the field and the problem)',
+  TZ_REGISTRY_NOT_FOUND: 'no device, asset or gateway with that id in the registry',
+  TZ_REGISTRY_TRANSITION: 'the device cannot move to that lifecycle state from its current state',
+  TZ_REGISTRY_KEY: 'LoRa keys cannot be stored or read: no registry key (TZ_REGISTRY_KEY) or the wrong one',
+  TZ_REGISTRY_IMPORT: 'an import file has problems; nothing was applied (the report lists row, column and problem)',
 } as const;
 
 export type TzErrorCode = keyof typeof ERROR_CATALOGUE;
