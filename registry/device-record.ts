@@ -88,6 +88,8 @@ export interface DeviceCheckContext {
   canSealKeys: boolean;
   /** True when the stored device has no transport yet (reported by a gateway): the record may leave it out. */
   storedWithoutTransport(deviceId: string): boolean;
+  /** The stored device's lifecycle state, undefined when it is new. */
+  storedState(deviceId: string): LifecycleState | undefined;
 }
 
 export function checkDevice(raw: Record<string, unknown>, ctx: DeviceCheckContext): { draft?: DeviceDraft; problems: FieldProblem[] } {
@@ -109,7 +111,7 @@ export function checkDevice(raw: Record<string, unknown>, ctx: DeviceCheckContex
     if (unknown.length) problems.push({ column: 'deadbands', problem: `no metric ${unknown.join(', ')} in ${v.class} (metrics: ${metrics.join(', ')})` });
   }
   if (v.assetId !== undefined && !ctx.assetExists(v.assetId)) problems.push({ column: 'assetId', problem: `no asset "${v.assetId}" in the registry (import assets first)` });
-  if (v.state === 'discovered') problems.push({ column: 'state', problem: 'discovered is set by gateways reporting, not by hand' });
+  if (v.state === 'discovered' && (v.id === undefined || ctx.storedState(v.id) !== 'discovered')) problems.push({ column: 'state', problem: 'discovered is set by gateways reporting, not by hand' });
 
   const kind = v.transport;
   for (const [column, kinds] of Object.entries(ONLY)) {

@@ -253,6 +253,7 @@ export class RegistryStore implements DeviceDirectory {
         return t.kind === 'lorawan' ? t.activation : null;
       },
       canSealKeys: this.key !== null,
+      storedState: (id) => this.stmt.device.get(id)?.state,
       storedWithoutTransport: (id) => {
         const row = this.stmt.device.get(id);
         return row !== undefined && row.transport === null;
