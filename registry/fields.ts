@@ -80,7 +80,10 @@ export function parseFields<S extends FieldSchemas>(raw: Record<string, unknown>
     if (!(key in schemas)) problems.push({ column: key, problem: 'unknown column' });
   }
   for (const [column, schema] of Object.entries(schemas)) {
-    const result = schema.safeParse(raw[column]);
+    const value = raw[column];
+    // Every field is optional at this level (required ones are checked after): an empty cell needs no schema run.
+    if (value === undefined || value === null || value === '') continue;
+    const result = schema.safeParse(value);
     if (result.success) {
       if (result.data !== undefined) values[column] = result.data;
     } else problems.push({ column, problem: result.error.issues[0]?.message ?? 'invalid' });

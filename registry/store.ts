@@ -241,22 +241,32 @@ export class RegistryStore implements DeviceDirectory {
   }
 
   /** What checkDevice needs to know about the registry. */
-  deviceCheckContext(extraAssets?: ReadonlySet<string>): DeviceCheckContext {
+  deviceCheckContext(): DeviceCheckContext {
+    // The check asks about the same device several times in a row: one row remembered.
+    let lastId: string | undefined;
+    let lastRow: DeviceRow | undefined;
+    const row = (id: string) => {
+      if (id !== lastId) {
+        lastId = id;
+        lastRow = this.stmt.device.get(id);
+      }
+      return lastRow;
+    };
     return {
       metricsOf: (classId) => this.profiles.get(classId)?.metrics.map((m) => m.name),
       knownClasses: () => this.profiles.all().map((p) => p.class).sort(),
-      assetExists: (id) => extraAssets?.has(id) === true || this.stmt.asset.get(id) !== undefined,
+      assetExists: (id) => this.stmt.asset.get(id) !== undefined,
       storedActivation: (id) => {
-        const row = this.stmt.device.get(id);
-        if (!row?.lora_keys || row.transport === null) return null;
-        const t = JSON.parse(row.transport) as DraftTransport;
+        const r = row(id);
+        if (!r?.lora_keys || r.transport === null) return null;
+        const t = JSON.parse(r.transport) as DraftTransport;
         return t.kind === 'lorawan' ? t.activation : null;
       },
       canSealKeys: this.key !== null,
-      storedState: (id) => this.stmt.device.get(id)?.state,
+      storedState: (id) => row(id)?.state,
       storedWithoutTransport: (id) => {
-        const row = this.stmt.device.get(id);
-        return row !== undefined && row.transport === null;
+        const r = row(id);
+        return r !== undefined && r.transport === null;
       },
     };
   }
