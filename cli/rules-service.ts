@@ -4,6 +4,7 @@ import type { ProfileCatalogue } from '../device-profiles/index.ts';
 import { startRules, type RulesService } from '../rules/index.ts';
 import { openCaseSystem, type CaseSystem } from '../cases/index.ts';
 import { registerConsoleRoutes, AlarmFanOut } from '../dashboards/index.ts';
+import { registerRegistryRoutes, RegistryKey, RegistryStore } from '../registry/index.ts';
 import { openAccessTokens, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
 
 // The "rules service" process as operators run it: the rules engine, the case
@@ -27,6 +28,8 @@ export interface RulesServiceOptions extends MqttServiceAccount {
   timeZone?: string;
   http?: { host?: string; port?: number };
   log: (component: string) => Logger;
+  /** SQLite file of the device registry: serves /api/v1/devices, /assets, /gateways (LoRa keys sealed with TZ_REGISTRY_KEY). */
+  registryDbPath?: string;
 }
 
 export interface RunningRulesService {
@@ -67,6 +70,13 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
     });
     stops.push(() => cases.stop());
 
+    let registry: RegistryStore | undefined;
+    if (o.registryDbPath) {
+      const store = new RegistryStore(o.registryDbPath, { profiles: o.profiles, key: RegistryKey.load() });
+      registry = store;
+      stops.push(async () => { store.close(); });
+    }
+
     // Live alarms for the console's SSE feed, in-process.
     const feed = new AlarmFanOut();
     rules = await startRules({
@@ -76,6 +86,7 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
       registerRoutes: async (app) => {
         await cases.registerRoutes(app);
         await registerConsoleRoutes(app, { access, profiles: o.profiles, influx: o.influx, deviceRegistryUrl: o.deviceRegistryUrl, alarmFeed: feed });
+        if (registry) await registerRegistryRoutes(app, { store: registry, access });
       },
     });
     const started = rules;

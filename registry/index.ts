@@ -18,3 +18,4 @@ export type { FieldProblem } from './fields.ts';
 export { importFile, exportFile, readSource, type ImportOptions, type ExportOptions, type ImportFormat } from './import/apply.ts';
 export { formatReport, type ImportReport, type RowProblem, type RecordKind } from './import/report.ts';
 export { RegistryBinding, openRegistryBinding, type RegistryBindingOptions, type BindingProblem } from './binding.ts';
+export { registerRegistryRoutes, type RegistryRoutesOptions } from './http-routes.ts';
