@@ -272,10 +272,10 @@ export class RegistryStore implements DeviceDirectory {
   }
 
   /** Why this draft cannot be written over what is stored (a lifecycle move that is not allowed), or null. */
-  deviceWriteProblem(draft: DeviceDraft): FieldProblem | null {
-    const existing = this.stmt.device.get(draft.id);
-    if (!existing || draft.state === null) return null;
-    const problem = transitionProblem(existing.state, draft.state);
+  deviceWriteProblem(draft: DeviceDraft, context: DeviceCheckContext = this.deviceCheckContext()): FieldProblem | null {
+    const stored = context.storedState(draft.id);
+    if (stored === undefined || draft.state === null) return null;
+    const problem = transitionProblem(stored, draft.state);
     return problem ? { column: 'state', problem } : null;
   }
 

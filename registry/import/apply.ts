@@ -128,7 +128,7 @@ function checkAll(store: RegistryStore, kind: RecordKind, records: SourceRecord[
     let result: { draft?: unknown; problems: FieldProblem[] };
     if (kind === 'devices') {
       const device = checkDevice(r.fields, deviceContext!);
-      const stateProblem = device.draft ? store.deviceWriteProblem(device.draft) : null;
+      const stateProblem = device.draft ? store.deviceWriteProblem(device.draft, deviceContext) : null;
       if (stateProblem) device.problems.push(stateProblem);
       result = device;
     } else result = checkGateway(r.fields);
