@@ -27,7 +27,10 @@ export interface RegistryRoutesOptions {
 
 const text = z.string().trim().min(1).max(64).optional();
 const paging = { limit: z.coerce.number().int().min(1).max(10_000).default(1000), offset: z.coerce.number().int().min(0).default(0) };
-const deviceQuery = z.strictObject({ gatewayId: text, class: text, district: text, gridCell: text, state: z.enum(LIFECYCLE_STATES).optional(), tag: text, assetId: text, ...paging });
+// `gateway` and `grid` are accepted as short forms of `gatewayId` and `gridCell`.
+const deviceQuery = z.strictObject({
+  gatewayId: text, gateway: text, class: text, district: text, gridCell: text, grid: text, state: z.enum(LIFECYCLE_STATES).optional(), tag: text, assetId: text, ...paging,
+}).transform(({ gateway, grid, ...q }) => ({ ...q, gatewayId: q.gatewayId ?? gateway, gridCell: q.gridCell ?? grid }));
 const assetQuery = z.strictObject({ kind: text, district: text, gridCell: text, parentAssetId: text, state: z.enum(RECORD_STATES).optional(), tag: text, ...paging });
 const gatewayQuery = z.strictObject({ district: text, state: z.enum(RECORD_STATES).optional(), tag: text, ...paging });
 const idParam = z.object({ id: z.string().min(1).max(64) });

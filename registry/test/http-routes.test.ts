@@ -53,6 +53,7 @@ test('roles: no token 401; every role reads; only admin and operator write', asy
 test('list filters, show with history, patch, lifecycle, retire', async () => {
   const list = await call('readonly', 'GET', '/api/v1/devices?gatewayId=gw-01');
   assert.equal([list.json.total, list.json.devices.map((d: { id: string }) => d.id)], [1, ['mh-1']]);
+  assert.equal((await call('readonly', 'GET', '/api/v1/devices?gateway=gw-02')).json.devices.map((d: { id: string }) => d.id), ['mh-2']);
   assert.is((await call('readonly', 'GET', '/api/v1/devices?state=bogus')).status, 400);
   const patched = await call('operator', 'PATCH', '/api/v1/devices/mh-1', { tags: ['east'], port: 70000 });
   assert.is(patched.status, 400);
