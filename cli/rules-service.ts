@@ -2,7 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
 import { startRules, type DeviceFacts, type RulesService } from '../rules/index.ts';
 import { openCaseSystem, type AssetPlaces, type CaseSystem } from '../cases/index.ts';
-import { cityMapGeoJson, loadCityMap } from '../registry/places/index.ts';
+import { cityMapGeoJson, loadCityMap, registerRegistryRoutes, RegistryKey, RegistryStore } from '../registry/index.ts';
 import { registerConsoleRoutes, AlarmFanOut, type SiteDevice } from '../dashboards/index.ts';
 import { openAccessTokens, openSqlite, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
 
@@ -37,6 +37,8 @@ export interface RulesServiceOptions extends MqttServiceAccount {
   deviceFacts?: DeviceFacts;
   http?: { host?: string; port?: number };
   log: (component: string) => Logger;
+  /** SQLite file of the device registry: serves /api/v1/devices, /assets, /gateways (LoRa keys sealed with TZ_REGISTRY_KEY). */
+  registryDbPath?: string;
 }
 
 export interface RunningRulesService {
@@ -91,6 +93,13 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
     });
     stops.push(() => cases.stop());
 
+    let registry: RegistryStore | undefined;
+    if (o.registryDbPath) {
+      const store = new RegistryStore(o.registryDbPath, { profiles: o.profiles, key: RegistryKey.load() });
+      registry = store;
+      stops.push(async () => { store.close(); });
+    }
+
     // Live alarms for the console's SSE feed, in-process.
     const feed = new AlarmFanOut();
     rules = await startRules({
@@ -103,6 +112,7 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
           access, profiles: o.profiles, influx: o.influx, deviceRegistryUrl: o.deviceRegistryUrl, alarmFeed: feed, timeZone: o.timeZone,
           cityMap: cityMapGeoJson(cityMap), ...(tiles ? { mapTiles: tiles } : {}), ...(o.siteDevices ? { siteDevices: o.siteDevices } : {}),
         });
+        if (registry) await registerRegistryRoutes(app, { store: registry, access });
       },
     });
     const started = rules;

@@ -8,7 +8,7 @@ import { startRulesService, type RunningRulesService } from './rules-service.ts'
 import type { SiteDevice } from '../dashboards/index.ts';
 import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../edge-agent/index.ts';
 import { startSimulatedDistrict, type SimulatedDistrict } from '../firmware-sim/index.ts';
-import { loadCityMap, streetSites } from '../registry/places/index.ts';
+import { loadCityMap, streetSites } from '../registry/index.ts';
 import { Gauge } from 'prom-client';
 import { createLogger, createServiceHttp, createRegistry, listenService, openAccessTokens, openSqlite, type Logger } from '../service-kit/index.ts';
 import { startManagedInfluxd, type ManagedInfluxd } from './managed-influxd.ts';

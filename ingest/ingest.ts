@@ -13,6 +13,7 @@ import { MqttIntake, type Delivery } from './mqtt-intake.ts';
 import { readingAt, UplinkParser, type UplinkLines } from './steps/uplink-lines.ts';
 import { DEFAULT_TIMESTAMP_WINDOW, type TimestampWindow, type ValidationContext } from './steps/validate.ts';
 import { WriteBatcher, type LineOwner } from './write-batcher.ts';
+import type { DeviceBinding } from './steps/bind.ts';
 
 export interface IngestOptions {
   brokerUrl: string;
@@ -27,6 +28,13 @@ export interface IngestOptions {
   profiles: ProfileCatalogue;
   /** SQLite file for refused batches and readings. */
   deadLetterPath: string;
+  /**
+   * The device registry's binding (registry/ `openRegistryBinding`, CLI `--registry-db`): readings and
+   * statuses of devices not registered, or registered to another gateway, are dead-lettered
+   * (unknown-device, wrong-gateway, retired-device) and unregistered ones noted as discovered.
+   * Absent: every device with a known profile is accepted.
+   */
+  binding?: DeviceBinding;
   /** SQLite file of the device registry (default: device-registry.sqlite next to the dead-letter file). */
   registryPath?: string;
   http?: { host?: string; port?: number };
@@ -78,7 +86,7 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
   const concurrency = options.writeConcurrency ?? 3;
   const gzip = options.gzip ?? !isLoopback(options.influx.url);
   const retention = options.retention === null ? null : { ...DEFAULT_RETENTION, ...options.retention };
-  const validation: ValidationContext = { profiles: options.profiles, window: { ...DEFAULT_TIMESTAMP_WINDOW, ...options.timestampWindow }, clock };
+  const validation: ValidationContext = { profiles: options.profiles, window: { ...DEFAULT_TIMESTAMP_WINDOW, ...options.timestampWindow }, clock, binding: options.binding };
   const deadLetters = openDeadLetterStore(options.deadLetterPath);
   const registry = new DeviceRegistry(options.registryPath ?? join(dirname(options.deadLetterPath), 'device-registry.sqlite'), options.profiles, clock);
   registry.startFlushing();
@@ -155,7 +163,7 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
       letters.push(letterFor(topic, batch, { reading: r.reading }, r.reason, r.detail, payload));
     }
     for (const status of batch.statuses) {
-      const problem = statusProblem(status);
+      const problem = statusProblem(status, gatewayId);
       if (problem) letters.push(letterFor(topic, batch, { status }, problem.reason, problem.detail, payload));
       else {
         registry.observeStatus(status, gatewayId);
@@ -176,10 +184,15 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     batch.body = NO_BODY; // the batcher holds it now; the rest of `batch` is only kept for dead letters
   }
 
-  function statusProblem(status: IDeviceStatus): { reason: string; detail: string } | null {
+  function statusProblem(status: IDeviceStatus, gatewayId: string): { reason: string; detail: string } | null {
     const deviceId = status.deviceId ?? '';
     if (!ID_PATTERN.test(deviceId)) return { reason: 'invalid-device-id', detail: `status of device "${deviceId}": id does not match ${ID_PATTERN}` };
     if (!registry.get(deviceId) && !options.profiles.get(status.profile ?? '')) return { reason: 'unknown-profile', detail: `status of device ${deviceId}: no profile "${status.profile ?? ''}"` };
+    const bound = options.binding?.check(deviceId, gatewayId);
+    if (bound) {
+      if (bound.reason === 'unknown-device' && options.profiles.get(status.profile ?? '')) options.binding!.noteUnregistered(gatewayId, deviceId, status.profile!);
+      return { reason: bound.reason, detail: `status: ${bound.detail}` };
+    }
     return null;
   }
 

@@ -44,6 +44,11 @@ export const ERROR_CATALOGUE = {
   TZ_ALERT_DELIVERY: 'an alert channel (WeCom, DingTalk, Feishu, e-mail, SMS) refused or could not take a message',
   TZ_SUBSCRIPTION_NOT_FOUND: 'no alert subscription with that id',
   TZ_SILENCE_NOT_FOUND: 'no silence or maintenance window with that id',
+  TZ_REGISTRY_INVALID: 'a registry record (device, asset, gateway) is invalid (the message names the field and the problem)',
+  TZ_REGISTRY_NOT_FOUND: 'no device, asset or gateway with that id in the registry',
+  TZ_REGISTRY_TRANSITION: 'the device cannot move to that lifecycle state from its current state',
+  TZ_REGISTRY_KEY: 'LoRa keys cannot be stored or read: no registry key (TZ_REGISTRY_KEY) or the wrong one',
+  TZ_REGISTRY_IMPORT: 'an import file has problems; nothing was applied (the report lists row, column and problem)',
 } as const;
 
 export type TzErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -97,6 +102,11 @@ export const ERROR_HTTP_STATUS: Record<TzErrorCode, number> = {
   TZ_ALERT_DELIVERY: 502,
   TZ_SUBSCRIPTION_NOT_FOUND: 404,
   TZ_SILENCE_NOT_FOUND: 404,
+  TZ_REGISTRY_INVALID: 400,
+  TZ_REGISTRY_NOT_FOUND: 404,
+  TZ_REGISTRY_TRANSITION: 409,
+  TZ_REGISTRY_KEY: 500,
+  TZ_REGISTRY_IMPORT: 422,
 };
 
 /** The HTTP status of an error: its code's, or 500 for anything that is not a TzError. */

@@ -25,9 +25,9 @@ function influxOptions(cmd: Command): Command {
     .option('--influx-api <api>', 'auto (from /ping X-Influxdb-Version) | v1 (/write) | v2 (/api/v2/write)', 'auto');
 }
 
-function existingFile(file: string, what: string): string {
+function existingFile(file: string, what: string, hint = 'pass the file ingest writes (--dead-letter), default var/dead-letter.sqlite'): string {
   const path = resolve(file);
-  if (!existsSync(path)) throw new CliError(`no ${what} at ${path}: pass the file ingest writes (--dead-letter), default var/dead-letter.sqlite`);
+  if (!existsSync(path)) throw new CliError(`no ${what} at ${path}: ${hint}`);
   return path;
 }
 
@@ -40,6 +40,7 @@ export function registerIngestCommands(program: Command): void {
     .option('--dead-letter <file>', 'dead-letter SQLite file', 'var/dead-letter.sqlite')
     .option('--registry <file>', 'device registry SQLite file (default: device-registry.sqlite next to the dead-letter file)')
     .option('--access-db <file>', 'API tokens SQLite file shared with the rules service (tianzhong tokens add); the device registry API is served only with it', 'var/access.sqlite')
+    .option('--registry-db <file>', 'bind readings to the device registry (tianzhong devices …): devices not registered, or registered to another gateway, are dead-lettered (unknown-device, wrong-gateway)')
     .option('--raw-retention <duration>', 'InfluxQL duration raw readings are kept', '90d')
     .option('--downsampled-retention <duration>', 'InfluxQL duration the hourly mean/min/max are kept', '730d')
     .option('--no-setup', 'do not create database, retention policies or continuous queries (write only)')
@@ -56,18 +57,27 @@ export function registerIngestCommands(program: Command): void {
       const { startIngest } = await import('../../ingest/index.ts');
       const { loadProfiles } = await import('../../device-profiles/index.ts');
       const { createLogger, openAccessTokens, openSqlite } = await import('../../service-kit/index.ts');
-      const { default: Database } = await import('better-sqlite3');
+      const profiles = loadProfiles(profileDir(program));
+      let binding: import('../../registry/index.ts').RegistryBinding | undefined;
+      if (opts.registryDb) {
+        const { openRegistryBinding, RegistryKey } = await import('../../registry/index.ts');
+        binding = openRegistryBinding(existingFile(opts.registryDb, 'device registry', 'tianzhong devices import --db'), { profiles, key: RegistryKey.load(), log: createLogger('registry') });
+      }
       const running = await startIngest({
+        binding,
         brokerUrl: opts.broker, username: opts.username, password: requireEnv('TZ_MQTT_PASSWORD', 'the MQTT password'),
         clientId: opts.clientId, shareGroup: opts.shareGroup, influx,
-        profiles: loadProfiles(profileDir(program)), deadLetterPath: fileToCreate(opts.deadLetter), registryPath: opts.registry ? fileToCreate(opts.registry) : undefined,
+        profiles, deadLetterPath: fileToCreate(opts.deadLetter), registryPath: opts.registry ? fileToCreate(opts.registry) : undefined,
         http: { port: opts.httpPort }, log: createLogger('ingest'), access: openAccessTokens(openSqlite(fileToCreate(opts.accessDb), { durability: 'full' })),
         retention: opts.setup ? { rawDuration: opts.rawRetention, downsampledDuration: opts.downsampledRetention } : null,
         maxBatchLines: opts.maxBatch, writeConcurrency: opts.writeConcurrency, lingerMs: opts.lingerMs, maxBufferedReadings: opts.maxBuffered, gzip: opts.gzip,
         timestampWindow: { futureMs: opts.maxClockAhead * 1000, pastMs: opts.maxClockBehind * 86_400_000 },
       });
       console.error(`ingest running (metrics ${running.httpUrl}/metrics, devices ${running.httpUrl}/api/v1/devices)`);
-      await untilSignal(() => running.stop());
+      await untilSignal(async () => {
+        await running.stop();
+        binding?.close();
+      });
     });
 
   const dlq = ingest.command('dlq').description('the dead-letter store: what ingest refused, with the reason');

@@ -49,7 +49,7 @@ export function registerSimCommands(program: Command): void {
         return;
       }
       const profiles = loadProfiles(profileDir(program));
-      const places = await import('../../registry/places/index.ts');
+      const places = await import('../../registry/index.ts');
       const cityMap = places.loadCityMap(opts.city);
       const scenario = opts.scenario ? sim.loadScenario(opts.scenario, profiles) : undefined;
       if (opts.check && !scenario) throw new CliError('--check needs --scenario (it checks what the scenario says it causes)');

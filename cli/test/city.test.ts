@@ -4,7 +4,7 @@ import { loadProfiles } from '../../device-profiles/index.ts';
 import { startSimulatedDistrict, DEFAULT_DISTRICTS } from '../../firmware-sim/index.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCityMap, streetSites, cityDeviceRows, cityMapGeoJson, DEFAULT_CITY_FILE } from '../../registry/places/index.ts';
+import { loadCityMap, streetSites, cityDeviceRows, cityMapGeoJson, DEFAULT_CITY_FILE } from '../../registry/index.ts';
 import { CONSOLE_STATIC_DIR } from '../../dashboards/index.ts';
 import { mapTilesFromEnv } from '../rules-service.ts';
 

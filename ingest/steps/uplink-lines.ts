@@ -7,6 +7,7 @@ import { ByteKeyedTable, type ByteKeyed } from './byte-keyed.ts';
 import { LineOutput, MAX_VALUE_BYTES, writeAscii, writeBytes, writeInteger } from './line-output.ts';
 import { escapeMeasurement, escapeTag, toLine } from './to-lines.ts';
 import { validateStep, type AcceptedReading, type RejectedReading, type ValidationContext } from './validate.ts';
+import { bindStep } from './bind.ts';
 
 /**
  * The hot path of ingest: one UplinkBatch's bytes straight to InfluxDB line
@@ -129,6 +130,9 @@ interface DeviceSlot extends ByteKeyed {
   prefix: Uint8Array;
   /** The sink's handle for this device (ReadingFacts.handle). */
   handle: unknown;
+  /** The registry binding's answer for (this device, `gateway`), valid while the binding's epoch is `boundEpoch` (-1: ask). */
+  bound: boolean;
+  boundEpoch: number;
 }
 
 const BATTERY_METRIC = /^battery(_pct|_percent)?$/;
@@ -311,7 +315,7 @@ export class UplinkParser {
   private slowPath(r: protobuf.Reader, start: number, end: number, gateway: string, rejected: RejectedReading[]): string | null {
     r.pos = start;
     const reading: IReading = tz.Reading.decode(r, end - start);
-    const result = validateStep([reading], this.context);
+    const result = bindStep(validateStep([reading], this.context), gateway, this.context.binding);
     for (const x of result.rejected) rejected.push(x);
     const accepted = result.accepted[0];
     if (accepted === undefined) return null;
@@ -324,7 +328,7 @@ export class UplinkParser {
     if (!decoded.ok) return decoded;
     const { batch, gatewayId } = decoded;
     const lines: string[] = [];
-    const { accepted, rejected } = validateStep(batch.readings, this.context);
+    const { accepted, rejected } = bindStep(validateStep(batch.readings, this.context), gatewayId, this.context.binding);
     const spans = new Uint32Array(2 * accepted.length);
     for (const a of accepted) lines.push(toLine(a, gatewayId));
     for (const a of accepted) this.sink.observeAccepted(a, gatewayId);
@@ -416,6 +420,15 @@ export class UplinkParser {
     const district = districtEnd > districtStart ? this.districtAt(bytes, districtStart, districtEnd) : this.noDistrict;
     const device = this.deviceAt(bytes, idStart, idEnd, profile, plan, version, district, gateway);
     if (device === undefined) return false;
+    // Step 2b (bind.ts), once per device and binding change: a refused device takes the reference path, which says why.
+    const binding = this.context.binding;
+    if (binding !== undefined) {
+      if (device.boundEpoch !== binding.epoch) {
+        device.bound = binding.check(device.id, gateway) === null;
+        device.boundEpoch = binding.epoch;
+      }
+      if (!device.bound) return false;
+    }
 
     const out = this.out;
     out.reserve(1 + device.prefix.length + plan.maxFieldBytes);
@@ -550,7 +563,7 @@ export class UplinkParser {
       const id = textOf(key);
       // ID_PATTERN checked once per device here, not once per reading.
       if (!ID_PATTERN.test(id)) return undefined;
-      slot = { key, next: undefined, id, profile, version, district, gateway, prefix: prefixOf(id, profile, plan, version, district, gateway), handle: undefined };
+      slot = { key, next: undefined, id, profile, version, district, gateway, prefix: prefixOf(id, profile, plan, version, district, gateway), handle: undefined, bound: false, boundEpoch: -1 };
       table.add(hash, slot);
     } else if (slot.profile !== profile || slot.version !== version || slot.district !== district || slot.gateway !== gateway) {
       slot.profile = profile;
@@ -558,6 +571,7 @@ export class UplinkParser {
       slot.district = district;
       slot.gateway = gateway;
       slot.prefix = prefixOf(slot.id, profile, plan, version, district, gateway);
+      slot.boundEpoch = -1;
     }
     return slot;
   }

@@ -1,6 +1,7 @@
 import { ID_PATTERN, metricValueOf, type IReading } from '../../proto/index.ts';
 import { checkMetricValue, metricOfValue, type DeviceProfile, type MetricSpec, type ProfileCatalogue } from '../../device-profiles/index.ts';
 import type { Clock } from '../../service-kit/index.ts';
+import type { DeviceBinding } from './bind.ts';
 
 export interface AcceptedReading {
   reading: IReading;
@@ -35,6 +36,8 @@ export interface ValidationContext {
   profiles: ProfileCatalogue;
   window: TimestampWindow;
   clock: Clock;
+  /** The registry binding for step 2b (bind.ts); absent: no registry, every device with a known profile is accepted. */
+  binding?: DeviceBinding;
 }
 
 /**

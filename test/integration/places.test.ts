@@ -18,7 +18,7 @@ import { createLogger } from '../../service-kit/index.ts';
 import { BrokerUsers, startBroker, type RunningBroker } from '../../broker/index.ts';
 import { DEFAULT_CASE_CONFIG } from '../../cases/index.ts';
 import { startSimulatedDistrict, type SimulatedDistrict, type SimulatedDeviceInfo } from '../../firmware-sim/index.ts';
-import { loadCityMap, streetSites, DEFAULT_CITY_FILE } from '../../registry/places/index.ts';
+import { loadCityMap, streetSites, DEFAULT_CITY_FILE } from '../../registry/index.ts';
 import { startRulesService, type RunningRulesService } from '../../cli/rules-service.ts';
 import { tempDir, waitFor } from './helpers.ts';
 

@@ -1,0 +1,105 @@
+import type { Logger } from '../service-kit/index.ts';
+import type { LifecycleState } from './model.ts';
+import { RegistryStore, type RegistryStoreOptions } from './store.ts';
+
+// What ingest needs from the registry, in memory: device → (gateway, state),
+// refreshed from the store's revision counter (only rows written since the
+// last look are read), so the per-reading check is a map lookup — and the
+// ingest parser caches the answer per device until `epoch` moves.
+
+export interface BindingProblem {
+  reason: 'unknown-device' | 'wrong-gateway' | 'retired-device';
+  detail: string;
+}
+
+export interface RegistryBindingOptions {
+  log: Logger;
+  /** How often to look for changes, ms (default 1000). */
+  refreshMs?: number;
+  /** Close the store with the binding. */
+  ownsStore?: boolean;
+}
+
+// Bounded: a hostile sender inventing ids cannot grow it forever (cleared when full; notes are idempotent).
+const MAX_NOTED = 200_000;
+
+export class RegistryBinding {
+  private readonly devices = new Map<string, { gatewayId: string; state: LifecycleState }>();
+  private readonly noted = new Set<string>();
+  private revision = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** Moves whenever the map changes. */
+  epoch = 0;
+  /** Discovery notes that could not be written (logged; retried on the device's next reading). */
+  noteFailures = 0;
+
+  constructor(private readonly store: RegistryStore, private readonly options: RegistryBindingOptions) {
+    this.refresh();
+  }
+
+  get size(): number {
+    return this.devices.size;
+  }
+
+  /** Reads what changed since the last look; true when something did. */
+  refresh(): boolean {
+    const changes = this.store.changesSince(this.revision);
+    if (changes.length === 0) return false;
+    for (const c of changes) {
+      this.devices.set(c.id, { gatewayId: c.gatewayId, state: c.state });
+      this.revision = Math.max(this.revision, c.revision);
+    }
+    this.epoch += 1;
+    return true;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      try {
+        this.refresh();
+      } catch (err) {
+        this.options.log.warn({ err: (err as Error).message }, 'registry refresh failed; keeping the devices known so far');
+      }
+    }, this.options.refreshMs ?? 1000);
+    this.timer.unref();
+  }
+
+  check(deviceId: string, gatewayId: string): BindingProblem | null {
+    const device = this.devices.get(deviceId);
+    if (device === undefined || device.state === 'discovered') {
+      return { reason: 'unknown-device', detail: `device ${deviceId} (via gateway ${gatewayId}) is not registered${device ? ': discovered, waiting for an operator to accept it' : ''}` };
+    }
+    if (device.gatewayId !== gatewayId) return { reason: 'wrong-gateway', detail: `device ${deviceId} is registered to gateway ${device.gatewayId}, not ${gatewayId}` };
+    if (device.state === 'retired') return { reason: 'retired-device', detail: `device ${deviceId} is retired` };
+    return null;
+  }
+
+  noteUnregistered(gatewayId: string, deviceId: string, profile: string): void {
+    const key = `${gatewayId}\u0000${deviceId}`;
+    if (this.noted.has(key)) return;
+    if (this.noted.size >= MAX_NOTED) this.noted.clear();
+    this.noted.add(key);
+    try {
+      const outcome = this.store.noteReportedDevice(gatewayId, deviceId, profile);
+      if (outcome === 'accepted') this.refresh();
+      if (outcome !== 'registered') this.options.log.info({ gatewayId, deviceId, profile, outcome }, 'unregistered device reported');
+    } catch (err) {
+      this.noted.delete(key);
+      this.noteFailures += 1;
+      this.options.log.warn({ gatewayId, deviceId, err: (err as Error).message }, 'could not note a discovered device in the registry');
+    }
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.options.ownsStore) this.store.close();
+  }
+}
+
+/** Opens the registry file for ingest: a binding refreshed every second, closing the file with it. */
+export function openRegistryBinding(path: string, options: RegistryBindingOptions & RegistryStoreOptions): RegistryBinding {
+  const store = new RegistryStore(path, options);
+  const binding = new RegistryBinding(store, { ...options, ownsStore: true });
+  binding.start();
+  return binding;
+}
