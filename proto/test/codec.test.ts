@@ -61,8 +61,8 @@ test('GatewayConfig round-trips devices of every transport; down/config parses',
   });
   const config = decodeGatewayConfig(bytes);
   assert.is(config.version, 7);
-  assert.is(config.devices[0]!.transport, 'modbusTcp');
-  assert.is(config.devices[1]!.transport, 'modbusRtu');
+  assert.is(config.devices[0]!.modbusTcp!.port, 1502);
+  assert.is(config.devices[1]!.modbusRtu!.line, 'rs485-1');
   assert.is(config.devices[2]!.lora!.devAddr, '26011bda');
   assert.equal(config.devices[0]!.deadbands, { voltage_v: 1 });
   assert.equal(parseGatewayTopic(topics.config('gw-01')), { gatewayId: 'gw-01', direction: 'down', kind: 'config' });
