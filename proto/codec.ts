@@ -16,6 +16,7 @@ export type IDeviceStatus = generated.v1.IDeviceStatus;
 export type IGatewayStatus = generated.v1.IGatewayStatus;
 export type ICommand = generated.v1.ICommand;
 export type ICommandAck = generated.v1.ICommandAck;
+export type ICommandParam = generated.v1.ICommandParam;
 export type IGatewayConfig = generated.v1.IGatewayConfig;
 export type IConfigDevice = generated.v1.IConfigDevice;
 export type GatewayConfig = generated.v1.GatewayConfig;

@@ -71,7 +71,6 @@ test('users file errors name the file and the problem', () => {
   }
 });
 
-test.run();
 
 test('gateway config (issue 15): rules/service publish down/config, a gateway subscribes to its own, nobody else', () => {
   const rules: BrokerIdentity = { username: 'tz-rules', role: 'rules' };
@@ -84,3 +83,5 @@ test('gateway config (issue 15): rules/service publish down/config, a gateway su
   assert.is(checkSubscribe(gw, 'tz/v1/gw/gw-1/down/config'), null);
   assert.is(checkSubscribe(gw, 'tz/v1/gw/gw-2/down/config'), 'foreign-branch');
 });
+
+test.run();

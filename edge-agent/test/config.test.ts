@@ -99,7 +99,6 @@ test('the password may come from TZ_GATEWAY_PASSWORD when the file has none', ()
   assert.is(loadEdgeAgentConfig(file, { TZ_GATEWAY_PASSWORD: 'from-env' }).password, 'from-env');
 });
 
-test.run();
 
 test('devices are optional: a bootstrap YAML without devices waits for the centre (issue 15)', () => {
   const { devices: _devices, ...bootstrap } = base();
@@ -107,3 +106,5 @@ test('devices are optional: a bootstrap YAML without devices waits for the centr
   assert.equal(config.devices, []);
   assert.is(config.remoteConfig, true);
 });
+
+test.run();

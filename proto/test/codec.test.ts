@@ -48,7 +48,6 @@ test('topic parser accepts the tree and refuses the rest', () => {
   }
 });
 
-test.run();
 
 test('GatewayConfig round-trips devices of every transport; down/config parses', () => {
   const bytes = encodeGatewayConfig({
@@ -68,3 +67,5 @@ test('GatewayConfig round-trips devices of every transport; down/config parses',
   assert.equal(parseGatewayTopic(topics.config('gw-01')), { gatewayId: 'gw-01', direction: 'down', kind: 'config' });
   assert.is(decodeGatewayStatus(encodeGatewayStatus({ gatewayId: 'gw-01', configVersion: 7, configRejectedVersion: 8, configRejectedReason: 'no' })).configRejectedVersion, 8);
 });
+
+test.run();
