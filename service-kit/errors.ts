@@ -40,6 +40,8 @@ export const ERROR_CATALOGUE = {
   TZ_RULE_NOT_FOUND: 'no alarm rule with that id',
   TZ_RULE_CONFLICT: 'the rule already exists, or changed since the version given',
   TZ_ALARM_STATE: 'the alarm is not in a state that allows this',
+  TZ_COMMAND_INVALID: 'the device command does not fit the device profile (name, params, ranges)',
+  TZ_COMMAND_NOT_FOUND: 'no device command with that id',
 } as const;
 
 export type TzErrorCode = keyof typeof ERROR_CATALOGUE;
