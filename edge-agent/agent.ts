@@ -315,7 +315,15 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
   for (const b of inputs.buses) b.start();
   log.info({ gatewayId: config.gatewayId, devices: config.devices.length, buses: inputs.buses.length, lora: inputs.lora.length, queued: queue.stats().batches, httpUrl }, 'edge agent started');
 
-  async function applyConfig(next: EdgeAgentConfig): Promise<void> {
+  // SIGHUP and pushed configs apply one at a time, in arrival order.
+  let applying: Promise<void> = Promise.resolve();
+  function applyConfig(next: EdgeAgentConfig): Promise<void> {
+    const run = applying.then(() => applyNow(next));
+    applying = run.catch(() => undefined);
+    return run;
+  }
+
+  async function applyNow(next: EdgeAgentConfig): Promise<void> {
     if (next.gatewayId !== config.gatewayId || next.dataDir !== config.dataDir) {
       metrics.reloads.inc({ outcome: 'refused' });
       throw new TzError('TZ_CONFIG_INVALID', 'gatewayId and dataDir cannot change on reload; restart the agent');

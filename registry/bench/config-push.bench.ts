@@ -127,10 +127,12 @@ export const bench: Bench = {
     const cpu = process.cpuUsage(cpu0);
     const fleetCpu = processCpuSeconds(fleet.child.pid!) - fleetCpu0;
     const inSync = publisher.list('in-sync').length;
-    await centre.endAsync();
+    ctx.progress('stopping the fleet, the centre and the broker…');
     const answered = await fleet.stop();
-    await broker.stop();
+    await centre.endAsync(true);
+    const stopped = await Promise.race([broker.stop().then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 15_000).unref())]);
     rmSync(dir, { recursive: true, force: true });
+    ctx.progress(stopped ? 'stopped' : 'broker did not stop within 15 s (left to process exit)');
     if (inSync !== n) throw new Error(`${inSync} of ${n} gateways in sync`);
 
     return [
