@@ -17,15 +17,17 @@ const UPLINKS = `${TOPIC_ROOT}/gw/+/up/#`;
 const EVENTS = `${TOPIC_ROOT}/events/#`;
 const COMMANDS = `${TOPIC_ROOT}/gw/+/down/cmd`;
 const CREW_CASES = `${TOPIC_ROOT}/crews/+/cases`;
+/** Retained GatewayConfig pushed by the registry's config publisher (runs in the rules service, or as `service`). */
+const CONFIGS = `${TOPIC_ROOT}/gw/+/down/config`;
 const SYS = '$SYS/#';
 
 /** Filters each service role may subscribe to, and topics (as filters) it may publish to. */
 const SERVICE_POLICY: Record<Exclude<BrokerRole, 'gateway' | 'crew'>, { subscribe: string[]; publish: string[] }> = {
   ingest: { subscribe: [UPLINKS, EVENTS, SYS], publish: [EVENTS] },
-  rules: { subscribe: [UPLINKS, EVENTS, SYS], publish: [EVENTS, COMMANDS, CREW_CASES] },
+  rules: { subscribe: [UPLINKS, EVENTS, SYS], publish: [EVENTS, COMMANDS, CREW_CASES, CONFIGS] },
   // The web console (over WebSocket): watches events and gateway status, sends operators' commands.
   console: { subscribe: [`${TOPIC_ROOT}/gw/+/up/status`, `${TOPIC_ROOT}/gw/+/up/cmdack`, EVENTS, SYS], publish: [COMMANDS] },
-  service: { subscribe: [UPLINKS, EVENTS, SYS], publish: [EVENTS, COMMANDS, CREW_CASES] },
+  service: { subscribe: [UPLINKS, EVENTS, SYS], publish: [EVENTS, COMMANDS, CREW_CASES, CONFIGS] },
 };
 
 export function checkPublish(who: BrokerIdentity, topic: string): AclDenial | null {

@@ -14,6 +14,7 @@ import { registerBenchCommands } from './commands/bench.ts';
 import { registerDashboardsCommands } from './commands/dashboards.ts';
 import { registerCasesCommands } from './commands/cases.ts';
 import { registerRegistryCommands } from './commands/registry.ts';
+import { registerDeviceCommandCommands } from './commands/device-command.ts';
 
 const program = new Command('tianzhong')
   .description('Tianzhong: city street furniture online, from sensor reading to repaired asset')
@@ -30,6 +31,7 @@ registerBenchCommands(program);
 registerDashboardsCommands(program);
 registerCasesCommands(program);
 registerRegistryCommands(program);
+registerDeviceCommandCommands(program);
 
 program.parseAsync(process.argv).then(
   () => process.exit(process.exitCode ?? 0),

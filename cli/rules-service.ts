@@ -2,9 +2,9 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
 import { startRules, type DeviceFacts, type RulesService } from '../rules/index.ts';
 import { openCaseSystem, type AssetPlaces, type CaseSystem } from '../cases/index.ts';
-import { cityMapGeoJson, loadCityMap, registerRegistryRoutes, RegistryKey, RegistryStore } from '../registry/index.ts';
+import { cityMapGeoJson, commandRoutes, loadCityMap, registerRegistryRoutes, RegistryKey, RegistryStore, ruleCommandSink, startRegistryCentre, type RegistryCentre } from '../registry/index.ts';
 import { registerConsoleRoutes, AlarmFanOut, type SiteDevice } from '../dashboards/index.ts';
-import { openAccessTokens, openSqlite, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
+import { createRegistry, openAccessTokens, openSqlite, systemClock, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
 
 // The "rules service" process as operators run it: the rules engine, the case
 // system and the ops console on one HTTP server, one set of API tokens. Three
@@ -76,13 +76,23 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
     });
     stops.push(async () => { await notifier.endAsync(); });
 
+    // The device registry, when given, is where cases, silences and the console read device facts from.
+    let registry: RegistryStore | undefined;
+    if (o.registryDbPath) {
+      const store = new RegistryStore(o.registryDbPath, { profiles: o.profiles, key: RegistryKey.load() });
+      registry = store;
+      stops.push(async () => { store.close(); });
+    }
+    const assetPlaces: AssetPlaces | undefined = o.assetPlaces ?? (registry ? registryPlaces(registry) : undefined);
+    const deviceFacts: DeviceFacts | undefined = o.deviceFacts ?? (registry ? registryFacts(registry) : undefined);
+
     // rules.alarms is known only once rules has started; the case system may ask before (at start-up it only queues).
     let rules: RulesService | undefined;
     // The city plan: Open311 and other cases reported at a point get district and grid cell from it (dispatch by 网格).
     const cityMap = loadCityMap(o.cityFile);
     const tiles = o.mapTiles ?? mapTilesFromEnv(process.env);
     const cases = await openCaseSystem({
-      gridLocator: cityMap, ...(o.assetPlaces ? { assetPlaces: o.assetPlaces } : {}),
+      gridLocator: cityMap, ...(assetPlaces ? { assetPlaces } : {}),
       dbPath: o.casesDbPath, photoDir: o.photoDir, access, log: o.log('cases'), config: o.caseConfig, webhookSecret: o.webhookSecret,
       publishMqtt: async (topic, payload) => { await notifier.publishAsync(topic, payload, { qos: 1 }); },
       closeAlarms: (ids, caseId, by, note) => {
@@ -93,19 +103,33 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
     });
     stops.push(() => cases.stop());
 
-    let registry: RegistryStore | undefined;
-    if (o.registryDbPath) {
-      const store = new RegistryStore(o.registryDbPath, { profiles: o.profiles, key: RegistryKey.load() });
-      registry = store;
-      stops.push(async () => { store.close(); });
+    const metricsRegistry = createRegistry('rules');
+    // Commands and gateway configs from the centre, when the registry is here.
+    let centre: RegistryCentre | undefined;
+    if (registry) {
+      const r = registry;
+      centre = await startRegistryCentre({
+        store: r, profiles: o.profiles, clock: systemClock, log: o.log('registry'), metrics: metricsRegistry,
+        mqtt: { brokerUrl: o.brokerUrl, username: o.username, password: o.password, clientId: `${o.clientId ?? 'tz-rules'}-registry` },
+      });
+      const c = centre;
+      stops.push(() => c.stop());
     }
+    // A rule may ask for a device command when it raises (the pole's loudspeaker warning).
+    const commandSinks = centre ? [ruleCommandSink(centre.commands, (ruleId) => {
+      try {
+        return rules?.engine.rules.get(ruleId).spec.command;
+      } catch {
+        return undefined;
+      }
+    }, o.log('registry'))] : [];
 
     // Live alarms for the console's SSE feed, in-process.
     const feed = new AlarmFanOut();
     rules = await startRules({
-      brokerUrl: o.brokerUrl, username: o.username, password: o.password, clientId: o.clientId, shareGroup: o.shareGroup,
-      profiles: o.profiles, dbPath: o.rulesDbPath, http: o.http, log: o.log('rules'), timeZone: o.timeZone, influx: o.influx, access, deviceFacts: o.deviceFacts,
-      alarmSinks: [cases.alarmSink, { name: 'console-feed', deliver: async (event) => feed.publish(event) }],
+      brokerUrl: o.brokerUrl, username: o.username, password: o.password, clientId: o.clientId, shareGroup: o.shareGroup, metricsRegistry,
+      profiles: o.profiles, dbPath: o.rulesDbPath, http: o.http, log: o.log('rules'), timeZone: o.timeZone, influx: o.influx, access, ...(deviceFacts ? { deviceFacts } : {}),
+      alarmSinks: [cases.alarmSink, { name: 'console-feed', deliver: async (event) => feed.publish(event) }, ...commandSinks],
       registerRoutes: async (app) => {
         await cases.registerRoutes(app);
         await registerConsoleRoutes(app, {
@@ -113,6 +137,7 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
           cityMap: cityMapGeoJson(cityMap), ...(tiles ? { mapTiles: tiles } : {}), ...(o.siteDevices ? { siteDevices: o.siteDevices } : {}),
         });
         if (registry) await registerRegistryRoutes(app, { store: registry, access });
+        if (centre) await app.register(commandRoutes, { center: centre.commands, access });
       },
     });
     const started = rules;
@@ -129,4 +154,24 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
     await stopAll();
     throw err;
   }
+}
+
+/** Sensor cases take the device's place from the registry. */
+function registryPlaces(store: RegistryStore): AssetPlaces {
+  return {
+    placeOf(deviceId) {
+      const d = store.getDevice(deviceId);
+      if (!d) return null;
+      return { lat: d.position?.lat ?? null, long: d.position?.lon ?? null, address: d.address, district: d.district, gridCell: d.gridCell };
+    },
+  };
+}
+
+/** Silences match a device's asset and district as the registry has them, not as a gateway claims. */
+function registryFacts(store: RegistryStore): DeviceFacts {
+  return (deviceId) => {
+    const d = store.getDevice(deviceId);
+    if (!d) return undefined;
+    return { ...(d.assetId ? { assetId: d.assetId } : {}), ...(d.district ? { district: d.district } : {}) };
+  };
 }

@@ -6,6 +6,7 @@ import { TzError } from '../service-kit/index.ts';
 import { profileSchema, type Condition, type DeviceProfile } from './schema.ts';
 import { registerWords } from './registers.ts';
 import { unknownMetrics } from './rule-schema.ts';
+import { checkCommand, commandParamsOf } from './command-check.ts';
 
 export const BUILTIN_PROFILE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'profiles');
 
@@ -57,6 +58,10 @@ function crossCheck(file: string, profile: DeviceProfile): ProfileProblem[] {
     ruleIds.add(r.id);
     if (r.when) checkCondition(r.when, `rules.${i}.when`);
     if (r.clear) checkCondition(r.clear, `rules.${i}.clear`);
+    if (r.command) {
+      const checked = checkCommand(profile, { name: r.command.name, params: commandParamsOf(profile, r.command.name, r.command.params) });
+      if (!checked.ok) problems.push({ file, path: `rules.${i}.command`, problem: checked.reason });
+    }
   });
   profile.commands.forEach((c, i) => {
     const params = new Set(c.params.map((p) => p.name));

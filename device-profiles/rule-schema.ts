@@ -183,6 +183,16 @@ export const ruleSchema = z.strictObject({
     priority: z.enum(['low', 'normal', 'high', 'urgent']).default('normal'),
   }).optional(),
   overrides: z.array(ruleOverrideSchema).optional(),
+  /**
+   * A device command to run when the alarm is raised (e.g. the pole's
+   * loudspeaker: `{name: play_warning, params: {message: 1}}`). Rules only
+   * carries it; the centre's CommandCenter (registry/commands,
+   * ruleCommandSink) sends it to the alarm's device, checked by its profile.
+   */
+  command: z.strictObject({
+    name: z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, 'a command name of the profile (lower_snake_case)'),
+    params: z.record(z.string().min(1), z.union([z.number(), z.boolean()])).default({}),
+  }).optional(),
 }).superRefine((r, ctx) => {
   if ((r.when === undefined) === (r.noData === undefined)) ctx.addIssue({ code: 'custom', path: [r.when ? 'noData' : 'when'], message: 'a rule has either a `when` condition or `noData`, exactly one' });
   if (r.for !== undefined && r.forSeconds !== undefined) ctx.addIssue({ code: 'custom', path: ['forSeconds'], message: 'use `for` (forSeconds is its older form), not both' });

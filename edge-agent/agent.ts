@@ -13,6 +13,7 @@ import { createEdgeMetrics, type PollFailureReason } from './metrics.ts';
 import { ModbusBus, type BusEndpoint, type PolledDevice, type PollOutcome } from './modbus-bus.ts';
 import { MqttUplink } from './mqtt-uplink.ts';
 import { metricValues, toReading } from './reading.ts';
+import { RemoteGatewayConfig, mergeGatewayConfig } from './remote-config.ts';
 import { ReportFilter } from './report-filter.ts';
 import { SqliteStoreAndForwardQueue } from './sqlite-queue.ts';
 
@@ -68,6 +69,13 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
   const db = openGatewayDatabase(join(config.dataDir, 'gateway.sqlite'));
   const queue = new SqliteStoreAndForwardQueue(db, config.queue.maxBytes);
   const ledger = new GatewayLedger(db);
+  // The YAML is the bootstrap; a GatewayConfig pushed by the centre replaces its devices (remote-config.ts).
+  let bootstrap = initial;
+  const remote = new RemoteGatewayConfig({
+    gatewayId: initial.gatewayId, db, registry, log, clock, bootstrap: () => bootstrap,
+    apply: (next) => applyConfig(next), onChanged: () => uplink.publishStatusNow(),
+  });
+  config = initial.remoteConfig ? remote.startupConfig(initial) : initial;
   // Command ids older than a week can no longer be redelivered by any sane broker session.
   ledger.pruneCommands(clock.now() - 7 * 24 * 3600_000);
   const health = new DeviceHealth(config.offlineAfterFailures);
@@ -212,7 +220,13 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     return { buses, lora, targets, transports };
   }
 
-  let inputs = await buildInputs(config);
+  let inputs = await buildInputs(config).catch((err: unknown) => {
+    if (config === bootstrap) throw err;
+    remote.startupFailed(err);
+    log.error({ err: toError(err).message }, 'kept GatewayConfig does not start; running the YAML devices');
+    config = bootstrap;
+    return buildInputs(config);
+  });
   health.configure(inputs.transports, config.offlineAfterFailures);
   let receiver: LoraReceiver | null = null;
   let loraAddress: { host: string; port: number } | null = null;
@@ -247,6 +261,7 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
       loraReplaysRejected: receiver?.counts.replay ?? 0,
       commandsAnswered: executor.answered,
       batchesReplayed: uplink.counts.replayed,
+      ...remote.statusFields(),
     };
   };
 
@@ -255,6 +270,7 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
       gatewayId: c.gatewayId, brokerUrl: c.brokerUrl, username: c.username, password: c.password, queue,
       maxInFlight: c.queue.maxInFlight, replayReadingsPerSecond: c.queue.replayReadingsPerSecond, statusIntervalMs: c.statusIntervalMs,
       metrics, log, status: gatewayStatus, onCommand: (payload) => executor.handle(payload), onQueueChanged: () => undefined,
+      ...(c.remoteConfig ? { onConfig: (payload: Buffer) => void remote.handle(payload) } : {}),
     });
   }
   let uplink = newUplink(config);
@@ -300,6 +316,57 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
   for (const b of inputs.buses) b.start();
   log.info({ gatewayId: config.gatewayId, devices: config.devices.length, buses: inputs.buses.length, lora: inputs.lora.length, queued: queue.stats().batches, httpUrl }, 'edge agent started');
 
+  // SIGHUP and pushed configs apply one at a time, in arrival order.
+  let applying: Promise<void> = Promise.resolve();
+  function applyConfig(next: EdgeAgentConfig): Promise<void> {
+    const run = applying.then(() => applyNow(next));
+    applying = run.catch(() => undefined);
+    return run;
+  }
+
+  async function applyNow(next: EdgeAgentConfig): Promise<void> {
+    if (next.gatewayId !== config.gatewayId || next.dataDir !== config.dataDir) {
+      metrics.reloads.inc({ outcome: 'refused' });
+      throw new TzError('TZ_CONFIG_INVALID', 'gatewayId and dataDir cannot change on reload; restart the agent');
+    }
+    let fresh: Inputs;
+    try {
+      fresh = await buildInputs(next);
+    } catch (err) {
+      metrics.reloads.inc({ outcome: 'refused' });
+      throw err;
+    }
+    // Inputs stop first so nothing is produced half-way; the open batch goes to disk; the queue itself is untouched.
+    await Promise.all(inputs.buses.map((b) => b.stop()));
+    batches.seal();
+    batches.stop();
+    const loraMoved = next.lora.host !== config.lora.host || next.lora.port !== config.lora.port;
+    if (receiver && (loraMoved || fresh.lora.length === 0)) {
+      await receiver.stop();
+      receiver = null;
+      loraAddress = null;
+    }
+    const brokerChanged = next.brokerUrl !== config.brokerUrl || next.username !== config.username || next.password !== config.password
+      || next.queue.maxInFlight !== config.queue.maxInFlight || next.queue.replayReadingsPerSecond !== config.queue.replayReadingsPerSecond || next.statusIntervalMs !== config.statusIntervalMs;
+    const prev = config;
+    config = next;
+    inputs = fresh;
+    report = new ReportFilter(next.report);
+    batches = newBatchBuilder();
+    health.configure(fresh.transports, next.offlineAfterFailures);
+    if (receiver) receiver.setDevices(fresh.lora);
+    else await startLora(next, fresh.lora);
+    if (brokerChanged) {
+      await uplink.stop();
+      uplink = newUplink(next);
+      uplink.start();
+    }
+    for (const b of fresh.buses) b.start();
+    uplink.pump();
+    metrics.reloads.inc({ outcome: 'applied' });
+    log.info({ devices: next.devices.length, buses: fresh.buses.length, lora: fresh.lora.length, brokerChanged, previousDevices: prev.devices.length, queued: queue.stats().batches }, 'config reloaded');
+  }
+
   return {
     httpUrl,
     get loraAddress() {
@@ -334,47 +401,10 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
         commandsAnswered: executor.answered,
       };
     },
-    async reload(next) {
-      if (next.gatewayId !== config.gatewayId || next.dataDir !== config.dataDir) {
-        metrics.reloads.inc({ outcome: 'refused' });
-        throw new TzError('TZ_CONFIG_INVALID', 'gatewayId and dataDir cannot change on reload; restart the agent');
-      }
-      let fresh: Inputs;
-      try {
-        fresh = await buildInputs(next);
-      } catch (err) {
-        metrics.reloads.inc({ outcome: 'refused' });
-        throw err;
-      }
-      // Inputs stop first so nothing is produced half-way; the open batch goes to disk; the queue itself is untouched.
-      await Promise.all(inputs.buses.map((b) => b.stop()));
-      batches.seal();
-      batches.stop();
-      const loraMoved = next.lora.host !== config.lora.host || next.lora.port !== config.lora.port;
-      if (receiver && (loraMoved || fresh.lora.length === 0)) {
-        await receiver.stop();
-        receiver = null;
-        loraAddress = null;
-      }
-      const brokerChanged = next.brokerUrl !== config.brokerUrl || next.username !== config.username || next.password !== config.password
-        || next.queue.maxInFlight !== config.queue.maxInFlight || next.queue.replayReadingsPerSecond !== config.queue.replayReadingsPerSecond || next.statusIntervalMs !== config.statusIntervalMs;
-      const prev = config;
-      config = next;
-      inputs = fresh;
-      report = new ReportFilter(next.report);
-      batches = newBatchBuilder();
-      health.configure(fresh.transports, next.offlineAfterFailures);
-      if (receiver) receiver.setDevices(fresh.lora);
-      else await startLora(next, fresh.lora);
-      if (brokerChanged) {
-        await uplink.stop();
-        uplink = newUplink(next);
-        uplink.start();
-      }
-      for (const b of fresh.buses) b.start();
-      uplink.pump();
-      metrics.reloads.inc({ outcome: 'applied' });
-      log.info({ devices: next.devices.length, buses: fresh.buses.length, lora: fresh.lora.length, brokerChanged, previousDevices: prev.devices.length, queued: queue.stats().batches }, 'config reloaded');
+    async reload(yaml) {
+      const next = remote.active ? mergeGatewayConfig(yaml, remote.active) : yaml;
+      await applyConfig(next);
+      bootstrap = yaml;
     },
     async stop() {
       clearInterval(housekeeping);

@@ -41,6 +41,7 @@ lora:                         # Semtech UDP packet forwarders send here (serv_po
   codecTimeoutMs: 100         # per codec call
   codecMemoryBytes: 8388608
 
+remoteConfig: true            # accept the device list the centre pushes (down/config); false = this file only
 commandTimeoutMs: 120000      # commands without expiresAtMs
 statusIntervalMs: 30000       # retained GatewayStatus
 http: { host: 127.0.0.1, port: 9464 }   # /metrics, /healthz
@@ -54,6 +55,8 @@ serialLines:                  # Modbus RTU (RS-485 adapters)
     stopBits: 1
     # interFrameDelayMs: default 3.5 character times
 
+# Optional when the centre's registry pushes the device list (remoteConfig): the pushed list then
+# replaces these, and this file is only the bootstrap (broker, credentials, dataDir, serialLines).
 devices:
   - deviceId: mh-0001         # Modbus TCP (a TCP gateway in front of an RS-485 line)
     profile: manhole-cover

@@ -76,7 +76,8 @@ export const edgeAgentConfigSchema = z.strictObject({
   password: z.string().min(1),
   /** Folder for the gateway database (queue, counters, command log); must survive reboots. */
   dataDir: z.string().min(1),
-  devices: z.array(deviceSchema).min(1).superRefine((devices, ctx) => {
+  /** Local devices; optional when the centre's registry pushes the device list (remote-config.ts). */
+  devices: z.array(deviceSchema).superRefine((devices, ctx) => {
     const seen = new Set<string>();
     const addrs = new Set<string>();
     devices.forEach((d, i) => {
@@ -89,7 +90,7 @@ export const edgeAgentConfigSchema = z.strictObject({
         addrs.add(a);
       }
     });
-  }),
+  }).default([]),
   serialLines: z.array(serialLineSchema).default([]),
   pollIntervalMs: z.number().int().min(100).default(5000),
   /** Modbus response timeout per request; modbus-serial has none by default. */
@@ -129,6 +130,8 @@ export const edgeAgentConfigSchema = z.strictObject({
     codecTimeoutMs: z.number().int().min(1).default(100),
     codecMemoryBytes: z.number().int().min(256 * 1024).default(8 * 1024 * 1024),
   }).prefault({}),
+  /** Accept the device list pushed by the centre on down/config (remote-config.ts); false = this YAML only. */
+  remoteConfig: z.boolean().default(true),
   /** A command without expiresAtMs times out after this (class A LoRa downlinks wait for the next uplink). */
   commandTimeoutMs: z.number().int().min(100).default(120_000),
   /** Gateway status (retained) is published this often and on every change of connection. */

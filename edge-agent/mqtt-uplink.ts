@@ -19,6 +19,8 @@ export interface MqttUplinkOptions {
   status: () => Omit<IGatewayStatus, 'gatewayId' | 'state' | 'timestampMs'>;
   /** A message on tz/v1/gw/{id}/down/cmd. */
   onCommand: (payload: Buffer) => void;
+  /** A message on tz/v1/gw/{id}/down/config (retained GatewayConfig); without it the topic is not subscribed. */
+  onConfig?: (payload: Buffer) => void;
   /** Queue depth changed (a batch left it). */
   onQueueChanged: () => void;
 }
@@ -102,14 +104,16 @@ export class MqttUplink {
       this.liveCursor = this.backlogUpTo;
       this.tokens = this.opts.replayReadingsPerSecond;
       this.tokensAt = Date.now();
-      client.subscribe(topics.command(gatewayId), { qos: 1 }, (err) => {
-        if (err) log.error({ err: err.message, topic: topics.command(gatewayId) }, 'cannot subscribe to commands');
+      const downlinks = this.opts.onConfig ? [topics.command(gatewayId), topics.config(gatewayId)] : [topics.command(gatewayId)];
+      client.subscribe(downlinks, { qos: 1 }, (err) => {
+        if (err) log.error({ err: err.message, topics: downlinks }, 'cannot subscribe to commands and config');
       });
       this.publishStatus(tz.GatewayState.GATEWAY_STATE_ONLINE);
       this.pump();
     });
     client.on('message', (topic, payload) => {
       if (topic === topics.command(gatewayId)) this.opts.onCommand(payload);
+      else if (topic === topics.config(gatewayId)) this.opts.onConfig?.(payload);
     });
     client.on('close', () => metrics.brokerConnected.set(0));
     client.on('error', (err) => this.onError(err));

@@ -16,6 +16,10 @@ export type IDeviceStatus = generated.v1.IDeviceStatus;
 export type IGatewayStatus = generated.v1.IGatewayStatus;
 export type ICommand = generated.v1.ICommand;
 export type ICommandAck = generated.v1.ICommandAck;
+export type ICommandParam = generated.v1.ICommandParam;
+export type IGatewayConfig = generated.v1.IGatewayConfig;
+export type IConfigDevice = generated.v1.IConfigDevice;
+export type GatewayConfig = generated.v1.GatewayConfig;
 export type UplinkBatch = generated.v1.UplinkBatch;
 export type Reading = generated.v1.Reading;
 export type GatewayStatus = generated.v1.GatewayStatus;
@@ -55,6 +59,8 @@ export const encodeCommand = encoder<ICommand, generated.v1.Command>(tz.Command 
 export const decodeCommand = decoder(tz.Command, 'Command');
 export const encodeCommandAck = encoder<ICommandAck, generated.v1.CommandAck>(tz.CommandAck as unknown as MessageType<ICommandAck>);
 export const decodeCommandAck = decoder(tz.CommandAck, 'CommandAck');
+export const encodeGatewayConfig = encoder<IGatewayConfig, GatewayConfig>(tz.GatewayConfig as unknown as MessageType<IGatewayConfig>);
+export const decodeGatewayConfig = decoder<GatewayConfig>(tz.GatewayConfig, 'GatewayConfig');
 
 /** The metric value carried by a MetricValue, whichever oneof arm is set. */
 export function metricValueOf(metric: IMetricValue): number | boolean | null {

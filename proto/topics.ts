@@ -10,6 +10,8 @@ export const topics = {
   status: (gatewayId: string) => `${TOPIC_ROOT}/gw/${gatewayId}/up/status`,
   commandAck: (gatewayId: string) => `${TOPIC_ROOT}/gw/${gatewayId}/up/cmdack`,
   command: (gatewayId: string) => `${TOPIC_ROOT}/gw/${gatewayId}/down/cmd`,
+  /** Centre → gateway: protobuf GatewayConfig, QoS 1, retained (issue 15). */
+  config: (gatewayId: string) => `${TOPIC_ROOT}/gw/${gatewayId}/down/config`,
   alarmEvents: `${TOPIC_ROOT}/events/alarm`,
   /** Broker → services: a gateway's MQTT client connected or disconnected (JSON GatewayConnectionEvent). */
   gatewayEvents: `${TOPIC_ROOT}/events/gateway`,
@@ -19,9 +21,10 @@ export const topics = {
   allBatches: `${TOPIC_ROOT}/gw/+/up/batch`,
   allStatus: `${TOPIC_ROOT}/gw/+/up/status`,
   allUplink: `${TOPIC_ROOT}/gw/+/up/#`,
+  allCommandAcks: `${TOPIC_ROOT}/gw/+/up/cmdack`,
 } as const;
 
-export type GatewayTopicKind = 'batch' | 'status' | 'cmdack' | 'cmd';
+export type GatewayTopicKind = 'batch' | 'status' | 'cmdack' | 'cmd' | 'config';
 
 export interface ParsedGatewayTopic {
   gatewayId: string;
@@ -36,6 +39,6 @@ export function parseGatewayTopic(topic: string): ParsedGatewayTopic | null {
   const [, , , gatewayId, direction, kind] = parts as [string, string, string, string, string, string];
   if (!ID_PATTERN.test(gatewayId)) return null;
   if (direction === 'up' && (kind === 'batch' || kind === 'status' || kind === 'cmdack')) return { gatewayId, direction, kind };
-  if (direction === 'down' && kind === 'cmd') return { gatewayId, direction, kind };
+  if (direction === 'down' && (kind === 'cmd' || kind === 'config')) return { gatewayId, direction, kind };
   return null;
 }

@@ -20,3 +20,6 @@ export { formatReport, type ImportReport, type RowProblem, type RecordKind } fro
 export { RegistryBinding, openRegistryBinding, type RegistryBindingOptions, type BindingProblem } from './binding.ts';
 export { registerRegistryRoutes, type RegistryRoutesOptions } from './http-routes.ts';
 export * from './places/index.ts';
+export * from './config-push/index.ts';
+export * from './commands/index.ts';
+export { startRegistryCentre, gatewayConfigDevices, type RegistryCentre, type RegistryCentreOptions } from './centre.ts';

@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
 import { decodeUplinkBatch, parseGatewayTopic, topics, type UplinkBatch } from '../proto/index.ts';
@@ -38,6 +39,8 @@ export interface RulesOptions extends MqttServiceAccount {
   outboxRetry?: { minMs?: number; maxMs?: number };
   clock?: Clock;
   log?: Logger;
+  /** Where the service's metrics go (served on its /metrics); default a registry of its own. Parts composed beside it (the registry centre) add theirs. */
+  metricsRegistry?: Registry;
   /** Asset and district of a device for silences (the device registry); default: asset = device, district = the reading's. */
   deviceFacts?: DeviceFacts;
 }
@@ -75,7 +78,7 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
   let lastOpen = 0;
   const alarmsOpen = () => (storeOpen ? (lastOpen = store.countAlarms('open')) : lastOpen);
 
-  const registry = createRegistry('rules');
+  const registry = options.metricsRegistry ?? createRegistry('rules');
   let engine: RulesEngine | undefined;
   const metrics = createRulesMetrics(registry, {
     alarmsActive: alarmsOpen,

@@ -49,6 +49,8 @@ export const ERROR_CATALOGUE = {
   TZ_REGISTRY_TRANSITION: 'the device cannot move to that lifecycle state from its current state',
   TZ_REGISTRY_KEY: 'LoRa keys cannot be stored or read: no registry key (TZ_REGISTRY_KEY) or the wrong one',
   TZ_REGISTRY_IMPORT: 'an import file has problems; nothing was applied (the report lists row, column and problem)',
+  TZ_COMMAND_INVALID: 'the device command does not fit the device profile (name, params, ranges)',
+  TZ_COMMAND_NOT_FOUND: 'no device command with that id',
 } as const;
 
 export type TzErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -107,6 +109,8 @@ export const ERROR_HTTP_STATUS: Record<TzErrorCode, number> = {
   TZ_REGISTRY_TRANSITION: 409,
   TZ_REGISTRY_KEY: 500,
   TZ_REGISTRY_IMPORT: 422,
+  TZ_COMMAND_INVALID: 400,
+  TZ_COMMAND_NOT_FOUND: 404,
 };
 
 /** The HTTP status of an error: its code's, or 500 for anything that is not a TzError. */

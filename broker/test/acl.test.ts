@@ -71,4 +71,17 @@ test('users file errors name the file and the problem', () => {
   }
 });
 
+
+test('gateway config (issue 15): rules/service publish down/config, a gateway subscribes to its own, nobody else', () => {
+  const rules: BrokerIdentity = { username: 'tz-rules', role: 'rules' };
+  const ingest: BrokerIdentity = { username: 'tz-ingest', role: 'ingest' };
+  assert.is(checkPublish(rules, 'tz/v1/gw/gw-9/down/config'), null);
+  assert.is(checkPublish(svc, 'tz/v1/gw/gw-9/down/config'), null);
+  assert.is(checkPublish(ingest, 'tz/v1/gw/gw-9/down/config'), 'not-allowed');
+  assert.is(checkPublish(gw, 'tz/v1/gw/gw-1/down/config'), 'not-allowed');
+  assert.is(checkPublish(rules, 'tz/v1/gw/bad+id/down/config'), 'not-allowed');
+  assert.is(checkSubscribe(gw, 'tz/v1/gw/gw-1/down/config'), null);
+  assert.is(checkSubscribe(gw, 'tz/v1/gw/gw-2/down/config'), 'foreign-branch');
+});
+
 test.run();

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadProfiles, parseProfile, BUILTIN_PROFILE_DIR, decodeRegister, encodeRegister, planReads, decodeBlock, checkMetricValue, metricsByName, type RegisterSpec } from '../index.ts';
+import { checkCommand, commandParamsOf, loadProfiles, parseProfile, BUILTIN_PROFILE_DIR, decodeRegister, encodeRegister, planReads, decodeBlock, checkMetricValue, metricsByName, type RegisterSpec } from '../index.ts';
 import { isTzError } from '../../service-kit/index.ts';
 
 test('the four built-in profiles load', () => {
@@ -85,7 +85,7 @@ test('scaled integer registers arrive at the precision of their scale (876 × 0.
 test('neighbouring registers are merged into one read per table', () => {
   const pole = loadProfiles().require('smart-pole');
   const blocks = planReads(pole);
-  assert.equal(blocks.map((b) => [b.table, b.start, b.count]), [['coil', 0, 1], ['holding', 0, 1], ['input', 0, 11]]);
+  assert.equal(blocks.map((b) => [b.table, b.start, b.count]), [['coil', 0, 1], ['holding', 0, 3], ['input', 0, 11]]);
   const input = blocks[2]!;
   const words = new Array<number>(11).fill(0);
   words[0] = 2305; // voltage 230.5 V
@@ -104,6 +104,24 @@ test('metric values are checked against the profile', () => {
   assert.is(checkMetricValue(m.get('cover_open'), true), null);
   assert.is(checkMetricValue(m.get('nope'), 1), 'unknown-metric');
   assert.is(checkMetricValue(m.get('tilt_deg'), Number.NaN), 'not-finite');
+});
+
+
+test('smart pole loudspeaker: play_warning checks, the night-noise rule carries it, a rule naming a bad command is refused', () => {
+  const pole = loadProfiles().require('smart-pole');
+  const ok = checkCommand(pole, { name: 'play_warning', params: commandParamsOf(pole, 'play_warning', { message: 1, volume: 80 }) });
+  assert.ok(ok.ok);
+  const tooLoud = checkCommand(pole, { name: 'play_warning', params: commandParamsOf(pole, 'play_warning', { message: 1, volume: 120 }) });
+  assert.equal(tooLoud, { ok: false, reason: 'param "volume" 120 is above 100' });
+  const rule = pole.rules.find((r) => r.id === 'noise-night-warning')!;
+  assert.equal(rule.command, { name: 'play_warning', params: { message: 1, volume: 80 } });
+  const text = readFileSync(join(BUILTIN_PROFILE_DIR, 'smart-pole.yaml'), 'utf8').replace('params: { message: 1, volume: 80 }', 'params: { message: 11, volume: 80 }');
+  try {
+    parseProfile(text, 'smart-pole.yaml');
+    assert.unreachable();
+  } catch (err) {
+    assert.match((err as Error).message, /rules\.\d+\.command.*"message" 11 is above 8/);
+  }
 });
 
 test.run();

@@ -72,7 +72,6 @@ test('errors name the source, the path and the problem', () => {
   rejects({ ...b, password: undefined }, /password/);
   rejects({ ...b, pollIntervalMs: 'soon' }, /pollIntervalMs/);
   rejects({ ...b, polIntervalMs: 1000 }, /polIntervalMs/);
-  rejects({ ...b, devices: [] }, /devices/);
   rejects({ ...b, dataDir: undefined }, /dataDir/);
   const lora = { devAddr: '26011bda', nwkSKey: '00'.repeat(16), appSKey: '11'.repeat(16) };
   rejects({ ...b, devices: [{ ...b.devices[0]!, lora }] }, /devices\.0: a device needs exactly one of `modbus` or `lora`/);
@@ -98,6 +97,14 @@ test('the password may come from TZ_GATEWAY_PASSWORD when the file has none', ()
   const file = write('nopw.yaml', GOOD.replace('password: s3cret\n', ''));
   assert.throws(() => loadEdgeAgentConfig(file), /password/);
   assert.is(loadEdgeAgentConfig(file, { TZ_GATEWAY_PASSWORD: 'from-env' }).password, 'from-env');
+});
+
+
+test('devices are optional: a bootstrap YAML without devices waits for the centre (issue 15)', () => {
+  const { devices: _devices, ...bootstrap } = base();
+  const config = parseEdgeAgentConfig(bootstrap, 'gw.yaml');
+  assert.equal(config.devices, []);
+  assert.is(config.remoteConfig, true);
 });
 
 test.run();

@@ -10,6 +10,9 @@ import { sunHours } from '../city-time.ts';
 // overrides it until the next dusk or dawn; a set_dimming command (holding
 // register write) is the LED driver's setpoint and stays. Current follows the
 // dimming level; a failed lamp draws only the driver's standby current.
+// The loudspeaker (holding registers speaker_message, speaker_volume_pct) plays
+// what a play_warning command wrote until message 0 is written; the playing
+// message and volume read back as written.
 
 const scheduledOn = (hour: number, dayOfYear: number): boolean => {
   const { sunrise, sunset } = sunHours(dayOfYear);
@@ -40,6 +43,8 @@ export const smartPole: DevicePhysics = {
       manualLamp: -1, // -1 = follow the schedule; 0/1 = a set_lamp override
       noiseEventDb: 0,
       evFault: false,
+      speakerMessage: 0,
+      speakerVolumePct: 60,
     };
     const volts = rng.between(222, 232);
     const lampOn = hidden.scheduleOn as boolean;
@@ -58,6 +63,8 @@ export const smartPole: DevicePhysics = {
         temperature_c: env.airTempC,
         humidity_pct: rng.between(50, 80),
         ev_charger_state: rng.int(0, 2),
+        speaker_message: 0,
+        speaker_volume_pct: 60,
       },
     };
   },
@@ -94,12 +101,24 @@ export const smartPole: DevicePhysics = {
       temperature_c: lag(num(s, 'temperature_c'), env.airTempC, dtS, 900),
       humidity_pct: clamp(lag(num(s, 'humidity_pct'), humidityTarget, dtS, 1800), 0, 100),
       ev_charger_state: ev,
+      speaker_message: num(h, 'speakerMessage'),
+      speaker_volume_pct: num(h, 'speakerVolumePct'),
     };
   },
   command: (h, s, metric, value) => {
     if (metric === 'dimming_pct') {
       h.dimmingPct = clamp(Math.round(Number(value)), 0, 100);
       s.dimming_pct = h.dimmingPct;
+      return true;
+    }
+    if (metric === 'speaker_message') {
+      h.speakerMessage = clamp(Math.round(Number(value)), 0, 8);
+      s.speaker_message = h.speakerMessage;
+      return true;
+    }
+    if (metric === 'speaker_volume_pct') {
+      h.speakerVolumePct = clamp(Math.round(Number(value)), 0, 100);
+      s.speaker_volume_pct = h.speakerVolumePct;
       return true;
     }
     if (metric === 'lamp_on') {

@@ -5,6 +5,535 @@ export namespace tianzhong {
     /** Namespace v1. */
     namespace v1 {
 
+        /** Properties of a GatewayConfig. */
+        interface IGatewayConfig {
+
+            /** GatewayConfig gatewayId */
+            gatewayId?: (string|null);
+
+            /** GatewayConfig version */
+            version?: (number|null);
+
+            /** GatewayConfig contentHash */
+            contentHash?: (string|null);
+
+            /** GatewayConfig issuedAtMs */
+            issuedAtMs?: (number|null);
+
+            /** GatewayConfig devices */
+            devices?: (tianzhong.v1.IConfigDevice[]|null);
+
+            /** GatewayConfig pollIntervalMs */
+            pollIntervalMs?: (number|null);
+
+            /** GatewayConfig deadbands */
+            deadbands?: ({ [k: string]: number }|null);
+
+            /** GatewayConfig reason */
+            reason?: (string|null);
+        }
+
+        /** Represents a GatewayConfig. */
+        class GatewayConfig implements IGatewayConfig {
+
+            /**
+             * Constructs a new GatewayConfig.
+             * @param [p] Properties to set
+             */
+            constructor(p?: tianzhong.v1.IGatewayConfig);
+
+            /** GatewayConfig gatewayId. */
+            public gatewayId: string;
+
+            /** GatewayConfig version. */
+            public version: number;
+
+            /** GatewayConfig contentHash. */
+            public contentHash: string;
+
+            /** GatewayConfig issuedAtMs. */
+            public issuedAtMs: number;
+
+            /** GatewayConfig devices. */
+            public devices: tianzhong.v1.IConfigDevice[];
+
+            /** GatewayConfig pollIntervalMs. */
+            public pollIntervalMs: number;
+
+            /** GatewayConfig deadbands. */
+            public deadbands: { [k: string]: number };
+
+            /** GatewayConfig reason. */
+            public reason: string;
+
+            /**
+             * Creates a new GatewayConfig instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns GatewayConfig instance
+             */
+            public static create(properties?: tianzhong.v1.IGatewayConfig): tianzhong.v1.GatewayConfig;
+
+            /**
+             * Encodes the specified GatewayConfig message. Does not implicitly {@link tianzhong.v1.GatewayConfig.verify|verify} messages.
+             * @param m GatewayConfig message or plain object to encode
+             * @param [w] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(m: tianzhong.v1.IGatewayConfig, w?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a GatewayConfig message from the specified reader or buffer.
+             * @param r Reader or buffer to decode from
+             * @param [l] Message length if known beforehand
+             * @returns GatewayConfig
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): tianzhong.v1.GatewayConfig;
+
+            /**
+             * Verifies a GatewayConfig message.
+             * @param m Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(m: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a GatewayConfig message from a plain object. Also converts values to their respective internal types.
+             * @param d Plain object
+             * @returns GatewayConfig
+             */
+            public static fromObject(d: { [k: string]: any }): tianzhong.v1.GatewayConfig;
+
+            /**
+             * Creates a plain object from a GatewayConfig message. Also converts values to other types if specified.
+             * @param m GatewayConfig
+             * @param [o] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(m: tianzhong.v1.GatewayConfig, o?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this GatewayConfig to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for GatewayConfig
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a ConfigDevice. */
+        interface IConfigDevice {
+
+            /** ConfigDevice deviceId */
+            deviceId?: (string|null);
+
+            /** ConfigDevice profile */
+            profile?: (string|null);
+
+            /** ConfigDevice district */
+            district?: (string|null);
+
+            /** ConfigDevice modbusTcp */
+            modbusTcp?: (tianzhong.v1.IModbusTcpAddress|null);
+
+            /** ConfigDevice modbusRtu */
+            modbusRtu?: (tianzhong.v1.IModbusRtuAddress|null);
+
+            /** ConfigDevice lora */
+            lora?: (tianzhong.v1.ILoraAbpAddress|null);
+
+            /** ConfigDevice pollIntervalMs */
+            pollIntervalMs?: (number|null);
+
+            /** ConfigDevice deadbands */
+            deadbands?: ({ [k: string]: number }|null);
+
+            /** ConfigDevice maxIntervalS */
+            maxIntervalS?: (number|null);
+        }
+
+        /** Represents a ConfigDevice. */
+        class ConfigDevice implements IConfigDevice {
+
+            /**
+             * Constructs a new ConfigDevice.
+             * @param [p] Properties to set
+             */
+            constructor(p?: tianzhong.v1.IConfigDevice);
+
+            /** ConfigDevice deviceId. */
+            public deviceId: string;
+
+            /** ConfigDevice profile. */
+            public profile: string;
+
+            /** ConfigDevice district. */
+            public district: string;
+
+            /** ConfigDevice modbusTcp. */
+            public modbusTcp?: (tianzhong.v1.IModbusTcpAddress|null);
+
+            /** ConfigDevice modbusRtu. */
+            public modbusRtu?: (tianzhong.v1.IModbusRtuAddress|null);
+
+            /** ConfigDevice lora. */
+            public lora?: (tianzhong.v1.ILoraAbpAddress|null);
+
+            /** ConfigDevice pollIntervalMs. */
+            public pollIntervalMs: number;
+
+            /** ConfigDevice deadbands. */
+            public deadbands: { [k: string]: number };
+
+            /** ConfigDevice maxIntervalS. */
+            public maxIntervalS: number;
+
+            /** ConfigDevice transport. */
+            public transport?: ("modbusTcp"|"modbusRtu"|"lora");
+
+            /**
+             * Creates a new ConfigDevice instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ConfigDevice instance
+             */
+            public static create(properties?: tianzhong.v1.IConfigDevice): tianzhong.v1.ConfigDevice;
+
+            /**
+             * Encodes the specified ConfigDevice message. Does not implicitly {@link tianzhong.v1.ConfigDevice.verify|verify} messages.
+             * @param m ConfigDevice message or plain object to encode
+             * @param [w] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(m: tianzhong.v1.IConfigDevice, w?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ConfigDevice message from the specified reader or buffer.
+             * @param r Reader or buffer to decode from
+             * @param [l] Message length if known beforehand
+             * @returns ConfigDevice
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): tianzhong.v1.ConfigDevice;
+
+            /**
+             * Verifies a ConfigDevice message.
+             * @param m Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(m: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a ConfigDevice message from a plain object. Also converts values to their respective internal types.
+             * @param d Plain object
+             * @returns ConfigDevice
+             */
+            public static fromObject(d: { [k: string]: any }): tianzhong.v1.ConfigDevice;
+
+            /**
+             * Creates a plain object from a ConfigDevice message. Also converts values to other types if specified.
+             * @param m ConfigDevice
+             * @param [o] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(m: tianzhong.v1.ConfigDevice, o?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this ConfigDevice to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for ConfigDevice
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a ModbusTcpAddress. */
+        interface IModbusTcpAddress {
+
+            /** ModbusTcpAddress host */
+            host?: (string|null);
+
+            /** ModbusTcpAddress port */
+            port?: (number|null);
+
+            /** ModbusTcpAddress unitId */
+            unitId?: (number|null);
+        }
+
+        /** Represents a ModbusTcpAddress. */
+        class ModbusTcpAddress implements IModbusTcpAddress {
+
+            /**
+             * Constructs a new ModbusTcpAddress.
+             * @param [p] Properties to set
+             */
+            constructor(p?: tianzhong.v1.IModbusTcpAddress);
+
+            /** ModbusTcpAddress host. */
+            public host: string;
+
+            /** ModbusTcpAddress port. */
+            public port: number;
+
+            /** ModbusTcpAddress unitId. */
+            public unitId: number;
+
+            /**
+             * Creates a new ModbusTcpAddress instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ModbusTcpAddress instance
+             */
+            public static create(properties?: tianzhong.v1.IModbusTcpAddress): tianzhong.v1.ModbusTcpAddress;
+
+            /**
+             * Encodes the specified ModbusTcpAddress message. Does not implicitly {@link tianzhong.v1.ModbusTcpAddress.verify|verify} messages.
+             * @param m ModbusTcpAddress message or plain object to encode
+             * @param [w] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(m: tianzhong.v1.IModbusTcpAddress, w?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ModbusTcpAddress message from the specified reader or buffer.
+             * @param r Reader or buffer to decode from
+             * @param [l] Message length if known beforehand
+             * @returns ModbusTcpAddress
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): tianzhong.v1.ModbusTcpAddress;
+
+            /**
+             * Verifies a ModbusTcpAddress message.
+             * @param m Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(m: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a ModbusTcpAddress message from a plain object. Also converts values to their respective internal types.
+             * @param d Plain object
+             * @returns ModbusTcpAddress
+             */
+            public static fromObject(d: { [k: string]: any }): tianzhong.v1.ModbusTcpAddress;
+
+            /**
+             * Creates a plain object from a ModbusTcpAddress message. Also converts values to other types if specified.
+             * @param m ModbusTcpAddress
+             * @param [o] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(m: tianzhong.v1.ModbusTcpAddress, o?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this ModbusTcpAddress to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for ModbusTcpAddress
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a ModbusRtuAddress. */
+        interface IModbusRtuAddress {
+
+            /** ModbusRtuAddress line */
+            line?: (string|null);
+
+            /** ModbusRtuAddress unitId */
+            unitId?: (number|null);
+        }
+
+        /** Represents a ModbusRtuAddress. */
+        class ModbusRtuAddress implements IModbusRtuAddress {
+
+            /**
+             * Constructs a new ModbusRtuAddress.
+             * @param [p] Properties to set
+             */
+            constructor(p?: tianzhong.v1.IModbusRtuAddress);
+
+            /** ModbusRtuAddress line. */
+            public line: string;
+
+            /** ModbusRtuAddress unitId. */
+            public unitId: number;
+
+            /**
+             * Creates a new ModbusRtuAddress instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ModbusRtuAddress instance
+             */
+            public static create(properties?: tianzhong.v1.IModbusRtuAddress): tianzhong.v1.ModbusRtuAddress;
+
+            /**
+             * Encodes the specified ModbusRtuAddress message. Does not implicitly {@link tianzhong.v1.ModbusRtuAddress.verify|verify} messages.
+             * @param m ModbusRtuAddress message or plain object to encode
+             * @param [w] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(m: tianzhong.v1.IModbusRtuAddress, w?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ModbusRtuAddress message from the specified reader or buffer.
+             * @param r Reader or buffer to decode from
+             * @param [l] Message length if known beforehand
+             * @returns ModbusRtuAddress
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): tianzhong.v1.ModbusRtuAddress;
+
+            /**
+             * Verifies a ModbusRtuAddress message.
+             * @param m Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(m: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a ModbusRtuAddress message from a plain object. Also converts values to their respective internal types.
+             * @param d Plain object
+             * @returns ModbusRtuAddress
+             */
+            public static fromObject(d: { [k: string]: any }): tianzhong.v1.ModbusRtuAddress;
+
+            /**
+             * Creates a plain object from a ModbusRtuAddress message. Also converts values to other types if specified.
+             * @param m ModbusRtuAddress
+             * @param [o] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(m: tianzhong.v1.ModbusRtuAddress, o?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this ModbusRtuAddress to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for ModbusRtuAddress
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a LoraAbpAddress. */
+        interface ILoraAbpAddress {
+
+            /** LoraAbpAddress devEui */
+            devEui?: (string|null);
+
+            /** LoraAbpAddress devAddr */
+            devAddr?: (string|null);
+
+            /** LoraAbpAddress nwkSKey */
+            nwkSKey?: (string|null);
+
+            /** LoraAbpAddress appSKey */
+            appSKey?: (string|null);
+        }
+
+        /** Represents a LoraAbpAddress. */
+        class LoraAbpAddress implements ILoraAbpAddress {
+
+            /**
+             * Constructs a new LoraAbpAddress.
+             * @param [p] Properties to set
+             */
+            constructor(p?: tianzhong.v1.ILoraAbpAddress);
+
+            /** LoraAbpAddress devEui. */
+            public devEui: string;
+
+            /** LoraAbpAddress devAddr. */
+            public devAddr: string;
+
+            /** LoraAbpAddress nwkSKey. */
+            public nwkSKey: string;
+
+            /** LoraAbpAddress appSKey. */
+            public appSKey: string;
+
+            /**
+             * Creates a new LoraAbpAddress instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns LoraAbpAddress instance
+             */
+            public static create(properties?: tianzhong.v1.ILoraAbpAddress): tianzhong.v1.LoraAbpAddress;
+
+            /**
+             * Encodes the specified LoraAbpAddress message. Does not implicitly {@link tianzhong.v1.LoraAbpAddress.verify|verify} messages.
+             * @param m LoraAbpAddress message or plain object to encode
+             * @param [w] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(m: tianzhong.v1.ILoraAbpAddress, w?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a LoraAbpAddress message from the specified reader or buffer.
+             * @param r Reader or buffer to decode from
+             * @param [l] Message length if known beforehand
+             * @returns LoraAbpAddress
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): tianzhong.v1.LoraAbpAddress;
+
+            /**
+             * Verifies a LoraAbpAddress message.
+             * @param m Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(m: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a LoraAbpAddress message from a plain object. Also converts values to their respective internal types.
+             * @param d Plain object
+             * @returns LoraAbpAddress
+             */
+            public static fromObject(d: { [k: string]: any }): tianzhong.v1.LoraAbpAddress;
+
+            /**
+             * Creates a plain object from a LoraAbpAddress message. Also converts values to other types if specified.
+             * @param m LoraAbpAddress
+             * @param [o] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(m: tianzhong.v1.LoraAbpAddress, o?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this LoraAbpAddress to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for LoraAbpAddress
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
         /** GatewayState enum. */
         enum GatewayState {
             GATEWAY_STATE_UNKNOWN = 0,
@@ -68,6 +597,15 @@ export namespace tianzhong {
 
             /** GatewayStatus batchesReplayed */
             batchesReplayed?: (number|null);
+
+            /** GatewayStatus configVersion */
+            configVersion?: (number|null);
+
+            /** GatewayStatus configRejectedVersion */
+            configRejectedVersion?: (number|null);
+
+            /** GatewayStatus configRejectedReason */
+            configRejectedReason?: (string|null);
         }
 
         /** Represents a GatewayStatus. */
@@ -132,6 +670,15 @@ export namespace tianzhong {
 
             /** GatewayStatus batchesReplayed. */
             public batchesReplayed: number;
+
+            /** GatewayStatus configVersion. */
+            public configVersion: number;
+
+            /** GatewayStatus configRejectedVersion. */
+            public configRejectedVersion: number;
+
+            /** GatewayStatus configRejectedReason. */
+            public configRejectedReason: string;
 
             /**
              * Creates a new GatewayStatus instance using the specified properties.

@@ -25,6 +25,1835 @@ export const tianzhong = $root.tianzhong = (() => {
          */
         const v1 = {};
 
+        v1.GatewayConfig = (function() {
+
+            /**
+             * Properties of a GatewayConfig.
+             * @memberof tianzhong.v1
+             * @interface IGatewayConfig
+             * @property {string|null} [gatewayId] GatewayConfig gatewayId
+             * @property {number|null} [version] GatewayConfig version
+             * @property {string|null} [contentHash] GatewayConfig contentHash
+             * @property {number|null} [issuedAtMs] GatewayConfig issuedAtMs
+             * @property {Array.<tianzhong.v1.IConfigDevice>|null} [devices] GatewayConfig devices
+             * @property {number|null} [pollIntervalMs] GatewayConfig pollIntervalMs
+             * @property {Object.<string,number>|null} [deadbands] GatewayConfig deadbands
+             * @property {string|null} [reason] GatewayConfig reason
+             */
+
+            /**
+             * Constructs a new GatewayConfig.
+             * @memberof tianzhong.v1
+             * @classdesc Represents a GatewayConfig.
+             * @implements IGatewayConfig
+             * @constructor
+             * @param {tianzhong.v1.IGatewayConfig=} [p] Properties to set
+             */
+            function GatewayConfig(p) {
+                this.devices = [];
+                this.deadbands = {};
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * GatewayConfig gatewayId.
+             * @member {string} gatewayId
+             * @memberof tianzhong.v1.GatewayConfig
+             * @instance
+             */
+            GatewayConfig.prototype.gatewayId = "";
+
+            /**
+             * GatewayConfig version.
+             * @member {number} version
+             * @memberof tianzhong.v1.GatewayConfig
+             * @instance
+             */
+            GatewayConfig.prototype.version = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * GatewayConfig contentHash.
+             * @member {string} contentHash
+             * @memberof tianzhong.v1.GatewayConfig
+             * @instance
+             */
+            GatewayConfig.prototype.contentHash = "";
+
+            /**
+             * GatewayConfig issuedAtMs.
+             * @member {number} issuedAtMs
+             * @memberof tianzhong.v1.GatewayConfig
+             * @instance
+             */
+            GatewayConfig.prototype.issuedAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * GatewayConfig devices.
+             * @member {Array.<tianzhong.v1.IConfigDevice>} devices
+             * @memberof tianzhong.v1.GatewayConfig
+             * @instance
+             */
+            GatewayConfig.prototype.devices = $util.emptyArray;
+
+            /**
+             * GatewayConfig pollIntervalMs.
+             * @member {number} pollIntervalMs
+             * @memberof tianzhong.v1.GatewayConfig
+             * @instance
+             */
+            GatewayConfig.prototype.pollIntervalMs = 0;
+
+            /**
+             * GatewayConfig deadbands.
+             * @member {Object.<string,number>} deadbands
+             * @memberof tianzhong.v1.GatewayConfig
+             * @instance
+             */
+            GatewayConfig.prototype.deadbands = $util.emptyObject;
+
+            /**
+             * GatewayConfig reason.
+             * @member {string} reason
+             * @memberof tianzhong.v1.GatewayConfig
+             * @instance
+             */
+            GatewayConfig.prototype.reason = "";
+
+            /**
+             * Creates a new GatewayConfig instance using the specified properties.
+             * @function create
+             * @memberof tianzhong.v1.GatewayConfig
+             * @static
+             * @param {tianzhong.v1.IGatewayConfig=} [properties] Properties to set
+             * @returns {tianzhong.v1.GatewayConfig} GatewayConfig instance
+             */
+            GatewayConfig.create = function create(properties) {
+                return new GatewayConfig(properties);
+            };
+
+            /**
+             * Encodes the specified GatewayConfig message. Does not implicitly {@link tianzhong.v1.GatewayConfig.verify|verify} messages.
+             * @function encode
+             * @memberof tianzhong.v1.GatewayConfig
+             * @static
+             * @param {tianzhong.v1.IGatewayConfig} m GatewayConfig message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            GatewayConfig.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.gatewayId != null && Object.hasOwnProperty.call(m, "gatewayId"))
+                    w.uint32(10).string(m.gatewayId);
+                if (m.version != null && Object.hasOwnProperty.call(m, "version"))
+                    w.uint32(16).uint64(m.version);
+                if (m.contentHash != null && Object.hasOwnProperty.call(m, "contentHash"))
+                    w.uint32(26).string(m.contentHash);
+                if (m.issuedAtMs != null && Object.hasOwnProperty.call(m, "issuedAtMs"))
+                    w.uint32(32).int64(m.issuedAtMs);
+                if (m.devices != null && m.devices.length) {
+                    for (var i = 0; i < m.devices.length; ++i)
+                        $root.tianzhong.v1.ConfigDevice.encode(m.devices[i], w.uint32(42).fork(), q + 1).ldelim();
+                }
+                if (m.pollIntervalMs != null && Object.hasOwnProperty.call(m, "pollIntervalMs"))
+                    w.uint32(48).uint32(m.pollIntervalMs);
+                if (m.deadbands != null && Object.hasOwnProperty.call(m, "deadbands")) {
+                    for (var ks = Object.keys(m.deadbands), i = 0; i < ks.length; ++i) {
+                        w.uint32(58).fork().uint32(10).string(ks[i]).uint32(17).double(m.deadbands[ks[i]]).ldelim();
+                    }
+                }
+                if (m.reason != null && Object.hasOwnProperty.call(m, "reason"))
+                    w.uint32(66).string(m.reason);
+                return w;
+            };
+
+            /**
+             * Decodes a GatewayConfig message from the specified reader or buffer.
+             * @function decode
+             * @memberof tianzhong.v1.GatewayConfig
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {tianzhong.v1.GatewayConfig} GatewayConfig
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            GatewayConfig.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m, k, value;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.tianzhong.v1.GatewayConfig();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.gatewayId = r.string();
+                            break;
+                        }
+                    case 2: {
+                            m.version = r.uint64();
+                            break;
+                        }
+                    case 3: {
+                            m.contentHash = r.string();
+                            break;
+                        }
+                    case 4: {
+                            m.issuedAtMs = r.int64();
+                            break;
+                        }
+                    case 5: {
+                            if (!(m.devices && m.devices.length))
+                                m.devices = [];
+                            m.devices.push($root.tianzhong.v1.ConfigDevice.decode(r, r.uint32(), undefined, n + 1));
+                            break;
+                        }
+                    case 6: {
+                            m.pollIntervalMs = r.uint32();
+                            break;
+                        }
+                    case 7: {
+                            if (m.deadbands === $util.emptyObject)
+                                m.deadbands = {};
+                            var c2 = r.uint32() + r.pos;
+                            if (c2 > r.len)
+                                throw RangeError("index out of range");
+                            r.len = c2;
+                            k = "";
+                            value = 0;
+                            while (r.pos < c2) {
+                                var tag2 = r.uint32();
+                                switch (tag2 >>> 3) {
+                                case 1:
+                                    k = r.string();
+                                    break;
+                                case 2:
+                                    value = r.double();
+                                    break;
+                                default:
+                                    r.skipType(tag2 & 7, n);
+                                    break;
+                                }
+                            }
+                            if (r.pos !== c2)
+                                throw RangeError("index out of range");
+                            r.len = c;
+                            if (k === "__proto__")
+                                $util.makeProp(m.deadbands, k);
+                            m.deadbands[k] = value;
+                            break;
+                        }
+                    case 8: {
+                            m.reason = r.string();
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Verifies a GatewayConfig message.
+             * @function verify
+             * @memberof tianzhong.v1.GatewayConfig
+             * @static
+             * @param {Object.<string,*>} m Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            GatewayConfig.verify = function verify(m, n) {
+                if (typeof m !== "object" || m === null)
+                    return "object expected";
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (m.gatewayId != null && Object.hasOwnProperty.call(m, "gatewayId")) {
+                    if (!$util.isString(m.gatewayId))
+                        return "gatewayId: string expected";
+                }
+                if (m.version != null && Object.hasOwnProperty.call(m, "version")) {
+                    if (!$util.isInteger(m.version) && !(m.version && $util.isInteger(m.version.low) && $util.isInteger(m.version.high)))
+                        return "version: integer|Long expected";
+                }
+                if (m.contentHash != null && Object.hasOwnProperty.call(m, "contentHash")) {
+                    if (!$util.isString(m.contentHash))
+                        return "contentHash: string expected";
+                }
+                if (m.issuedAtMs != null && Object.hasOwnProperty.call(m, "issuedAtMs")) {
+                    if (!$util.isInteger(m.issuedAtMs) && !(m.issuedAtMs && $util.isInteger(m.issuedAtMs.low) && $util.isInteger(m.issuedAtMs.high)))
+                        return "issuedAtMs: integer|Long expected";
+                }
+                if (m.devices != null && Object.hasOwnProperty.call(m, "devices")) {
+                    if (!Array.isArray(m.devices))
+                        return "devices: array expected";
+                    for (var i = 0; i < m.devices.length; ++i) {
+                        {
+                            var e = $root.tianzhong.v1.ConfigDevice.verify(m.devices[i], n + 1);
+                            if (e)
+                                return "devices." + e;
+                        }
+                    }
+                }
+                if (m.pollIntervalMs != null && Object.hasOwnProperty.call(m, "pollIntervalMs")) {
+                    if (!$util.isInteger(m.pollIntervalMs))
+                        return "pollIntervalMs: integer expected";
+                }
+                if (m.deadbands != null && Object.hasOwnProperty.call(m, "deadbands")) {
+                    if (!$util.isObject(m.deadbands))
+                        return "deadbands: object expected";
+                    var k = Object.keys(m.deadbands);
+                    for (var i = 0; i < k.length; ++i) {
+                        if (typeof m.deadbands[k[i]] !== "number")
+                            return "deadbands: number{k:string} expected";
+                    }
+                }
+                if (m.reason != null && Object.hasOwnProperty.call(m, "reason")) {
+                    if (!$util.isString(m.reason))
+                        return "reason: string expected";
+                }
+                return null;
+            };
+
+            /**
+             * Creates a GatewayConfig message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tianzhong.v1.GatewayConfig
+             * @static
+             * @param {Object.<string,*>} d Plain object
+             * @returns {tianzhong.v1.GatewayConfig} GatewayConfig
+             */
+            GatewayConfig.fromObject = function fromObject(d, n) {
+                if (d instanceof $root.tianzhong.v1.GatewayConfig)
+                    return d;
+                if (!$util.isObject(d))
+                    throw TypeError(".tianzhong.v1.GatewayConfig: object expected");
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var m = new $root.tianzhong.v1.GatewayConfig();
+                if (d.gatewayId != null) {
+                    m.gatewayId = String(d.gatewayId);
+                }
+                if (d.version != null) {
+                    if ($util.Long)
+                        m.version = $util.Long.fromValue(d.version, true);
+                    else if (typeof d.version === "string")
+                        m.version = parseInt(d.version, 10);
+                    else if (typeof d.version === "number")
+                        m.version = d.version;
+                    else if (typeof d.version === "object")
+                        m.version = new $util.LongBits(d.version.low >>> 0, d.version.high >>> 0).toNumber(true);
+                }
+                if (d.contentHash != null) {
+                    m.contentHash = String(d.contentHash);
+                }
+                if (d.issuedAtMs != null) {
+                    if ($util.Long)
+                        m.issuedAtMs = $util.Long.fromValue(d.issuedAtMs, false);
+                    else if (typeof d.issuedAtMs === "string")
+                        m.issuedAtMs = parseInt(d.issuedAtMs, 10);
+                    else if (typeof d.issuedAtMs === "number")
+                        m.issuedAtMs = d.issuedAtMs;
+                    else if (typeof d.issuedAtMs === "object")
+                        m.issuedAtMs = new $util.LongBits(d.issuedAtMs.low >>> 0, d.issuedAtMs.high >>> 0).toNumber();
+                }
+                if (d.devices) {
+                    if (!Array.isArray(d.devices))
+                        throw TypeError(".tianzhong.v1.GatewayConfig.devices: array expected");
+                    m.devices = [];
+                    for (var i = 0; i < d.devices.length; ++i) {
+                        if (!$util.isObject(d.devices[i]))
+                            throw TypeError(".tianzhong.v1.GatewayConfig.devices: object expected");
+                        m.devices[i] = $root.tianzhong.v1.ConfigDevice.fromObject(d.devices[i], n + 1);
+                    }
+                }
+                if (d.pollIntervalMs != null) {
+                    m.pollIntervalMs = d.pollIntervalMs >>> 0;
+                }
+                if (d.deadbands) {
+                    if (!$util.isObject(d.deadbands))
+                        throw TypeError(".tianzhong.v1.GatewayConfig.deadbands: object expected");
+                    m.deadbands = {};
+                    for (var ks = Object.keys(d.deadbands), i = 0; i < ks.length; ++i) {
+                        if (ks[i] === "__proto__")
+                            $util.makeProp(m.deadbands, ks[i]);
+                        m.deadbands[ks[i]] = Number(d.deadbands[ks[i]]);
+                    }
+                }
+                if (d.reason != null) {
+                    m.reason = String(d.reason);
+                }
+                return m;
+            };
+
+            /**
+             * Creates a plain object from a GatewayConfig message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tianzhong.v1.GatewayConfig
+             * @static
+             * @param {tianzhong.v1.GatewayConfig} m GatewayConfig
+             * @param {$protobuf.IConversionOptions} [o] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            GatewayConfig.toObject = function toObject(m, o, q) {
+                if (!o)
+                    o = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                var d = {};
+                if (o.arrays || o.defaults) {
+                    d.devices = [];
+                }
+                if (o.objects || o.defaults) {
+                    d.deadbands = {};
+                }
+                if (o.defaults) {
+                    d.gatewayId = "";
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, true);
+                        d.version = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.version = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    d.contentHash = "";
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, false);
+                        d.issuedAtMs = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.issuedAtMs = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    d.pollIntervalMs = 0;
+                    d.reason = "";
+                }
+                if (m.gatewayId != null && Object.hasOwnProperty.call(m, "gatewayId")) {
+                    d.gatewayId = m.gatewayId;
+                }
+                if (m.version != null && Object.hasOwnProperty.call(m, "version")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.version = typeof m.version === "number" ? BigInt(m.version) : $util.Long.fromBits(m.version.low >>> 0, m.version.high >>> 0, true).toBigInt();
+                    else if (typeof m.version === "number")
+                        d.version = o.longs === String ? String(m.version) : m.version;
+                    else
+                        d.version = o.longs === String ? $util.Long.prototype.toString.call(m.version) : o.longs === Number ? new $util.LongBits(m.version.low >>> 0, m.version.high >>> 0).toNumber(true) : m.version;
+                }
+                if (m.contentHash != null && Object.hasOwnProperty.call(m, "contentHash")) {
+                    d.contentHash = m.contentHash;
+                }
+                if (m.issuedAtMs != null && Object.hasOwnProperty.call(m, "issuedAtMs")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.issuedAtMs = typeof m.issuedAtMs === "number" ? BigInt(m.issuedAtMs) : $util.Long.fromBits(m.issuedAtMs.low >>> 0, m.issuedAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof m.issuedAtMs === "number")
+                        d.issuedAtMs = o.longs === String ? String(m.issuedAtMs) : m.issuedAtMs;
+                    else
+                        d.issuedAtMs = o.longs === String ? $util.Long.prototype.toString.call(m.issuedAtMs) : o.longs === Number ? new $util.LongBits(m.issuedAtMs.low >>> 0, m.issuedAtMs.high >>> 0).toNumber() : m.issuedAtMs;
+                }
+                if (m.devices && m.devices.length) {
+                    d.devices = [];
+                    for (var j = 0; j < m.devices.length; ++j) {
+                        d.devices[j] = $root.tianzhong.v1.ConfigDevice.toObject(m.devices[j], o, q + 1);
+                    }
+                }
+                if (m.pollIntervalMs != null && Object.hasOwnProperty.call(m, "pollIntervalMs")) {
+                    d.pollIntervalMs = m.pollIntervalMs;
+                }
+                var ks2;
+                if (m.deadbands && (ks2 = Object.keys(m.deadbands)).length) {
+                    d.deadbands = {};
+                    for (var j = 0; j < ks2.length; ++j) {
+                        if (ks2[j] === "__proto__")
+                            $util.makeProp(d.deadbands, ks2[j]);
+                        d.deadbands[ks2[j]] = o.json && !isFinite(m.deadbands[ks2[j]]) ? String(m.deadbands[ks2[j]]) : m.deadbands[ks2[j]];
+                    }
+                }
+                if (m.reason != null && Object.hasOwnProperty.call(m, "reason")) {
+                    d.reason = m.reason;
+                }
+                return d;
+            };
+
+            /**
+             * Converts this GatewayConfig to JSON.
+             * @function toJSON
+             * @memberof tianzhong.v1.GatewayConfig
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            GatewayConfig.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for GatewayConfig
+             * @function getTypeUrl
+             * @memberof tianzhong.v1.GatewayConfig
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            GatewayConfig.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/tianzhong.v1.GatewayConfig";
+            };
+
+            return GatewayConfig;
+        })();
+
+        v1.ConfigDevice = (function() {
+
+            /**
+             * Properties of a ConfigDevice.
+             * @memberof tianzhong.v1
+             * @interface IConfigDevice
+             * @property {string|null} [deviceId] ConfigDevice deviceId
+             * @property {string|null} [profile] ConfigDevice profile
+             * @property {string|null} [district] ConfigDevice district
+             * @property {tianzhong.v1.IModbusTcpAddress|null} [modbusTcp] ConfigDevice modbusTcp
+             * @property {tianzhong.v1.IModbusRtuAddress|null} [modbusRtu] ConfigDevice modbusRtu
+             * @property {tianzhong.v1.ILoraAbpAddress|null} [lora] ConfigDevice lora
+             * @property {number|null} [pollIntervalMs] ConfigDevice pollIntervalMs
+             * @property {Object.<string,number>|null} [deadbands] ConfigDevice deadbands
+             * @property {number|null} [maxIntervalS] ConfigDevice maxIntervalS
+             */
+
+            /**
+             * Constructs a new ConfigDevice.
+             * @memberof tianzhong.v1
+             * @classdesc Represents a ConfigDevice.
+             * @implements IConfigDevice
+             * @constructor
+             * @param {tianzhong.v1.IConfigDevice=} [p] Properties to set
+             */
+            function ConfigDevice(p) {
+                this.deadbands = {};
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * ConfigDevice deviceId.
+             * @member {string} deviceId
+             * @memberof tianzhong.v1.ConfigDevice
+             * @instance
+             */
+            ConfigDevice.prototype.deviceId = "";
+
+            /**
+             * ConfigDevice profile.
+             * @member {string} profile
+             * @memberof tianzhong.v1.ConfigDevice
+             * @instance
+             */
+            ConfigDevice.prototype.profile = "";
+
+            /**
+             * ConfigDevice district.
+             * @member {string} district
+             * @memberof tianzhong.v1.ConfigDevice
+             * @instance
+             */
+            ConfigDevice.prototype.district = "";
+
+            /**
+             * ConfigDevice modbusTcp.
+             * @member {tianzhong.v1.IModbusTcpAddress|null|undefined} modbusTcp
+             * @memberof tianzhong.v1.ConfigDevice
+             * @instance
+             */
+            ConfigDevice.prototype.modbusTcp = null;
+
+            /**
+             * ConfigDevice modbusRtu.
+             * @member {tianzhong.v1.IModbusRtuAddress|null|undefined} modbusRtu
+             * @memberof tianzhong.v1.ConfigDevice
+             * @instance
+             */
+            ConfigDevice.prototype.modbusRtu = null;
+
+            /**
+             * ConfigDevice lora.
+             * @member {tianzhong.v1.ILoraAbpAddress|null|undefined} lora
+             * @memberof tianzhong.v1.ConfigDevice
+             * @instance
+             */
+            ConfigDevice.prototype.lora = null;
+
+            /**
+             * ConfigDevice pollIntervalMs.
+             * @member {number} pollIntervalMs
+             * @memberof tianzhong.v1.ConfigDevice
+             * @instance
+             */
+            ConfigDevice.prototype.pollIntervalMs = 0;
+
+            /**
+             * ConfigDevice deadbands.
+             * @member {Object.<string,number>} deadbands
+             * @memberof tianzhong.v1.ConfigDevice
+             * @instance
+             */
+            ConfigDevice.prototype.deadbands = $util.emptyObject;
+
+            /**
+             * ConfigDevice maxIntervalS.
+             * @member {number} maxIntervalS
+             * @memberof tianzhong.v1.ConfigDevice
+             * @instance
+             */
+            ConfigDevice.prototype.maxIntervalS = 0;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            /**
+             * ConfigDevice transport.
+             * @member {"modbusTcp"|"modbusRtu"|"lora"|undefined} transport
+             * @memberof tianzhong.v1.ConfigDevice
+             * @instance
+             */
+            Object.defineProperty(ConfigDevice.prototype, "transport", {
+                get: $util.oneOfGetter($oneOfFields = ["modbusTcp", "modbusRtu", "lora"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new ConfigDevice instance using the specified properties.
+             * @function create
+             * @memberof tianzhong.v1.ConfigDevice
+             * @static
+             * @param {tianzhong.v1.IConfigDevice=} [properties] Properties to set
+             * @returns {tianzhong.v1.ConfigDevice} ConfigDevice instance
+             */
+            ConfigDevice.create = function create(properties) {
+                return new ConfigDevice(properties);
+            };
+
+            /**
+             * Encodes the specified ConfigDevice message. Does not implicitly {@link tianzhong.v1.ConfigDevice.verify|verify} messages.
+             * @function encode
+             * @memberof tianzhong.v1.ConfigDevice
+             * @static
+             * @param {tianzhong.v1.IConfigDevice} m ConfigDevice message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ConfigDevice.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.deviceId != null && Object.hasOwnProperty.call(m, "deviceId"))
+                    w.uint32(10).string(m.deviceId);
+                if (m.profile != null && Object.hasOwnProperty.call(m, "profile"))
+                    w.uint32(18).string(m.profile);
+                if (m.district != null && Object.hasOwnProperty.call(m, "district"))
+                    w.uint32(26).string(m.district);
+                if (m.modbusTcp != null && Object.hasOwnProperty.call(m, "modbusTcp"))
+                    $root.tianzhong.v1.ModbusTcpAddress.encode(m.modbusTcp, w.uint32(34).fork(), q + 1).ldelim();
+                if (m.modbusRtu != null && Object.hasOwnProperty.call(m, "modbusRtu"))
+                    $root.tianzhong.v1.ModbusRtuAddress.encode(m.modbusRtu, w.uint32(42).fork(), q + 1).ldelim();
+                if (m.lora != null && Object.hasOwnProperty.call(m, "lora"))
+                    $root.tianzhong.v1.LoraAbpAddress.encode(m.lora, w.uint32(50).fork(), q + 1).ldelim();
+                if (m.pollIntervalMs != null && Object.hasOwnProperty.call(m, "pollIntervalMs"))
+                    w.uint32(56).uint32(m.pollIntervalMs);
+                if (m.deadbands != null && Object.hasOwnProperty.call(m, "deadbands")) {
+                    for (var ks = Object.keys(m.deadbands), i = 0; i < ks.length; ++i) {
+                        w.uint32(66).fork().uint32(10).string(ks[i]).uint32(17).double(m.deadbands[ks[i]]).ldelim();
+                    }
+                }
+                if (m.maxIntervalS != null && Object.hasOwnProperty.call(m, "maxIntervalS"))
+                    w.uint32(72).uint32(m.maxIntervalS);
+                return w;
+            };
+
+            /**
+             * Decodes a ConfigDevice message from the specified reader or buffer.
+             * @function decode
+             * @memberof tianzhong.v1.ConfigDevice
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {tianzhong.v1.ConfigDevice} ConfigDevice
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ConfigDevice.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m, k, value;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.tianzhong.v1.ConfigDevice();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.deviceId = r.string();
+                            break;
+                        }
+                    case 2: {
+                            m.profile = r.string();
+                            break;
+                        }
+                    case 3: {
+                            m.district = r.string();
+                            break;
+                        }
+                    case 4: {
+                            m.modbusTcp = $root.tianzhong.v1.ModbusTcpAddress.decode(r, r.uint32(), undefined, n + 1);
+                            break;
+                        }
+                    case 5: {
+                            m.modbusRtu = $root.tianzhong.v1.ModbusRtuAddress.decode(r, r.uint32(), undefined, n + 1);
+                            break;
+                        }
+                    case 6: {
+                            m.lora = $root.tianzhong.v1.LoraAbpAddress.decode(r, r.uint32(), undefined, n + 1);
+                            break;
+                        }
+                    case 7: {
+                            m.pollIntervalMs = r.uint32();
+                            break;
+                        }
+                    case 8: {
+                            if (m.deadbands === $util.emptyObject)
+                                m.deadbands = {};
+                            var c2 = r.uint32() + r.pos;
+                            if (c2 > r.len)
+                                throw RangeError("index out of range");
+                            r.len = c2;
+                            k = "";
+                            value = 0;
+                            while (r.pos < c2) {
+                                var tag2 = r.uint32();
+                                switch (tag2 >>> 3) {
+                                case 1:
+                                    k = r.string();
+                                    break;
+                                case 2:
+                                    value = r.double();
+                                    break;
+                                default:
+                                    r.skipType(tag2 & 7, n);
+                                    break;
+                                }
+                            }
+                            if (r.pos !== c2)
+                                throw RangeError("index out of range");
+                            r.len = c;
+                            if (k === "__proto__")
+                                $util.makeProp(m.deadbands, k);
+                            m.deadbands[k] = value;
+                            break;
+                        }
+                    case 9: {
+                            m.maxIntervalS = r.uint32();
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Verifies a ConfigDevice message.
+             * @function verify
+             * @memberof tianzhong.v1.ConfigDevice
+             * @static
+             * @param {Object.<string,*>} m Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            ConfigDevice.verify = function verify(m, n) {
+                if (typeof m !== "object" || m === null)
+                    return "object expected";
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                var p = {};
+                if (m.deviceId != null && Object.hasOwnProperty.call(m, "deviceId")) {
+                    if (!$util.isString(m.deviceId))
+                        return "deviceId: string expected";
+                }
+                if (m.profile != null && Object.hasOwnProperty.call(m, "profile")) {
+                    if (!$util.isString(m.profile))
+                        return "profile: string expected";
+                }
+                if (m.district != null && Object.hasOwnProperty.call(m, "district")) {
+                    if (!$util.isString(m.district))
+                        return "district: string expected";
+                }
+                if (m.modbusTcp != null && Object.hasOwnProperty.call(m, "modbusTcp")) {
+                    p.transport = 1;
+                    {
+                        var e = $root.tianzhong.v1.ModbusTcpAddress.verify(m.modbusTcp, n + 1);
+                        if (e)
+                            return "modbusTcp." + e;
+                    }
+                }
+                if (m.modbusRtu != null && Object.hasOwnProperty.call(m, "modbusRtu")) {
+                    if (p.transport === 1)
+                        return "transport: multiple values";
+                    p.transport = 1;
+                    {
+                        var e = $root.tianzhong.v1.ModbusRtuAddress.verify(m.modbusRtu, n + 1);
+                        if (e)
+                            return "modbusRtu." + e;
+                    }
+                }
+                if (m.lora != null && Object.hasOwnProperty.call(m, "lora")) {
+                    if (p.transport === 1)
+                        return "transport: multiple values";
+                    p.transport = 1;
+                    {
+                        var e = $root.tianzhong.v1.LoraAbpAddress.verify(m.lora, n + 1);
+                        if (e)
+                            return "lora." + e;
+                    }
+                }
+                if (m.pollIntervalMs != null && Object.hasOwnProperty.call(m, "pollIntervalMs")) {
+                    if (!$util.isInteger(m.pollIntervalMs))
+                        return "pollIntervalMs: integer expected";
+                }
+                if (m.deadbands != null && Object.hasOwnProperty.call(m, "deadbands")) {
+                    if (!$util.isObject(m.deadbands))
+                        return "deadbands: object expected";
+                    var k = Object.keys(m.deadbands);
+                    for (var i = 0; i < k.length; ++i) {
+                        if (typeof m.deadbands[k[i]] !== "number")
+                            return "deadbands: number{k:string} expected";
+                    }
+                }
+                if (m.maxIntervalS != null && Object.hasOwnProperty.call(m, "maxIntervalS")) {
+                    if (!$util.isInteger(m.maxIntervalS))
+                        return "maxIntervalS: integer expected";
+                }
+                return null;
+            };
+
+            /**
+             * Creates a ConfigDevice message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tianzhong.v1.ConfigDevice
+             * @static
+             * @param {Object.<string,*>} d Plain object
+             * @returns {tianzhong.v1.ConfigDevice} ConfigDevice
+             */
+            ConfigDevice.fromObject = function fromObject(d, n) {
+                if (d instanceof $root.tianzhong.v1.ConfigDevice)
+                    return d;
+                if (!$util.isObject(d))
+                    throw TypeError(".tianzhong.v1.ConfigDevice: object expected");
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var m = new $root.tianzhong.v1.ConfigDevice();
+                if (d.deviceId != null) {
+                    m.deviceId = String(d.deviceId);
+                }
+                if (d.profile != null) {
+                    m.profile = String(d.profile);
+                }
+                if (d.district != null) {
+                    m.district = String(d.district);
+                }
+                if (d.modbusTcp != null) {
+                    if (!$util.isObject(d.modbusTcp))
+                        throw TypeError(".tianzhong.v1.ConfigDevice.modbusTcp: object expected");
+                    m.modbusTcp = $root.tianzhong.v1.ModbusTcpAddress.fromObject(d.modbusTcp, n + 1);
+                }
+                if (d.modbusRtu != null) {
+                    if (!$util.isObject(d.modbusRtu))
+                        throw TypeError(".tianzhong.v1.ConfigDevice.modbusRtu: object expected");
+                    m.modbusRtu = $root.tianzhong.v1.ModbusRtuAddress.fromObject(d.modbusRtu, n + 1);
+                }
+                if (d.lora != null) {
+                    if (!$util.isObject(d.lora))
+                        throw TypeError(".tianzhong.v1.ConfigDevice.lora: object expected");
+                    m.lora = $root.tianzhong.v1.LoraAbpAddress.fromObject(d.lora, n + 1);
+                }
+                if (d.pollIntervalMs != null) {
+                    m.pollIntervalMs = d.pollIntervalMs >>> 0;
+                }
+                if (d.deadbands) {
+                    if (!$util.isObject(d.deadbands))
+                        throw TypeError(".tianzhong.v1.ConfigDevice.deadbands: object expected");
+                    m.deadbands = {};
+                    for (var ks = Object.keys(d.deadbands), i = 0; i < ks.length; ++i) {
+                        if (ks[i] === "__proto__")
+                            $util.makeProp(m.deadbands, ks[i]);
+                        m.deadbands[ks[i]] = Number(d.deadbands[ks[i]]);
+                    }
+                }
+                if (d.maxIntervalS != null) {
+                    m.maxIntervalS = d.maxIntervalS >>> 0;
+                }
+                return m;
+            };
+
+            /**
+             * Creates a plain object from a ConfigDevice message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tianzhong.v1.ConfigDevice
+             * @static
+             * @param {tianzhong.v1.ConfigDevice} m ConfigDevice
+             * @param {$protobuf.IConversionOptions} [o] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ConfigDevice.toObject = function toObject(m, o, q) {
+                if (!o)
+                    o = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                var d = {};
+                if (o.objects || o.defaults) {
+                    d.deadbands = {};
+                }
+                if (o.defaults) {
+                    d.deviceId = "";
+                    d.profile = "";
+                    d.district = "";
+                    d.pollIntervalMs = 0;
+                    d.maxIntervalS = 0;
+                }
+                if (m.deviceId != null && Object.hasOwnProperty.call(m, "deviceId")) {
+                    d.deviceId = m.deviceId;
+                }
+                if (m.profile != null && Object.hasOwnProperty.call(m, "profile")) {
+                    d.profile = m.profile;
+                }
+                if (m.district != null && Object.hasOwnProperty.call(m, "district")) {
+                    d.district = m.district;
+                }
+                if (m.modbusTcp != null && Object.hasOwnProperty.call(m, "modbusTcp")) {
+                    d.modbusTcp = $root.tianzhong.v1.ModbusTcpAddress.toObject(m.modbusTcp, o, q + 1);
+                    if (o.oneofs)
+                        d.transport = "modbusTcp";
+                }
+                if (m.modbusRtu != null && Object.hasOwnProperty.call(m, "modbusRtu")) {
+                    d.modbusRtu = $root.tianzhong.v1.ModbusRtuAddress.toObject(m.modbusRtu, o, q + 1);
+                    if (o.oneofs)
+                        d.transport = "modbusRtu";
+                }
+                if (m.lora != null && Object.hasOwnProperty.call(m, "lora")) {
+                    d.lora = $root.tianzhong.v1.LoraAbpAddress.toObject(m.lora, o, q + 1);
+                    if (o.oneofs)
+                        d.transport = "lora";
+                }
+                if (m.pollIntervalMs != null && Object.hasOwnProperty.call(m, "pollIntervalMs")) {
+                    d.pollIntervalMs = m.pollIntervalMs;
+                }
+                var ks2;
+                if (m.deadbands && (ks2 = Object.keys(m.deadbands)).length) {
+                    d.deadbands = {};
+                    for (var j = 0; j < ks2.length; ++j) {
+                        if (ks2[j] === "__proto__")
+                            $util.makeProp(d.deadbands, ks2[j]);
+                        d.deadbands[ks2[j]] = o.json && !isFinite(m.deadbands[ks2[j]]) ? String(m.deadbands[ks2[j]]) : m.deadbands[ks2[j]];
+                    }
+                }
+                if (m.maxIntervalS != null && Object.hasOwnProperty.call(m, "maxIntervalS")) {
+                    d.maxIntervalS = m.maxIntervalS;
+                }
+                return d;
+            };
+
+            /**
+             * Converts this ConfigDevice to JSON.
+             * @function toJSON
+             * @memberof tianzhong.v1.ConfigDevice
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ConfigDevice.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for ConfigDevice
+             * @function getTypeUrl
+             * @memberof tianzhong.v1.ConfigDevice
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            ConfigDevice.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/tianzhong.v1.ConfigDevice";
+            };
+
+            return ConfigDevice;
+        })();
+
+        v1.ModbusTcpAddress = (function() {
+
+            /**
+             * Properties of a ModbusTcpAddress.
+             * @memberof tianzhong.v1
+             * @interface IModbusTcpAddress
+             * @property {string|null} [host] ModbusTcpAddress host
+             * @property {number|null} [port] ModbusTcpAddress port
+             * @property {number|null} [unitId] ModbusTcpAddress unitId
+             */
+
+            /**
+             * Constructs a new ModbusTcpAddress.
+             * @memberof tianzhong.v1
+             * @classdesc Represents a ModbusTcpAddress.
+             * @implements IModbusTcpAddress
+             * @constructor
+             * @param {tianzhong.v1.IModbusTcpAddress=} [p] Properties to set
+             */
+            function ModbusTcpAddress(p) {
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * ModbusTcpAddress host.
+             * @member {string} host
+             * @memberof tianzhong.v1.ModbusTcpAddress
+             * @instance
+             */
+            ModbusTcpAddress.prototype.host = "";
+
+            /**
+             * ModbusTcpAddress port.
+             * @member {number} port
+             * @memberof tianzhong.v1.ModbusTcpAddress
+             * @instance
+             */
+            ModbusTcpAddress.prototype.port = 0;
+
+            /**
+             * ModbusTcpAddress unitId.
+             * @member {number} unitId
+             * @memberof tianzhong.v1.ModbusTcpAddress
+             * @instance
+             */
+            ModbusTcpAddress.prototype.unitId = 0;
+
+            /**
+             * Creates a new ModbusTcpAddress instance using the specified properties.
+             * @function create
+             * @memberof tianzhong.v1.ModbusTcpAddress
+             * @static
+             * @param {tianzhong.v1.IModbusTcpAddress=} [properties] Properties to set
+             * @returns {tianzhong.v1.ModbusTcpAddress} ModbusTcpAddress instance
+             */
+            ModbusTcpAddress.create = function create(properties) {
+                return new ModbusTcpAddress(properties);
+            };
+
+            /**
+             * Encodes the specified ModbusTcpAddress message. Does not implicitly {@link tianzhong.v1.ModbusTcpAddress.verify|verify} messages.
+             * @function encode
+             * @memberof tianzhong.v1.ModbusTcpAddress
+             * @static
+             * @param {tianzhong.v1.IModbusTcpAddress} m ModbusTcpAddress message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ModbusTcpAddress.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.host != null && Object.hasOwnProperty.call(m, "host"))
+                    w.uint32(10).string(m.host);
+                if (m.port != null && Object.hasOwnProperty.call(m, "port"))
+                    w.uint32(16).uint32(m.port);
+                if (m.unitId != null && Object.hasOwnProperty.call(m, "unitId"))
+                    w.uint32(24).uint32(m.unitId);
+                return w;
+            };
+
+            /**
+             * Decodes a ModbusTcpAddress message from the specified reader or buffer.
+             * @function decode
+             * @memberof tianzhong.v1.ModbusTcpAddress
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {tianzhong.v1.ModbusTcpAddress} ModbusTcpAddress
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ModbusTcpAddress.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.tianzhong.v1.ModbusTcpAddress();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.host = r.string();
+                            break;
+                        }
+                    case 2: {
+                            m.port = r.uint32();
+                            break;
+                        }
+                    case 3: {
+                            m.unitId = r.uint32();
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Verifies a ModbusTcpAddress message.
+             * @function verify
+             * @memberof tianzhong.v1.ModbusTcpAddress
+             * @static
+             * @param {Object.<string,*>} m Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            ModbusTcpAddress.verify = function verify(m, n) {
+                if (typeof m !== "object" || m === null)
+                    return "object expected";
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (m.host != null && Object.hasOwnProperty.call(m, "host")) {
+                    if (!$util.isString(m.host))
+                        return "host: string expected";
+                }
+                if (m.port != null && Object.hasOwnProperty.call(m, "port")) {
+                    if (!$util.isInteger(m.port))
+                        return "port: integer expected";
+                }
+                if (m.unitId != null && Object.hasOwnProperty.call(m, "unitId")) {
+                    if (!$util.isInteger(m.unitId))
+                        return "unitId: integer expected";
+                }
+                return null;
+            };
+
+            /**
+             * Creates a ModbusTcpAddress message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tianzhong.v1.ModbusTcpAddress
+             * @static
+             * @param {Object.<string,*>} d Plain object
+             * @returns {tianzhong.v1.ModbusTcpAddress} ModbusTcpAddress
+             */
+            ModbusTcpAddress.fromObject = function fromObject(d, n) {
+                if (d instanceof $root.tianzhong.v1.ModbusTcpAddress)
+                    return d;
+                if (!$util.isObject(d))
+                    throw TypeError(".tianzhong.v1.ModbusTcpAddress: object expected");
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var m = new $root.tianzhong.v1.ModbusTcpAddress();
+                if (d.host != null) {
+                    m.host = String(d.host);
+                }
+                if (d.port != null) {
+                    m.port = d.port >>> 0;
+                }
+                if (d.unitId != null) {
+                    m.unitId = d.unitId >>> 0;
+                }
+                return m;
+            };
+
+            /**
+             * Creates a plain object from a ModbusTcpAddress message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tianzhong.v1.ModbusTcpAddress
+             * @static
+             * @param {tianzhong.v1.ModbusTcpAddress} m ModbusTcpAddress
+             * @param {$protobuf.IConversionOptions} [o] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ModbusTcpAddress.toObject = function toObject(m, o, q) {
+                if (!o)
+                    o = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                var d = {};
+                if (o.defaults) {
+                    d.host = "";
+                    d.port = 0;
+                    d.unitId = 0;
+                }
+                if (m.host != null && Object.hasOwnProperty.call(m, "host")) {
+                    d.host = m.host;
+                }
+                if (m.port != null && Object.hasOwnProperty.call(m, "port")) {
+                    d.port = m.port;
+                }
+                if (m.unitId != null && Object.hasOwnProperty.call(m, "unitId")) {
+                    d.unitId = m.unitId;
+                }
+                return d;
+            };
+
+            /**
+             * Converts this ModbusTcpAddress to JSON.
+             * @function toJSON
+             * @memberof tianzhong.v1.ModbusTcpAddress
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ModbusTcpAddress.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for ModbusTcpAddress
+             * @function getTypeUrl
+             * @memberof tianzhong.v1.ModbusTcpAddress
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            ModbusTcpAddress.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/tianzhong.v1.ModbusTcpAddress";
+            };
+
+            return ModbusTcpAddress;
+        })();
+
+        v1.ModbusRtuAddress = (function() {
+
+            /**
+             * Properties of a ModbusRtuAddress.
+             * @memberof tianzhong.v1
+             * @interface IModbusRtuAddress
+             * @property {string|null} [line] ModbusRtuAddress line
+             * @property {number|null} [unitId] ModbusRtuAddress unitId
+             */
+
+            /**
+             * Constructs a new ModbusRtuAddress.
+             * @memberof tianzhong.v1
+             * @classdesc Represents a ModbusRtuAddress.
+             * @implements IModbusRtuAddress
+             * @constructor
+             * @param {tianzhong.v1.IModbusRtuAddress=} [p] Properties to set
+             */
+            function ModbusRtuAddress(p) {
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * ModbusRtuAddress line.
+             * @member {string} line
+             * @memberof tianzhong.v1.ModbusRtuAddress
+             * @instance
+             */
+            ModbusRtuAddress.prototype.line = "";
+
+            /**
+             * ModbusRtuAddress unitId.
+             * @member {number} unitId
+             * @memberof tianzhong.v1.ModbusRtuAddress
+             * @instance
+             */
+            ModbusRtuAddress.prototype.unitId = 0;
+
+            /**
+             * Creates a new ModbusRtuAddress instance using the specified properties.
+             * @function create
+             * @memberof tianzhong.v1.ModbusRtuAddress
+             * @static
+             * @param {tianzhong.v1.IModbusRtuAddress=} [properties] Properties to set
+             * @returns {tianzhong.v1.ModbusRtuAddress} ModbusRtuAddress instance
+             */
+            ModbusRtuAddress.create = function create(properties) {
+                return new ModbusRtuAddress(properties);
+            };
+
+            /**
+             * Encodes the specified ModbusRtuAddress message. Does not implicitly {@link tianzhong.v1.ModbusRtuAddress.verify|verify} messages.
+             * @function encode
+             * @memberof tianzhong.v1.ModbusRtuAddress
+             * @static
+             * @param {tianzhong.v1.IModbusRtuAddress} m ModbusRtuAddress message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ModbusRtuAddress.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.line != null && Object.hasOwnProperty.call(m, "line"))
+                    w.uint32(10).string(m.line);
+                if (m.unitId != null && Object.hasOwnProperty.call(m, "unitId"))
+                    w.uint32(16).uint32(m.unitId);
+                return w;
+            };
+
+            /**
+             * Decodes a ModbusRtuAddress message from the specified reader or buffer.
+             * @function decode
+             * @memberof tianzhong.v1.ModbusRtuAddress
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {tianzhong.v1.ModbusRtuAddress} ModbusRtuAddress
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ModbusRtuAddress.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.tianzhong.v1.ModbusRtuAddress();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.line = r.string();
+                            break;
+                        }
+                    case 2: {
+                            m.unitId = r.uint32();
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Verifies a ModbusRtuAddress message.
+             * @function verify
+             * @memberof tianzhong.v1.ModbusRtuAddress
+             * @static
+             * @param {Object.<string,*>} m Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            ModbusRtuAddress.verify = function verify(m, n) {
+                if (typeof m !== "object" || m === null)
+                    return "object expected";
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (m.line != null && Object.hasOwnProperty.call(m, "line")) {
+                    if (!$util.isString(m.line))
+                        return "line: string expected";
+                }
+                if (m.unitId != null && Object.hasOwnProperty.call(m, "unitId")) {
+                    if (!$util.isInteger(m.unitId))
+                        return "unitId: integer expected";
+                }
+                return null;
+            };
+
+            /**
+             * Creates a ModbusRtuAddress message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tianzhong.v1.ModbusRtuAddress
+             * @static
+             * @param {Object.<string,*>} d Plain object
+             * @returns {tianzhong.v1.ModbusRtuAddress} ModbusRtuAddress
+             */
+            ModbusRtuAddress.fromObject = function fromObject(d, n) {
+                if (d instanceof $root.tianzhong.v1.ModbusRtuAddress)
+                    return d;
+                if (!$util.isObject(d))
+                    throw TypeError(".tianzhong.v1.ModbusRtuAddress: object expected");
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var m = new $root.tianzhong.v1.ModbusRtuAddress();
+                if (d.line != null) {
+                    m.line = String(d.line);
+                }
+                if (d.unitId != null) {
+                    m.unitId = d.unitId >>> 0;
+                }
+                return m;
+            };
+
+            /**
+             * Creates a plain object from a ModbusRtuAddress message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tianzhong.v1.ModbusRtuAddress
+             * @static
+             * @param {tianzhong.v1.ModbusRtuAddress} m ModbusRtuAddress
+             * @param {$protobuf.IConversionOptions} [o] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ModbusRtuAddress.toObject = function toObject(m, o, q) {
+                if (!o)
+                    o = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                var d = {};
+                if (o.defaults) {
+                    d.line = "";
+                    d.unitId = 0;
+                }
+                if (m.line != null && Object.hasOwnProperty.call(m, "line")) {
+                    d.line = m.line;
+                }
+                if (m.unitId != null && Object.hasOwnProperty.call(m, "unitId")) {
+                    d.unitId = m.unitId;
+                }
+                return d;
+            };
+
+            /**
+             * Converts this ModbusRtuAddress to JSON.
+             * @function toJSON
+             * @memberof tianzhong.v1.ModbusRtuAddress
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ModbusRtuAddress.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for ModbusRtuAddress
+             * @function getTypeUrl
+             * @memberof tianzhong.v1.ModbusRtuAddress
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            ModbusRtuAddress.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/tianzhong.v1.ModbusRtuAddress";
+            };
+
+            return ModbusRtuAddress;
+        })();
+
+        v1.LoraAbpAddress = (function() {
+
+            /**
+             * Properties of a LoraAbpAddress.
+             * @memberof tianzhong.v1
+             * @interface ILoraAbpAddress
+             * @property {string|null} [devEui] LoraAbpAddress devEui
+             * @property {string|null} [devAddr] LoraAbpAddress devAddr
+             * @property {string|null} [nwkSKey] LoraAbpAddress nwkSKey
+             * @property {string|null} [appSKey] LoraAbpAddress appSKey
+             */
+
+            /**
+             * Constructs a new LoraAbpAddress.
+             * @memberof tianzhong.v1
+             * @classdesc Represents a LoraAbpAddress.
+             * @implements ILoraAbpAddress
+             * @constructor
+             * @param {tianzhong.v1.ILoraAbpAddress=} [p] Properties to set
+             */
+            function LoraAbpAddress(p) {
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * LoraAbpAddress devEui.
+             * @member {string} devEui
+             * @memberof tianzhong.v1.LoraAbpAddress
+             * @instance
+             */
+            LoraAbpAddress.prototype.devEui = "";
+
+            /**
+             * LoraAbpAddress devAddr.
+             * @member {string} devAddr
+             * @memberof tianzhong.v1.LoraAbpAddress
+             * @instance
+             */
+            LoraAbpAddress.prototype.devAddr = "";
+
+            /**
+             * LoraAbpAddress nwkSKey.
+             * @member {string} nwkSKey
+             * @memberof tianzhong.v1.LoraAbpAddress
+             * @instance
+             */
+            LoraAbpAddress.prototype.nwkSKey = "";
+
+            /**
+             * LoraAbpAddress appSKey.
+             * @member {string} appSKey
+             * @memberof tianzhong.v1.LoraAbpAddress
+             * @instance
+             */
+            LoraAbpAddress.prototype.appSKey = "";
+
+            /**
+             * Creates a new LoraAbpAddress instance using the specified properties.
+             * @function create
+             * @memberof tianzhong.v1.LoraAbpAddress
+             * @static
+             * @param {tianzhong.v1.ILoraAbpAddress=} [properties] Properties to set
+             * @returns {tianzhong.v1.LoraAbpAddress} LoraAbpAddress instance
+             */
+            LoraAbpAddress.create = function create(properties) {
+                return new LoraAbpAddress(properties);
+            };
+
+            /**
+             * Encodes the specified LoraAbpAddress message. Does not implicitly {@link tianzhong.v1.LoraAbpAddress.verify|verify} messages.
+             * @function encode
+             * @memberof tianzhong.v1.LoraAbpAddress
+             * @static
+             * @param {tianzhong.v1.ILoraAbpAddress} m LoraAbpAddress message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            LoraAbpAddress.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.devEui != null && Object.hasOwnProperty.call(m, "devEui"))
+                    w.uint32(10).string(m.devEui);
+                if (m.devAddr != null && Object.hasOwnProperty.call(m, "devAddr"))
+                    w.uint32(18).string(m.devAddr);
+                if (m.nwkSKey != null && Object.hasOwnProperty.call(m, "nwkSKey"))
+                    w.uint32(26).string(m.nwkSKey);
+                if (m.appSKey != null && Object.hasOwnProperty.call(m, "appSKey"))
+                    w.uint32(34).string(m.appSKey);
+                return w;
+            };
+
+            /**
+             * Decodes a LoraAbpAddress message from the specified reader or buffer.
+             * @function decode
+             * @memberof tianzhong.v1.LoraAbpAddress
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {tianzhong.v1.LoraAbpAddress} LoraAbpAddress
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            LoraAbpAddress.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.tianzhong.v1.LoraAbpAddress();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.devEui = r.string();
+                            break;
+                        }
+                    case 2: {
+                            m.devAddr = r.string();
+                            break;
+                        }
+                    case 3: {
+                            m.nwkSKey = r.string();
+                            break;
+                        }
+                    case 4: {
+                            m.appSKey = r.string();
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Verifies a LoraAbpAddress message.
+             * @function verify
+             * @memberof tianzhong.v1.LoraAbpAddress
+             * @static
+             * @param {Object.<string,*>} m Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            LoraAbpAddress.verify = function verify(m, n) {
+                if (typeof m !== "object" || m === null)
+                    return "object expected";
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (m.devEui != null && Object.hasOwnProperty.call(m, "devEui")) {
+                    if (!$util.isString(m.devEui))
+                        return "devEui: string expected";
+                }
+                if (m.devAddr != null && Object.hasOwnProperty.call(m, "devAddr")) {
+                    if (!$util.isString(m.devAddr))
+                        return "devAddr: string expected";
+                }
+                if (m.nwkSKey != null && Object.hasOwnProperty.call(m, "nwkSKey")) {
+                    if (!$util.isString(m.nwkSKey))
+                        return "nwkSKey: string expected";
+                }
+                if (m.appSKey != null && Object.hasOwnProperty.call(m, "appSKey")) {
+                    if (!$util.isString(m.appSKey))
+                        return "appSKey: string expected";
+                }
+                return null;
+            };
+
+            /**
+             * Creates a LoraAbpAddress message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tianzhong.v1.LoraAbpAddress
+             * @static
+             * @param {Object.<string,*>} d Plain object
+             * @returns {tianzhong.v1.LoraAbpAddress} LoraAbpAddress
+             */
+            LoraAbpAddress.fromObject = function fromObject(d, n) {
+                if (d instanceof $root.tianzhong.v1.LoraAbpAddress)
+                    return d;
+                if (!$util.isObject(d))
+                    throw TypeError(".tianzhong.v1.LoraAbpAddress: object expected");
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var m = new $root.tianzhong.v1.LoraAbpAddress();
+                if (d.devEui != null) {
+                    m.devEui = String(d.devEui);
+                }
+                if (d.devAddr != null) {
+                    m.devAddr = String(d.devAddr);
+                }
+                if (d.nwkSKey != null) {
+                    m.nwkSKey = String(d.nwkSKey);
+                }
+                if (d.appSKey != null) {
+                    m.appSKey = String(d.appSKey);
+                }
+                return m;
+            };
+
+            /**
+             * Creates a plain object from a LoraAbpAddress message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tianzhong.v1.LoraAbpAddress
+             * @static
+             * @param {tianzhong.v1.LoraAbpAddress} m LoraAbpAddress
+             * @param {$protobuf.IConversionOptions} [o] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            LoraAbpAddress.toObject = function toObject(m, o, q) {
+                if (!o)
+                    o = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                var d = {};
+                if (o.defaults) {
+                    d.devEui = "";
+                    d.devAddr = "";
+                    d.nwkSKey = "";
+                    d.appSKey = "";
+                }
+                if (m.devEui != null && Object.hasOwnProperty.call(m, "devEui")) {
+                    d.devEui = m.devEui;
+                }
+                if (m.devAddr != null && Object.hasOwnProperty.call(m, "devAddr")) {
+                    d.devAddr = m.devAddr;
+                }
+                if (m.nwkSKey != null && Object.hasOwnProperty.call(m, "nwkSKey")) {
+                    d.nwkSKey = m.nwkSKey;
+                }
+                if (m.appSKey != null && Object.hasOwnProperty.call(m, "appSKey")) {
+                    d.appSKey = m.appSKey;
+                }
+                return d;
+            };
+
+            /**
+             * Converts this LoraAbpAddress to JSON.
+             * @function toJSON
+             * @memberof tianzhong.v1.LoraAbpAddress
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            LoraAbpAddress.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for LoraAbpAddress
+             * @function getTypeUrl
+             * @memberof tianzhong.v1.LoraAbpAddress
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            LoraAbpAddress.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/tianzhong.v1.LoraAbpAddress";
+            };
+
+            return LoraAbpAddress;
+        })();
+
         /**
          * GatewayState enum.
          * @name tianzhong.v1.GatewayState
@@ -65,6 +1894,9 @@ export const tianzhong = $root.tianzhong = (() => {
              * @property {number|null} [loraReplaysRejected] GatewayStatus loraReplaysRejected
              * @property {number|null} [commandsAnswered] GatewayStatus commandsAnswered
              * @property {number|null} [batchesReplayed] GatewayStatus batchesReplayed
+             * @property {number|null} [configVersion] GatewayStatus configVersion
+             * @property {number|null} [configRejectedVersion] GatewayStatus configRejectedVersion
+             * @property {string|null} [configRejectedReason] GatewayStatus configRejectedReason
              */
 
             /**
@@ -228,6 +2060,30 @@ export const tianzhong = $root.tianzhong = (() => {
             GatewayStatus.prototype.batchesReplayed = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
             /**
+             * GatewayStatus configVersion.
+             * @member {number} configVersion
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             */
+            GatewayStatus.prototype.configVersion = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * GatewayStatus configRejectedVersion.
+             * @member {number} configRejectedVersion
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             */
+            GatewayStatus.prototype.configRejectedVersion = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * GatewayStatus configRejectedReason.
+             * @member {string} configRejectedReason
+             * @memberof tianzhong.v1.GatewayStatus
+             * @instance
+             */
+            GatewayStatus.prototype.configRejectedReason = "";
+
+            /**
              * Creates a new GatewayStatus instance using the specified properties.
              * @function create
              * @memberof tianzhong.v1.GatewayStatus
@@ -293,6 +2149,12 @@ export const tianzhong = $root.tianzhong = (() => {
                     w.uint32(136).uint64(m.commandsAnswered);
                 if (m.batchesReplayed != null && Object.hasOwnProperty.call(m, "batchesReplayed"))
                     w.uint32(144).uint64(m.batchesReplayed);
+                if (m.configVersion != null && Object.hasOwnProperty.call(m, "configVersion"))
+                    w.uint32(152).uint64(m.configVersion);
+                if (m.configRejectedVersion != null && Object.hasOwnProperty.call(m, "configRejectedVersion"))
+                    w.uint32(160).uint64(m.configRejectedVersion);
+                if (m.configRejectedReason != null && Object.hasOwnProperty.call(m, "configRejectedReason"))
+                    w.uint32(170).string(m.configRejectedReason);
                 return w;
             };
 
@@ -402,6 +2264,18 @@ export const tianzhong = $root.tianzhong = (() => {
                         }
                     case 18: {
                             m.batchesReplayed = r.uint64();
+                            break;
+                        }
+                    case 19: {
+                            m.configVersion = r.uint64();
+                            break;
+                        }
+                    case 20: {
+                            m.configRejectedVersion = r.uint64();
+                            break;
+                        }
+                    case 21: {
+                            m.configRejectedReason = r.string();
                             break;
                         }
                     default:
@@ -516,6 +2390,18 @@ export const tianzhong = $root.tianzhong = (() => {
                 if (m.batchesReplayed != null && Object.hasOwnProperty.call(m, "batchesReplayed")) {
                     if (!$util.isInteger(m.batchesReplayed) && !(m.batchesReplayed && $util.isInteger(m.batchesReplayed.low) && $util.isInteger(m.batchesReplayed.high)))
                         return "batchesReplayed: integer|Long expected";
+                }
+                if (m.configVersion != null && Object.hasOwnProperty.call(m, "configVersion")) {
+                    if (!$util.isInteger(m.configVersion) && !(m.configVersion && $util.isInteger(m.configVersion.low) && $util.isInteger(m.configVersion.high)))
+                        return "configVersion: integer|Long expected";
+                }
+                if (m.configRejectedVersion != null && Object.hasOwnProperty.call(m, "configRejectedVersion")) {
+                    if (!$util.isInteger(m.configRejectedVersion) && !(m.configRejectedVersion && $util.isInteger(m.configRejectedVersion.low) && $util.isInteger(m.configRejectedVersion.high)))
+                        return "configRejectedVersion: integer|Long expected";
+                }
+                if (m.configRejectedReason != null && Object.hasOwnProperty.call(m, "configRejectedReason")) {
+                    if (!$util.isString(m.configRejectedReason))
+                        return "configRejectedReason: string expected";
                 }
                 return null;
             };
@@ -693,6 +2579,29 @@ export const tianzhong = $root.tianzhong = (() => {
                     else if (typeof d.batchesReplayed === "object")
                         m.batchesReplayed = new $util.LongBits(d.batchesReplayed.low >>> 0, d.batchesReplayed.high >>> 0).toNumber(true);
                 }
+                if (d.configVersion != null) {
+                    if ($util.Long)
+                        m.configVersion = $util.Long.fromValue(d.configVersion, true);
+                    else if (typeof d.configVersion === "string")
+                        m.configVersion = parseInt(d.configVersion, 10);
+                    else if (typeof d.configVersion === "number")
+                        m.configVersion = d.configVersion;
+                    else if (typeof d.configVersion === "object")
+                        m.configVersion = new $util.LongBits(d.configVersion.low >>> 0, d.configVersion.high >>> 0).toNumber(true);
+                }
+                if (d.configRejectedVersion != null) {
+                    if ($util.Long)
+                        m.configRejectedVersion = $util.Long.fromValue(d.configRejectedVersion, true);
+                    else if (typeof d.configRejectedVersion === "string")
+                        m.configRejectedVersion = parseInt(d.configRejectedVersion, 10);
+                    else if (typeof d.configRejectedVersion === "number")
+                        m.configRejectedVersion = d.configRejectedVersion;
+                    else if (typeof d.configRejectedVersion === "object")
+                        m.configRejectedVersion = new $util.LongBits(d.configRejectedVersion.low >>> 0, d.configRejectedVersion.high >>> 0).toNumber(true);
+                }
+                if (d.configRejectedReason != null) {
+                    m.configRejectedReason = String(d.configRejectedReason);
+                }
                 return m;
             };
 
@@ -778,6 +2687,17 @@ export const tianzhong = $root.tianzhong = (() => {
                         d.batchesReplayed = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
                     } else
                         d.batchesReplayed = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, true);
+                        d.configVersion = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.configVersion = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, true);
+                        d.configRejectedVersion = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.configRejectedVersion = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    d.configRejectedReason = "";
                 }
                 if (m.gatewayId != null && Object.hasOwnProperty.call(m, "gatewayId")) {
                     d.gatewayId = m.gatewayId;
@@ -890,6 +2810,25 @@ export const tianzhong = $root.tianzhong = (() => {
                         d.batchesReplayed = o.longs === String ? String(m.batchesReplayed) : m.batchesReplayed;
                     else
                         d.batchesReplayed = o.longs === String ? $util.Long.prototype.toString.call(m.batchesReplayed) : o.longs === Number ? new $util.LongBits(m.batchesReplayed.low >>> 0, m.batchesReplayed.high >>> 0).toNumber(true) : m.batchesReplayed;
+                }
+                if (m.configVersion != null && Object.hasOwnProperty.call(m, "configVersion")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.configVersion = typeof m.configVersion === "number" ? BigInt(m.configVersion) : $util.Long.fromBits(m.configVersion.low >>> 0, m.configVersion.high >>> 0, true).toBigInt();
+                    else if (typeof m.configVersion === "number")
+                        d.configVersion = o.longs === String ? String(m.configVersion) : m.configVersion;
+                    else
+                        d.configVersion = o.longs === String ? $util.Long.prototype.toString.call(m.configVersion) : o.longs === Number ? new $util.LongBits(m.configVersion.low >>> 0, m.configVersion.high >>> 0).toNumber(true) : m.configVersion;
+                }
+                if (m.configRejectedVersion != null && Object.hasOwnProperty.call(m, "configRejectedVersion")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.configRejectedVersion = typeof m.configRejectedVersion === "number" ? BigInt(m.configRejectedVersion) : $util.Long.fromBits(m.configRejectedVersion.low >>> 0, m.configRejectedVersion.high >>> 0, true).toBigInt();
+                    else if (typeof m.configRejectedVersion === "number")
+                        d.configRejectedVersion = o.longs === String ? String(m.configRejectedVersion) : m.configRejectedVersion;
+                    else
+                        d.configRejectedVersion = o.longs === String ? $util.Long.prototype.toString.call(m.configRejectedVersion) : o.longs === Number ? new $util.LongBits(m.configRejectedVersion.low >>> 0, m.configRejectedVersion.high >>> 0).toNumber(true) : m.configRejectedVersion;
+                }
+                if (m.configRejectedReason != null && Object.hasOwnProperty.call(m, "configRejectedReason")) {
+                    d.configRejectedReason = m.configRejectedReason;
                 }
                 return d;
             };

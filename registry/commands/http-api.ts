@@ -1,0 +1,97 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { ID_PATTERN } from '../../proto/index.ts';
+import { requireRole, TzError, type AccessTokens, type TzErrorCode } from '../../service-kit/index.ts';
+import type { CommandCenter } from './command-center.ts';
+import type { CommandRecord } from './command-log.ts';
+
+// HTTP face of the CommandCenter:
+//   POST /api/v1/devices/:id/commands   operator, admin   {name, params, waitMs?, timeoutMs?}
+//   GET  /api/v1/devices/:id/commands   operator, dispatcher, readonly, admin   ?limit=
+//   GET  /api/v1/commands/:commandId    same readers
+// Register with `app.register(commandRoutes, {center, access})` (encapsulated:
+// its error handler answers only its own routes).
+
+export interface CommandRoutesOptions {
+  center: CommandCenter;
+  access: AccessTokens;
+}
+
+/** JSON shape of a command (ISO 8601 times). */
+export interface CommandView {
+  commandId: string;
+  deviceId: string;
+  gatewayId: string;
+  name: string;
+  params: Record<string, number | boolean>;
+  requestedBy: string;
+  requestedAt: string;
+  expiresAt: string;
+  state: CommandRecord['state'];
+  result: string | null;
+  detail: string | null;
+  answeredAt: string | null;
+}
+
+export function commandView(r: CommandRecord): CommandView {
+  return {
+    commandId: r.commandId, deviceId: r.deviceId, gatewayId: r.gatewayId, name: r.name, params: r.params, requestedBy: r.requestedBy,
+    requestedAt: new Date(r.requestedAt).toISOString(), expiresAt: new Date(r.expiresAt).toISOString(), state: r.state, result: r.result, detail: r.detail,
+    answeredAt: r.answeredAt === null ? null : new Date(r.answeredAt).toISOString(),
+  };
+}
+
+const STATUS_BY_CODE: Partial<Record<TzErrorCode, number>> = {
+  TZ_REQUEST_INVALID: 400, TZ_COMMAND_INVALID: 400, TZ_DEVICE_UNKNOWN: 404, TZ_COMMAND_NOT_FOUND: 404, TZ_PROFILE_UNKNOWN: 422, TZ_BROKER_UNREACHABLE: 503,
+};
+
+const deviceParams = z.strictObject({ id: z.string().regex(ID_PATTERN, 'a device id') });
+const commandParams = z.strictObject({ commandId: z.string().uuid('a command id') });
+const sendBody = z.strictObject({
+  name: z.string().min(1).max(48),
+  params: z.record(z.string().min(1).max(48), z.union([z.number(), z.boolean()])).default({}),
+  /** Answer when the gateway acknowledged (or after this many ms, state "sent"); 0 = at once. */
+  waitMs: z.number().int().min(0).max(60_000).default(0),
+  timeoutMs: z.number().int().min(1000).max(24 * 3600_000).optional(),
+});
+const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const problems = r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : what}: ${i.message}`);
+  throw new TzError('TZ_REQUEST_INVALID', `${what}: ${problems.join('; ')}`, { details: { problems } });
+}
+
+export const commandRoutes: FastifyPluginAsync<CommandRoutesOptions> = async (app, { center, access }) => {
+  const send = { preHandler: requireRole(access, ['operator']) };
+  const read = { preHandler: requireRole(access, ['operator', 'dispatcher', 'readonly']) };
+
+  app.setErrorHandler((err, _req, reply: FastifyReply) => {
+    if (err instanceof TzError) {
+      return reply.code(STATUS_BY_CODE[err.code] ?? 500).send({ code: err.code, message: err.message, ...(err.details.problems ? { problems: err.details.problems } : {}) });
+    }
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) app.log.error({ err }, 'commands: request failed');
+    return reply.code(status).send({ code: status >= 500 ? 'TZ_INTERNAL' : 'TZ_REQUEST_INVALID', message: status >= 500 ? 'internal error' : err instanceof Error ? err.message : String(err) });
+  });
+
+  app.post('/api/v1/devices/:id/commands', send, async (req, reply) => {
+    const { id } = parse(deviceParams, req.params, 'device id');
+    const body = parse(sendBody, req.body ?? {}, 'body');
+    const sent = await center.send({ deviceId: id, name: body.name, params: body.params, requestedBy: req.principal?.name ?? 'unknown', ...(body.timeoutMs ? { timeoutMs: body.timeoutMs } : {}) });
+    const now = await center.settled(sent.commandId, body.waitMs);
+    return reply.code(now.state === 'sent' ? 202 : 200).send(commandView(now));
+  });
+
+  app.get('/api/v1/devices/:id/commands', read, async (req) => {
+    const { id } = parse(deviceParams, req.params, 'device id');
+    const { limit } = parse(listQuery, req.query ?? {}, 'query');
+    return { commands: center.history(id, limit).map(commandView) };
+  });
+
+  app.get('/api/v1/commands/:commandId', read, async (req) => {
+    const { commandId } = parse(commandParams, req.params, 'command id');
+    return commandView(center.get(commandId));
+  });
+};
