@@ -25,8 +25,8 @@ export function readBcd(bytes: Uint8Array, offset: number, length: number, decim
 /** Writes `value` as `length` BCD bytes (least significant first); clamps to what the width can hold. */
 export function writeBcd(value: number, length: number, decimals: number, signed = false): Buffer {
   const out = Buffer.alloc(length);
-  const digits = length * 2 - (signed ? 1 : 0);
-  const max = 10 ** digits - 1;
+  // Signed: the top bit is the sign, so the top digit goes to 7 only.
+  const max = signed ? 8 * 10 ** (length * 2 - 1) - 1 : 10 ** (length * 2) - 1;
   let v = Math.min(max, Math.round(Math.abs(value) * 10 ** decimals));
   for (let i = 0; i < length; i++) {
     const lo = v % 10;
