@@ -77,7 +77,8 @@ const DATA_PARSERS: Readonly<Record<number, DataParser>> = {
 export function scanCjt188(buf: Uint8Array): FrameScan {
   let i = 0;
   while (i < buf.length && buf[i] === CJT188.wake) i++;
-  if (i > 0 && i === buf.length) return { kind: 'skip', bytes: i, reason: 'truncated', detail: 'only wake-up bytes' };
+  // Only wake-up bytes so far: the frame may follow (the receive buffer is bounded by the caller).
+  if (i === buf.length) return { kind: 'need-more' };
   if (i < buf.length && buf[i] !== CJT188.start) {
     let j = i;
     while (j < buf.length && buf[j] !== CJT188.start) j++;

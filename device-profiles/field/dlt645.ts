@@ -59,7 +59,8 @@ const DATA_PARSERS: Readonly<Record<number, DataParser>> = {
 export function scanDlt645(buf: Uint8Array): FrameScan {
   let i = 0;
   while (i < buf.length && buf[i] === DLT645.wake) i++;
-  if (i > 0 && i === buf.length) return { kind: 'skip', bytes: i, reason: 'truncated', detail: 'only wake-up bytes' };
+  // Only wake-up bytes so far: the frame may follow (the receive buffer is bounded by the caller).
+  if (i === buf.length) return { kind: 'need-more' };
   if (i < buf.length && buf[i] !== DLT645.start) {
     let j = i;
     while (j < buf.length && buf[j] !== DLT645.start) j++;
