@@ -11,3 +11,4 @@ export { openPtyPair, type PtyPair } from './modbus/pty-pair.ts';
 export { crc16 } from './modbus/crc16.ts';
 export { writeCompressedProfiles } from './compressed-profiles.ts';
 export * from './lora/index.ts';
+export * from './field/index.ts';
