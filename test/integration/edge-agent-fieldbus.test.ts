@@ -46,9 +46,10 @@ test.before(async () => {
   await observer.subscribeAsync(topics.batch('gw-field'), { qos: 1 });
 
   pty = await openPtyPair();
-  water = new WaterMeterBus({ meters: 6, seed: 7 });
+  water = new WaterMeterBus({ meters: 7, seed: 7 });
   water.meters[4]!.slowMs = 450; // answers after the agent gave up: its late reply must not be taken for meter 6's
   water.meters[5]!.dead = true;
+  water.meters[6]!.badChecksum = true; // line noise on every reply
   await water.bus.openSerial(pty.simEnd, 2400);
   power = new ElectricityMeterBus({ meters: 2, seed: 7 });
   const powerAddr = await power.bus.listenTcp();
@@ -95,6 +96,9 @@ test('CJ/T 188 meters over a serial line arrive as water-meter readings equal to
     assert.is(v.valve_open, true);
   }
   assert.is(of('wm-6').length, 0, 'the dead meter produced nothing');
+  assert.is(of('wm-7').length, 0, 'replies with a wrong checksum produced nothing');
+  assert.ok((await metric('tz_edge_field_rejects_total', 'protocol="cjt188",reason="checksum"')) >= 1, 'wrong checksums counted');
+  assert.ok((await metric('tz_edge_poll_failures_total', 'reason="exception"')) >= 1, 'and counted as failed polls like a Modbus exception');
   assert.ok((await metric('tz_edge_field_rejects_total', 'protocol="cjt188",reason="timeout"')) >= 2, 'timeouts of the dead and slow meters counted');
 });
 
