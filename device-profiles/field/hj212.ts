@@ -115,10 +115,11 @@ export function parseSegment(text: string): Decoded<Hj212Packet> {
     if (eq < 1 || !HEADER_KEYS.has(key)) return reject('syntax', `unexpected header item "${item.slice(0, 32)}"`);
     header.set(key, item.slice(eq + 1));
   }
-  for (const key of ['ST', 'CN', 'PW', 'MN', 'Flag'] as const) if (!header.has(key)) return reject('syntax', `header item ${key} is missing`);
+  for (const key of ['ST', 'CN', 'PW', 'MN'] as const) if (!header.has(key)) return reject('syntax', `header item ${key} is missing`);
   const qn = header.get('QN');
   if (qn !== undefined && !QN.test(qn)) return reject('syntax', `QN "${qn}" is not yyyyMMddHHmmssZZZ`);
-  const flagText = header.get('Flag')!;
+  // HJ/T 212-2005 stations send Flag only when they want an answer: absent = version 0, no answer.
+  const flagText = header.get('Flag') ?? '0';
   if (!/^\d{1,3}$/.test(flagText) || Number(flagText) > 255) return reject('syntax', `Flag "${flagText}" is not a byte`);
   const flag = Number(flagText);
   const version = flag >> 2;

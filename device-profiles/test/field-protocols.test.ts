@@ -220,6 +220,11 @@ for (const [name, frame, reason] of hjRejects) {
   });
 }
 
+test('HJ 212: a 2005-style packet without Flag is version 0 and asks for no answer', () => {
+  const d = decodeHj212(frameHj212(RTD.replace('Flag=5;', '')));
+  assert.ok(d.ok && d.frame.flag === 0);
+});
+
 test('HJ 212: a value that is not a number, a bad DataTime and an unmapped CN are rejected', () => {
   const parse = (seg: string) => {
     const d = decodeHj212(frameHj212(seg));

@@ -5,3 +5,4 @@ export { SimulatedMeterBus, type MeterBusHandler, type MeterBusCounters } from '
 export { WaterMeterBus, type SimulatedWaterMeter, type WaterMeterBusOptions } from './cjt188-water-meters.ts';
 export { ElectricityMeterBus, type SimulatedElectricityMeter } from './dlt645-meters.ts';
 export { Hj212StationFleet, type SimulatedStation, type StationOptions } from './hj212-stations.ts';
+export { startFieldSimulation, type FieldSimulation, type FieldSimulationOptions } from './field-simulation.ts';
