@@ -150,7 +150,7 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
   }
 
   /** Builds buses, LoRa devices and command targets for a config; throws TZ_CONFIG_INVALID listing every problem. */
-  async function buildInputs(c: EdgeAgentConfig): Promise<Inputs> {
+  async function buildInputs(c: EdgeAgentConfig, previousField: readonly FieldDriver[] = []): Promise<Inputs> {
     const problems: string[] = [];
     const byBus = new Map<string, { endpoint: BusEndpoint; devices: PolledDevice[] }>();
     const lora: LoraDevice[] = [];
@@ -207,7 +207,7 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
         transports.push({ deviceId: device.deviceId, transport: device.field.transport });
       }
     }
-    const field = buildFieldInputs(fieldEntries, { config: c, metrics, log, clock, onPoll, onPush });
+    const field = buildFieldInputs(fieldEntries, { config: c, metrics, log, clock, onPoll, onPush }, previousField);
     problems.push(...field.problems);
     if (problems.length > 0) throw new TzError('TZ_CONFIG_INVALID', `the config does not fit the device profiles:\n  ${problems.join('\n  ')}`, { details: { problems } });
     const buses = [...byBus.values()].map(({ endpoint, devices }) => new ModbusBus(devices, { endpoint, requestTimeoutMs: c.requestTimeoutMs, retries: c.retries, offlineAfterFailures: c.offlineAfterFailures, metrics, log, onPoll }));
@@ -360,14 +360,15 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
       }
       let fresh: Inputs;
       try {
-        fresh = await buildInputs(next);
+        fresh = await buildInputs(next, inputs.field);
       } catch (err) {
         metrics.reloads.inc({ outcome: 'refused' });
         throw err;
       }
       // Inputs stop first so nothing is produced half-way; the open batch goes to disk; the queue itself is untouched.
       await Promise.all(inputs.buses.map((b) => b.stop()));
-      await Promise.all(inputs.field.map((d) => d.stop()));
+      // A driver the new config kept (the HJ 212 server, same settings) goes on serving.
+      await Promise.all(inputs.field.filter((d) => !fresh.field.includes(d)).map((d) => d.stop()));
       batches.seal();
       batches.stop();
       const loraMoved = next.lora.host !== config.lora.host || next.lora.port !== config.lora.port;

@@ -45,7 +45,8 @@ interface Bucket {
  */
 export class Hj212Server {
   private server: Server | null = null;
-  private readonly byMn: Map<string, PushingStation>;
+  private byMn: Map<string, PushingStation>;
+  private next: PushingStation[] | null = null;
   private readonly buckets = new Map<string, Bucket>();
   private readonly sockets = new Set<Socket>();
   address: { host: string; port: number } | null = null;
@@ -62,7 +63,22 @@ export class Hj212Server {
     this.opts.metrics.fieldRejects.inc({ protocol: 'hj212', reason });
   }
 
+  /** Settings this server listens with (a reload with the same ones keeps the server and its connections). */
+  get settings(): FieldProtocolsConfig['hj212'] {
+    return this.opts.settings;
+  }
+
+  /** Station table for the next start() (reload): applied without dropping a connection. */
+  prepare(stations: PushingStation[]): void {
+    this.next = stations;
+  }
+
   async start(): Promise<void> {
+    if (this.next) {
+      this.byMn = new Map(this.next.map((st) => [st.mn, st]));
+      this.next = null;
+    }
+    if (this.server) return; // kept across a reload: only the station table changed
     const s = this.opts.settings;
     const server = createServer((socket) => this.accept(socket));
     server.maxConnections = s.maxConnections;

@@ -44,7 +44,8 @@ export interface FieldInputs {
   pushed: PushingStation[];
 }
 
-type FieldDriverBuilder = (entries: FieldEntry[], ctx: FieldDriverContext) => FieldInputs;
+/** `previous`: the running drivers (reload); a builder may keep one instead of making a new one. */
+type FieldDriverBuilder = (entries: FieldEntry[], ctx: FieldDriverContext, previous: readonly FieldDriver[]) => FieldInputs;
 
 /** Polled meters grouped by line (serial port or transparent server): one master per line. */
 const meterLines = (protocol: MeterProtocol): FieldDriverBuilder => (entries, ctx) => {
@@ -72,10 +73,17 @@ const meterLines = (protocol: MeterProtocol): FieldDriverBuilder => (entries, ct
   return { drivers, pushed: [] };
 };
 
-const hj212Server: FieldDriverBuilder = (entries, ctx) => {
+/** One server for all stations; a reload with the same server settings keeps it (and the stations' connections). */
+const hj212Server: FieldDriverBuilder = (entries, ctx, previous) => {
   const stations: PushingStation[] = entries.flatMap((e) => (e.field.transport === 'hj212' ? [{ config: e.device, profile: e.profile, mn: e.field.mn, ...(e.field.password === undefined ? {} : { password: e.field.password }) }] : []));
   if (stations.length === 0) return { drivers: [], pushed: [] };
-  return { drivers: [new Hj212Server(stations, { settings: ctx.config.fieldProtocols.hj212, metrics: ctx.metrics, log: ctx.log, clock: ctx.clock, onPush: ctx.onPush })], pushed: stations };
+  const settings = ctx.config.fieldProtocols.hj212;
+  const kept = previous.find((d): d is Hj212Server => d instanceof Hj212Server && JSON.stringify(d.settings) === JSON.stringify(settings));
+  if (kept) {
+    kept.prepare(stations);
+    return { drivers: [kept], pushed: stations };
+  }
+  return { drivers: [new Hj212Server(stations, { settings, metrics: ctx.metrics, log: ctx.log, clock: ctx.clock, onPush: ctx.onPush })], pushed: stations };
 };
 
 /** Protocol → the profile section it needs and the driver that serves it: the whole registry. */
@@ -86,7 +94,7 @@ export const FIELD_DRIVERS: Readonly<Record<FieldProtocol, { section: 'cjt188' |
 };
 
 /** Builds every field driver for a config's field devices; problems name the device. */
-export function buildFieldInputs(entries: FieldEntry[], ctx: FieldDriverContext): FieldInputs & { problems: string[] } {
+export function buildFieldInputs(entries: FieldEntry[], ctx: FieldDriverContext, previous: readonly FieldDriver[] = []): FieldInputs & { problems: string[] } {
   const problems: string[] = [];
   const byProtocol = new Map<FieldProtocol, FieldEntry[]>();
   for (const e of entries) {
@@ -99,7 +107,7 @@ export function buildFieldInputs(entries: FieldEntry[], ctx: FieldDriverContext)
   }
   const out: FieldInputs = { drivers: [], pushed: [] };
   for (const [protocol, list] of byProtocol) {
-    const built = FIELD_DRIVERS[protocol].build(list, ctx);
+    const built = FIELD_DRIVERS[protocol].build(list, ctx, previous);
     out.drivers.push(...built.drivers);
     out.pushed.push(...built.pushed);
   }

@@ -26,6 +26,7 @@ let water: WaterMeterBus;
 let power: ElectricityMeterBus;
 let stations: Hj212StationFleet;
 const readings: IReading[] = [];
+let rawConfig: { devices: Array<{ deviceId: string }> } & Record<string, unknown>;
 const valuesOf = (r: IReading): Record<string, unknown> => Object.fromEntries(r.metrics!.map((m) => [metricOfValue(profiles.require(r.profile!), m)!.name, metricValueOf(m)]));
 const of = (id: string) => readings.filter((r) => r.deviceId === id);
 
@@ -55,7 +56,7 @@ test.before(async () => {
   const powerAddr = await power.bus.listenTcp();
   const hj212Port = await freePort();
 
-  const config = parseEdgeAgentConfig({
+  rawConfig = {
     gatewayId: 'gw-field', brokerUrl: `mqtt://127.0.0.1:${port}`, username: 'gw-field', password: 'x', dataDir: data.path,
     serialLines: [{ name: 'mbus-1', path: pty.masterEnd, baudRate: 2400, parity: 'none' }],
     devices: [
@@ -66,8 +67,8 @@ test.before(async () => {
     pollIntervalMs: 600, requestTimeoutMs: 300, offlineAfterFailures: 2, maxDeviceBackoffMs: 2000,
     fieldProtocols: { requestTimeoutMs: 300, interFrameDelayMs: 5, hj212: { host: '127.0.0.1', port: hj212Port, framesPerMinute: 600, burst: 5, maxBadInARow: 1000 } },
     batch: { maxReadings: 50, maxDelayMs: 100 },
-  }, 'test');
-  agent = await startEdgeAgent(config, { profiles });
+  };
+  agent = await startEdgeAgent(parseEdgeAgentConfig(rawConfig, 'test'), { profiles });
   stations = new Hj212StationFleet({ host: '127.0.0.1', port: hj212Port, stations: 3, intervalMs: 300, seed: 7 });
   await stations.connect();
   stations.start();
@@ -155,6 +156,17 @@ test('malformed packets and one station\'s flood are counted; the other stations
   assert.ok(quiet.acks > 0);
   const health = await (await fetch(`${agent.httpUrl}/healthz`)).json() as { devicesOnline: number };
   assert.ok(health.devicesOnline >= 9, `online ${health.devicesOnline}`); // 4 water + 2 electricity + 3 stations (wm-5 may flap)
+});
+
+test('a reload keeps the HJ 212 server and its connections; a station taken out of the config is refused', async () => {
+  const [first, , third] = stations.stations;
+  const before = await metric('tz_edge_field_rejects_total', 'protocol="hj212",reason="unknown-device"');
+  await agent.reload(parseEdgeAgentConfig({ ...rawConfig, devices: rawConfig.devices.filter((d) => d.deviceId !== 'env-3') }, 'test'));
+  const n1 = of('env-1').length;
+  await waitFor('env-1 reports on over the same connection', () => (of('env-1').length >= n1 + 3 ? true : undefined), 10_000, 50);
+  assert.ok(first!.socket && !first!.socket.destroyed, 'the station was not disconnected by the reload');
+  await waitFor('env-3 refused as unknown', async () => ((await metric('tz_edge_field_rejects_total', 'protocol="hj212",reason="unknown-device"')) >= before + 2 ? true : undefined), 10_000, 100);
+  assert.ok(third!.socket && !third!.socket.destroyed);
 });
 
 test.run();
