@@ -4,7 +4,11 @@
 // reason code.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isTzError } from '../../service-kit/index.ts';
 import {
+  BUILTIN_PROFILE_DIR, parseProfile,
   loadProfiles, decodeCjt188, encodeCjt188, cjt188ReadRequest, scanCjt188, cjt188Values, decodeDlt645, dlt645ReadRequest, encodeDlt645, scanDlt645, dlt645Value, dlt645ErrorText,
   decodeHj212, frameHj212, hj212Crc, hj212DataAck, hj212Values, scanHj212, hj212Time, readBcd, writeBcd, DLT645, type FieldRejectReason,
 } from '../index.ts';
@@ -244,6 +248,27 @@ test('HJ 212: the stream scanner skips noise, refuses over-long packets and find
   assert.is(scanHj212(good.subarray(0, 40)).kind, 'need-more');
   assert.equal(scanHj212(good), { kind: 'frame', start: 0, end: good.length });
 });
+
+// Profile sections: errors name the file, the path and the problem.
+const profileErrors: Array<[string, string, (t: string) => string, RegExp]> = [
+  ['hj212 unknown metric', 'environmental-station.yaml', (t) => t.replace('{ metric: noise_db, code: LA }', '{ metric: noise_dba, code: LA }'), /hj212\.pollutants\.2\.metric: unknown metric "noise_dba"/],
+  ['hj212 code twice', 'environmental-station.yaml', (t) => t.replace('code: a34002', 'code: a34004'), /hj212\.pollutants\.1\.code: pollutant code a34004 is mapped twice/],
+  ['dlt645 bad DI', 'electricity-meter.yaml', (t) => t.replace('di: "02010100"', 'di: "0201010"'), /dlt645\.reads\.1\.di: 8 hex digits/],
+  ['dlt645 bad format', 'electricity-meter.yaml', (t) => t.replace('format: "XXX.X"', 'format: "999.9"'), /dlt645\.reads\.1\.format/],
+  ['cjt188 boolean without bit', 'water-meter.yaml', (t) => t.replace('{ metric: valve_open, offset: 17, bit: 0, invert: true }', '{ metric: valve_open, offset: 17 }'), /cjt188\.reads\.0\.fields\.1: boolean metric "valve_open" needs a `bit`/],
+];
+for (const [name, file, mutate, expected] of profileErrors) {
+  test(`profile section error: ${name}`, () => {
+    try {
+      parseProfile(mutate(readFileSync(join(BUILTIN_PROFILE_DIR, file), 'utf8')), `broken/${file}`);
+      assert.unreachable('should have failed');
+    } catch (err) {
+      assert.ok(isTzError(err, 'TZ_PROFILE_INVALID'), String(err));
+      assert.match((err as Error).message, `broken/${file}`);
+      assert.match((err as Error).message, expected);
+    }
+  });
+}
 
 test('BCD: signed and unsigned round trips', () => {
   for (const [v, len, dec, signed] of [[123456.78, 4, 2, false], [-12.345, 3, 3, true], [0, 2, 1, false], [79.9999, 3, 4, true]] as const) {
