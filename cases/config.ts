@@ -92,6 +92,8 @@ export const DEFAULT_CASE_CONFIG: unknown = {
     { code: 'street-vending', name: 'Unlicensed street vending (无照经营)', kind: 'event', group: 'street-order', department: 'city-management' },
     { code: 'road-waterlogging', name: 'Road waterlogging (道路积水)', kind: 'event', group: 'emergencies', department: 'water-drainage' },
     { code: 'other-event', name: 'Other (其他事件)', kind: 'event', group: 'other-events', department: 'city-management' },
+    { code: 'site-dust', name: 'Construction site dust and noise (工地扬尘)', kind: 'event', group: 'construction', department: 'city-management' },
+    { code: 'power-supply', name: 'Power supply of street facilities (供电设施)', kind: 'component', group: 'public-facilities', department: 'lighting-energy' },
   ],
   crews: [],
 };

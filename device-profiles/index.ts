@@ -7,3 +7,5 @@ export { registerWords, decodeRegister, encodeRegister, planReads, decodeBlock, 
 export { LoraCodec, loadProfileCodec, DEFAULT_CODEC_LIMITS, type UplinkInput, type UplinkDecodeResult, type DownlinkEncodeResult, type CodecLimits } from './lora-codec.ts';
 export { ruleSchema, conditionSchema, parseDuration, parseTimeOfDay, conditionMetrics, unknownMetrics, ruleOverrideSchema, scopeSchema, WEEKDAYS, SEVERITIES, COMPARISON_OPS, WINDOW_KINDS, type MetricCondition, type TimeCondition, type RuleOverride, type RuleScope, type Severity, type Weekday, type ComparisonOp, type WindowKind, type Duration } from './rule-schema.ts';
 export { checkCommand, commandParamsOf, type CheckedCommand, type CommandRequest } from './command-check.ts';
+export { type Cjt188Spec, type Dlt645Spec, type Hj212Spec } from './schema.ts';
+export * from './field/index.ts';

@@ -7,6 +7,7 @@ import { profileSchema, type Condition, type DeviceProfile } from './schema.ts';
 import { registerWords } from './registers.ts';
 import { unknownMetrics } from './rule-schema.ts';
 import { checkCommand, commandParamsOf } from './command-check.ts';
+import { fieldProtocolProblems } from './field/profile-check.ts';
 
 export const BUILTIN_PROFILE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'profiles');
 
@@ -31,7 +32,8 @@ function crossCheck(file: string, profile: DeviceProfile): ProfileProblem[] {
     metricNames.add(m.name);
     if (m.min !== undefined && m.max !== undefined && m.min > m.max) problems.push({ file, path: `metrics.${i}`, problem: `min ${m.min} is above max ${m.max}` });
   });
-  if (!profile.modbus && !profile.lora) problems.push({ file, path: '', problem: 'a profile needs a `modbus` register map or a `lora` codec' });
+  if (!profile.modbus && !profile.lora && !profile.cjt188 && !profile.dlt645 && !profile.hj212) problems.push({ file, path: '', problem: 'a profile needs a `modbus` register map, a `lora` codec or a field protocol section (`cjt188`, `dlt645`, `hj212`)' });
+  for (const [path, problem] of fieldProtocolProblems(profile)) problems.push({ file, path, problem });
   const used = new Map<string, string>();
   profile.modbus?.registers.forEach((r, i) => {
     const path = `modbus.registers.${i}`;

@@ -16,6 +16,7 @@ import { metricValues, toReading } from './reading.ts';
 import { RemoteGatewayConfig, mergeGatewayConfig } from './remote-config.ts';
 import { ReportFilter } from './report-filter.ts';
 import { SqliteStoreAndForwardQueue } from './sqlite-queue.ts';
+import { buildFieldInputs, type FieldDriver, type FieldEntry, type PushingStation } from './drivers/index.ts';
 
 export interface EdgeAgent extends RunningService {
   /** Applies a new config (SIGHUP) without losing queued data; throws (and keeps running the old one) if it cannot. */
@@ -48,6 +49,9 @@ interface Inputs {
   lora: LoraDevice[];
   targets: Map<string, CommandTarget>;
   transports: Array<{ deviceId: string; transport: Transport }>;
+  /** CJ/T 188 / DL/T 645 meter lines and the HJ 212 server (drivers/); `pushed` = stations that report on their own. */
+  field: FieldDriver[];
+  pushed: PushingStation[];
 }
 
 /**
@@ -117,7 +121,7 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     metrics.readings.inc();
   }
 
-  function onPoll(device: PolledDevice, outcome: PollOutcome): void {
+  function onPoll(device: Pick<PolledDevice, 'config' | 'profile' | 'failures'>, outcome: PollOutcome): void {
     counts.polls++;
     metrics.polls.inc();
     const { deviceId } = device.config;
@@ -147,13 +151,20 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     onValues(device.config, device.profile, at, values);
   }
 
+  /** An HJ 212 station pushed values: heard, then the same path as a poll. */
+  function onPush(station: PushingStation, at: number, values: Map<string, number | boolean>): void {
+    if (health.heard(station.config.deviceId, at)) reportStatus(station.config.deviceId, station.profile, 'online', at);
+    onValues(station.config, station.profile, at, values);
+  }
+
   /** Builds buses, LoRa devices and command targets for a config; throws TZ_CONFIG_INVALID listing every problem. */
-  async function buildInputs(c: EdgeAgentConfig): Promise<Inputs> {
+  async function buildInputs(c: EdgeAgentConfig, previousField: readonly FieldDriver[] = []): Promise<Inputs> {
     const problems: string[] = [];
     const byBus = new Map<string, { endpoint: BusEndpoint; devices: PolledDevice[] }>();
     const lora: LoraDevice[] = [];
     const transports: Inputs['transports'] = [];
     const modbusDevices: Array<{ bus: string; device: PolledDevice }> = [];
+    const fieldEntries: FieldEntry[] = [];
     const now = clock.now();
     for (const [i, device] of c.devices.entries()) {
       const where = `devices.${i} (${device.deviceId})`;
@@ -199,8 +210,13 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
         }
         lora.push({ config: device, profile, codec, devAddr: Buffer.from(device.lora.devAddr, 'hex'), nwkSKey: Buffer.from(device.lora.nwkSKey, 'hex'), appSKey: Buffer.from(device.lora.appSKey, 'hex') });
         transports.push({ deviceId: device.deviceId, transport: 'lora' });
+      } else if (device.field) {
+        fieldEntries.push({ index: i, device, profile, field: device.field });
+        transports.push({ deviceId: device.deviceId, transport: device.field.transport });
       }
     }
+    const field = buildFieldInputs(fieldEntries, { config: c, metrics, log, clock, onPoll, onPush }, previousField);
+    problems.push(...field.problems);
     if (problems.length > 0) throw new TzError('TZ_CONFIG_INVALID', `the config does not fit the device profiles:\n  ${problems.join('\n  ')}`, { details: { problems } });
     const buses = [...byBus.values()].map(({ endpoint, devices }) => new ModbusBus(devices, { endpoint, requestTimeoutMs: c.requestTimeoutMs, retries: c.retries, offlineAfterFailures: c.offlineAfterFailures, metrics, log, onPoll, clock, maxLinkBackoffMs: c.maxDeviceBackoffMs }));
     for (const warning of configWarnings(c)) log.warn({ warning }, 'edge agent config: ' + warning);
@@ -217,7 +233,7 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
         return receiver.downlink(d.config.deviceId, fPort, bytes, deadline);
       } } });
     }
-    return { buses, lora, targets, transports };
+    return { buses, lora, targets, transports, field: field.drivers, pushed: field.pushed };
   }
 
   let inputs = await buildInputs(config).catch((err: unknown) => {
@@ -242,6 +258,9 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     log.info({ lora: loraAddress, devices: devices.length }, 'listening for Semtech UDP packet forwarders');
   }
   await startLora(config, inputs.lora);
+  async function startField(drivers: FieldDriver[]): Promise<void> {
+    for (const d of drivers) await d.start();
+  }
 
   const gatewayStatus = () => {
     const q = queue.stats();
@@ -292,7 +311,7 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     updateGauges();
     // LoRa devices speak when they want: silence beyond a few report intervals is "offline".
     const now = clock.now();
-    for (const d of inputs.lora) {
+    for (const d of [...inputs.lora, ...inputs.pushed]) {
       if (health.silent(d.config.deviceId, now, LORA_SILENT_INTERVALS * d.profile.reportIntervalSeconds * 1000)) {
         reportStatus(d.config.deviceId, d.profile, 'offline', now, { reason: 'timeout', detail: `no uplink for ${LORA_SILENT_INTERVALS} report intervals` });
       }
@@ -314,6 +333,7 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
 
   uplink.start();
   for (const b of inputs.buses) b.start();
+  await startField(inputs.field);
   log.info({ gatewayId: config.gatewayId, devices: config.devices.length, buses: inputs.buses.length, lora: inputs.lora.length, queued: queue.stats().batches, httpUrl }, 'edge agent started');
 
   // SIGHUP and pushed configs apply one at a time, in arrival order.
@@ -331,13 +351,15 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     }
     let fresh: Inputs;
     try {
-      fresh = await buildInputs(next);
+      fresh = await buildInputs(next, inputs.field);
     } catch (err) {
       metrics.reloads.inc({ outcome: 'refused' });
       throw err;
     }
     // Inputs stop first so nothing is produced half-way; the open batch goes to disk; the queue itself is untouched.
     await Promise.all(inputs.buses.map((b) => b.stop()));
+    // A driver the new config kept (the HJ 212 server, same settings) goes on serving.
+    await Promise.all(inputs.field.filter((d) => !fresh.field.includes(d)).map((d) => d.stop()));
     batches.seal();
     batches.stop();
     const loraMoved = next.lora.host !== config.lora.host || next.lora.port !== config.lora.port;
@@ -362,6 +384,7 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
       uplink.start();
     }
     for (const b of fresh.buses) b.start();
+    await startField(fresh.field);
     uplink.pump();
     metrics.reloads.inc({ outcome: 'applied' });
     log.info({ devices: next.devices.length, buses: fresh.buses.length, lora: fresh.lora.length, brokerChanged, previousDevices: prev.devices.length, queued: queue.stats().batches }, 'config reloaded');
@@ -409,6 +432,7 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     async stop() {
       clearInterval(housekeeping);
       await Promise.all(inputs.buses.map((b) => b.stop()));
+      await Promise.all(inputs.field.map((d) => d.stop()));
       batches.seal();
       batches.stop();
       await uplink.stop();

@@ -46,6 +46,19 @@ commandTimeoutMs: 120000      # commands without expiresAtMs
 statusIntervalMs: 30000       # retained GatewayStatus
 http: { host: 127.0.0.1, port: 9464 }   # /metrics, /healthz
 
+fieldProtocols:               # CJ/T 188 and DL/T 645 meter lines, HJ 212 stations (devices with \`field:\`)
+  requestTimeoutMs: 1000      # per meter request
+  interFrameDelayMs: 20       # silence between frames on a meter line
+  hj212:                      # the stations' platform address
+    host: 0.0.0.0
+    port: 9212
+    maxConnections: 5000      # more are refused (counted)
+    maxDataBytes: 1024        # HJ 212-2017 §6.3.1
+    idleTimeoutMs: 600000     # silent connections are closed
+    framesPerMinute: 60       # per station (MN); more are dropped (counted, reason flood)
+    burst: 20
+    maxBadInARow: 50          # rejected packets in a row before the connection is closed
+
 serialLines:                  # Modbus RTU (RS-485 adapters)
   - name: rs485-1
     path: /dev/ttyUSB0
@@ -54,6 +67,10 @@ serialLines:                  # Modbus RTU (RS-485 adapters)
     dataBits: 8
     stopBits: 1
     # interFrameDelayMs: default 3.5 character times
+  - name: mbus-1              # CJ/T 188 water meters (2400 baud, even parity is common)
+    path: /dev/ttyUSB1
+    baudRate: 2400
+    parity: even
 
 # Optional when the centre's registry pushes the device list (remoteConfig): the pushed list then
 # replaces these, and this file is only the bootstrap (broker, credentials, dataDir, serialLines).
@@ -75,4 +92,17 @@ devices:
       devAddr: 26011BDA
       nwkSKey: 000102030405060708090A0B0C0D0E0F
       appSKey: 101112131415161718191A1B1C1D1E1F
+  - deviceId: wm-188-0001     # CJ/T 188 water meter on a meter bus (address as printed)
+    profile: water-meter
+    district: gulou
+    pollIntervalMs: 900000
+    field: { transport: cjt188, line: mbus-1, address: "78330011223344" }
+  - deviceId: em-0001         # DL/T 645 meter behind a transparent serial server
+    profile: electricity-meter
+    district: gulou
+    field: { transport: dlt645, host: 10.20.0.6, port: 8899, address: "123456789012" }
+  - deviceId: env-0001        # HJ 212 station; it connects to fieldProtocols.hj212
+    profile: environmental-station
+    district: gulou
+    field: { transport: hj212, mn: ZMD0001ENV, password: "123456" }
 `;

@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ID_PATTERN } from '../proto/index.ts';
 import { TzError, formatProblems, toError, zodProblems } from '../service-kit/index.ts';
+import { fieldConfigProblems, fieldDeviceSchema, fieldProtocolsSchema } from './drivers/field-config.ts';
 
 // The agent's configuration: one YAML file per gateway, parsed once at start
 // (and again on SIGHUP), every default defined here and nowhere else. Unknown
@@ -49,6 +50,8 @@ const deviceSchema = z.strictObject({
   /** Modbus TCP ({host, port, unitId}) or RTU over a serial line ({line, unitId}). */
   modbus: z.union([modbusTcpSchema, modbusRtuSchema]).optional(),
   lora: loraDeviceSchema.optional(),
+  /** China field protocols: {transport: cjt188 | dlt645, address, line | host+port} or {transport: hj212, mn, password?}. */
+  field: fieldDeviceSchema.optional(),
   /** Overrides the agent's pollIntervalMs for this device (Modbus). */
   pollIntervalMs: z.number().int().min(100).optional(),
   /** Overrides the gateway-wide report strategy for this device. */
@@ -83,7 +86,7 @@ export const edgeAgentConfigSchema = z.strictObject({
     devices.forEach((d, i) => {
       if (seen.has(d.deviceId)) ctx.addIssue({ code: 'custom', path: [i, 'deviceId'], message: `duplicate device id "${d.deviceId}"` });
       seen.add(d.deviceId);
-      if (Boolean(d.modbus) === Boolean(d.lora)) ctx.addIssue({ code: 'custom', path: [i], message: 'a device needs exactly one of `modbus` or `lora`' });
+      if ([d.modbus, d.lora, d.field].filter(Boolean).length !== 1) ctx.addIssue({ code: 'custom', path: [i], message: 'a device needs exactly one of `modbus`, `lora` or `field`' });
       if (d.lora) {
         const a = d.lora.devAddr.toLowerCase();
         if (addrs.has(a)) ctx.addIssue({ code: 'custom', path: [i, 'lora', 'devAddr'], message: `duplicate devAddr ${d.lora.devAddr}` });
@@ -132,6 +135,8 @@ export const edgeAgentConfigSchema = z.strictObject({
   }).prefault({}),
   /** Accept the device list pushed by the centre on down/config (remote-config.ts); false = this YAML only. */
   remoteConfig: z.boolean().default(true),
+  /** CJ/T 188 and DL/T 645 meter lines, the HJ 212 station server (edge-agent/drivers/field-config.ts). */
+  fieldProtocols: fieldProtocolsSchema,
   /** A command without expiresAtMs times out after this (class A LoRa downlinks wait for the next uplink). */
   commandTimeoutMs: z.number().int().min(100).default(120_000),
   /** Gateway status (retained) is published this often and on every change of connection. */
@@ -145,6 +150,7 @@ export const edgeAgentConfigSchema = z.strictObject({
   c.devices.forEach((d, i) => {
     if (d.modbus && 'line' in d.modbus && !lines.has(d.modbus.line)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'modbus', 'line'], message: `unknown serial line "${d.modbus.line}"; serialLines has: ${[...lines].join(', ') || 'none'}` });
   });
+  for (const p of fieldConfigProblems(c.devices, lines)) ctx.addIssue({ code: 'custom', ...p });
 });
 
 export type EdgeAgentConfig = z.output<typeof edgeAgentConfigSchema>;

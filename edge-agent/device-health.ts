@@ -2,7 +2,7 @@ import { tz, type IGatewayStatus } from '../proto/index.ts';
 
 type IGatewayDeviceState = NonNullable<IGatewayStatus['devices']>[number];
 
-export type Transport = 'modbus-tcp' | 'modbus-rtu' | 'lora';
+export type Transport = 'modbus-tcp' | 'modbus-rtu' | 'lora' | 'cjt188' | 'dlt645' | 'hj212';
 
 interface Entry {
   state: 'unknown' | 'online' | 'offline';

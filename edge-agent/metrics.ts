@@ -35,6 +35,9 @@ export function createEdgeMetrics(registry: Registry) {
     loraDownlinks: new Counter({ name: 'tz_edge_lora_downlinks_total', help: 'LoRaWAN downlinks (PULL_RESP), by outcome', labelNames: ['outcome'] as const, registers }),
     codecErrors: new Counter({ name: 'tz_edge_codec_errors_total', help: 'Codec calls that returned errors, timed out or hit the memory limit', registers }),
     commands: new Counter({ name: 'tz_edge_commands_total', help: 'Commands answered, by result', labelNames: ['result'] as const, registers }),
+    fieldFrames: new Counter({ name: 'tz_edge_field_frames_total', help: 'CJ/T 188, DL/T 645 and HJ 212 frames accepted, by protocol', labelNames: ['protocol'] as const, registers }),
+    fieldRejects: new Counter({ name: 'tz_edge_field_rejects_total', help: 'Field-protocol frames, polls and connections rejected, by protocol and reason', labelNames: ['protocol', 'reason'] as const, registers }),
+    hj212Connections: new Gauge({ name: 'tz_edge_hj212_connections', help: 'HJ 212 station connections open', registers }),
     reloads: new Counter({ name: 'tz_edge_config_reloads_total', help: 'SIGHUP config reloads, by outcome', labelNames: ['outcome'] as const, registers }),
   };
 }

@@ -13,3 +13,4 @@ export { writeCompressedProfiles } from './compressed-profiles.ts';
 export * from './lora/index.ts';
 export { DEFAULT_DISTRICTS } from './district.ts';
 export type { CitySites, DeviceSite } from './sites.ts';
+export * from './field/index.ts';

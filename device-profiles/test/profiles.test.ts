@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { checkCommand, commandParamsOf, loadProfiles, parseProfile, BUILTIN_PROFILE_DIR, decodeRegister, encodeRegister, planReads, decodeBlock, checkMetricValue, metricsByName, type RegisterSpec } from '../index.ts';
 import { isTzError } from '../../service-kit/index.ts';
 
-test('the four built-in profiles load', () => {
+test('the built-in profiles load', () => {
   const catalogue = loadProfiles();
-  assert.equal(catalogue.all().map((p) => p.class).sort(), ['manhole-cover', 'public-toilet', 'smart-pole', 'water-meter']);
+  assert.equal(catalogue.all().map((p) => p.class).sort(), ['electricity-meter', 'environmental-station', 'manhole-cover', 'public-toilet', 'smart-pole', 'water-meter']);
   for (const p of catalogue.all()) {
     assert.ok(p.rules.length > 0, `${p.class} has default rules`);
-    assert.ok(p.modbus!.registers.length > 0, `${p.class} has a register map`);
+    assert.ok((p.modbus?.registers.length ?? 0) > 0 || p.cjt188 || p.dlt645 || p.hj212, `${p.class} has a register map or a field protocol`);
   }
 });
 

@@ -74,10 +74,18 @@ test('errors name the source, the path and the problem', () => {
   rejects({ ...b, polIntervalMs: 1000 }, /polIntervalMs/);
   rejects({ ...b, dataDir: undefined }, /dataDir/);
   const lora = { devAddr: '26011bda', nwkSKey: '00'.repeat(16), appSKey: '11'.repeat(16) };
-  rejects({ ...b, devices: [{ ...b.devices[0]!, lora }] }, /devices\.0: a device needs exactly one of `modbus` or `lora`/);
+  rejects({ ...b, devices: [{ ...b.devices[0]!, lora }] }, /devices\.0: a device needs exactly one of `modbus`, `lora`/);
   rejects({ ...b, devices: [{ deviceId: 'x', profile: 'water-meter', district: 'd', lora: { ...lora, nwkSKey: 'abc' } }] }, /devices\.0\.lora\.nwkSKey: 16 bytes/);
   rejects({ ...b, devices: [{ deviceId: 'a', profile: 'water-meter', district: 'd', lora }, { deviceId: 'b', profile: 'water-meter', district: 'd', lora }] }, /devices\.1\.lora\.devAddr: duplicate devAddr/);
   rejects({ ...b, devices: [{ ...b.devices[0]!, modbus: { line: 'rs485-9', unitId: 1 } }] }, /devices\.0\.modbus\.line: unknown serial line "rs485-9"/);
+  // Field protocols (issue 19): address format, endpoint, one protocol per line, unique addresses.
+  const meter = (field: object, id = 'wm') => ({ deviceId: id, profile: 'water-meter', district: 'd', field });
+  rejects({ ...b, devices: [meter({ transport: 'cjt188', address: '123', host: 'h', port: 1 })] }, /devices\.0\.field\.address: 14 digits/);
+  rejects({ ...b, devices: [meter({ transport: 'cjt188', address: '78330011223344' })] }, /devices\.0\.field: a polled meter needs exactly one of `line` or `host` \+ `port`/);
+  rejects({ ...b, devices: [meter({ transport: 'cjt188', address: '78330011223344', host: 'h', port: 1 }, 'a'), meter({ transport: 'cjt188', address: '78330011223344', host: 'h', port: 1 }, 'b')] }, /devices\.1\.field: duplicate cjt188 address/);
+  rejects({ ...b, serialLines: [{ name: 'l1', path: '/dev/x' }], devices: [{ ...b.devices[0]!, modbus: { line: 'l1', unitId: 1 } }, meter({ transport: 'cjt188', address: '78330011223344', line: 'l1' })] }, /devices\.1\.field\.line: serial line "l1" is already used by modbus/);
+  rejects({ ...b, devices: [meter({ transport: 'hj212', mn: 'bad mn!' })] }, /devices\.0\.field\.mn/);
+  rejects({ ...b, devices: [meter({ transport: 'mbus', address: '1' })] }, /devices\.0\.field\.transport/);
 });
 
 test('a missing file and broken YAML are TZ_CONFIG_INVALID naming the file', () => {
@@ -89,7 +97,7 @@ test('a missing file and broken YAML are TZ_CONFIG_INVALID naming the file', () 
 
 test('the config template parses with the schema (with a password) and shows every transport', () => {
   const config = parseEdgeAgentConfig({ ...(parseYaml(CONFIG_TEMPLATE) as object), password: 'x' }, 'template');
-  assert.equal(config.devices.map((d) => (d.lora ? 'lora' : d.modbus && 'line' in d.modbus ? 'rtu' : 'tcp')), ['tcp', 'rtu', 'lora']);
+  assert.equal(config.devices.map((d) => (d.field ? d.field.transport : d.lora ? 'lora' : d.modbus && 'line' in d.modbus ? 'rtu' : 'tcp')), ['tcp', 'rtu', 'lora', 'cjt188', 'dlt645', 'hj212']);
   assert.is(config.serialLines[0]!.baudRate, 9600);
 });
 

@@ -57,7 +57,7 @@ test('scenarios: applied, duplicate, stale, refused (with reason), the running v
     { what: 'older than running', payload: pushed(1, [pole('sp-9', 1502)]), version: 2, rejected: 0, reason: null, applies: 2 },
     { what: 'unknown serial line', payload: pushed(3, [{ deviceId: 'mh-1', profile: 'manhole-cover', district: 'y', modbusRtu: { line: 'rs485-9', unitId: 4 } }]), version: 2, rejected: 3, reason: /unknown serial line "rs485-9"/, applies: 2 },
     { what: 'duplicate device ids', payload: pushed(4, [pole('sp-1', 1502), pole('sp-1', 1503)]), version: 2, rejected: 4, reason: /duplicate device id/, applies: 2 },
-    { what: 'no transport', payload: pushed(5, [{ deviceId: 'x', profile: 'smart-pole', district: 'y' }]), version: 2, rejected: 5, reason: /exactly one of `modbus` or `lora`/, applies: 2 },
+    { what: 'no transport', payload: pushed(5, [{ deviceId: 'x', profile: 'smart-pole', district: 'y' }]), version: 2, rejected: 5, reason: /exactly one of `modbus`, `lora` or `field`/, applies: 2 },
     { what: 'hash does not match', payload: pushed(6, [pole('sp-1', 1502)], { contentHash: 'ff'.repeat(32) }), version: 2, rejected: 6, reason: /content hash/, applies: 2 },
     { what: 'another gateway', payload: pushed(7, [pole('sp-1', 1502)], { gatewayId: 'gw-2' }), version: 2, rejected: 7, reason: /for gateway "gw-2"/, applies: 2 },
     { what: 'the agent refuses (profiles)', payload: pushed(8, [pole('sp-1', 1502)]), fail: 'unknown profile "x"', version: 2, rejected: 8, reason: /unknown profile/, applies: 2 },
