@@ -6,3 +6,4 @@ export { parseProfile, loadProfileFile, loadProfiles, ProfileCatalogue, BUILTIN_
 export { registerWords, decodeRegister, encodeRegister, planReads, decodeBlock, checkMetricValue, metricsByName, metricOfValue, metricIndexOf, type ReadBlock, type MetricProblem } from './registers.ts';
 export { LoraCodec, loadProfileCodec, DEFAULT_CODEC_LIMITS, type UplinkInput, type UplinkDecodeResult, type DownlinkEncodeResult, type CodecLimits } from './lora-codec.ts';
 export { ruleSchema, conditionSchema, parseDuration, parseTimeOfDay, conditionMetrics, unknownMetrics, ruleOverrideSchema, scopeSchema, WEEKDAYS, SEVERITIES, COMPARISON_OPS, WINDOW_KINDS, type MetricCondition, type TimeCondition, type RuleOverride, type RuleScope, type Severity, type Weekday, type ComparisonOp, type WindowKind, type Duration } from './rule-schema.ts';
+export { JsonCodec, loadProfileJsonCodec, type JsonUplinkInput, type JsonDecodeResult } from './json-codec.ts';

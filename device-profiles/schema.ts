@@ -40,6 +40,11 @@ export const loraSchema = z.strictObject({
   fPort: z.number().int().min(1).max(223).optional(),
 });
 
+/** Devices that connect by themselves and send JSON (MQTT or HTTP): `decodeJson({payload, topic})`, relative to the profile file. */
+export const jsonTransportSchema = z.strictObject({
+  codec: z.string().min(1),
+});
+
 // The rule language lives in rule-schema.ts (owned with the rules engine).
 export { conditionSchema, ruleSchema, type Condition, type RuleSpec } from './rule-schema.ts';
 
@@ -70,6 +75,7 @@ export const profileSchema = z.strictObject({
   metrics: z.array(metricSchema).min(1),
   modbus: modbusSchema.optional(),
   lora: loraSchema.optional(),
+  json: jsonTransportSchema.optional(),
   commands: z.array(commandSchema).default([]),
   rules: z.array(ruleSchema).default([]),
 });

@@ -3,3 +3,4 @@
 export * from './codec.ts';
 export * from './topics.ts';
 export type * from './events.ts';
+export * from './device-topics.ts';
