@@ -101,14 +101,17 @@ export async function startDeviceGateway(options: DeviceGatewayOptions): Promise
     log.warn({ topic, deviceId, reason, detail }, 'direct device message dead-lettered');
   }
 
-  const client: MqttClient = mqtt.connect(options.brokerUrl, {
-    username: options.username, password: options.password, clientId: options.clientId ?? `tz-device-gateway-${gatewayId}`,
-    clean: false, reconnectPeriod: 1000, connectTimeout: 10_000,
-  });
-  client.on('error', (err) => log.warn({ err: err.message }, 'device gateway MQTT error'));
-  client.on('connect', (ack) => {
+  // Two connections: `inbound` holds the subscriptions and withholds each device's PUBACK until the
+  // reading is with the broker; `outbound` publishes. One connection cannot do both: mqtt.js handles
+  // incoming packets one at a time, so the PUBACK of our own publish would queue behind the message waiting for it.
+  const clientId = options.clientId ?? `tz-device-gateway-${gatewayId}`;
+  const connectOptions = { username: options.username, password: options.password, reconnectPeriod: 1000, connectTimeout: 10_000 };
+  const client: MqttClient = mqtt.connect(options.brokerUrl, { ...connectOptions, clientId: `${clientId}-out`, clean: true });
+  const inbound: MqttClient = mqtt.connect(options.brokerUrl, { ...connectOptions, clientId, clean: false });
+  for (const c of [client, inbound]) c.on('error', (err) => log.warn({ err: err.message }, 'device gateway MQTT error'));
+  inbound.on('connect', (ack) => {
     log.info({ brokerUrl: options.brokerUrl, sessionPresent: ack.sessionPresent }, 'device gateway connected');
-    client.subscribe([deviceTopics.allUpJson, topics.command(gatewayId)], { qos: 1 }, (err, granted) => {
+    inbound.subscribe([deviceTopics.allUpJson, topics.command(gatewayId)], { qos: 1 }, (err, granted) => {
       if (err || granted?.some((g) => g.qos === 128)) log.error({ err: err?.message, granted }, 'device gateway subscription refused: check the account has role device-gateway');
     });
   });
@@ -181,7 +184,7 @@ export async function startDeviceGateway(options: DeviceGatewayOptions): Promise
   }
 
   // The PUBACK to the device waits until its reading is with the broker (mqtt.js sends it when this callback runs).
-  client.handleMessage = (packet, done) => {
+  inbound.handleMessage = (packet, done) => {
     const topic = packet.topic;
     const raw = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     const work = topic === topics.command(gatewayId)
@@ -206,7 +209,7 @@ export async function startDeviceGateway(options: DeviceGatewayOptions): Promise
 
   const app = createServiceHttp({
     component: 'device-gateway', registry, log, bodyLimit: HTTP_BODY_CAP,
-    health: () => ({ ok: client.connected, mqttConnected: client.connected, devices: devices.size }),
+    health: () => ({ ok: client.connected && inbound.connected, mqttConnected: client.connected && inbound.connected, devices: devices.size }),
   });
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
@@ -241,6 +244,7 @@ export async function startDeviceGateway(options: DeviceGatewayOptions): Promise
     stop() {
       stopped ??= (async () => {
         clearInterval(prune);
+        await inbound.endAsync();
         await client.endAsync();
         await app.close();
         for (const c of codecs.values()) c.dispose();
