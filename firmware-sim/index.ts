@@ -11,3 +11,5 @@ export { openPtyPair, type PtyPair } from './modbus/pty-pair.ts';
 export { crc16 } from './modbus/crc16.ts';
 export { writeCompressedProfiles } from './compressed-profiles.ts';
 export * from './lora/index.ts';
+export { startSimulatedProfileDevices, type SimulatedProfileDevices, type ProfileDevicesOptions } from './profile-devices.ts';
+export { profilePhysics } from './physics/profile-physics.ts';
