@@ -13,6 +13,7 @@ import { registerSimCommands } from './commands/sim.ts';
 import { registerBenchCommands } from './commands/bench.ts';
 import { registerDashboardsCommands } from './commands/dashboards.ts';
 import { registerCasesCommands } from './commands/cases.ts';
+import { registerDeviceGatewayCommands } from './commands/device-gateway.ts';
 
 const program = new Command('tianzhong')
   .description('Tianzhong: city street furniture online, from sensor reading to repaired asset')
@@ -28,6 +29,7 @@ registerSimCommands(program);
 registerBenchCommands(program);
 registerDashboardsCommands(program);
 registerCasesCommands(program);
+registerDeviceGatewayCommands(program);
 
 program.parseAsync(process.argv).then(
   () => process.exit(process.exitCode ?? 0),
