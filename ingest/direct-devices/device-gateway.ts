@@ -197,8 +197,11 @@ export async function startDeviceGateway(options: DeviceGatewayOptions): Promise
           return Promise.resolve();
         }
         return handle('mqtt', parsed.deviceId, raw, topic).then((r) => {
-          // 503: leave it unacknowledged? mqtt.js cannot withhold one PUBACK; the device's retransmission is the retry.
-          if (r.status === 503) log.warn({ deviceId: parsed.deviceId }, 'acknowledged to the device though the broker did not take the reading');
+          if (r.status !== 503) return;
+          // Not with the broker: drop the connection before the PUBACK can go out; the persistent
+          // session redelivers the message when we reconnect (at-least-once, never acknowledged and lost).
+          log.warn({ deviceId: parsed.deviceId }, 'reading not taken by the broker: reconnecting so the message is redelivered');
+          inbound.stream?.destroy();
         });
       })();
     work.then(() => done(), (err: unknown) => {
