@@ -10,7 +10,7 @@ import { openPtyPair, type PtyPair } from './modbus/pty-pair.ts';
 import { newBusCounters, type BusUnits } from './modbus/pdu.ts';
 import { SimClock } from './sim-clock.ts';
 import { LoraMeterFleet } from './lora-meters.ts';
-import type { AbpKeys } from './lora/index.ts';
+import type { AbpKeys, OtaaKeys } from './lora/index.ts';
 import { cityTime, checkTimeZone, parseCityDateTime, DEFAULT_TIME_ZONE, type CityTime } from './city-time.ts';
 import { DistrictConditions } from './environment.ts';
 import { ScenarioRun, type CityControl, type ScenarioProgress } from './scenario/runner.ts';
@@ -32,6 +32,8 @@ export interface SimulatedDeviceInfo {
   serialPath?: string;
   /** For a LoRaWAN ABP device: its address and session keys (hex). */
   lora?: AbpKeys;
+  /** For a LoRaWAN OTAA device (`loraActivation: 'otaa'`): its root keys (hex). */
+  loraOtaa?: OtaaKeys;
 }
 
 /** Faults on demand. `cover-open` is kept as a shorthand for the manhole cover event. */
@@ -76,6 +78,8 @@ export interface SimulatedDistrictOptions {
   scenario?: Scenario;
   /** How many water meters report over LoRaWAN (ABP, Semtech UDP) instead of Modbus; see attachLora. */
   loraMeters?: number;
+  /** How the LoRa meters activate: ABP (session keys from the seed, the default) or OTAA (they join first). */
+  loraActivation?: 'abp' | 'otaa';
 }
 
 export interface SimulatedDistrict {
@@ -216,7 +220,7 @@ export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Pr
   });
 
   if (loraPlaced.length < loraCount) throw new TzError('TZ_CONFIG_INVALID', `loraMeters: ${loraCount} asked, the city has ${loraPlaced.length} water meters`);
-  const lora = new LoraMeterFleet(loraPlaced, seed, startMs);
+  const lora = new LoraMeterFleet(loraPlaced, seed, startMs, opts.loraActivation ?? 'abp');
   const loraDistrict = new Map(loraPlaced.map((p) => [p.device.deviceId, p.district]));
   const gatewayUp = new Map<string, boolean>();
   for (const p of placed) gatewayUp.set(p.gatewayId, true);
@@ -387,7 +391,8 @@ export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Pr
       }),
       ...loraPlaced.map((p): SimulatedDeviceInfo => ({
         deviceId: p.device.deviceId, profile: p.device.profile.class, district: p.district, gatewayId: `lora-${p.district}`,
-        transport: 'lora', host: '', port: 0, unitId: 0, lora: lora.keysOf(p.device.deviceId)!,
+        transport: 'lora', host: '', port: 0, unitId: 0,
+        ...(lora.keysOf(p.device.deviceId) ? { lora: lora.keysOf(p.device.deviceId) } : { loraOtaa: lora.otaaKeysOf(p.device.deviceId) }),
       })),
     ],
     districts,
@@ -411,7 +416,7 @@ export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Pr
       requestsServed: counters.requests, requestsSilenced: counters.silenced, requestsRejected: counters.rejected,
       repliesCorrupted: counters.corrupted, requestsMalformed: counters.malformed,
       loraDevices: loraPlaced.length, loraUplinks: lora.counters.uplinks, loraUplinkFailures: lora.counters.uplinkFailures,
-      loraReplays: lora.counters.replays, loraBadMic: lora.counters.badMic, loraDownlinksObeyed: lora.counters.downlinks,
+      loraReplays: lora.counters.replays, loraBadMic: lora.counters.badMic, loraDownlinksObeyed: lora.counters.downlinks, loraJoinRequests: lora.counters.joins, loraJoined: lora.joined,
     }),
     async stop() {
       clearInterval(timer);
