@@ -94,7 +94,7 @@ test('valid batches, compact index and name forms: the very lines of toLine', ()
   assertSame(TOPIC, batch(named), 'name form');
   const body = fast(TOPIC, batch(valid)).body!.toString('utf8');
   assert.is(body.split('\n').length, 40);
-  assert.ok(body.startsWith('manhole_cover,device=d3-0,district=district-3,gateway=gw-test-01,profile_version=1 '), body.slice(0, 120));
+  assert.ok(body.startsWith(`${all[0]!.measurement},device=d3-0,district=district-3,gateway=gw-test-01,profile_version=1 `), body.slice(0, 120));
 });
 
 test('every refusal reason: same reason, same detail, the rest of the batch written', () => {
