@@ -3,6 +3,7 @@
 // Deny by default: anything not listed here is refused. `$SYS/` is read-only
 // for everyone, and the broker's own gateway events cannot be forged.
 import { parseGatewayTopic, TOPIC_ROOT, topics } from '../proto/index.ts';
+import { checkDirectPublish, checkDirectSubscribe, isDirectRole, type DirectRole } from './acl-direct.ts';
 import type { BrokerRole } from './users.ts';
 
 export interface BrokerIdentity {
@@ -22,7 +23,7 @@ const CONFIGS = `${TOPIC_ROOT}/gw/+/down/config`;
 const SYS = '$SYS/#';
 
 /** Filters each service role may subscribe to, and topics (as filters) it may publish to. */
-const SERVICE_POLICY: Record<Exclude<BrokerRole, 'gateway' | 'crew'>, { subscribe: string[]; publish: string[] }> = {
+const SERVICE_POLICY: Record<Exclude<BrokerRole, 'gateway' | 'crew' | DirectRole>, { subscribe: string[]; publish: string[] }> = {
   ingest: { subscribe: [UPLINKS, EVENTS, SYS], publish: [EVENTS] },
   rules: { subscribe: [UPLINKS, EVENTS, SYS], publish: [EVENTS, COMMANDS, CREW_CASES, CONFIGS] },
   // The web console (over WebSocket): watches events and gateway status, sends operators' commands.
@@ -35,6 +36,7 @@ export function checkPublish(who: BrokerIdentity, topic: string): AclDenial | nu
   // Only the broker says when a gateway connected (gateway-events.ts).
   if (topic === topics.gatewayEvents) return 'broker-only';
   if (topic.split('/').includes('')) return 'not-allowed'; // empty levels are never part of the tz/v1 tree
+  if (isDirectRole(who.role)) return checkDirectPublish(who, topic);
   if (who.role === 'gateway') {
     const parsed = parseGatewayTopic(topic);
     if (parsed && parsed.direction === 'up' && parsed.gatewayId === who.username) return null;
@@ -54,6 +56,7 @@ export function checkSubscribe(who: BrokerIdentity, filter: string): AclDenial |
   const share = parseSharedFilter(filter);
   if (share === 'invalid') return 'bad-share';
   if (share) return checkSubscribe(who, share.filter);
+  if (isDirectRole(who.role)) return checkDirectSubscribe(who, filter);
   if (who.role === 'gateway') {
     if (filter.startsWith('$')) return 'sys-topic';
     const own = `${TOPIC_ROOT}/gw/${who.username}/down/`;

@@ -10,8 +10,10 @@ import { hashPassword, verifyPassword, verifyPasswordAsync } from './passwords.t
  * - gateway: its own branch only; the username is the gateway id
  * - ingest, rules, console, crew: one cloud service each, least privilege
  * - service: ingest + rules + console together (the role of version-1 files, kept for compatibility)
+ * - device: a device that connects by itself; its own tz/v1/dev/{username}/ branch only
+ * - device-gateway: the service that turns devices' JSON into UplinkBatches on its own gateway branch (username = that gateway id)
  */
-export const BROKER_ROLES = ['gateway', 'ingest', 'rules', 'console', 'crew', 'service'] as const;
+export const BROKER_ROLES = ['gateway', 'ingest', 'rules', 'console', 'crew', 'service', 'device', 'device-gateway'] as const;
 export type BrokerRole = (typeof BROKER_ROLES)[number];
 
 export function isBrokerRole(value: unknown): value is BrokerRole {

@@ -86,6 +86,8 @@ export const DEFAULT_CASE_CONFIG: unknown = {
     { code: 'street-light', name: 'Street light (路灯)', kind: 'component', group: 'public-facilities', department: 'lighting-energy' },
     { code: 'ev-charger', name: 'EV charger (充电桩)', kind: 'component', group: 'public-facilities', department: 'lighting-energy' },
     { code: 'public-toilet', name: 'Public toilet (公厕)', kind: 'component', group: 'city-appearance', department: 'sanitation' },
+    { code: 'fire-hydrant', name: 'Fire hydrant (消火栓)', kind: 'component', group: 'public-facilities', department: 'water-drainage' },
+    { code: 'hydrant-misuse', name: 'Hydrant opened without dispatch (消火栓违规取水)', kind: 'event', group: 'street-order', department: 'water-drainage' },
     { code: 'iot-terminal', name: 'IoT terminal (物联网终端)', kind: 'component', group: 'other-facilities', department: 'iot-operations', public: false },
     { code: 'exposed-rubbish', name: 'Exposed rubbish (暴露垃圾)', kind: 'event', group: 'city-appearance', department: 'sanitation' },
     { code: 'illegal-advertising', name: 'Illegal advertising (违规广告)', kind: 'event', group: 'advertising', department: 'city-management' },

@@ -15,6 +15,7 @@ import { registerDashboardsCommands } from './commands/dashboards.ts';
 import { registerCasesCommands } from './commands/cases.ts';
 import { registerRegistryCommands } from './commands/registry.ts';
 import { registerDeviceCommandCommands } from './commands/device-command.ts';
+import { registerDeviceGatewayCommands } from './commands/device-gateway.ts';
 
 const program = new Command('tianzhong')
   .description('Tianzhong: city street furniture online, from sensor reading to repaired asset')
@@ -32,6 +33,7 @@ registerDashboardsCommands(program);
 registerCasesCommands(program);
 registerRegistryCommands(program);
 registerDeviceCommandCommands(program);
+registerDeviceGatewayCommands(program);
 
 program.parseAsync(process.argv).then(
   () => process.exit(process.exitCode ?? 0),

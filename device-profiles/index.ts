@@ -9,3 +9,4 @@ export { ruleSchema, conditionSchema, parseDuration, parseTimeOfDay, conditionMe
 export { checkCommand, commandParamsOf, type CheckedCommand, type CommandRequest } from './command-check.ts';
 export { type Cjt188Spec, type Dlt645Spec, type Hj212Spec } from './schema.ts';
 export * from './field/index.ts';
+export { JsonCodec, loadProfileJsonCodec, type JsonUplinkInput, type JsonDecodeResult } from './json-codec.ts';

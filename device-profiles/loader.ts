@@ -32,7 +32,7 @@ function crossCheck(file: string, profile: DeviceProfile): ProfileProblem[] {
     metricNames.add(m.name);
     if (m.min !== undefined && m.max !== undefined && m.min > m.max) problems.push({ file, path: `metrics.${i}`, problem: `min ${m.min} is above max ${m.max}` });
   });
-  if (!profile.modbus && !profile.lora && !profile.cjt188 && !profile.dlt645 && !profile.hj212) problems.push({ file, path: '', problem: 'a profile needs a `modbus` register map, a `lora` codec or a field protocol section (`cjt188`, `dlt645`, `hj212`)' });
+  if (!profile.modbus && !profile.lora && !profile.json && !profile.cjt188 && !profile.dlt645 && !profile.hj212) problems.push({ file, path: '', problem: 'a profile needs a `modbus` register map, a `lora` or `json` codec, or a field protocol section (`cjt188`, `dlt645`, `hj212`)' });
   for (const [path, problem] of fieldProtocolProblems(profile)) problems.push({ file, path, problem });
   const used = new Map<string, string>();
   profile.modbus?.registers.forEach((r, i) => {
@@ -50,6 +50,10 @@ function crossCheck(file: string, profile: DeviceProfile): ProfileProblem[] {
   if (profile.lora) {
     const codec = resolve(dirname(file), profile.lora.codec);
     if (!existsSync(codec)) problems.push({ file, path: 'lora.codec', problem: `codec file ${codec} does not exist` });
+  }
+  if (profile.json) {
+    const codec = resolve(dirname(file), profile.json.codec);
+    if (!existsSync(codec)) problems.push({ file, path: 'json.codec', problem: `codec file ${codec} does not exist` });
   }
   const checkCondition = (c: Condition, path: string): void => {
     for (const u of unknownMetrics(c, metricNames, path)) problems.push({ file, path: u.path, problem: `unknown metric "${u.metric}"` });

@@ -61,11 +61,15 @@ export class LoraCodec {
     private readonly source: string,
     private readonly limits: CodecLimits,
     private readonly quickjs: Awaited<ReturnType<typeof getQuickJS>>,
+    private readonly entry: string,
   ) {}
 
-  /** Evaluates the codec source in a fresh sandbox; TZ_CODEC_INVALID when it does not define `decodeUplink`. */
-  static async load(source: string, name: string, limits: Partial<CodecLimits> = {}): Promise<LoraCodec> {
-    const codec = new LoraCodec(name, source, { ...DEFAULT_CODEC_LIMITS, ...limits }, await getQuickJS());
+  /**
+   * Evaluates the codec source in a fresh sandbox; TZ_CODEC_INVALID when it
+   * does not define the entry function (`decodeUplink`, or `decodeJson` for the JSON codecs of json-codec.ts).
+   */
+  static async load(source: string, name: string, limits: Partial<CodecLimits> = {}, entry: 'decodeUplink' | 'decodeJson' = 'decodeUplink'): Promise<LoraCodec> {
+    const codec = new LoraCodec(name, source, { ...DEFAULT_CODEC_LIMITS, ...limits }, await getQuickJS(), entry);
     codec.build();
     return codec;
   }
@@ -126,18 +130,23 @@ export class LoraCodec {
       throw new TzError('TZ_CODEC_INVALID', `codec ${this.name} failed to load: ${message}`);
     }
     result.value.dispose();
-    const kinds = this.vm.unwrapResult(this.vm.evalCode('[typeof decodeUplink, typeof encodeDownlink].join()'));
+    const kinds = this.vm.unwrapResult(this.vm.evalCode(`[typeof ${this.entry}, typeof encodeDownlink].join()`));
     const [decode, encode] = this.vm.getString(kinds).split(',');
     kinds.dispose();
     if (decode !== 'function') {
       this.dispose();
-      throw new TzError('TZ_CODEC_INVALID', `codec ${this.name} does not define a function decodeUplink(input)`);
+      throw new TzError('TZ_CODEC_INVALID', `codec ${this.name} does not define a function ${this.entry}(input)`);
     }
     this.hasEncoder = encode === 'function';
   }
 
+  /** Calls the sandbox's entry function (json-codec.ts checks its answer). */
+  invokeEntry(input: unknown): { value: unknown } | { failure: string } {
+    return this.call(this.entry, input);
+  }
+
   /** Calls a codec function with a JSON copy of `input`; the result comes back as JSON too (no handles escape). */
-  private call(fn: 'decodeUplink' | 'encodeDownlink', input: unknown): { value: unknown } | { failure: string } {
+  private call(fn: string, input: unknown): { value: unknown } | { failure: string } {
     const vm = this.vm;
     const arg = vm.newString(JSON.stringify(input));
     vm.setProp(vm.global, '__tzInput', arg);

@@ -40,6 +40,11 @@ export const loraSchema = z.strictObject({
   fPort: z.number().int().min(1).max(223).optional(),
 });
 
+/** Devices that connect by themselves and send JSON (MQTT or HTTP): `decodeJson({payload, topic})`, relative to the profile file. */
+export const jsonTransportSchema = z.strictObject({
+  codec: z.string().min(1),
+});
+
 // The rule language lives in rule-schema.ts (owned with the rules engine).
 export { conditionSchema, ruleSchema, type Condition, type RuleSpec } from './rule-schema.ts';
 
@@ -74,6 +79,7 @@ export const profileSchema = z.strictObject({
   cjt188: z.lazy(() => cjt188Schema).optional(),
   dlt645: z.lazy(() => dlt645Schema).optional(),
   hj212: z.lazy(() => hj212Schema).optional(),
+  json: jsonTransportSchema.optional(),
   commands: z.array(commandSchema).default([]),
   rules: z.array(ruleSchema).default([]),
 });

@@ -9,6 +9,7 @@ import { DeviceHealth, type Transport } from './device-health.ts';
 import { openGatewayDatabase } from './gateway-database.ts';
 import { GatewayLedger } from './gateway-ledger.ts';
 import { LoraReceiver, type LoraDevice, type Radio } from './lora/lora-receiver.ts';
+import { LoraSessionStore } from './lora/lora-sessions.ts';
 import { createEdgeMetrics, type PollFailureReason } from './metrics.ts';
 import { ModbusBus, type BusEndpoint, type PolledDevice, type PollOutcome } from './modbus-bus.ts';
 import { MqttUplink } from './mqtt-uplink.ts';
@@ -80,6 +81,7 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     apply: (next) => applyConfig(next), onChanged: () => uplink.publishStatusNow(),
   });
   config = initial.remoteConfig ? remote.startupConfig(initial) : initial;
+  const loraSessions = new LoraSessionStore(db, ledger);
   // Command ids older than a week can no longer be redelivered by any sane broker session.
   ledger.pruneCommands(clock.now() - 7 * 24 * 3600_000);
   const health = new DeviceHealth(config.offlineAfterFailures);
@@ -208,7 +210,10 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
             continue;
           }
         }
-        lora.push({ config: device, profile, codec, devAddr: Buffer.from(device.lora.devAddr, 'hex'), nwkSKey: Buffer.from(device.lora.nwkSKey, 'hex'), appSKey: Buffer.from(device.lora.appSKey, 'hex') });
+        const l = device.lora;
+        lora.push('devEui' in l
+          ? { config: device, profile, codec, deviceClass: l.class, otaa: { devEui: Buffer.from(l.devEui, 'hex'), joinEui: Buffer.from(l.joinEui, 'hex'), appKey: Buffer.from(l.appKey, 'hex') }, session: null }
+          : { config: device, profile, codec, deviceClass: l.class, otaa: null, session: { devAddr: Buffer.from(l.devAddr, 'hex'), nwkSKey: Buffer.from(l.nwkSKey, 'hex'), appSKey: Buffer.from(l.appSKey, 'hex') } });
         transports.push({ deviceId: device.deviceId, transport: 'lora' });
       } else if (device.field) {
         fieldEntries.push({ index: i, device, profile, field: device.field });
@@ -248,7 +253,9 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
   let loraAddress: { host: string; port: number } | null = null;
   async function startLora(c: EdgeAgentConfig, devices: LoraDevice[]): Promise<void> {
     if (devices.length === 0) return;
-    receiver = new LoraReceiver({ host: c.lora.host, port: c.lora.port, dedupWindowMs: c.lora.dedupWindowMs, maxFcntGap: c.lora.maxFcntGap, rx1DelayUs: c.lora.rx1DelayUs, ledger, metrics, log, onUplink }, devices);
+    receiver = new LoraReceiver({ host: c.lora.host, port: c.lora.port, dedupWindowMs: c.lora.dedupWindowMs, maxFcntGap: c.lora.maxFcntGap, rx1DelayUs: c.lora.rx1DelayUs,
+      netId: Buffer.from(c.lora.netId, 'hex'), joinAcceptDelayUs: c.lora.joinAcceptDelayUs, rx2FrequencyMHz: c.lora.rx2FrequencyMHz, rx2DataRate: c.lora.rx2DataRate,
+      maxFramesPerDevicePerMinute: c.lora.maxFramesPerDevicePerMinute, sessions: loraSessions, ledger, metrics, log, onUplink }, devices);
     try {
       loraAddress = await receiver.start();
     } catch (err) {
@@ -276,7 +283,7 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
       pollErrors: counts.pollFailures,
       uptimeS: Math.floor((clock.now() - startedAt) / 1000),
       devices: health.snapshot(),
-      loraFramesRejected: receiver ? receiver.counts.mic + receiver.counts['unknown-device'] + receiver.counts.malformed + receiver.counts['codec-error'] + receiver.counts.crc + receiver.counts.unsupported : 0,
+      loraFramesRejected: receiver ? receiver.counts.mic + receiver.counts['unknown-device'] + receiver.counts.malformed + receiver.counts['codec-error'] + receiver.counts.crc + receiver.counts.unsupported + receiver.counts.flood + receiver.counts['join-replay'] : 0,
       loraReplaysRejected: receiver?.counts.replay ?? 0,
       commandsAnswered: executor.answered,
       batchesReplayed: uplink.counts.replayed,
@@ -421,6 +428,11 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
         loraDuplicates: receiver?.counts.duplicate ?? 0,
         loraReplays: receiver?.counts.replay ?? 0,
         loraBadMic: receiver?.counts.mic ?? 0,
+        loraJoins: receiver?.counts.joined ?? 0,
+        loraJoinReplays: receiver?.counts['join-replay'] ?? 0,
+        loraFloods: receiver?.counts.flood ?? 0,
+        loraUnknownDevices: receiver?.counts['unknown-device'] ?? 0,
+        loraMalformed: receiver?.counts.malformed ?? 0,
         commandsAnswered: executor.answered,
       };
     },

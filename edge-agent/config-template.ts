@@ -40,6 +40,11 @@ lora:                         # Semtech UDP packet forwarders send here (serv_po
   rx1DelayUs: 1000000         # class A RX1 delay
   codecTimeoutMs: 100         # per codec call
   codecMemoryBytes: 8388608
+  netId: "000000"             # OTAA: NetID in JoinAccepts; its 7 LSBs start every DevAddr handed out
+  joinAcceptDelayUs: 5000000  # JOIN_ACCEPT_DELAY1
+  rx2FrequencyMHz: 505.3      # class C downlinks go out at once on RX2 (CN470-510 defaults)
+  rx2DataRate: SF12BW125
+  maxFramesPerDevicePerMinute: 120   # above it a device's frames are refused (counted as flood)
 
 remoteConfig: true            # accept the device list the centre pushes (down/config); false = this file only
 commandTimeoutMs: 120000      # commands without expiresAtMs
@@ -105,4 +110,12 @@ devices:
     profile: environmental-station
     district: gulou
     field: { transport: hj212, mn: ZMD0001ENV, password: "123456" }
+  - deviceId: wm-lora-0002    # LoRaWAN OTAA (joins; the session survives restarts); class C: valve commands go out at once
+    profile: water-meter
+    district: gulou
+    lora:
+      devEui: 0004A30B001C0530
+      joinEui: 70B3D57ED0000001   # AppEUI in LoRaWAN 1.0.0-1.0.3
+      appKey: 2B7E151628AED2A6ABF7158809CF4F3C
+      class: C
 `;

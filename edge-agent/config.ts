@@ -34,12 +34,27 @@ const modbusRtuSchema = z.strictObject({
   unitId: z.number().int().min(1).max(247),
 });
 
-const loraDeviceSchema = z.strictObject({
+/** LoRaWAN device class: A listens only after its own uplink; C listens all the time on RX2 (valves that must close now). */
+const loraClass = z.enum(['A', 'C']).default('A');
+
+const loraAbpSchema = z.strictObject({
   /** ABP device address, 4 bytes hex (as printed, MSB first). */
   devAddr: hex(4),
   nwkSKey: hex(16),
   appSKey: hex(16),
+  class: loraClass,
 });
+
+/** Over-the-air activation (LoRaWAN 1.0.x §6.2): the device joins with these root keys; the session is made by the agent. */
+const loraOtaaSchema = z.strictObject({
+  devEui: hex(8),
+  /** AppEUI in LoRaWAN 1.0.0–1.0.3, JoinEUI from 1.0.4. */
+  joinEui: hex(8),
+  appKey: hex(16),
+  class: loraClass,
+});
+
+const loraDeviceSchema = z.union([loraAbpSchema, loraOtaaSchema]);
 
 const deviceSchema = z.strictObject({
   deviceId: id,
@@ -87,7 +102,11 @@ export const edgeAgentConfigSchema = z.strictObject({
       if (seen.has(d.deviceId)) ctx.addIssue({ code: 'custom', path: [i, 'deviceId'], message: `duplicate device id "${d.deviceId}"` });
       seen.add(d.deviceId);
       if ([d.modbus, d.lora, d.field].filter(Boolean).length !== 1) ctx.addIssue({ code: 'custom', path: [i], message: 'a device needs exactly one of `modbus`, `lora` or `field`' });
-      if (d.lora) {
+      if (d.lora && 'devEui' in d.lora) {
+        const e = `eui:${d.lora.devEui.toLowerCase()}`;
+        if (addrs.has(e)) ctx.addIssue({ code: 'custom', path: [i, 'lora', 'devEui'], message: `duplicate devEui ${d.lora.devEui}` });
+        addrs.add(e);
+      } else if (d.lora) {
         const a = d.lora.devAddr.toLowerCase();
         if (addrs.has(a)) ctx.addIssue({ code: 'custom', path: [i, 'lora', 'devAddr'], message: `duplicate devAddr ${d.lora.devAddr}` });
         addrs.add(a);
@@ -132,6 +151,15 @@ export const edgeAgentConfigSchema = z.strictObject({
     /** Codec time limit per call. */
     codecTimeoutMs: z.number().int().min(1).default(100),
     codecMemoryBytes: z.number().int().min(256 * 1024).default(8 * 1024 * 1024),
+    /** NetID answered in JoinAccepts, 3 bytes hex; its 7 LSBs start every DevAddr handed out (§6.1.1). 000000 = experimental. */
+    netId: hex(3).default('000000'),
+    /** JOIN_ACCEPT_DELAY1: a JoinAccept goes out this long after the JoinRequest, µs (§7 regional parameters: 5 s). */
+    joinAcceptDelayUs: z.number().int().min(0).default(5_000_000),
+    /** RX2 for class C downlinks (sent at once): frequency and data rate; defaults are CN470-510 (China). */
+    rx2FrequencyMHz: z.number().min(100).max(1000).default(505.3),
+    rx2DataRate: z.string().regex(/^SF([7-9]|1[0-2])BW(125|250|500)$/).default('SF12BW125'),
+    /** Frames one device may have accepted per minute; above it they are refused (counted as `flood`) so others are not starved. */
+    maxFramesPerDevicePerMinute: z.number().int().min(1).default(120),
   }).prefault({}),
   /** Accept the device list pushed by the centre on down/config (remote-config.ts); false = this YAML only. */
   remoteConfig: z.boolean().default(true),

@@ -85,6 +85,14 @@ export class GatewayLedger {
     return fcnt;
   }
 
+  /** A LoRaWAN OTAA join starts a new session: FCntUp and NFCntDown begin again at 0 (§6.2.5); written now. */
+  restartFrameCounters(deviceId: string): void {
+    const c = this.entry(deviceId);
+    c.fcntUp = -1;
+    c.fcntDown = 0;
+    this.stmt.saveDevice.run(deviceId, c.seq, c.fcntUp, c.fcntDown);
+  }
+
   nextBatchSeq(): number {
     return ++this.batchSeq;
   }

@@ -10,7 +10,7 @@ import { openPtyPair, type PtyPair } from './modbus/pty-pair.ts';
 import { newBusCounters, type BusUnits } from './modbus/pdu.ts';
 import { SimClock } from './sim-clock.ts';
 import { LoraMeterFleet } from './lora-meters.ts';
-import type { AbpKeys } from './lora/index.ts';
+import type { AbpKeys, OtaaKeys } from './lora/index.ts';
 import { cityTime, checkTimeZone, parseCityDateTime, DEFAULT_TIME_ZONE, type CityTime } from './city-time.ts';
 import { DistrictConditions } from './environment.ts';
 import { ScenarioRun, type CityControl, type ScenarioProgress } from './scenario/runner.ts';
@@ -35,6 +35,8 @@ export interface SimulatedDeviceInfo {
   lora?: AbpKeys;
   /** Where it stands (street, address, district, grid cell), when the district was started with `sites`. */
   site?: DeviceSite;
+  /** For a LoRaWAN OTAA device (`loraActivation: 'otaa'`): its root keys (hex). */
+  loraOtaa?: OtaaKeys;
 }
 
 /** Faults on demand. `cover-open` is kept as a shorthand for the manhole cover event. */
@@ -81,6 +83,8 @@ export interface SimulatedDistrictOptions {
   loraMeters?: number;
   /** Where devices stand: the city's districts and sites along its streets (cli/ builds it from registry/places). Without it devices have no coordinates. */
   sites?: CitySites;
+  /** How the LoRa meters activate: ABP (session keys from the seed, the default) or OTAA (they join first). */
+  loraActivation?: 'abp' | 'otaa';
 }
 
 export interface SimulatedDistrict {
@@ -232,7 +236,7 @@ export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Pr
   });
 
   if (loraPlaced.length < loraCount) throw new TzError('TZ_CONFIG_INVALID', `loraMeters: ${loraCount} asked, the city has ${loraPlaced.length} water meters`);
-  const lora = new LoraMeterFleet(loraPlaced, seed, startMs);
+  const lora = new LoraMeterFleet(loraPlaced, seed, startMs, opts.loraActivation ?? 'abp');
   const loraDistrict = new Map(loraPlaced.map((p) => [p.device.deviceId, p.district]));
   const gatewayUp = new Map<string, boolean>();
   for (const p of placed) gatewayUp.set(p.gatewayId, true);
@@ -404,7 +408,8 @@ export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Pr
       }),
       ...loraPlaced.map((p): SimulatedDeviceInfo => ({
         deviceId: p.device.deviceId, profile: p.device.profile.class, district: p.district, gatewayId: `lora-${p.district}`,
-        transport: 'lora', host: '', port: 0, unitId: 0, lora: lora.keysOf(p.device.deviceId)!,
+        transport: 'lora', host: '', port: 0, unitId: 0,
+        ...(lora.keysOf(p.device.deviceId) ? { lora: lora.keysOf(p.device.deviceId) } : { loraOtaa: lora.otaaKeysOf(p.device.deviceId) }),
         ...(p.site ? { site: p.site } : {}),
       })),
     ],
@@ -429,7 +434,7 @@ export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Pr
       requestsServed: counters.requests, requestsSilenced: counters.silenced, requestsRejected: counters.rejected,
       repliesCorrupted: counters.corrupted, requestsMalformed: counters.malformed,
       loraDevices: loraPlaced.length, loraUplinks: lora.counters.uplinks, loraUplinkFailures: lora.counters.uplinkFailures,
-      loraReplays: lora.counters.replays, loraBadMic: lora.counters.badMic, loraDownlinksObeyed: lora.counters.downlinks,
+      loraReplays: lora.counters.replays, loraBadMic: lora.counters.badMic, loraDownlinksObeyed: lora.counters.downlinks, loraJoinRequests: lora.counters.joins, loraJoined: lora.joined,
     }),
     async stop() {
       clearInterval(timer);

@@ -14,3 +14,5 @@ export * from './lora/index.ts';
 export { DEFAULT_DISTRICTS } from './district.ts';
 export type { CitySites, DeviceSite } from './sites.ts';
 export * from './field/index.ts';
+export { startSimulatedProfileDevices, type SimulatedProfileDevices, type ProfileDevicesOptions } from './profile-devices.ts';
+export { profilePhysics } from './physics/profile-physics.ts';

@@ -1,7 +1,7 @@
 import { createLogger, toError, TzError } from '../service-kit/index.ts';
 import { SeededRandom, hashString } from './prng.ts';
 import type { SimulatedDevice } from './simulated-device.ts';
-import { SimulatedAbpDevice, SimulatedPacketForwarder, encodeWaterMeterUplink, applyWaterMeterDownlink, WATER_METER_FPORT, type AbpKeys } from './lora/index.ts';
+import { SimulatedAbpDevice, SimulatedOtaaDevice, SimulatedPacketForwarder, encodeWaterMeterUplink, applyWaterMeterDownlink, WATER_METER_FPORT, type AbpKeys, type OtaaKeys } from './lora/index.ts';
 
 // Water meters that report over LoRaWAN instead of RS-485: each is an ABP end
 // device (./lora) sending its state as the water-meter codec expects, every
@@ -15,7 +15,10 @@ interface LoraMeter {
   device: SimulatedDevice;
   district: string;
   radio: SimulatedAbpDevice;
-  keys: AbpKeys;
+  /** ABP: session keys from the seed. */
+  keys?: AbpKeys;
+  /** OTAA: root keys from the seed; the session comes from the join. */
+  otaa?: { keys: OtaaKeys; radio: SimulatedOtaaDevice };
   nextUplinkMs: number;
   downlinksSeen: number;
 }
@@ -26,20 +29,37 @@ export class LoraMeterFleet {
   private readonly meters = new Map<string, LoraMeter>();
   private forwarders = new Map<string, SimulatedPacketForwarder>();
   private readonly log = createLogger('firmware-sim');
-  readonly counters = { uplinks: 0, uplinkFailures: 0, replays: 0, badMic: 0, downlinks: 0, notAttached: 0 };
+  readonly counters = { uplinks: 0, uplinkFailures: 0, replays: 0, badMic: 0, downlinks: 0, notAttached: 0, joins: 0 };
 
-  constructor(devices: Array<{ device: SimulatedDevice; district: string }>, seed: number, startMs: number) {
+  /** `activation: 'otaa'`: each meter joins (LoRaWAN 1.0.x §6.2) before its first report and again until it has. */
+  constructor(devices: Array<{ device: SimulatedDevice; district: string }>, seed: number, startMs: number, activation: 'abp' | 'otaa' = 'abp') {
     for (const { device, district } of devices) {
       const rng = new SeededRandom(seed ^ hashString(`lora:${device.deviceId}`));
-      // 0x26 is The Things Network's NetID prefix for experimental ABP addresses.
-      const keys = { devAddr: `26${hex(rng, 3)}`, nwkSKey: hex(rng, 16), appSKey: hex(rng, 16) };
       const intervalMs = device.profile.reportIntervalSeconds * 1000;
-      this.meters.set(device.deviceId, { device, district, keys, radio: new SimulatedAbpDevice(device.deviceId, keys), nextUplinkMs: startMs + rng.float() * intervalMs, downlinksSeen: 0 });
+      if (activation === 'otaa') {
+        const keys = { devEui: `00${hex(rng, 7)}`, joinEui: '70b3d57ed0000000', appKey: hex(rng, 16) };
+        const radio = new SimulatedOtaaDevice(device.deviceId, keys);
+        this.meters.set(device.deviceId, { device, district, otaa: { keys, radio }, radio, nextUplinkMs: startMs + rng.float() * intervalMs, downlinksSeen: 0 });
+        continue;
+      }
+      // 0x26 is The Things Network's NetID prefix for experimental ABP addresses (keys drawn before the phase, as always).
+      const keys = { devAddr: `26${hex(rng, 3)}`, nwkSKey: hex(rng, 16), appSKey: hex(rng, 16) };
+      const nextUplinkMs = startMs + rng.float() * intervalMs;
+      this.meters.set(device.deviceId, { device, district, keys, radio: new SimulatedAbpDevice(device.deviceId, keys), nextUplinkMs, downlinksSeen: 0 });
     }
   }
 
   keysOf(deviceId: string): AbpKeys | undefined {
     return this.meters.get(deviceId)?.keys;
+  }
+
+  /** OTAA meters that have a session (their JoinAccept arrived). */
+  get joined(): number {
+    return [...this.meters.values()].filter((m) => m.otaa?.radio.joined).length;
+  }
+
+  otaaKeysOf(deviceId: string): OtaaKeys | undefined {
+    return this.meters.get(deviceId)?.otaa?.keys;
   }
 
   get attached(): boolean {
@@ -73,7 +93,9 @@ export class LoraMeterFleet {
         this.counters.notAttached++;
         continue;
       }
-      this.push(m, m.radio.uplink(WATER_METER_FPORT, this.payload(m)), 'uplinks');
+      // Not joined yet (or the JoinAccept was lost): ask again instead of reporting.
+      if (m.otaa && !m.otaa.radio.joined) this.push(m, m.otaa.radio.joinRequest(), 'joins');
+      else this.push(m, m.radio.uplink(WATER_METER_FPORT, this.payload(m)), 'uplinks');
     }
   }
 
@@ -107,7 +129,7 @@ export class LoraMeterFleet {
     });
   }
 
-  private push(m: LoraMeter, frame: Buffer, counter: 'uplinks' | 'replays' | 'badMic'): void {
+  private push(m: LoraMeter, frame: Buffer, counter: 'uplinks' | 'replays' | 'badMic' | 'joins'): void {
     this.forwarders.get(m.district)!.push(frame).then(
       () => this.counters[counter]++,
       (err: unknown) => {

@@ -10,3 +10,5 @@ export { decodeStep } from './steps/decode.ts';
 export { validateStep, DEFAULT_TIMESTAMP_WINDOW, type AcceptedReading, type RejectedReading, type ValidationResult, type TimestampWindow, type ValidationContext } from './steps/validate.ts';
 export { toLine, escapeTag, escapeMeasurement } from './steps/to-lines.ts';
 export { queryInfluxQL, detectInfluxApi, rewriteV1WritePath, type InfluxTarget, type InfluxSeries } from '../service-kit/index.ts';
+export { startDeviceGateway, type DeviceGatewayOptions } from './direct-devices/device-gateway.ts';
+export type { DirectDevice } from './direct-devices/json-intake.ts';

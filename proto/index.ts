@@ -4,3 +4,4 @@ export * from './codec.ts';
 export * from './topics.ts';
 export type * from './events.ts';
 export * from './config-hash.ts';
+export * from './device-topics.ts';

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { CliError, int } from '../command-kit.ts';
 import { untilSignal } from '../signals.ts';
 
-const ROLES_HELP = 'gateway | ingest | rules | console | crew | service (= ingest + rules + console)';
+const ROLES_HELP = 'gateway | ingest | rules | console | crew | service (= ingest + rules + console) | device (a device that connects by itself) | device-gateway';
 
 export function registerBrokerCommands(program: Command): void {
   const broker = program.command('broker').description('run the MQTT broker (Aedes), or manage its users');

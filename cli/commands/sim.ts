@@ -77,10 +77,10 @@ export function registerSimCommands(program: Command): void {
         const config = {
           gatewayId: opts.gatewayId, brokerUrl: opts.broker, username: opts.gatewayId, dataDir: `var/edge-agent/${opts.gatewayId}`,
           ...(lines.length ? { serialLines: lines } : {}),
-          ...(city.devices.some((d) => d.lora) ? { lora: { host: '127.0.0.1', port: 1700 } } : {}),
+          ...(city.devices.some((d) => d.lora || d.loraOtaa) ? { lora: { host: '127.0.0.1', port: 1700 } } : {}),
           devices: city.devices.map((d) => ({
             deviceId: d.deviceId, profile: d.profile, district: d.district,
-            ...(d.lora ? { lora: d.lora } : { modbus: d.transport === 'rtu' ? { line: lineOf(d.serialPath!), unitId: d.unitId } : { host: d.host, port: d.port, unitId: d.unitId } }),
+            ...(d.lora ? { lora: d.lora } : d.loraOtaa ? { lora: d.loraOtaa } : { modbus: d.transport === 'rtu' ? { line: lineOf(d.serialPath!), unitId: d.unitId } : { host: d.host, port: d.port, unitId: d.unitId } }),
           })),
         };
         // Session keys of simulated meters only: they are generated from the seed, not anyone's secrets.

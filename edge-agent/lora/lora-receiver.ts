@@ -1,27 +1,28 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import loraPacketModule from 'lora-packet';
 import type { DeviceProfile, LoraCodec } from '../../device-profiles/index.ts';
 import { TzError, toError, type Logger } from '../../service-kit/index.ts';
 import type { EdgeDeviceConfig } from '../config.ts';
 import type { GatewayLedger } from '../gateway-ledger.ts';
 import type { EdgeMetrics } from '../metrics.ts';
 import { fcntMsbBytes, rebuildFcnt } from './frame-counter.ts';
+import { answerJoinRequest, type OtaaKeys } from './join-server.ts';
+import { buildDataDown, loraPacket } from './lora-packet.ts';
+import type { LoraSession, LoraSessionStore } from './lora-sessions.ts';
 import { encodePullAck, encodePullResp, encodePushAck, parseUpstream, type Rxpk, type Txpk } from './semtech-udp.ts';
 
-// lora-packet is CommonJS: its types declare `export default`, but at run time
-// `module.exports` is the API object itself (NodeNext types the import as the module).
-type LoraPacketApi = typeof loraPacketModule.default;
-const loraPacket: LoraPacketApi = (loraPacketModule as unknown as { default?: LoraPacketApi }).default ?? (loraPacketModule as unknown as LoraPacketApi);
-
-/** A configured ABP device with its keys and codec. */
+/**
+ * A configured LoRa device with its codec: ABP (session keys from the config)
+ * or OTAA (root keys; the session comes from a join and is kept on disk).
+ */
 export interface LoraDevice {
   config: EdgeDeviceConfig;
   profile: DeviceProfile;
   codec: LoraCodec;
-  devAddr: Buffer;
-  nwkSKey: Buffer;
-  appSKey: Buffer;
+  deviceClass: 'A' | 'C';
+  otaa: OtaaKeys | null;
+  /** null until an OTAA device has joined. */
+  session: LoraSession | null;
 }
 
 export interface Radio {
@@ -31,7 +32,7 @@ export interface Radio {
 }
 
 /** Why a frame was not turned into a reading (metric label). */
-export type FrameOutcome = 'accepted' | 'duplicate' | 'replay' | 'mic' | 'unknown-device' | 'malformed' | 'crc' | 'unsupported' | 'codec-error' | 'mac-only';
+export type FrameOutcome = 'accepted' | 'duplicate' | 'replay' | 'mic' | 'unknown-device' | 'malformed' | 'crc' | 'unsupported' | 'codec-error' | 'mac-only' | 'joined' | 'join-replay' | 'flood';
 
 export interface LoraReceiverOptions {
   host: string;
@@ -39,6 +40,13 @@ export interface LoraReceiverOptions {
   dedupWindowMs: number;
   maxFcntGap: number;
   rx1DelayUs: number;
+  /** OTAA: NetID, JOIN_ACCEPT_DELAY1 and where class C downlinks go (RX2). */
+  netId: Buffer;
+  joinAcceptDelayUs: number;
+  rx2FrequencyMHz: number;
+  rx2DataRate: string;
+  maxFramesPerDevicePerMinute: number;
+  sessions: LoraSessionStore;
   ledger: GatewayLedger;
   metrics: EdgeMetrics;
   log: Logger;
@@ -58,19 +66,25 @@ const TX_ACK_WAIT_MS = 3000;
  * FCntUp, replays and counter rollbacks refused, the same frame heard by
  * several forwarders counted once, FRMPayload decrypted with the AppSKey
  * (lora-packet), and decoded by the profile's sandboxed codec. Accepted
- * counters are durable with the batch that carries the reading. Downlinks
- * (class A) wait for the device's next uplink and go out in RX1 as PULL_RESP
- * to the forwarder that heard it last.
+ * counters are durable with the batch that carries the reading. OTAA
+ * JoinRequests are answered here (join-server.ts; sessions durable in
+ * lora-sessions.ts). Class A downlinks wait for the device's next uplink and
+ * go out in RX1 as PULL_RESP to the forwarder that heard it last, carrying the
+ * ACK of a confirmed uplink; class C downlinks go out at once on RX2.
  */
 export class LoraReceiver {
   private socket: Socket | null = null;
   private byAddr = new Map<string, LoraDevice>();
+  private byEui = new Map<string, LoraDevice & { otaa: OtaaKeys }>();
+  private devices: LoraDevice[] = [];
+  /** Accepted frames per device in the current minute (flood guard). */
+  private readonly rate = new Map<string, { minute: number; frames: number }>();
   private readonly forwarders = new Map<string, RemoteInfo>();
   private readonly lastHeard = new Map<string, Heard>();
   private readonly recent = new Map<string, { at: number; mic: string }>();
   private readonly downlinks = new Map<string, PendingDownlink[]>();
   private readonly txAcks = new Map<number, (error: string) => void>();
-  readonly counts: Record<FrameOutcome, number> = { accepted: 0, duplicate: 0, replay: 0, mic: 0, 'unknown-device': 0, malformed: 0, crc: 0, unsupported: 0, 'codec-error': 0, 'mac-only': 0 };
+  readonly counts: Record<FrameOutcome, number> = { accepted: 0, duplicate: 0, replay: 0, mic: 0, 'unknown-device': 0, malformed: 0, crc: 0, unsupported: 0, 'codec-error': 0, 'mac-only': 0, joined: 0, 'join-replay': 0, flood: 0 };
   private sweep: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: LoraReceiverOptions, devices: LoraDevice[]) {
@@ -98,12 +112,29 @@ export class LoraReceiver {
 
   /** Replaces the device table (config reload); counters stay in the ledger. */
   setDevices(devices: LoraDevice[]): void {
-    this.byAddr = new Map(devices.map((d) => [d.devAddr.toString('hex'), d]));
+    for (const d of devices) if (d.otaa && !d.session) d.session = this.opts.sessions.session(d.config.deviceId, d.otaa.devEui.toString('hex'));
+    this.devices = devices;
+    this.byEui = new Map();
+    for (const d of devices) if (d.otaa) this.byEui.set(d.otaa.devEui.toString('hex'), d as LoraDevice & { otaa: OtaaKeys });
+    this.indexSessions();
+  }
+
+  /** The session a device has now (tests and status); null before an OTAA join. */
+  sessionOf(deviceId: string): LoraSession | null {
+    return this.devices.find((d) => d.config.deviceId === deviceId)?.session ?? null;
+  }
+
+  private indexSessions(): void {
+    this.byAddr = new Map(this.devices.flatMap((d) => (d.session ? [[d.session.devAddr.toString('hex'), d] as const] : [])));
   }
 
   /** Queues a downlink for the device's next receive window; resolves with a detail when the forwarder took it. */
   downlink(deviceId: string, fPort: number, bytes: number[], deadline: number): Promise<string> {
-    if (![...this.byAddr.values()].some((d) => d.config.deviceId === deviceId)) return Promise.reject(new TzError('TZ_DEVICE_UNKNOWN', `no LoRa device ${deviceId}`));
+    const device = this.devices.find((d) => d.config.deviceId === deviceId);
+    if (!device) return Promise.reject(new TzError('TZ_DEVICE_UNKNOWN', `no LoRa device ${deviceId}`));
+    if (!device.session) return Promise.reject(new TzError('TZ_LORA_FRAME', `LoRa device ${deviceId} has not joined yet (OTAA): no session to send with`));
+    // Class C listens on RX2 whenever it is not sending: the command goes out now (LoRaWAN 1.0.x §17).
+    if (device.deviceClass === 'C') return this.sendClassC(device, { fPort, bytes });
     return new Promise((resolve, reject) => {
       const list = this.downlinks.get(deviceId) ?? [];
       list.push({ fPort, bytes, deadline, resolve, reject });
@@ -147,26 +178,35 @@ export class LoraReceiver {
     const { ledger, log } = this.opts;
     if (rxpk.stat === -1) return this.count('crc');
     let frame;
+    const phy = Buffer.from(String(rxpk.data), 'base64');
+    // Lengths fixed by the spec before any parsing: a JoinRequest is 23 bytes (§6.2.4), a data frame at least MHDR+FHDR+MIC = 12 (§4).
+    const mtypeBits = phy.length > 0 ? phy[0]! >> 5 : -1;
+    if (mtypeBits === 0 ? phy.length !== 23 : (mtypeBits >= 2 && mtypeBits <= 5 && phy.length < 12) || phy.length === 0) {
+      log.debug({ forwarder, bytes: phy.length }, 'PHYPayload of an impossible length');
+      return this.count('malformed');
+    }
     try {
-      frame = loraPacket.fromWire(Buffer.from(String(rxpk.data), 'base64'));
+      frame = loraPacket.fromWire(phy);
     } catch (err) {
       log.debug({ forwarder, err: toError(err).message }, 'undecodable PHYPayload');
       return this.count('malformed');
     }
     const mtype = frame.getMType();
+    if (mtype === 'Join Request') return this.onJoinRequest(forwarder, rxpk, frame);
     if (mtype !== 'Unconfirmed Data Up' && mtype !== 'Confirmed Data Up') return this.count('unsupported');
     const addr = frame.DevAddr?.toString('hex') ?? '';
     const device = this.byAddr.get(addr);
-    if (!device) {
+    if (!device || !device.session) {
       log.debug({ devAddr: addr, forwarder }, 'uplink from an unknown DevAddr');
       return this.count('unknown-device');
     }
+    const session = device.session;
     const deviceId = device.config.deviceId;
     const last = ledger.counters(deviceId).fcntUp;
     const { fcnt, verdict } = rebuildFcnt(last, frame.getFCnt() ?? 0, this.opts.maxFcntGap);
-    if (!loraPacket.verifyMIC(frame, device.nwkSKey, undefined, fcntMsbBytes(fcnt))) {
+    if (!loraPacket.verifyMIC(frame, session.nwkSKey, undefined, fcntMsbBytes(fcnt))) {
       // Signed under the previous upper bits: a genuine frame from before the rollover, i.e. a replay.
-      if (fcnt >= 0x10000 && loraPacket.verifyMIC(frame, device.nwkSKey, undefined, fcntMsbBytes(fcnt - 0x10000))) {
+      if (fcnt >= 0x10000 && loraPacket.verifyMIC(frame, session.nwkSKey, undefined, fcntMsbBytes(fcnt - 0x10000))) {
         log.warn({ deviceId, fcnt: fcnt - 0x10000, last, forwarder }, 'LoRa frame with an old frame counter refused (replay)');
         return this.count('replay');
       }
@@ -185,14 +225,17 @@ export class LoraReceiver {
       log.warn({ deviceId, fcnt, last, forwarder, maxFcntGap: this.opts.maxFcntGap }, 'LoRa frame counter went back or jumped too far: refused');
       return this.count('replay');
     }
+    // A device that talks far more than any profile allows is refused before the codec runs, so it cannot starve the rest.
+    if (this.flooding(deviceId)) return this.count('flood');
     ledger.acceptFcntUp(deviceId, fcnt);
     this.recent.set(key, { at: Date.now(), mic });
     this.lastHeard.set(deviceId, { forwarder, rxpk });
     const radio: Radio = { rssi: Number(rxpk.rssi), snr: rxpk.lsnr === undefined ? undefined : Number(rxpk.lsnr), forwarder };
-    this.sendPendingDownlink(device, rxpk, forwarder);
+    // A confirmed uplink is acknowledged by the ACK bit of the downlink in this uplink's RX1 (§4.3.1.2, §18).
+    this.sendRx1(device, rxpk, forwarder, mtype === 'Confirmed Data Up');
     const fPort = frame.getFPort() ?? 0;
     if (fPort === 0 || !frame.FRMPayload || frame.FRMPayload.length === 0) return this.count('mac-only');
-    const bytes = [...loraPacket.decrypt(frame, device.appSKey, device.nwkSKey, fcntMsbBytes(fcnt))];
+    const bytes = [...loraPacket.decrypt(frame, session.appSKey, session.nwkSKey, fcntMsbBytes(fcnt))];
     const at = rxpk.time && Number.isFinite(Date.parse(rxpk.time)) ? Date.parse(rxpk.time) : Date.now();
     const decoded = device.codec.decodeUplink({ bytes, fPort, recvTime: new Date(at).toISOString() });
     if (decoded.errors.length > 0) {
@@ -205,41 +248,103 @@ export class LoraReceiver {
     this.opts.onUplink(device, at, new Map(Object.entries(decoded.data)), radio);
   }
 
-  private sendPendingDownlink(device: LoraDevice, rxpk: Rxpk, forwarderEui: string): void {
+  private onJoinRequest(forwarder: string, rxpk: Rxpk, frame: ReturnType<typeof loraPacket.fromWire>): void {
+    const devEui = frame.DevEUI?.toString('hex') ?? '';
+    const device = this.byEui.get(devEui);
+    if (device && this.flooding(device.config.deviceId)) return this.count('flood');
+    let verdict;
+    try {
+      verdict = answerJoinRequest(frame, device ? { deviceId: device.config.deviceId, otaa: device.otaa } : undefined, this.opts.sessions, {
+        netId: this.opts.netId, rxDelayS: Math.max(1, Math.round(this.opts.rx1DelayUs / 1_000_000)), dlSettings: 0, now: Date.now(),
+        addrTaken: (a) => this.byAddr.has(a),
+      });
+    } catch (err) {
+      this.opts.log.warn({ devEui, forwarder, err: toError(err).message }, 'JoinRequest could not be answered');
+      return this.count('malformed');
+    }
+    if (verdict.outcome !== 'joined') {
+      this.opts.log.warn({ devEui, forwarder, detail: verdict.detail }, 'JoinRequest refused');
+      return this.count(verdict.outcome);
+    }
+    const d = device!;
+    const old = d.session?.devAddr.toString('hex');
+    d.session = verdict.session;
+    if (old) this.byAddr.delete(old);
+    this.byAddr.set(verdict.session.devAddr.toString('hex'), d);
+    this.lastHeard.set(d.config.deviceId, { forwarder, rxpk });
+    this.opts.log.info({ deviceId: d.config.deviceId, devEui, devAddr: verdict.session.devAddr.toString('hex'), forwarder }, 'LoRa device joined (OTAA)');
+    this.count('joined');
+    // JoinAccept in RX1 of the join: JOIN_ACCEPT_DELAY1 after the request, same channel, inverted polarity.
+    this.transmit(d.config.deviceId, forwarder, verdict.joinAccept, {
+      imme: false, tmst: (Number(rxpk.tmst) + this.opts.joinAcceptDelayUs) >>> 0, freq: Number(rxpk.freq), datr: rxpk.datr, codr: rxpk.codr ?? '4/5',
+    }).catch((err: unknown) => this.opts.log.warn({ deviceId: d.config.deviceId, err: toError(err).message }, 'JoinAccept not sent'));
+  }
+
+  /** RX1 after an uplink: the next queued command and/or the ACK of a confirmed uplink. */
+  private sendRx1(device: LoraDevice, rxpk: Rxpk, forwarderEui: string, ack: boolean): void {
     const deviceId = device.config.deviceId;
     const pending = this.downlinks.get(deviceId)?.shift();
-    if (!pending) return;
+    if (!pending && !ack) return;
+    const phy = buildDataDown({ session: device.session!, fcntDown: this.opts.ledger.takeFcntDown(deviceId), app: pending ?? null, ack, fPending: (this.downlinks.get(deviceId)?.length ?? 0) > 0 });
+    // Class A, RX1: same channel and data rate as the uplink, inverted polarity, RECEIVE_DELAY1 after it.
+    const sent = this.transmit(deviceId, forwarderEui, phy, { imme: false, tmst: (Number(rxpk.tmst) + this.opts.rx1DelayUs) >>> 0, freq: Number(rxpk.freq), datr: rxpk.datr, codr: rxpk.codr ?? '4/5' });
+    if (ack) this.opts.metrics.loraDownlinks.inc({ outcome: 'ack' });
+    if (pending) sent.then((detail) => pending.resolve(`${detail} in RX1`), pending.reject);
+    else sent.catch((err: unknown) => this.opts.log.warn({ deviceId, err: toError(err).message }, 'ACK of a confirmed uplink not sent'));
+  }
+
+  /** Class C: sent at once on RX2 through the forwarder that heard the device last (or any that pulled). */
+  private sendClassC(device: LoraDevice, app: { fPort: number; bytes: number[] }): Promise<string> {
+    const deviceId = device.config.deviceId;
+    const forwarder = this.lastHeard.get(deviceId)?.forwarder ?? [...this.forwarders.keys()][0];
+    if (!forwarder) {
+      this.opts.metrics.loraDownlinks.inc({ outcome: 'no-forwarder' });
+      return Promise.reject(new TzError('TZ_LORA_FRAME', `no packet forwarder has connected: no way to reach class C device ${deviceId}`));
+    }
+    const phy = buildDataDown({ session: device.session!, fcntDown: this.opts.ledger.takeFcntDown(deviceId), app, ack: false, fPending: false });
+    return this.transmit(deviceId, forwarder, phy, { imme: true, freq: this.opts.rx2FrequencyMHz, datr: this.opts.rx2DataRate, codr: '4/5' }).then((detail) => `${detail} at once on RX2 (class C)`);
+  }
+
+  /** One PULL_RESP to a forwarder; resolves on its TX_ACK (or after TX_ACK_WAIT_MS: old forwarders send none). */
+  private transmit(deviceId: string, forwarderEui: string, phy: Buffer, radio: { imme: boolean; tmst?: number; freq: number; datr: string | number; codr: string }): Promise<string> {
     const forwarder = this.forwarders.get(forwarderEui);
     if (!forwarder) {
       this.opts.metrics.loraDownlinks.inc({ outcome: 'no-forwarder' });
-      pending.reject(new TzError('TZ_LORA_FRAME', `forwarder ${forwarderEui} never sent PULL_DATA: no downstream path`));
-      return;
+      return Promise.reject(new TzError('TZ_LORA_FRAME', `forwarder ${forwarderEui} never sent PULL_DATA: no downstream path to ${deviceId}`));
     }
-    const fcntDown = this.opts.ledger.takeFcntDown(deviceId);
-    const phy = loraPacket.fromFields(
-      { MType: 'Unconfirmed Data Down', DevAddr: device.devAddr, FCtrl: { ADR: false, ACK: false, FPending: (this.downlinks.get(deviceId)?.length ?? 0) > 0 }, FCnt: fcntDown & 0xffff, FPort: pending.fPort, payload: Buffer.from(pending.bytes) },
-      device.appSKey, device.nwkSKey, undefined, fcntMsbBytes(fcntDown),
-    ).getPHYPayload() as Buffer;
-    // Class A, RX1: same channel and data rate as the uplink, inverted polarity, RECEIVE_DELAY1 after it.
-    const txpk: Txpk = { imme: false, tmst: (Number(rxpk.tmst) + this.opts.rx1DelayUs) >>> 0, freq: Number(rxpk.freq), rfch: 0, powe: 14, modu: 'LORA', datr: rxpk.datr, codr: rxpk.codr ?? '4/5', ipol: true, size: phy.length, data: phy.toString('base64') };
+    const txpk: Txpk = { ...radio, rfch: 0, powe: 14, modu: 'LORA', ipol: true, size: phy.length, data: phy.toString('base64') };
     const token = randomInt(0, 0x10000);
-    const timer = setTimeout(() => {
-      this.txAcks.delete(token);
-      this.opts.metrics.loraDownlinks.inc({ outcome: 'no-tx-ack' });
-      pending.resolve(`sent to forwarder ${forwarderEui} (FCntDown ${fcntDown}); no TX_ACK`);
-    }, TX_ACK_WAIT_MS);
-    this.txAcks.set(token, (error) => {
-      clearTimeout(timer);
-      this.txAcks.delete(token);
-      if (error === 'NONE' || error === '') {
-        this.opts.metrics.loraDownlinks.inc({ outcome: 'sent' });
-        pending.resolve(`sent by forwarder ${forwarderEui} in RX1 (FCntDown ${fcntDown})`);
-      } else {
-        this.opts.metrics.loraDownlinks.inc({ outcome: 'tx-error' });
-        pending.reject(new TzError('TZ_LORA_FRAME', `forwarder ${forwarderEui} refused the downlink: ${error}`));
-      }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.txAcks.delete(token);
+        this.opts.metrics.loraDownlinks.inc({ outcome: 'no-tx-ack' });
+        resolve(`sent to forwarder ${forwarderEui}; no TX_ACK`);
+      }, TX_ACK_WAIT_MS);
+      this.txAcks.set(token, (error) => {
+        clearTimeout(timer);
+        this.txAcks.delete(token);
+        if (error === 'NONE' || error === '') {
+          this.opts.metrics.loraDownlinks.inc({ outcome: 'sent' });
+          resolve(`sent by forwarder ${forwarderEui}`);
+        } else {
+          this.opts.metrics.loraDownlinks.inc({ outcome: 'tx-error' });
+          reject(new TzError('TZ_LORA_FRAME', `forwarder ${forwarderEui} refused the downlink: ${error}`));
+        }
+      });
+      this.send(encodePullResp(token, txpk), forwarder);
     });
-    this.send(encodePullResp(token, txpk), forwarder);
+  }
+
+  /** True when a device went over its frames-per-minute budget (counted by the caller). */
+  private flooding(deviceId: string): boolean {
+    const minute = Math.floor(Date.now() / 60_000);
+    const r = this.rate.get(deviceId);
+    if (!r || r.minute !== minute) {
+      this.rate.set(deviceId, { minute, frames: 1 });
+      return false;
+    }
+    r.frames++;
+    return r.frames > this.opts.maxFramesPerDevicePerMinute;
   }
 
   private expire(): void {

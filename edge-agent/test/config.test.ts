@@ -97,8 +97,21 @@ test('a missing file and broken YAML are TZ_CONFIG_INVALID naming the file', () 
 
 test('the config template parses with the schema (with a password) and shows every transport', () => {
   const config = parseEdgeAgentConfig({ ...(parseYaml(CONFIG_TEMPLATE) as object), password: 'x' }, 'template');
-  assert.equal(config.devices.map((d) => (d.field ? d.field.transport : d.lora ? 'lora' : d.modbus && 'line' in d.modbus ? 'rtu' : 'tcp')), ['tcp', 'rtu', 'lora', 'cjt188', 'dlt645', 'hj212']);
+  assert.equal(config.devices.map((d) => (d.field ? d.field.transport : d.lora ? ('devEui' in d.lora ? 'lora-otaa' : 'lora') : d.modbus && 'line' in d.modbus ? 'rtu' : 'tcp')), ['tcp', 'rtu', 'lora', 'cjt188', 'dlt645', 'hj212', 'lora-otaa']);
   assert.is(config.serialLines[0]!.baudRate, 9600);
+});
+
+test('LoRa devices are ABP or OTAA, never a mix; a DevEUI appears once; class defaults to A', () => {
+  const base = parseYaml(CONFIG_TEMPLATE) as { devices: Array<Record<string, unknown>> };
+  const otaa = { devEui: '0004A30B001C0531', joinEui: '70B3D57ED0000001', appKey: '2B7E151628AED2A6ABF7158809CF4F3C' };
+  const ok = parseEdgeAgentConfig({ ...base, password: 'x', devices: [{ deviceId: 'a', profile: 'water-meter', district: 'd', lora: otaa }] }, 't');
+  assert.is(ok.devices[0]!.lora!.class, 'A');
+  assert.throws(() => parseEdgeAgentConfig({ ...base, password: 'x', devices: [{ deviceId: 'a', profile: 'water-meter', district: 'd', lora: { ...otaa, nwkSKey: '00'.repeat(16) } }] }, 't'), /lora/);
+  assert.throws(() => parseEdgeAgentConfig({ ...base, password: 'x', devices: [
+    { deviceId: 'a', profile: 'water-meter', district: 'd', lora: otaa },
+    { deviceId: 'b', profile: 'water-meter', district: 'd', lora: otaa },
+  ] }, 't'), /duplicate devEui/);
+  assert.throws(() => parseEdgeAgentConfig({ ...base, password: 'x', devices: [{ deviceId: 'a', profile: 'water-meter', district: 'd', lora: { ...otaa, class: 'B' } }] }, 't'), /lora/);
 });
 
 test('the password may come from TZ_GATEWAY_PASSWORD when the file has none', () => {

@@ -19,9 +19,12 @@ export interface AbpKeys {
 }
 
 export interface ReceivedDownlink {
+  /** 0 with no bytes for an empty frame (an ACK only). */
   fPort: number;
   bytes: number[];
   fcntDown: number;
+  /** FCtrl.ACK: the network acknowledged the last confirmed uplink. */
+  ack: boolean;
 }
 
 /**
@@ -32,13 +35,19 @@ export interface ReceivedDownlink {
  * MIC (corruption on air, or a forger without the key).
  */
 export class SimulatedAbpDevice {
-  readonly devAddr: Buffer;
-  private readonly nwkSKey: Buffer;
-  private readonly appSKey: Buffer;
+  devAddr: Buffer;
+  protected nwkSKey: Buffer;
+  protected appSKey: Buffer;
   /** Next FCntUp (32-bit). */
   fcntUp: number;
   private lastFrame: Buffer | null = null;
+  /** Highest NFCntDown accepted in this session (-1: none). */
+  protected lastFcntDown = -1;
+  /** FCntUp of the last confirmed uplink, and whether the network acknowledged it. */
+  lastConfirmed: { fcnt: number; acked: boolean } | null = null;
   readonly downlinks: ReceivedDownlink[] = [];
+  /** Called with every data downlink that carries a payload (the firmware obeys it). */
+  onDownlink: ((d: ReceivedDownlink) => void) | null = null;
 
   constructor(readonly deviceId: string, keys: AbpKeys, fcntUp = 0) {
     this.devAddr = Buffer.from(keys.devAddr, 'hex');
@@ -50,6 +59,7 @@ export class SimulatedAbpDevice {
   /** The next uplink's PHYPayload; advances the frame counter. */
   uplink(fPort: number, payload: number[] | Buffer, confirmed = false): Buffer {
     const fcnt = this.fcntUp++;
+    if (confirmed) this.lastConfirmed = { fcnt, acked: false };
     const frame = loraPacket.fromFields(
       { MType: confirmed ? 'Confirmed Data Up' : 'Unconfirmed Data Up', DevAddr: this.devAddr, FCtrl: { ADR: false, ACK: false }, FCnt: fcnt & 0xffff, FPort: fPort, payload: Buffer.from(payload) },
       this.appSKey, this.nwkSKey, undefined, msb(fcnt),
@@ -76,13 +86,18 @@ export class SimulatedAbpDevice {
     const frame = loraPacket.fromWire(phy);
     if (!frame.DevAddr || !frame.DevAddr.equals(this.devAddr) || frame.getDir() !== 'down') return null;
     const fcnt16 = frame.getFCnt() ?? 0;
-    const last = this.downlinks.at(-1)?.fcntDown ?? -1;
+    const last = this.lastFcntDown;
     let fcnt = last < 0 ? fcnt16 : Math.floor(last / 0x10000) * 0x10000 + fcnt16;
     if (last >= 0 && fcnt <= last) fcnt += 0x10000;
     if (!loraPacket.verifyMIC(frame, this.nwkSKey, undefined, msb(fcnt))) return null;
-    const bytes = [...loraPacket.decrypt(frame, this.appSKey, this.nwkSKey, msb(fcnt))];
-    const got = { fPort: frame.getFPort() ?? 0, bytes, fcntDown: fcnt };
+    const bytes = frame.getFPort() === null ? [] : [...loraPacket.decrypt(frame, this.appSKey, this.nwkSKey, msb(fcnt))];
+    const ack = frame.getFCtrlACK() === true;
+    // §4.3.1.2: an ACK answers the last confirmed uplink.
+    if (ack && this.lastConfirmed) this.lastConfirmed.acked = true;
+    this.lastFcntDown = fcnt;
+    const got = { fPort: frame.getFPort() ?? 0, bytes, fcntDown: fcnt, ack };
     this.downlinks.push(got);
+    if (got.fPort > 0) this.onDownlink?.(got);
     return got;
   }
 }

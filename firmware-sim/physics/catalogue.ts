@@ -4,6 +4,7 @@ import { manholeCover } from './manhole-cover.ts';
 import { smartPole } from './smart-pole.ts';
 import { waterMeter } from './water-meter.ts';
 import { publicToilet } from './public-toilet.ts';
+import { fireHydrant } from './fire-hydrant.ts';
 
 export type { DevicePhysics, MetricState, PhysicsStep } from './types.ts';
 
@@ -12,4 +13,5 @@ export const PHYSICS_BY_CLASS: Readonly<Record<string, DevicePhysics>> = {
   'smart-pole': smartPole,
   'water-meter': waterMeter,
   'public-toilet': publicToilet,
+  'fire-hydrant': fireHydrant,
 };

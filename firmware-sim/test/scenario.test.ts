@@ -63,7 +63,7 @@ const BAD: Array<[string, string, RegExp]> = [
   ['bad duration', VALID.replace('duration: 2h', 'duration: two hours'), /duration: "two hours" is not a duration/],
   ['step after the end', VALID.replace('at: 1h,', 'at: 3h,'), /timeline\.1\.at: 10800s is after the end/],
   ['unknown event for the class', VALID.replace('name: cover-open', 'name: pipe-leak'), /timeline\.0\.event\.name: "pipe-leak" is not an event of manhole-cover \(have: .*cover-open/],
-  ['unknown class', VALID.replace('class: manhole-cover', 'class: fire-hydrant'), /no simulated class "fire-hydrant"/],
+  ['unknown class', VALID.replace('class: manhole-cover', 'class: street-piano'), /no simulated class "street-piano"/],
   ['unknown rule', VALID.replace('ruleId: cover-open', 'ruleId: cover-stolen'), /expect\.alarms\.0\.ruleId: no profile has a rule "cover-stolen"/],
   ['expectation from an unknown step', VALID.replace('ruleId: cover-open, from: lifted', 'ruleId: cover-open, from: stolen'), /expect\.alarms\.0\.from: no timeline step with id "stolen"/],
   ['expectation without devices or counts', VALID.replace('ruleId: cover-open, from: lifted', 'ruleId: cover-open'), /say which devices .* or how many/],

@@ -194,7 +194,7 @@ test('every kind of bad input lands in the dead-letter store with its reason; go
   const bad: Array<[string, IReading]> = [
     ['above-max', manholeReading('mh-0005', 0, 95)], // tilt max is 90
     ['below-min', manholeReading('mh-0006', 0, -3)],
-    ['unknown-profile', manholeReading('hy-0001', 0, 2, { profile: 'fire-hydrant' })],
+    ['unknown-profile', manholeReading('hy-0001', 0, 2, { profile: 'street-piano' })],
     ['unknown-profile-version', manholeReading('mh-0007', 0, 2, { profileVersion: 9 })],
     ['unknown-metric', manholeReading('mh-0008', 0, 2, { metrics: [{ name: 'lid_colour', number: 1 }] })],
     ['wrong-type', manholeReading('mh-0009', 0, 2, { metrics: [{ name: 'cover_open', number: 1 }] })],
