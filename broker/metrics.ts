@@ -16,6 +16,7 @@ export interface BrokerCounts {
   clientErrors: number;
   gatewayEvents: number;
   sharedDeliveries: number;
+  passwordChecks: number;
 }
 
 /** Everything the broker counts; one instance per running broker. */
@@ -25,6 +26,7 @@ export function createBrokerMetrics() {
   const counts: BrokerCounts = {
     messagesIn: 0, messagesOut: 0, messagesDropped: 0, deniedPublishes: 0, deniedSubscriptions: 0, authFailures: 0, throttledLogins: 0,
     oversizedPackets: 0, slowConsumers: 0, rateLimited: 0, clientErrors: 0, gatewayEvents: 0, sharedDeliveries: 0,
+    passwordChecks: 0,
   };
   return {
     registry,
@@ -41,7 +43,8 @@ export function createBrokerMetrics() {
     }),
     deniedPublishes: new Counter({ name: 'tz_broker_denied_publishes_total', help: 'PUBLISH packets refused by the topic ACL', labelNames: ['reason'], registers }),
     deniedSubscriptions: new Counter({ name: 'tz_broker_denied_subscriptions_total', help: 'Subscriptions refused by the topic ACL (granted QoS 128)', labelNames: ['reason'], registers }),
-    authFailures: new Counter({ name: 'tz_broker_auth_failures_total', help: 'CONNECTs refused, by reason (throttled = refused unchecked during a lockout)', labelNames: ['reason'], registers }),
+    authFailures: new Counter({ name: 'tz_broker_auth_failures_total', help: 'CONNECTs refused, by reason (throttled = refused unchecked during a lockout; throttled-in-flight = refused unchecked, too many checks of its address, client or account running or failed)', labelNames: ['reason'], registers }),
+    passwordChecks: new Counter({ name: 'tz_broker_password_checks_total', help: 'scrypt password checks run for CONNECTs (each costs ~16 MiB and tens of ms; throttled attempts run none)', registers }),
     loginLockouts: new Gauge({ name: 'tz_broker_login_lockouts', help: 'Client ids and addresses locked out after failed logins now', registers }),
     oversizedPackets: new Counter({ name: 'tz_broker_oversized_packets_total', help: 'Connections closed for a packet above maxPacketSize', registers }),
     slowConsumers: new Counter({ name: 'tz_broker_slow_consumers_total', help: 'Connections closed because the client did not take its messages (outgoing bytes, inflight, drain timeout)', labelNames: ['reason'], registers }),
