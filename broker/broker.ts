@@ -119,7 +119,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     log.warn({ clientId, maxOfflineMessagesPerClient, droppedSinceLastWarning: last?.dropped ?? 0 },
       'offline queue of a persistent session is full: newer messages are dropped for it until it reconnects and takes them');
   };
-  const storage = createBrokerStorage(options.persistence ?? { type: 'memory' }, MQ_CONCURRENCY, log, { maxPerClient: maxOfflineMessagesPerClient, onDrop: onOfflineDrop }, metrics);
+  const storage = createBrokerStorage(options.persistence ?? { type: 'memory' }, MQ_CONCURRENCY, log, { maxPerClient: maxOfflineMessagesPerClient, onDrop: onOfflineDrop }, metrics, nodeId);
 
   // Filled in right after Aedes exists; the hooks only run once clients connect.
   let shared: SharedSubscriptions | undefined;

@@ -36,6 +36,11 @@ const persistence = z.discriminatedUnion('type', [
     maxSessionDelivery: z.number().int().positive().default(1000),
     /** Drop offline messages older than this; 0 = keep until delivered. */
     offlineMessageTtlSeconds: z.number().int().min(0).default(0),
+    /** Between nodes: streams = Redis Streams, at least once (redis-stream-emitter.ts); pubsub = mqemitter-redis, at most once. */
+    emitter: z.enum(['streams', 'pubsub']).default('streams'),
+    /** Streams: entries kept (XADD MAXLEN ~); bounds Redis memory and the longest outage of one node's link that loses nothing. */
+    streamMaxLen: z.number().int().min(1_000).default(50_000),
+    streamKey: z.string().min(1).default('tz:broker:mq'),
   }),
 ]);
 

@@ -57,6 +57,7 @@ export function createBrokerMetrics() {
     sharedDeliveries: new Counter({ name: 'tz_broker_shared_deliveries_total', help: 'Messages handed to one member of a $share group', labelNames: ['group'], registers }),
     sharedUndeliverable: new Counter({ name: 'tz_broker_shared_undeliverable_total', help: 'Messages for a $share group with no member to take them', labelNames: ['group'], registers }),
     ...createRedisPubSubMetrics(registers),
+    ...createRedisStreamMetrics(registers),
   };
 }
 
@@ -91,6 +92,29 @@ export function createRedisPubSubMetrics(registers: Registry[]) {
 }
 
 export type RedisPubSubMetrics = ReturnType<typeof createRedisPubSubMetrics>;
+
+/**
+ * The Redis Streams hop (persistence redis, emitter streams; redis-stream-emitter.ts).
+ * `tz_broker_redis_published_total` / `_received_total` count the same
+ * messages as appended / delivered here, so hop accounting reads alike for both emitters.
+ */
+export function createRedisStreamMetrics(registers: Registry[]) {
+  return {
+    redisStreamAppended: new Counter({ name: 'tz_broker_redis_stream_appended_total', help: 'Messages this node appended to the Redis stream (XADD acknowledged), by topic kind', labelNames: ['kind'], registers }),
+    redisStreamDelivered: new Counter({ name: 'tz_broker_redis_stream_delivered_total', help: 'Stream entries this node handed to its local subscribers (after de-duplication), by topic kind', labelNames: ['kind'], registers }),
+    redisStreamDuplicates: new Counter({ name: 'tz_broker_redis_stream_duplicates_total', help: 'Stream entries skipped as duplicates (an XADD resent after a lost reply)', registers }),
+    redisStreamGaps: new Counter({
+      name: 'tz_broker_redis_stream_trimmed_before_read_total',
+      help: 'Messages from other nodes this node never read: trimmed by MAXLEN before it read them (or their append failed); a gap, logged as an error',
+      registers,
+    }),
+    redisStreamResumes: new Counter({ name: 'tz_broker_redis_stream_resumes_total', help: 'Times the stream reader reconnected and resumed after its last delivered entry', registers }),
+    redisStreamResumedFrom: new Gauge({ name: 'tz_broker_redis_stream_resumed_from_ms', help: 'Millisecond part of the stream id the reader last resumed after', registers }),
+    redisStreamLastDelivered: new Gauge({ name: 'tz_broker_redis_stream_last_delivered_ms', help: 'Millisecond part of the id of the last stream entry delivered here (compare with the clock for the lag)', registers }),
+  };
+}
+
+export type RedisStreamMetrics = ReturnType<typeof createRedisStreamMetrics>;
 
 export type BrokerMetrics = ReturnType<typeof createBrokerMetrics>;
 
