@@ -48,6 +48,7 @@ interface RedisQueueReader {
   lrange(key: string, start: number, stop: number): Promise<string[]>;
   mgetBuffer(...keys: string[]): Promise<Array<Buffer | null>>;
   lrem(key: string, count: number, value: string): Promise<number>;
+  on(event: 'error', listener: () => void): unknown;
 }
 
 interface SubscriptionStore {
@@ -105,6 +106,8 @@ export function createBrokerStorage(
   const Redis = fromPersistence('ioredis') as new (opts: object) => RedisQueueReader;
   const msgpack = fromPersistence('msgpack-lite') as { decode(buf: Buffer): unknown };
   const db = new Redis({ ...connection, connectionName: `tz-broker-db-${nodeId}` });
+  // ioredis reconnects by itself; the errors (Redis restarting, a cut link) are counted, not thrown at the process.
+  db.on('error', () => pubsubMetrics?.redisConnectionErrors.inc({ connection: 'db' }));
   const page = config.maxSessionDelivery ?? 1000;
   // aedes-persistence-redis 11.2 returns an async iterable for retained
   // messages where Aedes 1.2 calls `.pipe()` on it; give Aedes a stream.
