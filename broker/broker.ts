@@ -229,6 +229,11 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     gatewayEvents?.noteReason(client, 'error');
     log.warn({ clientId: client.id, address: addressOf(client), err: err.message }, 'MQTT connection closed on error');
   };
+  // Aedes emits 'error' when its persistence fails while enqueueing a publish for offline sessions; that publish goes no further.
+  (aedes as unknown as NodeJS.EventEmitter).on('error', (err: Error) => {
+    countDrop(metrics, 'persistence-error');
+    log.error({ err: err.message }, 'broker persistence failed: the publish being enqueued was dropped');
+  });
   aedes.on('clientError', onClientError);
   aedes.on('connectionError', onClientError);
 

@@ -105,7 +105,9 @@ export function createBrokerStorage(
   const fromPersistence = createRequire(require.resolve('aedes-persistence-redis/asyncPersistence.js'));
   const Redis = fromPersistence('ioredis') as new (opts: object) => RedisQueueReader;
   const msgpack = fromPersistence('msgpack-lite') as { decode(buf: Buffer): unknown };
-  const db = new Redis({ ...connection, connectionName: `tz-broker-db-${nodeId}` });
+  // maxRetriesPerRequest null: a command waits for Redis to come back instead of failing after 20 retries — a failed
+  // offline enqueue would make Aedes drop that publish (it never reaches emit), after the PUBACK was sent.
+  const db = new Redis({ ...connection, connectionName: `tz-broker-db-${nodeId}`, maxRetriesPerRequest: null });
   // ioredis reconnects by itself; the errors (Redis restarting, a cut link) are counted, not thrown at the process.
   db.on('error', () => pubsubMetrics?.redisConnectionErrors.inc({ connection: 'db' }));
   const page = config.maxSessionDelivery ?? 1000;
