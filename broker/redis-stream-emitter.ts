@@ -17,10 +17,15 @@ import { topicKind } from './redis-pubsub.ts';
 //   last entry it handed to its local subscribers (kept in memory across
 //   reconnects: a blocked XREAD is resent with that id, and the next one asks
 //   from it), and matches topics locally (mqemitter).
-// - de-duplication: per origin (a node's incarnation) the sequence number only
-//   grows; an entry at or below the last seen is a duplicate (counted and
-//   skipped); a jump is a gap — entries trimmed by MAXLEN before this node read
-//   them, or an append that failed — counted and logged, never silent.
+// - de-duplication: per origin (a node's incarnation) every sequence number is
+//   delivered once. ioredis resends the commands a dropped connection left
+//   unanswered *after* ones queued meanwhile, so a resent XADD may land out of
+//   order (measured: 36 of 71,520 under repeated CLIENT KILL) or twice (it had
+//   been applied): a watermark of contiguous numbers plus the set seen above
+//   it tells a duplicate (counted, skipped) from a late one (delivered). A
+//   hole still open after GAP_AFTER_MS of stream time (or MAX_AHEAD entries)
+//   is a gap — entries trimmed by MAXLEN before this node read them, or an
+//   append that failed — counted and logged, never silent.
 // - a node starts reading at the stream's end: what it missed while it was
 //   down reaches persistent sessions through Aedes' offline queues in Redis.
 const require = createRequire(import.meta.url);
@@ -63,6 +68,17 @@ const BLOCK_MS = 2_000;
 /** Local deliveries in progress before the reader stops asking Redis for more (back-pressure, bounded memory). */
 const HIGH_WATER = 4_000;
 const MAX_ORIGINS = 1_024;
+/** A hole in one origin's numbers still open after this much stream time is declared a gap (resends land within seconds). */
+const GAP_AFTER_MS = 30_000;
+const MAX_AHEAD = 20_000;
+
+/** Per origin: every number ≤ contiguous was seen; `ahead` holds those seen above it. */
+interface OriginSeen {
+  contiguous: number;
+  ahead: Set<number>;
+  /** Stream time (ms) when the current hole opened. */
+  holeSinceMs: number;
+}
 
 /** An mqemitter-compatible emitter for Aedes over a Redis Stream; at least once between nodes. */
 export class RedisStreamEmitter {
@@ -73,7 +89,7 @@ export class RedisStreamEmitter {
   private readonly maxLen: string;
   private readonly origin = randomBytes(8).toString('base64url');
   private seq = 0;
-  private readonly lastSeq = new Map<string, number>();
+  private readonly seen = new Map<string, OriginSeen>();
   private lastId: string | undefined;
   private pending = 0;
   private wakeReader: (() => void) | undefined;
@@ -234,20 +250,25 @@ export class RedisStreamEmitter {
       this.options.log.warn({ id }, 'Redis stream entry is not a broker message; skipped');
       return;
     }
-    const last = this.lastSeq.get(origin);
-    if (last !== undefined && seq <= last) {
+    const nowMs = idMillis(id);
+    let o = this.seen.get(origin);
+    if (!o) {
+      o = { contiguous: seq - 1, ahead: new Set(), holeSinceMs: nowMs };
+      if (this.seen.size >= MAX_ORIGINS) this.seen.delete(this.seen.keys().next().value!);
+      this.seen.set(origin, o);
+    }
+    if (seq <= o.contiguous || o.ahead.has(seq)) {
       m?.redisStreamDuplicates.inc();
       return;
     }
-    if (last !== undefined && seq > last + 1) {
-      const missing = seq - last - 1;
-      m?.redisStreamGaps.inc(missing);
-      this.options.log.error({ origin, missing, afterSeq: last, atId: id, maxLen: this.maxLen },
-        'Redis stream gap: messages from another node were trimmed (MAXLEN) before this node read them, or their append failed; they did not reach this node\'s subscribers');
+    if (seq === o.contiguous + 1) {
+      o.contiguous = seq;
+      while (o.ahead.delete(o.contiguous + 1)) o.contiguous += 1;
+    } else {
+      if (o.ahead.size === 0) o.holeSinceMs = nowMs;
+      o.ahead.add(seq);
     }
-    this.lastSeq.delete(origin);
-    this.lastSeq.set(origin, seq);
-    if (this.lastSeq.size > MAX_ORIGINS) this.lastSeq.delete(this.lastSeq.keys().next().value!);
+    if (o.ahead.size > 0 && (nowMs - o.holeSinceMs > GAP_AFTER_MS || o.ahead.size > MAX_AHEAD)) this.declareGap(origin, o, id);
     const kind = topicKind(message.topic);
     m?.redisReceived.inc({ kind });
     m?.redisStreamDelivered.inc({ kind });
@@ -257,6 +278,17 @@ export class RedisStreamEmitter {
       this.pending -= 1;
       if (this.pending < HIGH_WATER / 2) this.wakeReader?.();
     });
+  }
+
+  /** Gives up on every hole of an origin's numbers below the highest seen: they never came (trimmed before this node read them, or the append failed). */
+  private declareGap(origin: string, o: OriginSeen, atId: string): void {
+    const highest = Math.max(...o.ahead);
+    const missing = highest - o.contiguous - o.ahead.size;
+    this.options.metrics?.redisStreamGaps.inc(missing);
+    this.options.log.error({ origin, missing, afterSeq: o.contiguous, upToSeq: highest, atId, maxLen: this.maxLen },
+      'Redis stream gap: messages from a node were trimmed (MAXLEN) before this node read them, or their append failed; they did not reach this node\'s subscribers');
+    o.contiguous = highest;
+    o.ahead.clear();
   }
 }
 
