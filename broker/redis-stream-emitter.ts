@@ -95,6 +95,9 @@ export class RedisStreamEmitter {
   private wakeReader: (() => void) | undefined;
   private closing = false;
   private reading: Promise<void> | undefined;
+  /** Resolves on close(): a read waiting on a Redis that is away must not hold the stop up (ioredis does not reject it on disconnect while reconnecting). */
+  private closedSignal: Promise<null>;
+  private signalClosed: () => void = () => undefined;
   private readerReady = false;
   private readerReadies = 0;
   private readonly started: Promise<void>;
@@ -107,6 +110,7 @@ export class RedisStreamEmitter {
     const MQEmitter = fromLib('mqemitter') as (opts: object) => LocalEmitter;
     this.msgpack = fromLib('msgpack-lite') as { encode(v: unknown): Buffer; decode(b: Buffer): unknown };
     this.local = MQEmitter({ concurrency: options.concurrency, matchEmptyLevels: true });
+    this.closedSignal = new Promise<null>((resolve) => (this.signalClosed = () => resolve(null)));
     this.key = options.key ?? DEFAULT_STREAM_KEY;
     this.maxLen = String(options.maxLen ?? DEFAULT_STREAM_MAX_LEN);
     // Both wait for Redis instead of failing a command: an XADD queued while Redis restarts is sent when it is back.
@@ -193,10 +197,15 @@ export class RedisStreamEmitter {
     }
     this.closing = true;
     this.closed = true;
+    this.signalClosed();
     this.wakeReader?.();
     void (async () => {
-      // Appends already handed to us go out before the connection ends.
-      await this.append.quit().catch(() => this.append.disconnect());
+      // Appends already handed to us go out before the connection ends — but a stop must not hang on a Redis that is away:
+      // after 2 s what is still queued is rejected (each logged as a failed XADD).
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.append.quit().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, 2_000)))]);
+      clearTimeout(timer);
+      this.append.disconnect();
       this.read.disconnect();
       await this.reading?.catch(() => undefined);
       this.local.close(() => cb?.());
@@ -213,7 +222,7 @@ export class RedisStreamEmitter {
       }
       let reply: Awaited<ReturnType<StreamConnection['xreadBuffer']>>;
       try {
-        reply = await this.read.xreadBuffer('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', this.key, this.lastId ?? '$');
+        reply = await Promise.race([this.read.xreadBuffer('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', this.key, this.lastId ?? '$'), this.closedSignal]);
       } catch (err) {
         if (this.closing) return;
         m?.redisConnectionErrors.inc({ connection: 'sub' });

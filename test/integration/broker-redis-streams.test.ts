@@ -106,6 +106,7 @@ test('(b) node B\'s Redis connections cut with CLIENT KILL mid-stream: B receive
   try {
     const cutB = async () => {
       // B's connections are back from the previous cut (they reconnect on their own) before the next one.
+      await waitFor('B healthy (stream reader and appender ready)', async () => ((await (await fetch(`${b.httpUrl}/healthz`)).json()) as { ok: boolean }).ok || undefined, 10_000, 20);
       const ids = await waitFor("B's three Redis connections in CLIENT LIST", async () => {
         const list = String(await admin.call('CLIENT', 'LIST'));
         const found = list.split('\n').filter((l) => / name=tz-broker-\w+-cut-b /.test(l)).map((l) => /\bid=(\d+)/.exec(l)?.[1]).filter((id): id is string => id !== undefined);
@@ -155,6 +156,22 @@ test('per-origin sequence numbers: a resent entry is a counted duplicate, a late
   } finally {
     await new Promise<void>((resolve) => emitter.close(resolve));
     admin.disconnect();
+    await redis.stop();
+  }
+});
+
+test('a node stops while Redis is away (appends still queued): stop() does not hang', async () => {
+  const redis = await startRestartableRedis();
+  const a = await startBroker({ users, port: 0, nodeId: 'stop-a', persistence: { type: 'redis', url: redis.url, emitter: 'streams', streamKey: 'tz:test:stop' } });
+  const clients: MqttClient[] = [];
+  try {
+    const gw = await connectMqtt(a.mqttUrl, { clientId: GW, username: GW, password: GW_PASSWORD }, clients);
+    await redis.kill();
+    gw.publish(topics.batch(GW), Buffer.from('queued while Redis is away'), { qos: 0 });
+    await gw.endAsync(true);
+    const outcome = await Promise.race([a.stop().then(() => 'stopped'), new Promise((resolve) => setTimeout(() => resolve('hung'), 20_000).unref())]);
+    assert.is(outcome, 'stopped');
+  } finally {
     await redis.stop();
   }
 });
