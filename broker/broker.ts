@@ -7,7 +7,8 @@ import { topics, type GatewayConnectionEvent } from '../proto/index.ts';
 import { createLogger, createServiceHttp, listenService, systemClock, type Clock, type Logger, type RunningService } from '../service-kit/index.ts';
 import { ConnectionGuard, type ConnectionInfo } from './connection-guard.ts';
 import { GatewayConnectionEvents } from './gateway-events.ts';
-import { authenticateHook } from './hooks/authenticate.ts';
+import { checkConfigGrants, type Grant } from './grants.ts';
+import { authenticateHook, preConnectHook } from './hooks/authenticate.ts';
 import { authorizePublishHook, DROPPED_TOPIC } from './hooks/authorize-publish.ts';
 import { authorizeSubscribeHook } from './hooks/authorize-subscribe.ts';
 import { openListeners, type ListenerOptions, type ListenerUrls } from './listeners.ts';
@@ -16,7 +17,7 @@ import { countDrop, createBrokerMetrics } from './metrics.ts';
 import { createBrokerStorage, type PersistenceConfig } from './persistence.ts';
 import type { PublishRateOptions } from './publish-rate.ts';
 import { addressOf, BrokerSessions } from './sessions.ts';
-import { parseSharedFilter } from './acl.ts';
+import { parseSharedFilter, type BrokerIdentity } from './acl.ts';
 import { SharedSubscriptions } from './shared-subscriptions.ts';
 import type { BrokerUsers } from './users.ts';
 
@@ -59,6 +60,10 @@ export interface BrokerOptions {
   persistence?: PersistenceConfig;
   /** What a publish the ACL refuses does to the connection (default drop: counted, connection stays). */
   deniedPublish?: 'drop' | 'disconnect';
+  /** Extra topics per account (broker.yaml `grants`), on top of the users file's own `grants`; checked against the accounts at start. */
+  grants?: Readonly<Record<string, readonly Grant[]>>;
+  /** Where `grants` came from, for error messages (default "broker options"). */
+  grantsSource?: string;
   /** Publish gateway connect/disconnect events on tz/v1/events/gateway (default true). */
   gatewayEvents?: boolean;
   /** Reload the users file when it changes (default true for file-backed users). */
@@ -114,14 +119,23 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     log.warn({ clientId, maxOfflineMessagesPerClient, droppedSinceLastWarning: last?.dropped ?? 0 },
       'offline queue of a persistent session is full: newer messages are dropped for it until it reconnects and takes them');
   };
-  const storage = createBrokerStorage(options.persistence ?? { type: 'memory' }, MQ_CONCURRENCY, log, { maxPerClient: maxOfflineMessagesPerClient, onDrop: onOfflineDrop }, metrics);
+  const storage = createBrokerStorage(options.persistence ?? { type: 'memory' }, MQ_CONCURRENCY, log, { maxPerClient: maxOfflineMessagesPerClient, onDrop: onOfflineDrop }, metrics, nodeId);
 
   // Filled in right after Aedes exists; the hooks only run once clients connect.
   let shared: SharedSubscriptions | undefined;
   let gatewayEvents: GatewayConnectionEvents | undefined;
   const aedesRef: { current?: Aedes } = {};
 
-  const deps = { users: options.users, sessions, metrics, log };
+  const configGrants = options.grants ?? {};
+  checkConfigGrants(configGrants, (username) => options.users.find(username)?.role, options.grantsSource ?? 'broker options');
+  const noGrants: readonly Grant[] = [];
+  const grantsOf = (who: BrokerIdentity): readonly Grant[] => {
+    const own = options.users.find(who.username)?.grants ?? noGrants;
+    const extra = configGrants[who.username] ?? noGrants;
+    return extra.length === 0 ? own : own.length === 0 ? extra : [...own, ...extra];
+  };
+  const deps = { users: options.users, sessions, metrics, log, grantsOf };
+  const emptyPersistentIds = new WeakSet<Client>();
   const aedes = await Aedes.createBroker({
     id: nodeId,
     concurrency: MQ_CONCURRENCY,
@@ -133,9 +147,11 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     keepaliveLimit: limits.keepaliveLimitSeconds ?? 0,
     // Service accounts and gateway ids may be longer than MQTT 3.1.0's 23 characters.
     maxClientsIdLength: 128,
+    preConnect: preConnectHook(emptyPersistentIds),
     authenticate: authenticateHook({
       ...deps,
       throttle,
+      emptyPersistentIds,
       onAuthenticated: (client) => {
         // A second connection with a live client id takes over (MQTT 3.1.1 §3.1.4-2): the old one's disconnect is a takeover.
         const previous = (aedesRef.current as unknown as { clients: Record<string, Client | undefined> } | undefined)?.clients[client.id];
@@ -213,6 +229,11 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     gatewayEvents?.noteReason(client, 'error');
     log.warn({ clientId: client.id, address: addressOf(client), err: err.message }, 'MQTT connection closed on error');
   };
+  // Aedes emits 'error' when its persistence fails while enqueueing a publish for offline sessions; that publish goes no further.
+  (aedes as unknown as NodeJS.EventEmitter).on('error', (err: Error) => {
+    countDrop(metrics, 'persistence-error');
+    log.error({ err: err.message }, 'broker persistence failed: the publish being enqueued was dropped');
+  });
   aedes.on('clientError', onClientError);
   aedes.on('connectionError', onClientError);
 

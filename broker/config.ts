@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { TzError, formatProblems, zodProblems } from '../service-kit/index.ts';
+import { grantsSchema } from './grants.ts';
 
 // broker.yaml: every key is documented in broker/README.md; parsed once at
 // start, frozen. Unknown keys are errors (a typo must not silently fall back
@@ -35,6 +36,11 @@ const persistence = z.discriminatedUnion('type', [
     maxSessionDelivery: z.number().int().positive().default(1000),
     /** Drop offline messages older than this; 0 = keep until delivered. */
     offlineMessageTtlSeconds: z.number().int().min(0).default(0),
+    /** Between nodes: streams = Redis Streams, at least once (redis-stream-emitter.ts); pubsub = mqemitter-redis, at most once. */
+    emitter: z.enum(['streams', 'pubsub']).default('streams'),
+    /** Streams: entries kept (XADD MAXLEN ~); bounds Redis memory and the longest outage of one node's link that loses nothing. */
+    streamMaxLen: z.number().int().min(1_000).default(50_000),
+    streamKey: z.string().min(1).default('tz:broker:mq'),
   }),
 ]);
 
@@ -69,11 +75,15 @@ export const brokerConfigSchema = z.strictObject({
       windowSeconds: z.number().positive().default(60),
       lockoutSeconds: z.number().positive().default(30),
       maxLockoutSeconds: z.number().positive().default(900),
+      /** A whole address is locked out at most this long (default 4 × lockoutSeconds); its client and account keys escalate up to maxLockoutSeconds. */
+      maxAddressLockoutSeconds: z.number().positive().optional(),
     })
     .optional(),
   persistence: persistence.default({ type: 'memory' }),
   deniedPublish: z.enum(['drop', 'disconnect']).default('drop'),
   gatewayEvents: z.boolean().default(true),
+  /** Extra topics per account, on top of its role: `{gw-0001: [{publish: "tz/v1/x/#"}, {subscribe: "..."}]}` (grants.ts). */
+  grants: z.record(z.string().min(1), grantsSchema).default({}),
 });
 
 export type BrokerConfig = z.infer<typeof brokerConfigSchema>;

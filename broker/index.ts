@@ -12,3 +12,4 @@ export { PublishRateLimiter, type PublishRateOptions } from './publish-rate.ts';
 export { stickyKey } from './shared-subscriptions.ts';
 export type { ListenerOptions, ListenerUrls, TlsListenerOptions } from './listeners.ts';
 export type { PersistenceConfig } from './persistence.ts';
+export { grantsSchema, checkConfigGrants, type Grant } from './grants.ts';

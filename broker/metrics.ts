@@ -16,6 +16,7 @@ export interface BrokerCounts {
   clientErrors: number;
   gatewayEvents: number;
   sharedDeliveries: number;
+  passwordChecks: number;
 }
 
 /** Everything the broker counts; one instance per running broker. */
@@ -25,6 +26,7 @@ export function createBrokerMetrics() {
   const counts: BrokerCounts = {
     messagesIn: 0, messagesOut: 0, messagesDropped: 0, deniedPublishes: 0, deniedSubscriptions: 0, authFailures: 0, throttledLogins: 0,
     oversizedPackets: 0, slowConsumers: 0, rateLimited: 0, clientErrors: 0, gatewayEvents: 0, sharedDeliveries: 0,
+    passwordChecks: 0,
   };
   return {
     registry,
@@ -41,7 +43,8 @@ export function createBrokerMetrics() {
     }),
     deniedPublishes: new Counter({ name: 'tz_broker_denied_publishes_total', help: 'PUBLISH packets refused by the topic ACL', labelNames: ['reason'], registers }),
     deniedSubscriptions: new Counter({ name: 'tz_broker_denied_subscriptions_total', help: 'Subscriptions refused by the topic ACL (granted QoS 128)', labelNames: ['reason'], registers }),
-    authFailures: new Counter({ name: 'tz_broker_auth_failures_total', help: 'CONNECTs refused, by reason (throttled = refused unchecked during a lockout)', labelNames: ['reason'], registers }),
+    authFailures: new Counter({ name: 'tz_broker_auth_failures_total', help: 'CONNECTs refused, by reason (throttled = refused unchecked during a lockout; throttled-in-flight = refused unchecked, too many checks of its address, client or account running or failed)', labelNames: ['reason'], registers }),
+    passwordChecks: new Counter({ name: 'tz_broker_password_checks_total', help: 'scrypt password checks run for CONNECTs (each costs ~16 MiB and tens of ms; throttled attempts run none)', registers }),
     loginLockouts: new Gauge({ name: 'tz_broker_login_lockouts', help: 'Client ids and addresses locked out after failed logins now', registers }),
     oversizedPackets: new Counter({ name: 'tz_broker_oversized_packets_total', help: 'Connections closed for a packet above maxPacketSize', registers }),
     slowConsumers: new Counter({ name: 'tz_broker_slow_consumers_total', help: 'Connections closed because the client did not take its messages (outgoing bytes, inflight, drain timeout)', labelNames: ['reason'], registers }),
@@ -54,6 +57,7 @@ export function createBrokerMetrics() {
     sharedDeliveries: new Counter({ name: 'tz_broker_shared_deliveries_total', help: 'Messages handed to one member of a $share group', labelNames: ['group'], registers }),
     sharedUndeliverable: new Counter({ name: 'tz_broker_shared_undeliverable_total', help: 'Messages for a $share group with no member to take them', labelNames: ['group'], registers }),
     ...createRedisPubSubMetrics(registers),
+    ...createRedisStreamMetrics(registers),
   };
 }
 
@@ -88,6 +92,29 @@ export function createRedisPubSubMetrics(registers: Registry[]) {
 }
 
 export type RedisPubSubMetrics = ReturnType<typeof createRedisPubSubMetrics>;
+
+/**
+ * The Redis Streams hop (persistence redis, emitter streams; redis-stream-emitter.ts).
+ * `tz_broker_redis_published_total` / `_received_total` count the same
+ * messages as appended / delivered here, so hop accounting reads alike for both emitters.
+ */
+export function createRedisStreamMetrics(registers: Registry[]) {
+  return {
+    redisStreamAppended: new Counter({ name: 'tz_broker_redis_stream_appended_total', help: 'Messages this node appended to the Redis stream (XADD acknowledged), by topic kind', labelNames: ['kind'], registers }),
+    redisStreamDelivered: new Counter({ name: 'tz_broker_redis_stream_delivered_total', help: 'Stream entries this node handed to its local subscribers (after de-duplication), by topic kind', labelNames: ['kind'], registers }),
+    redisStreamDuplicates: new Counter({ name: 'tz_broker_redis_stream_duplicates_total', help: 'Stream entries skipped as duplicates (an XADD resent after a lost reply)', registers }),
+    redisStreamGaps: new Counter({
+      name: 'tz_broker_redis_stream_trimmed_before_read_total',
+      help: 'Messages from other nodes this node never read: trimmed by MAXLEN before it read them (or their append failed); a gap, logged as an error',
+      registers,
+    }),
+    redisStreamResumes: new Counter({ name: 'tz_broker_redis_stream_resumes_total', help: 'Times the stream reader reconnected and resumed after its last delivered entry', registers }),
+    redisStreamResumedFrom: new Gauge({ name: 'tz_broker_redis_stream_resumed_from_ms', help: 'Millisecond part of the stream id the reader last resumed after', registers }),
+    redisStreamLastDelivered: new Gauge({ name: 'tz_broker_redis_stream_last_delivered_ms', help: 'Millisecond part of the id of the last stream entry delivered here (compare with the clock for the lag)', registers }),
+  };
+}
+
+export type RedisStreamMetrics = ReturnType<typeof createRedisStreamMetrics>;
 
 export type BrokerMetrics = ReturnType<typeof createBrokerMetrics>;
 

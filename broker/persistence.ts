@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import type { Logger } from '../service-kit/index.ts';
 import { CappedMemoryPersistence, type OfflineQueueCapOptions } from './offline-queue-cap.ts';
-import type { RedisPubSubMetrics } from './metrics.ts';
+import type { RedisPubSubMetrics, RedisStreamMetrics } from './metrics.ts';
+import { RedisStreamEmitter } from './redis-stream-emitter.ts';
 import { createPubSubConnections, type MQEmitterInternals } from './redis-pubsub.ts';
 
 // aedes-persistence-redis and mqemitter-redis are CommonJS without types for
@@ -12,7 +13,18 @@ const require = createRequire(import.meta.url);
 
 export type PersistenceConfig =
   | { type: 'memory' }
-  | { type: 'redis'; url: string; maxSessionDelivery?: number; offlineMessageTtlSeconds?: number };
+  | {
+      type: 'redis';
+      url: string;
+      maxSessionDelivery?: number;
+      offlineMessageTtlSeconds?: number;
+      /** Between nodes: streams (at least once, default) or pubsub (mqemitter-redis, at most once). */
+      emitter?: 'streams' | 'pubsub';
+      /** Streams: entries kept (XADD MAXLEN ~). */
+      streamMaxLen?: number;
+      /** Streams: the key of the stream all nodes share. */
+      streamKey?: string;
+    };
 
 /** The Aedes options a persistence choice adds, and how to close what they opened. */
 export interface BrokerStorage {
@@ -36,6 +48,7 @@ interface RedisQueueReader {
   lrange(key: string, start: number, stop: number): Promise<string[]>;
   mgetBuffer(...keys: string[]): Promise<Array<Buffer | null>>;
   lrem(key: string, count: number, value: string): Promise<number>;
+  on(event: 'error', listener: () => void): unknown;
 }
 
 interface SubscriptionStore {
@@ -63,7 +76,14 @@ function asStream(source: unknown): unknown {
  * on one Redis serve one city (a message published on one node reaches
  * subscribers on all).
  */
-export function createBrokerStorage(config: PersistenceConfig, concurrency: number, log: Logger, offlineCap?: OfflineQueueCapOptions, pubsubMetrics?: RedisPubSubMetrics): BrokerStorage {
+export function createBrokerStorage(
+  config: PersistenceConfig,
+  concurrency: number,
+  log: Logger,
+  offlineCap?: OfflineQueueCapOptions,
+  pubsubMetrics?: RedisPubSubMetrics & RedisStreamMetrics,
+  nodeId = 'node',
+): BrokerStorage {
   if (config.type === 'memory') {
     // Created here rather than left to Aedes so the per-client queue cap wraps it.
     const persistence = offlineCap ? new CappedMemoryPersistence(offlineCap) : undefined;
@@ -85,7 +105,11 @@ export function createBrokerStorage(config: PersistenceConfig, concurrency: numb
   const fromPersistence = createRequire(require.resolve('aedes-persistence-redis/asyncPersistence.js'));
   const Redis = fromPersistence('ioredis') as new (opts: object) => RedisQueueReader;
   const msgpack = fromPersistence('msgpack-lite') as { decode(buf: Buffer): unknown };
-  const db = new Redis(connection);
+  // maxRetriesPerRequest null: a command waits for Redis to come back instead of failing after 20 retries — a failed
+  // offline enqueue would make Aedes drop that publish (it never reaches emit), after the PUBACK was sent.
+  const db = new Redis({ ...connection, connectionName: `tz-broker-db-${nodeId}`, maxRetriesPerRequest: null });
+  // ioredis reconnects by itself; the errors (Redis restarting, a cut link) are counted, not thrown at the process.
+  db.on('error', () => pubsubMetrics?.redisConnectionErrors.inc({ connection: 'db' }));
   const page = config.maxSessionDelivery ?? 1000;
   // aedes-persistence-redis 11.2 returns an async iterable for retained
   // messages where Aedes 1.2 calls `.pipe()` on it; give Aedes a stream.
@@ -160,17 +184,33 @@ export function createBrokerStorage(config: PersistenceConfig, concurrency: numb
     maxSessionDelivery: page,
     packetTTL: () => ttl,
   });
-  const pubsub = createPubSubConnections(connection, log, pubsubMetrics);
-  const mq = MQEmitterRedis({ ...connection, subConn: pubsub.sub, pubConn: pubsub.pub, concurrency, matchEmptyLevels: true });
-  mq.state.on('error', (err: Error) => log.error({ err: err.message }, 'Redis pub/sub connection error'));
-  pubsub.countReceived(mq);
   const where = `redis://${connection.host}:${connection.port}/${connection.db}`;
+  let mq: unknown;
+  let ready: () => Promise<void>;
+  let healthy: () => boolean;
+  let describe: string;
+  if ((config.emitter ?? 'streams') === 'streams') {
+    const stream = new RedisStreamEmitter({ connection, nodeId, key: config.streamKey, maxLen: config.streamMaxLen, concurrency, log, metrics: pubsubMetrics });
+    mq = stream;
+    ready = () => stream.ready();
+    healthy = () => stream.healthy();
+    describe = `${where} (streams)`;
+  } else {
+    const pubsub = createPubSubConnections(connection, log, pubsubMetrics);
+    const emitter = MQEmitterRedis({ ...connection, subConn: pubsub.sub, pubConn: pubsub.pub, concurrency, matchEmptyLevels: true });
+    emitter.state.on('error', (err: Error) => log.error({ err: err.message }, 'Redis pub/sub connection error'));
+    pubsub.countReceived(emitter);
+    mq = emitter;
+    ready = pubsub.ready;
+    healthy = pubsub.healthy;
+    describe = `${where} (pubsub)`;
+  }
   return {
     persistence,
     mq,
-    describe: where,
-    ready: pubsub.ready,
-    healthy: pubsub.healthy,
+    describe,
+    ready,
+    healthy,
     // mq (and with it both pub/sub connections) is closed by Aedes.close(); the persistence's Redis connection is ours to end.
     // destroy() throws when Aedes never set the persistence up (a start that failed early): the connection is closed either way.
     close: async () => {

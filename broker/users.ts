@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ID_PATTERN } from '../proto/index.ts';
 import { TzError, formatProblems, zodProblems } from '../service-kit/index.ts';
+import { foreignGrantProblems, grantsSchema, type Grant } from './grants.ts';
 import { hashPassword, verifyPassword, verifyPasswordAsync } from './passwords.ts';
 
 /**
@@ -25,6 +26,8 @@ export interface BrokerUserRecord {
   role: BrokerRole;
   passwordHash: string;
   createdAt: string;
+  /** Extra topics on top of the role (grants.ts); written by hand or by an integrator's tooling. */
+  grants?: Grant[];
 }
 
 export const MIN_PASSWORD_LENGTH = 12;
@@ -37,6 +40,9 @@ const usersFileSchema = z.strictObject({
       role: z.enum(BROKER_ROLES),
       passwordHash: z.string().startsWith('scrypt$'),
       createdAt: z.string(),
+      grants: grantsSchema.optional(),
+    }).superRefine((user, ctx) => {
+      for (const p of foreignGrantProblems(user.grants ?? [], user)) ctx.addIssue({ code: 'custom', path: ['grants', p.index, p.key], message: p.message });
     }),
   ),
 });
@@ -105,7 +111,8 @@ export class BrokerUsers {
     if (!ID_PATTERN.test(username)) throw new TzError('TZ_CONFIG_INVALID', `username "${username}" must match ${ID_PATTERN}`);
     if (!isBrokerRole(role)) throw new TzError('TZ_CONFIG_INVALID', `role must be one of ${BROKER_ROLES.join(', ')}, got "${String(role)}"`);
     if (password.length < MIN_PASSWORD_LENGTH) throw new TzError('TZ_CONFIG_INVALID', `password for "${username}" must have at least ${MIN_PASSWORD_LENGTH} characters`);
-    this.byName.set(username, { username, role, passwordHash: hashPassword(password), createdAt: new Date().toISOString() });
+    const grants = this.byName.get(username)?.grants; // replacing a password keeps the account's grants
+    this.byName.set(username, { username, role, passwordHash: hashPassword(password), createdAt: new Date().toISOString(), ...(grants ? { grants } : {}) });
   }
 
   remove(username: string): boolean {

@@ -13,6 +13,7 @@
 // node → Redis → node 0 → $share → ingest/rules → stored) and names the first
 // hop that lost some (`hops`, `lossHop`). TZ_FAULT_KEEP=1 keeps every log.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect as netConnect } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +65,8 @@ export interface ScaleResult {
   rules?: RulesShare[];
   /** Every gateway evaluated by exactly one rules instance, and batches received = batches published. */
   rulesPartitioned?: boolean;
+  /** Two-node run: each node's Redis stream reader (emitter streams; zeros with pubsub). */
+  redisStream?: Array<{ node: string; resumes: number; trimmedBeforeRead: number; duplicatesSkipped: number; subscriberReconnects: number }>;
 }
 
 export interface Hop {
@@ -79,6 +82,28 @@ export interface RulesShare {
   readingsEvaluated: number;
   readingsRejected: number;
   gateways: string[];
+}
+
+/** What a fault injected into the two-node run may touch (faults/cases/redis-*.ts). */
+export interface ScaleFaultContext {
+  redisPort: number;
+  /** SIGKILL of redis-server, then the same server started again on its data (append-only file). */
+  restartRedis(): Promise<void>;
+  /** Each broker node's HTTP base URL (/metrics). */
+  brokerHttp: string[];
+  log(line: string): void;
+}
+
+/** A fault during the two-node run's load, `afterMs` after it starts; the run then drains and counts as usual. */
+export interface ScaleFault {
+  afterMs: number;
+  inject(ctx: ScaleFaultContext): Promise<void>;
+}
+
+export interface ScaleRunOptions {
+  seconds?: number;
+  gateways?: number;
+  fault?: ScaleFault;
 }
 
 function reading(gw: number, device: number, seq: number, t0: number): IReading {
@@ -175,21 +200,25 @@ async function countHops(nodes: string[], acked: number[], ingest: string[], rul
   return { hops, lossHop };
 }
 
-async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget, procs: ComponentProcess[], log: (line: string) => void): Promise<ScaleResult> {
+async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget, procs: ComponentProcess[], log: (line: string) => void, options: ScaleRunOptions = {}): Promise<ScaleResult> {
+  const seconds = options.seconds ?? SECONDS;
+  const gateways = options.gateways ?? GATEWAYS;
   const users = BrokerUsers.load(join(dir, `users-${clustered ? 'c' : 's'}.json`));
   const secret = 'scale-run-password-0123456789';
   users.add('tz-ingest', secret, 'service');
   if (clustered) users.add('tz-rules', secret, 'rules');
-  for (let g = 0; g < GATEWAYS; g++) users.add(`gw-scale-${g}`, secret, 'gateway');
+  for (let g = 0; g < gateways; g++) users.add(`gw-scale-${g}`, secret, 'gateway');
   users.save();
   let redis: ChildProcess | null = null;
   const brokers: Array<{ mqtt: number; http: number }> = [];
   const nodes = clustered ? 2 : 1;
   let redisPort = 0;
+  // With appendfsync everysec an acknowledged write is in the AOF file (the OS's page cache) before the reply, so a SIGKILL of the process loses none.
+  const spawnRedis = () => spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir,
+    '--logfile', join(dir, 'redis.log'), ...REDIS_PUBSUB_LIMIT], { stdio: 'ignore' });
   if (clustered) {
     redisPort = await freePort();
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir,
-      '--logfile', join(dir, 'redis.log'), ...REDIS_PUBSUB_LIMIT], { stdio: 'ignore' });
+    redis = spawnRedis();
   }
   try {
     for (let n = 0; n < nodes; n++) {
@@ -238,9 +267,32 @@ async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget
     if (rules.length > 0) await waitUntil('rules group complete', async () => (await metricSum(node0, 'tz_broker_shared_members', { group: 'rules' })) === 2, 20_000, 100);
     const sentPerDevice = new Map<string, number>();
     const started = Date.now();
-    const until = started + SECONDS * 1000;
+    const until = started + seconds * 1000;
     const t0 = Date.now() - 3_600_000 + (clustered ? 1_800_000 : 0); // distinct time ranges per topology
-    const loads = await Promise.all(Array.from({ length: GATEWAYS }, (_, g) => gatewayLoad(`mqtt://127.0.0.1:${brokers[g % nodes]!.mqtt}`, g, secret, until, t0, sentPerDevice)));
+    const fault = clustered && options.fault ? options.fault : null;
+    const faulted = fault
+      ? new Promise((resolve) => setTimeout(resolve, fault.afterMs)).then(() => fault.inject({
+          redisPort,
+          brokerHttp: brokers.map((b) => `http://127.0.0.1:${b.http}`),
+          log,
+          restartRedis: async () => {
+            const old = redis;
+            if (old && old.exitCode === null && old.signalCode === null) {
+              const gone = new Promise((resolve) => old.once('exit', resolve));
+              old.kill('SIGKILL');
+              await gone;
+            }
+            redis = spawnRedis();
+            await waitUntil('redis-server back', () => new Promise<boolean>((resolve) => {
+              const socket = netConnect(redisPort, '127.0.0.1');
+              socket.once('connect', () => { socket.destroy(); resolve(true); });
+              socket.once('error', () => resolve(false));
+            }), 10_000, 20);
+          },
+        }))
+      : Promise.resolve();
+    const loads = await Promise.all(Array.from({ length: gateways }, (_, g) => gatewayLoad(`mqtt://127.0.0.1:${brokers[g % nodes]!.mqtt}`, g, secret, until, t0, sentPerDevice)));
+    await faulted;
     const publishedS = (Date.now() - started) / 1000;
     const sent = [...sentPerDevice.values()].reduce((a, b) => a + b, 0);
     let stored = 0;
@@ -270,9 +322,17 @@ async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget
     if (rules.length > 0) await waitUntil('rules received every batch', async () => (await batchesSeen()) >= messages, 60_000, 250).catch(() => undefined);
     let hops: Hop[] | undefined;
     let lossHop: string | null | undefined;
+    let redisStream: ScaleResult['redisStream'];
     if (clustered) {
       const acked = brokers.map((_, n) => loads.filter((_, g) => g % nodes === n).reduce((a, l) => a + l.messages, 0));
       ({ hops, lossHop } = await countHops(brokers.map((b) => `http://127.0.0.1:${b.http}`), acked, ingestHttp, rules.map((r) => r.http), stored / DEVICES));
+      redisStream = [];
+      for (let n = 0; n < brokers.length; n++) {
+        const url = `http://127.0.0.1:${brokers[n]!.http}`;
+        const m = (name: string) => metricSum(url, name).catch(() => Number.NaN);
+        redisStream.push({ node: `broker-${n}`, resumes: await m('tz_broker_redis_stream_resumes_total'), trimmedBeforeRead: await m('tz_broker_redis_stream_trimmed_before_read_total'),
+          duplicatesSkipped: await m('tz_broker_redis_stream_duplicates_total'), subscriberReconnects: await m('tz_broker_redis_subscriber_reconnects_total') });
+      }
       log(`scale-out: hops ${hops.map((h) => `${h.hop}=${h.batches}${h.note ? ` (${h.note})` : ''}`).join(' → ')}${lossHop ? `; LOST at ${lossHop}` : '; no hop lost a batch'}`);
     }
     if (rules.length > 0) {
@@ -293,13 +353,13 @@ async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget
         rulesShares.push(share);
       }
       const all = rulesShares.flatMap((r) => r.gateways);
-      rulesPartitioned = new Set(all).size === all.length && all.length === GATEWAYS && rulesShares.reduce((a, r) => a + r.batches, 0) >= messages;
+      rulesPartitioned = new Set(all).size === all.length && all.length === gateways && rulesShares.reduce((a, r) => a + r.batches, 0) >= messages;
     }
     return {
       topology: clustered ? `2 brokers on Redis + ${shared ? '2 ingest ($share)' : '2 ingest (no --share-group: each writes every reading)'}` : '1 broker (memory) + 1 ingest',
       messagesPerS: Math.round(messages / publishedS), readingsPerS: Math.round(readings / publishedS), storedPointsPerS: Math.round(stored / totalS),
       sent, stored: Math.min(stored, sent), lost: Math.max(0, sent - stored), duplicates: Math.max(0, stored - sent), drainS: Math.round(drainMs / 100) / 10,
-      slowConsumers, ...(Object.keys(lostByGateway).length > 0 ? { lostByGateway } : {}), ...(hops ? { hops, lossHop } : {}), ...(rulesShares ? { rules: rulesShares, rulesPartitioned } : {}),
+      slowConsumers, ...(Object.keys(lostByGateway).length > 0 ? { lostByGateway } : {}), ...(hops ? { hops, lossHop } : {}), ...(redisStream ? { redisStream } : {}), ...(rulesShares ? { rules: rulesShares, rulesPartitioned } : {}),
     };
   } finally {
     for (const p of procs.splice(0).reverse()) {
@@ -329,6 +389,25 @@ export async function scaleRun(log: (line: string) => void = console.error): Pro
     else rmSync(dir, { recursive: true, force: true });
   }
   return results;
+}
+
+/**
+ * Only the two-node topology, with a fault injected during its load
+ * (faults/cases/redis-restart.ts, redis-link-cut.ts). Same counting as the scale run.
+ */
+export async function scaleFaultRun(options: ScaleRunOptions, log: (line: string) => void = console.error): Promise<ScaleResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'tz-scale-fault-'));
+  const influxd = process.env.INFLUX_URL ? null : await startManagedInfluxd({ dataDir: join(dir, 'influxdb') });
+  const influx: InfluxTarget = { url: process.env.INFLUX_URL ?? influxd!.url, database: 'tz_scale' };
+  const procs: ComponentProcess[] = [];
+  try {
+    await queryInfluxQL(influx, 'DROP DATABASE "tz_scale"').catch(() => undefined);
+    return await runTopology(true, dir, influx, procs, log, options);
+  } finally {
+    await influxd?.stop();
+    if (process.env.TZ_FAULT_KEEP === '1') log(`scale-fault: kept ${dir} (logs of every process)`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,7 +1,7 @@
 import type { AuthenticateError, Client } from 'aedes';
 import { TzError, type Logger } from '../../service-kit/index.ts';
 import type { BrokerIdentity } from '../acl.ts';
-import type { LoginThrottle } from '../login-throttle.ts';
+import type { LoginThrottle, LoginTicket } from '../login-throttle.ts';
 import type { BrokerMetrics } from '../metrics.ts';
 import { addressOf, connectionOf, type BrokerSessions } from '../sessions.ts';
 import type { BrokerUserRecord, BrokerUsers } from '../users.ts';
@@ -12,11 +12,14 @@ interface Deps {
   metrics: BrokerMetrics;
   log: Logger;
   throttle: LoginThrottle;
+  /** Clients whose CONNECT had a zero-byte client id with CleanSession=0 (marked by preConnectHook). */
+  emptyPersistentIds: WeakSet<Client>;
   /** After a login is accepted, before CONNACK (gateway events note a takeover here). */
   onAuthenticated(client: Client, identity: BrokerIdentity): void;
 }
 
 // CONNACK return codes, MQTT 3.1.1 §3.2.2.3.
+const IDENTIFIER_REJECTED = 2;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
@@ -26,33 +29,43 @@ type Refusal = { reason: string; returnCode: number };
  * Deny by default: no anonymous access. A login is a verified TLS client
  * certificate whose CN names a user (the client id must equal the CN), or a
  * username and password (scrypt, off the event loop). A gateway must connect
- * with client id = its id. Failed logins are throttled per client id and per
- * remote address (login-throttle.ts); a locked-out attempt is refused before
- * any password check.
+ * with client id = its id. Every password check is admitted by the login
+ * throttle first (login-throttle.ts): a locked-out attempt, or one over the
+ * number of checks a key may have running or failed, is refused before any
+ * hash is computed.
  */
 export function authenticateHook(deps: Deps) {
-  const { users, sessions, metrics, log, throttle } = deps;
+  const { users, sessions, metrics, log, throttle, emptyPersistentIds } = deps;
   return (client: Client, username: Readonly<string | undefined>, password: Readonly<Buffer | undefined>, done: (error: AuthenticateError | null, success: boolean | null) => void): void => {
     const conn = connectionOf(client);
-    const keys = [`id:${client.id}`, `addr:${conn?.remoteAddress ?? 'unknown'}`];
-    const refuse = ({ reason, returnCode }: Refusal, countFailure: boolean) => {
+    const refuse = ({ reason, returnCode }: Refusal) => {
       metrics.authFailures.inc({ reason });
       metrics.counts.authFailures += 1;
-      if (countFailure) throttle.recordFailure(keys);
       metrics.loginLockouts.set(throttle.lockedCount());
       log.warn({ clientId: client.id, address: addressOf(client), username, reason }, 'MQTT connection refused');
       done(Object.assign(new Error(`connection refused: ${reason}`), { returnCode }) as AuthenticateError, false);
     };
-    const waitMs = throttle.retryAfter(keys);
-    if (waitMs > 0) {
+    // MQTT 3.1.1 §3.1.3-8 [MQTT-3.1.3-8]: a zero-byte ClientId with CleanSession=0 gets CONNACK 0x02 and the connection is closed.
+    // Aedes would invent an id and accept; preConnect marked the client.
+    if (emptyPersistentIds.has(client)) return refuse({ reason: 'empty-client-id-persistent', returnCode: IDENTIFIER_REJECTED });
+    const admission = throttle.admit({ address: conn?.remoteAddress ?? 'unknown', clientId: client.id, username: conn?.certificateCN ?? username });
+    if (!('ticket' in admission)) {
       metrics.counts.throttledLogins += 1;
-      return refuse({ reason: 'throttled', returnCode: NOT_AUTHORIZED }, false);
+      return refuse({ reason: admission.cause === 'locked' ? 'throttled' : 'throttled-in-flight', returnCode: NOT_AUTHORIZED });
     }
-    checkLogin(client, username, password, users, conn?.certificateCN, conn?.certificateError).then(
+    const ticket: LoginTicket = admission.ticket;
+    const countCheck = () => {
+      metrics.passwordChecks.inc();
+      metrics.counts.passwordChecks += 1;
+    };
+    checkLogin(client, username, password, users, conn?.certificateCN, conn?.certificateError, countCheck).then(
       (result) => {
-        if ('reason' in result) return refuse(result, true);
+        if ('reason' in result) {
+          ticket.failed();
+          return refuse(result);
+        }
+        ticket.succeeded();
         const identity: BrokerIdentity = { username: result.username, role: result.role };
-        throttle.recordSuccess(keys[0]!);
         sessions.set(client, identity);
         if (identity.role === 'gateway') metrics.gatewayLastSeen.set({ gateway: identity.username }, Date.now() / 1000);
         deps.onAuthenticated(client, identity);
@@ -60,10 +73,19 @@ export function authenticateHook(deps: Deps) {
         done(null, true);
       },
       (err: unknown) => {
+        ticket.abandoned();
         log.error({ clientId: client.id, err: err instanceof Error ? err.message : String(err) }, 'login check failed');
         done(Object.assign(new TzError('TZ_INTERNAL', 'login check failed'), { returnCode: 3 }) as unknown as AuthenticateError, false);
       },
     );
+  };
+}
+
+/** Aedes preConnect: notes a zero-byte client id with CleanSession=0 so authenticate can answer CONNACK 0x02 (Aedes has already replaced the id by then). */
+export function preConnectHook(emptyPersistentIds: WeakSet<Client>) {
+  return (client: Client, packet: { clientId?: string; clean?: boolean }, callback: (error: Error | null, success: boolean) => void): void => {
+    if (!packet.clientId && packet.clean === false) emptyPersistentIds.add(client);
+    callback(null, true);
   };
 }
 
@@ -74,6 +96,7 @@ async function checkLogin(
   users: BrokerUsers,
   certificateCN: string | undefined,
   certificateError: string | undefined,
+  countCheck: () => void,
 ): Promise<BrokerUserRecord | Refusal> {
   if (certificateError !== undefined) return { reason: 'bad-certificate', returnCode: NOT_AUTHORIZED };
   if (certificateCN !== undefined) {
@@ -83,10 +106,14 @@ async function checkLogin(
     const user = users.find(certificateCN);
     if (!user) return { reason: 'unknown-certificate-user', returnCode: NOT_AUTHORIZED };
     // A password sent as well must also be right (a stolen key alone is not enough then).
-    if (password !== undefined && !(await users.authenticateAsync(certificateCN, password.toString('utf8')))) return { reason: 'bad-credentials', returnCode: BAD_USERNAME_OR_PASSWORD };
+    if (password !== undefined) {
+      countCheck();
+      if (!(await users.authenticateAsync(certificateCN, password.toString('utf8')))) return { reason: 'bad-credentials', returnCode: BAD_USERNAME_OR_PASSWORD };
+    }
     return user;
   }
   if (!username || !password) return { reason: 'anonymous', returnCode: NOT_AUTHORIZED };
+  countCheck();
   const user = await users.authenticateAsync(username, password.toString('utf8'));
   if (!user) return { reason: 'bad-credentials', returnCode: BAD_USERNAME_OR_PASSWORD };
   if (user.role === 'gateway' && client.id !== user.username) return { reason: 'client-id-mismatch', returnCode: NOT_AUTHORIZED };

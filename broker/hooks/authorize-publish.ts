@@ -1,6 +1,7 @@
 import type { Client, PublishPacket } from 'aedes';
 import type { Clock, Logger } from '../../service-kit/index.ts';
-import { checkPublish } from '../acl.ts';
+import { checkPublish, type BrokerIdentity } from '../acl.ts';
+import { applyGrants, type Grant } from '../grants.ts';
 import { countDrop, type BrokerMetrics } from '../metrics.ts';
 import { PublishRateLimiter, type PublishRateOptions } from '../publish-rate.ts';
 import { addressOf, type BrokerSessions } from '../sessions.ts';
@@ -12,6 +13,8 @@ interface Deps {
   clock: Clock;
   deniedPublish: 'drop' | 'disconnect';
   publishRate: PublishRateOptions | null;
+  /** The account's grants (users file + broker.yaml), read only when the role alone refuses. */
+  grantsOf(who: BrokerIdentity): readonly Grant[];
 }
 
 /** Where dropped publishes go: no client may subscribe under `$` outside `$SYS`, so nobody receives them. */
@@ -30,7 +33,7 @@ export const DROPPED_TOPIC = '$tzdrop';
  * is dropped (counted), a QoS 1/2 packet closes the connection without its
  * PUBACK, so the client sends it again after reconnecting — at-least-once holds.
  */
-export function authorizePublishHook({ sessions, metrics, log, clock, deniedPublish, publishRate }: Deps) {
+export function authorizePublishHook({ sessions, metrics, log, clock, deniedPublish, publishRate, grantsOf }: Deps) {
   const limiters = new WeakMap<Client, PublishRateLimiter>();
   const drop = (packet: PublishPacket) => {
     packet.topic = DROPPED_TOPIC;
@@ -41,7 +44,8 @@ export function authorizePublishHook({ sessions, metrics, log, clock, deniedPubl
     // client is null only for a last will Aedes publishes itself after a restart.
     if (client === null) return callback(packet.topic.startsWith('$') ? new Error('$SYS topics are reserved') : null);
     const who = sessions.get(client);
-    const denial = who ? checkPublish(who, packet.topic) : 'not-allowed';
+    const byRole = who ? checkPublish(who, packet.topic) : 'not-allowed';
+    const denial = who && byRole !== null ? applyGrants(byRole, who, grantsOf(who), 'publish', packet.topic) : byRole;
     if (denial !== null) {
       metrics.deniedPublishes.inc({ reason: denial });
       metrics.counts.deniedPublishes += 1;

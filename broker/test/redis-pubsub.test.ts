@@ -1,4 +1,4 @@
-// The Redis pub/sub hop between broker nodes, against a real redis-server:
+// The Redis pub/sub hop between broker nodes (emitter: pubsub), against a real redis-server:
 // a subscription made while the subscriber connection is still in its
 // handshake stays (it used to be lost for good after ioredis' INFO ready check
 // failed on the subscriber: "ERR Can't execute 'info'"), a subscriber cut off by
@@ -68,7 +68,7 @@ function resp(args: string[]): string {
 }
 
 function storage(metrics = createBrokerMetrics()): { s: BrokerStorage; mq: Emitter; metrics: ReturnType<typeof createBrokerMetrics> } {
-  const s = createBrokerStorage({ type: 'redis', url: redis.url }, 100, log, undefined, metrics);
+  const s = createBrokerStorage({ type: 'redis', url: redis.url, emitter: 'pubsub' }, 100, log, undefined, metrics);
   const mq = s.mq as Emitter;
   cleanups.push(async () => {
     await new Promise<void>((resolve) => mq.close(() => resolve()));
@@ -139,7 +139,7 @@ test('two broker nodes: every gateway batch is accounted per hop in /metrics, an
   users.add('tz-ingest', 'ingest-secret-pass', 'ingest');
   const brokers: RunningBroker[] = [];
   for (const nodeId of ['node-a', 'node-b']) {
-    const b = await startBroker({ users, port: 0, http: { host: '127.0.0.1', port: 0 }, nodeId, persistence: { type: 'redis', url: redis.url }, log });
+    const b = await startBroker({ users, port: 0, http: { host: '127.0.0.1', port: 0 }, nodeId, persistence: { type: 'redis', url: redis.url, emitter: 'pubsub' }, log });
     brokers.push(b);
     cleanups.push(() => b.stop());
   }

@@ -22,6 +22,8 @@ export interface FaultCase {
   name: string;
   /** Long cases (the 2-minute link cut) run alongside the short ones. */
   long?: boolean;
+  /** Scale-out cases (two broker nodes on Redis; over 60 s each): run only with `--scale`. */
+  scale?: boolean;
   /** One result, or several (a group of checks sharing one pipeline). */
   run(): Promise<FaultResult | FaultResult[]>;
 }

@@ -41,10 +41,14 @@ test('failed logins lock out the client id, then the address; the lockout ends; 
     clock.advance(30_001);
     assert.is(await login(broker, 'gw-0002'), 0, 'lockout over for the address');
     assert.is(await login(broker, 'gw-0001'), 0, 'lockout over for the id');
-    // A second lockout of the address lasts twice as long (the id gw-0003 is on its first).
+    // The successes above reset the address's escalation: its second lockout is not doubled.
+    // The failing client's own key escalates (login-throttle.ts).
     for (let i = 0; i < 3; i++) assert.is(await login(broker, 'gw-0003', 'wrong-password-xx'), 4);
     clock.advance(30_001);
-    assert.is(await login(broker, 'gw-0003'), 5, 'the address is on its second, doubled lockout');
+    assert.is(await login(broker, 'gw-0002'), 0, 'the address lockout did not double after successful logins from it');
+    for (let i = 0; i < 3; i++) assert.is(await login(broker, 'gw-0003', 'wrong-password-xx'), 4);
+    clock.advance(30_001);
+    assert.is(await login(broker, 'gw-0003'), 5, 'gw-0003 is on its second, doubled lockout');
     clock.advance(30_000);
     assert.is(await login(broker, 'gw-0003'), 0);
     const metrics = await (await fetch(`${broker.httpUrl}/metrics`)).text();
