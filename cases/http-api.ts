@@ -12,14 +12,17 @@ import type { PhotoFolder } from './photos.ts';
 import { CASE_ACTIONS, actionsFrom } from './transitions.ts';
 import { installErrorHandler, parse } from './http-errors.ts';
 import { caseView, eventView, outboxView, photoView } from './views.ts';
+import { callerPhone, rateCase, ratingBody, ratingOf } from './rating.ts';
 import type { PhotoRecord } from './model.ts';
 
 // /api/v1/cases…, /api/v1/crews…, /api/v1/kpis, /api/v1/outbox. Every route
 // needs a bearer token; the role decides what it may do and a crew token sees
 // only its own crew's cases (others answer 404, so ids do not leak).
 
-const ALL: readonly Role[] = ['operator', 'dispatcher', 'crew', 'readonly'];
+const ALL: readonly Role[] = ['operator', 'dispatcher', 'crew', 'readonly', 'inspector'];
 const DESK: readonly Role[] = ['operator', 'dispatcher'];
+/** Who acts on cases: the command centre, crews, and the supervision centre's inspectors. */
+const ACTORS: readonly Role[] = ['operator', 'dispatcher', 'crew', 'inspector'];
 const WATCH: readonly Role[] = ['operator', 'dispatcher', 'readonly'];
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -48,8 +51,17 @@ const newCase = z.strictObject({
   long: z.number().min(-180).max(180).nullable().optional(),
   address: z.string().max(400).nullable().optional(),
   register: z.boolean().default(true),
+  /** 12345 hotline: the caller's number, stored masked (and hashed), never in clear. */
+  callerPhone: z.string().regex(/^[+\d][\d -]{5,19}$/, 'a phone number').optional(),
 });
-const actionBody = z.strictObject({ note: z.string().max(4000).nullable().optional(), crewId: z.string().max(64).nullable().optional() }).default({});
+const actionBody = z.strictObject({
+  note: z.string().max(4000).nullable().optional(),
+  crewId: z.string().max(64).nullable().optional(),
+  /** Verification evidence (verify, rework): a photo uploaded to the case … */
+  photoId: z.uuid().nullable().optional(),
+  /** … or an explicit reference (e.g. a 12345 call-back record). */
+  evidence: z.string().trim().min(1).max(400).nullable().optional(),
+}).default({});
 const noteBody = z.strictObject({ note: text(4000) });
 /** A client-generated key (a UUID, say) that makes a retried POST harmless; see idempotencyKeyOf. */
 const idempotencyKey = z.string().regex(/^[A-Za-z0-9_.:-]{8,128}$/, 'Idempotency-Key must be 8–128 letters, digits or _ . : -');
@@ -83,7 +95,7 @@ export interface CaseApiDeps {
 export function actorOf(req: FastifyRequest): ActorRef {
   const p = req.principal;
   if (!p) throw new TzError('TZ_AUTH_REQUIRED', 'no principal on the request');
-  return { who: `${p.role}:${p.name}#${p.tokenId}`, role: p.role, crewId: p.crewId };
+  return { who: `${p.role}:${p.name}#${p.tokenId}`, role: p.role, crewId: p.crewId, area: p.area ?? null };
 }
 
 /** The request's `Idempotency-Key` header, checked; undefined when absent. */
@@ -116,10 +128,18 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
     return { total, cases: cases.map((c) => caseView(c, now)) };
   });
 
-  scope.post('/api/v1/cases', guard(DESK), async (req, reply) => {
-    const body = parse(newCase, req.body ?? {}, 'case');
+  scope.post('/api/v1/cases', guard([...DESK, 'inspector']), async (req, reply) => {
+    const { callerPhone: phone, ...body } = parse(newCase, req.body ?? {}, 'case');
     if (!workflow.knownCategory(body.category)) throw new TzError('TZ_REQUEST_INVALID', `unknown category "${body.category}"; see GET /api/v1/case-categories`);
-    const c = await workflow.create({ ...body, register: body.register }, actorOf(req));
+    const actor = actorOf(req);
+    // What an inspector finds on patrol is an inspector case, in the inspector's area unless placed otherwise.
+    if (actor.role === 'inspector') {
+      body.source = 'inspector';
+      if (actor.area && !body.district && !body.gridCell && (body.lat === undefined || body.lat === null)) body.district = actor.area;
+    }
+    if (phone !== undefined && body.source !== 'hotline') throw new TzError('TZ_REQUEST_INVALID', 'callerPhone is for hotline (12345) cases: set source "hotline"');
+    const reporter = phone !== undefined ? callerPhone(phone) : null;
+    const c = await workflow.create({ ...body, register: body.register, reporter, ...(body.source === 'hotline' ? { detail: { via: 'hotline-12345' } } : {}) }, actor);
     reply.code(201);
     return caseView(c, clock.now());
   });
@@ -135,11 +155,12 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
       alarms: alarms.map((a) => ({ alarmId: a.alarmId, ruleId: a.ruleId, state: a.state, linkedAt: new Date(a.linkedAt).toISOString() })),
       events: events.map(eventView),
       photos: photos.map(photoView),
+      rating: ratingOf(events),
       notifications: actor.role === 'crew' ? undefined : outbox.map(outboxView),
     };
   });
 
-  scope.post('/api/v1/cases/:id/actions/:action', guard(['operator', 'dispatcher', 'crew']), async (req, reply) => {
+  scope.post('/api/v1/cases/:id/actions/:action', guard(ACTORS), async (req, reply) => {
     const { id } = parse(idParam, req.params, 'case id');
     const { action } = parse(z.object({ action: z.enum(CASE_ACTIONS) }), req.params, 'action');
     const body = parse(actionBody, req.body ?? {}, 'body');
@@ -148,7 +169,7 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
     return caseView(result.case, clock.now());
   });
 
-  scope.post('/api/v1/cases/:id/notes', guard(['operator', 'dispatcher', 'crew']), async (req, reply) => {
+  scope.post('/api/v1/cases/:id/notes', guard(ACTORS), async (req, reply) => {
     const { id } = parse(idParam, req.params, 'case id');
     const { note } = parse(noteBody, req.body ?? {}, 'body');
     const key = idempotencyKeyOf(req);
@@ -158,7 +179,7 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
     return { ok: true };
   });
 
-  scope.post('/api/v1/cases/:id/photos', guard(['operator', 'dispatcher', 'crew']), async (req, reply) => {
+  scope.post('/api/v1/cases/:id/photos', guard(ACTORS), async (req, reply) => {
     const { id } = parse(idParam, req.params, 'case id');
     const actor = actorOf(req);
     const c = await visibleCase(id, actor);
@@ -230,6 +251,14 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
     if (!photo) throw new TzError('TZ_CASE_NOT_FOUND', `no photo ${photoId} on case ${id}`);
     reply.header('content-type', photo.mime).header('x-content-type-options', 'nosniff').header('cache-control', 'private, max-age=86400');
     return reply.send(createReadStream(deps.photos.pathOf(photo.file)));
+  });
+
+  // The hotline's call-back: the dispatcher records what the caller said (评价).
+  scope.post('/api/v1/cases/:id/rating', guard(DESK), async (req, reply) => {
+    const { id } = parse(idParam, req.params, 'case id');
+    const body = parse(ratingBody, req.body ?? {}, 'rating');
+    reply.code(201);
+    return rateCase(store, clock, id, body, { who: actorOf(req).who, channel: 'api' });
   });
 
   scope.get('/api/v1/case-categories', guard(ALL), async () => ({
