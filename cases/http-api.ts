@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { requireRole, TzError, type AccessTokens, type Clock, type Role } from '../service-kit/index.ts';
-import type { CaseConfig } from './config.ts';
+import { categoryLabel, type CaseConfig } from './config.ts';
 import { eventWithKey, type ActorRef, type CaseWorkflow } from './case-workflow.ts';
 import { computeKpis } from './kpis.ts';
 import type { CaseMetrics } from './metrics.ts';
@@ -125,7 +125,7 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
     const query = { ...q, ...(actor.role === 'crew' ? { crewId: actor.crewId ?? '\u0000' } : {}) };
     const [cases, total] = await store.atomically(async (tx) => [await tx.listCases(query), await tx.countCases(query)] as const);
     const now = clock.now();
-    return { total, cases: cases.map((c) => caseView(c, now)) };
+    return { total, cases: cases.map((c) => ({ ...caseView(c, now), categoryInfo: categoryLabel(deps.config, c.category) })) };
   });
 
   scope.post('/api/v1/cases', guard([...DESK, 'inspector']), async (req, reply) => {
@@ -151,6 +151,7 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
     const [events, alarms, photos, outbox] = await store.atomically(async (tx) => [await tx.eventsOf(id), await tx.alarmsOf(id), await tx.photosOf(id), await tx.listOutbox({ caseId: id })] as const);
     return {
       ...caseView(c, clock.now()),
+      categoryInfo: categoryLabel(deps.config, c.category),
       actions: actionsFrom(c.status),
       alarms: alarms.map((a) => ({ alarmId: a.alarmId, ruleId: a.ruleId, state: a.state, linkedAt: new Date(a.linkedAt).toISOString() })),
       events: events.map(eventView),
@@ -264,7 +265,7 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
   scope.get('/api/v1/case-categories', guard(ALL), async () => ({
     sla: deps.config.sla,
     departments: deps.config.departments.map((d) => ({ id: d.id, name: d.name })),
-    categories: deps.config.categories,
+    categories: deps.config.categories.map((c) => ({ ...c, standard: categoryLabel(deps.config, c.code) })),
   }));
 
   scope.get('/api/v1/crews', guard(ALL), async () => {
