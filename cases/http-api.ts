@@ -6,6 +6,9 @@ import { requireRole, TzError, type AccessTokens, type Clock, type Role } from '
 import { categoryLabel, type CaseConfig } from './config.ts';
 import { eventWithKey, type ActorRef, type CaseWorkflow } from './case-workflow.ts';
 import { computeKpis } from './kpis.ts';
+import { cityInstant } from './city-time.ts';
+import { buildMonthlyReport, casesWithTrails, monthlyReportCsv, monthlyReportHtml } from './monthly-report.ts';
+import { htmlToPdf } from './report-pdf.ts';
 import type { CaseMetrics } from './metrics.ts';
 import { CASE_SOURCES, CASE_STATUSES, OUTBOX_CHANNELS, PRIORITIES, type CaseRecord } from './model.ts';
 import type { PhotoFolder } from './photos.ts';
@@ -79,6 +82,10 @@ const kpiQuery = z.object({
   from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
   to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
   district: z.string().max(64).optional(),
+});
+const monthlyQuery = z.object({
+  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month is YYYY-MM, e.g. 2026-11'),
+  format: z.enum(['json', 'csv', 'html', 'pdf']).default('json'),
 });
 const outboxQuery = z.object({ state: z.enum(['pending', 'delivered', 'dead']).optional(), channel: z.enum(OUTBOX_CHANNELS).optional(), caseId: z.coerce.number().int().positive().optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
@@ -291,20 +298,25 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
 
   scope.get('/api/v1/kpis', guard(WATCH), async (req) => {
     const q = parse(kpiQuery, req.query, 'query');
-    const to = q.to ? Date.parse(q.to) : clock.now();
-    const from = q.from ? Date.parse(q.from) : to - 30 * 24 * 3_600_000;
+    // A date without a time is midnight in the city (alerts.timeZone, default Asia/Shanghai).
+    const tz = deps.config.alerts.timeZone;
+    const to = q.to ? cityInstant(q.to, tz) : clock.now();
+    const from = q.from ? cityInstant(q.from, tz) : to - 30 * 24 * 3_600_000;
     if (!(from < to)) throw new TzError('TZ_REQUEST_INVALID', 'from must be before to');
     const district = q.district ?? null;
-    const { cases, events } = await store.atomically(async (tx) => {
-      const list: CaseRecord[] = [];
-      for (let offset = 0; ; offset += 1000) {
-        const page = await tx.listCases({ createdFrom: from, createdTo: to, ...(district ? { district } : {}), limit: 1000, offset });
-        list.push(...page);
-        if (page.length < 1000) break;
-      }
-      return { cases: list, events: await tx.eventsOfCases(list.map((c) => c.id)) };
-    });
+    const { cases, events } = await casesWithTrails(store, from, to, district);
     return computeKpis(cases, events, { from, to, district });
+  });
+
+  // The urban-management office's monthly report: JSON, CSV, printable HTML (Chinese first) or PDF (headless Chromium).
+  scope.get('/api/v1/reports/monthly', guard(WATCH), async (req, reply) => {
+    const q = parse(monthlyQuery, req.query, 'query');
+    const report = await buildMonthlyReport(store, deps.config, { month: q.month, timeZone: deps.config.alerts.timeZone, now: clock.now() });
+    const name = `monthly-report-${q.month}`;
+    if (q.format === 'csv') return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`).send(monthlyReportCsv(report));
+    if (q.format === 'html') return reply.header('content-type', 'text/html; charset=utf-8').send(monthlyReportHtml(report));
+    if (q.format === 'pdf') return reply.header('content-type', 'application/pdf').header('content-disposition', `attachment; filename="${name}.pdf"`).send(await htmlToPdf(monthlyReportHtml(report)));
+    return report;
   });
 
   scope.get('/api/v1/outbox', guard(WATCH), async (req) => {
