@@ -194,7 +194,7 @@ test('KPIs: arithmetic on a known set of cases, from the audit trail', async () 
     const cases = await f.system.store.atomically((tx) => tx.listCases({ limit: 1000 }));
     const events = await f.system.store.atomically((tx) => tx.eventsOfCases(cases.map((x) => x.id)));
     const all = computeKpis(cases, events, { from: T0 - HOUR, to: T0 + 72 * HOUR, district: null });
-    assert.equal(all.counts, { reported: 4, registered: 4, bySensor: 2, closed: 2, closedOnTime: 1, cancelled: 1, rejected: 0, open: 1, verifications: 2, verificationsOnTime: 1, reworks: 0, escalatedCases: 0 });
+    assert.equal(all.counts, { reported: 4, registered: 4, bySensor: 2, closed: 2, closedOnTime: 1, cancelled: 1, rejected: 0, open: 1, verifications: 2, verificationsOnTime: 1, reworks: 0, escalatedCases: 0, ratings: 0, satisfied: 0, basicallySatisfied: 0, dissatisfied: 0 });
     assert.is(all.closureRate, 0.6667);
     assert.is(all.onTimeClosureRate, 0.5);
     assert.is(all.onTimeVerificationRate, 0.5);
