@@ -14,6 +14,7 @@ import { registerBenchCommands } from './commands/bench.ts';
 import { registerDashboardsCommands } from './commands/dashboards.ts';
 import { registerCasesCommands } from './commands/cases.ts';
 import { registerSilencesCommands } from './commands/silences.ts';
+import { registerReportCommands } from './commands/report.ts';
 
 const program = new Command('tianzhong')
   .description('Tianzhong: city street furniture online, from sensor reading to repaired asset')
@@ -30,6 +31,7 @@ registerBenchCommands(program);
 registerDashboardsCommands(program);
 registerCasesCommands(program);
 registerSilencesCommands(program);
+registerReportCommands(program);
 
 program.parseAsync(process.argv).then(
   () => process.exit(process.exitCode ?? 0),
