@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { requireRole, TzError, type AccessTokens, type Clock, type Role } from '../service-kit/index.ts';
 import { categoryLabel, type CaseConfig } from './config.ts';
 import { eventWithKey, type ActorRef, type CaseWorkflow } from './case-workflow.ts';
-import { computeKpis } from './kpis.ts';
+import { computeKpis, kpisBy } from './kpis.ts';
 import { cityInstant } from './city-time.ts';
 import { buildMonthlyReport, casesWithTrails, monthlyReportCsv, monthlyReportHtml } from './monthly-report.ts';
 import { htmlToPdf } from './report-pdf.ts';
@@ -82,6 +82,8 @@ const kpiQuery = z.object({
   from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
   to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
   district: z.string().max(64).optional(),
+  /** Also the same figures per district, department or category (code + Chinese name). */
+  groupBy: z.enum(['district', 'department', 'category']).optional(),
 });
 const monthlyQuery = z.object({
   month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month is YYYY-MM, e.g. 2026-11'),
@@ -305,7 +307,16 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
     if (!(from < to)) throw new TzError('TZ_REQUEST_INVALID', 'from must be before to');
     const district = q.district ?? null;
     const { cases, events } = await casesWithTrails(store, from, to, district);
-    return computeKpis(cases, events, { from, to, district });
+    const overall = computeKpis(cases, events, { from, to, district });
+    if (!q.groupBy) return overall;
+    const by = q.groupBy;
+    const keyOf = (c: CaseRecord): string => (by === 'district' ? c.district ?? '—' : by === 'department' ? c.department : c.category);
+    const nameOf = (key: string) => {
+      if (by === 'category') return categoryLabel(deps.config, key);
+      if (by === 'department') return { name: deps.config.departments.find((d) => d.id === key)?.name ?? key };
+      return { name: key };
+    };
+    return { ...overall, groupBy: by, groups: kpisBy(cases, events, { from, to }, keyOf).map((g) => ({ key: g.key, ...nameOf(g.key), kpis: g.kpis })) };
   });
 
   // The urban-management office's monthly report: JSON, CSV, printable HTML (Chinese first) or PDF (headless Chromium).

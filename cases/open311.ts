@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { TzError, type AccessTokens, type Clock } from '../service-kit/index.ts';
-import type { CaseConfig, CategoryConfig } from './config.ts';
+import { categoryLabel, type CaseConfig, type CategoryConfig } from './config.ts';
 import type { CaseWorkflow } from './case-workflow.ts';
 import { installErrorHandler, parse } from './http-errors.ts';
 import { FINAL_STATUSES, type CaseRecord, type CaseStatus } from './model.ts';
@@ -80,10 +80,15 @@ export async function registerOpen311(scope: FastifyInstance, deps: Open311Deps)
     done(null, Object.fromEntries(new URLSearchParams(String(body))));
   });
 
+  // The standard's code and Chinese name first (GB/T 30428.2), e.g. "部件 01 公用设施 / 0102 污水井盖 · ".
+  const standardText = (c: CategoryConfig): string => {
+    const l = categoryLabel(config, c.code);
+    return l.code ? `${l.kindZh} ${l.classCode} ${l.className} / ${l.code} ${l.nameZh} · ` : '';
+  };
   const serviceOf = (c: CategoryConfig) => ({
     service_code: c.code,
     service_name: c.name,
-    description: `${c.kind === 'component' ? 'Component (部件)' : 'Event (事件)'} · ${c.group} · handled by ${departments.get(c.department) ?? c.department}`,
+    description: `${standardText(c)}${c.kind === 'component' ? 'Component (部件)' : 'Event (事件)'} · ${c.group} · handled by ${departments.get(c.department) ?? c.department}`,
     metadata: false,
     type: 'realtime',
     keywords: [c.code, c.group, c.kind].join(','),

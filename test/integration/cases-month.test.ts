@@ -212,6 +212,11 @@ test('KPIs for November from the audit trail', async () => {
   assert.is(k.json.onTimeVerificationRate, 0.8);
   assert.is(k.json.autoDiscoveryRate, 0.2857);
   assert.is(k.json.averageRating, 3.5);
+  const byCategory = await api('GET', '/api/v1/kpis?from=2026-11-01&to=2026-12-01&groupBy=category', tok.readonly!);
+  const covers = byCategory.json.groups.find((g: { key: string }) => g.key === 'manhole-cover');
+  assert.equal([covers.code, covers.nameZh, covers.className, covers.kpis.counts.reported, covers.kpis.autoDiscoveryRate], ['0102', '污水井盖', '公用设施', 2, 1]);
+  const services = await (await fetch(`${base}/open311/v2/services.json`)).json() as Array<{ service_code: string; description: string }>;
+  assert.match(services.find((x) => x.service_code === 'exposed-rubbish')!.description, /^事件 01 市容环境 \/ 0102 暴露垃圾 · /);
 });
 
 test('the monthly report: JSON, CSV, HTML and PDF agree with the KPI API; trend; worst overdue; the CLI writes it', async () => {
