@@ -50,7 +50,7 @@ export function registerCasesCommands(program: Command): void {
       const list = store.list();
       db.close();
       if (opts.json) console.log(JSON.stringify(list));
-      else for (const p of list) console.log(`${p.tokenId}\t${p.role}\t${p.crewId ?? '-'}\t${p.name}`);
+      else for (const p of list) console.log(`${p.tokenId}\t${p.role}\t${p.crewId ?? p.area ?? '-'}\t${p.name}`);
     });
   tokens
     .command('revoke <tokenId>')
