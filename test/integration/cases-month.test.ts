@@ -253,6 +253,13 @@ test('the monthly report: JSON, CSV, HTML and PDF agree with the KPI API; trend;
   const pdf = await htmlToPdf(html);
   assert.is(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
   assert.ok(pdf.length > 10_000, `a real page, ${pdf.length} bytes`);
+  const served = await fetch(`${base}/api/v1/reports/monthly?month=2026-11&format=pdf`, { headers: { authorization: `Bearer ${tok.readonly}` } });
+  assert.is(served.headers.get('content-type'), 'application/pdf');
+  const servedPdf = Buffer.from(await served.arrayBuffer());
+  assert.is(servedPdf.subarray(0, 5).toString('latin1'), '%PDF-');
+  assert.ok(servedPdf.length > 10_000);
+  assert.is((await api('GET', '/api/v1/reports/monthly?month=2026-13', tok.readonly!)).status, 400);
+  assert.is((await api('GET', '/api/v1/reports/monthly?month=2026-11', tok.crew1!)).status, 403, 'crews do not read the office\'s report');
 
   // The CLI against the same API (csv, straight from the service).
   const out = join(dir.path, 'report.csv');
