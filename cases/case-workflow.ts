@@ -19,6 +19,17 @@ export interface ActorRef {
   who: string;
   role: Actor;
   crewId: string | null;
+  /** An inspector bound to a supervision area (district or grid cell) verifies only there. */
+  area?: string | null;
+}
+
+/** What a verification (pass or fail) rests on: a photo uploaded to the case, or a reference. */
+export interface ActionInput {
+  note?: string | null;
+  crewId?: string | null;
+  photoId?: string | null;
+  evidence?: string | null;
+  idempotencyKey?: string | null;
 }
 
 export const SYSTEM_ACTOR: ActorRef = { who: 'case-system', role: 'system', crewId: null };
@@ -136,7 +147,7 @@ export class CaseWorkflow {
   }
 
   /** Takes `action` on case `id` as `actor` (checked against the transition table and the crew's own cases). */
-  async act(id: number, action: CaseAction, actor: ActorRef, input: { note?: string | null; crewId?: string | null }): Promise<CaseRecord> {
+  async act(id: number, action: CaseAction, actor: ActorRef, input: Omit<ActionInput, 'idempotencyKey'>): Promise<CaseRecord> {
     return (await this.actOnce(id, action, actor, input)).case;
   }
 
@@ -145,12 +156,12 @@ export class CaseWorkflow {
    * network): a key already on one of the case's audit lines means the action
    * was done — the case is returned as it is now and nothing happens twice.
    */
-  async actOnce(id: number, action: CaseAction, actor: ActorRef, input: { note?: string | null; crewId?: string | null; idempotencyKey?: string | null }): Promise<{ case: CaseRecord; replayed: boolean }> {
+  async actOnce(id: number, action: CaseAction, actor: ActorRef, input: ActionInput): Promise<{ case: CaseRecord; replayed: boolean }> {
     const result = await this.store.atomically(async (tx) => {
       const found = await tx.getCase(id);
       if (!found || !this.visibleTo(found, actor)) throw new TzError('TZ_CASE_NOT_FOUND', `no case ${id}`);
       if (input.idempotencyKey && (await eventWithKey(tx, id, input.idempotencyKey, action))) return { case: found, replayed: true };
-      return { case: await this.transitionIn(tx, found, action, actor, input.note ?? null, { crewId: input.crewId ?? null, idempotencyKey: input.idempotencyKey ?? null }), replayed: false };
+      return { case: await this.transitionIn(tx, found, action, actor, input.note ?? null, { ...input, crewId: input.crewId ?? null, idempotencyKey: input.idempotencyKey ?? null }), replayed: false };
     });
     if (!result.replayed) this.opts.hooks?.onOutbox?.();
     return result;
@@ -177,17 +188,28 @@ export class CaseWorkflow {
   }
 
   /** Checks and applies one transition in `tx`; follows register/reopen with auto-dispatch when configured. */
-  async transitionIn(tx: CaseTx, c: CaseRecord, action: CaseAction, actor: ActorRef, note: string | null, input: { crewId?: string | null; idempotencyKey?: string | null }): Promise<CaseRecord> {
-    const check = checkTransition(action, c.status, actor.role, note);
+  async transitionIn(tx: CaseTx, c: CaseRecord, action: CaseAction, actor: ActorRef, note: string | null, input: Omit<ActionInput, 'note'>): Promise<CaseRecord> {
+    const check = checkTransition(action, c.status, actor.role, note, input.photoId ?? input.evidence);
     if (!check.ok) {
       if (check.reason === 'role') throw new TzError('TZ_FORBIDDEN', check.message, { details: { action, status: c.status } });
-      if (check.reason === 'note') throw new TzError('TZ_REQUEST_INVALID', check.message, { details: { action } });
+      if (check.reason === 'note' || check.reason === 'evidence') throw new TzError('TZ_REQUEST_INVALID', check.message, { details: { action, reason: check.reason } });
       throw new TzError('TZ_CASE_TRANSITION', check.message, { details: { action, status: c.status } });
     }
     if (actor.role === 'crew' && c.crewId !== actor.crewId) throw new TzError('TZ_CASE_NOT_FOUND', `no case ${c.id}`);
+    if (actor.role === 'inspector' && !inArea(c, actor.area)) {
+      throw new TzError('TZ_FORBIDDEN', `inspector bound to ${actor.area} may not ${action} case ${c.id} (in ${c.gridCell ?? c.district ?? 'no known area'})`, { details: { action, reason: 'area' } });
+    }
     const now = this.opts.clock.now();
     const patch: CasePatch = { status: check.to };
     const detail: Record<string, unknown> = input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {};
+    if (input.photoId) {
+      if (!(await tx.getPhoto(c.id, input.photoId))) throw new TzError('TZ_REQUEST_INVALID', `no photo ${input.photoId} on case ${c.id}: upload it first (POST /api/v1/cases/${c.id}/photos)`, { details: { action, reason: 'evidence' } });
+      detail.photoId = input.photoId;
+    }
+    if (input.evidence) detail.evidence = input.evidence;
+    // Verification is the supervision centre's: anyone else doing it (admin) is an override, marked in the audit line.
+    if (action === 'verify' && actor.role !== 'inspector') detail.override = true;
+    if (action === 'verify' || (action === 'rework' && actor.role === 'inspector')) detail.verification = action === 'verify' ? 'passed' : 'failed';
     const previousCrew = c.crewId;
     let notify: CaseNotification['type'] | null = null;
 
@@ -345,6 +367,11 @@ export class CaseWorkflow {
   static beforeDispatch(status: CaseStatus): boolean {
     return status === 'reported' || status === 'registered';
   }
+}
+
+/** An unbound inspector works city-wide; a bound one where the case's district or grid cell is its area. */
+function inArea(c: Pick<CaseRecord, 'district' | 'gridCell'>, area: string | null | undefined): boolean {
+  return !area || c.district === area || c.gridCell === area;
 }
 
 /**

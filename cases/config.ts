@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { KIND_ZH, SHIPPED_STANDARD_FILE, loadStandardCatalogue } from './standard-codes.ts';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { TzError, formatProblems, zodProblems } from '../service-kit/index.ts';
@@ -35,7 +37,11 @@ export const caseConfigSchema = z.strictObject({
     sla: slaByPriority.partial().optional(),
     /** Offered to citizens over Open311. */
     public: z.boolean().default(true),
+    /** The standard's minor class (小类, four digits) in the tree of `kind`, from the categories file (GB/T 30428.2). */
+    standardCode: z.string().regex(/^\d{4}$/, 'a minor class (小类) code is four digits, e.g. "0101" (quote it in YAML)').optional(),
   })).min(1),
+  /** The standard's categories file (大类/小类 codes and Chinese names); default the shipped cases/categories/gbt30428.yaml. */
+  standardFile: z.string().min(1).optional(),
   /** Category used when an alarm names a category this file does not know (counted in /metrics). */
   fallbackCategory: id.default('other-event'),
   crews: z.array(z.strictObject({
@@ -79,23 +85,23 @@ export const DEFAULT_CASE_CONFIG: unknown = {
     { id: 'iot-operations', name: 'IoT platform operations (物联网运维)' },
   ],
   categories: [
-    { code: 'manhole-cover', name: 'Manhole cover (井盖)', kind: 'component', group: 'public-facilities', department: 'municipal-facilities' },
-    { code: 'drainage', name: 'Drainage facility (排水设施)', kind: 'component', group: 'public-facilities', department: 'water-drainage' },
-    { code: 'water-supply', name: 'Water supply facility (供水设施)', kind: 'component', group: 'public-facilities', department: 'water-drainage' },
-    { code: 'gas-hazard', name: 'Gas facility hazard (燃气设施)', kind: 'component', group: 'public-facilities', department: 'gas' },
-    { code: 'street-light', name: 'Street light (路灯)', kind: 'component', group: 'public-facilities', department: 'lighting-energy' },
-    { code: 'ev-charger', name: 'EV charger (充电桩)', kind: 'component', group: 'public-facilities', department: 'lighting-energy' },
-    { code: 'public-toilet', name: 'Public toilet (公厕)', kind: 'component', group: 'city-appearance', department: 'sanitation' },
-    { code: 'fire-hydrant', name: 'Fire hydrant (消火栓)', kind: 'component', group: 'public-facilities', department: 'water-drainage' },
-    { code: 'hydrant-misuse', name: 'Hydrant opened without dispatch (消火栓违规取水)', kind: 'event', group: 'street-order', department: 'water-drainage' },
-    { code: 'iot-terminal', name: 'IoT terminal (物联网终端)', kind: 'component', group: 'other-facilities', department: 'iot-operations', public: false },
-    { code: 'exposed-rubbish', name: 'Exposed rubbish (暴露垃圾)', kind: 'event', group: 'city-appearance', department: 'sanitation' },
-    { code: 'illegal-advertising', name: 'Illegal advertising (违规广告)', kind: 'event', group: 'advertising', department: 'city-management' },
-    { code: 'street-vending', name: 'Unlicensed street vending (无照经营)', kind: 'event', group: 'street-order', department: 'city-management' },
-    { code: 'road-waterlogging', name: 'Road waterlogging (道路积水)', kind: 'event', group: 'emergencies', department: 'water-drainage' },
-    { code: 'other-event', name: 'Other (其他事件)', kind: 'event', group: 'other-events', department: 'city-management' },
-    { code: 'site-dust', name: 'Construction site dust and noise (工地扬尘)', kind: 'event', group: 'construction', department: 'city-management' },
-    { code: 'power-supply', name: 'Power supply of street facilities (供电设施)', kind: 'component', group: 'public-facilities', department: 'lighting-energy' },
+    { code: 'manhole-cover', name: 'Manhole cover (井盖)', kind: 'component', group: 'public-facilities', department: 'municipal-facilities', standardCode: '0102' },
+    { code: 'drainage', name: 'Drainage facility (排水设施)', kind: 'component', group: 'public-facilities', department: 'water-drainage', standardCode: '0104' },
+    { code: 'water-supply', name: 'Water supply facility (供水设施)', kind: 'component', group: 'public-facilities', department: 'water-drainage', standardCode: '0101' },
+    { code: 'gas-hazard', name: 'Gas facility hazard (燃气设施)', kind: 'component', group: 'public-facilities', department: 'gas', standardCode: '0111' },
+    { code: 'street-light', name: 'Street light (路灯)', kind: 'component', group: 'public-facilities', department: 'lighting-energy', standardCode: '0117' },
+    { code: 'ev-charger', name: 'EV charger (充电桩)', kind: 'component', group: 'public-facilities', department: 'lighting-energy', standardCode: '0690' },
+    { code: 'public-toilet', name: 'Public toilet (公厕)', kind: 'component', group: 'city-appearance', department: 'sanitation', standardCode: '0301' },
+    { code: 'iot-terminal', name: 'IoT terminal (物联网终端)', kind: 'component', group: 'other-facilities', department: 'iot-operations', public: false, standardCode: '0691' },
+    { code: 'exposed-rubbish', name: 'Exposed rubbish (暴露垃圾)', kind: 'event', group: 'city-appearance', department: 'sanitation', standardCode: '0102' },
+    { code: 'illegal-advertising', name: 'Illegal advertising (违规广告)', kind: 'event', group: 'advertising', department: 'city-management', standardCode: '0202' },
+    { code: 'street-vending', name: 'Unlicensed street vending (无照经营)', kind: 'event', group: 'street-order', department: 'city-management', standardCode: '0401' },
+    { code: 'road-waterlogging', name: 'Road waterlogging (道路积水)', kind: 'event', group: 'emergencies', department: 'water-drainage', standardCode: '0506' },
+    { code: 'other-event', name: 'Other (其他事件)', kind: 'event', group: 'other-events', department: 'city-management', standardCode: '0699' },
+    { code: 'fire-hydrant', name: 'Fire hydrant (消火栓)', kind: 'component', group: 'public-facilities', department: 'water-drainage', standardCode: '0114' },
+    { code: 'hydrant-misuse', name: 'Hydrant opened without dispatch (消火栓违规取水)', kind: 'event', group: 'street-order', department: 'water-drainage', standardCode: '0698' },
+    { code: 'site-dust', name: 'Construction site dust and noise (工地扬尘)', kind: 'event', group: 'construction', department: 'city-management', standardCode: '0302' },
+    { code: 'power-supply', name: 'Power supply of street facilities (供电设施)', kind: 'component', group: 'public-facilities', department: 'lighting-energy', standardCode: '0692' },
   ],
   crews: [],
 };
@@ -115,6 +121,11 @@ export function parseCaseConfig(raw: unknown, source = 'case config'): Readonly<
     if (codes.has(c.code)) problems.push(`categories.${i}.code: duplicate category "${c.code}"`);
     codes.add(c.code);
     if (!departments.has(c.department)) problems.push(`categories.${i}.department: unknown department "${c.department}"`);
+  });
+  // The standard's codes: a category that names one must find it in the categories file, in its own tree.
+  const standard = loadStandardCatalogue(standardFileOf(config));
+  config.categories.forEach((c, i) => {
+    if (c.standardCode && !standard.find(c.kind, c.standardCode)) problems.push(`categories.${i}.standardCode: "${c.standardCode}" is not a ${c.kind} minor class (${KIND_ZH[c.kind]}小类) in ${standard.file}`);
   });
   if (!codes.has(config.fallbackCategory)) problems.push(`fallbackCategory: unknown category "${config.fallbackCategory}"`);
   const crewIds = new Set<string>();
@@ -136,7 +147,38 @@ export function loadCaseConfig(file: string): Readonly<CaseConfig> {
   } catch (err) {
     throw new TzError('TZ_CASE_CONFIG', `${file}: cannot read: ${(err as Error).message}`, { cause: err });
   }
+  // A relative categories file is found next to the config file.
+  if (raw && typeof raw === 'object' && typeof (raw as { standardFile?: unknown }).standardFile === 'string') {
+    const own = (raw as { standardFile: string }).standardFile;
+    raw = { ...raw, standardFile: isAbsolute(own) ? own : resolve(dirname(file), own) };
+  }
   return parseCaseConfig(raw, file);
+}
+
+export function standardFileOf(config: Pick<CaseConfig, 'standardFile'>): string {
+  return config.standardFile ?? SHIPPED_STANDARD_FILE;
+}
+
+/** A category as people read it: platform id, the standard's codes and Chinese names (GB/T 30428.2). */
+export interface CategoryLabel {
+  category: string;
+  kind: 'component' | 'event';
+  kindZh: string;
+  classCode: string | null;
+  className: string | null;
+  code: string | null;
+  nameZh: string;
+  nameEn: string;
+}
+
+export function categoryLabel(config: Readonly<CaseConfig>, category: string): CategoryLabel {
+  const c = config.categories.find((x) => x.code === category);
+  if (!c) return { category, kind: 'event', kindZh: KIND_ZH.event, classCode: null, className: null, code: null, nameZh: category, nameEn: category };
+  const std = c.standardCode ? loadStandardCatalogue(standardFileOf(config)).find(c.kind, c.standardCode) : undefined;
+  return {
+    category, kind: c.kind, kindZh: KIND_ZH[c.kind], classCode: std?.classCode ?? null, className: std?.className ?? null, code: std?.code ?? null,
+    nameZh: std?.name ?? c.name, nameEn: std?.nameEn ?? c.name,
+  };
 }
 
 const HOUR = 3_600_000;

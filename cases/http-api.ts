@@ -3,23 +3,29 @@ import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { requireRole, TzError, type AccessTokens, type Clock, type Role } from '../service-kit/index.ts';
-import type { CaseConfig } from './config.ts';
+import { categoryLabel, type CaseConfig } from './config.ts';
 import { eventWithKey, type ActorRef, type CaseWorkflow } from './case-workflow.ts';
-import { computeKpis } from './kpis.ts';
+import { computeKpis, kpisBy } from './kpis.ts';
+import { cityInstant } from './city-time.ts';
+import { buildMonthlyReport, casesWithTrails, monthlyReportCsv, monthlyReportHtml } from './monthly-report.ts';
+import { htmlToPdf } from './report-pdf.ts';
 import type { CaseMetrics } from './metrics.ts';
 import { CASE_SOURCES, CASE_STATUSES, OUTBOX_CHANNELS, PRIORITIES, type CaseRecord } from './model.ts';
 import type { PhotoFolder } from './photos.ts';
 import { CASE_ACTIONS, actionsFrom } from './transitions.ts';
 import { installErrorHandler, parse } from './http-errors.ts';
 import { caseView, eventView, outboxView, photoView } from './views.ts';
+import { callerPhone, rateCase, ratingBody, ratingOf } from './rating.ts';
 import type { PhotoRecord } from './model.ts';
 
 // /api/v1/cases…, /api/v1/crews…, /api/v1/kpis, /api/v1/outbox. Every route
 // needs a bearer token; the role decides what it may do and a crew token sees
 // only its own crew's cases (others answer 404, so ids do not leak).
 
-const ALL: readonly Role[] = ['operator', 'dispatcher', 'crew', 'readonly'];
+const ALL: readonly Role[] = ['operator', 'dispatcher', 'crew', 'readonly', 'inspector'];
 const DESK: readonly Role[] = ['operator', 'dispatcher'];
+/** Who acts on cases: the command centre, crews, and the supervision centre's inspectors. */
+const ACTORS: readonly Role[] = ['operator', 'dispatcher', 'crew', 'inspector'];
 const WATCH: readonly Role[] = ['operator', 'dispatcher', 'readonly'];
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -48,8 +54,17 @@ const newCase = z.strictObject({
   long: z.number().min(-180).max(180).nullable().optional(),
   address: z.string().max(400).nullable().optional(),
   register: z.boolean().default(true),
+  /** 12345 hotline: the caller's number, stored masked (and hashed), never in clear. */
+  callerPhone: z.string().regex(/^[+\d][\d -]{5,19}$/, 'a phone number').optional(),
 });
-const actionBody = z.strictObject({ note: z.string().max(4000).nullable().optional(), crewId: z.string().max(64).nullable().optional() }).default({});
+const actionBody = z.strictObject({
+  note: z.string().max(4000).nullable().optional(),
+  crewId: z.string().max(64).nullable().optional(),
+  /** Verification evidence (verify, rework): a photo uploaded to the case … */
+  photoId: z.uuid().nullable().optional(),
+  /** … or an explicit reference (e.g. a 12345 call-back record). */
+  evidence: z.string().trim().min(1).max(400).nullable().optional(),
+}).default({});
 const noteBody = z.strictObject({ note: text(4000) });
 /** A client-generated key (a UUID, say) that makes a retried POST harmless; see idempotencyKeyOf. */
 const idempotencyKey = z.string().regex(/^[A-Za-z0-9_.:-]{8,128}$/, 'Idempotency-Key must be 8–128 letters, digits or _ . : -');
@@ -67,6 +82,12 @@ const kpiQuery = z.object({
   from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
   to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
   district: z.string().max(64).optional(),
+  /** Also the same figures per district, department or category (code + Chinese name). */
+  groupBy: z.enum(['district', 'department', 'category']).optional(),
+});
+const monthlyQuery = z.object({
+  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month is YYYY-MM, e.g. 2026-11'),
+  format: z.enum(['json', 'csv', 'html', 'pdf']).default('json'),
 });
 const outboxQuery = z.object({ state: z.enum(['pending', 'delivered', 'dead']).optional(), channel: z.enum(OUTBOX_CHANNELS).optional(), caseId: z.coerce.number().int().positive().optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
@@ -83,7 +104,7 @@ export interface CaseApiDeps {
 export function actorOf(req: FastifyRequest): ActorRef {
   const p = req.principal;
   if (!p) throw new TzError('TZ_AUTH_REQUIRED', 'no principal on the request');
-  return { who: `${p.role}:${p.name}#${p.tokenId}`, role: p.role, crewId: p.crewId };
+  return { who: `${p.role}:${p.name}#${p.tokenId}`, role: p.role, crewId: p.crewId, area: p.area ?? null };
 }
 
 /** The request's `Idempotency-Key` header, checked; undefined when absent. */
@@ -113,13 +134,21 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
     const query = { ...q, ...(actor.role === 'crew' ? { crewId: actor.crewId ?? '\u0000' } : {}) };
     const [cases, total] = await store.atomically(async (tx) => [await tx.listCases(query), await tx.countCases(query)] as const);
     const now = clock.now();
-    return { total, cases: cases.map((c) => caseView(c, now)) };
+    return { total, cases: cases.map((c) => ({ ...caseView(c, now), categoryInfo: categoryLabel(deps.config, c.category) })) };
   });
 
-  scope.post('/api/v1/cases', guard(DESK), async (req, reply) => {
-    const body = parse(newCase, req.body ?? {}, 'case');
+  scope.post('/api/v1/cases', guard([...DESK, 'inspector']), async (req, reply) => {
+    const { callerPhone: phone, ...body } = parse(newCase, req.body ?? {}, 'case');
     if (!workflow.knownCategory(body.category)) throw new TzError('TZ_REQUEST_INVALID', `unknown category "${body.category}"; see GET /api/v1/case-categories`);
-    const c = await workflow.create({ ...body, register: body.register }, actorOf(req));
+    const actor = actorOf(req);
+    // What an inspector finds on patrol is an inspector case, in the inspector's area unless placed otherwise.
+    if (actor.role === 'inspector') {
+      body.source = 'inspector';
+      if (actor.area && !body.district && !body.gridCell && (body.lat === undefined || body.lat === null)) body.district = actor.area;
+    }
+    if (phone !== undefined && body.source !== 'hotline') throw new TzError('TZ_REQUEST_INVALID', 'callerPhone is for hotline (12345) cases: set source "hotline"');
+    const reporter = phone !== undefined ? callerPhone(phone) : null;
+    const c = await workflow.create({ ...body, register: body.register, reporter, ...(body.source === 'hotline' ? { detail: { via: 'hotline-12345' } } : {}) }, actor);
     reply.code(201);
     return caseView(c, clock.now());
   });
@@ -131,15 +160,17 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
     const [events, alarms, photos, outbox] = await store.atomically(async (tx) => [await tx.eventsOf(id), await tx.alarmsOf(id), await tx.photosOf(id), await tx.listOutbox({ caseId: id })] as const);
     return {
       ...caseView(c, clock.now()),
+      categoryInfo: categoryLabel(deps.config, c.category),
       actions: actionsFrom(c.status),
       alarms: alarms.map((a) => ({ alarmId: a.alarmId, ruleId: a.ruleId, state: a.state, linkedAt: new Date(a.linkedAt).toISOString() })),
       events: events.map(eventView),
       photos: photos.map(photoView),
+      rating: ratingOf(events),
       notifications: actor.role === 'crew' ? undefined : outbox.map(outboxView),
     };
   });
 
-  scope.post('/api/v1/cases/:id/actions/:action', guard(['operator', 'dispatcher', 'crew']), async (req, reply) => {
+  scope.post('/api/v1/cases/:id/actions/:action', guard(ACTORS), async (req, reply) => {
     const { id } = parse(idParam, req.params, 'case id');
     const { action } = parse(z.object({ action: z.enum(CASE_ACTIONS) }), req.params, 'action');
     const body = parse(actionBody, req.body ?? {}, 'body');
@@ -148,7 +179,7 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
     return caseView(result.case, clock.now());
   });
 
-  scope.post('/api/v1/cases/:id/notes', guard(['operator', 'dispatcher', 'crew']), async (req, reply) => {
+  scope.post('/api/v1/cases/:id/notes', guard(ACTORS), async (req, reply) => {
     const { id } = parse(idParam, req.params, 'case id');
     const { note } = parse(noteBody, req.body ?? {}, 'body');
     const key = idempotencyKeyOf(req);
@@ -158,7 +189,7 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
     return { ok: true };
   });
 
-  scope.post('/api/v1/cases/:id/photos', guard(['operator', 'dispatcher', 'crew']), async (req, reply) => {
+  scope.post('/api/v1/cases/:id/photos', guard(ACTORS), async (req, reply) => {
     const { id } = parse(idParam, req.params, 'case id');
     const actor = actorOf(req);
     const c = await visibleCase(id, actor);
@@ -232,10 +263,18 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
     return reply.send(createReadStream(deps.photos.pathOf(photo.file)));
   });
 
+  // The hotline's call-back: the dispatcher records what the caller said (评价).
+  scope.post('/api/v1/cases/:id/rating', guard(DESK), async (req, reply) => {
+    const { id } = parse(idParam, req.params, 'case id');
+    const body = parse(ratingBody, req.body ?? {}, 'rating');
+    reply.code(201);
+    return rateCase(store, clock, id, body, { who: actorOf(req).who, channel: 'api' });
+  });
+
   scope.get('/api/v1/case-categories', guard(ALL), async () => ({
     sla: deps.config.sla,
     departments: deps.config.departments.map((d) => ({ id: d.id, name: d.name })),
-    categories: deps.config.categories,
+    categories: deps.config.categories.map((c) => ({ ...c, standard: categoryLabel(deps.config, c.code) })),
   }));
 
   scope.get('/api/v1/crews', guard(ALL), async () => {
@@ -261,20 +300,34 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
 
   scope.get('/api/v1/kpis', guard(WATCH), async (req) => {
     const q = parse(kpiQuery, req.query, 'query');
-    const to = q.to ? Date.parse(q.to) : clock.now();
-    const from = q.from ? Date.parse(q.from) : to - 30 * 24 * 3_600_000;
+    // A date without a time is midnight in the city (alerts.timeZone, default Asia/Shanghai).
+    const tz = deps.config.alerts.timeZone;
+    const to = q.to ? cityInstant(q.to, tz) : clock.now();
+    const from = q.from ? cityInstant(q.from, tz) : to - 30 * 24 * 3_600_000;
     if (!(from < to)) throw new TzError('TZ_REQUEST_INVALID', 'from must be before to');
     const district = q.district ?? null;
-    const { cases, events } = await store.atomically(async (tx) => {
-      const list: CaseRecord[] = [];
-      for (let offset = 0; ; offset += 1000) {
-        const page = await tx.listCases({ createdFrom: from, createdTo: to, ...(district ? { district } : {}), limit: 1000, offset });
-        list.push(...page);
-        if (page.length < 1000) break;
-      }
-      return { cases: list, events: await tx.eventsOfCases(list.map((c) => c.id)) };
-    });
-    return computeKpis(cases, events, { from, to, district });
+    const { cases, events } = await casesWithTrails(store, from, to, district);
+    const overall = computeKpis(cases, events, { from, to, district });
+    if (!q.groupBy) return overall;
+    const by = q.groupBy;
+    const keyOf = (c: CaseRecord): string => (by === 'district' ? c.district ?? '—' : by === 'department' ? c.department : c.category);
+    const nameOf = (key: string) => {
+      if (by === 'category') return categoryLabel(deps.config, key);
+      if (by === 'department') return { name: deps.config.departments.find((d) => d.id === key)?.name ?? key };
+      return { name: key };
+    };
+    return { ...overall, groupBy: by, groups: kpisBy(cases, events, { from, to }, keyOf).map((g) => ({ key: g.key, ...nameOf(g.key), kpis: g.kpis })) };
+  });
+
+  // The urban-management office's monthly report: JSON, CSV, printable HTML (Chinese first) or PDF (headless Chromium).
+  scope.get('/api/v1/reports/monthly', guard(WATCH), async (req, reply) => {
+    const q = parse(monthlyQuery, req.query, 'query');
+    const report = await buildMonthlyReport(store, deps.config, { month: q.month, timeZone: deps.config.alerts.timeZone, now: clock.now() });
+    const name = `monthly-report-${q.month}`;
+    if (q.format === 'csv') return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`).send(monthlyReportCsv(report));
+    if (q.format === 'html') return reply.header('content-type', 'text/html; charset=utf-8').send(monthlyReportHtml(report));
+    if (q.format === 'pdf') return reply.header('content-type', 'application/pdf').header('content-disposition', `attachment; filename="${name}.pdf"`).send(await htmlToPdf(monthlyReportHtml(report)));
+    return report;
   });
 
   scope.get('/api/v1/outbox', guard(WATCH), async (req) => {

@@ -20,3 +20,9 @@ export {
   type OutboxMessage, type SlaStage,
 } from './model.ts';
 export { locatePlace, placeOfAlarm, type GridLocator, type AssetPlaces, type AssetPlace } from './places.ts';
+export { buildMonthlyReport, monthlyReportCsv, monthlyReportHtml, type MonthlyReport } from './monthly-report.ts';
+export { htmlToPdf } from './report-pdf.ts';
+export { rateCase, ratingOf, satisfactionOf, callerPhone, type CaseRating } from './rating.ts';
+export { loadStandardCatalogue, parseStandardCatalogue, SHIPPED_STANDARD_FILE, type StandardCatalogue, type StandardClass } from './standard-codes.ts';
+export { categoryLabel, type CategoryLabel } from './config.ts';
+export { monthWindow, cityInstant } from './city-time.ts';

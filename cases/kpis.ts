@@ -7,6 +7,10 @@ import type { CaseEventRecord, CaseRecord, CaseStatus } from './model.ts';
 //   closure rate              = closed / (registered − cancelled)
 //   on-time closure rate      = closed by the case deadline / closed
 //   sensor share              = registered cases found by sensors / registered
+//   自动发现率 autoDiscoveryRate = the same share: every registered case is a
+//                                component (部件) or event (事件) problem
+//   rework count              = failed verifications (rework) + reopened cases
+//   average rating            = mean stars of the citizens' ratings (评价) given before `to`
 // Mean time per stage uses the first entry into each state.
 
 export const KPI_TARGETS = { onTimeVerificationRate: 0.97, closureRate: 0.97, sensorShare: 0.2 } as const;
@@ -28,11 +32,18 @@ export interface KpiReport {
   to: string;
   district: string | null;
   counts: { reported: number; registered: number; bySensor: number; closed: number; closedOnTime: number; cancelled: number; rejected: number;
-    open: number; verifications: number; verificationsOnTime: number; reworks: number; escalatedCases: number };
+    open: number; verifications: number; verificationsOnTime: number; reworks: number; escalatedCases: number;
+    ratings: number; satisfied: number; basicallySatisfied: number; dissatisfied: number };
   onTimeVerificationRate: number | null;
   closureRate: number | null;
   onTimeClosureRate: number | null;
   sensorShare: number | null;
+  /** 自动发现率: share of registered component and event problems found by sensors (same figure as sensorShare). */
+  autoDiscoveryRate: number | null;
+  /** Mean stars (1–5) of the ratings given, two decimals; null without ratings. */
+  averageRating: number | null;
+  /** (满意 + 基本满意) / ratings. */
+  satisfactionRate: number | null;
   meanStageMinutes: Record<StageName, number | null>;
   targets: typeof KPI_TARGETS;
   meetsTargets: { onTimeVerificationRate: boolean | null; closureRate: boolean | null; sensorShare: boolean | null };
@@ -50,7 +61,9 @@ export function computeKpis(cases: readonly CaseRecord[], events: readonly CaseE
     list.push(e);
     byCase.set(e.caseId, list);
   }
-  const counts = { reported: 0, registered: 0, bySensor: 0, closed: 0, closedOnTime: 0, cancelled: 0, rejected: 0, open: 0, verifications: 0, verificationsOnTime: 0, reworks: 0, escalatedCases: 0 };
+  const counts = { reported: 0, registered: 0, bySensor: 0, closed: 0, closedOnTime: 0, cancelled: 0, rejected: 0, open: 0, verifications: 0, verificationsOnTime: 0, reworks: 0, escalatedCases: 0,
+    ratings: 0, satisfied: 0, basicallySatisfied: 0, dissatisfied: 0 };
+  let starSum = 0;
   const sums = Object.fromEntries(STAGES.map(([name]) => [name, { total: 0, n: 0 }])) as Record<StageName, { total: number; n: number }>;
 
   for (const c of cases) {
@@ -76,6 +89,14 @@ export function computeKpis(cases: readonly CaseRecord[], events: readonly CaseE
         closedOnTime = due !== null && e.at <= due;
       }
       if (e.action === 'rework' || e.action === 'reopen') counts.reworks += 1;
+      const stars = num(e.detail.stars);
+      if (e.action === 'rating' && stars !== null) {
+        counts.ratings += 1;
+        starSum += stars;
+        if (stars >= 4) counts.satisfied += 1;
+        else if (stars === 3) counts.basicallySatisfied += 1;
+        else counts.dissatisfied += 1;
+      }
     }
     if (trail.some((e) => e.action === 'escalated')) counts.escalatedCases += 1;
     if (firstEntry.has('registered')) {
@@ -110,6 +131,9 @@ export function computeKpis(cases: readonly CaseRecord[], events: readonly CaseE
     closureRate,
     onTimeClosureRate: ratio(counts.closedOnTime, counts.closed),
     sensorShare,
+    autoDiscoveryRate: sensorShare,
+    averageRating: counts.ratings === 0 ? null : Math.round((starSum / counts.ratings) * 100) / 100,
+    satisfactionRate: ratio(counts.satisfied + counts.basicallySatisfied, counts.ratings),
     meanStageMinutes: Object.fromEntries(STAGES.map(([name]) => [name, sums[name].n === 0 ? null : Math.round((sums[name].total / sums[name].n / 60_000) * 10) / 10])) as Record<StageName, number | null>,
     targets: KPI_TARGETS,
     meetsTargets: {
@@ -118,4 +142,31 @@ export function computeKpis(cases: readonly CaseRecord[], events: readonly CaseE
       sensorShare: meets(sensorShare, KPI_TARGETS.sensorShare),
     },
   };
+}
+
+/** One group's figures in a breakdown (by district, department or category). */
+export interface KpiGroup {
+  key: string;
+  kpis: KpiReport;
+}
+
+/** The KPIs per group of cases (`keyOf` → group); groups sorted by key. Same rules as computeKpis, each group alone. */
+export function kpisBy(cases: readonly CaseRecord[], events: readonly CaseEventRecord[], window: { from: number; to: number }, keyOf: (c: CaseRecord) => string): KpiGroup[] {
+  const groups = new Map<string, CaseRecord[]>();
+  for (const c of cases) {
+    const key = keyOf(c);
+    const list = groups.get(key) ?? [];
+    list.push(c);
+    groups.set(key, list);
+  }
+  const eventsByCase = new Map<number, CaseEventRecord[]>();
+  for (const e of events) {
+    const list = eventsByCase.get(e.caseId) ?? [];
+    list.push(e);
+    eventsByCase.set(e.caseId, list);
+  }
+  return [...groups.entries()]
+    .map(([key, list]) => ({ key, kpis: computeKpis(list, list.flatMap((c) => eventsByCase.get(c.id) ?? []), { ...window, district: null }) }))
+    .filter((g) => g.kpis.counts.reported > 0)
+    .sort((a, b) => a.key.localeCompare(b.key));
 }

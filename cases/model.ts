@@ -52,7 +52,7 @@ export interface CaseRecord {
   /** Secret handle an Open311 client follows a request by (tokens/{token}.json). */
   open311Token: string | null;
   /** Reporter contact (citizen reports); never shown in public APIs. */
-  reporter: { email?: string; name?: string; phone?: string; deviceId?: string; accountId?: string } | null;
+  reporter: { email?: string; name?: string; phone?: string; phoneHash?: string; deviceId?: string; accountId?: string } | null;
   mediaUrl: string | null;
   createdAt: number;
   updatedAt: number;

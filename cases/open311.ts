@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { TzError, type AccessTokens, type Clock } from '../service-kit/index.ts';
-import type { CaseConfig, CategoryConfig } from './config.ts';
+import { categoryLabel, type CaseConfig, type CategoryConfig } from './config.ts';
 import type { CaseWorkflow } from './case-workflow.ts';
 import { installErrorHandler, parse } from './http-errors.ts';
 import { FINAL_STATUSES, type CaseRecord, type CaseStatus } from './model.ts';
+import { rateCase, ratingBody } from './rating.ts';
+import { timingSafeEqual } from 'node:crypto';
 
 // Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2) under
 // /open311/v2/, JSON format, one jurisdiction (jurisdiction_id is accepted and
@@ -78,10 +80,15 @@ export async function registerOpen311(scope: FastifyInstance, deps: Open311Deps)
     done(null, Object.fromEntries(new URLSearchParams(String(body))));
   });
 
+  // The standard's code and Chinese name first (GB/T 30428.2), e.g. "部件 01 公用设施 / 0102 污水井盖 · ".
+  const standardText = (c: CategoryConfig): string => {
+    const l = categoryLabel(config, c.code);
+    return l.code ? `${l.kindZh} ${l.classCode} ${l.className} / ${l.code} ${l.nameZh} · ` : '';
+  };
   const serviceOf = (c: CategoryConfig) => ({
     service_code: c.code,
     service_name: c.name,
-    description: `${c.kind === 'component' ? 'Component (部件)' : 'Event (事件)'} · ${c.group} · handled by ${departments.get(c.department) ?? c.department}`,
+    description: `${standardText(c)}${c.kind === 'component' ? 'Component (部件)' : 'Event (事件)'} · ${c.group} · handled by ${departments.get(c.department) ?? c.department}`,
     metadata: false,
     type: 'realtime',
     keywords: [c.code, c.group, c.kind].join(','),
@@ -159,6 +166,33 @@ export async function registerOpen311(scope: FastifyInstance, deps: Open311Deps)
     const c = await workflow.store.atomically((tx) => tx.getCaseByToken(token));
     if (!c) throw new TzError('TZ_CASE_NOT_FOUND', `token ${token} not found`);
     return [{ service_request_id: String(c.id), token }];
+  });
+
+  // Not in GeoReport v2: the citizen's rating (评价) of a closed request, once.
+  // Proof of being the reporter: the request's token (returned at creation) or
+  // the api_key the request was filed with.
+  scope.post('/open311/v2/requests/:id/rating.:format', async (req, reply) => {
+    const { id, format } = req.params as { id: string; format: string };
+    requireJson(format);
+    const raw = (req.body ?? {}) as { token?: unknown; api_key?: unknown; stars?: unknown; comment?: unknown };
+    const n = Number(id);
+    const c = Number.isInteger(n) && n > 0 ? await workflow.store.atomically((tx) => tx.getCase(n)) : null;
+    const sameToken = (a: string, b: string | null): boolean => b !== null && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+    let who: string | null = null;
+    if (c && typeof raw.token === 'string' && sameToken(raw.token, c.open311Token)) who = `open311:token`;
+    else if (c && typeof raw.api_key === 'string' && raw.api_key) {
+      const principal = deps.access.verify(raw.api_key);
+      const filedWith = principal ? (await workflow.store.atomically((tx) => tx.eventsOf(c.id))).find((e) => e.action === 'report')?.detail.apiKey : undefined;
+      if (principal && filedWith === principal.tokenId) who = `open311:${principal.name}#${principal.tokenId}`;
+    }
+    if (!c || !byCode.has(c.category) || who === null) {
+      reply.code(403);
+      return open311Error(403, 'token or api_key missing or not the one this request was filed with');
+    }
+    const body = parse(ratingBody, { stars: raw.stars, ...(typeof raw.comment === 'string' ? { comment: raw.comment } : {}) }, 'rating');
+    const rating = await rateCase(workflow.store, clock, c.id, body, { who, channel: 'open311' });
+    reply.code(201);
+    return [{ service_request_id: String(c.id), stars: rating.stars, satisfaction: rating.satisfaction, satisfaction_zh: rating.satisfactionZh, comment: rating.comment, rated_datetime: rating.at }];
   });
 
   scope.post('/open311/v2/requests.:format', async (req, reply) => {

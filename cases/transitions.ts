@@ -16,8 +16,15 @@ export interface TransitionRule {
   roles: readonly Actor[];
   /** A reason is required (rejecting, sending back, cancelling). */
   noteRequired: boolean;
+  /** Verification (核查) needs evidence: a photo of the case or an explicit reference (GB/T 30428: the inspector checks on site). */
+  evidenceRequired?: boolean;
 }
 
+// Roles as GB/T 30428 splits the work: the command centre (指挥中心: operator,
+// dispatcher) registers, dispatches and closes; departments' crews handle; the
+// supervision centre's inspectors (监督员) verify on site. So an operator cannot
+// verify, an inspector cannot dispatch, a crew cannot verify its own repair.
+// A failed verification is `rework`: back to in_progress with the same crew.
 export const TRANSITIONS: Readonly<Record<CaseAction, TransitionRule>> = {
   register: { from: ['reported'], to: 'registered', roles: ['operator', 'dispatcher', 'system'], noteRequired: false },
   reject: { from: ['reported'], to: 'rejected', roles: ['operator', 'dispatcher'], noteRequired: true },
@@ -26,8 +33,8 @@ export const TRANSITIONS: Readonly<Record<CaseAction, TransitionRule>> = {
   accept: { from: ['dispatched'], to: 'in_progress', roles: ['crew'], noteRequired: false },
   return: { from: ['dispatched'], to: 'registered', roles: ['crew', 'dispatcher'], noteRequired: true },
   handle: { from: ['in_progress'], to: 'handled', roles: ['crew'], noteRequired: false },
-  rework: { from: ['handled'], to: 'in_progress', roles: ['operator', 'dispatcher'], noteRequired: true },
-  verify: { from: ['handled'], to: 'verified', roles: ['operator'], noteRequired: false },
+  rework: { from: ['handled'], to: 'in_progress', roles: ['inspector', 'dispatcher'], noteRequired: true, evidenceRequired: true },
+  verify: { from: ['handled'], to: 'verified', roles: ['inspector'], noteRequired: false, evidenceRequired: true },
   close: { from: ['verified'], to: 'closed', roles: ['operator', 'dispatcher'], noteRequired: false },
   cancel: { from: ['reported', 'registered', 'dispatched', 'in_progress'], to: 'cancelled', roles: ['operator', 'dispatcher'], noteRequired: true },
   reopen: { from: ['closed'], to: 'registered', roles: ['operator', 'system'], noteRequired: true },
@@ -37,10 +44,14 @@ export const TRANSITIONS: Readonly<Record<CaseAction, TransitionRule>> = {
 
 export type TransitionCheck =
   | { ok: true; to: CaseStatus }
-  | { ok: false; reason: 'illegal' | 'role' | 'note'; message: string };
+  | { ok: false; reason: 'illegal' | 'role' | 'note' | 'evidence'; message: string };
 
-/** Whether `actor` may take `action` on a case in `from`; admin may do what any human role may. */
-export function checkTransition(action: CaseAction, from: CaseStatus, actor: Actor, note: string | null | undefined): TransitionCheck {
+/**
+ * Whether `actor` may take `action` on a case in `from`; admin may do what any
+ * human role may (an admin verifying is an override, audited as such).
+ * `evidence` is a photo id or reference; only checked when the rule wants one.
+ */
+export function checkTransition(action: CaseAction, from: CaseStatus, actor: Actor, note: string | null | undefined, evidence?: string | null): TransitionCheck {
   const rule = TRANSITIONS[action];
   if (!rule.from.includes(from)) {
     return { ok: false, reason: 'illegal', message: `cannot ${action} a case that is ${from}; from ${from} the case can: ${actionsFrom(from).join(', ') || 'nothing (final)'}` };
@@ -48,6 +59,7 @@ export function checkTransition(action: CaseAction, from: CaseStatus, actor: Act
   const allowed = actor === 'admin' ? rule.roles.some((r) => r !== 'system') : rule.roles.includes(actor);
   if (!allowed) return { ok: false, reason: 'role', message: `role ${actor} may not ${action} a case (allowed: ${rule.roles.filter((r) => r !== 'system').join(', ')})` };
   if (rule.noteRequired && !(note && note.trim())) return { ok: false, reason: 'note', message: `${action} needs a note saying why` };
+  if (rule.evidenceRequired && !(evidence && evidence.trim())) return { ok: false, reason: 'evidence', message: `${action} needs evidence: photoId (a photo uploaded to the case) or evidence (a reference)` };
   return { ok: true, to: rule.to };
 }
 

@@ -16,6 +16,8 @@ import { registerCasesCommands } from './commands/cases.ts';
 import { registerRegistryCommands } from './commands/registry.ts';
 import { registerDeviceCommandCommands } from './commands/device-command.ts';
 import { registerDeviceGatewayCommands } from './commands/device-gateway.ts';
+import { registerSilencesCommands } from './commands/silences.ts';
+import { registerReportCommands } from './commands/report.ts';
 
 const program = new Command('tianzhong')
   .description('Tianzhong: city street furniture online, from sensor reading to repaired asset')
@@ -34,6 +36,8 @@ registerCasesCommands(program);
 registerRegistryCommands(program);
 registerDeviceCommandCommands(program);
 registerDeviceGatewayCommands(program);
+registerSilencesCommands(program);
+registerReportCommands(program);
 
 program.parseAsync(process.argv).then(
   () => process.exit(process.exitCode ?? 0),

@@ -8,7 +8,9 @@ import { TzError } from './errors.ts';
 // hashes in constant time. Only the hash is stored (a random 256-bit secret
 // needs no slow hash: there is nothing to brute-force). The token is shown once.
 
-export const ROLES = ['admin', 'operator', 'dispatcher', 'crew', 'readonly'] as const;
+// `inspector` (监督员, GB/T 30428): the supervision centre's patrol, who reports
+// problems and verifies (核查) repairs; optionally bound to a district or grid cell.
+export const ROLES = ['admin', 'operator', 'dispatcher', 'crew', 'readonly', 'inspector'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who is calling: set on `request.principal` by `requireRole`. */
@@ -18,11 +20,13 @@ export interface Principal {
   role: Role;
   /** The crew a `crew` token acts for (a crew sees only its own cases). */
   crewId: string | null;
+  /** The supervision area (district or grid cell) an `inspector` token is bound to; null/absent = the whole city. */
+  area?: string | null;
 }
 
 export interface AccessTokens {
   /** Creates a token; the returned `token` is the only time the secret exists in clear. */
-  issue(input: { name: string; role: Role; crewId?: string }): { token: string; principal: Principal };
+  issue(input: { name: string; role: Role; crewId?: string; area?: string }): { token: string; principal: Principal };
   /** True when an active token was revoked. */
   revoke(tokenId: string): boolean;
   /** Active (not revoked) tokens. */
@@ -42,7 +46,7 @@ const TOKEN_PATTERN = /^tz_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 const NAME_PATTERN = /^[\p{L}\p{N} _.@-]{1,64}$/u;
 const CREW_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-interface TokenRow { id: string; name: string; role: string; crew_id: string | null; secret_hash: Buffer }
+interface TokenRow { id: string; name: string; role: string; crew_id: string | null; area: string | null; secret_hash: Buffer }
 
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
@@ -54,7 +58,7 @@ function isRole(value: string): value is Role {
 
 function principalOf(row: Omit<TokenRow, 'secret_hash'>): Principal {
   if (!isRole(row.role)) throw new TzError('TZ_INTERNAL', `access token ${row.id} has an unknown role ${row.role}`);
-  return { tokenId: row.id, name: row.name, role: row.role, crewId: row.crew_id };
+  return { tokenId: row.id, name: row.name, role: row.role, crewId: row.crew_id, ...(row.area ? { area: row.area } : {}) };
 }
 
 /** Token store in the given SQLite database (creates its own table). */
@@ -71,22 +75,26 @@ export function openAccessTokens(db: Database.Database, now: () => number = Date
       last_used_at INTEGER
     );
   `);
-  const insert = db.prepare('INSERT INTO access_tokens (id, name, role, crew_id, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)');
-  const byId = db.prepare<[string], TokenRow>('SELECT id, name, role, crew_id, secret_hash FROM access_tokens WHERE id = ? AND revoked_at IS NULL');
+  // Added with the inspector role: an existing file gains the column (additive, nullable).
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(access_tokens)').all();
+  if (!columns.some((c) => c.name === 'area')) db.exec('ALTER TABLE access_tokens ADD COLUMN area TEXT');
+  const insert = db.prepare('INSERT INTO access_tokens (id, name, role, crew_id, area, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const byId = db.prepare<[string], TokenRow>('SELECT id, name, role, crew_id, area, secret_hash FROM access_tokens WHERE id = ? AND revoked_at IS NULL');
   const revoke = db.prepare('UPDATE access_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
-  const active = db.prepare<[], Omit<TokenRow, 'secret_hash'>>('SELECT id, name, role, crew_id FROM access_tokens WHERE revoked_at IS NULL ORDER BY created_at, id');
+  const active = db.prepare<[], Omit<TokenRow, 'secret_hash'>>('SELECT id, name, role, crew_id, area FROM access_tokens WHERE revoked_at IS NULL ORDER BY created_at, id');
   const touch = db.prepare('UPDATE access_tokens SET last_used_at = ? WHERE id = ?');
 
   return {
-    issue({ name, role, crewId }) {
+    issue({ name, role, crewId, area }) {
       if (!NAME_PATTERN.test(name)) throw new TzError('TZ_REQUEST_INVALID', `token name "${name}" must be 1–64 letters, digits, spaces or _ . @ -`);
       if (!isRole(role)) throw new TzError('TZ_REQUEST_INVALID', `role "${String(role)}" is not one of ${ROLES.join(', ')}`);
       if (role === 'crew' && !crewId) throw new TzError('TZ_REQUEST_INVALID', 'a crew token needs the crew it acts for (crewId)');
       if (crewId !== undefined && !CREW_PATTERN.test(crewId)) throw new TzError('TZ_REQUEST_INVALID', `crew id "${crewId}" must be letters, digits, _ . -`);
+      if (area !== undefined && !CREW_PATTERN.test(area)) throw new TzError('TZ_REQUEST_INVALID', `area "${area}" must be letters, digits, _ . -`);
       const tokenId = randomBytes(8).toString('hex');
       const secret = randomBytes(32).toString('base64url');
-      insert.run(tokenId, name, role, crewId ?? null, sha256(secret), now());
-      return { token: `tz_${tokenId}_${secret}`, principal: { tokenId, name, role, crewId: crewId ?? null } };
+      insert.run(tokenId, name, role, crewId ?? null, area ?? null, sha256(secret), now());
+      return { token: `tz_${tokenId}_${secret}`, principal: { tokenId, name, role, crewId: crewId ?? null, ...(area ? { area } : {}) } };
     },
     revoke(tokenId) {
       return revoke.run(now(), tokenId).changes > 0;

@@ -8,6 +8,7 @@ import { HOUR, T0, alarm, event, openFixture } from './fixtures.ts';
 const MIN = 60_000;
 const dispatcher: ActorRef = { who: 'dispatcher:d', role: 'dispatcher', crewId: null };
 const operator: ActorRef = { who: 'operator:o', role: 'operator', crewId: null };
+const inspector: ActorRef = { who: 'inspector:i', role: 'inspector', crewId: null };
 const crew1: ActorRef = { who: 'crew:c1', role: 'crew', crewId: 'c1' };
 
 test('alarm → case: one per alarm event id, per asset, per incident; updates and ignores', async () => {
@@ -52,8 +53,8 @@ test('alarm cleared before dispatch is noted; closing a case closes its alarms t
     assert.is(c.clearedBeforeDispatch, true);
     const notes = (await f.system.store.atomically((tx) => tx.eventsOf(c!.id))).filter((e) => e.action === 'alarm-cleared-before-dispatch');
     assert.is(notes.length, 1);
-    for (const [action, actor] of [['dispatch', dispatcher], ['accept', crew1], ['handle', crew1], ['verify', operator], ['close', operator]] as const) {
-      c = await f.system.workflow.act(c.id, action, actor, { crewId: action === 'dispatch' ? 'c1' : null });
+    for (const [action, actor] of [['dispatch', dispatcher], ['accept', crew1], ['handle', crew1], ['verify', inspector], ['close', operator]] as const) {
+      c = await f.system.workflow.act(c.id, action, actor, { crewId: action === 'dispatch' ? 'c1' : null, evidence: action === 'verify' ? 'patrol photo' : null });
     }
     assert.is(c.status, 'closed');
     await f.system.deliverOutbox();
@@ -68,7 +69,7 @@ test('a repeat alarm within the reopen window reopens the case as rework; after 
   try {
     await f.system.alarmSink.deliver(event('raised', alarm({ deviceId: 'mc-0200' })));
     let [c] = await f.system.store.atomically((tx) => tx.listCases({ assetId: 'mc-0200' }));
-    for (const [action, actor] of [['accept', crew1], ['handle', crew1], ['verify', operator], ['close', operator]] as const) c = await f.system.workflow.act(c!.id, action, actor, {});
+    for (const [action, actor] of [['accept', crew1], ['handle', crew1], ['verify', inspector], ['close', operator]] as const) c = await f.system.workflow.act(c!.id, action, actor, { evidence: 'on-site check' });
     f.clock.advance(2 * HOUR);
     assert.is(await (f.system.alarmSink as unknown as { intake(e: unknown): Promise<string> }).intake(event('raised', alarm({ deviceId: 'mc-0200' }))), 'reopened');
     const again = await f.system.store.atomically((tx) => tx.getCase(c!.id));
@@ -77,7 +78,7 @@ test('a repeat alarm within the reopen window reopens the case as rework; after 
     assert.is(again?.crewId, 'c1', 'to the crew that did the work');
     const reopen = (await f.system.store.atomically((tx) => tx.eventsOf(c!.id))).find((e) => e.action === 'reopen');
     assert.is(reopen?.detail.rework, true);
-    for (const [action, actor] of [['accept', crew1], ['handle', crew1], ['verify', operator], ['close', operator]] as const) await f.system.workflow.act(c!.id, action, actor, {});
+    for (const [action, actor] of [['accept', crew1], ['handle', crew1], ['verify', inspector], ['close', operator]] as const) await f.system.workflow.act(c!.id, action, actor, { evidence: 'on-site check' });
     f.clock.advance(25 * HOUR);
     await f.system.alarmSink.deliver(event('raised', alarm({ deviceId: 'mc-0200' })));
     assert.is(await f.system.store.atomically((tx) => tx.countCases({ assetId: 'mc-0200' })), 2);
@@ -163,7 +164,7 @@ test('KPIs: arithmetic on a known set of cases, from the audit trail', async () 
   const f = await openFixture({ config: { autoDispatch: false } });
   const at = (minutes: number) => f.clock.set(T0 + minutes * MIN);
   const act = (id: number, action: Parameters<typeof f.system.workflow.act>[1], actor: ActorRef, crewId: string | null = null) =>
-    f.system.workflow.act(id, action, actor, { crewId, note: action === 'cancel' ? 'duplicate report' : null });
+    f.system.workflow.act(id, action, actor, { crewId, note: action === 'cancel' ? 'duplicate report' : null, evidence: action === 'verify' ? 'patrol photo' : null });
   try {
     // A: sensor, urgent (dispatch 0.5 h, handle 2 h, verify 1 h): everything on time.
     at(0);
@@ -172,7 +173,7 @@ test('KPIs: arithmetic on a known set of cases, from the audit trail', async () 
     at(6); await act(a!.id, 'dispatch', dispatcher, 'c1');
     at(16); await act(a!.id, 'accept', crew1);
     at(76); await act(a!.id, 'handle', crew1);
-    at(106); await act(a!.id, 'verify', operator);
+    at(106); await act(a!.id, 'verify', inspector);
     at(111); await act(a!.id, 'close', operator);
     // B: operator, normal (2 h, 24 h, 8 h): verified and closed late.
     at(10);
@@ -180,7 +181,7 @@ test('KPIs: arithmetic on a known set of cases, from the audit trail', async () 
     at(70); await act(b.id, 'dispatch', dispatcher, 'c1');
     at(130); await act(b.id, 'accept', crew1);
     at(1810); await act(b.id, 'handle', crew1);
-    at(2410); await act(b.id, 'verify', operator);
+    at(2410); await act(b.id, 'verify', inspector);
     at(2420); await act(b.id, 'close', operator);
     // C: sensor, cancelled.  D: inspector, left registered.
     at(20);
@@ -193,7 +194,7 @@ test('KPIs: arithmetic on a known set of cases, from the audit trail', async () 
     const cases = await f.system.store.atomically((tx) => tx.listCases({ limit: 1000 }));
     const events = await f.system.store.atomically((tx) => tx.eventsOfCases(cases.map((x) => x.id)));
     const all = computeKpis(cases, events, { from: T0 - HOUR, to: T0 + 72 * HOUR, district: null });
-    assert.equal(all.counts, { reported: 4, registered: 4, bySensor: 2, closed: 2, closedOnTime: 1, cancelled: 1, rejected: 0, open: 1, verifications: 2, verificationsOnTime: 1, reworks: 0, escalatedCases: 0 });
+    assert.equal(all.counts, { reported: 4, registered: 4, bySensor: 2, closed: 2, closedOnTime: 1, cancelled: 1, rejected: 0, open: 1, verifications: 2, verificationsOnTime: 1, reworks: 0, escalatedCases: 0, ratings: 0, satisfied: 0, basicallySatisfied: 0, dissatisfied: 0 });
     assert.is(all.closureRate, 0.6667);
     assert.is(all.onTimeClosureRate, 0.5);
     assert.is(all.onTimeVerificationRate, 0.5);

@@ -14,13 +14,14 @@ async function openTokens(file: string) {
 }
 
 export function registerCasesCommands(program: Command): void {
-  const tokens = program.command('tokens').description('HTTP API tokens and roles (admin, operator, dispatcher, crew, readonly)');
+  const tokens = program.command('tokens').description('HTTP API tokens and roles (admin, operator, dispatcher, crew, readonly, inspector)');
   tokens
     .command('add')
     .description('issue a token; it is printed once and stored only as a hash')
     .requiredOption('--name <name>', 'who or what holds it, e.g. "ops desk 1"')
-    .requiredOption('--role <role>', 'admin | operator | dispatcher | crew | readonly')
+    .requiredOption('--role <role>', 'admin | operator | dispatcher | crew | readonly | inspector')
     .option('--crew <crewId>', 'the crew a crew token acts for (required with --role crew)')
+    .option('--area <district|gridCell>', 'the supervision area an inspector token is bound to (optional)')
     .option('--db <file>', 'access tokens SQLite file', DEFAULT_ACCESS_DB)
     .option('--json', 'JSON output')
     .action(async (opts) => {
@@ -29,9 +30,9 @@ export function registerCasesCommands(program: Command): void {
       if (opts.role === 'crew' && !opts.crew) throw new CliError('a crew token needs --crew <crewId> (the crew whose cases it may see)');
       const { db, tokens: store } = await openTokens(opts.db);
       try {
-        const { token, principal } = store.issue({ name: opts.name, role: opts.role, ...(opts.crew ? { crewId: opts.crew } : {}) });
+        const { token, principal } = store.issue({ name: opts.name, role: opts.role, ...(opts.crew ? { crewId: opts.crew } : {}), ...(opts.area ? { area: opts.area } : {}) });
         if (opts.json) console.log(JSON.stringify({ token, ...principal }));
-        else console.log(`issued ${principal.role} token ${principal.tokenId} for "${principal.name}"${principal.crewId ? ` (crew ${principal.crewId})` : ''}\ntoken (shown once): ${token}`);
+        else console.log(`issued ${principal.role} token ${principal.tokenId} for "${principal.name}"${principal.crewId ? ` (crew ${principal.crewId})` : ''}${principal.area ? ` (area ${principal.area})` : ''}\ntoken (shown once): ${token}`);
       } catch (err) {
         if (isTzError(err, 'TZ_REQUEST_INVALID')) throw new CliError(err.message.replace(/^TZ_REQUEST_INVALID: /, ''));
         throw err;
@@ -49,7 +50,7 @@ export function registerCasesCommands(program: Command): void {
       const list = store.list();
       db.close();
       if (opts.json) console.log(JSON.stringify(list));
-      else for (const p of list) console.log(`${p.tokenId}\t${p.role}\t${p.crewId ?? '-'}\t${p.name}`);
+      else for (const p of list) console.log(`${p.tokenId}\t${p.role}\t${p.crewId ?? p.area ?? '-'}\t${p.name}`);
     });
   tokens
     .command('revoke <tokenId>')

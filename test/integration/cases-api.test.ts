@@ -38,7 +38,7 @@ test.before(async () => {
   const dir = tempDir('tz-cases-api-');
   const db = new Database(join(dir.path, 'access.sqlite'));
   access = openAccessTokens(db);
-  for (const [name, role, crewId] of [['admin', 'admin'], ['operator', 'operator'], ['dispatcher', 'dispatcher'], ['crew1', 'crew', 'c1'], ['crew2', 'crew', 'c2'], ['readonly', 'readonly']] as const) {
+  for (const [name, role, crewId] of [['admin', 'admin'], ['operator', 'operator'], ['dispatcher', 'dispatcher'], ['crew1', 'crew', 'c1'], ['crew2', 'crew', 'c2'], ['readonly', 'readonly'], ['inspector', 'inspector']] as const) {
     tok[name] = access.issue({ name, role, ...(crewId ? { crewId } : {}) }).token;
   }
   const registry = createRegistry('cases');
@@ -116,11 +116,13 @@ test('a case from report to close over HTTP; crews see only their own cases; pho
 
   assert.is((await api('POST', `/api/v1/cases/${id}/actions/handle`, tok.crew1!, {})).json.status, 'handled');
   assert.is((await api('POST', `/api/v1/cases/${id}/actions/verify`, tok.dispatcher!, {})).status, 403, 'dispatchers do not verify');
-  const rework = await api('POST', `/api/v1/cases/${id}/actions/rework`, tok.operator!, {});
+  assert.is((await api('POST', `/api/v1/cases/${id}/actions/verify`, tok.operator!, { evidence: 'x' })).status, 403, 'operators do not verify (the supervision centre does)');
+  const rework = await api('POST', `/api/v1/cases/${id}/actions/rework`, tok.inspector!, { evidence: 'patrol photo 1' });
   assert.is(rework.status, 400, 'rework needs a reason');
-  assert.is((await api('POST', `/api/v1/cases/${id}/actions/rework`, tok.operator!, { note: 'bags left behind' })).json.reworkCount, 1);
+  assert.is((await api('POST', `/api/v1/cases/${id}/actions/rework`, tok.inspector!, { note: 'bags left behind' })).status, 400, 'a failed verification needs evidence');
+  assert.is((await api('POST', `/api/v1/cases/${id}/actions/rework`, tok.inspector!, { note: 'bags left behind', photoId: photo.json.id })).json.reworkCount, 1);
   await api('POST', `/api/v1/cases/${id}/actions/handle`, tok.crew1!, {});
-  assert.is((await api('POST', `/api/v1/cases/${id}/actions/verify`, tok.operator!, {})).json.status, 'verified');
+  assert.is((await api('POST', `/api/v1/cases/${id}/actions/verify`, tok.inspector!, { evidence: 'patrol 2: gate 3 clean' })).json.status, 'verified');
   assert.is((await api('POST', `/api/v1/cases/${id}/actions/close`, tok.operator!, {})).json.status, 'closed');
 
   const detail = await api('GET', `/api/v1/cases/${id}`, tok.readonly!);
@@ -128,7 +130,7 @@ test('a case from report to close over HTTP; crews see only their own cases; pho
     ['report', 'register', 'dispatch', 'accept', 'update', 'photo', 'handle', 'rework', 'handle', 'verify', 'close']);
   const rw = detail.json.events.find((e: { action: string }) => e.action === 'rework');
   assert.is(rw.note, 'bags left behind');
-  assert.ok(rw.who.startsWith('operator:operator#'));
+  assert.ok(rw.who.startsWith('inspector:inspector#'));
   assert.is(detail.json.photos.length, 1);
 
   const kpis = await api('GET', '/api/v1/kpis?district=north', tok.readonly!);

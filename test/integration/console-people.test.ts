@@ -40,7 +40,7 @@ let cases: CaseSystem;
 let feed: AlarmFeed;
 let gateway: MqttClient;
 let browser: Browser;
-const tokens: Record<'operator' | 'dispatcher' | 'crew', string> = { operator: '', dispatcher: '', crew: '' };
+const tokens: Record<'operator' | 'dispatcher' | 'crew' | 'inspector', string> = { operator: '', dispatcher: '', crew: '', inspector: '' };
 let batchSeq = 0;
 
 interface CaseDetail { id: number; status: string; events: Array<{ action: string; detail: Record<string, unknown> }>; photos: Array<{ id: string }> }
@@ -94,6 +94,7 @@ test.before(async () => {
   tokens.operator = access.issue({ name: 'olga', role: 'operator' }).token;
   tokens.dispatcher = access.issue({ name: 'dora', role: 'dispatcher' }).token;
   tokens.crew = access.issue({ name: 'wang-phone', role: 'crew', crewId: 'crew-a' }).token;
+  tokens.inspector = access.issue({ name: 'li-inspector', role: 'inspector' }).token;
   cases = await openCaseSystem({ dbPath: join(dir.path, 'cases.sqlite'), access, photoDir: join(dir.path, 'photos'), slaCheckMs: 0 });
   feed = await connectMqttAlarmFeed({ brokerUrl, username: 'tz-console', password: SERVICE_PASSWORD });
   rules = await startRules({
@@ -194,7 +195,7 @@ test('phone zh-CN: a crew works a case to closed — accept, arrive, photos from
   assert.match(await page.textContent('#crew-timeline') ?? '', '处置完成');
   await shot(page, 'phone-case-handled');
 
-  await apiCall('POST', `/api/v1/cases/${caseId}/actions/verify`, tokens.operator, {});
+  await apiCall('POST', `/api/v1/cases/${caseId}/actions/verify`, tokens.inspector, { evidence: 'patrol check' });
   await apiCall('POST', `/api/v1/cases/${caseId}/actions/close`, tokens.operator, {});
   const done = await apiCall<CaseDetail>('GET', `/api/v1/cases/${caseId}`, tokens.operator);
   assert.is(done.status, 'closed');

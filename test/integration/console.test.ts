@@ -38,7 +38,7 @@ let feed: AlarmFeed;
 let gateway: MqttClient;
 let browser: Browser;
 let page: Page;
-const tokens: Record<'operator' | 'dispatcher' | 'crew', string> = { operator: '', dispatcher: '', crew: '' };
+const tokens: Record<'operator' | 'dispatcher' | 'crew' | 'inspector', string> = { operator: '', dispatcher: '', crew: '', inspector: '' };
 let deviceCount = 0;
 
 async function apiGet<T>(path: string, token = tokens.operator): Promise<T> {
@@ -80,6 +80,7 @@ test.before(async () => {
   tokens.operator = access.issue({ name: 'olga', role: 'operator' }).token;
   tokens.dispatcher = access.issue({ name: 'dora', role: 'dispatcher' }).token;
   tokens.crew = access.issue({ name: 'crew-a-phone', role: 'crew', crewId: 'crew-a' }).token;
+  tokens.inspector = access.issue({ name: 'li-inspector', role: 'inspector' }).token;
 
   cases = await openCaseSystem({ dbPath: join(dir.path, 'cases.sqlite'), access, photoDir: join(dir.path, 'photos'), slaCheckMs: 0 });
   feed = await connectMqttAlarmFeed({ brokerUrl, username: 'tz-console', password: SERVICE_PASSWORD });
@@ -210,9 +211,11 @@ test('the case opened by the alarm moves through every state, each role seeing o
   assert.is(await page.locator(`.card[data-case-id="${caseId}"] button[data-action="verify"]`).count(), 0, 'a crew cannot verify its own work');
   await shot('cases-handled-by-crew');
 
+  // Verification (核查) is the supervision centre's inspector, with evidence (GB/T 30428); the console has no inspector page yet.
+  const verified = await fetch(`${rules.httpUrl}/api/v1/cases/${caseId}/actions/verify`, { method: 'POST', headers: { authorization: `Bearer ${tokens.inspector}`, 'content-type': 'application/json' }, body: JSON.stringify({ evidence: 'patrol check' }) });
+  assert.is(verified.status, 200);
   await signInAs('operator');
   await page.goto(`${rules.httpUrl}/console/#/cases`);
-  await act(caseId, 'verify');
   await act(caseId, 'close');
   await page.waitForSelector(`[data-column="closed"] .card[data-case-id="${caseId}"]`);
   const done = await apiGet<{ status: string; events: Array<{ action: string; who: string }> }>(`/api/v1/cases/${caseId}`);
