@@ -124,7 +124,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       siteDevices: () => sited,
       brokerUrl: broker.mqttUrl, username: 'tz-rules', password: secrets.rules, profiles, influx, deviceRegistryUrl: ingest.httpUrl,
       rulesDbPath: join(options.varDir, 'rules.sqlite'), casesDbPath: join(options.varDir, 'cases.sqlite'), accessDbPath: join(options.varDir, 'access.sqlite'),
-      photoDir: join(options.varDir, 'photos'), log: createLogger,
+      photoDir: join(options.varDir, 'photos'), log: createLogger, auditDbPath: join(options.varDir, 'audit.sqlite'),
     });
     stops.push(() => rules.stop());
     // A console sign-in for this run: an operator token, revoked when the stack stops.

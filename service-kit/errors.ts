@@ -44,6 +44,8 @@ export const ERROR_CATALOGUE = {
   TZ_ALERT_DELIVERY: 'an alert channel (WeCom, DingTalk, Feishu, e-mail, SMS) refused or could not take a message',
   TZ_SUBSCRIPTION_NOT_FOUND: 'no alert subscription with that id',
   TZ_SILENCE_NOT_FOUND: 'no silence or maintenance window with that id',
+  TZ_BACKUP_INVALID: 'a backup is incomplete or damaged, or cannot be restored over existing data',
+  TZ_AUDIT_APPEND_ONLY: 'the audit log is append-only: records cannot be changed or removed',
 } as const;
 
 export type TzErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -97,6 +99,8 @@ export const ERROR_HTTP_STATUS: Record<TzErrorCode, number> = {
   TZ_ALERT_DELIVERY: 502,
   TZ_SUBSCRIPTION_NOT_FOUND: 404,
   TZ_SILENCE_NOT_FOUND: 404,
+  TZ_BACKUP_INVALID: 500,
+  TZ_AUDIT_APPEND_ONLY: 409,
 };
 
 /** The HTTP status of an error: its code's, or 500 for anything that is not a TzError. */
