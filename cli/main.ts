@@ -14,6 +14,8 @@ import { registerBenchCommands } from './commands/bench.ts';
 import { registerDashboardsCommands } from './commands/dashboards.ts';
 import { registerCasesCommands } from './commands/cases.ts';
 import { registerSilencesCommands } from './commands/silences.ts';
+import { registerAuditCommands } from './commands/audit.ts';
+import { registerBackupCommands } from './commands/backup.ts';
 
 const program = new Command('tianzhong')
   .description('Tianzhong: city street furniture online, from sensor reading to repaired asset')
@@ -30,6 +32,8 @@ registerBenchCommands(program);
 registerDashboardsCommands(program);
 registerCasesCommands(program);
 registerSilencesCommands(program);
+registerAuditCommands(program);
+registerBackupCommands(program);
 
 program.parseAsync(process.argv).then(
   () => process.exit(process.exitCode ?? 0),

@@ -1,5 +1,5 @@
 import type { AuthenticateError, Client } from 'aedes';
-import { TzError, type Logger } from '../../service-kit/index.ts';
+import { TzError, type AuditAppend, type Logger } from '../../service-kit/index.ts';
 import type { BrokerIdentity } from '../acl.ts';
 import type { LoginThrottle } from '../login-throttle.ts';
 import type { BrokerMetrics } from '../metrics.ts';
@@ -14,6 +14,8 @@ interface Deps {
   throttle: LoginThrottle;
   /** After a login is accepted, before CONNACK (gateway events note a takeover here). */
   onAuthenticated(client: Client, identity: BrokerIdentity): void;
+  /** The one audit log, when the broker is given one: every login, refused and throttled ones too (never the password). */
+  audit?: AuditAppend;
 }
 
 // CONNACK return codes, MQTT 3.1.1 §3.2.2.3.
@@ -41,6 +43,7 @@ export function authenticateHook(deps: Deps) {
       if (countFailure) throttle.recordFailure(keys);
       metrics.loginLockouts.set(throttle.lockedCount());
       log.warn({ clientId: client.id, address: addressOf(client), username, reason }, 'MQTT connection refused');
+      deps.audit?.({ actor: username ?? conn?.certificateCN ?? 'anonymous', action: reason === 'throttled' ? 'broker.login.throttled' : 'broker.login', target: client.id, result: 'denied', details: { reason, address: addressOf(client) } });
       done(Object.assign(new Error(`connection refused: ${reason}`), { returnCode }) as AuthenticateError, false);
     };
     const waitMs = throttle.retryAfter(keys);
@@ -57,6 +60,7 @@ export function authenticateHook(deps: Deps) {
         if (identity.role === 'gateway') metrics.gatewayLastSeen.set({ gateway: identity.username }, Date.now() / 1000);
         deps.onAuthenticated(client, identity);
         log.info({ clientId: client.id, address: addressOf(client), role: identity.role, listener: conn?.listener, certificate: conn?.certificateCN !== undefined }, 'MQTT client authenticated');
+        deps.audit?.({ actor: identity.username, action: 'broker.login', target: client.id, details: { role: identity.role, address: addressOf(client), certificate: conn?.certificateCN !== undefined } });
         done(null, true);
       },
       (err: unknown) => {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { CliError, int } from '../command-kit.ts';
 import { untilSignal } from '../signals.ts';
+import { appendAudit, cliActor, DEFAULT_AUDIT_DB } from './audit.ts';
 
 const ROLES_HELP = 'gateway | ingest | rules | console | crew | service (= ingest + rules + console)';
 
@@ -64,6 +65,7 @@ export function registerBrokerCommands(program: Command): void {
     .description('add (or replace) an account; the password is read from TZ_NEW_PASSWORD or generated and printed once')
     .requiredOption('--role <role>', ROLES_HELP)
     .option('--users <file>', 'users file', 'var/broker-users.json')
+    .option('--audit-db <file>', 'the audit log SQLite file', DEFAULT_AUDIT_DB)
     .action(async (username: string, opts) => {
       const { BrokerUsers, isBrokerRole, BROKER_ROLES, generatePassword } = await import('../../broker/index.ts');
       if (!isBrokerRole(opts.role)) throw new CliError(`--role must be gateway or service, or one of ${BROKER_ROLES.join(', ')}; not "${opts.role}"`);
@@ -72,17 +74,21 @@ export function registerBrokerCommands(program: Command): void {
       const replaced = store.has(username);
       store.add(username, password, opts.role);
       store.save();
+      // Who and whom, never the password (it is printed once below and stored only hashed).
+      await appendAudit(opts.auditDb, { actor: cliActor(), action: replaced ? 'broker.user.replace' : 'broker.user.add', target: username, details: { role: opts.role, usersFile: resolve(opts.users) } });
       const verb = replaced ? 'replaced' : 'added';
       console.log(process.env.TZ_NEW_PASSWORD ? `${verb} ${opts.role} ${username}` : `${verb} ${opts.role} ${username}; password (shown once): ${password}`);
     });
   users
     .command('remove <username>')
     .option('--users <file>', 'users file', 'var/broker-users.json')
+    .option('--audit-db <file>', 'the audit log SQLite file', DEFAULT_AUDIT_DB)
     .action(async (username: string, opts) => {
       const { BrokerUsers } = await import('../../broker/index.ts');
       const store = BrokerUsers.load(resolve(opts.users));
       if (!store.remove(username)) throw new CliError(`no user "${username}" in ${opts.users}; see tianzhong broker users list`);
       store.save();
+      await appendAudit(opts.auditDb, { actor: cliActor(), action: 'broker.user.remove', target: username });
       console.log(`removed ${username} (a running broker reloads the file within seconds and disconnects it)`);
     });
   users
