@@ -95,10 +95,10 @@ export function openAuditLog(db: Database.Database, clock: Clock = systemClock):
       BEGIN SELECT RAISE(ABORT, 'TZ_AUDIT_APPEND_ONLY: the audit log is append-only'); END;
   `);
   const insert = db.prepare<[number, string, string, string, string, string]>('INSERT INTO audit_log (at, actor, action, target, result, details) VALUES (?, ?, ?, ?, ?, ?)');
-  const select = db.prepare<[string | null, string | null, number, number, number], AuditRow>(`
+  const select = db.prepare<[{ actor: string | null; action: string | null; from: number; to: number; limit: number }], AuditRow>(`
     SELECT id, at, actor, action, target, result, details FROM audit_log
-    WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR action = ?2 OR action LIKE ?2 || '.%') AND at >= ?3 AND at < ?4
-    ORDER BY at DESC, id DESC LIMIT ?5`);
+    WHERE (@actor IS NULL OR actor = @actor) AND (@action IS NULL OR action = @action OR action LIKE @action || '.%') AND at >= @from AND at < @to
+    ORDER BY at DESC, id DESC LIMIT @limit`);
   return {
     append(entry) {
       if (!entry.actor || !entry.action) throw new TzError('TZ_REQUEST_INVALID', 'an audit record needs an actor and an action');
@@ -112,7 +112,7 @@ export function openAuditLog(db: Database.Database, clock: Clock = systemClock):
     },
     list(query = {}) {
       const limit = Math.min(Math.max(1, Math.floor(query.limit ?? 100)), 10_000);
-      return select.all(query.actor ?? null, query.action ?? null, query.from ?? 0, query.to ?? Number.MAX_SAFE_INTEGER, limit).map(recordOf);
+      return select.all({ actor: query.actor ?? null, action: query.action ?? null, from: query.from ?? 0, to: query.to ?? Number.MAX_SAFE_INTEGER, limit }).map(recordOf);
     },
   };
 }

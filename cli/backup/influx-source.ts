@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TzError } from '../../service-kit/index.ts';
+import { delay, queryInfluxQL, TzError } from '../../service-kit/index.ts';
 import { startManagedInfluxd } from '../managed-influxd.ts';
 import type { BackupProgress } from './progress.ts';
 import type { BackupPart, BackupSource } from './source.ts';
@@ -52,6 +52,42 @@ function run(binary: string, args: string[], progress: BackupProgress): Promise<
   });
 }
 
+/** Databases and how many shard bytes each has in a portable backup folder (its *.manifest files). */
+export function backedUpDatabases(from: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const name of existsSync(from) ? readdirSync(from) : []) {
+    if (!name.endsWith('.manifest')) continue;
+    const m = JSON.parse(readFileSync(join(from, name), 'utf8')) as { files?: Array<{ database?: string; size?: number }> };
+    for (const f of m.files ?? []) if (f.database) out.set(f.database, (out.get(f.database) ?? 0) + (f.size ?? 0));
+  }
+  return out;
+}
+
+/**
+ * `influxd restore -portable` returns once it has sent the shards; influxd
+ * imports them after that (1.6 sends no acknowledgement). Wait until every
+ * restored database answers with a point count that holds still, so the
+ * server is not stopped half-way through an import.
+ */
+async function untilImported(url: string, databases: Map<string, number>, timeoutMs = 60_000): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  const deadline = Date.now() + timeoutMs;
+  for (const [database, bytes] of databases) {
+    let last = -1;
+    for (;;) {
+      const series = await queryInfluxQL({ url, database }, 'SELECT COUNT(*) FROM /.*/').catch(() => []);
+      let n = 0;
+      for (const s of series) for (const row of s.values) for (let i = 0; i < s.columns.length; i++) if (s.columns[i]!.startsWith('count_')) n += Number(row[i] ?? 0);
+      if (n === last && (n > 0 || bytes === 0)) break;
+      if (Date.now() > deadline) throw new TzError('TZ_BACKUP_INVALID', `InfluxDB database ${database} was restored but its points did not appear within ${timeoutMs} ms (count ${n})`);
+      last = n;
+      await delay(500);
+    }
+    counts[database] = last;
+  }
+  return counts;
+}
+
 export class InfluxSource implements BackupSource {
   readonly name = 'influxdb';
 
@@ -92,6 +128,7 @@ export class InfluxSource implements BackupSource {
       if (!this.where.rpcAddress) throw new TzError('TZ_BACKUP_INVALID', `restoring InfluxDB into ${this.where.url} needs its RPC address (--influx-rpc host:port)`);
       progress.step(`influxdb → ${this.where.rpcAddress}`, 1);
       await run(this.binary, ['restore', '-portable', '-host', this.where.rpcAddress, from], progress);
+      await untilImported(this.where.url, backedUpDatabases(from));
       return;
     }
     // A managed influxd in the target var folder, just long enough to restore into it; `npm start` later finds the data there.
@@ -101,6 +138,8 @@ export class InfluxSource implements BackupSource {
       if (!rpc) throw new TzError('TZ_INTERNAL', `the managed influxd in ${this.where.dataDir} wrote no RPC bind-address`);
       progress.step(`influxdb → ${rpc}`, 1);
       await run(this.binary, ['restore', '-portable', '-host', rpc, from], progress);
+      const counts = await untilImported(influxd.url, backedUpDatabases(from));
+      progress.note(`influxdb: restored ${Object.entries(counts).map(([db, n]) => `${db} (${n} values)`).join(', ') || 'no databases'}`);
     } finally {
       await influxd.stop();
     }

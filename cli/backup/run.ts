@@ -30,8 +30,12 @@ export async function runBackup(out: string, sources: BackupSource[], progress: 
     mkdirSync(into, { recursive: true });
     parts.push(await source.backup(into, progress));
   }
-  progress.step('checksums', 0);
-  const files = await listFiles(dir, (done, total) => { progress.step('checksums', total); progress.update(done); });
+  let started = false;
+  const files = await listFiles(dir, (done, total) => {
+    if (!started) progress.step('checksums', total);
+    started = true;
+    progress.update(done);
+  });
   const influx = parts.find((p) => p.source === 'influxdb')?.facts.version;
   const manifest: Manifest = { format: MANIFEST_FORMAT, createdAt, versions: versions(typeof influx === 'string' ? { influxd: influx } : {}), parts, files };
   writeManifest(dir, manifest);
