@@ -27,7 +27,7 @@ test.before(() => {
 
 test.after(async () => {
   await stack?.stop();
-  if (!process.env.TZ_KEEP) dir?.remove(); else console.log("kept", dir.path);
+  dir?.remove();
 });
 
 async function readings(url: string, database: string): Promise<number> {
