@@ -11,7 +11,7 @@ import { startSimulatedDistrict, type SimulatedDistrict } from '../firmware-sim/
 import { loadCityMap, streetSites } from '../registry/places/index.ts';
 import Database from 'better-sqlite3';
 import { Gauge } from 'prom-client';
-import { createLogger, createServiceHttp, createRegistry, listenService, openAccessTokens, type Logger } from '../service-kit/index.ts';
+import { createLogger, createServiceHttp, createRegistry, listenService, openAccessTokens, openAuditLog, type Logger } from '../service-kit/index.ts';
 import { startManagedInfluxd, type ManagedInfluxd } from './managed-influxd.ts';
 import { prometheusScrapeConfig } from './prometheus-config.ts';
 
@@ -102,7 +102,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     users.add('tz-rules', secrets.rules, 'rules');
     users.add(options.gatewayId, secrets.gateway, 'gateway');
 
-    const broker: RunningBroker = await startBroker({ users, port: options.mqttPort, log: createLogger('broker') });
+    // The one audit log (the rules service opens the same file): broker logins go to it from the start.
+    mkdirSync(options.varDir, { recursive: true });
+    const auditDb = new Database(join(options.varDir, 'audit.sqlite'));
+    auditDb.pragma('journal_mode = WAL');
+    const audit = openAuditLog(auditDb);
+    stops.push(async () => { auditDb.close(); });
+    const broker: RunningBroker = await startBroker({ users, port: options.mqttPort, log: createLogger('broker'), audit: (entry) => { audit.append(entry); } });
     stops.push(() => broker.stop());
 
     // One token store for every API of the stack (the rules service opens the same file).

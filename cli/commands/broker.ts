@@ -17,6 +17,7 @@ export function registerBrokerCommands(program: Command): void {
     .option('--port <port>', 'MQTT TCP port', int(0, 65535), 1883)
     .option('--http-port <port>', '/metrics and /healthz port', int(0, 65535), 9101)
     .option('--users <file>', 'users file (hashed passwords)', 'var/broker-users.json')
+    .option('--audit-db <file>', 'the audit log SQLite file (logins, refused and throttled ones included)', DEFAULT_AUDIT_DB)
     .action(async (opts, cmd: Command) => {
       const { startBroker, BrokerUsers, loadBrokerConfig } = await import('../../broker/index.ts');
       const { createLogger, isTzError } = await import('../../service-kit/index.ts');
@@ -31,6 +32,12 @@ export function registerBrokerCommands(program: Command): void {
       const usersFile = resolve(given('users') || !config ? opts.users : config.users);
       const users = BrokerUsers.load(usersFile);
       if (users.list().length === 0) throw new CliError(`no users in ${usersFile}: add one first, e.g. tianzhong broker users add gw-0001 --role gateway`);
+      const { default: Database } = await import('better-sqlite3');
+      const { openAuditLog } = await import('../../service-kit/index.ts');
+      const { fileToCreate } = await import('../command-kit.ts');
+      const auditDb = new Database(fileToCreate(opts.auditDb));
+      auditDb.pragma('journal_mode = WAL');
+      const audit = openAuditLog(auditDb);
       const listeners = config ? { ...config.listeners } : { tcp: { host: opts.host, port: opts.port } };
       if (config && (given('host') || given('port'))) listeners.tcp = { host: opts.host, port: opts.port };
       const running = await startBroker({
@@ -53,10 +60,11 @@ export function registerBrokerCommands(program: Command): void {
             }
           : {}),
         log: createLogger('broker'),
+        audit: (entry) => { audit.append(entry); },
       });
       const where = Object.entries(running.urls).map(([kind, url]) => `${kind} ${url}`).join(', ');
       console.error(`broker ${running.nodeId} listening on ${where} (metrics ${running.httpUrl}/metrics)`);
-      await untilSignal(() => running.stop());
+      await untilSignal(async () => { await running.stop(); auditDb.close(); });
     });
 
   const users = broker.command('users').description('manage broker credentials (stored scrypt-hashed)');

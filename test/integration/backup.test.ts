@@ -112,6 +112,9 @@ test('a running stack backed up, wiped and restored on a fresh var folder and in
   const issued = (await getJson(running.urls.rules, '/api/v1/audit?action=token.issue', admin.token)).records as Array<{ target: string; actor: string }>;
   assert.ok(issued.some((r) => r.target === admin.principal.tokenId && r.actor === 'test'), 'the admin token issue is in the audit log');
 
+  const logins = (await getJson(running.urls.rules, '/api/v1/audit?action=broker.login', admin.token)).records as Array<{ actor: string; result: string }>;
+  assert.ok(logins.some((r) => r.actor === 'gw-backup' && r.result === 'ok'), 'the gateway login is in the audit log');
+
   const before = await liveCounts(running, var1);
   const out = join(dir.path, 'backup');
   const lines: string[] = [];
