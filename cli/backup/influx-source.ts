@@ -108,6 +108,11 @@ export class InfluxSource implements BackupSource {
 
   async backup(into: string, progress: BackupProgress): Promise<BackupPart> {
     const rpc = this.rpcAddress();
+    if (!rpc && this.where.kind === 'managed') {
+      const note = `no managed influxd in ${this.where.dataDir} (nothing to back up; with INFLUX_URL give --influx-url and --influx-rpc)`;
+      progress.note(note);
+      return { source: this.name, covered: false, note, facts: { dataDir: this.where.dataDir } };
+    }
     if (!rpc) {
       const url = this.where.kind === 'remote' ? this.where.url : this.where.dataDir;
       const note = `NOT COVERED: the readings in InfluxDB at ${url} are not in this backup (no RPC address: give --influx-rpc host:port for InfluxDB 1.x, or back it up on its own host: influxd backup -portable for 1.x, influx backup for 2.x)`;
@@ -115,7 +120,10 @@ export class InfluxSource implements BackupSource {
       return { source: this.name, covered: false, note, facts: { url } };
     }
     progress.step(`influxdb ${rpc}`, 1);
-    await run(this.binary, ['backup', '-portable', '-host', rpc, into], progress);
+    await run(this.binary, ['backup', '-portable', '-host', rpc, into], progress).catch((err: unknown) => {
+      // The usual cause on one machine: the stack is not running, so neither is its influxd.
+      throw new TzError('TZ_BACKUP_INVALID', `InfluxDB backup from ${rpc} failed (is the stack, and so its influxd, running?): ${(err as Error).message}`, { cause: err });
+    });
     return { source: this.name, covered: true, facts: { kind: this.where.kind, rpcAddress: rpc, version: this.version() } };
   }
 

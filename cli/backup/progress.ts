@@ -55,6 +55,8 @@ export function plainProgress(write: (line: string) => void): BackupProgress {
       last = done;
     },
     note(message) {
+      if (label) write(`${label}: ${last}/${total} done`);
+      label = '';
       write(message);
     },
     stop() {
