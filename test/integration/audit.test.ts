@@ -62,7 +62,8 @@ test('broker: accepted and refused logins are in the audit log, the password is 
   const users = BrokerUsers.inMemory();
   const password = 'gateway-secret-for-audit-9c1d';
   users.add('gw-login', password, 'gateway');
-  const broker = await startBroker({ users, port: 0, audit: (e) => { audit.append(e); } });
+  // One failure locks the client id out for a minute: the next try is throttled before any password check.
+  const broker = await startBroker({ users, port: 0, loginThrottle: { maxFailures: 1, windowMs: 60_000, lockoutMs: 60_000, maxLockoutMs: 60_000 }, audit: (e) => { audit.append(e); } });
   try {
     const good = await mqtt.connectAsync(broker.mqttUrl, { clientId: 'gw-login', username: 'gw-login', password, reconnectPeriod: 0 });
     await good.endAsync();
@@ -71,8 +72,17 @@ test('broker: accepted and refused logins are in the audit log, the password is 
       () => 'refused',
     );
     assert.is(bad, 'refused');
+    const throttled = await mqtt.connectAsync(broker.mqttUrl, { clientId: 'gw-login', username: 'gw-login', password, reconnectPeriod: 0 }).then(
+      async (c) => { await c.endAsync(); return 'connected'; },
+      () => 'refused',
+    );
+    assert.is(throttled, 'refused', 'locked out even with the right password');
     const records = audit.list({ action: 'broker.login' });
-    assert.equal(records.map((r) => [r.actor, r.result, r.details.reason ?? null]), [['gw-login', 'denied', 'bad-credentials'], ['gw-login', 'ok', null]]);
+    assert.equal(records.map((r) => [r.action, r.actor, r.result, r.details.reason ?? null]), [
+      ['broker.login.throttled', 'gw-login', 'denied', 'throttled'],
+      ['broker.login', 'gw-login', 'denied', 'bad-credentials'],
+      ['broker.login', 'gw-login', 'ok', null],
+    ]);
   } finally {
     await broker.stop();
     db.close();
