@@ -13,6 +13,7 @@ const ROUTES: Record<string, string> = {
   'POST /api/v1/silences/:id/expire': 'silence.expire',
   'DELETE /api/v1/silences/:id': 'silence.delete',
   'POST /api/v1/cases': 'case.create',
+  'POST /open311/v2/requests.:format': 'case.report',
   'POST /api/v1/cases/:id/notes': 'case.note',
   'POST /api/v1/cases/:id/photos': 'case.photo',
   'POST /api/v1/crews': 'crew.create',

@@ -34,6 +34,14 @@ type Refusal = { reason: string; returnCode: number };
  */
 export function authenticateHook(deps: Deps) {
   const { users, sessions, metrics, log, throttle } = deps;
+  // A failing audit write (disk full) must not take the login path down with it; it is logged loudly.
+  const audit = (entry: Parameters<AuditAppend>[0]): void => {
+    try {
+      deps.audit?.(entry);
+    } catch (err) {
+      log.error({ err: err instanceof Error ? err.message : String(err), action: entry.action, target: entry.target }, 'audit log write failed');
+    }
+  };
   return (client: Client, username: Readonly<string | undefined>, password: Readonly<Buffer | undefined>, done: (error: AuthenticateError | null, success: boolean | null) => void): void => {
     const conn = connectionOf(client);
     const keys = [`id:${client.id}`, `addr:${conn?.remoteAddress ?? 'unknown'}`];
@@ -43,7 +51,7 @@ export function authenticateHook(deps: Deps) {
       if (countFailure) throttle.recordFailure(keys);
       metrics.loginLockouts.set(throttle.lockedCount());
       log.warn({ clientId: client.id, address: addressOf(client), username, reason }, 'MQTT connection refused');
-      deps.audit?.({ actor: username ?? conn?.certificateCN ?? 'anonymous', action: reason === 'throttled' ? 'broker.login.throttled' : 'broker.login', target: client.id, result: 'denied', details: { reason, address: addressOf(client) } });
+      audit({ actor: username ?? conn?.certificateCN ?? 'anonymous', action: reason === 'throttled' ? 'broker.login.throttled' : 'broker.login', target: client.id, result: 'denied', details: { reason, address: addressOf(client) } });
       done(Object.assign(new Error(`connection refused: ${reason}`), { returnCode }) as AuthenticateError, false);
     };
     const waitMs = throttle.retryAfter(keys);
@@ -60,7 +68,7 @@ export function authenticateHook(deps: Deps) {
         if (identity.role === 'gateway') metrics.gatewayLastSeen.set({ gateway: identity.username }, Date.now() / 1000);
         deps.onAuthenticated(client, identity);
         log.info({ clientId: client.id, address: addressOf(client), role: identity.role, listener: conn?.listener, certificate: conn?.certificateCN !== undefined }, 'MQTT client authenticated');
-        deps.audit?.({ actor: identity.username, action: 'broker.login', target: client.id, details: { role: identity.role, address: addressOf(client), certificate: conn?.certificateCN !== undefined } });
+        audit({ actor: identity.username, action: 'broker.login', target: client.id, details: { role: identity.role, address: addressOf(client), certificate: conn?.certificateCN !== undefined } });
         done(null, true);
       },
       (err: unknown) => {
