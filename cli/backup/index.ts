@@ -9,6 +9,7 @@ export { readManifest, verifyFiles, MANIFEST_FILE, MANIFEST_FORMAT, type Manifes
 export { terminalProgress, plainProgress, silentProgress, type BackupProgress } from './progress.ts';
 export { VarDirSource, isSqliteFile } from './var-dir-source.ts';
 export { InfluxSource, managedRpcAddress, type InfluxLocation } from './influx-source.ts';
+export { exportInfluxDatabase, importInfluxDatabase } from './influx-export.ts';
 export type { BackupSource, BackupPart } from './source.ts';
 
 export interface StackStores {
@@ -17,6 +18,9 @@ export interface StackStores {
   influxUrl?: string;
   /** Its RPC address (host:port) for influxd backup/restore -portable. */
   influxRpc?: string;
+  /** Without an RPC address: the database exported through InfluxQL (partial, see influx-export.ts), and its credentials. */
+  influxDatabase?: string;
+  influxAuth?: { username?: string; password?: string; token?: string };
   /** A folder inside varDir never to copy (the backup itself). */
   exclude?: string;
 }
@@ -30,7 +34,7 @@ export function stackBackupSources(stores: StackStores): BackupSource[] {
   return [
     new VarDirSource(varDir, stores.exclude && resolve(stores.exclude)),
     new InfluxSource(stores.influxUrl
-      ? { kind: 'remote', url: stores.influxUrl, ...(stores.influxRpc ? { rpcAddress: stores.influxRpc } : {}) }
+      ? { kind: 'remote', url: stores.influxUrl, ...(stores.influxRpc ? { rpcAddress: stores.influxRpc } : {}), ...(stores.influxDatabase ? { database: stores.influxDatabase } : {}), ...stores.influxAuth }
       : { kind: 'managed', dataDir: join(varDir, 'influxdb') }),
   ];
 }

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { delay, queryInfluxQL, TzError } from '../../service-kit/index.ts';
 import { startManagedInfluxd } from '../managed-influxd.ts';
+import { exportInfluxDatabase, importInfluxDatabase } from './influx-export.ts';
 import type { BackupProgress } from './progress.ts';
 import type { BackupPart, BackupSource } from './source.ts';
 
@@ -21,7 +22,9 @@ import type { BackupPart, BackupSource } from './source.ts';
 
 export type InfluxLocation =
   | { kind: 'managed'; dataDir: string; binary?: string }
-  | { kind: 'remote'; url: string; rpcAddress?: string; binary?: string };
+  | { kind: 'remote'; url: string; rpcAddress?: string; binary?: string; database?: string; username?: string; password?: string; token?: string };
+
+const EXPORT_GAPS = 'exported through InfluxQL: the points of the default retention policy only; NOT covered: other retention policies (downsampled rollups), continuous queries, users, sub-millisecond timestamps';
 
 /** The RPC address a managed influxd's config file names (top-level bind-address), or null. */
 export function managedRpcAddress(dataDir: string): string | null {
@@ -113,6 +116,14 @@ export class InfluxSource implements BackupSource {
       progress.note(note);
       return { source: this.name, covered: false, note, facts: { dataDir: this.where.dataDir } };
     }
+    if (!rpc && this.where.kind === 'remote' && this.where.database) {
+      const target = { url: this.where.url, database: this.where.database, username: this.where.username, password: this.where.password, token: this.where.token };
+      const file = join(into, `${this.where.database}.lp`);
+      const { measurements, points } = await exportInfluxDatabase(target, file, progress);
+      const note = `${this.where.url} database ${this.where.database}: ${EXPORT_GAPS}`;
+      progress.note(`influxdb: ${points} points of ${measurements} measurements; ${note}`);
+      return { source: this.name, covered: true, note, facts: { mode: 'export', database: this.where.database, file: `${this.where.database}.lp`, points } };
+    }
     if (!rpc) {
       const url = this.where.kind === 'remote' ? this.where.url : this.where.dataDir;
       const note = `NOT COVERED: the readings in InfluxDB at ${url} are not in this backup (no RPC address: give --influx-rpc host:port for InfluxDB 1.x, or back it up on its own host: influxd backup -portable for 1.x, influx backup for 2.x)`;
@@ -130,6 +141,23 @@ export class InfluxSource implements BackupSource {
   async restore(from: string, part: BackupPart, progress: BackupProgress): Promise<void> {
     if (!part.covered) {
       progress.note(`influxdb: nothing to restore (${part.note ?? 'not covered by this backup'})`);
+      return;
+    }
+    if (part.facts.mode === 'export') {
+      const database = String(part.facts.database);
+      const file = join(from, String(part.facts.file));
+      if (this.where.kind === 'remote') {
+        const n = await importInfluxDatabase({ url: this.where.url, database, username: this.where.username, password: this.where.password, token: this.where.token }, file, progress);
+        progress.note(`influxdb: ${n} points written to ${this.where.url} ${database}`);
+        return;
+      }
+      const influxd = await startManagedInfluxd({ dataDir: this.where.dataDir, binary: this.binary });
+      try {
+        const n = await importInfluxDatabase({ url: influxd.url, database }, file, progress);
+        progress.note(`influxdb: ${n} points written to the managed influxd, database ${database}`);
+      } finally {
+        await influxd.stop();
+      }
       return;
     }
     if (this.where.kind === 'remote') {
