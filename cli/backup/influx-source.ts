@@ -112,7 +112,7 @@ export class InfluxSource implements BackupSource {
   async backup(into: string, progress: BackupProgress): Promise<BackupPart> {
     const rpc = this.rpcAddress();
     if (!rpc && this.where.kind === 'managed') {
-      const note = `no managed influxd in ${this.where.dataDir} (nothing to back up; with INFLUX_URL give --influx-url and --influx-rpc)`;
+      const note = `no managed influxd in ${this.where.dataDir} (nothing to back up; for an InfluxDB of your own give --influx-url, and --influx-rpc for a complete copy)`;
       progress.note(note);
       return { source: this.name, covered: false, note, facts: { dataDir: this.where.dataDir } };
     }
