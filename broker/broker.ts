@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { topics, type GatewayConnectionEvent } from '../proto/index.ts';
-import { createLogger, createServiceHttp, listenService, systemClock, type Clock, type Logger, type RunningService } from '../service-kit/index.ts';
+import { createLogger, createServiceHttp, listenService, systemClock, type AuditAppend, type Clock, type Logger, type RunningService } from '../service-kit/index.ts';
 import { ConnectionGuard, type ConnectionInfo } from './connection-guard.ts';
 import { GatewayConnectionEvents } from './gateway-events.ts';
 import { checkConfigGrants, type Grant } from './grants.ts';
@@ -71,6 +71,8 @@ export interface BrokerOptions {
   watchUsersIntervalMs?: number;
   clock?: Clock;
   log?: Logger;
+  /** The one audit log (service-kit `openAuditLog`): logins, refused and throttled ones included. */
+  audit?: AuditAppend;
 }
 
 export interface RunningBroker extends RunningService {
@@ -152,6 +154,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       ...deps,
       throttle,
       emptyPersistentIds,
+      ...(options.audit ? { audit: options.audit } : {}),
       onAuthenticated: (client) => {
         // A second connection with a live client id takes over (MQTT 3.1.1 §3.1.4-2): the old one's disconnect is a takeover.
         const previous = (aedesRef.current as unknown as { clients: Record<string, Client | undefined> } | undefined)?.clients[client.id];

@@ -18,6 +18,8 @@ import { registerDeviceCommandCommands } from './commands/device-command.ts';
 import { registerDeviceGatewayCommands } from './commands/device-gateway.ts';
 import { registerSilencesCommands } from './commands/silences.ts';
 import { registerReportCommands } from './commands/report.ts';
+import { registerAuditCommands } from './commands/audit.ts';
+import { registerBackupCommands } from './commands/backup.ts';
 
 const program = new Command('tianzhong')
   .description('Tianzhong: city street furniture online, from sensor reading to repaired asset')
@@ -38,6 +40,8 @@ registerDeviceCommandCommands(program);
 registerDeviceGatewayCommands(program);
 registerSilencesCommands(program);
 registerReportCommands(program);
+registerAuditCommands(program);
+registerBackupCommands(program);
 
 program.parseAsync(process.argv).then(
   () => process.exit(process.exitCode ?? 0),

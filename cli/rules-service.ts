@@ -4,7 +4,8 @@ import { startRules, type DeviceFacts, type RulesService } from '../rules/index.
 import { openCaseSystem, type AssetPlaces, type CaseSystem } from '../cases/index.ts';
 import { cityMapGeoJson, commandRoutes, loadCityMap, registerRegistryRoutes, RegistryKey, RegistryStore, ruleCommandSink, startRegistryCentre, type RegistryCentre } from '../registry/index.ts';
 import { registerConsoleRoutes, AlarmFanOut, type SiteDevice } from '../dashboards/index.ts';
-import { createRegistry, openAccessTokens, openSqlite, systemClock, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
+import { rulesServiceAuditedRoutes } from './audit-routes.ts';
+import { createRegistry, openAccessTokens, openAuditLog, openSqlite, recordHttpChanges, registerAuditApi, systemClock, type AuditLog, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
 
 // The "rules service" process as operators run it: the rules engine, the case
 // system and the ops console on one HTTP server, one set of API tokens. Three
@@ -39,6 +40,8 @@ export interface RulesServiceOptions extends MqttServiceAccount {
   log: (component: string) => Logger;
   /** SQLite file of the device registry: serves /api/v1/devices, /assets, /gateways (LoRa keys sealed with TZ_REGISTRY_KEY). */
   registryDbPath?: string;
+  /** The one audit log (SQLite, append-only): token issues/revocations, rule, silence and case changes; GET /api/v1/audit. */
+  auditDbPath?: string;
 }
 
 export interface RunningRulesService {
@@ -46,6 +49,7 @@ export interface RunningRulesService {
   rules: RulesService;
   cases: CaseSystem;
   access: AccessTokens;
+  audit?: AuditLog;
   stats(): Record<string, number>;
   stop(): Promise<void>;
 }
@@ -62,9 +66,11 @@ export function mapTilesFromEnv(env: NodeJS.ProcessEnv): { urlTemplate: string; 
 
 export async function startRulesService(o: RulesServiceOptions): Promise<RunningRulesService> {
   const accessDb = openSqlite(o.accessDbPath, { durability: 'full' });
-  accessDb.pragma('journal_mode = WAL');
-  const access = openAccessTokens(accessDb);
   const stops: Array<() => Promise<void>> = [async () => { accessDb.close(); }];
+  const auditDb = o.auditDbPath ? openSqlite(o.auditDbPath, { durability: 'full' }) : undefined;
+  if (auditDb) stops.push(async () => { auditDb.close(); });
+  const audit = auditDb ? openAuditLog(auditDb) : undefined;
+  const access = openAccessTokens(accessDb, Date.now, audit && ((entry) => { audit.append(entry); }));
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => o.log('rules').error({ err }, 'part of the rules service did not stop cleanly'));
     stops.length = 0;
@@ -131,6 +137,10 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
       profiles: o.profiles, dbPath: o.rulesDbPath, http: o.http, log: o.log('rules'), timeZone: o.timeZone, influx: o.influx, access, ...(deviceFacts ? { deviceFacts } : {}),
       alarmSinks: [cases.alarmSink, { name: 'console-feed', deliver: async (event) => feed.publish(event) }, ...commandSinks],
       registerRoutes: async (app) => {
+        if (audit) {
+          registerAuditApi(app, { access, audit });
+          recordHttpChanges(app, audit, rulesServiceAuditedRoutes);
+        }
         await cases.registerRoutes(app);
         await registerConsoleRoutes(app, {
           access, profiles: o.profiles, influx: o.influx, deviceRegistryUrl: o.deviceRegistryUrl, alarmFeed: feed, timeZone: o.timeZone,
@@ -143,7 +153,7 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
     const started = rules;
     stops.push(() => started.stop());
     return {
-      httpUrl: started.httpUrl, rules: started, cases, access,
+      httpUrl: started.httpUrl, rules: started, cases, access, ...(audit ? { audit } : {}),
       stats: () => {
         const c = cases.stats();
         return { ...started.stats(), casesOpened: c.casesOpened, casesOpen: c.casesOpen, casesAbsorbed: c.casesAbsorbed, casesOverdue: c.casesOverdue, caseOutboxPending: c.outboxPending };

@@ -10,7 +10,7 @@ import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../edge-ag
 import { startSimulatedDistrict, type SimulatedDistrict } from '../firmware-sim/index.ts';
 import { loadCityMap, streetSites } from '../registry/index.ts';
 import { Gauge } from 'prom-client';
-import { createLogger, createServiceHttp, createRegistry, listenService, openAccessTokens, openSqlite, type Logger } from '../service-kit/index.ts';
+import { createLogger, createServiceHttp, createRegistry, listenService, openAccessTokens, openAuditLog, openSqlite, type Logger } from '../service-kit/index.ts';
 import { startManagedInfluxd, type ManagedInfluxd } from './managed-influxd.ts';
 import { prometheusScrapeConfig } from './prometheus-config.ts';
 
@@ -101,7 +101,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     users.add('tz-rules', secrets.rules, 'rules');
     users.add(options.gatewayId, secrets.gateway, 'gateway');
 
-    const broker: RunningBroker = await startBroker({ users, port: options.mqttPort, log: createLogger('broker') });
+    // The one audit log (the rules service opens the same file): broker logins go to it from the start.
+    mkdirSync(options.varDir, { recursive: true });
+    const auditDb = openSqlite(join(options.varDir, 'audit.sqlite'), { durability: 'full' });
+    const audit = openAuditLog(auditDb);
+    stops.push(async () => { auditDb.close(); });
+    const broker: RunningBroker = await startBroker({ users, port: options.mqttPort, log: createLogger('broker'), audit: (entry) => { audit.append(entry); } });
     stops.push(() => broker.stop());
 
     // One token store for every API of the stack (the rules service opens the same file).
@@ -123,7 +128,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       siteDevices: () => sited,
       brokerUrl: broker.mqttUrl, username: 'tz-rules', password: secrets.rules, profiles, influx, deviceRegistryUrl: ingest.httpUrl,
       rulesDbPath: join(options.varDir, 'rules.sqlite'), casesDbPath: join(options.varDir, 'cases.sqlite'), accessDbPath: join(options.varDir, 'access.sqlite'),
-      photoDir: join(options.varDir, 'photos'), log: createLogger,
+      photoDir: join(options.varDir, 'photos'), log: createLogger, auditDbPath: join(options.varDir, 'audit.sqlite'),
     });
     stops.push(() => rules.stop());
     // A console sign-in for this run: an operator token, revoked when the stack stops.

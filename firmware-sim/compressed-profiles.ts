@@ -55,8 +55,9 @@ export function writeCompressedProfiles(speed: number, toDir: string, fromDir: s
     const doc = parseYaml(readFileSync(source, 'utf8')) as Record<string, unknown>;
     if (Array.isArray(doc.rules)) for (const rule of doc.rules as Array<Record<string, unknown>>) compressRule(rule, speed);
     // A codec path is relative to its profile file: pin it to the original.
-    const lora = doc.lora as { codec?: unknown } | undefined;
-    if (lora && typeof lora.codec === 'string' && !isAbsolute(lora.codec)) lora.codec = resolve(dirname(source), lora.codec);
+    for (const section of [doc.lora, doc.json] as Array<{ codec?: unknown } | undefined>) {
+      if (section && typeof section.codec === 'string' && !isAbsolute(section.codec)) section.codec = resolve(dirname(source), section.codec);
+    }
     writeFileSync(join(toDir, file), `# ${file} with rule windows divided by ${speed} (time compression), written by firmware-sim\n${toYaml(doc)}`);
   }
   return toDir;

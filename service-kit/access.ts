@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TzError } from './errors.ts';
+import type { AuditAppend } from './audit.ts';
 
 // API tokens and roles for every HTTP API. A token is `tz_<tokenId>_<secret>`:
 // the id finds the row, the 256-bit secret is checked by comparing SHA-256
@@ -26,9 +27,9 @@ export interface Principal {
 
 export interface AccessTokens {
   /** Creates a token; the returned `token` is the only time the secret exists in clear. */
-  issue(input: { name: string; role: Role; crewId?: string; area?: string }): { token: string; principal: Principal };
-  /** True when an active token was revoked. */
-  revoke(tokenId: string): boolean;
+  issue(input: { name: string; role: Role; crewId?: string; area?: string; by?: string }): { token: string; principal: Principal };
+  /** True when an active token was revoked. `by` names who did it, for the audit log. */
+  revoke(tokenId: string, by?: string): boolean;
   /** Active (not revoked) tokens. */
   list(): Principal[];
   /** The principal of an active token, or null (unknown, malformed or revoked). */
@@ -61,8 +62,8 @@ function principalOf(row: Omit<TokenRow, 'secret_hash'>): Principal {
   return { tokenId: row.id, name: row.name, role: row.role, crewId: row.crew_id, ...(row.area ? { area: row.area } : {}) };
 }
 
-/** Token store in the given SQLite database (creates its own table). */
-export function openAccessTokens(db: Database.Database, now: () => number = Date.now): AccessTokens {
+/** Token store in the given SQLite database (creates its own table); issues and revocations go to `audit` when given. */
+export function openAccessTokens(db: Database.Database, now: () => number = Date.now, audit?: AuditAppend): AccessTokens {
   db.exec(`
     CREATE TABLE IF NOT EXISTS access_tokens (
       id TEXT PRIMARY KEY,
@@ -85,7 +86,7 @@ export function openAccessTokens(db: Database.Database, now: () => number = Date
   const touch = db.prepare('UPDATE access_tokens SET last_used_at = ? WHERE id = ?');
 
   return {
-    issue({ name, role, crewId, area }) {
+    issue({ name, role, crewId, area, by }) {
       if (!NAME_PATTERN.test(name)) throw new TzError('TZ_REQUEST_INVALID', `token name "${name}" must be 1–64 letters, digits, spaces or _ . @ -`);
       if (!isRole(role)) throw new TzError('TZ_REQUEST_INVALID', `role "${String(role)}" is not one of ${ROLES.join(', ')}`);
       if (role === 'crew' && !crewId) throw new TzError('TZ_REQUEST_INVALID', 'a crew token needs the crew it acts for (crewId)');
@@ -94,10 +95,14 @@ export function openAccessTokens(db: Database.Database, now: () => number = Date
       const tokenId = randomBytes(8).toString('hex');
       const secret = randomBytes(32).toString('base64url');
       insert.run(tokenId, name, role, crewId ?? null, area ?? null, sha256(secret), now());
+      // The id, name and role only: the secret exists in clear nowhere but the returned token.
+      audit?.({ actor: by ?? 'system', action: 'token.issue', target: tokenId, details: { name, role, crewId: crewId ?? null, ...(area ? { area } : {}) } });
       return { token: `tz_${tokenId}_${secret}`, principal: { tokenId, name, role, crewId: crewId ?? null, ...(area ? { area } : {}) } };
     },
-    revoke(tokenId) {
-      return revoke.run(now(), tokenId).changes > 0;
+    revoke(tokenId, by) {
+      const done = revoke.run(now(), tokenId).changes > 0;
+      audit?.({ actor: by ?? 'system', action: 'token.revoke', target: tokenId, result: done ? 'ok' : 'failed' });
+      return done;
     },
     list() {
       return active.all().map(principalOf);

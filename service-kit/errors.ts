@@ -51,6 +51,8 @@ export const ERROR_CATALOGUE = {
   TZ_REGISTRY_IMPORT: 'an import file has problems; nothing was applied (the report lists row, column and problem)',
   TZ_COMMAND_INVALID: 'the device command does not fit the device profile (name, params, ranges)',
   TZ_COMMAND_NOT_FOUND: 'no device command with that id',
+  TZ_BACKUP_INVALID: 'a backup is incomplete or damaged, or cannot be restored over existing data',
+  TZ_AUDIT_APPEND_ONLY: 'the audit log is append-only: records cannot be changed or removed',
 } as const;
 
 export type TzErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -111,6 +113,8 @@ export const ERROR_HTTP_STATUS: Record<TzErrorCode, number> = {
   TZ_REGISTRY_IMPORT: 422,
   TZ_COMMAND_INVALID: 400,
   TZ_COMMAND_NOT_FOUND: 404,
+  TZ_BACKUP_INVALID: 500,
+  TZ_AUDIT_APPEND_ONLY: 409,
 };
 
 /** The HTTP status of an error: its code's, or 500 for anything that is not a TzError. */

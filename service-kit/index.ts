@@ -22,3 +22,5 @@ export {
 } from './influx-client.ts';
 export { markdownTable, processCpuSeconds, processRssMiB, type Bench, type BenchContext } from './bench.ts';
 export { openAccessTokens, requireRole, bearerToken, ROLES, type Role, type Principal, type AccessTokens, type RolePreHandler } from './access.ts';
+export { openAuditLog, scrubSecrets, recordCommandSent, recordConfigPushed, AUDIT_RESULTS, type AuditLog, type AuditEntry, type AuditRecord, type AuditQuery, type AuditResult, type AuditAppend } from './audit.ts';
+export { recordHttpChanges, registerAuditApi, type AuditedRoute } from './audit-http.ts';

@@ -1,5 +1,5 @@
 import type { AuthenticateError, Client } from 'aedes';
-import { TzError, type Logger } from '../../service-kit/index.ts';
+import { TzError, type AuditAppend, type Logger } from '../../service-kit/index.ts';
 import type { BrokerIdentity } from '../acl.ts';
 import type { LoginThrottle, LoginTicket } from '../login-throttle.ts';
 import type { BrokerMetrics } from '../metrics.ts';
@@ -16,6 +16,8 @@ interface Deps {
   emptyPersistentIds: WeakSet<Client>;
   /** After a login is accepted, before CONNACK (gateway events note a takeover here). */
   onAuthenticated(client: Client, identity: BrokerIdentity): void;
+  /** The one audit log, when the broker is given one: every login, refused and throttled ones too (never the password). */
+  audit?: AuditAppend;
 }
 
 // CONNACK return codes, MQTT 3.1.1 §3.2.2.3.
@@ -36,6 +38,14 @@ type Refusal = { reason: string; returnCode: number };
  */
 export function authenticateHook(deps: Deps) {
   const { users, sessions, metrics, log, throttle, emptyPersistentIds } = deps;
+  // A failing audit write (disk full) must not take the login path down with it; it is logged loudly.
+  const audit = (entry: Parameters<AuditAppend>[0]): void => {
+    try {
+      deps.audit?.(entry);
+    } catch (err) {
+      log.error({ err: err instanceof Error ? err.message : String(err), action: entry.action, target: entry.target }, 'audit log write failed');
+    }
+  };
   return (client: Client, username: Readonly<string | undefined>, password: Readonly<Buffer | undefined>, done: (error: AuthenticateError | null, success: boolean | null) => void): void => {
     const conn = connectionOf(client);
     const refuse = ({ reason, returnCode }: Refusal) => {
@@ -43,6 +53,7 @@ export function authenticateHook(deps: Deps) {
       metrics.counts.authFailures += 1;
       metrics.loginLockouts.set(throttle.lockedCount());
       log.warn({ clientId: client.id, address: addressOf(client), username, reason }, 'MQTT connection refused');
+      audit({ actor: username ?? conn?.certificateCN ?? 'anonymous', action: reason === 'throttled' ? 'broker.login.throttled' : 'broker.login', target: client.id, result: 'denied', details: { reason, address: addressOf(client) } });
       done(Object.assign(new Error(`connection refused: ${reason}`), { returnCode }) as AuthenticateError, false);
     };
     // MQTT 3.1.1 §3.1.3-8 [MQTT-3.1.3-8]: a zero-byte ClientId with CleanSession=0 gets CONNACK 0x02 and the connection is closed.
@@ -70,6 +81,7 @@ export function authenticateHook(deps: Deps) {
         if (identity.role === 'gateway') metrics.gatewayLastSeen.set({ gateway: identity.username }, Date.now() / 1000);
         deps.onAuthenticated(client, identity);
         log.info({ clientId: client.id, address: addressOf(client), role: identity.role, listener: conn?.listener, certificate: conn?.certificateCN !== undefined }, 'MQTT client authenticated');
+        audit({ actor: identity.username, action: 'broker.login', target: client.id, details: { role: identity.role, address: addressOf(client), certificate: conn?.certificateCN !== undefined } });
         done(null, true);
       },
       (err: unknown) => {

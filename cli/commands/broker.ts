@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { CliError, int } from '../command-kit.ts';
 import { untilSignal } from '../signals.ts';
+import { appendAudit, cliActor, DEFAULT_AUDIT_DB } from './audit.ts';
 
 const ROLES_HELP = 'gateway | ingest | rules | console | crew | service (= ingest + rules + console) | device (a device that connects by itself) | device-gateway';
 
@@ -16,6 +17,7 @@ export function registerBrokerCommands(program: Command): void {
     .option('--port <port>', 'MQTT TCP port', int(0, 65535), 1883)
     .option('--http-port <port>', '/metrics and /healthz port', int(0, 65535), 9101)
     .option('--users <file>', 'users file (hashed passwords)', 'var/broker-users.json')
+    .option('--audit-db <file>', 'the audit log SQLite file (logins, refused and throttled ones included)', DEFAULT_AUDIT_DB)
     .action(async (opts, cmd: Command) => {
       const { startBroker, BrokerUsers, loadBrokerConfig } = await import('../../broker/index.ts');
       const { createLogger, isTzError } = await import('../../service-kit/index.ts');
@@ -30,6 +32,11 @@ export function registerBrokerCommands(program: Command): void {
       const usersFile = resolve(given('users') || !config ? opts.users : config.users);
       const users = BrokerUsers.load(usersFile);
       if (users.list().length === 0) throw new CliError(`no users in ${usersFile}: add one first, e.g. tianzhong broker users add gw-0001 --role gateway`);
+      const { openAuditLog, openSqlite } = await import('../../service-kit/index.ts');
+      const { fileToCreate } = await import('../command-kit.ts');
+      const auditDb = openSqlite(fileToCreate(opts.auditDb), { durability: 'full' });
+      auditDb.pragma('journal_mode = WAL');
+      const audit = openAuditLog(auditDb);
       const listeners = config ? { ...config.listeners } : { tcp: { host: opts.host, port: opts.port } };
       if (config && (given('host') || given('port'))) listeners.tcp = { host: opts.host, port: opts.port };
       const running = await startBroker({
@@ -55,10 +62,11 @@ export function registerBrokerCommands(program: Command): void {
             }
           : {}),
         log: createLogger('broker'),
+        audit: (entry) => { audit.append(entry); },
       });
       const where = Object.entries(running.urls).map(([kind, url]) => `${kind} ${url}`).join(', ');
       console.error(`broker ${running.nodeId} listening on ${where} (metrics ${running.httpUrl}/metrics)`);
-      await untilSignal(() => running.stop());
+      await untilSignal(async () => { await running.stop(); auditDb.close(); });
     });
 
   const users = broker.command('users').description('manage broker credentials (stored scrypt-hashed)');
@@ -67,6 +75,7 @@ export function registerBrokerCommands(program: Command): void {
     .description('add (or replace) an account; the password is read from TZ_NEW_PASSWORD or generated and printed once')
     .requiredOption('--role <role>', ROLES_HELP)
     .option('--users <file>', 'users file', 'var/broker-users.json')
+    .option('--audit-db <file>', 'the audit log SQLite file', DEFAULT_AUDIT_DB)
     .action(async (username: string, opts) => {
       const { BrokerUsers, isBrokerRole, BROKER_ROLES, generatePassword } = await import('../../broker/index.ts');
       if (!isBrokerRole(opts.role)) throw new CliError(`--role must be gateway or service, or one of ${BROKER_ROLES.join(', ')}; not "${opts.role}"`);
@@ -75,17 +84,21 @@ export function registerBrokerCommands(program: Command): void {
       const replaced = store.has(username);
       store.add(username, password, opts.role);
       store.save();
+      // Who and whom, never the password (it is printed once below and stored only hashed).
+      await appendAudit(opts.auditDb, { actor: cliActor(), action: replaced ? 'broker.user.replace' : 'broker.user.add', target: username, details: { role: opts.role, usersFile: resolve(opts.users) } });
       const verb = replaced ? 'replaced' : 'added';
       console.log(process.env.TZ_NEW_PASSWORD ? `${verb} ${opts.role} ${username}` : `${verb} ${opts.role} ${username}; password (shown once): ${password}`);
     });
   users
     .command('remove <username>')
     .option('--users <file>', 'users file', 'var/broker-users.json')
+    .option('--audit-db <file>', 'the audit log SQLite file', DEFAULT_AUDIT_DB)
     .action(async (username: string, opts) => {
       const { BrokerUsers } = await import('../../broker/index.ts');
       const store = BrokerUsers.load(resolve(opts.users));
       if (!store.remove(username)) throw new CliError(`no user "${username}" in ${opts.users}; see tianzhong broker users list`);
       store.save();
+      await appendAudit(opts.auditDb, { actor: cliActor(), action: 'broker.user.remove', target: username });
       console.log(`removed ${username} (a running broker reloads the file within seconds and disconnects it)`);
     });
   users

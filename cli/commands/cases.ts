@@ -2,15 +2,20 @@
 // and the console). The token is printed once; only its hash is stored.
 import type { Command } from 'commander';
 import { CliError, fileToCreate } from '../command-kit.ts';
+import { cliActor, DEFAULT_AUDIT_DB } from './audit.ts';
 
 const DEFAULT_ACCESS_DB = 'var/access.sqlite';
 
-async function openTokens(file: string) {
-  const { default: Database } = await import('better-sqlite3');
-  const { openAccessTokens, openSqlite } = await import('../../service-kit/index.ts');
+async function openTokens(file: string, auditFile?: string) {
+  const { openAccessTokens, openAuditLog, openSqlite } = await import('../../service-kit/index.ts');
   const db = openSqlite(fileToCreate(file), { durability: 'full' });
   db.pragma('journal_mode = WAL');
-  return { db, tokens: openAccessTokens(db) };
+  // Issues and revocations go to the one audit log (ids, names, roles; never the secret).
+  const auditDb = auditFile ? openSqlite(fileToCreate(auditFile), { durability: 'full' }) : undefined;
+  auditDb?.pragma('journal_mode = WAL');
+  const audit = auditDb ? openAuditLog(auditDb) : undefined;
+  const tokens = openAccessTokens(db, Date.now, audit && ((entry) => { audit.append(entry); }));
+  return { db: { close: () => { db.close(); auditDb?.close(); } }, tokens };
 }
 
 export function registerCasesCommands(program: Command): void {
@@ -23,14 +28,15 @@ export function registerCasesCommands(program: Command): void {
     .option('--crew <crewId>', 'the crew a crew token acts for (required with --role crew)')
     .option('--area <district|gridCell>', 'the supervision area an inspector token is bound to (optional)')
     .option('--db <file>', 'access tokens SQLite file', DEFAULT_ACCESS_DB)
+    .option('--audit-db <file>', 'the audit log SQLite file', DEFAULT_AUDIT_DB)
     .option('--json', 'JSON output')
     .action(async (opts) => {
       const { ROLES, isTzError } = await import('../../service-kit/index.ts');
       if (!(ROLES as readonly string[]).includes(opts.role)) throw new CliError(`--role must be one of ${ROLES.join(', ')}, not "${opts.role}"`);
       if (opts.role === 'crew' && !opts.crew) throw new CliError('a crew token needs --crew <crewId> (the crew whose cases it may see)');
-      const { db, tokens: store } = await openTokens(opts.db);
+      const { db, tokens: store } = await openTokens(opts.db, opts.auditDb);
       try {
-        const { token, principal } = store.issue({ name: opts.name, role: opts.role, ...(opts.crew ? { crewId: opts.crew } : {}), ...(opts.area ? { area: opts.area } : {}) });
+        const { token, principal } = store.issue({ name: opts.name, role: opts.role, ...(opts.crew ? { crewId: opts.crew } : {}), ...(opts.area ? { area: opts.area } : {}), by: cliActor() });
         if (opts.json) console.log(JSON.stringify({ token, ...principal }));
         else console.log(`issued ${principal.role} token ${principal.tokenId} for "${principal.name}"${principal.crewId ? ` (crew ${principal.crewId})` : ''}${principal.area ? ` (area ${principal.area})` : ''}\ntoken (shown once): ${token}`);
       } catch (err) {
@@ -56,9 +62,10 @@ export function registerCasesCommands(program: Command): void {
     .command('revoke <tokenId>')
     .description('revoke a token at once (every service sharing the file stops accepting it)')
     .option('--db <file>', 'access tokens SQLite file', DEFAULT_ACCESS_DB)
+    .option('--audit-db <file>', 'the audit log SQLite file', DEFAULT_AUDIT_DB)
     .action(async (tokenId: string, opts) => {
-      const { db, tokens: store } = await openTokens(opts.db);
-      const done = store.revoke(tokenId);
+      const { db, tokens: store } = await openTokens(opts.db, opts.auditDb);
+      const done = store.revoke(tokenId, cliActor());
       db.close();
       if (!done) throw new CliError(`no active token "${tokenId}" in ${opts.db}; see tianzhong tokens list`);
       console.log(`revoked ${tokenId}`);

@@ -65,6 +65,7 @@ export function registerRulesCommands(program: Command): void {
     .option('--database <db>', 'InfluxDB database (env INFLUX_DB)', process.env.INFLUX_DB ?? 'tianzhong')
     .option('--ingest-url <url>', "ingest's HTTP URL: its device registry feeds the console (env TZ_INGEST_URL)", process.env.TZ_INGEST_URL)
     .option('--registry-db <file>', 'device registry SQLite file: serves /api/v1/devices, /assets, /gateways (LoRa keys sealed with TZ_REGISTRY_KEY)')
+    .option('--audit-db <file>', 'the one audit log (tokens, rules, silences, case actions; GET /api/v1/audit for admins)', 'var/audit.sqlite')
     .action(async (opts) => {
       const { startRulesService } = await import('../rules-service.ts');
       const { loadProfiles } = await import('../../device-profiles/index.ts');
@@ -74,7 +75,7 @@ export function registerRulesCommands(program: Command): void {
         profiles: loadProfiles(profileDir(program)), rulesDbPath: fileToCreate(opts.db), casesDbPath: fileToCreate(opts.casesDb),
         accessDbPath: fileToCreate(opts.accessDb), photoDir: resolve(opts.photos), caseConfig: opts.caseConfig, webhookSecret: process.env.TZ_CASES_WEBHOOK_SECRET,
         influx: opts.influxUrl ? { url: opts.influxUrl, database: opts.database, username: process.env.INFLUX_USERNAME, password: process.env.INFLUX_PASSWORD, token: process.env.INFLUX_TOKEN } : undefined,
-        deviceRegistryUrl: opts.ingestUrl, timeZone: opts.timeZone, http: { port: opts.httpPort }, log: createLogger,
+        deviceRegistryUrl: opts.ingestUrl, timeZone: opts.timeZone, http: { port: opts.httpPort }, log: createLogger, auditDbPath: fileToCreate(opts.auditDb),
         registryDbPath: opts.registryDb ? fileToCreate(opts.registryDb) : undefined,
       });
       console.error(`rules running: API at ${running.httpUrl}/api/v1/, console at ${running.httpUrl}/console/ (tokens: tianzhong tokens add --role operator)`);
