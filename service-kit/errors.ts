@@ -44,6 +44,7 @@ export const ERROR_CATALOGUE = {
   TZ_ALERT_DELIVERY: 'an alert channel (WeCom, DingTalk, Feishu, e-mail, SMS) refused or could not take a message',
   TZ_SUBSCRIPTION_NOT_FOUND: 'no alert subscription with that id',
   TZ_SILENCE_NOT_FOUND: 'no silence or maintenance window with that id',
+  TZ_STORE_UNAVAILABLE: 'the case database (PostgreSQL) cannot be reached or is busy; try again shortly',
 } as const;
 
 export type TzErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -97,6 +98,7 @@ export const ERROR_HTTP_STATUS: Record<TzErrorCode, number> = {
   TZ_ALERT_DELIVERY: 502,
   TZ_SUBSCRIPTION_NOT_FOUND: 404,
   TZ_SILENCE_NOT_FOUND: 404,
+  TZ_STORE_UNAVAILABLE: 503,
 };
 
 /** The HTTP status of an error: its code's, or 500 for anything that is not a TzError. */
