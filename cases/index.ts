@@ -20,3 +20,5 @@ export {
   type OutboxMessage, type SlaStage,
 } from './model.ts';
 export { locatePlace, placeOfAlarm, type GridLocator, type AssetPlaces, type AssetPlace } from './places.ts';
+export { PostgresCaseStore, type PostgresCaseStoreOptions } from './postgres-case-store.ts';
+export { openCaseStore, isPostgresUrl } from './open-case-store.ts';

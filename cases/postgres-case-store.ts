@@ -231,6 +231,13 @@ export class PostgresCaseStore implements CaseStore {
       }
       let committing = false;
       let broken = false;
+      // A checked-out connection the server drops emits 'error' (the pool only listens while it is idle);
+      // unheard, that would crash the process. The query in flight rejects too and is handled below.
+      const onLost = (err: Error) => {
+        broken = true;
+        this.opts.log.warn({ err: err.message }, 'cases: a PostgreSQL connection was lost in a transaction');
+      };
+      client.on('error', onLost);
       try {
         await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
         const query: Query = (sql, values) => client.query(sql, values);
@@ -239,7 +246,7 @@ export class PostgresCaseStore implements CaseStore {
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        broken = isUnavailable(err);
+        broken ||= isUnavailable(err);
         if (!broken) await client.query('ROLLBACK').catch(() => { broken = true; });
         const conflict = CONFLICT_CODES.has(pgCode(err) ?? '');
         if ((conflict || (broken && !committing)) && attempt < this.opts.maxRetries) {
@@ -250,6 +257,7 @@ export class PostgresCaseStore implements CaseStore {
         if (conflict) throw unavailable(err, { reason: 'conflict', attempts: attempt + 1 });
         throw err;
       } finally {
+        client.off('error', onLost);
         client.release(broken ? true : undefined);
       }
     }

@@ -273,6 +273,9 @@ export interface TestPostgres {
   createDatabase(name: string): Promise<string>;
   /** Stops the server (fast shutdown) and starts it again on the same port and data (fault tests). */
   restart(): Promise<void>;
+  /** The two halves of restart(), for a test that acts while the server is away. */
+  stopServer(): Promise<void>;
+  startServer(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -329,6 +332,12 @@ export async function startPostgres(): Promise<TestPostgres> {
     url, port, createDatabase,
     async restart() {
       await stopServer();
+      await start();
+    },
+    async stopServer() {
+      await stopServer();
+    },
+    async startServer() {
       await start();
     },
     async stop() {
