@@ -97,8 +97,8 @@ export async function openCaseSystem(options: CaseSystemOptions): Promise<CaseSy
     throw new TzError('TZ_CONFIG_INVALID', 'cases: webhook URLs are configured but no webhook signing secret was given (set TZ_CASES_WEBHOOK_SECRET)');
   }
   const endpoints = resolveEndpointSecrets(config.alerts.endpoints, options.env ?? process.env);
-  const store = options.store ?? (await openCaseStore(options.dbPath, { log }));
   const registry = options.registry ?? createRegistry('cases');
+  const store = options.store ?? (await openCaseStore(options.dbPath, { log, registry }));
   const counters = { alarmEvents: 0, casesOpened: 0, casesAbsorbed: 0, escalations: 0 };
 
   const metrics = createCaseMetrics(registry, {

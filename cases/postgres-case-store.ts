@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { Counter, type Registry } from 'prom-client';
 import { TzError, createLogger, type Logger } from '../service-kit/index.ts';
 import type { CaseQuery, CaseStore, CaseTx, OutboxCounts } from './case-store.ts';
 import type {
@@ -32,6 +33,8 @@ export interface PostgresCaseStoreOptions {
   /** Times a transaction is run again after a serialization conflict or a lost connection (default 8). */
   maxRetries?: number;
   log?: Logger;
+  /** Where `tz_cases_store_retries_total` and `tz_cases_store_unavailable_total` are counted. */
+  registry?: Registry;
 }
 
 /** SQLSTATEs after which running the transaction again can succeed: serialization failure, deadlock. */
@@ -159,10 +162,25 @@ function whereOf(q: CaseQuery, p: Params): string {
 
 type Query = <R extends pg.QueryResultRow>(sql: string, values?: unknown[]) => Promise<pg.QueryResult<R>>;
 
+interface StoreMetrics {
+  retries: Counter<'reason'>;
+  unavailable: Counter;
+}
+
+function storeMetrics(registry: Registry | undefined): StoreMetrics {
+  const registers = registry ? [registry] : [];
+  return {
+    retries: new Counter({ name: 'tz_cases_store_retries_total', help: 'Case transactions run again, by reason (conflict: serialization failure or deadlock; connection: lost before COMMIT)', labelNames: ['reason'], registers }),
+    unavailable: new Counter({ name: 'tz_cases_store_unavailable_total', help: 'Case transactions given up as TZ_STORE_UNAVAILABLE (server away, busy, or the connection lost during COMMIT)', registers }),
+  };
+}
+
+type ResolvedOptions = Required<Omit<PostgresCaseStoreOptions, 'url' | 'log' | 'registry'>> & { log: Logger };
+
 export class PostgresCaseStore implements CaseStore {
   private closed = false;
 
-  private constructor(private readonly pool: pg.Pool, private readonly opts: Required<Omit<PostgresCaseStoreOptions, 'url' | 'log'>> & { log: Logger }) {}
+  private constructor(private readonly pool: pg.Pool, private readonly opts: ResolvedOptions, private readonly metrics: StoreMetrics) {}
 
   /** Connects, applies pending migrations (one process at a time, under an advisory lock) and returns the store. */
   static async open(options: PostgresCaseStoreOptions): Promise<PostgresCaseStore> {
@@ -177,7 +195,7 @@ export class PostgresCaseStore implements CaseStore {
     });
     // An idle pooled connection dropped by a server restart emits here; without a listener it would crash the process.
     pool.on('error', (err) => log.warn({ err: err.message }, 'cases: an idle PostgreSQL connection was lost'));
-    const store = new PostgresCaseStore(pool, opts);
+    const store = new PostgresCaseStore(pool, opts, storeMetrics(options.registry));
     try {
       await store.migrate();
     } catch (err) {
@@ -224,9 +242,11 @@ export class PostgresCaseStore implements CaseStore {
         client = await this.pool.connect();
       } catch (err) {
         if (isUnavailable(err) && attempt < this.opts.maxRetries) {
+          this.metrics.retries.inc({ reason: 'connection' });
           await this.backoff(attempt);
           continue;
         }
+        this.metrics.unavailable.inc();
         throw unavailable(err);
       }
       let committing = false;
@@ -250,9 +270,11 @@ export class PostgresCaseStore implements CaseStore {
         if (!broken) await client.query('ROLLBACK').catch(() => { broken = true; });
         const conflict = CONFLICT_CODES.has(pgCode(err) ?? '');
         if ((conflict || (broken && !committing)) && attempt < this.opts.maxRetries) {
+          this.metrics.retries.inc({ reason: conflict ? 'conflict' : 'connection' });
           await this.backoff(attempt);
           continue;
         }
+        if (broken || conflict) this.metrics.unavailable.inc();
         if (broken) throw unavailable(err, committing ? { outcome: 'unknown: the connection was lost during COMMIT' } : {});
         if (conflict) throw unavailable(err, { reason: 'conflict', attempts: attempt + 1 });
         throw err;

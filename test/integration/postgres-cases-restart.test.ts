@@ -78,6 +78,10 @@ test('postgres restarted mid-stream: every alarm becomes exactly one case; the A
     assert.is(lost, 0, 'no case lost');
     assert.is(doubled, 0, 'no case doubled');
     assert.is(cases.length, ASSETS);
+    const metrics = await registry.metrics();
+    const unavailable = Number(/^tz_cases_store_unavailable_total(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1] ?? 0);
+    assert.ok(unavailable >= 1, 'transactions given up while PostgreSQL was away are counted');
+    assert.match(metrics, /tz_cases_store_retries_total\{[^}]*reason="connection"[^}]*\} [1-9]/, 'transactions run again after a lost connection are counted');
     const res = await fetch(`${base}/api/v1/cases?limit=1`, { headers: { authorization: `Bearer ${token}` } });
     assert.is(res.status, 200, 'the API serves again once PostgreSQL is back');
   } finally {
