@@ -39,8 +39,10 @@ export interface PostgresCaseStoreOptions {
 
 /** SQLSTATEs after which running the transaction again can succeed: serialization failure, deadlock. */
 const CONFLICT_CODES = new Set(['40001', '40P01']);
-/** SQLSTATE classes meaning the server is gone or refusing: connection exception, admin shutdown/crash, too many connections, query cancelled (statement timeout). */
-const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
+/** SQLSTATEs meaning the connection is gone: admin shutdown, crash, starting up, and class 08 (connection exception). */
+const LOST_CODES = new Set(['57P01', '57P02', '57P03']);
+/** SQLSTATEs meaning the server is there but too busy: statement timeout or cancel, lock timeout, too many connections, out of resources. */
+const BUSY_CODES = new Set(['57014', '55P03', '53300', '53000', '53100', '53200']);
 const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
 
 function pgCode(err: unknown): string | undefined {
@@ -48,12 +50,20 @@ function pgCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** The server is unreachable, restarting, overloaded or cut the connection. */
-function isUnavailable(err: unknown): boolean {
+/**
+ * `lost`: the connection died or the server is restarting — nothing was
+ * committed unless COMMIT was in flight, so running again is safe and likely to
+ * work soon. `busy`: the server answered but gave up (statement timeout, no
+ * free connection): retrying at once would only multiply the wait, so it is a
+ * 503 for the caller to retry later.
+ */
+function troubleOf(err: unknown): 'lost' | 'busy' | null {
   const code = pgCode(err);
-  if (code && (UNAVAILABLE_CODES.has(code) || code.startsWith('08') || NETWORK_ERRNOS.has(code))) return true;
   const message = err instanceof Error ? err.message : '';
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(message);
+  if ((code && BUSY_CODES.has(code)) || /timeout exceeded when trying to connect/i.test(message)) return 'busy';
+  if (code && (LOST_CODES.has(code) || code.startsWith('08') || NETWORK_ERRNOS.has(code))) return 'lost';
+  if (/Connection terminated|Client has encountered a connection error|not queryable/i.test(message)) return 'lost';
+  return null;
 }
 
 function unavailable(err: unknown, details: Record<string, unknown> = {}): TzError {
@@ -200,7 +210,7 @@ export class PostgresCaseStore implements CaseStore {
       await store.migrate();
     } catch (err) {
       await pool.end().catch(() => undefined);
-      throw isUnavailable(err) ? unavailable(err) : err;
+      throw troubleOf(err) ? unavailable(err) : err;
     }
     return store;
   }
@@ -241,7 +251,7 @@ export class PostgresCaseStore implements CaseStore {
       try {
         client = await this.pool.connect();
       } catch (err) {
-        if (isUnavailable(err) && attempt < this.opts.maxRetries) {
+        if (troubleOf(err) === 'lost' && attempt < this.opts.maxRetries) {
           this.metrics.retries.inc({ reason: 'connection' });
           await this.backoff(attempt);
           continue;
@@ -266,7 +276,8 @@ export class PostgresCaseStore implements CaseStore {
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        broken ||= isUnavailable(err);
+        const trouble = troubleOf(err);
+        broken ||= trouble === 'lost';
         if (!broken) await client.query('ROLLBACK').catch(() => { broken = true; });
         const conflict = CONFLICT_CODES.has(pgCode(err) ?? '');
         if ((conflict || (broken && !committing)) && attempt < this.opts.maxRetries) {
@@ -274,9 +285,10 @@ export class PostgresCaseStore implements CaseStore {
           await this.backoff(attempt);
           continue;
         }
-        if (broken || conflict) this.metrics.unavailable.inc();
+        if (broken || conflict || trouble === 'busy') this.metrics.unavailable.inc();
         if (broken) throw unavailable(err, committing ? { outcome: 'unknown: the connection was lost during COMMIT' } : {});
         if (conflict) throw unavailable(err, { reason: 'conflict', attempts: attempt + 1 });
+        if (trouble === 'busy') throw unavailable(err, { reason: 'busy' });
         throw err;
       } finally {
         client.off('error', onLost);

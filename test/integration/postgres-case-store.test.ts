@@ -4,6 +4,7 @@
 // outbox message twice; migrations apply once; a stopped server is a 503.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import pg from 'pg';
 import { isTzError } from '../../service-kit/index.ts';
 import { PostgresCaseStore } from '../../cases/postgres-case-store.ts';
 import { caseStoreSuite, sampleCase } from '../../cases/test/case-store.suite.ts';
@@ -74,6 +75,32 @@ test('postgres: migrations apply once when two services start together, and surv
     assert.is((await again.atomically((tx) => tx.getCase(c.id)))?.title, 'Cover open');
   } finally {
     await again.close();
+  }
+});
+
+test('postgres: a statement held up past the statement timeout is a prompt 503 (busy), not retried into a long wait', async () => {
+  const url = await freshDatabase();
+  const store = await PostgresCaseStore.open({ url, statementTimeoutMs: 300 });
+  const blocker = new pg.Client({ connectionString: url });
+  await blocker.connect();
+  try {
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE cases IN ACCESS EXCLUSIVE MODE');
+    const started = Date.now();
+    try {
+      await store.atomically((tx) => tx.getCase(1));
+      assert.unreachable('should time out');
+    } catch (err) {
+      assert.ok(isTzError(err, 'TZ_STORE_UNAVAILABLE'), String(err));
+      assert.is(err.details.reason, 'busy');
+      assert.is(err.details.sqlstate, '57014');
+    }
+    assert.ok(Date.now() - started < 3_000, 'given up after one statement timeout, not after eight');
+    await blocker.query('ROLLBACK');
+    assert.is(await store.atomically((tx) => tx.getCase(1)), null, 'the pooled connection still works');
+  } finally {
+    await blocker.end();
+    await store.close();
   }
 });
 
