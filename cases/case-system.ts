@@ -22,7 +22,7 @@ import { postWebhook } from './webhook.ts';
 export interface CaseSystemOptions {
   /** SQLite file of the case system (':memory:' for tests), or a postgres:// URL (issue 20). */
   dbPath: string;
-  /** Or a store of your own (PostgreSQL later); dbPath is then ignored. */
+  /** Or a store of your own (opened and closed by the caller); dbPath is then ignored. */
   store?: CaseStore;
   clock?: Clock;
   log?: Logger;
