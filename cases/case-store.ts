@@ -90,7 +90,10 @@ export interface CaseTx {
 }
 
 export interface CaseStore {
-  /** Runs `work` in one transaction; transactions never interleave. Do not await anything but the tx inside. */
+  /**
+   * Runs `work` in one transaction; transactions never interleave. Do not await anything but the tx inside.
+   * A networked store may run `work` again (PostgreSQL: after a connection lost before COMMIT), so keep its side effects outside.
+   */
   atomically<T>(work: (tx: CaseTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

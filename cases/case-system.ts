@@ -16,13 +16,13 @@ import { registerOpen311 } from './open311.ts';
 import type { AssetPlaces, GridLocator } from './places.ts';
 import { DEFAULT_RETRY, OutboxDeliverer, type ChannelAdapter, type RetryPolicy } from './outbox.ts';
 import { PhotoFolder } from './photos.ts';
-import { SqliteCaseStore } from './sqlite-case-store.ts';
+import { openCaseStore } from './open-case-store.ts';
 import { postWebhook } from './webhook.ts';
 
 export interface CaseSystemOptions {
-  /** SQLite file of the case system (':memory:' for tests). */
+  /** SQLite file of the case system (':memory:' for tests), or a postgres:// URL (issue 20). */
   dbPath: string;
-  /** Or a store of your own (PostgreSQL later); dbPath is then ignored. */
+  /** Or a store of your own (opened and closed by the caller); dbPath is then ignored. */
   store?: CaseStore;
   clock?: Clock;
   log?: Logger;
@@ -97,8 +97,8 @@ export async function openCaseSystem(options: CaseSystemOptions): Promise<CaseSy
     throw new TzError('TZ_CONFIG_INVALID', 'cases: webhook URLs are configured but no webhook signing secret was given (set TZ_CASES_WEBHOOK_SECRET)');
   }
   const endpoints = resolveEndpointSecrets(config.alerts.endpoints, options.env ?? process.env);
-  const store = options.store ?? new SqliteCaseStore(options.dbPath);
   const registry = options.registry ?? createRegistry('cases');
+  const store = options.store ?? (await openCaseStore(options.dbPath, { log, registry }));
   const counters = { alarmEvents: 0, casesOpened: 0, casesAbsorbed: 0, escalations: 0 };
 
   const metrics = createCaseMetrics(registry, {

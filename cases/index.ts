@@ -26,3 +26,5 @@ export { rateCase, ratingOf, satisfactionOf, callerPhone, type CaseRating } from
 export { loadStandardCatalogue, parseStandardCatalogue, SHIPPED_STANDARD_FILE, type StandardCatalogue, type StandardClass } from './standard-codes.ts';
 export { categoryLabel, type CategoryLabel } from './config.ts';
 export { monthWindow, cityInstant } from './city-time.ts';
+export { PostgresCaseStore, type PostgresCaseStoreOptions } from './postgres-case-store.ts';
+export { openCaseStore, isPostgresUrl } from './open-case-store.ts';

@@ -53,6 +53,7 @@ export const ERROR_CATALOGUE = {
   TZ_COMMAND_NOT_FOUND: 'no device command with that id',
   TZ_BACKUP_INVALID: 'a backup is incomplete or damaged, or cannot be restored over existing data',
   TZ_AUDIT_APPEND_ONLY: 'the audit log is append-only: records cannot be changed or removed',
+  TZ_STORE_UNAVAILABLE: 'the case database (PostgreSQL) cannot be reached or is busy; try again shortly',
 } as const;
 
 export type TzErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -115,6 +116,7 @@ export const ERROR_HTTP_STATUS: Record<TzErrorCode, number> = {
   TZ_COMMAND_NOT_FOUND: 404,
   TZ_BACKUP_INVALID: 500,
   TZ_AUDIT_APPEND_ONLY: 409,
+  TZ_STORE_UNAVAILABLE: 503,
 };
 
 /** The HTTP status of an error: its code's, or 500 for anything that is not a TzError. */

@@ -29,7 +29,7 @@ export async function openFixture(over: { config?: Record<string, unknown> } & P
   const db = new Database(':memory:');
   const { config, ...rest } = over;
   const system = await openCaseSystem({
-    dbPath: ':memory:', clock, access: openAccessTokens(db), photoDir: join(dir, 'photos'), slaCheckMs: 0, outboxPollMs: 60_000,
+    dbPath: await caseDatabase(), clock, access: openAccessTokens(db), photoDir: join(dir, 'photos'), slaCheckMs: 0, outboxPollMs: 60_000,
     config: { ...(DEFAULT_CASE_CONFIG as object), crews: CREWS, ...config },
     ...rest,
   });
@@ -44,6 +44,28 @@ export async function openFixture(over: { config?: Record<string, unknown> } & P
 }
 
 let seq = 0;
+let databases = 0;
+
+/**
+ * Where a fixture keeps its cases: in memory (SQLite), or — when
+ * TZ_TEST_CASES_POSTGRES names a PostgreSQL server (test/integration/
+ * postgres-case-workflow.test.ts sets it) — a fresh database there, so the
+ * same workflow scenarios run on both stores.
+ */
+async function caseDatabase(): Promise<string> {
+  const server = process.env.TZ_TEST_CASES_POSTGRES;
+  if (!server) return ':memory:';
+  const { default: pg } = await import('pg');
+  const name = `tz_fixture_${process.pid}_${++databases}`;
+  const client = new pg.Client({ connectionString: `${server}/postgres` });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  return `${server}/${name}`;
+}
 
 export function alarm(over: Partial<AlarmView> = {}): AlarmView {
   const at = new Date(T0).toISOString();

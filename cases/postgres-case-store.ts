@@ -1,0 +1,472 @@
+import pg from 'pg';
+import { Counter, type Registry } from 'prom-client';
+import { TzError, createLogger, type Logger } from '../service-kit/index.ts';
+import type { CaseQuery, CaseStore, CaseTx, OutboxCounts } from './case-store.ts';
+import type {
+  CaseAlarmLink, CaseEventRecord, CasePatch, CaseRecord, CaseStatus, Crew, NewCase, NewCaseEvent, NewOutboxMessage, OutboxMessage, PhotoRecord,
+} from './model.ts';
+import { FINAL_STATUSES } from './model.ts';
+import type { Subscription } from './subscriptions.ts';
+import { POSTGRES_CASE_MIGRATIONS } from './postgres-case-migrations.ts';
+
+// PostgreSQL implementation of the CaseStore (issue 20: more than one rules
+// service on more than one machine share one case database). The SQLite store
+// gets "transactions never interleave" from its single writer; here every
+// transaction first takes one transaction-scoped advisory lock, so the case
+// transactions of all machines run one after another, as on SQLite (no two
+// cases opened on one asset, no lost read-modify-write). Measured against
+// SERIALIZABLE with retries: under 8 concurrent alarm intakes SSI aborted ~2.6
+// times per transaction (dispatch reads every open case's crew load) and ran
+// ~4x slower than the lock. The lock is released at COMMIT/ROLLBACK or when
+// the connection dies, so it cannot leak. Outbox claims take rows FOR UPDATE
+// SKIP LOCKED and lease them, so two deliverers do not send one message twice
+// while both are alive (still at-least-once across a crash).
+
+export interface PostgresCaseStoreOptions {
+  /** postgres://user:password@host:port/database */
+  url: string;
+  /** Connections held at most (default 10). */
+  poolSize?: number;
+  /** A statement running longer is cancelled (default 10 s). */
+  statementTimeoutMs?: number;
+  /** Waiting for a connection (new or from the pool) longer fails with TZ_STORE_UNAVAILABLE (default 5 s). */
+  connectTimeoutMs?: number;
+  /** A claimed outbox message is due again after this long if its deliverer died (default 60 s). */
+  outboxLeaseMs?: number;
+  /** Times a transaction is run again after a serialization conflict or a lost connection (default 8). */
+  maxRetries?: number;
+  log?: Logger;
+  /** Where `tz_cases_store_retries_total` and `tz_cases_store_unavailable_total` are counted. */
+  registry?: Registry;
+}
+
+/** The advisory lock key every case transaction holds (any constant shared by all machines). */
+const CASE_WRITER_LOCK = 0x747a_6361; // 'tzca'
+/** SQLSTATEs after which running the transaction again can succeed: serialization failure, deadlock (with a session outside this store). */
+const CONFLICT_CODES = new Set(['40001', '40P01']);
+/** SQLSTATEs meaning the connection is gone: admin shutdown, crash, starting up, and class 08 (connection exception). */
+const LOST_CODES = new Set(['57P01', '57P02', '57P03']);
+/** SQLSTATEs meaning the server is there but too busy: statement timeout or cancel, lock timeout, too many connections, out of resources. */
+const BUSY_CODES = new Set(['57014', '55P03', '53300', '53000', '53100', '53200']);
+const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+function pgCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * `lost`: the connection died or the server is restarting — nothing was
+ * committed unless COMMIT was in flight, so running again is safe and likely to
+ * work soon. `busy`: the server answered but gave up (statement timeout, no
+ * free connection): retrying at once would only multiply the wait, so it is a
+ * 503 for the caller to retry later.
+ */
+function troubleOf(err: unknown): 'lost' | 'busy' | null {
+  const code = pgCode(err);
+  const message = err instanceof Error ? err.message : '';
+  if ((code && BUSY_CODES.has(code)) || /timeout exceeded when trying to connect/i.test(message)) return 'busy';
+  if (code && (LOST_CODES.has(code) || code.startsWith('08') || NETWORK_ERRNOS.has(code))) return 'lost';
+  if (/Connection terminated|Client has encountered a connection error|not queryable/i.test(message)) return 'lost';
+  return null;
+}
+
+function unavailable(err: unknown, details: Record<string, unknown> = {}): TzError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new TzError('TZ_STORE_UNAVAILABLE', `cases: PostgreSQL: ${reason}`, { cause: err, retryable: true, details: { sqlstate: pgCode(err) ?? null, ...details } });
+}
+
+// BIGINT (timestamps in ms, ids, counts) as a JS number: every value stays far below 2^53.
+const TYPES = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text'))) as typeof pg.types.getTypeParser,
+};
+
+interface CaseRow {
+  id: number; status: string; category: string; department: string; priority: string; title: string; description: string; source: string;
+  asset_id: string | null; incident_id: string | null; gateway_id: string | null; district: string | null; grid_cell: string | null;
+  lat: number | null; long: number | null; address: string | null; crew_id: string | null;
+  dispatch_due_at: number | null; handle_due_at: number | null; verify_due_at: number | null; due_at: number | null;
+  escalation_level: number; overdue_stage: string | null; rework_count: number; cleared_before_dispatch: boolean;
+  open311_token: string | null; reporter: string | null; media_url: string | null;
+  created_at: number; updated_at: number; closed_at: number | null; version: number;
+}
+
+/** Record field → column, for inserts and patches. */
+const COLUMNS: Record<keyof Omit<CaseRecord, 'id'>, keyof CaseRow> = {
+  status: 'status', category: 'category', department: 'department', priority: 'priority', title: 'title', description: 'description', source: 'source',
+  assetId: 'asset_id', incidentId: 'incident_id', gatewayId: 'gateway_id', district: 'district', gridCell: 'grid_cell', lat: 'lat', long: 'long',
+  address: 'address', crewId: 'crew_id', dispatchDueAt: 'dispatch_due_at', handleDueAt: 'handle_due_at', verifyDueAt: 'verify_due_at', dueAt: 'due_at',
+  escalationLevel: 'escalation_level', overdueStage: 'overdue_stage', reworkCount: 'rework_count', clearedBeforeDispatch: 'cleared_before_dispatch',
+  open311Token: 'open311_token', reporter: 'reporter', mediaUrl: 'media_url', createdAt: 'created_at', updatedAt: 'updated_at', closedAt: 'closed_at',
+  version: 'version',
+};
+
+function toColumn(key: keyof Omit<CaseRecord, 'id'>, value: unknown): unknown {
+  if (key === 'reporter') return value === null || value === undefined ? null : JSON.stringify(value);
+  if (key === 'clearedBeforeDispatch') return Boolean(value);
+  return value ?? null;
+}
+
+function caseOf(row: CaseRow): CaseRecord {
+  return {
+    id: row.id, status: row.status as CaseStatus, category: row.category, department: row.department, priority: row.priority as CaseRecord['priority'],
+    title: row.title, description: row.description, source: row.source as CaseRecord['source'], assetId: row.asset_id, incidentId: row.incident_id,
+    gatewayId: row.gateway_id, district: row.district, gridCell: row.grid_cell, lat: row.lat, long: row.long, address: row.address, crewId: row.crew_id,
+    dispatchDueAt: row.dispatch_due_at, handleDueAt: row.handle_due_at, verifyDueAt: row.verify_due_at, dueAt: row.due_at,
+    escalationLevel: row.escalation_level, overdueStage: row.overdue_stage as CaseRecord['overdueStage'], reworkCount: row.rework_count,
+    clearedBeforeDispatch: row.cleared_before_dispatch, open311Token: row.open311_token,
+    reporter: row.reporter === null ? null : (JSON.parse(row.reporter) as CaseRecord['reporter']), mediaUrl: row.media_url,
+    createdAt: row.created_at, updatedAt: row.updated_at, closedAt: row.closed_at, version: row.version,
+  };
+}
+
+interface EventRow { id: number; case_id: number; at: number; who: string; action: string; from_status: string | null; to_status: string | null; note: string | null; detail: string }
+const eventOf = (r: EventRow): CaseEventRecord => ({
+  id: r.id, caseId: r.case_id, at: r.at, who: r.who, action: r.action, fromStatus: r.from_status as CaseStatus | null,
+  toStatus: r.to_status as CaseStatus | null, note: r.note, detail: JSON.parse(r.detail) as Record<string, unknown>,
+});
+
+interface OutboxRow { id: number; case_id: number; channel: string; target: string; payload: string; state: string; attempts: number; next_attempt_at: number; created_at: number; delivered_at: number | null; last_error: string | null; dedup_key: string | null; subscription_id: string | null }
+const outboxOf = (r: OutboxRow): OutboxMessage => ({
+  id: r.id, caseId: r.case_id, channel: r.channel as OutboxMessage['channel'], target: r.target, payload: r.payload, state: r.state as OutboxMessage['state'],
+  attempts: r.attempts, nextAttemptAt: r.next_attempt_at, createdAt: r.created_at, deliveredAt: r.delivered_at, lastError: r.last_error,
+  dedupKey: r.dedup_key, subscriptionId: r.subscription_id,
+});
+
+interface SubscriptionRow { id: string; doc: string; source: string; created_at: number; updated_at: number }
+const subscriptionOf = (r: SubscriptionRow): Subscription => ({
+  ...(JSON.parse(r.doc) as Omit<Subscription, 'id' | 'source' | 'createdAt' | 'updatedAt'>), id: r.id, source: r.source as Subscription['source'], createdAt: r.created_at, updatedAt: r.updated_at,
+});
+
+interface CrewRow { id: string; name: string; department: string; districts: string; grid_cells: string; skills: string; webhook_url: string | null; active: boolean }
+const crewOf = (r: CrewRow): Crew => ({
+  id: r.id, name: r.name, department: r.department, districts: JSON.parse(r.districts) as string[], gridCells: JSON.parse(r.grid_cells) as string[],
+  skills: JSON.parse(r.skills) as string[], webhookUrl: r.webhook_url, active: r.active,
+});
+
+interface PhotoRow { id: string; case_id: number; file: string; mime: string; size: number; sha256: string; uploaded_by: string; at: number }
+const photoOf = (r: PhotoRow): PhotoRecord => ({ id: r.id, caseId: r.case_id, file: r.file, mime: r.mime, size: r.size, sha256: r.sha256, uploadedBy: r.uploaded_by, at: r.at });
+
+const FINAL_SQL = FINAL_STATUSES.map((s) => `'${s}'`).join(', ');
+
+/** Builds `$n` placeholders in order. */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+function whereOf(q: CaseQuery, p: Params): string {
+  const parts: string[] = [];
+  if (q.status === 'open') parts.push(`status NOT IN (${FINAL_SQL})`);
+  else if (q.status) parts.push(`status = ${p.add(q.status)}`);
+  if (q.category) parts.push(`category = ${p.add(q.category)}`);
+  if (q.district) parts.push(`district = ${p.add(q.district)}`);
+  if (q.crewId) parts.push(`crew_id = ${p.add(q.crewId)}`);
+  if (q.assetId) parts.push(`asset_id = ${p.add(q.assetId)}`);
+  if (q.source) parts.push(`source = ${p.add(q.source)}`);
+  if (q.overdue === true) parts.push('overdue_stage IS NOT NULL');
+  if (q.overdue === false) parts.push('overdue_stage IS NULL');
+  if (q.ids) parts.push(`id = ANY(${p.add(q.ids)}::bigint[])`);
+  if (q.createdFrom !== undefined) parts.push(`created_at >= ${p.add(q.createdFrom)}`);
+  if (q.createdTo !== undefined) parts.push(`created_at < ${p.add(q.createdTo)}`);
+  return parts.length ? `WHERE ${parts.join(' AND ')}` : '';
+}
+
+type Query = <R extends pg.QueryResultRow>(sql: string, values?: unknown[]) => Promise<pg.QueryResult<R>>;
+
+interface StoreMetrics {
+  retries: Counter<'reason'>;
+  unavailable: Counter;
+}
+
+function storeMetrics(registry: Registry | undefined): StoreMetrics {
+  const registers = registry ? [registry] : [];
+  return {
+    retries: new Counter({ name: 'tz_cases_store_retries_total', help: 'Case transactions run again, by reason (conflict: serialization failure or deadlock; connection: lost before COMMIT)', labelNames: ['reason'], registers }),
+    unavailable: new Counter({ name: 'tz_cases_store_unavailable_total', help: 'Case transactions given up as TZ_STORE_UNAVAILABLE (server away, busy, or the connection lost during COMMIT)', registers }),
+  };
+}
+
+type ResolvedOptions = Required<Omit<PostgresCaseStoreOptions, 'url' | 'log' | 'registry'>> & { log: Logger };
+
+export class PostgresCaseStore implements CaseStore {
+  private closed = false;
+
+  private constructor(private readonly pool: pg.Pool, private readonly opts: ResolvedOptions, private readonly metrics: StoreMetrics) {}
+
+  /** Connects, applies pending migrations (one process at a time, under an advisory lock) and returns the store. */
+  static async open(options: PostgresCaseStoreOptions): Promise<PostgresCaseStore> {
+    const log = options.log ?? createLogger('cases');
+    const opts = {
+      poolSize: options.poolSize ?? 10, statementTimeoutMs: options.statementTimeoutMs ?? 10_000, connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+      outboxLeaseMs: options.outboxLeaseMs ?? 60_000, maxRetries: options.maxRetries ?? 8, log,
+    };
+    const pool = new pg.Pool({
+      connectionString: options.url, max: opts.poolSize, connectionTimeoutMillis: opts.connectTimeoutMs, statement_timeout: opts.statementTimeoutMs,
+      idle_in_transaction_session_timeout: opts.statementTimeoutMs * 3, application_name: 'tianzhong-cases', types: TYPES,
+    });
+    // An idle pooled connection dropped by a server restart emits here; without a listener it would crash the process.
+    pool.on('error', (err) => log.warn({ err: err.message }, 'cases: an idle PostgreSQL connection was lost'));
+    const store = new PostgresCaseStore(pool, opts, storeMetrics(options.registry));
+    try {
+      await store.migrate();
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw troubleOf(err) ? unavailable(err) : err;
+    }
+    return store;
+  }
+
+  private async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Two services starting together must not both apply migration n.
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('tianzhong.case_migrations'))");
+      await client.query('CREATE TABLE IF NOT EXISTS case_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+      const applied = new Set((await client.query<{ version: number }>('SELECT version FROM case_migrations')).rows.map((r) => r.version));
+      for (const m of POSTGRES_CASE_MIGRATIONS) {
+        if (applied.has(m.version)) continue;
+        await client.query(m.sql);
+        await client.query('INSERT INTO case_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+      }
+      await client.query('COMMIT');
+      client.release();
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release(true);
+      throw err;
+    }
+  }
+
+  /**
+   * One transaction under the case writer lock. After a deadlock, or a lost
+   * connection before COMMIT was sent (nothing was committed), `work` runs
+   * again from the start, so it must keep its side effects outside. When the
+   * connection is lost during COMMIT the outcome is unknown: that, and a
+   * server that stays away, is TZ_STORE_UNAVAILABLE (503, retryable).
+   */
+  async atomically<T>(work: (tx: CaseTx) => Promise<T>): Promise<T> {
+    if (this.closed) throw new TzError('TZ_STORE_UNAVAILABLE', 'cases: the PostgreSQL case store is closed');
+    for (let attempt = 0; ; attempt++) {
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (err) {
+        if (troubleOf(err) === 'lost' && attempt < this.opts.maxRetries) {
+          this.metrics.retries.inc({ reason: 'connection' });
+          await this.backoff(attempt);
+          continue;
+        }
+        this.metrics.unavailable.inc();
+        throw unavailable(err);
+      }
+      let committing = false;
+      let broken = false;
+      // A checked-out connection the server drops emits 'error' (the pool only listens while it is idle);
+      // unheard, that would crash the process. The query in flight rejects too and is handled below.
+      const onLost = (err: Error) => {
+        broken = true;
+        this.opts.log.warn({ err: err.message }, 'cases: a PostgreSQL connection was lost in a transaction');
+      };
+      client.on('error', onLost);
+      try {
+        await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+        // Taken before any read, so every statement after it sees all that earlier holders committed.
+        await client.query('SELECT pg_advisory_xact_lock($1)', [CASE_WRITER_LOCK]);
+        const query: Query = (sql, values) => client.query(sql, values);
+        const result = await work(this.buildTx(query));
+        committing = true;
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        const trouble = troubleOf(err);
+        broken ||= trouble === 'lost';
+        if (!broken) await client.query('ROLLBACK').catch(() => { broken = true; });
+        const conflict = CONFLICT_CODES.has(pgCode(err) ?? '');
+        if ((conflict || (broken && !committing)) && attempt < this.opts.maxRetries) {
+          this.metrics.retries.inc({ reason: conflict ? 'conflict' : 'connection' });
+          await this.backoff(attempt);
+          continue;
+        }
+        if (broken || conflict || trouble === 'busy') this.metrics.unavailable.inc();
+        if (broken) throw unavailable(err, committing ? { outcome: 'unknown: the connection was lost during COMMIT' } : {});
+        if (conflict) throw unavailable(err, { reason: 'conflict', attempts: attempt + 1 });
+        if (trouble === 'busy') throw unavailable(err, { reason: 'busy' });
+        throw err;
+      } finally {
+        client.off('error', onLost);
+        client.release(broken ? true : undefined);
+      }
+    }
+  }
+
+  /** Jittered exponential backoff, 10 ms … ~1 s: spreads conflicting writers apart and rides out a server restart. */
+  private backoff(attempt: number): Promise<void> {
+    const ms = Math.min(1_000, 10 * 2 ** attempt) * (0.5 + Math.random());
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  private buildTx(q: Query): CaseTx {
+    const one = async <R extends pg.QueryResultRow>(sql: string, values?: unknown[]): Promise<R | undefined> => (await q<R>(sql, values)).rows[0];
+    const many = async <R extends pg.QueryResultRow>(sql: string, values?: unknown[]): Promise<R[]> => (await q<R>(sql, values)).rows;
+    const changed = async (sql: string, values?: unknown[]): Promise<number> => (await q(sql, values)).rowCount ?? 0;
+    const leaseMs = this.opts.outboxLeaseMs;
+
+    return {
+      insertCase: async (input: NewCase, at) => {
+        const keys = Object.keys(COLUMNS) as Array<keyof typeof COLUMNS>;
+        const p = new Params();
+        const values = keys.map((k) => {
+          if (k === 'createdAt' || k === 'updatedAt') return p.add(at);
+          if (k === 'version') return p.add(1);
+          if (k === 'closedAt') return p.add(null);
+          return p.add(toColumn(k, input[k]));
+        });
+        return caseOf((await one<CaseRow>(`INSERT INTO cases (${keys.map((k) => COLUMNS[k]).join(', ')}) VALUES (${values.join(', ')}) RETURNING *`, p.values))!);
+      },
+      updateCase: async (id, expectedVersion, patch: CasePatch, at) => {
+        const keys = (Object.keys(patch) as Array<keyof CasePatch>).filter((k) => k in COLUMNS && k !== 'updatedAt');
+        const p = new Params();
+        const sets = keys.map((k) => `${COLUMNS[k]} = ${p.add(toColumn(k, patch[k]))}`);
+        const row = await one<CaseRow>(`UPDATE cases SET ${[...sets, `updated_at = ${p.add(at)}`, 'version = version + 1'].join(', ')} WHERE id = ${p.add(id)} AND version = ${p.add(expectedVersion)} RETURNING *`, p.values);
+        return row ? caseOf(row) : null;
+      },
+      getCase: async (id) => {
+        const row = await one<CaseRow>('SELECT * FROM cases WHERE id = $1', [id]);
+        return row ? caseOf(row) : null;
+      },
+      getCaseByToken: async (token) => {
+        const row = await one<CaseRow>('SELECT * FROM cases WHERE open311_token = $1', [token]);
+        return row ? caseOf(row) : null;
+      },
+      listCases: async (query) => {
+        const p = new Params();
+        const where = whereOf(query, p);
+        return (await many<CaseRow>(`SELECT * FROM cases ${where} ORDER BY id DESC LIMIT ${p.add(query.limit ?? 100)} OFFSET ${p.add(query.offset ?? 0)}`, p.values)).map(caseOf);
+      },
+      countCases: async (query) => {
+        const p = new Params();
+        return (await one<{ n: number }>(`SELECT COUNT(*) AS n FROM cases ${whereOf(query, p)}`, p.values))!.n;
+      },
+      findOpenCase: async ({ assetId, incidentId }) => {
+        if (incidentId) {
+          const row = await one<CaseRow>(`SELECT * FROM cases WHERE incident_id = $1 AND status NOT IN (${FINAL_SQL}) ORDER BY id DESC LIMIT 1`, [incidentId]);
+          if (row) return caseOf(row);
+        }
+        if (assetId) {
+          const row = await one<CaseRow>(`SELECT * FROM cases WHERE asset_id = $1 AND status NOT IN (${FINAL_SQL}) ORDER BY id DESC LIMIT 1`, [assetId]);
+          if (row) return caseOf(row);
+        }
+        return null;
+      },
+      findClosedSince: async (assetId, since) => {
+        const row = await one<CaseRow>("SELECT * FROM cases WHERE asset_id = $1 AND status = 'closed' AND closed_at >= $2 ORDER BY closed_at DESC LIMIT 1", [assetId, since]);
+        return row ? caseOf(row) : null;
+      },
+
+      appendEvent: async (e: NewCaseEvent) => eventOf((await one<EventRow>(
+        'INSERT INTO case_events (case_id, at, who, action, from_status, to_status, note, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *',
+        [e.caseId, e.at, e.who, e.action, e.fromStatus, e.toStatus, e.note, JSON.stringify(e.detail)],
+      ))!),
+      eventsOf: async (caseId) => (await many<EventRow>('SELECT * FROM case_events WHERE case_id = $1 ORDER BY id', [caseId])).map(eventOf),
+      eventsOfCases: async (caseIds) => (await many<EventRow>('SELECT * FROM case_events WHERE case_id = ANY($1::bigint[]) ORDER BY id', [caseIds])).map(eventOf),
+
+      linkAlarm: async (l: CaseAlarmLink) => {
+        await q(`INSERT INTO case_alarms (alarm_id, case_id, rule_id, state, linked_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+          ON CONFLICT (alarm_id) DO UPDATE SET case_id = excluded.case_id, state = excluded.state, updated_at = excluded.updated_at`,
+        [l.alarmId, l.caseId, l.ruleId, l.state, l.linkedAt, l.updatedAt]);
+      },
+      updateAlarmLink: async (alarmId, state, at) => {
+        await q('UPDATE case_alarms SET state = $1, updated_at = $2 WHERE alarm_id = $3', [state, at, alarmId]);
+      },
+      caseOfAlarm: async (alarmId) => (await one<{ case_id: number }>('SELECT case_id FROM case_alarms WHERE alarm_id = $1', [alarmId]))?.case_id ?? null,
+      alarmsOf: async (caseId) => (await many<{ alarm_id: string; case_id: number; rule_id: string; state: string; linked_at: number; updated_at: number }>(
+        'SELECT * FROM case_alarms WHERE case_id = $1 ORDER BY linked_at, alarm_id', [caseId],
+      )).map((r) => ({ caseId: r.case_id, alarmId: r.alarm_id, ruleId: r.rule_id, state: r.state, linkedAt: r.linked_at, updatedAt: r.updated_at })),
+      rememberAlarmEvent: async (eventId, at) => (await changed('INSERT INTO alarm_events_seen (event_id, at) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING', [eventId, at])) === 1,
+      forgetAlarmEventsBefore: async (at) => changed('DELETE FROM alarm_events_seen WHERE at < $1', [at]),
+
+      addPhoto: async (ph) => {
+        await q('INSERT INTO case_photos (id, case_id, file, mime, size, sha256, uploaded_by, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+          [ph.id, ph.caseId, ph.file, ph.mime, ph.size, ph.sha256, ph.uploadedBy, ph.at]);
+      },
+      photosOf: async (caseId) => (await many<PhotoRow>('SELECT * FROM case_photos WHERE case_id = $1 ORDER BY at, id', [caseId])).map(photoOf),
+      getPhoto: async (caseId, photoId) => {
+        const row = await one<PhotoRow>('SELECT * FROM case_photos WHERE case_id = $1 AND id = $2', [caseId, photoId]);
+        return row ? photoOf(row) : null;
+      },
+
+      upsertCrew: async (c) => {
+        await q(`INSERT INTO crews (id, name, department, districts, grid_cells, skills, webhook_url, active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+          ON CONFLICT (id) DO UPDATE SET name = excluded.name, department = excluded.department, districts = excluded.districts, grid_cells = excluded.grid_cells,
+          skills = excluded.skills, webhook_url = excluded.webhook_url, active = excluded.active`,
+        [c.id, c.name, c.department, JSON.stringify(c.districts), JSON.stringify(c.gridCells), JSON.stringify(c.skills), c.webhookUrl, c.active]);
+      },
+      getCrew: async (id) => {
+        const row = await one<CrewRow>('SELECT * FROM crews WHERE id = $1', [id]);
+        return row ? crewOf(row) : null;
+      },
+      listCrews: async () => (await many<CrewRow>('SELECT * FROM crews ORDER BY id')).map(crewOf),
+      openCaseCounts: async () => new Map((await many<{ crew_id: string; n: number }>(
+        `SELECT crew_id, COUNT(*) AS n FROM cases WHERE crew_id IS NOT NULL AND status NOT IN (${FINAL_SQL}) GROUP BY crew_id`,
+      )).map((r) => [r.crew_id, r.n])),
+
+      enqueue: async (caseId, m: NewOutboxMessage, at) => outboxOf((await one<OutboxRow>(
+        "INSERT INTO case_outbox (case_id, channel, target, payload, state, attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6) RETURNING *",
+        [caseId, m.channel, m.target, m.payload, at, at],
+      ))!),
+      enqueueOnce: async (caseId, m, at, o) => {
+        // The unique index on dedup_key makes a second message for the same event × subscription a no-op.
+        const row = await one<OutboxRow>(`INSERT INTO case_outbox (case_id, channel, target, payload, state, attempts, next_attempt_at, created_at, dedup_key, subscription_id)
+          VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $7, $8) ON CONFLICT (dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING RETURNING *`,
+        [caseId, m.channel, m.target, m.payload, o.dueAt, at, o.dedupKey, o.subscriptionId]);
+        return row ? outboxOf(row) : null;
+      },
+      putSubscription: async (sub) => {
+        const { id, source, createdAt, updatedAt, ...doc } = sub;
+        await q(`INSERT INTO alert_subscriptions (id, doc, source, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)
+          ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, source = excluded.source, updated_at = excluded.updated_at`, [id, JSON.stringify(doc), source, createdAt, updatedAt]);
+      },
+      getSubscription: async (id) => {
+        const row = await one<SubscriptionRow>('SELECT * FROM alert_subscriptions WHERE id = $1', [id]);
+        return row ? subscriptionOf(row) : null;
+      },
+      listSubscriptions: async () => (await many<SubscriptionRow>('SELECT * FROM alert_subscriptions ORDER BY id')).map(subscriptionOf),
+      deleteSubscription: async (id) => (await changed('DELETE FROM alert_subscriptions WHERE id = $1', [id])) === 1,
+      // A claim: rows another deliverer holds are skipped, and the ones taken are leased (due again only after
+      // `outboxLeaseMs`) so a second deliverer does not send them too; markDelivered/markFailed end the lease.
+      dueOutbox: async (now, limit) => (await many<OutboxRow>(`WITH due AS (
+          SELECT id FROM case_outbox WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+        UPDATE case_outbox o SET next_attempt_at = $3 FROM due WHERE o.id = due.id RETURNING o.*`, [now, limit, now + leaseMs]))
+        .sort((a, b) => a.id - b.id).map(outboxOf),
+      markDelivered: async (id, at) => {
+        await q("UPDATE case_outbox SET state = 'delivered', delivered_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2", [at, id]);
+      },
+      markFailed: async (id, error, nextAttemptAt, dead) => {
+        await q('UPDATE case_outbox SET state = $1, attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $4', [dead ? 'dead' : 'pending', error.slice(0, 500), nextAttemptAt, id]);
+      },
+      retryOutbox: async (id, at) => (await changed("UPDATE case_outbox SET state = 'pending', next_attempt_at = $1, attempts = 0 WHERE id = $2 AND state = 'dead'", [at, id])) === 1,
+      listOutbox: async ({ state, caseId, limit, channel }) => {
+        const p = new Params();
+        const parts: string[] = [];
+        if (channel) parts.push(`channel = ${p.add(channel)}`);
+        if (state) parts.push(`state = ${p.add(state)}`);
+        if (caseId !== undefined) parts.push(`case_id = ${p.add(caseId)}`);
+        return (await many<OutboxRow>(`SELECT * FROM case_outbox ${parts.length ? `WHERE ${parts.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${p.add(limit ?? 100)}`, p.values)).map(outboxOf);
+      },
+      outboxCounts: async (): Promise<OutboxCounts[]> => (await many<{ channel: string; state: string; n: number }>('SELECT channel, state, COUNT(*) AS n FROM case_outbox GROUP BY channel, state ORDER BY channel, state'))
+        .map((r) => ({ channel: r.channel as OutboxCounts['channel'], state: r.state as OutboxCounts['state'], count: r.n })),
+      nextOutboxDue: async () => (await one<{ t: number | null }>("SELECT MIN(next_attempt_at) AS t FROM case_outbox WHERE state = 'pending'"))?.t ?? null,
+    };
+  }
+}
