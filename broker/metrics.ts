@@ -109,8 +109,8 @@ export function createRedisStreamMetrics(registers: Registry[]) {
       registers,
     }),
     redisStreamResumes: new Counter({ name: 'tz_broker_redis_stream_resumes_total', help: 'Times the stream reader reconnected and resumed after its last delivered entry', registers }),
-    redisStreamResumedFrom: new Gauge({ name: 'tz_broker_redis_stream_resumed_from_ms', help: 'Millisecond part of the stream id the reader last resumed after', registers }),
-    redisStreamLastDelivered: new Gauge({ name: 'tz_broker_redis_stream_last_delivered_ms', help: 'Millisecond part of the id of the last stream entry delivered here (compare with the clock for the lag)', registers }),
+    redisStreamResumedFrom: new Gauge({ name: 'tz_broker_redis_stream_resumed_from_timestamp_seconds', help: 'Time part of the stream id the reader last resumed after, seconds since the epoch', registers }),
+    redisStreamLastDelivered: new Gauge({ name: 'tz_broker_redis_stream_last_delivered_timestamp_seconds', help: 'Time part of the id of the last stream entry delivered here, seconds since the epoch (compare with the clock for the lag)', registers }),
   };
 }
 

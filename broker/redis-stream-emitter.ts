@@ -134,7 +134,7 @@ export class RedisStreamEmitter {
       this.readerReadies += 1;
       if (this.readerReadies > 1 && this.lastId !== undefined) {
         m?.redisStreamResumes.inc();
-        m?.redisStreamResumedFrom.set(idMillis(this.lastId));
+        m?.redisStreamResumedFrom.set(idMillis(this.lastId) / 1000);
         options.log.warn({ resumeFrom: this.lastId, reconnects: this.readerReadies - 1 }, 'Redis stream reader reconnected: resuming after the last entry delivered here (nothing published meanwhile is lost unless MAXLEN trimmed it; gaps are counted)');
       }
     });
@@ -281,7 +281,7 @@ export class RedisStreamEmitter {
     const kind = topicKind(message.topic);
     m?.redisReceived.inc({ kind });
     m?.redisStreamDelivered.inc({ kind });
-    m?.redisStreamLastDelivered.set(idMillis(id));
+    m?.redisStreamLastDelivered.set(idMillis(id) / 1000);
     this.pending += 1;
     this.local.emit(message as { topic: string }, () => {
       this.pending -= 1;

@@ -7,7 +7,10 @@ import * as assert from 'uvu/assert';
 import { importFile, exportFile } from '../import/apply.ts';
 import type { RowProblem } from '../import/report.ts';
 import { toGcj02, toWgs84, distanceM } from '../position.ts';
-import { openFixture } from './fixtures.ts';
+import { openFixture, profiles } from './fixtures.ts';
+
+/** The built-in classes as the registry names them in its errors. */
+const KNOWN_CLASSES = profiles.all().map((p) => p.class).sort().join(', ');
 
 const HEADER = ['id', 'class', 'gatewayId', 'transport', 'host', 'port', 'unit', 'line', 'devEui', 'devAddr', 'nwkSKey', 'appSKey', 'pollIntervalS', 'deadbands', 'lat', 'lon', 'crs', 'district', 'installedOn', 'state', 'tags'];
 const hex = (n: number, digits: number) => n.toString(16).toUpperCase().padStart(digits, '0');
@@ -39,7 +42,7 @@ function goodRow(i: number): Record<string, string> {
 
 // Deliberate errors: data row index → what to change, and the exact problems expected (spreadsheet row = index + 2).
 const ERRORS: Array<{ index: number; change: Record<string, string>; problems: Array<[string, string]> }> = [
-  { index: 99, change: { class: 'street-lamp' }, problems: [['class', 'no device profile "street-lamp" (known: manhole-cover, public-toilet, smart-pole, water-meter)']] },
+  { index: 99, change: { class: 'street-lamp' }, problems: [['class', `no device profile "street-lamp" (known: ${KNOWN_CLASSES})`]] },
   { index: 501, change: { port: '70000' }, problems: [['port', 'above 65535']] },
   { index: 1001, change: { lat: '91' }, problems: [['lat', 'above 90']] },
   { index: 2002, change: { transport: 'zigbee', devEui: '', devAddr: '', nwkSKey: '', appSKey: '' }, problems: [['transport', 'must be one of modbus-tcp, modbus-rtu, lorawan']] },
