@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { TzError } from '../service-kit/index.ts';
-import { LoraCodec, type CodecLimits } from './lora-codec.ts';
+import { LoraCodec, readCodecSource, type CodecLimits } from './lora-codec.ts';
 import type { DeviceProfile } from './schema.ts';
 
 // JSON codecs for devices that connect by themselves: a profile's
@@ -85,12 +83,5 @@ export class JsonCodec {
 /** Loads the JSON codec a profile names (`json.codec`, relative to the profile folder). */
 export async function loadProfileJsonCodec(profile: DeviceProfile, profileDir: string, limits: Partial<CodecLimits> = {}): Promise<JsonCodec> {
   if (!profile.json) throw new TzError('TZ_CODEC_INVALID', `profile ${profile.class} has no json codec`);
-  const file = resolve(profileDir, profile.json.codec);
-  let source: string;
-  try {
-    source = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new TzError('TZ_CODEC_INVALID', `profile ${profile.class}: cannot read codec ${file}: ${(err as Error).message}`, { cause: err });
-  }
-  return JsonCodec.load(source, `${profile.class}:${profile.json.codec}`, limits);
+  return JsonCodec.load(readCodecSource(profile, profileDir, profile.json.codec), `${profile.class}:${profile.json.codec}`, limits);
 }

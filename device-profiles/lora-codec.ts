@@ -188,12 +188,15 @@ function describe(dumped: unknown): string {
 /** Loads the codec a profile names (`lora.codec`, relative to the profile folder, as the loader checks it). */
 export async function loadProfileCodec(profile: DeviceProfile, profileDir: string, limits: Partial<CodecLimits> = {}): Promise<LoraCodec> {
   if (!profile.lora) throw new TzError('TZ_CODEC_INVALID', `profile ${profile.class} has no lora codec`);
-  const file = resolve(profileDir, profile.lora.codec);
-  let source: string;
+  return LoraCodec.load(readCodecSource(profile, profileDir, profile.lora.codec), `${profile.class}:${profile.lora.codec}`, limits);
+}
+
+/** A codec file a profile names, relative to the profile folder (LoRa and JSON codecs alike). */
+export function readCodecSource(profile: DeviceProfile, profileDir: string, codec: string): string {
+  const file = resolve(profileDir, codec);
   try {
-    source = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     throw new TzError('TZ_CODEC_INVALID', `profile ${profile.class}: cannot read codec ${file}: ${(err as Error).message}`, { cause: err });
   }
-  return LoraCodec.load(source, `${profile.class}:${profile.lora.codec}`, limits);
 }
