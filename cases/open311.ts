@@ -172,8 +172,8 @@ export async function registerOpen311(scope: FastifyInstance, deps: Open311Deps)
   // Proof of being the reporter: the request's token (returned at creation) or
   // the api_key the request was filed with.
   scope.post('/open311/v2/requests/:id/rating.:format', async (req, reply) => {
+    // The proof of being the reporter is checked before anything else (the format included): no proof, no answer about the request.
     const { id, format } = req.params as { id: string; format: string };
-    requireJson(format);
     const raw = (req.body ?? {}) as { token?: unknown; api_key?: unknown; stars?: unknown; comment?: unknown };
     const n = Number(id);
     const c = Number.isInteger(n) && n > 0 ? await workflow.store.atomically((tx) => tx.getCase(n)) : null;
@@ -189,6 +189,7 @@ export async function registerOpen311(scope: FastifyInstance, deps: Open311Deps)
       reply.code(403);
       return open311Error(403, 'token or api_key missing or not the one this request was filed with');
     }
+    requireJson(format);
     const body = parse(ratingBody, { stars: raw.stars, ...(typeof raw.comment === 'string' ? { comment: raw.comment } : {}) }, 'rating');
     const rating = await rateCase(workflow.store, clock, c.id, body, { who, channel: 'open311' });
     reply.code(201);

@@ -1,6 +1,6 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { requireRole, TzError, type AccessTokens, type Role, type TzErrorCode } from '../service-kit/index.ts';
+import { installErrorHandler, parseRequest, requireRole, TzError, type AccessTokens, type Role } from '../service-kit/index.ts';
 import { exportFile, importFile, type ImportFormat } from './import/apply.ts';
 import type { RecordKind } from './import/report.ts';
 import { LIFECYCLE_STATES, RECORD_STATES } from './model.ts';
@@ -15,10 +15,6 @@ import type { RegistryStore } from './store.ts';
 const READ: readonly Role[] = ['operator', 'dispatcher', 'crew', 'readonly'];
 const WRITE: readonly Role[] = ['operator'];
 const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
-
-const STATUS_BY_CODE: Partial<Record<TzErrorCode, number>> = {
-  TZ_REQUEST_INVALID: 400, TZ_REGISTRY_INVALID: 400, TZ_REGISTRY_NOT_FOUND: 404, TZ_REGISTRY_TRANSITION: 409, TZ_REGISTRY_KEY: 422, TZ_REGISTRY_IMPORT: 422,
-};
 
 export interface RegistryRoutesOptions {
   store: RegistryStore;
@@ -40,12 +36,6 @@ const record = z.record(z.string(), z.unknown());
 const importQuery = z.strictObject({ format: z.enum(['csv', 'geojson']).optional(), applyValid: z.enum(['true', 'false']).transform((v) => v === 'true').default(false) });
 const exportQuery = z.strictObject({ format: z.enum(['csv', 'geojson']).default('csv') });
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new TzError('TZ_REQUEST_INVALID', `invalid ${what}: ${result.error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`).join('; ')}`);
-}
-
 function who(request: FastifyRequest): string {
   const p = request.principal;
   return p ? `${p.role}:${p.name}` : 'unknown';
@@ -60,19 +50,10 @@ export async function registerRegistryRoutes(app: FastifyInstance, options: Regi
     for (const type of ['text/csv', 'application/geo+json']) {
       scope.addContentTypeParser(type, { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_req, body, done) => done(null, body));
     }
-    scope.setErrorHandler((err: FastifyError | TzError, _req, reply: FastifyReply) => {
-      if (err instanceof TzError) {
-        const status = STATUS_BY_CODE[err.code] ?? 500;
-        if (status >= 500) scope.log.error({ err }, 'registry: request failed');
-        return reply.code(status).send({ code: err.code, message: err.message, ...(err.details.problems ? { problems: err.details.problems } : {}) });
-      }
-      const status = err.statusCode ?? 500;
-      if (status >= 500) scope.log.error({ err }, 'registry: request failed');
-      return reply.code(status).send({ code: status >= 500 ? 'TZ_INTERNAL' : 'TZ_REQUEST_INVALID', message: status >= 500 ? 'internal error' : err.message });
-    });
+    installErrorHandler(scope, 'registry');
 
     const importRoute = (kind: RecordKind) => async (request: FastifyRequest, reply: FastifyReply) => {
-      const q = parse(importQuery, request.query, 'query');
+      const q = parseRequest(importQuery, request.query, 'query');
       const type = String(request.headers['content-type'] ?? '');
       const format: ImportFormat = q.format ?? (type.startsWith('text/csv') ? 'csv' : 'geojson');
       const body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body ?? null);
@@ -81,7 +62,7 @@ export async function registerRegistryRoutes(app: FastifyInstance, options: Regi
       return reply.code(report.applied ? 200 : 422).send(report);
     };
     const exportRoute = (kind: RecordKind) => async (request: FastifyRequest, reply: FastifyReply) => {
-      const { format } = parse(exportQuery, request.query, 'query');
+      const { format } = parseRequest(exportQuery, request.query, 'query');
       reply.header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/geo+json');
       reply.header('content-disposition', `attachment; filename="${kind}.${format === 'csv' ? 'csv' : 'geojson'}"`);
       return exportFile(store, { kind, format });
@@ -90,73 +71,73 @@ export async function registerRegistryRoutes(app: FastifyInstance, options: Regi
 
     // ------------------------------------------------------------ devices
     scope.get('/api/v1/devices', { preHandler: read }, async (request) => {
-      const q = parse(deviceQuery, request.query, 'query');
+      const q = parseRequest(deviceQuery, request.query, 'query');
       const { limit, offset, ...filter } = q;
       return { total: store.countDevices(filter), devices: store.listDevices({ ...filter, limit, offset }) };
     });
     scope.get('/api/v1/devices/export', { preHandler: read }, exportRoute('devices'));
     scope.post('/api/v1/devices/import', importOptions, importRoute('devices'));
     scope.get('/api/v1/devices/:id', { preHandler: read }, async (request) => {
-      const { id } = parse(idParam, request.params, 'path');
+      const { id } = parseRequest(idParam, request.params, 'path');
       const device = store.getDevice(id);
       if (!device) throw new TzError('TZ_REGISTRY_NOT_FOUND', `no device "${id}" in the registry`);
       return { ...device, history: store.history(id) };
     });
     scope.post('/api/v1/devices', { preHandler: write }, async (request, reply) => {
-      return reply.code(201).send(store.createDevice(parse(record, request.body, 'body'), who(request)));
+      return reply.code(201).send(store.createDevice(parseRequest(record, request.body, 'body'), who(request)));
     });
     scope.patch('/api/v1/devices/:id', { preHandler: write }, async (request) => {
-      const { id } = parse(idParam, request.params, 'path');
-      return store.patchDevice(id, parse(record, request.body, 'body'), who(request)).device;
+      const { id } = parseRequest(idParam, request.params, 'path');
+      return store.patchDevice(id, parseRequest(record, request.body, 'body'), who(request)).device;
     });
     scope.post('/api/v1/devices/:id/transition', { preHandler: write }, async (request) => {
-      const { id } = parse(idParam, request.params, 'path');
-      const body = parse(transitionBody, request.body, 'body');
+      const { id } = parseRequest(idParam, request.params, 'path');
+      const body = parseRequest(transitionBody, request.body, 'body');
       return store.transition(id, body.state, who(request), body.note ?? null);
     });
     scope.post('/api/v1/devices/:id/retire', { preHandler: write }, async (request) => {
-      const { id } = parse(idParam, request.params, 'path');
-      return store.retireDevice(id, who(request), parse(noteBody, request.body ?? {}, 'body').note ?? null);
+      const { id } = parseRequest(idParam, request.params, 'path');
+      return store.retireDevice(id, who(request), parseRequest(noteBody, request.body ?? {}, 'body').note ?? null);
     });
     scope.post('/api/v1/devices/:id/accept', { preHandler: write }, async (request) => {
-      const { id } = parse(idParam, request.params, 'path');
-      return store.acceptDevice(id, who(request), parse(record, request.body ?? {}, 'body'));
+      const { id } = parseRequest(idParam, request.params, 'path');
+      return store.acceptDevice(id, who(request), parseRequest(record, request.body ?? {}, 'body'));
     });
 
     // ------------------------------------------------------------ assets
     scope.get('/api/v1/assets', { preHandler: read }, async (request) => {
-      const { limit, offset, ...filter } = parse(assetQuery, request.query, 'query');
+      const { limit, offset, ...filter } = parseRequest(assetQuery, request.query, 'query');
       const all = store.listAssets(filter);
       return { total: all.length, assets: all.slice(offset, offset + limit) };
     });
     scope.get('/api/v1/assets/export', { preHandler: read }, exportRoute('assets'));
     scope.post('/api/v1/assets/import', importOptions, importRoute('assets'));
     scope.get('/api/v1/assets/:id', { preHandler: read }, async (request) => {
-      const { id } = parse(idParam, request.params, 'path');
+      const { id } = parseRequest(idParam, request.params, 'path');
       const asset = store.getAsset(id);
       if (!asset) throw new TzError('TZ_REGISTRY_NOT_FOUND', `no asset "${id}" in the registry`);
       return { ...asset, children: store.listAssets({ parentAssetId: id }).map((a) => a.id), devices: store.listDevices({ assetId: id }).map((d) => d.id) };
     });
-    scope.post('/api/v1/assets', { preHandler: write }, async (request, reply) => reply.code(201).send(store.createAsset(parse(record, request.body, 'body'))));
-    scope.patch('/api/v1/assets/:id', { preHandler: write }, async (request) => store.patchAsset(parse(idParam, request.params, 'path').id, parse(record, request.body, 'body')));
-    scope.post('/api/v1/assets/:id/retire', { preHandler: write }, async (request) => store.retireAsset(parse(idParam, request.params, 'path').id));
+    scope.post('/api/v1/assets', { preHandler: write }, async (request, reply) => reply.code(201).send(store.createAsset(parseRequest(record, request.body, 'body'))));
+    scope.patch('/api/v1/assets/:id', { preHandler: write }, async (request) => store.patchAsset(parseRequest(idParam, request.params, 'path').id, parseRequest(record, request.body, 'body')));
+    scope.post('/api/v1/assets/:id/retire', { preHandler: write }, async (request) => store.retireAsset(parseRequest(idParam, request.params, 'path').id));
 
     // ------------------------------------------------------------ gateways
     scope.get('/api/v1/gateways', { preHandler: read }, async (request) => {
-      const { limit, offset, ...filter } = parse(gatewayQuery, request.query, 'query');
+      const { limit, offset, ...filter } = parseRequest(gatewayQuery, request.query, 'query');
       const all = store.listGateways(filter);
       return { total: all.length, gateways: all.slice(offset, offset + limit) };
     });
     scope.get('/api/v1/gateways/export', { preHandler: read }, exportRoute('gateways'));
     scope.post('/api/v1/gateways/import', importOptions, importRoute('gateways'));
     scope.get('/api/v1/gateways/:id', { preHandler: read }, async (request) => {
-      const { id } = parse(idParam, request.params, 'path');
+      const { id } = parseRequest(idParam, request.params, 'path');
       const gateway = store.getGateway(id);
       if (!gateway) throw new TzError('TZ_REGISTRY_NOT_FOUND', `no gateway "${id}" in the registry`);
       return { ...gateway, devices: store.countDevices({ gatewayId: id }), discovered: store.listDiscovered(id).map((d) => d.id) };
     });
-    scope.post('/api/v1/gateways', { preHandler: write }, async (request, reply) => reply.code(201).send(store.createGateway(parse(record, request.body, 'body'))));
-    scope.patch('/api/v1/gateways/:id', { preHandler: write }, async (request) => store.patchGateway(parse(idParam, request.params, 'path').id, parse(record, request.body, 'body')));
-    scope.post('/api/v1/gateways/:id/retire', { preHandler: write }, async (request) => store.retireGateway(parse(idParam, request.params, 'path').id));
+    scope.post('/api/v1/gateways', { preHandler: write }, async (request, reply) => reply.code(201).send(store.createGateway(parseRequest(record, request.body, 'body'))));
+    scope.patch('/api/v1/gateways/:id', { preHandler: write }, async (request) => store.patchGateway(parseRequest(idParam, request.params, 'path').id, parseRequest(record, request.body, 'body')));
+    scope.post('/api/v1/gateways/:id/retire', { preHandler: write }, async (request) => store.retireGateway(parseRequest(idParam, request.params, 'path').id));
   });
 }

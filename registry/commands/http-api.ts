@@ -1,7 +1,7 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { ID_PATTERN } from '../../proto/index.ts';
-import { requireRole, TzError, type AccessTokens, type TzErrorCode } from '../../service-kit/index.ts';
+import { installErrorHandler, parseRequest, requireRole, type AccessTokens } from '../../service-kit/index.ts';
 import type { CommandCenter } from './command-center.ts';
 import type { CommandRecord } from './command-log.ts';
 
@@ -41,10 +41,6 @@ export function commandView(r: CommandRecord): CommandView {
   };
 }
 
-const STATUS_BY_CODE: Partial<Record<TzErrorCode, number>> = {
-  TZ_REQUEST_INVALID: 400, TZ_COMMAND_INVALID: 400, TZ_DEVICE_UNKNOWN: 404, TZ_COMMAND_NOT_FOUND: 404, TZ_PROFILE_UNKNOWN: 422, TZ_BROKER_UNREACHABLE: 503,
-};
-
 const deviceParams = z.strictObject({ id: z.string().regex(ID_PATTERN, 'a device id') });
 const commandParams = z.strictObject({ commandId: z.string().uuid('a command id') });
 const sendBody = z.strictObject({
@@ -56,42 +52,28 @@ const sendBody = z.strictObject({
 });
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const problems = r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : what}: ${i.message}`);
-  throw new TzError('TZ_REQUEST_INVALID', `${what}: ${problems.join('; ')}`, { details: { problems } });
-}
-
 export const commandRoutes: FastifyPluginAsync<CommandRoutesOptions> = async (app, { center, access }) => {
   const send = { preHandler: requireRole(access, ['operator']) };
   const read = { preHandler: requireRole(access, ['operator', 'dispatcher', 'readonly']) };
 
-  app.setErrorHandler((err, _req, reply: FastifyReply) => {
-    if (err instanceof TzError) {
-      return reply.code(STATUS_BY_CODE[err.code] ?? 500).send({ code: err.code, message: err.message, ...(err.details.problems ? { problems: err.details.problems } : {}) });
-    }
-    const status = (err as { statusCode?: number }).statusCode ?? 500;
-    if (status >= 500) app.log.error({ err }, 'commands: request failed');
-    return reply.code(status).send({ code: status >= 500 ? 'TZ_INTERNAL' : 'TZ_REQUEST_INVALID', message: status >= 500 ? 'internal error' : err instanceof Error ? err.message : String(err) });
-  });
+  installErrorHandler(app, 'commands');
 
   app.post('/api/v1/devices/:id/commands', send, async (req, reply) => {
-    const { id } = parse(deviceParams, req.params, 'device id');
-    const body = parse(sendBody, req.body ?? {}, 'body');
+    const { id } = parseRequest(deviceParams, req.params, 'device id');
+    const body = parseRequest(sendBody, req.body ?? {}, 'body');
     const sent = await center.send({ deviceId: id, name: body.name, params: body.params, requestedBy: req.principal?.name ?? 'unknown', ...(body.timeoutMs ? { timeoutMs: body.timeoutMs } : {}) });
     const now = await center.settled(sent.commandId, body.waitMs);
     return reply.code(now.state === 'sent' ? 202 : 200).send(commandView(now));
   });
 
   app.get('/api/v1/devices/:id/commands', read, async (req) => {
-    const { id } = parse(deviceParams, req.params, 'device id');
-    const { limit } = parse(listQuery, req.query ?? {}, 'query');
+    const { id } = parseRequest(deviceParams, req.params, 'device id');
+    const { limit } = parseRequest(listQuery, req.query ?? {}, 'query');
     return { commands: center.history(id, limit).map(commandView) };
   });
 
   app.get('/api/v1/commands/:commandId', read, async (req) => {
-    const { commandId } = parse(commandParams, req.params, 'command id');
+    const { commandId } = parseRequest(commandParams, req.params, 'command id');
     return commandView(center.get(commandId));
   });
 };
