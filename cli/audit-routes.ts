@@ -22,6 +22,22 @@ const ROUTES: Record<string, string> = {
   'POST /api/v1/subscriptions': 'subscription.create',
   'PUT /api/v1/subscriptions/:id': 'subscription.update',
   'DELETE /api/v1/subscriptions/:id': 'subscription.delete',
+  // The device registry (--registry-db): commands from the centre and every change to devices, assets and gateways.
+  'POST /api/v1/devices/:id/commands': 'device.command',
+  'POST /api/v1/devices': 'device.create',
+  'PATCH /api/v1/devices/:id': 'device.update',
+  'POST /api/v1/devices/:id/transition': 'device.transition',
+  'POST /api/v1/devices/:id/retire': 'device.retire',
+  'POST /api/v1/devices/:id/accept': 'device.accept',
+  'POST /api/v1/devices/import': 'device.import',
+  'POST /api/v1/assets': 'asset.create',
+  'PATCH /api/v1/assets/:id': 'asset.update',
+  'POST /api/v1/assets/:id/retire': 'asset.retire',
+  'POST /api/v1/assets/import': 'asset.import',
+  'POST /api/v1/gateways': 'gateway.create',
+  'PATCH /api/v1/gateways/:id': 'gateway.update',
+  'POST /api/v1/gateways/:id/retire': 'gateway.retire',
+  'POST /api/v1/gateways/import': 'gateway.import',
 };
 
 export const rulesServiceAuditedRoutes: AuditedRoute = (method, route, params) => {

@@ -115,7 +115,7 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
     if (registry) {
       const r = registry;
       centre = await startRegistryCentre({
-        store: r, profiles: o.profiles, clock: systemClock, log: o.log('registry'), metrics: metricsRegistry,
+        store: r, profiles: o.profiles, clock: systemClock, log: o.log('registry'), metrics: metricsRegistry, ...(audit ? { audit } : {}),
         mqtt: { brokerUrl: o.brokerUrl, username: o.username, password: o.password, clientId: `${o.clientId ?? 'tz-rules'}-registry` },
       });
       const c = centre;

@@ -2,7 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { Registry } from 'prom-client';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
 import { decodeGatewayStatus, parseGatewayTopic, topics } from '../proto/index.ts';
-import { Backoff, reconnectWithBackoff, subscribeTracked, toError, type Clock, type Logger, type MqttServiceAccount, type SubscriptionHealth } from '../service-kit/index.ts';
+import { Backoff, reconnectWithBackoff, recordConfigPushed, subscribeTracked, toError, type AuditLog, type Clock, type Logger, type MqttServiceAccount, type SubscriptionHealth } from '../service-kit/index.ts';
 import { CommandCenter } from './commands/index.ts';
 import { GatewayConfigPublisher, type ConfigDevice, type ConfigTransport } from './config-push/index.ts';
 import type { RegisteredDevice } from './model.ts';
@@ -27,6 +27,8 @@ export interface RegistryCentreOptions {
   clock: Clock;
   /** How often the store's revision is checked (default 1 s). */
   watchEveryMs?: number;
+  /** The one audit log: every config pushed (by version, never its contents). Commands are audited by their HTTP route. */
+  audit?: AuditLog;
 }
 
 export interface RegistryCentre {
@@ -104,7 +106,13 @@ export async function startRegistryCentre(o: RegistryCentreOptions): Promise<Reg
   const renderAll = async (gatewayIds: Iterable<string>, reason: string): Promise<void> => {
     for (const id of gatewayIds) {
       if (!o.store.getGateway(id)) continue;
-      await configs.gatewayDevicesChanged(id, reason).catch((err: unknown) => o.log.error({ gatewayId: id, err: toError(err).message }, 'registry centre: config push failed'));
+      try {
+        const pushed = await configs.gatewayDevicesChanged(id, reason);
+        if (pushed.outcome === 'pushed' && o.audit) recordConfigPushed(o.audit, { actor: 'registry', gatewayId: id, version: pushed.version });
+      } catch (err) {
+        o.log.error({ gatewayId: id, err: toError(err).message }, 'registry centre: config push failed');
+        if (o.audit) recordConfigPushed(o.audit, { actor: 'registry', gatewayId: id, version: 'unrendered', result: 'failed' });
+      }
     }
   };
   const watch = setInterval(() => {

@@ -21,6 +21,7 @@ const profiles = loadProfiles();
 let broker: RunningBroker;
 let service: RunningRulesService;
 let operator: string;
+let admin: string;
 const gateways: MqttClient[] = [];
 const configs = new Map<string, GatewayConfig[]>();
 
@@ -49,9 +50,10 @@ test.before(async () => {
   service = await startRulesService({
     brokerUrl: broker.mqttUrl, username: 'tz-rules', password: PASSWORD.rules, profiles,
     rulesDbPath: join(dir.path, 'rules.sqlite'), casesDbPath: join(dir.path, 'cases.sqlite'), accessDbPath: join(dir.path, 'access.sqlite'),
-    registryDbPath: join(dir.path, 'registry.sqlite'), photoDir: join(dir.path, 'photos'), log: (c) => createLogger(c, 'silent'),
+    registryDbPath: join(dir.path, 'registry.sqlite'), auditDbPath: join(dir.path, 'audit.sqlite'), photoDir: join(dir.path, 'photos'), log: (c) => createLogger(c, 'silent'),
   });
   operator = service.access.issue({ name: 'olga', role: 'operator' }).token;
+  admin = service.access.issue({ name: 'ada', role: 'admin' }).token;
 });
 
 test.after(async () => {
@@ -114,6 +116,22 @@ test('a command posted to the API reaches the gateway on down/cmd and its ack sh
   const bad = await api('POST', '/api/v1/devices/sp-c001/commands', { name: 'launch_rocket' });
   assert.is(bad.status, 400);
   assert.is(bad.json.code, 'TZ_COMMAND_INVALID');
+});
+
+test('the one audit log holds the registry changes, the commands sent (and refused) and every config pushed', async () => {
+  const audit = async (action: string) => {
+    const res = await fetch(`${service.httpUrl}/api/v1/audit?action=${action}&limit=100`, { headers: { authorization: `Bearer ${admin}` } });
+    assert.is(res.status, 200);
+    return ((await res.json()) as { records: Array<{ action: string; actor: string; target: string; result: string; details: Record<string, unknown> }> }).records;
+  };
+  const commands = await audit('device.command');
+  assert.is(commands.length, 2, 'the sent command and the refused one');
+  assert.ok(commands.some((r) => r.result === 'ok' && r.actor.includes('olga')), JSON.stringify(commands));
+  assert.ok(commands.some((r) => r.result !== 'ok'), 'the refused command is recorded too');
+  const pushes = await audit('gateway.config.push');
+  for (const gw of ['gw-c1', 'gw-c2']) assert.ok(pushes.some((r) => r.target === gw && r.result === 'ok' && r.details.version !== undefined), `${gw}: ${JSON.stringify(pushes)}`);
+  assert.ok((await audit('device.update')).some((r) => r.target.includes('sp-c001') || JSON.stringify(r).includes('sp-c001')), 'the move is recorded');
+  assert.not.match(JSON.stringify(pushes), /1502|127\.0\.0\.1/, 'configs are recorded by version, never their contents');
 });
 
 test.run();
