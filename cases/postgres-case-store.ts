@@ -6,6 +6,7 @@ import type {
   CaseAlarmLink, CaseEventRecord, CasePatch, CaseRecord, CaseStatus, Crew, NewCase, NewCaseEvent, NewOutboxMessage, OutboxMessage, PhotoRecord,
 } from './model.ts';
 import { FINAL_STATUSES } from './model.ts';
+import { CASE_COLUMNS, caseColumnValue, caseOf, crewOf, eventOf, outboxOf, subscriptionOf, type CaseRow, type CrewRow, type EventRow, type OutboxRow, type SubscriptionRow } from './case-rows.ts';
 import type { Subscription } from './subscriptions.ts';
 import { POSTGRES_CASE_MIGRATIONS } from './postgres-case-migrations.ts';
 
@@ -81,68 +82,8 @@ const TYPES = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text'))) as typeof pg.types.getTypeParser,
 };
 
-interface CaseRow {
-  id: number; status: string; category: string; department: string; priority: string; title: string; description: string; source: string;
-  asset_id: string | null; incident_id: string | null; gateway_id: string | null; district: string | null; grid_cell: string | null;
-  lat: number | null; long: number | null; address: string | null; crew_id: string | null;
-  dispatch_due_at: number | null; handle_due_at: number | null; verify_due_at: number | null; due_at: number | null;
-  escalation_level: number; overdue_stage: string | null; rework_count: number; cleared_before_dispatch: boolean;
-  open311_token: string | null; reporter: string | null; media_url: string | null;
-  created_at: number; updated_at: number; closed_at: number | null; version: number;
-}
-
-/** Record field → column, for inserts and patches. */
-const COLUMNS: Record<keyof Omit<CaseRecord, 'id'>, keyof CaseRow> = {
-  status: 'status', category: 'category', department: 'department', priority: 'priority', title: 'title', description: 'description', source: 'source',
-  assetId: 'asset_id', incidentId: 'incident_id', gatewayId: 'gateway_id', district: 'district', gridCell: 'grid_cell', lat: 'lat', long: 'long',
-  address: 'address', crewId: 'crew_id', dispatchDueAt: 'dispatch_due_at', handleDueAt: 'handle_due_at', verifyDueAt: 'verify_due_at', dueAt: 'due_at',
-  escalationLevel: 'escalation_level', overdueStage: 'overdue_stage', reworkCount: 'rework_count', clearedBeforeDispatch: 'cleared_before_dispatch',
-  open311Token: 'open311_token', reporter: 'reporter', mediaUrl: 'media_url', createdAt: 'created_at', updatedAt: 'updated_at', closedAt: 'closed_at',
-  version: 'version',
-};
-
-function toColumn(key: keyof Omit<CaseRecord, 'id'>, value: unknown): unknown {
-  if (key === 'reporter') return value === null || value === undefined ? null : JSON.stringify(value);
-  if (key === 'clearedBeforeDispatch') return Boolean(value);
-  return value ?? null;
-}
-
-function caseOf(row: CaseRow): CaseRecord {
-  return {
-    id: row.id, status: row.status as CaseStatus, category: row.category, department: row.department, priority: row.priority as CaseRecord['priority'],
-    title: row.title, description: row.description, source: row.source as CaseRecord['source'], assetId: row.asset_id, incidentId: row.incident_id,
-    gatewayId: row.gateway_id, district: row.district, gridCell: row.grid_cell, lat: row.lat, long: row.long, address: row.address, crewId: row.crew_id,
-    dispatchDueAt: row.dispatch_due_at, handleDueAt: row.handle_due_at, verifyDueAt: row.verify_due_at, dueAt: row.due_at,
-    escalationLevel: row.escalation_level, overdueStage: row.overdue_stage as CaseRecord['overdueStage'], reworkCount: row.rework_count,
-    clearedBeforeDispatch: row.cleared_before_dispatch, open311Token: row.open311_token,
-    reporter: row.reporter === null ? null : (JSON.parse(row.reporter) as CaseRecord['reporter']), mediaUrl: row.media_url,
-    createdAt: row.created_at, updatedAt: row.updated_at, closedAt: row.closed_at, version: row.version,
-  };
-}
-
-interface EventRow { id: number; case_id: number; at: number; who: string; action: string; from_status: string | null; to_status: string | null; note: string | null; detail: string }
-const eventOf = (r: EventRow): CaseEventRecord => ({
-  id: r.id, caseId: r.case_id, at: r.at, who: r.who, action: r.action, fromStatus: r.from_status as CaseStatus | null,
-  toStatus: r.to_status as CaseStatus | null, note: r.note, detail: JSON.parse(r.detail) as Record<string, unknown>,
-});
-
-interface OutboxRow { id: number; case_id: number; channel: string; target: string; payload: string; state: string; attempts: number; next_attempt_at: number; created_at: number; delivered_at: number | null; last_error: string | null; dedup_key: string | null; subscription_id: string | null }
-const outboxOf = (r: OutboxRow): OutboxMessage => ({
-  id: r.id, caseId: r.case_id, channel: r.channel as OutboxMessage['channel'], target: r.target, payload: r.payload, state: r.state as OutboxMessage['state'],
-  attempts: r.attempts, nextAttemptAt: r.next_attempt_at, createdAt: r.created_at, deliveredAt: r.delivered_at, lastError: r.last_error,
-  dedupKey: r.dedup_key, subscriptionId: r.subscription_id,
-});
-
-interface SubscriptionRow { id: string; doc: string; source: string; created_at: number; updated_at: number }
-const subscriptionOf = (r: SubscriptionRow): Subscription => ({
-  ...(JSON.parse(r.doc) as Omit<Subscription, 'id' | 'source' | 'createdAt' | 'updatedAt'>), id: r.id, source: r.source as Subscription['source'], createdAt: r.created_at, updatedAt: r.updated_at,
-});
-
-interface CrewRow { id: string; name: string; department: string; districts: string; grid_cells: string; skills: string; webhook_url: string | null; active: boolean }
-const crewOf = (r: CrewRow): Crew => ({
-  id: r.id, name: r.name, department: r.department, districts: JSON.parse(r.districts) as string[], gridCells: JSON.parse(r.grid_cells) as string[],
-  skills: JSON.parse(r.skills) as string[], webhookUrl: r.webhook_url, active: r.active,
-});
+/** A record field's value as this store writes it (flags as booleans). */
+const toColumn = (key: keyof typeof CASE_COLUMNS, value: unknown): unknown => caseColumnValue(key, value, (b) => b);
 
 interface PhotoRow { id: string; case_id: number; file: string; mime: string; size: number; sha256: string; uploaded_by: string; at: number }
 const photoOf = (r: PhotoRow): PhotoRecord => ({ id: r.id, caseId: r.case_id, file: r.file, mime: r.mime, size: r.size, sha256: r.sha256, uploadedBy: r.uploaded_by, at: r.at });
@@ -324,7 +265,7 @@ export class PostgresCaseStore implements CaseStore {
 
     return {
       insertCase: async (input: NewCase, at) => {
-        const keys = Object.keys(COLUMNS) as Array<keyof typeof COLUMNS>;
+        const keys = Object.keys(CASE_COLUMNS) as Array<keyof typeof CASE_COLUMNS>;
         const p = new Params();
         const values = keys.map((k) => {
           if (k === 'createdAt' || k === 'updatedAt') return p.add(at);
@@ -332,12 +273,12 @@ export class PostgresCaseStore implements CaseStore {
           if (k === 'closedAt') return p.add(null);
           return p.add(toColumn(k, input[k]));
         });
-        return caseOf((await one<CaseRow>(`INSERT INTO cases (${keys.map((k) => COLUMNS[k]).join(', ')}) VALUES (${values.join(', ')}) RETURNING *`, p.values))!);
+        return caseOf((await one<CaseRow>(`INSERT INTO cases (${keys.map((k) => CASE_COLUMNS[k]).join(', ')}) VALUES (${values.join(', ')}) RETURNING *`, p.values))!);
       },
       updateCase: async (id, expectedVersion, patch: CasePatch, at) => {
-        const keys = (Object.keys(patch) as Array<keyof CasePatch>).filter((k) => k in COLUMNS && k !== 'updatedAt');
+        const keys = (Object.keys(patch) as Array<keyof CasePatch>).filter((k) => k in CASE_COLUMNS && k !== 'updatedAt');
         const p = new Params();
-        const sets = keys.map((k) => `${COLUMNS[k]} = ${p.add(toColumn(k, patch[k]))}`);
+        const sets = keys.map((k) => `${CASE_COLUMNS[k]} = ${p.add(toColumn(k, patch[k]))}`);
         const row = await one<CaseRow>(`UPDATE cases SET ${[...sets, `updated_at = ${p.add(at)}`, 'version = version + 1'].join(', ')} WHERE id = ${p.add(id)} AND version = ${p.add(expectedVersion)} RETURNING *`, p.values);
         return row ? caseOf(row) : null;
       },
