@@ -55,6 +55,26 @@ function where(parts: string[]): string {
   return parts.length ? `WHERE ${parts.join(' AND ')}` : '';
 }
 
+/**
+ * The WHERE clause of a list filter: `column = ?` for each given value, and a
+ * tag carried in the table's JSON `tags` array. Columns and the table are
+ * this file's literals; only values travel as parameters.
+ */
+function filterClause(table: 'devices' | 'assets' | 'gateways', equal: Array<[column: string, value: string | undefined]>, tag: string | undefined): { sql: string; args: unknown[] } {
+  const parts: string[] = [];
+  const args: unknown[] = [];
+  for (const [column, value] of equal) {
+    if (value === undefined) continue;
+    parts.push(`${column} = ?`);
+    args.push(value);
+  }
+  if (tag !== undefined) {
+    parts.push(`EXISTS (SELECT 1 FROM json_each(${table}.tags) WHERE value = ?)`);
+    args.push(tag);
+  }
+  return { sql: where(parts), args };
+}
+
 function page(filter: { limit?: number; offset?: number }): string {
   return filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))} OFFSET ${Math.max(0, Math.floor(filter.offset ?? 0))}` : '';
 }
@@ -136,25 +156,9 @@ export class RegistryStore implements DeviceDirectory {
   }
 
   private deviceQuery(filter: DeviceFilter): { sql: string; args: unknown[] } {
-    const parts: string[] = [];
-    const args: unknown[] = [];
-    const eq = (column: string, value: string | undefined) => {
-      if (value !== undefined) {
-        parts.push(`${column} = ?`);
-        args.push(value);
-      }
-    };
-    eq('gateway_id', filter.gatewayId);
-    eq('class', filter.class);
-    eq('district', filter.district);
-    eq('grid_cell', filter.gridCell);
-    eq('state', filter.state);
-    eq('asset_id', filter.assetId);
-    if (filter.tag !== undefined) {
-      parts.push('EXISTS (SELECT 1 FROM json_each(devices.tags) WHERE value = ?)');
-      args.push(filter.tag);
-    }
-    return { sql: where(parts), args };
+    return filterClause('devices', [
+      ['gateway_id', filter.gatewayId], ['class', filter.class], ['district', filter.district], ['grid_cell', filter.gridCell], ['state', filter.state], ['asset_id', filter.assetId],
+    ], filter.tag);
   }
 
   listDevices(filter: DeviceFilter = {}): RegisteredDevice[] {
@@ -383,24 +387,10 @@ export class RegistryStore implements DeviceDirectory {
   }
 
   listAssets(filter: AssetFilter = {}): Asset[] {
-    const parts: string[] = [];
-    const args: unknown[] = [];
-    const eq = (column: string, value: string | undefined) => {
-      if (value !== undefined) {
-        parts.push(`${column} = ?`);
-        args.push(value);
-      }
-    };
-    eq('kind', filter.kind);
-    eq('district', filter.district);
-    eq('grid_cell', filter.gridCell);
-    eq('parent_asset_id', filter.parentAssetId);
-    eq('state', filter.state);
-    if (filter.tag !== undefined) {
-      parts.push('EXISTS (SELECT 1 FROM json_each(assets.tags) WHERE value = ?)');
-      args.push(filter.tag);
-    }
-    return (this.db.prepare(`SELECT * FROM assets ${where(parts)} ORDER BY id${page(filter)}`).all(...args) as AssetRow[]).map(toAsset);
+    const { sql, args } = filterClause('assets', [
+      ['kind', filter.kind], ['district', filter.district], ['grid_cell', filter.gridCell], ['parent_asset_id', filter.parentAssetId], ['state', filter.state],
+    ], filter.tag);
+    return (this.db.prepare(`SELECT * FROM assets ${sql} ORDER BY id${page(filter)}`).all(...args) as AssetRow[]).map(toAsset);
   }
 
   /** The stored parent of an asset: null for a root, undefined when there is no such asset. */
@@ -458,21 +448,8 @@ export class RegistryStore implements DeviceDirectory {
   }
 
   listGateways(filter: GatewayFilter = {}): Gateway[] {
-    const parts: string[] = [];
-    const args: unknown[] = [];
-    if (filter.district !== undefined) {
-      parts.push('district = ?');
-      args.push(filter.district);
-    }
-    if (filter.state !== undefined) {
-      parts.push('state = ?');
-      args.push(filter.state);
-    }
-    if (filter.tag !== undefined) {
-      parts.push('EXISTS (SELECT 1 FROM json_each(gateways.tags) WHERE value = ?)');
-      args.push(filter.tag);
-    }
-    return (this.db.prepare(`SELECT * FROM gateways ${where(parts)} ORDER BY id${page(filter)}`).all(...args) as GatewayRow[]).map(toGateway);
+    const { sql, args } = filterClause('gateways', [['district', filter.district], ['state', filter.state]], filter.tag);
+    return (this.db.prepare(`SELECT * FROM gateways ${sql} ORDER BY id${page(filter)}`).all(...args) as GatewayRow[]).map(toGateway);
   }
 
   writeGateway(draft: GatewayDraft): WriteOutcome {
