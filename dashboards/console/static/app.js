@@ -177,8 +177,12 @@ let generation = 0;
 async function route() {
   const mine = ++generation;
   for (const fn of ctx.leave.splice(0)) { try { fn(); } catch { /* page already gone */ } }
-  const view = document.getElementById('view');
-  view.innerHTML = '';
+  // Each route renders into a container of its own: a render still awaiting
+  // the network when the next route runs fills a detached container, never
+  // the page now shown (two renders of one page made duplicate controls).
+  const view = document.createElement('div');
+  view.className = 'route';
+  document.getElementById('view').replaceChildren(view);
   const signedIn = Boolean(ctx.session);
   document.getElementById('nav').hidden = !signedIn;
   document.getElementById('sign-out').hidden = !signedIn;

@@ -157,11 +157,18 @@ export async function renderCrewCase(view, id) {
 
   const statusLine = el('span', { id: 'crew-status', class: 'status' });
   const slaLine = el('div', { id: 'crew-sla', class: 'sla-line' });
-  const actions = el('div', { class: 'crew-actions', id: 'crew-actions' });
   const pendingList = el('ul', { id: 'crew-queue', class: 'crew-queue' });
   const timeline = el('ul', { id: 'crew-timeline', class: 'timeline' });
   const photos = el('div', { class: 'photos', id: 'crew-photos' });
   const note = el('textarea', { id: 'crew-note', rows: 2, placeholder: t('crew.notePlaceholder'), 'aria-label': t('crew.note') });
+  // One button for the page's life, like the note itself: a redraw between a press
+  // and its release (a queue update) must not swallow the tap.
+  const sendNote = el('button', { id: 'crew-send-note', onclick: async () => {
+    const text = note.value.trim();
+    if (!text) return;
+    note.value = '';
+    await enqueue({ caseId, kind: 'note', note: text });
+  } }, t('crew.sendNote'));
   const staleNote = el('p', { class: 'muted' }, stale ? t('crew.staleCopy', { at: fmtTime(stale) }) : '');
   const place = c.address || label('district', c.district);
   const name = `${c.title}${c.assetId ? ` (${c.assetId})` : ''}`;
@@ -178,6 +185,10 @@ export async function renderCrewCase(view, id) {
     e.target.disabled = true;
     await enqueue({ caseId, kind: 'action', action });
   } }, label('action', action));
+  const stepsBefore = el('div', {});
+  const work = el('div', { hidden: true }, el('div', { class: 'photo-row' }, photoInput('before'), photoInput('after')), el('div', { class: 'note-row' }, note, sendNote));
+  const stepsAfter = el('div', {});
+  const actions = el('div', { class: 'crew-actions', id: 'crew-actions' }, stepsBefore, work, stepsAfter);
 
   view.append(el('section', { class: 'crew crew-case', 'data-case-id': caseId },
     networkLine(),
@@ -219,19 +230,12 @@ export async function renderCrewCase(view, id) {
     slaLine.textContent = slaText(c);
     slaLine.className = `sla-line sla-${slaOf(c).cls}`;
     const arrived = (c.events ?? []).some((e) => e.action === 'arrive') || mine.some((i) => i.action === 'arrive');
-    actions.innerHTML = '';
-    if (status === 'dispatched') actions.append(act('accept'));
-    if (status === 'in_progress' && !arrived) actions.append(act('arrive'));
-    if (PHOTO_STATES.includes(status)) {
-      actions.append(el('div', { class: 'photo-row' }, photoInput('before'), photoInput('after')),
-        el('div', { class: 'note-row' }, note, el('button', { id: 'crew-send-note', onclick: async () => {
-          const text = note.value.trim();
-          if (!text) return;
-          note.value = '';
-          await enqueue({ caseId, kind: 'note', note: text });
-        } }, t('crew.sendNote'))));
-    }
-    if (status === 'in_progress') actions.append(act('handle'));
+    // The step buttons are rebuilt; the photo and note controls stay the same
+    // nodes and are only shown or hidden, so a redraw never tears one out
+    // from under a finger (a tap whose press and release straddle a redraw is lost).
+    stepsBefore.replaceChildren(...(status === 'dispatched' ? [act('accept')] : []), ...(status === 'in_progress' && !arrived ? [act('arrive')] : []));
+    work.hidden = !PHOTO_STATES.includes(status);
+    stepsAfter.replaceChildren(...(status === 'in_progress' ? [act('handle')] : []));
     pendingList.innerHTML = '';
     if (mine.length === 0) pendingList.append(el('li', { class: 'muted' }, t('crew.queueEmpty')));
     for (const i of mine) {
