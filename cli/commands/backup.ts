@@ -8,7 +8,14 @@ function influxOptions(cmd: Command): Command {
     .option('--var <dir>', 'the stack\'s var folder (SQLite stores, photos, managed influxd)', 'var')
     .option('--influx-url <url>', 'an InfluxDB the stack does not manage (env INFLUX_URL); default: the managed influxd under --var', process.env.INFLUX_URL)
     .option('--influx-rpc <host:port>', 'RPC address of that InfluxDB 1.x for influxd backup/restore -portable (env INFLUX_RPC); without it the database is exported through InfluxQL (partial: see docs/BACKUP.md)', process.env.INFLUX_RPC)
-    .option('--database <db>', 'InfluxDB database of that export (env INFLUX_DB)', process.env.INFLUX_DB ?? 'tianzhong');
+    .option('--database <db>', 'InfluxDB database of that export (env INFLUX_DB)', process.env.INFLUX_DB ?? 'tianzhong')
+    .option('--postgres <url>', 'a PostgreSQL store to include (repeatable); default: the postgres:// URLs in TZ_CASES_DB, TZ_RULES_DB, TZ_TOKENS_DB, TZ_REGISTRY_DB', (url: string, all: string[] = []) => [...all, url]);
+}
+
+/** The stack's PostgreSQL stores: given on the command line, else those its services are configured with. */
+function postgresUrls(given: string[] | undefined): string[] {
+  if (given && given.length > 0) return given;
+  return ['TZ_CASES_DB', 'TZ_RULES_DB', 'TZ_TOKENS_DB', 'TZ_REGISTRY_DB'].map((k) => process.env[k] ?? '').filter((v) => /^postgres(ql)?:\/\//.test(v));
 }
 
 /** Credentials of a remote InfluxDB come from the environment, never the command line. */
@@ -19,14 +26,14 @@ function influxAuth(): { username?: string; password?: string; token?: string } 
 
 export function registerBackupCommands(program: Command): void {
   influxOptions(program.command('backup'))
-    .description('a consistent snapshot of the stores (SQLite online backup, InfluxDB portable backup) with a checksummed manifest')
+    .description('a consistent snapshot of the stores (SQLite online backup, PostgreSQL pg_dump, InfluxDB portable backup) with a checksummed manifest')
     .requiredOption('--out <dir>', 'a new, empty folder for the backup')
     .option('--json', 'print the manifest as JSON')
     .action(async (opts) => {
       const { runBackup, stackBackupSources, terminalProgress } = await import('../backup/index.ts');
       const { isTzError } = await import('../../service-kit/index.ts');
       try {
-        const manifest = await runBackup(opts.out, stackBackupSources({ varDir: opts.var, influxUrl: opts.influxUrl, influxRpc: opts.influxRpc, influxDatabase: opts.database, influxAuth: influxAuth(), exclude: opts.out }), terminalProgress());
+        const manifest = await runBackup(opts.out, stackBackupSources({ varDir: opts.var, influxUrl: opts.influxUrl, influxRpc: opts.influxRpc, influxDatabase: opts.database, influxAuth: influxAuth(), postgres: postgresUrls(opts.postgres), exclude: opts.out }), terminalProgress());
         if (opts.json) console.log(JSON.stringify(manifest));
         else {
           const bytes = manifest.files.reduce((sum, f) => sum + f.bytes, 0);
@@ -45,7 +52,7 @@ export function registerBackupCommands(program: Command): void {
       const { runRestore, stackBackupSources, terminalProgress } = await import('../backup/index.ts');
       const { isTzError } = await import('../../service-kit/index.ts');
       try {
-        const manifest = await runRestore(opts.from, stackBackupSources({ varDir: opts.var, influxUrl: opts.influxUrl, influxRpc: opts.influxRpc, influxDatabase: opts.database, influxAuth: influxAuth() }), terminalProgress(), { force: Boolean(opts.force) });
+        const manifest = await runRestore(opts.from, stackBackupSources({ varDir: opts.var, influxUrl: opts.influxUrl, influxRpc: opts.influxRpc, influxDatabase: opts.database, influxAuth: influxAuth(), postgres: postgresUrls(opts.postgres) }), terminalProgress(), { force: Boolean(opts.force) });
         console.log(`restored the backup of ${manifest.createdAt} into ${opts.var}${opts.influxUrl ? ` and ${opts.influxUrl}` : ''}`);
       } catch (err) {
         if (isTzError(err, 'TZ_BACKUP_INVALID')) throw new CliError(err.message.replace(/^TZ_BACKUP_INVALID: /, ''));
