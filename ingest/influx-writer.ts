@@ -3,9 +3,10 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { gzip } from 'node:zlib';
 import { HttpError, RequestTimedOutError } from '@influxdata/influxdb-client';
 import { influxAuthHeaders, rewriteV1WritePath, toError, type InfluxTarget } from '../service-kit/index.ts';
+import { retryDecision } from './write-retry.ts';
 
 /** How one write request ended: durable, worth retrying, or refused for good by the server. */
-export type WriteOutcome = { ok: true } | { ok: false; retryable: boolean; error: Error };
+export type WriteOutcome = { ok: true } | { ok: false; retryable: boolean; retryAfterMs: number | null; error: Error };
 
 export interface LineWriterOptions {
   /** Most lines one request may carry. */
@@ -80,7 +81,8 @@ export class InfluxLineWriter {
       const done = (outcome: WriteOutcome) => resolve(outcome);
       const fail = (err: unknown) => {
         const error = toError(err);
-        done({ ok: false, retryable: isRetryable(error), error });
+        const decision = retryDecision(error, Date.now());
+        done({ ok: false, retryable: decision.retry, retryAfterMs: decision.afterMs, error });
       };
       if (this.gzip && length > GZIP_THRESHOLD) {
         gzip(parts.length === 1 ? parts[0]! : Buffer.concat(parts, length), (err, zipped) => {
@@ -138,10 +140,4 @@ function judge(res: IncomingMessage, done: (outcome: WriteOutcome) => void, fail
     if (text === '' && res.headers['x-influxdb-error']) text = String(res.headers['x-influxdb-error']);
     fail(new HttpError(status, res.statusMessage, text, res.headers['retry-after'], res.headers['content-type'], undefined, res.headers));
   });
-}
-
-/** 400/413/422 mean the server will never take these lines (field type conflict, bad line); anything else may pass later. */
-export function isRetryable(error: Error): boolean {
-  if (error instanceof HttpError) return ![400, 413, 422].includes(error.statusCode);
-  return true;
 }

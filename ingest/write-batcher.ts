@@ -176,7 +176,8 @@ export class WriteBatcher {
         return;
       }
       this.failing(outcome.error, chunk.lines);
-      await delay(backoff.next(), this.deps.signal);
+      // The server's Retry-After when it sent one (429/503 under load), else our own backoff.
+      await delay(outcome.retryAfterMs ?? backoff.next(), this.deps.signal);
     }
   }
 

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { HttpError } from '@influxdata/influxdb-client';
 import { InfluxLineWriter } from '../influx-writer.ts';
+import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '../write-retry.ts';
 
 interface Seen {
   method: string;
@@ -101,6 +102,28 @@ test('verdicts: 400 refused for good with the server reason, 503 and non-204 suc
   const outcome = await gone.send(Buffer.from(LINES[0]!));
   assert.ok(!outcome.ok && outcome.retryable, JSON.stringify(outcome));
   await gone.close();
+});
+
+test('Retry-After: a 429 or 503 that says when is retried then; seconds or an HTTP-date, capped; 400 never; no header leaves it to our backoff', async () => {
+  const answers: Array<[number, Record<string, string>]> = [[429, { 'retry-after': '7' }], [503, { 'retry-after': new Date(Date.now() + 30_000).toUTCString() }], [400, { 'retry-after': '7' }], [503, {}]];
+  await withServer((_, res) => {
+    const [status, headers] = answers.shift() ?? [204, {}];
+    res.writeHead(status, headers).end(status === 400 ? 'bad line' : '');
+  }, async (url) => {
+    const writer = new InfluxLineWriter({ url, database: 'db' }, 'v1', { maxBatchLines: 5000, gzip: false, concurrency: 1 });
+    const tooMany = await writer.send(LINES[0]!);
+    assert.ok(!tooMany.ok && tooMany.retryable && tooMany.retryAfterMs === 7_000, JSON.stringify(tooMany));
+    const busy = await writer.send(LINES[0]!);
+    assert.ok(!busy.ok && busy.retryable && busy.retryAfterMs !== null && busy.retryAfterMs > 25_000 && busy.retryAfterMs <= 30_000, JSON.stringify(busy));
+    const refused = await writer.send(LINES[0]!);
+    assert.ok(!refused.ok && !refused.retryable && refused.retryAfterMs === null, 'a line refused for good is not retried, whatever the header says');
+    const plain = await writer.send(LINES[0]!);
+    assert.ok(!plain.ok && plain.retryable && plain.retryAfterMs === null);
+    await writer.close();
+  });
+  assert.is(parseRetryAfter('86400', 0), MAX_RETRY_AFTER_MS, 'a day is capped');
+  assert.is(parseRetryAfter('soon', 0), null);
+  assert.is(parseRetryAfter(new Date(1_000).toUTCString(), 60_000), 0, 'a date in the past means now');
 });
 
 test.run();
