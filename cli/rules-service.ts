@@ -128,7 +128,7 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
       } catch {
         return undefined;
       }
-    }, o.log('registry'))] : [];
+    }, o.log('registry'), audit)] : [];
 
     // Live alarms for the console's SSE feed, in-process.
     const feed = new AlarmFanOut();

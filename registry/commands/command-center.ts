@@ -91,6 +91,11 @@ export class CommandCenter {
   }
 
   /** Checks, records and publishes a command; throws TZ_DEVICE_UNKNOWN / TZ_COMMAND_INVALID / TZ_BROKER_UNREACHABLE. */
+  /** The command already sent for this origin (an alarm event redelivered), if any. */
+  sentFor(originKey: string): CommandRecord | undefined {
+    return this.log.byOriginKey(originKey) ?? undefined;
+  }
+
   async send(req: CommandRequest): Promise<CommandRecord> {
     if (req.originKey) {
       const earlier = this.log.byOriginKey(req.originKey);

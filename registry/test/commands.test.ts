@@ -5,7 +5,7 @@ import Fastify from 'fastify';
 import { Registry } from 'prom-client';
 import { loadProfiles } from '../../device-profiles/index.ts';
 import { decodeCommand, encodeCommandAck, metricValueOf, topics, tz, type AlarmEvent } from '../../proto/index.ts';
-import { ManualClock, createLogger, isTzError, openAccessTokens } from '../../service-kit/index.ts';
+import { ManualClock, createLogger, isTzError, openAccessTokens, openAuditLog } from '../../service-kit/index.ts';
 import { CommandCenter, commandRoutes, ruleCommandSink } from '../commands/index.ts';
 
 const profiles = loadProfiles();
@@ -107,9 +107,10 @@ test('outcomes: rejected and gateway timeout are failed/timeout; no answer → t
   assert.match(text, /tz_command_acks_ignored_total 2/);
 });
 
-test('rule commands: a raised alarm of a rule with a command sends it once, however often the event is delivered', async () => {
+test('rule commands: a raised alarm of a rule with a command sends it once, however often the event is delivered, audited once with the rule as actor', async () => {
   const { center, sent } = await setup();
-  const sink = ruleCommandSink(center, (ruleId) => (ruleId === 'noise-night-warning' ? { name: 'play_warning', params: { message: 1, volume: 80 } } : undefined), createLogger('test', 'silent'));
+  const audit = openAuditLog(new Database(':memory:'));
+  const sink = ruleCommandSink(center, (ruleId) => (ruleId === 'noise-night-warning' ? { name: 'play_warning', params: { message: 1, volume: 80 } } : undefined), createLogger('test', 'silent'), audit);
   const event = (type: AlarmEvent['type'], ruleId: string, eventId: string): AlarmEvent => ({ eventId, type, at: new Date().toISOString(), alarm: { ruleId, deviceId: 'sp-1' } as AlarmEvent['alarm'] });
   await sink.deliver(event('raised', 'noise-night-warning', 'e-1'));
   await sink.deliver(event('raised', 'noise-night-warning', 'e-1'));
@@ -119,6 +120,9 @@ test('rule commands: a raised alarm of a rule with a command sends it once, howe
   const cmd = decodeCommand(sent[0]!.payload);
   assert.equal([cmd.name, cmd.params.map((p) => [p.name, Number(p.integer)])], ['play_warning', [['message', 1], ['volume', 80]]]);
   assert.is(center.history('sp-1')[0]!.requestedBy, 'rule:noise-night-warning');
+  const audited = audit.list({ action: 'device.command' });
+  assert.is(audited.length, 1, 'the redelivered event is not audited twice');
+  assert.equal([audited[0]?.actor, audited[0]?.target, audited[0]?.result, audited[0]?.details.command], ['rule:noise-night-warning', 'sp-1', 'ok', 'play_warning']);
 });
 
 test.run();

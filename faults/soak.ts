@@ -1,0 +1,153 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { startStack, type PipelineCounters, type RunningStack } from '../cli/stack.ts';
+import { createLogger } from '../service-kit/index.ts';
+import { buildLedger, deadLetteredReadings, storedReadings, type Ledger } from './harness/ledger.ts';
+
+// The soak (issue 20): the `npm start` stack (one process: broker, ingest,
+// rules, cases, edge agent, simulated city; a managed influxd beside it) run
+// for a long stretch at city scale, sampled at a fixed cadence after a forced
+// GC. It passes when the heap and the open handles stopped growing (the
+// second half of the measured samples holds no more than the first half,
+// within a tolerance) and when every reading the gateway numbered is in
+// InfluxDB or dead-lettered with a reason, none twice.
+
+export interface SoakOptions {
+  devices: number;
+  durationMs: number;
+  pollIntervalMs: number;
+  sampleEveryMs: number;
+  /** Share of the run before measuring starts (caches, JIT, rule states, InfluxDB shards fill up). */
+  warmupShare: number;
+  /** Heap growth allowed between the two measured halves: the larger of these. */
+  heapToleranceBytes: number;
+  heapToleranceShare: number;
+  /** Open handles (sockets, timers, files) allowed above the first half's highest. */
+  handleTolerance: number;
+  seed?: number;
+  /** One plain line per sample and step, for a person at the terminal. */
+  progress?: (line: string) => void;
+}
+
+export interface SoakSample {
+  atMs: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  handles: number;
+  counters: PipelineCounters;
+}
+
+export interface SoakResult {
+  samples: SoakSample[];
+  ledger: Ledger;
+  /** Readings the edge agent numbered (its own count): must equal the ledger's sent. */
+  agentReadings: number;
+  heap: { firstHalfMean: number; secondHalfMean: number; growthBytes: number; slopeBytesPerHour: number };
+  handles: { firstHalfMax: number; secondHalfMax: number; byType: Record<string, number> };
+  problems: string[];
+  wallMs: number;
+}
+
+export const SOAK_DEFAULTS: Omit<SoakOptions, 'devices' | 'durationMs' | 'pollIntervalMs' | 'sampleEveryMs'> = {
+  warmupShare: 0.3, heapToleranceBytes: 16 * 2 ** 20, heapToleranceShare: 0.1, handleTolerance: 4,
+};
+
+/** `global.gc` without starting node with --expose-gc (the flag is read when the function is created). */
+function forcedGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+/** Least-squares slope of y over x. */
+function slope(points: Array<[number, number]>): number {
+  const mx = mean(points.map((p) => p[0]));
+  const my = mean(points.map((p) => p[1]));
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function drained(stack: RunningStack, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const d = stack.details();
+    if ((d.edgeAgent?.queueDepth ?? 1) === 0 && (d.ingest?.pending ?? 0) === 0 && (d.ingest?.buffered ?? 0) === 0) return true;
+    await sleep(250);
+  }
+  return false;
+}
+
+export async function runSoak(options: SoakOptions): Promise<SoakResult> {
+  const say = options.progress ?? (() => undefined);
+  const gc = forcedGc();
+  const varDir = mkdtempSync(join(tmpdir(), 'tz-soak-'));
+  const started = Date.now();
+  const problems: string[] = [];
+  say(`soak: ${options.devices} devices polled every ${options.pollIntervalMs} ms for ${Math.round(options.durationMs / 1000)} s, a sample every ${Math.round(options.sampleEveryMs / 1000)} s`);
+  const stack = await startStack({
+    varDir, devices: options.devices, seed: options.seed ?? 7, gatewayId: 'gw-soak', pollIntervalMs: options.pollIntervalMs,
+    database: 'tianzhong_soak', mqttPort: 0, statusPort: 0, log: createLogger('soak', process.env.TZ_LOG_LEVEL ?? 'silent'),
+  });
+  const samples: SoakSample[] = [];
+  try {
+    const t0 = Date.now();
+    // Bounded: one sample per cadence until the duration is over.
+    for (let i = 1; i <= Math.ceil(options.durationMs / options.sampleEveryMs); i++) {
+      await sleep(Math.max(0, t0 + i * options.sampleEveryMs - Date.now()));
+      gc();
+      const mem = process.memoryUsage();
+      const sample: SoakSample = { atMs: Date.now() - t0, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, handles: process.getActiveResourcesInfo().length, counters: stack.counters() };
+      samples.push(sample);
+      const c = sample.counters;
+      say(`soak: ${Math.round(sample.atMs / 1000)} s heap ${(mem.heapUsed / 2 ** 20).toFixed(1)} MiB rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB handles ${sample.handles} · polled ${c.readingsPolled} stored ${c.readingsWritten} rejected ${c.readingsRejected} · alarms ${c.alarmsRaised} cases ${c.casesOpened}`);
+    }
+
+    // Stop the devices answering, then let the queue and ingest settle before counting.
+    await stack.sim.stop();
+    if (!(await drained(stack, 120_000))) problems.push(`the pipeline did not drain within 120 s: ${JSON.stringify(stack.details().edgeAgent?.queueDepth)} queued`);
+    const agentReadings = stack.counters().readingsPolled;
+    const stored = await storedReadings({ url: stack.influxUrl, database: stack.database });
+    const ledger = buildLedger([], stored, deadLetteredReadings(join(varDir, 'dead-letter.sqlite')));
+    if (ledger.lost > 0) problems.push(`${ledger.lost} readings lost, e.g. ${ledger.missingSample.join(', ')}`);
+    if (ledger.duplicates > 0) problems.push(`${ledger.duplicates} readings stored twice`);
+    if (ledger.sent !== agentReadings) problems.push(`the agent numbered ${agentReadings} readings, the ledger accounts for ${ledger.sent}`);
+    if (agentReadings === 0) problems.push('no readings at all');
+
+    const measured = samples.filter((s) => s.atMs >= options.durationMs * options.warmupShare);
+    const half = Math.floor(measured.length / 2);
+    const first = measured.slice(0, half);
+    const second = measured.slice(half);
+    if (first.length < 2 || second.length < 2) problems.push(`too few samples after the warm-up (${measured.length}): run longer or sample more often`);
+    const heap = {
+      firstHalfMean: mean(first.map((s) => s.heapUsedBytes)),
+      secondHalfMean: mean(second.map((s) => s.heapUsedBytes)),
+      growthBytes: 0,
+      slopeBytesPerHour: slope(measured.map((s) => [s.atMs, s.heapUsedBytes])) * 3_600_000,
+    };
+    heap.growthBytes = heap.secondHalfMean - heap.firstHalfMean;
+    const allowed = Math.max(options.heapToleranceBytes, heap.firstHalfMean * options.heapToleranceShare);
+    if (heap.growthBytes > allowed) problems.push(`the heap still grows: ${(heap.growthBytes / 2 ** 20).toFixed(1)} MiB between the halves (allowed ${(allowed / 2 ** 20).toFixed(1)} MiB), ${(heap.slopeBytesPerHour / 2 ** 20).toFixed(1)} MiB/h`);
+    const handles = {
+      firstHalfMax: Math.max(0, ...first.map((s) => s.handles)),
+      secondHalfMax: Math.max(0, ...second.map((s) => s.handles)),
+      byType: process.getActiveResourcesInfo().reduce<Record<string, number>>((acc, t) => ({ ...acc, [t]: (acc[t] ?? 0) + 1 }), {}),
+    };
+    if (handles.secondHalfMax > handles.firstHalfMax + options.handleTolerance) problems.push(`open handles still grow: ${handles.firstHalfMax} → ${handles.secondHalfMax}`);
+    say(`soak: sent ${ledger.sent} = stored ${ledger.stored} + dead-lettered ${ledger.deadLettered}; lost ${ledger.lost}, duplicates ${ledger.duplicates}; heap ${(heap.firstHalfMean / 2 ** 20).toFixed(1)} → ${(heap.secondHalfMean / 2 ** 20).toFixed(1)} MiB; handles ${handles.firstHalfMax} → ${handles.secondHalfMax}`);
+    return { samples, ledger, agentReadings, heap, handles, problems, wallMs: Date.now() - started };
+  } finally {
+    await stack.stop();
+    rmSync(varDir, { recursive: true, force: true });
+  }
+}
