@@ -3,7 +3,7 @@ import type { ProfileCatalogue } from '../device-profiles/index.ts';
 import { startRules, type DeviceFacts, type RulesService } from '../rules/index.ts';
 import { openCaseSystem, type AssetPlaces, type CaseSystem } from '../cases/index.ts';
 import { cityMapGeoJson, commandRoutes, loadCityMap, registerRegistryRoutes, RegistryKey, RegistryStore, ruleCommandSink, startRegistryCentre, type RegistryCentre } from '../registry/index.ts';
-import { registerConsoleRoutes, AlarmFanOut, type SiteDevice } from '../dashboards/index.ts';
+import { registerConsoleRoutes, AlarmFanOut, type RegistryDeviceFacts, type SiteDevice } from '../dashboards/index.ts';
 import { rulesServiceAuditedRoutes } from './audit-routes.ts';
 import { createRegistry, openAccessTokens, openAuditLog, openSqlite, recordHttpChanges, registerAuditApi, systemClock, type AuditLog, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
 
@@ -145,6 +145,8 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
         await registerConsoleRoutes(app, {
           access, profiles: o.profiles, influx: o.influx, deviceRegistryUrl: o.deviceRegistryUrl, alarmFeed: feed, timeZone: o.timeZone,
           cityMap: cityMapGeoJson(cityMap), ...(tiles ? { mapTiles: tiles } : {}), ...(o.siteDevices ? { siteDevices: o.siteDevices } : {}),
+          // The registry, when here, is where the map and device pages take places, assets and tags from; its centre sends commands.
+          ...(registry ? { registryDevices: consoleRegistryDevices(registry), commands: Boolean(centre) } : {}),
         });
         if (registry) await registerRegistryRoutes(app, { store: registry, access });
         if (centre) await app.register(commandRoutes, { center: centre.commands, access });
@@ -184,4 +186,9 @@ function registryFacts(store: RegistryStore): DeviceFacts {
     if (!d) return undefined;
     return { ...(d.assetId ? { assetId: d.assetId } : {}), ...(d.district ? { district: d.district } : {}) };
   };
+}
+
+/** The console reads the registry's devices (places, assets, tags) in-process. */
+function consoleRegistryDevices(store: RegistryStore): () => RegistryDeviceFacts[] {
+  return () => store.listDevices();
 }
