@@ -87,7 +87,7 @@ test.before(async () => {
     gatewayId: GW, brokerUrl: broker.mqttUrl, username: GW, password: PASSWORD.gw, dataDir: join(dir.path, 'agent'),
     pollIntervalMs: 5000, requestTimeoutMs: 500, batch: { maxReadings: 20, maxDelayMs: 50 }, statusIntervalMs: 60_000, commandTimeoutMs: 10_000,
   }, 'gw.yaml'), { profiles, profileDir: BUILTIN_PROFILE_DIR, log });
-  await waitFor('the pole in the gateway config', () => (agent.stats().devices >= 1 ? true : undefined), 20_000, 50);
+  await waitFor('the pole in the gateway config', () => ((agent.stats().devices ?? 0) >= 1 ? true : undefined), 20_000, 50);
 
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   page = await browser.newPage({ viewport: { width: 1366, height: 900 }, serviceWorkers: 'block' });
