@@ -97,7 +97,10 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
     // The city plan: Open311 and other cases reported at a point get district and grid cell from it (dispatch by 网格).
     const cityMap = loadCityMap(o.cityFile);
     const tiles = o.mapTiles ?? mapTilesFromEnv(process.env);
+    // One /metrics for the process: the case system's gauges (open cases, KPIs) are served beside the rules engine's.
+    const metricsRegistry = createRegistry('rules');
     const cases = await openCaseSystem({
+      registry: metricsRegistry,
       gridLocator: cityMap, ...(assetPlaces ? { assetPlaces } : {}),
       dbPath: o.casesDbPath, photoDir: o.photoDir, access, log: o.log('cases'), config: o.caseConfig, webhookSecret: o.webhookSecret,
       publishMqtt: async (topic, payload) => { await notifier.publishAsync(topic, payload, { qos: 1 }); },
@@ -109,7 +112,6 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
     });
     stops.push(() => cases.stop());
 
-    const metricsRegistry = createRegistry('rules');
     // Commands and gateway configs from the centre, when the registry is here.
     let centre: RegistryCentre | undefined;
     if (registry) {
