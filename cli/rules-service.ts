@@ -2,7 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
 import { startRules, type DeviceFacts, type RulesService } from '../rules/index.ts';
 import { openCaseSystem, type AssetPlaces, type CaseSystem } from '../cases/index.ts';
-import { cityMapGeoJson, commandRoutes, loadCityMap, registerRegistryRoutes, RegistryKey, RegistryStore, ruleCommandSink, startRegistryCentre, type RegistryCentre } from '../registry/index.ts';
+import { cityMapGeoJson, commandRoutes, loadCityMap, registerDeviceInfoGauges, registerRegistryRoutes, RegistryKey, RegistryStore, ruleCommandSink, startRegistryCentre, type RegistryCentre } from '../registry/index.ts';
 import { registerConsoleRoutes, AlarmFanOut, type RegistryDeviceFacts, type SiteDevice } from '../dashboards/index.ts';
 import { rulesServiceAuditedRoutes } from './audit-routes.ts';
 import { createRegistry, openAccessTokens, openAuditLog, openSqlite, recordHttpChanges, registerAuditApi, systemClock, type AuditLog, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
@@ -116,6 +116,8 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
     let centre: RegistryCentre | undefined;
     if (registry) {
       const r = registry;
+      // Grafana's district / grid cell / asset / tag variables read the registry through these.
+      registerDeviceInfoGauges(metricsRegistry, r);
       centre = await startRegistryCentre({
         store: r, profiles: o.profiles, clock: systemClock, log: o.log('registry'), metrics: metricsRegistry, ...(audit ? { audit } : {}),
         mqtt: { brokerUrl: o.brokerUrl, username: o.username, password: o.password, clientId: `${o.clientId ?? 'tz-rules'}-registry` },
