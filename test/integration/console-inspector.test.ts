@@ -5,7 +5,7 @@
 // on-site photo and sends another back for rework with a reason; an operator
 // sees the list read-only and the API refuses its verification, an inspector
 // gets no dispatch button and the API refuses its dispatch. The KPI page
-// shows 按时核查率 / 结案率 / 自动发现率 by district, department and
+// shows 按时核查率 / 结案率 / 自动发现率 (with a case a sensor found) by district, department and
 // category and by period. Screenshots: var/test-artifacts/inspector-*.png.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -18,6 +18,7 @@ import { CONSOLE_STATIC_DIR } from '../../dashboards/index.ts';
 import { createLogger } from '../../service-kit/index.ts';
 import { startRulesService, type RunningRulesService } from '../../cli/rules-service.ts';
 import { tempDir } from './helpers.ts';
+import { alarm, event } from '../../cases/test/fixtures.ts';
 
 const ARTIFACTS = join(process.cwd(), 'var/test-artifacts');
 const PHOTO = join(CONSOLE_STATIC_DIR, 'icons/icon-192.png');
@@ -164,15 +165,20 @@ test('an inspector cannot dispatch (no button; the API refuses), an operator can
 
 test('the KPI page: 按时核查率, 结案率, 自动发现率 by district, department, category and by period', async () => {
   await ok('POST', `/api/v1/cases/${ids.fixed}/actions/close`, tokens.operator, {});
+  // A cover-open alarm in 驿城区 opens a case found by a sensor (the rules engine's sink, in-process).
+  const now = new Date().toISOString();
+  await service.cases.alarmSink.deliver(event('raised', alarm({ deviceId: 'mc-yc-0001', district: 'yicheng', raisedAt: now, lastSeenAt: now, createdAt: now, updatedAt: now })));
   await page.goto(`${service.httpUrl}/console/#/kpis`);
   const yicheng = page.locator('#kpi-groups tr[data-group="yicheng"]');
   await yicheng.waitFor();
   const headers = await page.locator('#kpi-groups thead th').allTextContents();
   assert.equal(headers, ['区域', '上报', '按时核查率', '结案率', '自动发现率', '返工'].map((h) => (h === '上报' ? '上报案件' : h)));
-  // 驿城区: one case, closed → 100 %; 遂平县: one case, open → 0 %; 西平县: one case, reworked, open → 0 %.
+  // 驿城区: two cases, one closed, one from a sensor → 50 %, 50 %; 遂平县: one case, open → 0 %; 西平县: one case, reworked, open → 0 %.
   assert.is(await yicheng.locator('th').textContent(), '驿城区');
-  assert.is(await yicheng.locator('[data-kpi="reported"]').textContent(), '1');
-  assert.is(await yicheng.locator('[data-kpi="closureRate"]').textContent(), '100.0 %');
+  assert.is(await yicheng.locator('[data-kpi="reported"]').textContent(), '2');
+  assert.is(await yicheng.locator('[data-kpi="closureRate"]').textContent(), '50.0 %');
+  assert.is(await yicheng.locator('[data-kpi="sensorShare"]').textContent(), '50.0 %');
+  assert.match(await page.textContent('#kpi-cards [data-kpi="sensorShare"] .value') ?? '', '25.0 %', 'city: one of four cases found by a sensor');
   assert.is(await page.locator('#kpi-groups tr[data-group="suiping"] [data-kpi="closureRate"]').textContent(), '0.0 %');
   assert.is(await yicheng.locator('[data-kpi="onTimeVerificationRate"]').textContent(), '100.0 %');
   const xiping = page.locator('#kpi-groups tr[data-group="xiping"]');
@@ -181,7 +187,7 @@ test('the KPI page: 按时核查率, 结案率, 自动发现率 by district, dep
   assert.is(await xiping.locator('[data-kpi="sensorShare"]').textContent(), '0.0 %', 'no case of this test was found by a sensor');
   // The API agrees.
   const api = await ok<{ groups: Array<{ key: string; kpis: { closureRate: number } }> }>('GET', '/api/v1/kpis?groupBy=district', tokens.operator);
-  assert.is(api.groups.find((g) => g.key === 'yicheng')?.kpis.closureRate, 1);
+  assert.is(api.groups.find((g) => g.key === 'yicheng')?.kpis.closureRate, 0.5);
 
   await page.selectOption('#kpi-group', 'category');
   await page.locator('#kpi-groups tr[data-group="street-light"]').waitFor();
@@ -194,7 +200,7 @@ test('the KPI page: 按时核查率, 结案率, 自动发现率 by district, dep
   const weeks = await page.locator('#kpi-periods tbody tr').count();
   assert.ok(weeks >= 4 && weeks <= 6, `${weeks} weeks`);
   const reported = await page.locator('#kpi-periods tbody tr [data-kpi="reported"]').allTextContents();
-  assert.is(reported.map(Number).reduce((a, b) => a + b, 0), 3, 'each case in exactly one period');
+  assert.is(reported.map(Number).reduce((a, b) => a + b, 0), 4, 'each case in exactly one period');
   await page.selectOption('#kpi-period', 'month');
   await page.waitForFunction(() => document.querySelectorAll('#kpi-periods tbody tr').length <= 2);
   assert.match(await page.locator('#kpi-periods tbody tr th').last().textContent() ?? '', /^\d{4}-\d{2}$/);
