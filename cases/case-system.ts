@@ -7,6 +7,8 @@ import { CaseWorkflow } from './case-workflow.ts';
 import { DEFAULT_CASE_CONFIG, loadCaseConfig, parseCaseConfig, type CaseConfig } from './config.ts';
 import { registerCaseApi } from './http-api.ts';
 import { createCaseMetrics } from './metrics.ts';
+import { createKpiGauges } from './kpi-metrics.ts';
+import { casesWithTrails } from './monthly-report.ts';
 import { ALERT_CHANNELS, CASE_STATUSES, type OutboxChannel } from './model.ts';
 import { resolveEndpointSecrets } from './alert-config.ts';
 import { registerAlertApi, seedSubscriptions } from './alert-api.ts';
@@ -110,6 +112,7 @@ export async function openCaseSystem(options: CaseSystemOptions): Promise<CaseSy
     overdue: () => store.atomically((tx) => tx.countCases({ status: 'open', overdue: true })),
     outbox: () => store.atomically((tx) => tx.outboxCounts()),
   });
+  createKpiGauges(registry, { casesWithTrails: (from, to) => casesWithTrails(store, from, to), now: () => clock.now() });
 
   const alertChannels = createAlertChannels();
   const alerts = new AlertRouter({

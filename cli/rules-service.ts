@@ -2,8 +2,8 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
 import { startRules, type DeviceFacts, type RulesService } from '../rules/index.ts';
 import { openCaseSystem, type AssetPlaces, type CaseSystem } from '../cases/index.ts';
-import { cityMapGeoJson, commandRoutes, loadCityMap, registerRegistryRoutes, RegistryKey, RegistryStore, ruleCommandSink, startRegistryCentre, type RegistryCentre } from '../registry/index.ts';
-import { registerConsoleRoutes, AlarmFanOut, type SiteDevice } from '../dashboards/index.ts';
+import { cityMapGeoJson, commandRoutes, loadCityMap, registerDeviceInfoGauges, registerRegistryRoutes, RegistryKey, RegistryStore, ruleCommandSink, startRegistryCentre, type RegistryCentre } from '../registry/index.ts';
+import { registerConsoleRoutes, AlarmFanOut, type RegistryDeviceFacts, type SiteDevice } from '../dashboards/index.ts';
 import { rulesServiceAuditedRoutes } from './audit-routes.ts';
 import { createRegistry, openAccessTokens, openAuditLog, openSqlite, recordHttpChanges, registerAuditApi, systemClock, type AuditLog, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
 
@@ -97,7 +97,10 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
     // The city plan: Open311 and other cases reported at a point get district and grid cell from it (dispatch by 网格).
     const cityMap = loadCityMap(o.cityFile);
     const tiles = o.mapTiles ?? mapTilesFromEnv(process.env);
+    // One /metrics for the process: the case system's gauges (open cases, KPIs) are served beside the rules engine's.
+    const metricsRegistry = createRegistry('rules');
     const cases = await openCaseSystem({
+      registry: metricsRegistry,
       gridLocator: cityMap, ...(assetPlaces ? { assetPlaces } : {}),
       dbPath: o.casesDbPath, photoDir: o.photoDir, access, log: o.log('cases'), config: o.caseConfig, webhookSecret: o.webhookSecret,
       publishMqtt: async (topic, payload) => { await notifier.publishAsync(topic, payload, { qos: 1 }); },
@@ -109,11 +112,12 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
     });
     stops.push(() => cases.stop());
 
-    const metricsRegistry = createRegistry('rules');
     // Commands and gateway configs from the centre, when the registry is here.
     let centre: RegistryCentre | undefined;
     if (registry) {
       const r = registry;
+      // Grafana's district / grid cell / asset / tag variables read the registry through these.
+      registerDeviceInfoGauges(metricsRegistry, r);
       centre = await startRegistryCentre({
         store: r, profiles: o.profiles, clock: systemClock, log: o.log('registry'), metrics: metricsRegistry, ...(audit ? { audit } : {}),
         mqtt: { brokerUrl: o.brokerUrl, username: o.username, password: o.password, clientId: `${o.clientId ?? 'tz-rules'}-registry` },
@@ -145,6 +149,8 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
         await registerConsoleRoutes(app, {
           access, profiles: o.profiles, influx: o.influx, deviceRegistryUrl: o.deviceRegistryUrl, alarmFeed: feed, timeZone: o.timeZone,
           cityMap: cityMapGeoJson(cityMap), ...(tiles ? { mapTiles: tiles } : {}), ...(o.siteDevices ? { siteDevices: o.siteDevices } : {}),
+          // The registry, when here, is where the map and device pages take places, assets and tags from; its centre sends commands.
+          ...(registry ? { registryDevices: consoleRegistryDevices(registry), commands: Boolean(centre) } : {}),
         });
         if (registry) await registerRegistryRoutes(app, { store: registry, access });
         if (centre) await app.register(commandRoutes, { center: centre.commands, access });
@@ -184,4 +190,9 @@ function registryFacts(store: RegistryStore): DeviceFacts {
     if (!d) return undefined;
     return { ...(d.assetId ? { assetId: d.assetId } : {}), ...(d.district ? { district: d.district } : {}) };
   };
+}
+
+/** The console reads the registry's devices (places, assets, tags) in-process. */
+function consoleRegistryDevices(store: RegistryStore): () => RegistryDeviceFacts[] {
+  return () => store.listDevices();
 }

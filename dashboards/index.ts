@@ -7,3 +7,4 @@ export { INFLUX_DS, PROMETHEUS_DS } from './grafana/datasources.ts';
 export { registerConsoleRoutes, CONSOLE_STATIC_DIR, type ConsoleOptions } from './console/routes.ts';
 export { connectMqttAlarmFeed, AlarmFanOut, type AlarmFeed, type AlarmEventListener, type MqttAlarmFeedOptions } from './console/alarm-feed.ts';
 export { DeviceDirectory, type ConsoleDevice, type DeviceHistory, type DeviceState, type SiteDevice } from './console/device-directory.ts';
+export type { RegistryDeviceFacts } from './console/device-directory.ts';

@@ -23,3 +23,4 @@ export * from './places/index.ts';
 export * from './config-push/index.ts';
 export * from './commands/index.ts';
 export { startRegistryCentre, gatewayConfigDevices, type RegistryCentre, type RegistryCentreOptions } from './centre.ts';
+export { registerDeviceInfoGauges, type DeviceInfoSource } from './device-info-metrics.ts';

@@ -27,6 +27,29 @@ export interface ConsoleDevice {
   gridCell: string | null;
   /** true: no known position, drawn at an estimated point inside its district. */
   estimated: boolean;
+  /** What the device is mounted on and its labels (from the registry). */
+  assetId: string | null;
+  tags: string[];
+  /** true: position, district, grid cell, asset and tags come from the device registry. */
+  registered: boolean;
+}
+
+/**
+ * A device as the registry (registry/ RegisteredDevice) knows it: the fields
+ * the console needs. When a registry is configured these win over what the
+ * telemetry claims (the gateway's district tag) and over the simulator's sites.
+ */
+export interface RegistryDeviceFacts {
+  id: string;
+  class: string;
+  gatewayId: string;
+  position: { lat: number; lon: number } | null;
+  address: string | null;
+  district: string | null;
+  gridCell: string | null;
+  assetId: string | null;
+  tags: string[];
+  state: string;
 }
 
 /** A device known with its place outside the registry (the simulator's sites). */
@@ -60,6 +83,8 @@ export interface DeviceDirectoryOptions {
   now?: () => number;
   /** Devices with places from outside the registry; the registry and InfluxDB override what they know. */
   siteDevices?: () => SiteDevice[];
+  /** The device registry in-process (the rules service with --registry-db): places, assets, tags; it overrides the other sources. */
+  registryDevices?: () => RegistryDeviceFacts[];
 }
 
 const OFFLINE_AFTER_INTERVALS = 3;
@@ -78,6 +103,9 @@ interface Partial {
   address?: string | null;
   gridCell?: string | null;
   registryState?: string;
+  assetId?: string | null;
+  tags?: string[];
+  registered?: boolean;
 }
 
 function timeOf(value: unknown): number | null {
@@ -106,6 +134,14 @@ export class DeviceDirectory {
     for (const d of this.options.siteDevices?.() ?? []) take({ ...d, values: {} });
     if (this.options.registryUrl) for (const d of await this.fromRegistry(authorization)) take(d);
     if (this.options.influx) for (const d of await this.fromInflux()) take(d);
+    // Last, so the registry's place, asset and tags win over the gateway's district tag.
+    for (const d of this.options.registryDevices?.() ?? []) {
+      if (d.state === 'retired') continue;
+      take({
+        deviceId: d.id, profile: d.class, gatewayId: d.gatewayId, ...(d.district ? { district: d.district } : {}), values: {},
+        lat: d.position?.lat ?? null, lon: d.position?.lon ?? null, address: d.address, gridCell: d.gridCell, assetId: d.assetId, tags: d.tags, registered: true,
+      });
+    }
     const now = (this.options.now ?? Date.now)();
     const devices: ConsoleDevice[] = [];
     for (const d of merged.values()) {
@@ -115,7 +151,7 @@ export class DeviceDirectory {
       const silent = lastSeen === null || now - lastSeen > OFFLINE_AFTER_INTERVALS * profile.reportIntervalSeconds * 1000;
       const district = d.district ?? '';
       const estimated = d.lat == null || d.lon == null;
-      const [lat, lon] = estimated ? this.options.placement.position(d.deviceId, district) : [d.lat!, d.lon!];
+      const [lat, lon] = d.lat == null || d.lon == null ? this.options.placement.position(d.deviceId, district) : [d.lat, d.lon];
       devices.push({
         deviceId: d.deviceId, profile: profile.class, title: profile.title, gatewayId: d.gatewayId ?? null, district,
         lastSeen: lastSeen === null ? null : new Date(lastSeen).toISOString(),
@@ -124,6 +160,7 @@ export class DeviceDirectory {
         battery: d.battery ?? num(d.values.battery_pct),
         signal: d.signal ?? num(d.values.rssi_dbm),
         lat, lon, address: d.address ?? null, gridCell: d.gridCell ?? null, estimated,
+        assetId: d.assetId ?? null, tags: d.tags ?? [], registered: d.registered ?? false,
       });
     }
     return devices.sort((a, b) => a.deviceId.localeCompare(b.deviceId));

@@ -10,7 +10,7 @@ import { ROLES, httpStatusOf, requireRole, TzError, type AccessTokens, type Infl
 import type { AlarmFeed } from './alarm-feed.ts';
 import { DeviceDirectory } from './device-directory.ts';
 import { DevicePlacement, checkCityMap, loadCityMapFile, type CityMapCollection } from './district-map.ts';
-import type { SiteDevice } from './device-directory.ts';
+import type { RegistryDeviceFacts, SiteDevice } from './device-directory.ts';
 
 // The ops web console: static ES modules (no build step, no CDN — Leaflet and
 // uPlot are served from node_modules), plus the few server-side routes the
@@ -42,6 +42,10 @@ export interface ConsoleOptions {
   mapTiles?: { urlTemplate: string; attribution: string; maxZoom?: number };
   /** Devices known with their places when no registry has them (the simulator's sites under `npm start`). */
   siteDevices?: () => SiteDevice[];
+  /** The device registry in-process (rules service with --registry-db): the map and device pages take position, district, grid cell, asset and tags from it. */
+  registryDevices?: () => RegistryDeviceFacts[];
+  /** true when the registry's command routes (POST /api/v1/devices/:id/commands) are mounted: the device page shows its command panel. */
+  commands?: boolean;
   /** Counters (console requests refused, SSE clients) go here when given. */
   registry?: Registry;
   /** GeoJSON of the districts; default the one shipped in dashboards/console/static. */
@@ -60,7 +64,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
   if (!options.access) throw new TzError('TZ_CONFIG_INVALID', 'console: API tokens (options.access) are required; the console never runs open');
   const cityMap = options.cityMap ? checkCityMap(options.cityMap, 'cityMap') : loadCityMapFile(options.districtsFile ?? join(CONSOLE_STATIC_DIR, 'districts.geojson'));
   const placement = new DevicePlacement(cityMap);
-  const directory = new DeviceDirectory({ profiles: options.profiles, placement, influx: options.influx, registryUrl: options.deviceRegistryUrl, now: options.now, ...(options.siteDevices ? { siteDevices: options.siteDevices } : {}) });
+  const directory = new DeviceDirectory({ profiles: options.profiles, placement, influx: options.influx, registryUrl: options.deviceRegistryUrl, now: options.now, ...(options.siteDevices ? { siteDevices: options.siteDevices } : {}), ...(options.registryDevices ? { registryDevices: options.registryDevices } : {}) });
   const anyRole = requireRole(options.access, ROLES);
   const sseClients = new Set<FastifyReply>();
   const failures = options.registry
@@ -96,6 +100,10 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
     timeZone: options.timeZone ?? 'Asia/Shanghai',
     profiles: options.profiles.all().map((p) => ({ class: p.class, title: p.title, version: p.version, measurement: p.measurement, reportIntervalSeconds: p.reportIntervalSeconds, metrics: p.metrics.map((m) => ({ name: m.name, unit: m.unit, type: m.type, min: m.min ?? null, max: m.max ?? null })) })),
     mapTiles: options.mapTiles ?? null,
+    registry: Boolean(options.registryDevices),
+    commands: Boolean(options.commands),
+    // What each class accepts (the profile's commands): the device page's command panel offers these.
+    deviceCommands: Object.fromEntries(options.profiles.all().map((p) => [p.class, p.commands.map((c) => ({ name: c.name, description: c.description, params: c.params.map((x) => ({ name: x.name, type: x.type, min: x.min ?? null, max: x.max ?? null })) }))])),
   }));
 
   // The city the map draws: districts, grid cells and streets.

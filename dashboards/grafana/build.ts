@@ -7,6 +7,7 @@ import type { DeviceProfile } from '../../device-profiles/index.ts';
 import { classOverview } from './class-overview.ts';
 import { deviceDrilldown } from './device-drilldown.ts';
 import { pipelineHealth } from './pipeline-health.ts';
+import { caseKpis } from './case-kpis.ts';
 import { INFLUX_DS, PROMETHEUS_DS } from './datasources.ts';
 
 // `tianzhong dashboards build`: every generated file (dashboards JSON and the
@@ -29,10 +30,10 @@ export interface GeneratedFile {
   content: string;
 }
 
-/** Every dashboard for these profiles: per class an overview and a device drill-down, plus pipeline health. */
+/** Every dashboard for these profiles: per class an overview and a device drill-down, plus pipeline health and the case KPIs. */
 export function buildDashboards(profiles: readonly DeviceProfile[]): Dashboard[] {
   const sorted = [...profiles].sort((a, b) => a.class.localeCompare(b.class));
-  return [...sorted.flatMap((p) => [classOverview(p), deviceDrilldown(p)]), pipelineHealth(sorted)].map(numberPanels);
+  return [...sorted.flatMap((p) => [classOverview(p), deviceDrilldown(p)]), pipelineHealth(sorted), caseKpis()].map(numberPanels);
 }
 
 /** The SDK leaves every panel id 0; Grafana needs them unique within a dashboard (links, "view panel"). */

@@ -5,9 +5,10 @@ import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
 import { ReduceDataOptionsBuilder } from '@grafana/grafana-foundation-sdk/common';
 import type { DeviceProfile } from '../../device-profiles/index.ts';
-import { INFLUX_DS } from './datasources.ts';
+import { DataqueryBuilder as PromQuery } from '@grafana/grafana-foundation-sdk/prometheus';
+import { INFLUX_DS, PROMETHEUS_DS } from './datasources.ts';
 import { InfluxQLQueryBuilder, ident } from './influxql-query.ts';
-import { DASHBOARD_TAG, districtVariable, grafanaUnit, metricTitle, tianzhongLinks } from './panels.ts';
+import { DASHBOARD_TAG, districtVariable, grafanaUnit, metricTitle, registrySelector, registryVariables, tianzhongLinks } from './panels.ts';
 
 // One overview per device class: how many devices report, each numeric
 // metric per district, how often each on/off state was on, and the latest
@@ -31,6 +32,7 @@ export function classOverview(profile: DeviceProfile): Dashboard {
     .readonly()
     .link(tianzhongLinks())
     .withVariable(districtVariable(profile.measurement));
+  for (const v of registryVariables(profile.class)) builder.withVariable(v);
 
   builder.withRow(new RowBuilder('Fleet'));
   builder.withPanel(
@@ -69,6 +71,23 @@ export function classOverview(profile: DeviceProfile): Dashboard {
     new TablePanel().title('Latest values per device').description('Click a device for its drill-down').height(12).span(24).datasource(INFLUX_DS)
       .dataLinks([new DashboardLinkBuilder('Open device').type(DashboardLinkType.Link).url(`/d/${drilldownUid(profile)}?var-district=$\{__data.fields.district}&var-device=$\{__data.fields.device}&$\{__url_time_range}`)])
       .withTarget(new InfluxQLQueryBuilder(`SELECT ${lastValues} FROM ${m} WHERE ${inDistrict} GROUP BY "device", "district"`).resultFormat('table').datasource(INFLUX_DS)),
+  );
+
+  // The devices the registry places in the chosen grid cell / asset / tag (Prometheus info gauges → device ids → InfluxQL).
+  builder.withRow(new RowBuilder('Registry selection: grid cell $grid_cell · asset $asset · tag $tag'));
+  const selected = `"device" =~ /^$registry_device$/ AND $timeFilter`;
+  builder.withPanel(
+    new StatPanel().title('Devices selected in the registry').description('Registered devices of this class in the chosen district, grid cell, asset and tag').height(5).span(6).datasource(PROMETHEUS_DS).reduceOptions(lastValue())
+      .withTarget(new PromQuery().expr(`count(${registrySelector(profile.class)} and on(device) tz_registry_device_tag{class="${profile.class}",tag=~"$tag"})`).legendFormat('devices').refId('A').datasource(PROMETHEUS_DS)),
+  );
+  builder.withPanel(
+    new TimeseriesPanel().title('Readings per interval — registry selection').height(5).span(18).datasource(INFLUX_DS).unit('short')
+      .withTarget(new InfluxQLQueryBuilder(`SELECT count("seq") FROM ${m} WHERE ${selected} GROUP BY time($__interval), "device" fill(0)`).alias('$tag_device').datasource(INFLUX_DS)),
+  );
+  builder.withPanel(
+    new TablePanel().title('Latest values — registry selection').height(10).span(24).datasource(INFLUX_DS)
+      .dataLinks([new DashboardLinkBuilder('Open device').type(DashboardLinkType.Link).url(`/d/${drilldownUid(profile)}?var-device=$\{__data.fields.device}&$\{__url_time_range}`)])
+      .withTarget(new InfluxQLQueryBuilder(`SELECT ${lastValues} FROM ${m} WHERE ${selected} GROUP BY "device"`).resultFormat('table').datasource(INFLUX_DS)),
   );
   return builder.build();
 }

@@ -5,7 +5,9 @@ import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat'
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
 import { PanelBuilder as StateTimelinePanel } from '@grafana/grafana-foundation-sdk/statetimeline';
 import type { DeviceProfile } from '../../device-profiles/index.ts';
-import { INFLUX_DS } from './datasources.ts';
+import { DataqueryBuilder as PromQuery, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
+import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
+import { INFLUX_DS, PROMETHEUS_DS } from './datasources.ts';
 import { InfluxQLQueryBuilder, ident } from './influxql-query.ts';
 import { drilldownUid } from './class-overview.ts';
 import { DASHBOARD_TAG, deviceVariable, districtVariable, grafanaUnit, metricTitle, tianzhongLinks } from './panels.ts';
@@ -60,6 +62,11 @@ export function deviceDrilldown(profile: DeviceProfile): Dashboard {
   builder.withPanel(
     new TimeseriesPanel().title('Readings per interval').description(`A healthy device reports every ${profile.reportIntervalSeconds} s; gaps are missed reports`).height(6).span(24).datasource(INFLUX_DS).unit('short').min(0)
       .withTarget(new InfluxQLQueryBuilder(`SELECT count("seq") FROM ${m} WHERE ${ofDevice} GROUP BY time($__interval) fill(0)`).alias('readings').datasource(INFLUX_DS)),
+  );
+  // Where the registry has it (rules service with --registry-db): district, grid cell, asset, gateway, lifecycle state.
+  builder.withPanel(
+    new TablePanel().title('Registry facts of $device').description('From the device registry (tz_registry_device_info on the rules service /metrics); empty without a registry').height(4).span(24).datasource(PROMETHEUS_DS)
+      .withTarget(new PromQuery().expr('max by (device, class, gateway, district, grid_cell, asset, state) (tz_registry_device_info{device=~"$device"})').instant().format(PromQueryFormat.Table).refId('A').datasource(PROMETHEUS_DS)),
   );
   return builder.build();
 }

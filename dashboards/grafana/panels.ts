@@ -1,6 +1,6 @@
 import { DashboardLinkBuilder, DashboardLinkType, QueryVariableBuilder, VariableRefresh, VariableSort } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { MetricSpec } from '../../device-profiles/index.ts';
-import { INFLUX_DS } from './datasources.ts';
+import { INFLUX_DS, PROMETHEUS_DS } from './datasources.ts';
 import { ident } from './influxql-query.ts';
 
 // Pieces every generated dashboard shares: the links between them and the
@@ -54,4 +54,51 @@ export function metricTitle(metric: MetricSpec): string {
   const words = metric.name.replace(/_(pct|deg|mm|cm|ppm|c|lel|db|dba|v|a|w|kw|kwh|lux|m3|l|h)(?=_|$)/g, '').replace(/_/g, ' ');
   const title = words.charAt(0).toUpperCase() + words.slice(1);
   return metric.unit ? `${title} (${metric.unit})` : title;
+}
+
+// Registry-backed variables (issue 15): grid cell (网格), asset and tags are
+// facts of the device registry, not InfluxDB tags, so they come from the
+// rules service's info gauges on Prometheus (registry/device-info-metrics.ts:
+// tz_registry_device_info{device, class, district, grid_cell, asset, …} and
+// tz_registry_device_tag{device, class, tag}). `$registry_device` turns the
+// choice into device ids that InfluxQL panels filter "device" by.
+
+/** The PromQL selector of one class's registered devices in the chosen district, grid cell and asset. */
+export const registrySelector = (cls: string): string => `tz_registry_device_info{class="${cls}",district=~"$district",grid_cell=~"$grid_cell",asset=~"$asset"}`;
+
+function registryVariable(name: string, label: string, query: string): QueryVariableBuilder {
+  return new QueryVariableBuilder(name)
+    .label(label)
+    .datasource(PROMETHEUS_DS)
+    .query(query)
+    .definition(query)
+    .multi(true)
+    .includeAll(true)
+    .allValue('.*')
+    .current({ selected: true, text: 'All', value: '$__all' })
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc);
+}
+
+/** `$grid_cell`, `$asset`, `$tag` and `$registry_device` for one class (after `$district`). */
+export function registryVariables(cls: string): QueryVariableBuilder[] {
+  // A device without tags has one tag series without the label, so tag=~".*" keeps it.
+  const devices = `query_result(${registrySelector(cls)} and on(device) tz_registry_device_tag{class="${cls}",tag=~"$tag"})`;
+  return [
+    registryVariable('grid_cell', 'Grid cell 网格 (registry)', `label_values(tz_registry_device_info{class="${cls}",district=~"$district"}, grid_cell)`),
+    registryVariable('asset', 'Asset 资产 (registry)', `label_values(tz_registry_device_info{class="${cls}",district=~"$district",grid_cell=~"$grid_cell"}, asset)`),
+    registryVariable('tag', 'Tag 标签 (registry)', `label_values(tz_registry_device_tag{class="${cls}"}, tag)`),
+    // Every matching device; "All" expands to exactly these (no allValue), so the InfluxQL filter follows the choice.
+    new QueryVariableBuilder('registry_device')
+      .label('Devices (registry)')
+      .datasource(PROMETHEUS_DS)
+      .query(devices)
+      .definition(devices)
+      .regex('/device="([^"]+)"/')
+      .multi(true)
+      .includeAll(true)
+      .current({ selected: true, text: 'All', value: '$__all' })
+      .refresh(VariableRefresh.OnTimeRangeChanged)
+      .sort(VariableSort.AlphabeticalAsc),
+  ];
 }

@@ -86,7 +86,9 @@ test('labels exist for every case status, action, category, department, severity
     ...CASE_STATUSES.map((s: string) => `status.${s}`), ...CASE_ACTIONS.map((a: string) => `action.${a}`),
     ...config.categories.map((c) => `category.${c.code}`), ...config.departments.map((d) => `department.${d.id}`),
     ...SEVERITIES.map((s: string) => `severity.${s}`),
-    ...loadProfiles().all().flatMap((p) => [`class.${p.class}`, ...p.metrics.map((m) => `metric.${m.name}`), ...(p.rules ?? []).map((r: { id: string }) => `rule.${r.id}`)]),
+    ...(await import('../../service-kit/index.ts')).ROLES.map((r: string) => `role.${r}`),
+    ...loadProfiles().all().flatMap((p) => [`class.${p.class}`, ...p.metrics.map((m) => `metric.${m.name}`), ...(p.rules ?? []).map((r: { id: string }) => `rule.${r.id}`),
+      ...p.commands.flatMap((c) => [`command.${c.name}`, ...c.params.map((x) => `commandParam.${x.name}`)])]),
   ];
   assert.equal(need.filter((k) => !(k in zh) || !CJK.test(zh[k]!)), [], 'each has a Chinese label');
 });

@@ -64,13 +64,13 @@ test('every panel has a unique id and a datasource; targets have unique refIds',
 test('overviews chart every profile metric; drill-downs use the $device variable from SHOW TAG VALUES', () => {
   for (const p of profiles) {
     const overview = dashboards.find((d) => d.uid === `tz-${p.class}-overview`)!;
-    const queries = panelsOf(overview).flatMap((x) => x.targets ?? []).map((t) => t.query ?? '');
+    const queries = panelsOf(overview).flatMap((x) => x.targets ?? []).filter((t) => t.datasource?.uid === INFLUX_DS.uid).map((t) => t.query ?? '');
     for (const m of p.metrics) assert.ok(queries.some((q) => q.includes(`"${m.name}"`)), `${p.class}: ${m.name} charted`);
     assert.ok(queries.every((q) => q.includes(`FROM "${p.measurement}"`) || q.includes(`FROM (SELECT`)), `${p.class}: measurement ${p.measurement}`);
     const drill = dashboards.find((d) => d.uid === `tz-${p.class}-device`)!;
     const device = drill.templating?.list?.find((v) => v.name === 'device');
     assert.match(String(device?.query), `SHOW TAG VALUES FROM "${p.measurement}" WITH KEY = "device"`);
-    for (const x of panelsOf(drill).filter((x) => x.type !== 'row')) assert.ok((x.targets ?? []).every((t) => t.query?.includes('"device" =~ /^$device$/')), `${p.class}/${x.title}: filtered by $device`);
+    for (const x of panelsOf(drill).filter((x) => x.type !== 'row')) assert.ok((x.targets ?? []).every((t) => t.query?.includes('"device" =~ /^$device$/') || t.expr?.includes('device=~"$device"')), `${p.class}/${x.title}: filtered by $device`);
   }
 });
 
@@ -92,6 +92,38 @@ test('pipeline health queries Prometheus for metrics the services export', () =>
   const names = new Set(exprs.flatMap((e) => [...e.matchAll(/\btz_[a-z_]+/g)].map((m) => m[0].replace(/_bucket$/, ''))));
   for (const name of ['tz_ingest_readings_written_total', 'tz_ingest_readings_rejected_total', 'tz_broker_clients_connected', 'tz_edge_queue_depth', 'tz_rules_alarms_open', 'tz_cases_open']) assert.ok(names.has(name), `charts ${name}`);
   for (const name of names) assert.ok(source.includes(`'${name}'`), `${name} is exported by some service`);
+});
+
+test('every PromQL query and Prometheus variable in every dashboard names metrics some service exports', () => {
+  const source = sourceFiles(join(GRAFANA_DIR, '../..')).map((f) => readFileSync(f, 'utf8')).join('\n');
+  const exprs = dashboards.flatMap((d) => [
+    ...panelsOf(d).flatMap((p) => p.targets ?? []).filter((t) => t.datasource?.uid === PROMETHEUS_DS.uid).map((t) => t.expr ?? ''),
+    ...(d.templating?.list ?? []).filter((v) => (v.datasource as { uid?: string } | undefined)?.uid === PROMETHEUS_DS.uid).map((v) => String(v.query)),
+  ]);
+  const names = new Set(exprs.flatMap((e) => [...e.matchAll(/\btz_[a-z_]+/g)].map((m) => m[0].replace(/_bucket$/, ''))));
+  for (const name of ['tz_cases_kpi_ratio', 'tz_cases_kpi_target', 'tz_registry_device_info', 'tz_registry_device_tag']) assert.ok(names.has(name), `charts ${name}`);
+  for (const name of names) assert.ok(source.includes(`'${name}'`), `${name} is exported by some service`);
+});
+
+test('the case KPI dashboard: 按时核查率, 结案率, 自动发现率 for the city, over time and by district, department and category', () => {
+  const kpis = dashboards.find((d) => d.uid === 'tz-case-kpis')!;
+  const exprs = panelsOf(kpis).flatMap((p) => p.targets ?? []).map((t) => t.expr ?? '');
+  for (const kpi of ['on_time_verification', 'closure', 'sensor_share']) {
+    for (const by of ['all', 'district', 'department', 'category']) assert.ok(exprs.some((e) => e.includes(`kpi="${kpi}",by="${by}"`)), `${kpi} by ${by}`);
+  }
+  assert.equal(kpis.templating?.list?.map((v) => v.name), ['window', 'district']);
+  assert.ok(panelsOf(kpis).every((p) => p.type === 'row' || p.datasource?.uid === PROMETHEUS_DS.uid));
+});
+
+test('overviews offer grid cell, asset and tag from the registry and filter a row of InfluxQL panels by the devices they select', () => {
+  for (const p of profiles) {
+    const overview = dashboards.find((d) => d.uid === `tz-${p.class}-overview`)!;
+    const vars = overview.templating?.list ?? [];
+    assert.equal(vars.map((v) => v.name), ['district', 'grid_cell', 'asset', 'tag', 'registry_device']);
+    for (const v of vars.slice(1)) assert.match(String(v.query), `class="${p.class}"`);
+    const selected = panelsOf(overview).flatMap((x) => x.targets ?? []).filter((t) => t.query?.includes('"device" =~ /^$registry_device$/'));
+    assert.ok(selected.length >= 2, `${p.class}: InfluxQL panels filtered by $registry_device`);
+  }
 });
 
 test('provisioning points Grafana at both datasources by uid and at the dashboards folder', () => {

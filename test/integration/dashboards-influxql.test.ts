@@ -23,8 +23,11 @@ function panelsOf(d: { panels?: PanelLike[] }): PanelLike[] {
 }
 
 /** What Grafana sends for `$timeFilter`, `$__interval` and the template variables. */
-function render(query: string, vars: { device: string; district: string }, fromMs: number, toMs: number): string {
+function render(query: string, vars: { device: string; district: string; registryDevices?: string[] }, fromMs: number, toMs: number): string {
+  const escape = (id: string): string => id.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
   return query
+    // A multi-value variable in a regex: Grafana writes (a|b|c), each value escaped.
+    .replaceAll('$registry_device', `(${(vars.registryDevices ?? [vars.device]).map(escape).join('|')})`)
     .replaceAll('$timeFilter', `time >= ${fromMs}ms and time <= ${toMs}ms`)
     .replaceAll('$__interval', '10m')
     .replaceAll('$device', vars.device.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'))
@@ -70,6 +73,8 @@ test('every generated InfluxQL panel query returns series with values', async ()
 test('template variables list the simulated devices and districts', async () => {
   for (const dashboard of dashboards) {
     for (const variable of dashboard.templating?.list ?? []) {
+      // Registry variables are PromQL (test/integration/dashboards-prometheus.test.ts).
+      if ((variable.datasource as { uid?: string } | undefined)?.uid !== INFLUX_DS.uid) continue;
       const query = render(String(variable.query), { device: '', district: '.*' }, 0, 0);
       const series = await queryInfluxQL(influx, query);
       const values = series.flatMap((s) => s.values.map((row) => String(row[1])));
@@ -78,6 +83,16 @@ test('template variables list the simulated devices and districts', async () => 
       else assert.equal(values.sort(), ['gulou', 'xuanwu'], `${dashboard.uid}: $district values`);
     }
   }
+});
+
+test('the registry selection row counts only the devices the registry variables chose', async () => {
+  const pole = profiles.find((p) => p.class === 'smart-pole')!;
+  const overview = dashboards.find((d) => d.uid === 'tz-smart-pole-overview')!;
+  const readings = panelsOf(overview as { panels?: PanelLike[] }).find((p) => p.title === 'Readings per interval — registry selection')!;
+  const chosen = devices.get(pole.class)!.slice(0, 2);
+  const query = render(readings.targets![0]!.query!, { device: '', district: '.*', registryDevices: chosen }, END - 24 * 3600_000, END + 1000);
+  const series = await queryInfluxQL(influx, query);
+  assert.equal(series.map((s) => s.tags?.device).sort(), [...chosen].sort(), 'one series per chosen device, no other');
 });
 
 test('the drill-down narrows to the chosen device', async () => {

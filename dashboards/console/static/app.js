@@ -12,6 +12,7 @@ import { renderRules } from './pages/rules.js';
 import { renderKpis } from './pages/kpis.js';
 import { renderSilences } from './pages/silences.js';
 import { renderCrew, renderCrewCase } from './pages/crew.js';
+import { renderInspector } from './pages/inspector.js';
 
 const TOKEN_KEY = 'tz-console-token';
 /** A crew phone's last session and config, so the installed app opens offline. */
@@ -168,10 +169,11 @@ const routes = [
   [/^#\/silences$/, renderSilences],
   [/^#\/crew$/, renderCrew],
   [/^#\/crew\/(\d+)$/, renderCrewCase],
+  [/^#\/inspector$/, renderInspector],
 ];
 
 /** Where a role lands after signing in: the crew's phone view, or the map. */
-export const homeOf = (session) => (session?.role === 'crew' ? '#/crew' : '#/map');
+export const homeOf = (session) => (session?.role === 'crew' ? '#/crew' : session?.role === 'inspector' ? '#/inspector' : '#/map');
 
 let generation = 0;
 async function route() {
@@ -195,6 +197,8 @@ async function route() {
   const hash = location.hash === '#/signin' || !location.hash ? homeOf(ctx.session) : location.hash;
   if (hash !== location.hash) { location.hash = hash; return; }
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', hash.startsWith(a.getAttribute('href')));
+  // Pages only some roles work in (data-roles); admin sees them all.
+  for (const a of document.querySelectorAll('#nav a[data-roles]')) a.hidden = !can(...a.dataset.roles.split(' '));
   for (const [pattern, render] of routes) {
     const m = pattern.exec(hash);
     if (m) {

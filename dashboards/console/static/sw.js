@@ -9,6 +9,7 @@ const SHELL = [
   '/console/manifest.webmanifest', '/console/icons/icon.svg', '/console/icons/icon-192.png', '/console/locales/zh-CN.json', '/console/locales/en.json',
   '/console/pages/signin.js', '/console/pages/crew.js', '/console/pages/labels.js', '/console/pages/alarms.js', '/console/pages/cases.js',
   '/console/pages/device.js', '/console/pages/kpis.js', '/console/pages/map.js', '/console/pages/rules.js', '/console/pages/silences.js',
+  '/console/pages/device-commands.js', '/console/pages/inspector.js',
   '/console/vendor/leaflet/leaflet-src.esm.js', '/console/vendor/leaflet/leaflet.css', '/console/vendor/uplot/uPlot.esm.js', '/console/vendor/uplot/uPlot.min.css',
 ];
 

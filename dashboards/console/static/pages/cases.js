@@ -13,8 +13,8 @@ const ACTIONS = {
   accept: { from: ['dispatched'], roles: ['crew'], note: false },
   return: { from: ['dispatched'], roles: ['crew', 'dispatcher'], note: true },
   handle: { from: ['in_progress'], roles: ['crew'], note: false },
-  rework: { from: ['handled'], roles: ['inspector', 'dispatcher'], note: true },
-  verify: { from: ['handled'], roles: ['inspector'], note: false },
+  rework: { from: ['handled'], roles: ['inspector', 'dispatcher'], note: true, evidence: true },
+  verify: { from: ['handled'], roles: ['inspector'], note: true, evidence: true },
   close: { from: ['verified'], roles: ['operator', 'dispatcher'], note: false },
   cancel: { from: ['reported', 'registered', 'dispatched', 'in_progress'], roles: ['operator', 'dispatcher'], note: true },
   reopen: { from: ['closed'], roles: ['operator'], note: true },
@@ -56,6 +56,8 @@ export async function renderCases(view) {
       try {
         const body = {};
         if (note.value.trim()) body.note = note.value.trim();
+        // Verification needs evidence: here the note is the reference (the inspector page takes a photo).
+        if (ACTIONS[action].evidence) body.evidence = note.value.trim();
         if ((action === 'dispatch' || action === 'reassign') && crew?.value) body.crewId = crew.value;
         const updated = await api(`/api/v1/cases/${c.id}/actions/${action}`, { method: 'POST', body });
         notify(t('cases.done', { id: c.id, action: label('action', action), status: label('status', updated.status) }));

@@ -4,6 +4,7 @@ import { api, ctx, el, fmtTime, label, notify, t } from '../app.js';
 import { classLabel, ruleLabel } from './labels.js';
 import { lineChart } from '../chart.js';
 import { stateOf } from './map.js';
+import { commandPanel } from './device-commands.js';
 
 export async function renderDevice(view, deviceId) {
   const [{ devices }, { alarms }] = await Promise.all([api('/console/api/devices'), api('/api/v1/alarms', { query: { deviceId, state: 'open' } })]);
@@ -24,6 +25,9 @@ export async function renderDevice(view, deviceId) {
     el('h2', {}, deviceId, ' ', el('span', { class: `dot state-${state}`, title: label('deviceState', state) })),
     el('p', {}, t('device.facts', { cls: classLabel(d.profile), district: d.district ? label('district', d.district) : t('device.noDistrict'), gateway: d.gatewayId ?? '—' })),
     el('p', { id: 'device-status', 'data-state': state }, t('device.status', { state: label('deviceState', state), seen: fmtTime(d.lastSeen) })),
+    el('p', { id: 'device-place', 'data-registered': String(Boolean(d.registered)) }, t('device.place', { address: d.address ?? '—', cell: d.gridCell ?? '—', asset: d.assetId ?? '—' }),
+      d.estimated ? el('span', { class: 'muted' }, ` ${t('map.estimated')}`) : null),
+    d.tags?.length ? el('p', { id: 'device-tags' }, t('device.tags'), ' ', ...d.tags.map((x) => el('span', { class: 'tag' }, x))) : null,
     el('p', {}, t('device.power', { battery: d.battery === null ? t('device.mains') : `${d.battery.toFixed(0)} %`, signal: d.signal === null ? '—' : `${d.signal} dBm` })),
     open.length ? el('div', {}, el('h3', {}, t('device.openAlarms')), ...open.map((a) => el('div', { class: `sev-${a.severity}` }, `${ruleLabel(a.ruleId, a.ruleName)} (${label('alarmState', a.state)}, ×${a.count})`))) : el('p', { class: 'muted' }, t('device.noAlarms')),
     cases.length ? el('div', {}, el('h3', {}, t('device.openCases')), ...cases.map((c) => el('div', {}, `#${c.id} ${c.title} — ${label('status', c.status)}`))) : null,
@@ -35,6 +39,8 @@ export async function renderDevice(view, deviceId) {
   const chartBox = el('div', { id: 'history-chart' });
   const chartPanel = el('div', { class: 'panel' }, el('div', { class: 'row' }, el('h3', {}, t('device.last24h')), pick), chartBox);
   view.append(el('div', { class: 'grid2' }, facts, chartPanel));
+  const commands = commandPanel(d);
+  if (commands) view.append(commands);
 
   if (!ctx.config.history) { chartBox.append(el('p', { class: 'muted' }, t('device.noHistory'))); return; }
   let history;

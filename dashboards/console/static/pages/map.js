@@ -86,6 +86,9 @@ export async function renderMap(view) {
         el('b', {}, d.deviceId), el('br'), `${label('class', d.profile, d.title)} · ${d.district ? label('district', d.district) : t('map.noDistrict')}`, el('br'),
         t('map.popupState', { state: label('deviceState', state), seen: fmtTime(d.lastSeen) }), el('br'),
         d.battery !== null ? `${t('map.battery', { n: d.battery.toFixed(0) })} ` : '', d.signal !== null ? t('map.signal', { n: d.signal }) : '', el('br'),
+        // Registry facts, when the registry has them: grid cell, asset, tags.
+        d.gridCell || d.assetId ? [t('device.place', { address: d.address ?? '—', cell: d.gridCell ?? '—', asset: d.assetId ?? '—' }), el('br')] : null,
+        d.tags?.length ? [`${t('device.tags')} ${d.tags.join(' · ')}`, el('br')] : null,
         el('a', { href: `#/device/${encodeURIComponent(d.deviceId)}` }, t('map.openDevice'))));
   }
 
