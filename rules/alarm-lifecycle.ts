@@ -91,8 +91,9 @@ export class AlarmLifecycle {
 
   private leaveIncident(alarm: AlarmRecord, now: number): void {
     if (alarm.incidentId === null) return;
-    const stillOpen = this.d.store.listAlarms({ incidentId: alarm.incidentId, state: 'open', limit: 1 });
-    if (stillOpen.length === 0) this.d.store.closeIncident(alarm.incidentId, now);
+    // An incident is one device's: its open alarms (device index) say whether it is still open, no scan of every open alarm.
+    const stillOpen = this.d.store.openAlarmsOfDevice(alarm.deviceId).some((a) => a.incidentId === alarm.incidentId);
+    if (!stillOpen) this.d.store.closeIncident(alarm.incidentId, now);
   }
 
   /** A transition of a rule in shadow mode: recorded, never raised. */

@@ -32,6 +32,14 @@ export interface RulesCounters {
   shadowTransitions: number;
 }
 
+/** What one sliced write-behind run did. */
+export interface CheckpointRun {
+  devices: number;
+  slices: number;
+  /** Longest slice (serialising, upserts and its commit), ms. */
+  longestSliceMs: number;
+}
+
 export interface RulesEngineOptions {
   store: SqliteRulesStore;
   profiles: ProfileCatalogue;
@@ -68,7 +76,9 @@ export class RulesEngine {
   /** Devices taken for the chunked write-behind and not yet written. */
   private saving: DeviceState[] = [];
   private savingAt = 0;
-  private saver: Promise<number> | undefined;
+  private saver: Promise<CheckpointRun> | undefined;
+  /** Running estimate of one device's checkpoint cost (ms), sizing the slices. */
+  private msPerSave = 0.02;
 
   constructor(private readonly o: RulesEngineOptions) {
     this.evaluator = new RuleEvaluator({ calendar: new CityCalendar(o.timeZone), clock: o.clock });
@@ -133,6 +143,11 @@ export class RulesEngine {
     } finally {
       this.endBatch();
     }
+  }
+
+  /** Readings of the open batch whose alarm changes wait for `endBatch()`. */
+  heldReadings(): number {
+    return this.batch?.length ?? 0;
   }
 
   /** Holds alarm changes back until `endBatch()` (see `handleBatch`). */
@@ -267,31 +282,38 @@ export class RulesEngine {
    * in chunks of at most `sliceMs` of work (one transaction each), yielding
    * to the event loop between them: at 100,000 changed devices no single
    * pause is long (one transaction of all of them took seconds). A call
-   * while one runs joins it. Resolves to the number of devices written.
+   * while one runs joins it.
    */
-  checkpointInSlices(sliceMs = 8): Promise<number> {
+  checkpointInSlices(sliceMs = 8): Promise<CheckpointRun> {
     if (this.saver) return this.saver;
     this.saving = this.takeForSaving();
     this.savingAt = 0;
-    if (this.saving.length === 0) return Promise.resolve(0);
-    const run = async (): Promise<number> => {
-      let written = 0;
+    if (this.saving.length === 0) return Promise.resolve({ devices: 0, slices: 0, longestSliceMs: 0 });
+    const run = async (): Promise<CheckpointRun> => {
+      const done: CheckpointRun = { devices: 0, slices: 0, longestSliceMs: 0 };
       while (this.savingAt < this.saving.length) {
+        const began = performance.now();
         const stop = this.o.metrics.checkpointSeconds.startTimer();
-        const until = performance.now() + sliceMs;
+        // As many devices as the last slices' cost per device says fit in `sliceMs` (serialising and upserting).
+        const take = Math.max(16, Math.floor(sliceMs / this.msPerSave));
         const rows: Array<[string, string]> = [];
-        while (this.savingAt < this.saving.length && (rows.length % 64 !== 0 || performance.now() < until)) {
+        while (this.savingAt < this.saving.length && rows.length < take) {
           const d = this.saving[this.savingAt++]!;
           rows.push([d.deviceId, RuleEvaluator.snapshot(d)]);
         }
-        this.o.store.saveDeviceStates(rows, this.o.clock.now());
+        // Only the last slice waits for the disk (and makes the earlier ones durable): one fsync per tick, not per slice.
+        this.o.store.saveDeviceStates(rows, this.o.clock.now(), this.savingAt < this.saving.length);
         stop();
-        written += rows.length;
+        done.devices += rows.length;
+        done.slices += 1;
+        const took = performance.now() - began;
+        done.longestSliceMs = Math.max(done.longestSliceMs, took);
+        this.msPerSave = Math.min(1, Math.max(0.001, 0.5 * this.msPerSave + 0.5 * (took / rows.length)));
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
       this.saving = [];
       this.savingAt = 0;
-      return written;
+      return done;
     };
     this.saver = run().finally(() => { this.saver = undefined; });
     return this.saver;
