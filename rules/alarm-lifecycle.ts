@@ -79,10 +79,11 @@ export class AlarmLifecycle {
   /** Several open alarms on one asset (device) form one incident. */
   private joinIncident(alarm: AlarmRecord, now: number): AlarmRecord {
     const { store } = this.d;
+    // The device's first open alarm (the common case) needs no incident: an open incident always has an open alarm.
+    const others = store.openAlarmsOfDevice(alarm.deviceId).filter((a) => a.id !== alarm.id);
+    if (others.length === 0) return alarm;
     let incident = store.openIncident(alarm.deviceId);
     if (incident === undefined) {
-      const others = store.openAlarmsOfDevice(alarm.deviceId).filter((a) => a.id !== alarm.id);
-      if (others.length === 0) return alarm;
       incident = store.createIncident(alarm.deviceId, now);
       for (const o of others) this.emit('updated', store.updateAlarm(o.id, { incident_id: incident }, now), now);
     }

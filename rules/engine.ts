@@ -157,7 +157,7 @@ export class RulesEngine {
     this.batch ??= [];
   }
 
-  /** Commits the alarm changes held since `beginBatch()`; each reading's changes are a savepoint of their own. */
+  /** Commits the alarm changes held since `beginBatch()`; each change is a savepoint of its own (as outside a batch). */
   endBatch(): void {
     const pending = this.batch;
     this.batch = undefined;
@@ -167,7 +167,7 @@ export class RulesEngine {
       this.o.store.transaction(() => {
         for (const p of pending) {
           try {
-            this.o.store.transaction(() => this.applyEach(p.transitions));
+            this.applyEach(p.transitions);
           } catch (err) {
             // A store failure must not kill the consumer; the reading is counted as dropped.
             this.rejected('store-failed', { gatewayId: p.gatewayId, deviceId: p.deviceId, err: (err as Error).message });
