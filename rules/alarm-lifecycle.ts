@@ -79,10 +79,11 @@ export class AlarmLifecycle {
   /** Several open alarms on one asset (device) form one incident. */
   private joinIncident(alarm: AlarmRecord, now: number): AlarmRecord {
     const { store } = this.d;
+    // The device's first open alarm (the common case) needs no incident: an open incident always has an open alarm.
+    const others = store.openAlarmsOfDevice(alarm.deviceId).filter((a) => a.id !== alarm.id);
+    if (others.length === 0) return alarm;
     let incident = store.openIncident(alarm.deviceId);
     if (incident === undefined) {
-      const others = store.openAlarmsOfDevice(alarm.deviceId).filter((a) => a.id !== alarm.id);
-      if (others.length === 0) return alarm;
       incident = store.createIncident(alarm.deviceId, now);
       for (const o of others) this.emit('updated', store.updateAlarm(o.id, { incident_id: incident }, now), now);
     }
@@ -91,8 +92,9 @@ export class AlarmLifecycle {
 
   private leaveIncident(alarm: AlarmRecord, now: number): void {
     if (alarm.incidentId === null) return;
-    const stillOpen = this.d.store.listAlarms({ incidentId: alarm.incidentId, state: 'open', limit: 1 });
-    if (stillOpen.length === 0) this.d.store.closeIncident(alarm.incidentId, now);
+    // An incident is one device's: its open alarms (device index) say whether it is still open, no scan of every open alarm.
+    const stillOpen = this.d.store.openAlarmsOfDevice(alarm.deviceId).some((a) => a.incidentId === alarm.incidentId);
+    if (!stillOpen) this.d.store.closeIncident(alarm.incidentId, now);
   }
 
   /** A transition of a rule in shadow mode: recorded, never raised. */

@@ -41,6 +41,10 @@ export interface CompiledRule {
   };
   /** Metric positions of this class the rule reads: a reading with none of them does not touch it. */
   metrics: Uint16Array;
+  /** The same as a bit mask (bit i = position i), or -1 when a position is past 30 (then `metrics` is scanned). */
+  metricMask: number;
+  /** Scope or overrides name devices: scope and variant are resolved per device, not per scope plan. */
+  perDevice: boolean;
   /** Longest window per metric position. */
   windows: Map<number, number>;
   flapCount: number;
@@ -54,6 +58,11 @@ export interface ClassRules {
   rules: CompiledRule[];
   noDataRules: CompiledRule[];
   windows: Map<number, number>;
+  /** Whether any rule's scope names gateways / profile versions (else they do not split scope plans). */
+  byGateway: boolean;
+  byVersion: boolean;
+  /** Shortest no-data silence of any variant of the class's no-data rules (the sweep skips devices heard from since). */
+  minNoDataMs: number;
 }
 
 type Settings = Partial<Pick<RuleSpec, 'when' | 'clear' | 'for' | 'clearFor' | 'deadband' | 'repeat' | 'noData' | 'severity' | 'escalate' | 'mode'>>;
@@ -124,6 +133,8 @@ export function compileRule(spec: RuleSpec, profile: DeviceProfile): CompiledRul
       versions: versions || scope.tags?.profile_version ? new Set([...(versions ?? []), ...(asList(scope.tags?.profile_version) ?? []).map(Number)]) : undefined,
     },
     metrics: Uint16Array.from(metrics), windows,
+    metricMask: [...metrics].every((m) => m <= 30) ? [...metrics].reduce((mask, m) => mask | (1 << m), 0) : -1,
+    perDevice: scope.devices !== undefined || byDevice.size > 0,
     flapCount: spec.flapping?.count ?? DEFAULT_FLAPPING.count,
     flapWindowMs: spec.flapping ? parseDuration(spec.flapping.window)! : DEFAULT_FLAPPING.windowMs,
     noData,
@@ -145,7 +156,13 @@ export function compileRuleSet(specs: readonly RuleSpec[], profiles: readonly De
     }
     const windows = new Map<number, number>();
     for (const r of rules) for (const [m, ms] of r.windows) windows.set(m, Math.max(windows.get(m) ?? 0, ms));
-    index.set(profile.class, { profile, rules: rules.filter((r) => !r.noData), noDataRules: rules.filter((r) => r.noData), windows });
+    const noDataRules = rules.filter((r) => r.noData);
+    const noDataMs = noDataRules.flatMap((r) => [r.base, ...r.byDevice.values(), ...r.byDistrict.values()].map((v) => v.noDataMs ?? Number.POSITIVE_INFINITY));
+    index.set(profile.class, {
+      profile, rules: rules.filter((r) => !r.noData), noDataRules, windows,
+      byGateway: rules.some((r) => r.scope.gateways !== undefined), byVersion: rules.some((r) => r.scope.versions !== undefined),
+      minNoDataMs: Math.min(Number.POSITIVE_INFINITY, ...noDataMs),
+    });
   }
   return index;
 }

@@ -1,6 +1,6 @@
 import { parseDuration, parseTimeOfDay, WEEKDAYS, type ComparisonOp, type Condition, type DeviceProfile, type MetricCondition } from '../device-profiles/index.ts';
 import type { CityCalendar } from './city-time.ts';
-import type { MetricWindow } from './metric-window.ts';
+import type { MetricWindows } from './metric-window.ts';
 
 // Conditions compiled against one profile (metric names → positions) and
 // interpreted per reading. Operators' rules are data, never code: no eval /
@@ -20,7 +20,7 @@ export type WindowFn = 'change' | 'rate' | 'avg' | 'min' | 'max' | 'count';
 
 export type CompiledCondition =
   | { k: 'value'; metric: number; test: Test }
-  | { k: 'window'; metric: number; fn: WindowFn; ms: number; perMs: number; where: Test | undefined; test: Test }
+  | { k: 'window'; metric: number; fn: WindowFn; ms: number; perMs: number; where: Test | undefined; wherePasses: ((v: number) => boolean) | undefined; test: Test }
   | { k: 'time'; from: number; to: number; days: number }
   | { k: 'all' | 'any'; parts: CompiledCondition[] }
   | { k: 'not'; part: CompiledCondition }
@@ -28,9 +28,13 @@ export type CompiledCondition =
 
 /** What a condition is evaluated against: one device's latest values and windows. */
 export interface ConditionContext {
-  /** Latest value per profile metric position; NaN when never reported. */
+  /** Latest values of the device's class table; NaN when never reported. */
   values: Float64Array;
-  windows: ReadonlyArray<MetricWindow | undefined>;
+  /** Where the device's values start in `values` (metric position 0). */
+  base: number;
+  /** The class's windows by metric position; the device's samples are those of `slot`. */
+  windows: ReadonlyArray<MetricWindows | undefined>;
+  slot: number;
   /** Device time of the reading being evaluated. */
   t: number;
   calendar: CityCalendar;
@@ -57,9 +61,11 @@ export function compileCondition(c: Condition, profile: DeviceProfile): Compiled
   if (metric < 0) return { k: 'never' };
   const fn = windowOf(c);
   if (!fn) return { k: 'value', metric, test: test(c) };
+  const where = c.where ? test(c.where) : undefined;
   return {
     k: 'window', metric, fn, ms: parseDuration(c[fn]!)!, perMs: PER_MS[c.per ?? 'minute'],
-    where: c.where ? test(c.where) : undefined, test: test(c),
+    // Made once here, not per evaluation (a closure per reading was garbage).
+    where, wherePasses: where ? (v: number) => passes(where, v, 0) : undefined, test: test(c),
   };
 }
 
@@ -90,22 +96,23 @@ function windowValue(c: Extract<CompiledCondition, { k: 'window' }>, ctx: Condit
   const w = ctx.windows[c.metric];
   if (!w) return Number.NaN;
   const from = ctx.t - c.ms;
+  const slot = ctx.slot;
   switch (c.fn) {
-    case 'count': return w.count(from, ctx.t, c.where ? (v) => passes(c.where!, v, 0) : undefined);
-    case 'avg': return w.avg(from, ctx.t);
-    case 'min': return w.min(from, ctx.t);
-    case 'max': return w.max(from, ctx.t);
-    case 'change': return w.change(from, ctx.t).delta;
+    case 'count': return w.count(slot, from, ctx.t, c.wherePasses);
+    case 'avg': return w.avg(slot, from, ctx.t);
+    case 'min': return w.min(slot, from, ctx.t);
+    case 'max': return w.max(slot, from, ctx.t);
+    case 'change': return w.change(slot, from, ctx.t);
     case 'rate': {
-      const { delta, span } = w.change(from, ctx.t);
-      return span > 0 ? (delta / span) * c.perMs : Number.NaN;
+      const delta = w.change(slot, from, ctx.t);
+      return w.span > 0 ? (delta / w.span) * c.perMs : Number.NaN;
     }
   }
 }
 
 export function evaluate(c: CompiledCondition, ctx: ConditionContext, slack = 0): boolean {
   switch (c.k) {
-    case 'value': return passes(c.test, ctx.values[c.metric]!, slack);
+    case 'value': return passes(c.test, ctx.values[ctx.base + c.metric]!, slack);
     case 'window': return passes(c.test, windowValue(c, ctx), slack);
     case 'time': {
       const local = ctx.calendar.at(ctx.t);

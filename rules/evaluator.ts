@@ -3,7 +3,7 @@ import type { Clock } from '../service-kit/index.ts';
 import type { CityCalendar } from './city-time.ts';
 import { evaluate, type ConditionContext } from './conditions.ts';
 import { inScope, variantFor, type ClassRules, type CompiledRule, type RuleMode, type RuleVariant } from './compile.ts';
-import { MetricWindow } from './metric-window.ts';
+import { DeviceTable, type ScopePlan } from './device-table.ts';
 
 // The streaming evaluator: per reading, only the rules of the reading's class
 // (the scope index), each a small state machine per device: idle → pending
@@ -74,19 +74,24 @@ export interface RuleState {
   heldSince: number;
 }
 
+/**
+ * One device: its slot in its class's table (values, last-seen times and
+ * windows live there), the names its scope is judged by, and its rule states.
+ */
 export interface DeviceState {
   deviceId: string;
   profileClass: string;
   profileVersion: number;
   gatewayId: string;
   district: string;
-  /** Device time of the newest reading (stale-reading guard). */
-  lastTs: number;
-  /** Wall time the newest reading arrived (no-data). */
-  lastArrival: number;
-  values: Float64Array;
-  windows: Array<MetricWindow | undefined>;
-  rules: Map<string, RuleState>;
+  table: DeviceTable;
+  slot: number;
+  /** Rule states by rule id; undefined while every rule is idle (most devices, most of the time). */
+  rules: Map<string, RuleState> | undefined;
+  /** The rules of its scope, resolved; dropped when district, gateway or version change. */
+  plan: ScopePlan | undefined;
+  /** Changed since the last `takeDirty()` (write-behind checkpoint). */
+  dirty: boolean;
 }
 
 export interface RuleEvaluatorOptions {
@@ -104,26 +109,52 @@ function popcount(n: number): number {
   return c;
 }
 
+// Shared answers of the common cases: the no-alarm path allocates nothing.
+const NONE = Object.freeze([]) as unknown as AlarmTransition[];
+const NOTHING: EvaluationResult = Object.freeze({ transitions: NONE });
+const STALE: EvaluationResult = Object.freeze({ transitions: NONE, skipped: 'stale-reading' as const });
+const UNKNOWN_CLASS: EvaluationResult = Object.freeze({ transitions: NONE, skipped: 'unknown-class' as const });
+/** Most distinct gateway / district names interned (they are few; a flood of made-up names is not kept). */
+const MAX_NAMES = 100_000;
+
+const jsonNumber = (x: number): string => (Number.isFinite(x) ? String(x) : 'null');
+
 export class RuleEvaluator {
   private readonly devices = new Map<string, DeviceState>();
   private index = new Map<string, ClassRules>();
+  private readonly tables = new Map<string, DeviceTable>();
+  /** Bumped by `setRules`: scope plans of an older rule set are rebuilt. */
+  private generation = 0;
   private readonly maxEvidence: number;
   /** Devices whose state changed since the last `takeDirty()` (write-behind checkpoint). */
-  private dirty = new Set<string>();
+  private dirtyList: DeviceState[] = [];
+  private readonly names = new Map<string, string>();
   private readonly ctx: ConditionContext;
+  // The metrics of the reading being evaluated (see `addInput`).
+  private inIndex = new Int32Array(32);
+  private inValue = new Float64Array(32);
+  private inCount = 0;
 
   constructor(private readonly options: RuleEvaluatorOptions) {
     this.maxEvidence = options.maxEvidence ?? 20;
-    this.ctx = { values: new Float64Array(0), windows: [], t: 0, calendar: options.calendar };
+    this.ctx = { values: new Float64Array(0), base: 0, windows: [], slot: 0, t: 0, calendar: options.calendar };
   }
 
   /** Swaps in a new rule set (rules edited at runtime); per-device states carry over by rule id. */
   setRules(index: Map<string, ClassRules>): void {
     this.index = index;
-    for (const d of this.devices.values()) {
-      const cls = index.get(d.profileClass);
-      if (cls) this.ensureWindows(d, cls);
+    this.generation++;
+    for (const cls of index.values()) this.tableOf(cls).setWindows(cls.windows);
+  }
+
+  private tableOf(cls: ClassRules): DeviceTable {
+    let t = this.tables.get(cls.profile.class);
+    if (!t || t.width !== cls.profile.metrics.length) {
+      t = new DeviceTable(cls.profile.class, cls.profile.metrics.length);
+      t.setWindows(cls.windows);
+      this.tables.set(cls.profile.class, t);
     }
+    return t;
   }
 
   rulesOf(profileClass: string): ClassRules | undefined {
@@ -146,71 +177,193 @@ export class RuleEvaluator {
   markActive(deviceId: string, ruleId: string): void {
     const d = this.devices.get(deviceId);
     if (!d) return;
-    const s = d.rules.get(ruleId) ?? idleState();
+    const rules = (d.rules ??= new Map());
+    const s = rules.get(ruleId) ?? idleState();
     s.phase = 2;
-    d.rules.set(ruleId, s);
+    rules.set(ruleId, s);
   }
 
   /** Forgets a rule's state for a device (alarm closed by its case, or cleared by a rule change). */
   reset(deviceId: string, ruleId: string): void {
     const d = this.devices.get(deviceId);
-    if (d?.rules.delete(ruleId)) this.dirty.add(deviceId);
+    if (d && this.forget(d, ruleId)) this.markDirty(d);
+  }
+
+  private forget(d: DeviceState, ruleId: string): boolean {
+    if (!d.rules?.delete(ruleId)) return false;
+    if (d.rules.size === 0) d.rules = undefined;
+    return true;
+  }
+
+  private markDirty(d: DeviceState): void {
+    if (d.dirty) return;
+    d.dirty = true;
+    this.dirtyList.push(d);
+  }
+
+  private intern(name: string): string {
+    const known = this.names.get(name);
+    if (known !== undefined) return known;
+    if (this.names.size < MAX_NAMES) this.names.set(name, name);
+    return name;
+  }
+
+  /** Starts the metrics of the next `evaluateInput`. */
+  beginInput(): void {
+    this.inCount = 0;
+  }
+
+  /** One metric of the next `evaluateInput`: its position in the profile and its value (flags as 1/0). */
+  addInput(index: number, value: number): void {
+    if (this.inCount === this.inIndex.length) {
+      const i = new Int32Array(this.inCount * 2);
+      i.set(this.inIndex);
+      this.inIndex = i;
+      const v = new Float64Array(this.inCount * 2);
+      v.set(this.inValue);
+      this.inValue = v;
+    }
+    this.inIndex[this.inCount] = index;
+    this.inValue[this.inCount] = value;
+    this.inCount++;
   }
 
   evaluate(r: RuleReading): EvaluationResult {
-    const cls = this.index.get(r.profile.class);
-    if (!cls) return { transitions: [], skipped: 'unknown-class' };
-    let d = this.devices.get(r.deviceId);
-    if (!d || d.profileClass !== r.profile.class) {
-      d = this.newDevice(r.deviceId, cls);
-      this.devices.set(r.deviceId, d);
+    this.beginInput();
+    for (const m of r.metrics) this.addInput(m.index, typeof m.value === 'boolean' ? (m.value ? 1 : 0) : m.value);
+    return this.evaluateInput(r.deviceId, r.gatewayId, r.district, r.profile, r.profileVersion, r.timestampMs);
+  }
+
+  /**
+   * `evaluate` for a reading whose metrics were given by `beginInput` /
+   * `addInput` (the engine's hot path: nothing is allocated unless a rule
+   * changes state). The result is shared and frozen when nothing happened.
+   */
+  evaluateInput(deviceId: string, gatewayId: string, district: string, profile: DeviceProfile, profileVersion: number, timestampMs: number): EvaluationResult {
+    const cls = this.index.get(profile.class);
+    if (!cls) return UNKNOWN_CLASS;
+    let d = this.devices.get(deviceId);
+    if (!d || d.profileClass !== profile.class) {
+      d = this.newDevice(deviceId, cls);
+      this.devices.set(deviceId, d);
     }
+    const table = d.table;
+    const slot = d.slot;
     // Duplicates and out-of-order readings would rewind windows or count twice (QoS 1 redelivery lands here).
-    if (r.timestampMs <= d.lastTs) return { transitions: [], skipped: 'stale-reading' };
-    d.lastTs = r.timestampMs;
-    d.lastArrival = this.options.clock.now();
-    d.gatewayId = r.gatewayId;
-    d.district = r.district;
-    d.profileVersion = r.profileVersion;
-    for (const m of r.metrics) {
-      const v = typeof m.value === 'boolean' ? (m.value ? 1 : 0) : m.value;
-      d.values[m.index] = v;
-      d.windows[m.index]?.push(r.timestampMs, v);
+    if (timestampMs <= table.lastTs[slot]!) return STALE;
+    table.lastTs[slot] = timestampMs;
+    table.lastArrival[slot] = this.options.clock.now();
+    // Names compare by content; a new one is interned so 100,000 devices share a few strings.
+    if (gatewayId !== d.gatewayId) { d.gatewayId = this.intern(gatewayId); d.plan = undefined; }
+    if (district !== d.district) { d.district = this.intern(district); d.plan = undefined; }
+    if (profileVersion !== d.profileVersion) { d.profileVersion = profileVersion; d.plan = undefined; }
+    const width = table.width;
+    const base = slot * width;
+    const values = table.values;
+    const windows = table.windows;
+    let mask = 0;
+    let wide = false;
+    for (let i = 0; i < this.inCount; i++) {
+      const m = this.inIndex[i]!;
+      if (m < 0 || m >= width) continue;
+      const v = this.inValue[i]!;
+      values[base + m] = v;
+      windows[m]?.push(slot, timestampMs, v);
+      if (m <= 30) mask |= 1 << m;
+      else wide = true;
     }
-    this.dirty.add(d.deviceId);
+    this.markDirty(d);
     const ctx = this.ctx;
-    ctx.values = d.values;
-    ctx.windows = d.windows;
-    ctx.t = r.timestampMs;
+    ctx.values = values;
+    ctx.base = base;
+    ctx.windows = windows;
+    ctx.slot = slot;
+    ctx.t = timestampMs;
 
     let transitions: AlarmTransition[] | undefined;
     // A reading ends every no-data alarm of the device.
-    for (const rule of cls.noDataRules) {
-      const s = d.rules.get(rule.id);
-      if (s?.phase === 2) {
-        d.rules.delete(rule.id);
-        (transitions ??= []).push(this.transition('clear', rule, variantFor(rule, d.deviceId, d.district), d, r.timestampMs, [this.evidenceOf(rule, d, r.timestampMs)], false));
+    if (d.rules !== undefined) {
+      for (const rule of cls.noDataRules) {
+        if (d.rules?.get(rule.id)?.phase === 2) {
+          this.forget(d, rule.id);
+          (transitions ??= []).push(this.transition('clear', rule, variantFor(rule, d.deviceId, d.district), d, timestampMs, [this.evidenceOf(rule, d, timestampMs)], false));
+        }
       }
     }
+    let plan = d.plan;
+    if (plan === undefined || plan.generation !== this.generation) d.plan = plan = this.planFor(cls, d);
+    const rules = plan.rules;
+    const variants = plan.variants;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      let v = variants[i];
+      if (v === undefined) {
+        if (!inScope(rule, d.deviceId, d.district, d.gatewayId, d.profileVersion)) continue;
+        v = variantFor(rule, d.deviceId, d.district);
+        if (v.mode === 'disabled' || !v.when) continue;
+      }
+      if (rule.metrics.length > 0) {
+        if (rule.metricMask >= 0 && !wide) {
+          if ((rule.metricMask & mask) === 0) continue;
+        } else if (!this.touches(rule.metrics)) continue;
+      }
+      const t = this.step(rule, v, d, timestampMs);
+      if (t) (transitions ??= []).push(t);
+    }
+    return transitions ? { transitions } : NOTHING;
+  }
+
+  /** Whether the reading being evaluated carries one of these metric positions. */
+  private touches(ruleMetrics: Uint16Array): boolean {
+    for (let j = 0; j < this.inCount; j++) for (let i = 0; i < ruleMetrics.length; i++) if (ruleMetrics[i] === this.inIndex[j]) return true;
+    return false;
+  }
+
+  /** The rules of a device's scope with their variants (shared by every device of that scope). */
+  private planFor(cls: ClassRules, d: DeviceState): ScopePlan {
+    const table = d.table;
+    if (table.plansOf !== this.generation) {
+      table.plans.clear();
+      table.plansOf = this.generation;
+    }
+    const key = cls.byGateway || cls.byVersion
+      ? `${d.district}\u0000${cls.byGateway ? d.gatewayId : ''}\u0000${cls.byVersion ? d.profileVersion : ''}`
+      : d.district;
+    let plan = table.plans.get(key);
+    if (plan) return plan;
+    plan = { generation: this.generation, rules: [], variants: [] };
     for (const rule of cls.rules) {
+      if (rule.perDevice) {
+        plan.rules.push(rule);
+        plan.variants.push(undefined);
+        continue;
+      }
       if (!inScope(rule, d.deviceId, d.district, d.gatewayId, d.profileVersion)) continue;
       const v = variantFor(rule, d.deviceId, d.district);
       if (v.mode === 'disabled' || !v.when) continue;
-      if (rule.metrics.length > 0 && !touches(rule.metrics, r.metrics)) continue;
-      const t = this.step(rule, v, d, r.timestampMs);
-      if (t) (transitions ??= []).push(t);
+      plan.rules.push(rule);
+      plan.variants.push(v);
     }
-    return { transitions: transitions ?? [] };
+    if (table.plans.size < 10_000) table.plans.set(key, plan);
+    return plan;
+  }
+
+  private stateOf(d: DeviceState, ruleId: string): RuleState | undefined {
+    return d.rules === undefined ? undefined : d.rules.get(ruleId);
+  }
+
+  private keep(d: DeviceState, ruleId: string, s: RuleState): void {
+    (d.rules ??= new Map()).set(ruleId, s);
   }
 
   private step(rule: CompiledRule, v: RuleVariant, d: DeviceState, t: number): AlarmTransition | undefined {
-    let s = d.rules.get(rule.id);
+    let s = this.stateOf(d, rule.id);
     let holds = evaluate(v.when!, this.ctx);
     if (v.repeat) {
       s ??= idleState();
       s.bits = ((s.bits << 1) | (holds ? 1 : 0)) & (v.repeat.of >= 32 ? 0xffffffff : (1 << v.repeat.of) - 1);
       holds = popcount(s.bits) >= v.repeat.count;
-      d.rules.set(rule.id, s);
+      this.keep(d, rule.id, s);
     }
     if (s?.phase === 2) {
       // Hysteresis: with `clear` only `clear` clears; without it, `when` stopping (past the deadband) does.
@@ -235,20 +388,20 @@ export class RuleEvaluator {
       s.clearSince = 0;
       s.heldSince = 0;
       s.evidence = [];
-      if (!v.repeat && s.fires.length === 0) d.rules.delete(rule.id);
+      if (!v.repeat && s.fires.length === 0) this.forget(d, rule.id);
       return this.transition('clear', rule, v, d, t, [this.evidenceOf(rule, d, t)], false);
     }
     if (!holds) {
       if (s && s.phase === 1) {
         s.phase = 0;
         s.evidence = [];
-        if (!v.repeat && s.fires.length === 0) d.rules.delete(rule.id);
+        if (!v.repeat && s.fires.length === 0) this.forget(d, rule.id);
       }
       return undefined;
     }
     if (!s) {
       s = idleState();
-      d.rules.set(rule.id, s);
+      this.keep(d, rule.id, s);
     }
     if (s.phase === 0) {
       s.phase = 1;
@@ -276,16 +429,19 @@ export class RuleEvaluator {
     for (const d of this.devices.values()) {
       const cls = this.index.get(d.profileClass);
       if (!cls || cls.noDataRules.length === 0) continue;
+      // Heard from within the shortest silence of any no-data rule: nothing to look at (most devices, every tick).
+      if (now - d.table.lastArrival[d.slot]! < cls.minNoDataMs) continue;
       for (const rule of cls.noDataRules) {
         if (!inScope(rule, d.deviceId, d.district, d.gatewayId, d.profileVersion)) continue;
         const v = variantFor(rule, d.deviceId, d.district);
         if (v.mode === 'disabled' || v.noDataMs === undefined) continue;
-        if (d.rules.get(rule.id)?.phase === 2 || now - d.lastArrival < v.noDataMs) continue;
+        if (this.stateOf(d, rule.id)?.phase === 2 || now - d.table.lastArrival[d.slot]! < v.noDataMs) continue;
         const s = idleState();
         s.phase = 2;
-        d.rules.set(rule.id, s);
-        this.dirty.add(d.deviceId);
-        out.push(this.transition('fire', rule, v, d, d.lastTs, [this.evidenceOf(rule, d, d.lastTs)], false));
+        this.keep(d, rule.id, s);
+        this.markDirty(d);
+        const lastTs = d.table.lastTs[d.slot]!;
+        out.push(this.transition('fire', rule, v, d, lastTs, [this.evidenceOf(rule, d, lastTs)], false));
       }
     }
     return out;
@@ -302,68 +458,80 @@ export class RuleEvaluator {
     const metrics = this.index.get(d.profileClass)!.profile.metrics;
     const values: Record<string, MetricValue> = {};
     const positions = rule.noData ? metrics.map((_, i) => i) : rule.metrics;
+    const base = d.slot * d.table.width;
     for (const i of positions) {
-      const x = d.values[i]!;
+      const x = d.table.values[base + i]!;
       if (!Number.isNaN(x)) values[metrics[i]!.name] = metrics[i]!.type === 'boolean' ? x === 1 : x;
     }
     return { timestampMs: t, values };
   }
 
   private newDevice(deviceId: string, cls: ClassRules): DeviceState {
-    const d: DeviceState = {
+    const table = this.tableOf(cls);
+    return {
       deviceId, profileClass: cls.profile.class, profileVersion: cls.profile.version, gatewayId: '', district: '',
-      lastTs: Number.NEGATIVE_INFINITY, lastArrival: this.options.clock.now(),
-      values: new Float64Array(cls.profile.metrics.length).fill(Number.NaN), windows: [], rules: new Map(),
+      table, slot: table.add(this.options.clock.now()), rules: undefined, plan: undefined, dirty: false,
     };
-    this.ensureWindows(d, cls);
-    return d;
-  }
-
-  private ensureWindows(d: DeviceState, cls: ClassRules): void {
-    for (const [m, ms] of cls.windows) if (!d.windows[m]) d.windows[m] = new MetricWindow(ms);
   }
 
   // --- checkpoint (restart keeps for: windows, last-seen and flapping state) ---
 
+  /** Devices changed since the last call (each once), in the order they changed. */
   takeDirty(): DeviceState[] {
+    const taken = this.dirtyList;
+    this.dirtyList = [];
     const out: DeviceState[] = [];
-    for (const id of this.dirty) {
-      const d = this.devices.get(id);
-      if (d) out.push(d);
+    for (const d of taken) {
+      d.dirty = false;
+      // A device re-created for another class is saved as it is now.
+      if (this.devices.get(d.deviceId) === d) out.push(d);
     }
-    this.dirty = new Set();
     return out;
   }
 
+  /** Changed devices waiting for the next `takeDirty()`. */
+  dirtyCount(): number {
+    return this.dirtyList.length;
+  }
+
+  /** The checkpoint JSON of one device (written by hand: no intermediate arrays per device). */
   static snapshot(d: DeviceState): string {
-    return JSON.stringify({
-      c: d.profileClass, pv: d.profileVersion, g: d.gatewayId, di: d.district, lt: d.lastTs, la: d.lastArrival,
-      v: Array.from(d.values, (x) => (Number.isNaN(x) ? null : x)),
-      w: d.windows.map((w) => (w ? w.snapshot() : null)),
-      r: [...d.rules],
-    });
+    const t = d.table;
+    const base = d.slot * t.width;
+    let v = '';
+    let w = '';
+    for (let i = 0; i < t.width; i++) {
+      const sep = i === 0 ? '' : ',';
+      v += sep + jsonNumber(t.values[base + i]!);
+      const win = t.windows[i];
+      if (!win || win.size(d.slot) === 0) {
+        w += `${sep}null`;
+        continue;
+      }
+      const [ts, vs] = win.snapshot(d.slot);
+      w += `${sep}[[${ts.map(jsonNumber).join(',')}],[${vs.map(jsonNumber).join(',')}]]`;
+    }
+    return `{"c":${JSON.stringify(d.profileClass)},"pv":${jsonNumber(d.profileVersion)},"g":${JSON.stringify(d.gatewayId)},"di":${JSON.stringify(d.district)},`
+      + `"lt":${jsonNumber(t.lastTs[d.slot]!)},"la":${jsonNumber(t.lastArrival[d.slot]!)},"v":[${v}],"w":[${w}],"r":${d.rules ? JSON.stringify([...d.rules]) : '[]'}}`;
   }
 
   restore(deviceId: string, json: string): void {
     const o = JSON.parse(json) as {
-      c: string; pv: number; g: string; di: string; lt: number; la: number; v: Array<number | null>; w: Array<[number[], number[]] | null>; r: Array<[string, RuleState]>;
+      c: string; pv: number; g: string; di: string; lt: number | null; la: number; v: Array<number | null>; w: Array<[number[], number[]] | null>; r: Array<[string, RuleState]>;
     };
     const cls = this.index.get(o.c);
     if (!cls) return;
     const d = this.newDevice(deviceId, cls);
+    const t = d.table;
     d.profileVersion = o.pv;
-    d.gatewayId = o.g;
-    d.district = o.di;
-    d.lastTs = o.lt ?? Number.NEGATIVE_INFINITY;
-    d.lastArrival = o.la;
-    o.v.forEach((x, i) => { if (i < d.values.length) d.values[i] = x ?? Number.NaN; });
-    o.w.forEach((w, i) => { if (w && cls.windows.has(i)) d.windows[i] = MetricWindow.restore(cls.windows.get(i)!, w); });
-    d.rules = new Map(o.r);
+    d.gatewayId = this.intern(o.g);
+    d.district = this.intern(o.di);
+    t.lastTs[d.slot] = o.lt ?? Number.NEGATIVE_INFINITY;
+    t.lastArrival[d.slot] = o.la;
+    const base = d.slot * t.width;
+    o.v.forEach((x, i) => { if (i < t.width) t.values[base + i] = x ?? Number.NaN; });
+    o.w.forEach((w, i) => { if (w) t.windows[i]?.restore(d.slot, w); });
+    d.rules = o.r.length > 0 ? new Map(o.r) : undefined;
     this.devices.set(deviceId, d);
   }
-}
-
-function touches(ruleMetrics: Uint16Array, reading: RuleReading['metrics']): boolean {
-  for (const m of reading) for (let i = 0; i < ruleMetrics.length; i++) if (ruleMetrics[i] === m.index) return true;
-  return false;
 }

@@ -18,7 +18,7 @@ export function createRulesMetrics(registry: Registry, gauges: { alarmsActive: (
     deliveryFailures: new Counter({ name: 'tz_rules_alarm_event_delivery_failures_total', help: 'Failed delivery attempts (retried), per sink', labelNames: ['sink'], registers: [registry] }),
     checkpointSeconds: new Histogram({ name: 'tz_rules_checkpoint_seconds', help: 'Time to write the evaluator checkpoint', registers: [registry], buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5] }),
     evaluationSeconds: new Histogram({
-      name: 'tz_rules_evaluation_seconds', help: 'Time to evaluate one reading and store its alarm changes', registers: [registry],
+      name: 'tz_rules_evaluation_seconds', help: 'Time to evaluate one reading (and to store its alarm changes when it is not part of a batch; a batch stores them at its end)', registers: [registry],
       buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1],
     }),
     alarmsActive: new Gauge({ name: 'tz_rules_alarms_open', help: 'Open alarms (active or acknowledged)', registers: [registry], collect() { this.set(gauges.alarmsActive()); } }),

@@ -375,8 +375,19 @@ export class SqliteRulesStore {
 
   // --- evaluator checkpoints ---
 
-  saveDeviceStates(states: ReadonlyArray<[string, string]>, now: number): void {
-    this.transaction(() => { for (const [id, json] of states) this.stmts.saveDevice!.run(id, json, now); });
+  /**
+   * `relaxed`: a slice of the write-behind, committed without waiting for the
+   * disk (synchronous=NORMAL for this transaction only); the next FULL commit
+   * (the slice that ends the tick's run, or any alarm change) syncs it too.
+   * Alarms and outbox rows never take this path.
+   */
+  saveDeviceStates(states: ReadonlyArray<[string, string]>, now: number, relaxed = false): void {
+    if (relaxed) this.db.pragma('synchronous = NORMAL');
+    try {
+      this.transaction(() => { for (const [id, json] of states) this.stmts.saveDevice!.run(id, json, now); });
+    } finally {
+      if (relaxed) this.db.pragma('synchronous = FULL');
+    }
   }
 
   *deviceStates(): IterableIterator<{ device_id: string; state: string }> {

@@ -1,13 +1,23 @@
 // Rules evaluation benchmark: 50 rules (the profiles' defaults, the built-in
 // no-data rule and operator rules with windows, ranges, scopes and
-// overrides) over 100,000 devices, readings fed one by one through the engine
-// (metric resolution, scope index, state machines, SQLite for every alarm
-// change and its outbox rows). Peers in the same run: a naive evaluator (every
-// rule, every reading, conditions interpreted from the document, no scope
-// index) and the floor (a loop that decodes and touches each reading).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// overrides) over 100,000 devices, readings fed through the engine as the
+// MQTT consumer does: one gateway batch at a time (metric resolution, scope
+// plans, state machines; the batch's alarm changes and outbox rows committed
+// in one SQLite transaction, synchronous=FULL, before the PUBACK). Peers in
+// the same run: a naive evaluator (every rule, every reading, conditions
+// interpreted from the document, no scope index) and the floor (a loop that
+// decodes and touches each reading). Also measured: heap per device after a
+// forced GC, the longest event-loop stall, and the sliced write-behind
+// checkpoint. TZ_BENCH_CPU_PROFILE=<dir> writes a CPU profile of the
+// measured engine loop only (node:inspector).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { pino } from 'pino';
 import { loadProfiles, metricOfValue, type Condition, type DeviceProfile, type RuleSpec } from '../../device-profiles/index.ts';
 import { metricValueOf, type IReading } from '../../proto/index.ts';
@@ -94,11 +104,47 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
+/** Devices per gateway: a batch is one gateway's readings of one round (the edge agent seals at most 500). */
+const PER_GATEWAY = 100;
+
+/** A forced full GC (heap per device is measured between two). */
+function forcedGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  return () => { gc(); gc(); };
+}
+
+function memoryNow(gc: () => void): number {
+  gc();
+  const m = process.memoryUsage();
+  // Typed arrays past V8's on-heap size live outside the heap: count them too.
+  return m.heapUsed + m.arrayBuffers;
+}
+
+/** CPU profile of one stretch of the run (TZ_BENCH_CPU_PROFILE=<dir>). */
+async function profiled<T>(dir: string | undefined, name: string, fn: () => Promise<T>): Promise<T> {
+  if (!dir) return fn();
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 export const bench: Bench = {
   name: 'rules-evaluation',
   title: 'Rules evaluation: 50 rules over 100,000 devices, per reading',
   async run({ quick, progress }) {
     const devices = quick ? 10_000 : 100_000;
+    const loadAtStart = loadavg()[0] ?? 0;
     const perDevice = quick ? 2 : 3;
     const profiles = loadProfiles();
     const all = profiles.all();
@@ -110,28 +156,58 @@ export const bench: Bench = {
     const defaults = engine.rules.specs().length;
     for (const r of operatorRules(all, 50 - defaults)) engine.rules.create(r, 'bench');
     const ruleCount = engine.rules.specs().length;
+    const gc = forcedGc();
 
     const readings = makeReadings(all, devices, perDevice, clock.now());
+    const gatewayOf = (i: number) => `gw-${Math.floor((i % devices) / PER_GATEWAY)}`;
     progress(`${readings.length.toLocaleString()} readings for ${devices.toLocaleString()} devices, ${ruleCount} rules`);
-    const heapBefore = process.memoryUsage().heapUsed;
     // First round creates the device states (counted in memory per device, not in the rate).
-    for (let i = 0; i < devices; i++) engine.handleReading('gw-1', readings[i]!);
-    const heapAfter = process.memoryUsage().heapUsed;
+    const memoryBefore = memoryNow(gc);
+    for (let i = 0; i < devices; i += PER_GATEWAY) engine.handleBatch(gatewayOf(i), readings.slice(i, Math.min(devices, i + PER_GATEWAY)));
+    const bytesPerDevice = (memoryNow(gc) - memoryBefore) / devices;
 
-    const latencies = new Float64Array(readings.length - devices);
-    const alarmLatencies: number[] = [];
-    let n = 0;
-    const start = process.hrtime.bigint();
-    for (let i = devices; i < readings.length; i++) {
-      const raisedBefore = engine.counters.alarmsRaised;
-      const t = process.hrtime.bigint();
-      engine.handleReading('gw-1', readings[i]!);
-      const us = Number(process.hrtime.bigint() - t) / 1000;
-      latencies[n++] = us;
-      if (engine.counters.alarmsRaised > raisedBefore) alarmLatencies.push(us);
-    }
-    const engineSeconds = Number(process.hrtime.bigint() - start) / 1e9;
     const measured = readings.length - devices;
+    const latencies = new Float64Array(measured);
+    const alarmLatencies: number[] = [];
+    const changeStarts: number[] = [];
+    const raisedBefore = engine.counters.alarmsRaised;
+    let n = 0;
+    let commitMs = 0;
+    let commitCpuMs = 0;
+    const stalls = monitorEventLoopDelay({ resolution: 1 });
+    stalls.enable();
+    const cpuStart = process.cpuUsage();
+    const start = performance.now();
+    await profiled(process.env.TZ_BENCH_CPU_PROFILE, 'rules-engine-loop', async () => {
+      for (let b = devices; b < readings.length; b += PER_GATEWAY) {
+        const end = Math.min(readings.length, b + PER_GATEWAY);
+        const gatewayId = gatewayOf(b);
+        engine.beginBatch();
+        for (let i = b; i < end; i++) {
+          const heldBefore = engine.heldReadings();
+          const t = performance.now();
+          engine.handleReading(gatewayId, readings[i]!);
+          latencies[n++] = (performance.now() - t) * 1000;
+          if (engine.heldReadings() > heldBefore) changeStarts.push(t);
+        }
+        const commitStart = performance.now();
+        const commitCpuStart = process.cpuUsage();
+        engine.endBatch();
+        const commitCpu = process.cpuUsage(commitCpuStart);
+        commitMs += performance.now() - commitStart;
+        commitCpuMs += (commitCpu.user + commitCpu.system) / 1000;
+        // Reading handed over → its alarm and outbox rows committed (the batch's PUBACK follows).
+        const committed = performance.now();
+        for (const t of changeStarts) alarmLatencies.push((committed - t) * 1000);
+        changeStarts.length = 0;
+        // The next MQTT message arrives through the event loop.
+        await yieldToLoop();
+      }
+    });
+    const engineSeconds = (performance.now() - start) / 1000;
+    const engineCpu = process.cpuUsage(cpuStart);
+    stalls.disable();
+    const evalUs = latencies.reduce((a, b) => a + b, 0) / measured;
     const engineRate = measured / engineSeconds;
     latencies.sort();
     const alarmSorted = Float64Array.from(alarmLatencies).sort();
@@ -141,6 +217,7 @@ export const bench: Bench = {
     const specs = engine.rules.specs();
     const peerValues = new Map<string, Map<string, number | boolean>>();
     let sink = 0;
+    const naiveCpuStart = process.cpuUsage();
     const naiveStart = process.hrtime.bigint();
     for (let i = 0; i < readings.length; i++) {
       const r = readings[i]!;
@@ -151,6 +228,8 @@ export const bench: Bench = {
       if (i >= devices) sink += naiveEvaluate(specs, profile, values, r.district!);
     }
     const naiveRate = readings.length / (Number(process.hrtime.bigint() - naiveStart) / 1e9);
+    const naiveCpu = process.cpuUsage(naiveCpuStart);
+    const cpuUs = (c: NodeJS.CpuUsage, count: number) => (c.user + c.system) / count;
 
     // Peer 2: the floor — resolve and touch each reading's values, nothing else.
     const floorStart = process.hrtime.bigint();
@@ -160,28 +239,55 @@ export const bench: Bench = {
       for (const m of r.metrics!) { if (metricOfValue(profile, m)) sink += Number(metricValueOf(m)); }
     }
     const floorRate = measured / (Number(process.hrtime.bigint() - floorStart) / 1e9);
-    const checkpointStart = process.hrtime.bigint();
-    const saved = engine.checkpoint();
-    const checkpointMs = Number(process.hrtime.bigint() - checkpointStart) / 1e6;
+
+    // Write-behind: every device changed (the worst tick), written in slices while the loop keeps turning.
+    const checkpointStalls = monitorEventLoopDelay({ resolution: 1 });
+    checkpointStalls.enable();
+    const checkpointStart = performance.now();
+    const saved = await engine.checkpointInSlices();
+    const checkpointMs = performance.now() - checkpointStart;
+    checkpointStalls.disable();
+    // Then a tick in which 1 % of the devices reported: only those are written.
+    const changed = Math.max(1, Math.floor(devices / 100));
+    const again = makeReadings(all, changed, 1, clock.now() + perDevice * 60_000);
+    engine.handleBatch('gw-0', again);
+    const smallStart = performance.now();
+    const savedAgain = await engine.checkpointInSlices();
+    const smallMs = performance.now() - smallStart;
     store.close();
     rmSync(dir, { recursive: true, force: true });
     if (sink === 42) progress('');
 
     const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+    const load = `1-minute load average ${loadAtStart.toFixed(1)} at the start and ${(loadavg()[0] ?? 0).toFixed(1)} at the end of the run`;
+    const ms = (h: { max: number }) => (h.max / 1e6).toFixed(1);
     return [
-      `Setup: ${ruleCount} rules (${defaults} profile/built-in defaults + ${ruleCount - defaults} operator rules: thresholds, ranges, avg/max windows, night-time windows, district scopes and overrides, \`for:\`, deadband), ${fmt(devices)} devices of the four classes in 10 districts, ${fmt(measured)} readings measured after a first round that creates every device's state; about 1 in 500 readings out of band. Each reading goes through the engine as it does live: metric resolution by index, scope index, state machines, and a SQLite transaction (alarm + outbox rows for 2 sinks) for every alarm change.`,
+      `Setup: ${ruleCount} rules (${defaults} profile/built-in defaults + ${ruleCount - defaults} operator rules: thresholds, ranges, avg/max windows, night-time windows, district scopes and overrides, \`for:\`, deadband), ${fmt(devices)} devices of the ${all.length} classes in 10 districts, ${fmt(measured)} readings measured after a first round that creates every device's state; about 1 in 500 readings out of band. Readings reach the engine as the MQTT consumer hands them over: one batch per gateway message (${PER_GATEWAY} devices per gateway), the event loop turning between messages. Each reading goes through metric resolution by index, its scope plan and the state machines; a batch's alarm changes (alarm + outbox rows for 2 sinks) are committed in one SQLite transaction (synchronous=FULL) before the batch is acknowledged.`,
+      '',
+      `The machine is shared (other agents' builds and tests on its ${cpus().length} cores; ${load}): compare the ratios; wall times and every fsync are inflated by the load.`,
       '',
       'Peers, same readings, same process: a naive evaluator (every rule for every reading, conditions interpreted from the rule document by metric name, no scope index, no state machine, no storage) and the floor (resolve and touch each value, nothing else).',
       '',
       markdownTable(['measure', 'Tianzhong engine', 'naive evaluator', 'floor', 'ratio'], [
         ['readings/s', fmt(engineRate), fmt(naiveRate), fmt(floorRate), `${(engineRate / naiveRate).toFixed(2)}× naive, ${(engineRate / floorRate).toFixed(2)}× floor`],
-        ['p50 / p99 per reading (µs)', `${percentile(latencies, 0.5).toFixed(1)} / ${percentile(latencies, 0.99).toFixed(1)}`, '', '', ''],
-        ['p50 / p99 reading → stored alarm (µs)', alarmSorted.length ? `${percentile(alarmSorted, 0.5).toFixed(0)} / ${percentile(alarmSorted, 0.99).toFixed(0)} (${alarmSorted.length} alarms raised)` : 'n/a', '', '', ''],
-        ['memory per device (heap, bytes)', fmt((heapAfter - heapBefore) / devices), '', '', ''],
-        ['checkpoint of every device (ms)', `${checkpointMs.toFixed(0)} (${fmt(saved)} devices)`, '', '', ''],
+        ['p50 / p99 per reading (µs)', `${percentile(latencies, 0.5).toFixed(1)} / ${percentile(latencies, 0.99).toFixed(1)} (p99/p50 ${(percentile(latencies, 0.99) / percentile(latencies, 0.5)).toFixed(1)}×)`, '', '', ''],
+        ['p50 / p99 reading → stored alarm change (µs)', alarmSorted.length ? `${percentile(alarmSorted, 0.5).toFixed(0)} / ${percentile(alarmSorted, 0.99).toFixed(0)} (${alarmSorted.length} readings changed alarms, ${engine.counters.alarmsRaised - raisedBefore} raised)` : 'n/a', '', '', ''],
+        ['CPU per reading (µs, user + system)', cpuUs(engineCpu, measured).toFixed(1), cpuUs(naiveCpu, readings.length).toFixed(1), '', `${(cpuUs(engineCpu, measured) / cpuUs(naiveCpu, readings.length)).toFixed(2)}× naive`],
+        ['wall time per reading, by part (µs)', `${(1e6 / engineRate).toFixed(1)} = evaluation ${evalUs.toFixed(1)} + batch commits ${(commitMs * 1000 / measured).toFixed(1)} (alarm rows, outbox, fsync; ${(commitCpuMs * 1000 / measured).toFixed(1)} of it CPU) + event loop and loop ${(1e6 / engineRate - evalUs - commitMs * 1000 / measured).toFixed(1)}`, (1e6 / naiveRate).toFixed(1), '', ''],
+        ['longest event-loop stall while evaluating (ms)', ms(stalls), '', '', ''],
+        ['memory per device (heap + typed arrays after forced GC, bytes)', fmt(bytesPerDevice), '', '', ''],
+        ['write-behind checkpoint, every device changed', `${checkpointMs.toFixed(0)} ms for ${fmt(saved.devices)} devices in ${saved.slices} slices; longest slice ${saved.longestSliceMs.toFixed(1)} ms (${saved.longestSliceCpuMs.toFixed(1)} ms CPU), longest event-loop stall ${ms(checkpointStalls)} ms`, '', '', ''],
+        ['write-behind checkpoint, 1 % of devices changed', `${smallMs.toFixed(0)} ms for ${fmt(savedAgain.devices)} devices in ${savedAgain.slices} slices`, '', '', ''],
       ]),
       '',
-      'Latency is measured from handing the decoded reading to the engine until its alarm and outbox rows are committed (the MQTT PUBACK follows); delivery to sinks is asynchronous after that. The mean is far above the p50: with 100,000 device states on the heap, V8 major GC pauses (tens of ms) land on a few readings; they dominate readings/s and the alarm p99. The checkpoint row is the write-behind save of every device state at once (live, only devices that reported since the last 1 s tick are saved). Memory per device is the heap growth over the first round (values, windows, rule states; no forced GC, so it is approximate).',
+      'Per reading is the time of `handleReading` inside its batch (evaluation; the alarm rows are written at the batch commit). Reading → stored alarm change runs from handing over a reading that raised, updated or cleared an alarm until its batch\'s transaction (alarm, outbox rows) is committed; the PUBACK follows. The event-loop stall is the longest delay seen by `monitorEventLoopDelay` (1 ms resolution) while batches were evaluated. Memory per device is the growth of heap plus ArrayBuffer memory over the first round, each side after a forced full GC (device objects, value tables, window arenas, scope plans, map entries). The write-behind checkpoint is not part of readings/s: it runs on the 1 s tick in slices of at most ~8 ms (one transaction each), saving only devices changed since the last tick; live, at one reading per device per minute or slower, each reading costs one device save within a second.',
+      '',
+      'Where the time goes (CPU profile of the measured loop only: `TZ_BENCH_CPU_PROFILE=<dir>`, self time, this machine under a 1-minute load of 17–23, 2026-12-03):',
+      '',
+      '- Before (one SQLite transaction per alarm change, per-device JS arrays for windows and a `Map` of rule states, a `Set` of dirty ids, objects and closures per reading): SQLite statement `run` 8.3 s of the 11.1 s loop (75 %: each alarm change its own commit and fsync); `evaluate` 0.61 s; `.all` 0.31 s (closing an incident scanned every open alarm); GC 0.26 s; statement preparation 0.24 s; `handleReading` 0.20 s. Over the whole run GC was 2.0 s (14 %) and the one-transaction checkpoint 2.7–3.3 s in one pause.',
+      '- After (one commit per gateway batch with alarm changes, flat per-class tables and window arenas, scope plans, shared frozen results on the no-alarm path, incident closing by the device index, sliced write-behind): SQLite `run` 5.1 s (about 700 batch commits, each waiting for its fsync, ~7 ms apiece under this load); `evaluateInput` 0.36 s; statement preparation 0.36 s (the store prepares several statements per alarm change; caching them in `sqlite-store.ts` is the next step); `handleReading` 0.18 s; GC 0.16 s; the prom-client histogram 0.08 s.',
+      '',
+      'What stops 1.0× here: the engine\'s evaluation alone takes less time per reading than the whole naive loop (see the per-part row), but every batch that changes an alarm waits for an fsync (synchronous=FULL, kept on purpose: the alarm is durable before the PUBACK), and on this disk, shared with eight other agents, one fsync costs 5–10 ms instead of the ~0.5 ms measured on a quiet moment; the naive peer stores nothing. The p99 per reading falls on readings that come right after such a commit (caches cold after the wait); in a diagnostic run, readings in the middle of a batch stayed near 4× their p50.',
     ].join('\n');
   },
 };
