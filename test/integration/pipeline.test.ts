@@ -115,8 +115,11 @@ test('an opened manhole cover becomes exactly one alarm, repeated, never duplica
 });
 
 test('the pipeline counters add up', async () => {
-  const body = (await getJson(`${stack.urls.status}/api/v1/pipeline`)) as { counters: Record<string, number> };
-  const c = body.counters;
+  // casesOpen is the case store's count, refreshed every 2 s: wait for the refresh after the case opened.
+  const c = await waitFor('the open case in the pipeline counters', async () => {
+    const body = (await getJson(`${stack.urls.status}/api/v1/pipeline`)) as { counters: Record<string, number> };
+    return body.counters.casesOpen >= 1 ? body.counters : undefined;
+  });
   assert.ok(c.readingsPolled > 0 && c.readingsWritten > 0, JSON.stringify(c));
   assert.ok(c.readingsWritten <= c.readingsReceived, 'nothing is written that was not received');
   assert.is(c.readingsRejected, 0, 'the simulated district sends only valid readings');
