@@ -41,7 +41,7 @@ function percentile(values: number[], p: number): number {
 }
 
 async function getJson(stack: RunningStack, path: string): Promise<unknown> {
-  const res = await fetch(`${stack.urls.rules}${path}`, { headers: { authorization: `Bearer ${stack.operatorToken}` } });
+  const res = await fetch(`${stack.urls.rules}${path}`, { headers: { authorization: `Bearer ${stack.operatorToken}` }, signal: AbortSignal.timeout(15_000) });
   if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);
   return res.json();
 }
@@ -78,16 +78,21 @@ async function measure(devices: number, events: number, progress: (m: string) =>
     const samples = new Map<string, Sample>();
     const alarmSeen = new Map<string, { readAt: number; storedAt: number }>();
     const deadline = Date.now() + 180_000;
+    let lastNote = Date.now();
     while (samples.size < chosen.length && Date.now() < deadline) {
+      if (Date.now() - lastNote > 15_000) {
+        lastNote = Date.now();
+        progress(`${devices} devices: ${alarmSeen.size} alarms, ${samples.size} cases of ${chosen.length} so far`);
+      }
       for (const d of chosen) {
         if (samples.has(d.deviceId)) continue;
         if (!alarmSeen.has(d.deviceId)) {
-          const body = await getJson(stack, `/api/v1/alarms?deviceId=${d.deviceId}`) as { alarms: Array<{ ruleId: string; raisedAt: string; createdAt: string }> };
+          const body = await getJson(stack, `/api/v1/alarms?deviceId=${d.deviceId}`).catch(() => ({ alarms: [] })) as { alarms: Array<{ ruleId: string; raisedAt: string; createdAt: string }> };
           const alarm = body.alarms.find((a) => a.ruleId === 'cover-open');
           if (!alarm) continue;
           alarmSeen.set(d.deviceId, { readAt: Date.parse(alarm.raisedAt), storedAt: Date.parse(alarm.createdAt) });
         }
-        const body = await getJson(stack, `/api/v1/cases?assetId=${d.deviceId}`) as { cases: Array<{ createdAt: string }> };
+        const body = await getJson(stack, `/api/v1/cases?assetId=${d.deviceId}`).catch(() => ({ cases: [] })) as { cases: Array<{ createdAt: string }> };
         const opened = body.cases[0];
         const alarm = alarmSeen.get(d.deviceId);
         if (!opened || !alarm) continue;
@@ -101,7 +106,9 @@ async function measure(devices: number, events: number, progress: (m: string) =>
       missing: chosen.length - samples.size,
     };
   } finally {
-    await stack.stop();
+    // A component that does not stop within a minute is reported, not waited for.
+    const stopped = await Promise.race([stack.stop().then(() => true), delay(60_000).then(() => false)]);
+    if (!stopped) progress(`${devices} devices: the stack did not stop within 60 s`);
     rmSync(dir, { recursive: true, force: true });
   }
 }
