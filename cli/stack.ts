@@ -8,7 +8,8 @@ import { startRulesService, type RunningRulesService } from './rules-service.ts'
 import type { SiteDevice } from '../dashboards/index.ts';
 import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../edge-agent/index.ts';
 import { startSimulatedDistrict, type SimulatedDistrict } from '../firmware-sim/index.ts';
-import { loadCityMap, streetSites } from '../registry/index.ts';
+import { loadCityMap, streetSites, RegistryBinding, RegistryKey, RegistryStore } from '../registry/index.ts';
+import { seedSimulatedRegistry, type SeedOutcome } from './sim-registry.ts';
 import { Gauge } from 'prom-client';
 import { createLogger, createServiceHttp, createRegistry, listenService, openAccessTokens, openAuditLog, openSqlite, type Logger } from '../service-kit/index.ts';
 import { startManagedInfluxd, type ManagedInfluxd } from './managed-influxd.ts';
@@ -58,6 +59,8 @@ export interface RunningStack {
   prometheusConfig: string;
   sim: SimulatedDistrict;
   profiles: ProfileCatalogue;
+  /** The device registry of this run (var/registry.sqlite): the simulated city seeded into it, ingest bound to it. */
+  registry: { path: string; seeded: SeedOutcome };
   counters(): PipelineCounters;
   details(): Record<string, Record<string, number>>;
   stop(): Promise<void>;
@@ -114,17 +117,26 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const accessDb = openSqlite(join(options.varDir, 'access.sqlite'), { durability: 'full' });
     accessDb.pragma('journal_mode = WAL');
     stops.push(async () => { accessDb.close(); });
+    // The device registry: the source of device facts. Ingest is bound to it (readings of unregistered devices
+    // are dead-lettered); the rules service serves its API and runs the centre (config push, commands) on it.
+    const registryPath = join(options.varDir, 'registry.sqlite');
+    const registryStore = new RegistryStore(registryPath, { profiles, key: RegistryKey.load() });
+    stops.push(async () => { registryStore.close(); });
+    const binding = new RegistryBinding(registryStore, { log: createLogger('registry') });
+    binding.start();
+    stops.push(async () => { binding.close(); });
     const ingest: Ingest = await startIngest({
+      binding,
       brokerUrl: broker.mqttUrl, username: 'tz-ingest', password: secrets.ingest, influx, profiles, access: openAccessTokens(accessDb),
       deadLetterPath: join(options.varDir, 'dead-letter.sqlite'), log: createLogger('ingest'),
     });
     stops.push(() => ingest.stop());
 
-    // Sensor cases carry their device's place; with no registry in the stack, the simulator's sites are the device facts.
-    const siteOf = new Map<string, { lat: number; long: number; address: string; district: string; gridCell: string }>();
+    // Sensor cases carry their device's place from the registry (position, address, district, grid cell);
+    // the console map draws the registry's positions.
     let sited: SiteDevice[] = [];
     const rules: RunningRulesService = await startRulesService({
-      assetPlaces: { placeOf: (deviceId) => siteOf.get(deviceId) ?? null },
+      registryDbPath: registryPath,
       siteDevices: () => sited,
       brokerUrl: broker.mqttUrl, username: 'tz-rules', password: secrets.rules, profiles, influx, deviceRegistryUrl: ingest.httpUrl,
       rulesDbPath: join(options.varDir, 'rules.sqlite'), casesDbPath: join(options.varDir, 'cases.sqlite'), accessDbPath: join(options.varDir, 'access.sqlite'),
@@ -138,8 +150,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     // The simulated devices stand along the city plan's streets (registry/places; TZ_CITY_BOUNDARIES for another city).
     const sim = await startSimulatedDistrict({ profiles, devices: options.devices, seed: options.seed, sites: streetSites(cityMap) });
     stops.push(() => sim.stop());
-    for (const d of sim.devices) if (d.site) siteOf.set(d.deviceId, { lat: d.site.lat, long: d.site.lon, address: d.site.address, district: d.site.district, gridCell: d.site.gridCell });
-    sited = sim.devices.flatMap((d) => (d.site ? [{ deviceId: d.deviceId, profile: d.profile, gatewayId: options.gatewayId, district: d.district, lat: d.site.lat, lon: d.site.lon, address: d.site.address, gridCell: d.site.gridCell }] : []));
+    const seeded = seedSimulatedRegistry(registryStore, sim.devices, { gatewayId: options.gatewayId, by: 'npm-start' });
+    // Before the agent's first poll: the binding knows every seeded device.
+    binding.refresh();
+    sited = registryStore.devicesOfGateway(options.gatewayId).flatMap((d) => (d.position && d.state !== 'retired' && d.state !== 'discovered'
+      ? [{ deviceId: d.id, profile: d.class, gatewayId: d.gatewayId, district: d.district ?? 'unknown', lat: d.position.lat, lon: d.position.lon, address: d.address ?? '', gridCell: d.gridCell ?? '' }]
+      : []));
 
     const agent: EdgeAgent = await startEdgeAgent(
       parseEdgeAgentConfig({
@@ -199,7 +215,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     writeFileSync(prometheusConfig, prometheusScrapeConfig({ broker: broker.httpUrl, ingest: ingest.httpUrl, rules: rules.httpUrl, 'edge-agent': agent.httpUrl, stack: statusUrl }));
 
     return {
-      influxUrl, database: influx.database, mqttUrl: broker.mqttUrl, sim, profiles,
+      influxUrl, database: influx.database, mqttUrl: broker.mqttUrl, sim, profiles, registry: { path: registryPath, seeded },
       urls: { broker: broker.httpUrl, ingest: ingest.httpUrl, rules: rules.httpUrl, edgeAgent: agent.httpUrl, status: statusUrl, console: `${rules.httpUrl}/console/` },
       operatorToken: operator.token,
       prometheusConfig,

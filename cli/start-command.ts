@@ -63,6 +63,7 @@ function printBanner(stack: RunningStack, managedInflux: boolean, ms: number, lo
     `  operator token  ${stack.operatorToken}   (for this run only; also for the API: Authorization: Bearer …, or TZ_API_TOKEN)`,
     `  edge agent      gw-0001 polling ${stack.sim.devices.length} devices on ${buses.size} Modbus TCP buses   metrics ${stack.urls.edgeAgent}/metrics`,
     `  pipeline        ${stack.urls.status}/api/v1/pipeline   (counters: readings, rejects, alarms, cases)`,
+    ...registryLines(stack),
     `  Prometheus      ${stack.prometheusConfig}   (prometheus --config.file=… scrapes every component)`,
     ...(logFile ? [`  full log        ${logFile}   (JSON lines; here: warnings, errors and the counters every 30 s)`] : []),
     '',
@@ -119,4 +120,14 @@ async function printPlainCounters(stack: RunningStack, signal: AbortSignal): Pro
     const time = new Date().toTimeString().slice(0, 8);
     console.error(`${time} readings polled ${c.readingsPolled}, stored ${c.readingsWritten}, rejected ${c.readingsRejected} · alarms ${c.alarmsActive} active (${c.alarmsRaised} raised) · cases ${c.casesOpen} open (${c.casesOpened} opened)`);
   }
+}
+
+/** The registry line of the banner: what the simulated city put in it, and anything a person must know. */
+function registryLines(stack: RunningStack): string[] {
+  const { path, seeded } = stack.registry;
+  const d = seeded.devices;
+  const lines = [`  registry        ${path}   ${d.rows} devices (${d.created} new, ${d.updated} changed), ${seeded.assets.rows} assets   ${stack.urls.rules}/api/v1/devices`];
+  if (seeded.retired.length > 0) lines.push(`                  retired ${seeded.retired.length} devices of earlier runs this city does not have`);
+  if (seeded.keptRetired.length > 0) lines.push(`                  ${seeded.keptRetired.length} simulated devices are retired in the registry and not polled (retirement is final; delete ${path} to start afresh)`);
+  return lines;
 }

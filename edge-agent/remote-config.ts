@@ -44,6 +44,10 @@ function toAgentDevice(d: IConfigDevice): Record<string, unknown> {
   if (d.modbusTcp) out.modbus = { host: d.modbusTcp.host ?? '', port: d.modbusTcp.port ?? 0, unitId: d.modbusTcp.unitId ?? 0 };
   if (d.modbusRtu) out.modbus = { line: d.modbusRtu.line ?? '', unitId: d.modbusRtu.unitId ?? 0 };
   if (d.lora) out.lora = { devAddr: d.lora.devAddr ?? '', nwkSKey: d.lora.nwkSKey ?? '', appSKey: d.lora.appSKey ?? '' };
+  if (d.fieldMeter) {
+    const m = d.fieldMeter;
+    out.field = { transport: m.protocol ?? '', address: m.address ?? '', ...(m.line ? { line: m.line } : { host: m.host ?? '', port: m.port ?? 0 }) };
+  }
   if (d.pollIntervalMs) out.pollIntervalMs = d.pollIntervalMs;
   const report: Record<string, unknown> = {};
   if (d.deadbands && Object.keys(d.deadbands).length > 0) report.deadbands = { ...d.deadbands };

@@ -20,6 +20,7 @@ function canonicalDevice(d: IConfigDevice): IConfigDevice {
   if (d.modbusTcp) out.modbusTcp = { host: d.modbusTcp.host ?? '', port: d.modbusTcp.port ?? 0, unitId: d.modbusTcp.unitId ?? 0 };
   else if (d.modbusRtu) out.modbusRtu = { line: d.modbusRtu.line ?? '', unitId: d.modbusRtu.unitId ?? 0 };
   else if (d.lora) out.lora = { devEui: d.lora.devEui ?? '', devAddr: d.lora.devAddr ?? '', nwkSKey: d.lora.nwkSKey ?? '', appSKey: d.lora.appSKey ?? '' };
+  else if (d.fieldMeter) out.fieldMeter = { protocol: d.fieldMeter.protocol ?? '', address: d.fieldMeter.address ?? '', line: d.fieldMeter.line ?? '', host: d.fieldMeter.host ?? '', port: d.fieldMeter.port ?? 0 };
   return out;
 }
 

@@ -44,6 +44,7 @@ function configTransport(store: RegistryStore, d: RegisteredDevice): ConfigTrans
   if (!t) return null;
   if (t.kind === 'modbus-tcp') return { kind: 'modbus-tcp', host: t.host, port: t.port, unitId: t.unit };
   if (t.kind === 'modbus-rtu') return { kind: 'modbus-rtu', line: t.line, unitId: t.unit };
+  if (t.kind !== 'lorawan') return { kind: t.kind, address: t.meterAddress, line: t.line, host: t.host, port: t.port };
   const keys = store.revealLoraKeys(d.id);
   // The gateway config carries ABP sessions; an OTAA device joins through the gateway's own join server.
   if (!keys || keys.activation !== 'abp' || !t.devAddr) return null;

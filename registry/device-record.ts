@@ -34,6 +34,8 @@ export const DEVICE_FIELDS = {
   installedOn: field.date(),
   state: field.oneOf(LIFECYCLE_STATES),
   tags: field.tags(),
+  // Added after the first release: the meter address of a DL/T 645 or CJ/T 188 meter (last, so older files keep their column order).
+  meterAddress: field.pattern(/^\d{12}(\d{2})?$/, 'must be the meter address as printed: 12 digits (DL/T 645) or 14 digits (CJ/T 188)'),
 } as const;
 
 export const DEVICE_COLUMNS = Object.keys(DEVICE_FIELDS);
@@ -41,7 +43,8 @@ const SECRET_COLUMNS = new Set(['nwkSKey', 'appSKey', 'appKey']);
 export const DEVICE_EXPORT_COLUMNS = DEVICE_COLUMNS.filter((c) => !SECRET_COLUMNS.has(c));
 
 const ONLY: Record<string, readonly string[]> = {
-  host: ['modbus-tcp'], port: ['modbus-tcp'], line: ['modbus-rtu'], unit: ['modbus-tcp', 'modbus-rtu'],
+  host: ['modbus-tcp', 'dlt645', 'cjt188'], port: ['modbus-tcp', 'dlt645', 'cjt188'], line: ['modbus-rtu', 'dlt645', 'cjt188'], unit: ['modbus-tcp', 'modbus-rtu'],
+  meterAddress: ['dlt645', 'cjt188'],
   devEui: ['lorawan'], devAddr: ['lorawan'], activation: ['lorawan'], nwkSKey: ['lorawan'], appSKey: ['lorawan'], appKey: ['lorawan'],
 };
 
@@ -49,7 +52,11 @@ const ONLY: Record<string, readonly string[]> = {
 export type DraftTransport =
   | { kind: 'modbus-tcp'; host: string; port: number; unit: number }
   | { kind: 'modbus-rtu'; line: string; unit: number }
-  | { kind: 'lorawan'; devEui: string; devAddr: string | null; activation: 'abp' | 'otaa' };
+  | { kind: 'lorawan'; devEui: string; devAddr: string | null; activation: 'abp' | 'otaa' }
+  | { kind: 'dlt645' | 'cjt188'; meterAddress: string; line: string | null; host: string | null; port: number | null };
+
+/** Address digits each field protocol prints on the meter (DL/T 645-2007 §7.1: 6 bytes BCD; CJ/T 188-2004 §6.2: 7 bytes BCD). */
+const METER_DIGITS = { dlt645: 12, cjt188: 14 } as const;
 
 /** A checked device record, ready to write. */
 export interface DeviceDraft {
@@ -152,6 +159,15 @@ export function checkDevice(raw: Record<string, unknown>, ctx: DeviceCheckContex
       problems.push({ column: loraKeys.activation === 'abp' ? 'nwkSKey' : 'appKey', problem: 'LoRa keys cannot be stored without a registry key: set TZ_REGISTRY_KEY (openssl rand -hex 32) or TZ_REGISTRY_KEY_FILE' });
     }
     if (v.devEui !== undefined) transport = { kind, devEui: v.devEui, devAddr: v.devAddr ?? null, activation };
+  } else if (kind === 'dlt645' || kind === 'cjt188') {
+    need('meterAddress', `for ${kind}`);
+    const digits = METER_DIGITS[kind];
+    const viaLine = v.line !== undefined;
+    const viaServer = v.host !== undefined;
+    if (v.meterAddress !== undefined && v.meterAddress.length !== digits) problems.push({ column: 'meterAddress', problem: `a ${kind} meter address is ${digits} digits` });
+    else if (viaLine === viaServer && !failed.has('line') && !failed.has('host')) problems.push({ column: 'line', problem: `a ${kind} meter is on a serial line (line) or behind a serial server (host, port): one of them` });
+    else if (viaServer && v.port === undefined) need('port', 'with host (the serial server\'s TCP port)');
+    else if (v.meterAddress !== undefined) transport = { kind, meterAddress: v.meterAddress, line: v.line ?? null, host: v.host ?? null, port: viaServer ? v.port ?? null : null };
   }
   const position = positionOf(v, problems, failed);
   if (problems.length > 0 || (transport === undefined && !transportless)) return { problems };
@@ -172,13 +188,14 @@ export function flattenDevice(d: RegisteredDevice): Record<string, string | numb
   const t = d.transport;
   return {
     id: d.id, class: d.class, gatewayId: d.gatewayId, transport: t?.kind ?? null,
-    host: t?.kind === 'modbus-tcp' ? t.host : null,
-    port: t?.kind === 'modbus-tcp' ? t.port : null,
+    host: t?.kind === 'modbus-tcp' || t?.kind === 'dlt645' || t?.kind === 'cjt188' ? t.host : null,
+    port: t?.kind === 'modbus-tcp' || t?.kind === 'dlt645' || t?.kind === 'cjt188' ? t.port : null,
     unit: t?.kind === 'modbus-tcp' || t?.kind === 'modbus-rtu' ? t.unit : null,
-    line: t?.kind === 'modbus-rtu' ? t.line : null,
+    line: t?.kind === 'modbus-rtu' || t?.kind === 'dlt645' || t?.kind === 'cjt188' ? t.line : null,
     devEui: t?.kind === 'lorawan' ? t.devEui : null,
     devAddr: t?.kind === 'lorawan' ? t.devAddr : null,
     activation: t?.kind === 'lorawan' ? t.activation : null,
+    meterAddress: t?.kind === 'dlt645' || t?.kind === 'cjt188' ? t.meterAddress : null,
     pollIntervalS: d.pollIntervalS,
     deadbands: d.deadbands,
     lat: d.position?.lat ?? null, lon: d.position?.lon ?? null, crs: d.position ? 'wgs84' : null,

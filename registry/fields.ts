@@ -30,14 +30,49 @@ function numeric(value: unknown): unknown {
   return Number.isNaN(n) ? v : n;
 }
 
+// A bulk import runs every cell of 100,000 rows through these schemas. The
+// common case — a well-formed cell — takes a plain check that gives exactly
+// what the schema would; anything the plain check is unsure of (every
+// failure) goes through zod, so problems keep zod's one wording.
+const UNSURE = Symbol('unsure');
+const TAG = /^[\p{L}\p{N}_.:=-]{1,64}$/u;
+type PlainCheck = (value: unknown) => unknown;
+const PLAIN = new WeakMap<z.ZodType, PlainCheck>();
+function withPlainCheck<T extends z.ZodType>(schema: T, check: PlainCheck): T {
+  PLAIN.set(schema, check);
+  return schema;
+}
+const plainText = (ok: (s: string) => boolean, map: (s: string) => unknown = (s) => s): PlainCheck => (value) => {
+  if (typeof value !== 'string') return UNSURE;
+  const s = value.trim();
+  if (s === '') return undefined;
+  return ok(s) ? map(s) : UNSURE;
+};
+const plainNumber = (ok: (n: number) => boolean): PlainCheck => (value) => {
+  const v = typeof value === 'string' ? value.trim() : value;
+  if (v === '') return undefined;
+  const n = typeof v === 'string' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) && ok(n) ? n : UNSURE;
+};
+
 export const field = {
-  id: () => z.preprocess(blank, z.string({ error: 'must be text' }).regex(ID_PATTERN, 'must be 1–64 letters, digits, _ . - starting with a letter or digit').optional()),
-  text: (max: number) => z.preprocess(blank, z.string({ error: 'must be text' }).max(max, `longer than ${max} characters`).optional()),
-  pattern: (pattern: RegExp, what: string) => z.preprocess(blank, z.string({ error: 'must be text' }).regex(pattern, what).optional()),
-  hex: (digits: number) => z.preprocess(blank, z.string({ error: 'must be text' }).regex(new RegExp(`^[0-9A-Fa-f]{${digits}}$`), `must be ${digits} hex digits`).transform((s) => s.toUpperCase()).optional()),
-  int: (min: number, max: number) => z.preprocess(numeric, z.number({ error: 'not a number' }).int('not a whole number').min(min, `below ${min}`).max(max, `above ${max}`).optional()),
-  number: (min: number, max: number) => z.preprocess(numeric, z.number({ error: 'not a number' }).min(min, `below ${min}`).max(max, `above ${max}`).optional()),
-  oneOf: <const T extends readonly [string, ...string[]]>(values: T) => z.preprocess(blank, z.enum(values, { error: `must be one of ${values.join(', ')}` }).optional()),
+  id: () => withPlainCheck(z.preprocess(blank, z.string({ error: 'must be text' }).regex(ID_PATTERN, 'must be 1–64 letters, digits, _ . - starting with a letter or digit').optional()),
+    plainText((s) => ID_PATTERN.test(s))),
+  text: (max: number) => withPlainCheck(z.preprocess(blank, z.string({ error: 'must be text' }).max(max, `longer than ${max} characters`).optional()),
+    plainText((s) => s.length <= max)),
+  pattern: (pattern: RegExp, what: string) => withPlainCheck(z.preprocess(blank, z.string({ error: 'must be text' }).regex(pattern, what).optional()),
+    plainText((s) => !pattern.global && !pattern.sticky && pattern.test(s))),
+  hex: (digits: number) => {
+    const shape = new RegExp(`^[0-9A-Fa-f]{${digits}}$`);
+    return withPlainCheck(z.preprocess(blank, z.string({ error: 'must be text' }).regex(shape, `must be ${digits} hex digits`).transform((s) => s.toUpperCase()).optional()),
+      plainText((s) => shape.test(s), (s) => s.toUpperCase()));
+  },
+  int: (min: number, max: number) => withPlainCheck(z.preprocess(numeric, z.number({ error: 'not a number' }).int('not a whole number').min(min, `below ${min}`).max(max, `above ${max}`).optional()),
+    plainNumber((n) => Number.isInteger(n) && n >= min && n <= max)),
+  number: (min: number, max: number) => withPlainCheck(z.preprocess(numeric, z.number({ error: 'not a number' }).min(min, `below ${min}`).max(max, `above ${max}`).optional()),
+    plainNumber((n) => n >= min && n <= max)),
+  oneOf: <const T extends readonly [string, ...string[]]>(values: T) => withPlainCheck(z.preprocess(blank, z.enum(values, { error: `must be one of ${values.join(', ')}` }).optional()),
+    plainText((s) => (values as readonly string[]).includes(s))),
   boolean: () => z.preprocess((v) => {
     const b = blank(v);
     if (typeof b !== 'string') return b;
@@ -47,11 +82,14 @@ export const field = {
   date: () => z.preprocess(blank, z.string({ error: 'must be text' }).regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
     .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a calendar date').optional()),
   /** `a;b;c` in CSV, a list in JSON. */
-  tags: () => z.preprocess((v) => {
+  tags: () => withPlainCheck(z.preprocess((v) => {
     const b = blank(v);
     return typeof b === 'string' ? b.split(';').map((t) => t.trim()).filter((t) => t !== '') : b;
-  }, z.array(z.string({ error: 'tags must be text' }).regex(/^[\p{L}\p{N}_.:=-]{1,64}$/u, 'a tag must be 1–64 letters, digits, _ . : = -'), { error: 'must be tags separated by ;' })
-    .transform((list) => [...new Set(list)].sort()).optional()),
+  }, z.array(z.string({ error: 'tags must be text' }).regex(TAG, 'a tag must be 1–64 letters, digits, _ . : = -'), { error: 'must be tags separated by ;' })
+    .transform((list) => [...new Set(list)].sort()).optional()), plainText(() => true, (s) => {
+    const list = s.split(';').map((t) => t.trim()).filter((t) => t !== '');
+    return list.every((t) => TAG.test(t)) ? [...new Set(list)].sort() : UNSURE;
+  })),
   /** `metric=0.5;other=2` in CSV, an object in JSON. */
   deadbands: () => z.preprocess((v) => {
     const b = blank(v);
@@ -83,6 +121,12 @@ export function parseFields<S extends FieldSchemas>(raw: Record<string, unknown>
     const value = raw[column];
     // Every field is optional at this level (required ones are checked after): an empty cell needs no schema run.
     if (value === undefined || value === null || value === '') continue;
+    const check = PLAIN.get(schema);
+    const plain = check ? check(value) : UNSURE;
+    if (plain !== UNSURE) {
+      if (plain !== undefined) values[column] = plain;
+      continue;
+    }
     const result = schema.safeParse(value);
     if (result.success) {
       if (result.data !== undefined) values[column] = result.data;

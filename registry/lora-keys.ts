@@ -48,8 +48,23 @@ export class RegistryKey {
     return RegistryKey.parse(text, file);
   }
 
+  // Nonces come from a pool filled 4,096 at a time: one call to the system's
+  // random source instead of one per device in a bulk import (still random).
+  private nonces = Buffer.alloc(0);
+  private nonceAt = 0;
+
+  private nextNonce(): Buffer {
+    if (this.nonceAt + NONCE_BYTES > this.nonces.length) {
+      this.nonces = randomBytes(NONCE_BYTES * 4096);
+      this.nonceAt = 0;
+    }
+    const nonce = this.nonces.subarray(this.nonceAt, this.nonceAt + NONCE_BYTES);
+    this.nonceAt += NONCE_BYTES;
+    return nonce;
+  }
+
   seal(deviceId: string, keys: LoraKeys): Buffer {
-    const nonce = randomBytes(NONCE_BYTES);
+    const nonce = this.nextNonce();
     const cipher = createCipheriv('aes-256-gcm', this.key, nonce);
     cipher.setAAD(Buffer.from(deviceId, 'utf8'));
     const body = Buffer.concat([cipher.update(JSON.stringify(keys), 'utf8'), cipher.final()]);

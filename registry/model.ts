@@ -11,7 +11,7 @@ export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
 export const RECORD_STATES = ['active', 'retired'] as const;
 export type RecordState = (typeof RECORD_STATES)[number];
 
-export const TRANSPORT_KINDS = ['modbus-tcp', 'modbus-rtu', 'lorawan'] as const;
+export const TRANSPORT_KINDS = ['modbus-tcp', 'modbus-rtu', 'lorawan', 'dlt645', 'cjt188'] as const;
 export type TransportKind = (typeof TRANSPORT_KINDS)[number];
 
 /** WGS-84 degrees. */
@@ -45,7 +45,21 @@ export interface LorawanAddress {
   keysStored: boolean;
 }
 
-export type TransportAddress = ModbusTcpAddress | ModbusRtuAddress | LorawanAddress;
+/**
+ * A meter read over a China field protocol: DL/T 645-2007 (electricity, 12-digit
+ * nameplate address) or CJ/T 188-2004 (water/heat/gas, 14-digit address), on
+ * one of the gateway's RS-485 lines or behind a transparent serial server (TCP).
+ */
+export interface FieldMeterAddress {
+  kind: 'dlt645' | 'cjt188';
+  /** The meter address as printed (digits). */
+  meterAddress: string;
+  line: string | null;
+  host: string | null;
+  port: number | null;
+}
+
+export type TransportAddress = ModbusTcpAddress | ModbusRtuAddress | LorawanAddress | FieldMeterAddress;
 
 /** LoRaWAN keys in clear: only for whoever renders a gateway's config (never logged, never in an API answer). */
 export type LoraKeys = { activation: 'abp'; nwkSKey: string; appSKey: string } | { activation: 'otaa'; appKey: string };

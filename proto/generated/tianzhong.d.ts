@@ -148,6 +148,9 @@ export namespace tianzhong {
             /** ConfigDevice lora */
             lora?: (tianzhong.v1.ILoraAbpAddress|null);
 
+            /** ConfigDevice fieldMeter */
+            fieldMeter?: (tianzhong.v1.IFieldMeterAddress|null);
+
             /** ConfigDevice pollIntervalMs */
             pollIntervalMs?: (number|null);
 
@@ -185,6 +188,9 @@ export namespace tianzhong {
             /** ConfigDevice lora. */
             public lora?: (tianzhong.v1.ILoraAbpAddress|null);
 
+            /** ConfigDevice fieldMeter. */
+            public fieldMeter?: (tianzhong.v1.IFieldMeterAddress|null);
+
             /** ConfigDevice pollIntervalMs. */
             public pollIntervalMs: number;
 
@@ -195,7 +201,7 @@ export namespace tianzhong {
             public maxIntervalS: number;
 
             /** ConfigDevice transport. */
-            public transport?: ("modbusTcp"|"modbusRtu"|"lora");
+            public transport?: ("modbusTcp"|"modbusRtu"|"lora"|"fieldMeter");
 
             /**
              * Creates a new ConfigDevice instance using the specified properties.
@@ -528,6 +534,110 @@ export namespace tianzhong {
 
             /**
              * Gets the default type url for LoraAbpAddress
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a FieldMeterAddress. */
+        interface IFieldMeterAddress {
+
+            /** FieldMeterAddress protocol */
+            protocol?: (string|null);
+
+            /** FieldMeterAddress address */
+            address?: (string|null);
+
+            /** FieldMeterAddress line */
+            line?: (string|null);
+
+            /** FieldMeterAddress host */
+            host?: (string|null);
+
+            /** FieldMeterAddress port */
+            port?: (number|null);
+        }
+
+        /** Represents a FieldMeterAddress. */
+        class FieldMeterAddress implements IFieldMeterAddress {
+
+            /**
+             * Constructs a new FieldMeterAddress.
+             * @param [p] Properties to set
+             */
+            constructor(p?: tianzhong.v1.IFieldMeterAddress);
+
+            /** FieldMeterAddress protocol. */
+            public protocol: string;
+
+            /** FieldMeterAddress address. */
+            public address: string;
+
+            /** FieldMeterAddress line. */
+            public line: string;
+
+            /** FieldMeterAddress host. */
+            public host: string;
+
+            /** FieldMeterAddress port. */
+            public port: number;
+
+            /**
+             * Creates a new FieldMeterAddress instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns FieldMeterAddress instance
+             */
+            public static create(properties?: tianzhong.v1.IFieldMeterAddress): tianzhong.v1.FieldMeterAddress;
+
+            /**
+             * Encodes the specified FieldMeterAddress message. Does not implicitly {@link tianzhong.v1.FieldMeterAddress.verify|verify} messages.
+             * @param m FieldMeterAddress message or plain object to encode
+             * @param [w] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(m: tianzhong.v1.IFieldMeterAddress, w?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a FieldMeterAddress message from the specified reader or buffer.
+             * @param r Reader or buffer to decode from
+             * @param [l] Message length if known beforehand
+             * @returns FieldMeterAddress
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): tianzhong.v1.FieldMeterAddress;
+
+            /**
+             * Verifies a FieldMeterAddress message.
+             * @param m Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(m: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a FieldMeterAddress message from a plain object. Also converts values to their respective internal types.
+             * @param d Plain object
+             * @returns FieldMeterAddress
+             */
+            public static fromObject(d: { [k: string]: any }): tianzhong.v1.FieldMeterAddress;
+
+            /**
+             * Creates a plain object from a FieldMeterAddress message. Also converts values to other types if specified.
+             * @param m FieldMeterAddress
+             * @param [o] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(m: tianzhong.v1.FieldMeterAddress, o?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this FieldMeterAddress to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for FieldMeterAddress
              * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
              * @returns The default type url
              */

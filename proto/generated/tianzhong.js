@@ -543,6 +543,7 @@ export const tianzhong = $root.tianzhong = (() => {
              * @property {tianzhong.v1.IModbusTcpAddress|null} [modbusTcp] ConfigDevice modbusTcp
              * @property {tianzhong.v1.IModbusRtuAddress|null} [modbusRtu] ConfigDevice modbusRtu
              * @property {tianzhong.v1.ILoraAbpAddress|null} [lora] ConfigDevice lora
+             * @property {tianzhong.v1.IFieldMeterAddress|null} [fieldMeter] ConfigDevice fieldMeter
              * @property {number|null} [pollIntervalMs] ConfigDevice pollIntervalMs
              * @property {Object.<string,number>|null} [deadbands] ConfigDevice deadbands
              * @property {number|null} [maxIntervalS] ConfigDevice maxIntervalS
@@ -613,6 +614,14 @@ export const tianzhong = $root.tianzhong = (() => {
             ConfigDevice.prototype.lora = null;
 
             /**
+             * ConfigDevice fieldMeter.
+             * @member {tianzhong.v1.IFieldMeterAddress|null|undefined} fieldMeter
+             * @memberof tianzhong.v1.ConfigDevice
+             * @instance
+             */
+            ConfigDevice.prototype.fieldMeter = null;
+
+            /**
              * ConfigDevice pollIntervalMs.
              * @member {number} pollIntervalMs
              * @memberof tianzhong.v1.ConfigDevice
@@ -641,12 +650,12 @@ export const tianzhong = $root.tianzhong = (() => {
 
             /**
              * ConfigDevice transport.
-             * @member {"modbusTcp"|"modbusRtu"|"lora"|undefined} transport
+             * @member {"modbusTcp"|"modbusRtu"|"lora"|"fieldMeter"|undefined} transport
              * @memberof tianzhong.v1.ConfigDevice
              * @instance
              */
             Object.defineProperty(ConfigDevice.prototype, "transport", {
-                get: $util.oneOfGetter($oneOfFields = ["modbusTcp", "modbusRtu", "lora"]),
+                get: $util.oneOfGetter($oneOfFields = ["modbusTcp", "modbusRtu", "lora", "fieldMeter"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -699,6 +708,8 @@ export const tianzhong = $root.tianzhong = (() => {
                 }
                 if (m.maxIntervalS != null && Object.hasOwnProperty.call(m, "maxIntervalS"))
                     w.uint32(72).uint32(m.maxIntervalS);
+                if (m.fieldMeter != null && Object.hasOwnProperty.call(m, "fieldMeter"))
+                    $root.tianzhong.v1.FieldMeterAddress.encode(m.fieldMeter, w.uint32(82).fork(), q + 1).ldelim();
                 return w;
             };
 
@@ -758,6 +769,10 @@ export const tianzhong = $root.tianzhong = (() => {
                         }
                     case 6: {
                             m.lora = $root.tianzhong.v1.LoraAbpAddress.decode(r, r.uint32(), undefined, n + 1);
+                            break;
+                        }
+                    case 10: {
+                            m.fieldMeter = $root.tianzhong.v1.FieldMeterAddress.decode(r, r.uint32(), undefined, n + 1);
                             break;
                         }
                     case 7: {
@@ -868,6 +883,16 @@ export const tianzhong = $root.tianzhong = (() => {
                             return "lora." + e;
                     }
                 }
+                if (m.fieldMeter != null && Object.hasOwnProperty.call(m, "fieldMeter")) {
+                    if (p.transport === 1)
+                        return "transport: multiple values";
+                    p.transport = 1;
+                    {
+                        var e = $root.tianzhong.v1.FieldMeterAddress.verify(m.fieldMeter, n + 1);
+                        if (e)
+                            return "fieldMeter." + e;
+                    }
+                }
                 if (m.pollIntervalMs != null && Object.hasOwnProperty.call(m, "pollIntervalMs")) {
                     if (!$util.isInteger(m.pollIntervalMs))
                         return "pollIntervalMs: integer expected";
@@ -929,6 +954,11 @@ export const tianzhong = $root.tianzhong = (() => {
                     if (!$util.isObject(d.lora))
                         throw TypeError(".tianzhong.v1.ConfigDevice.lora: object expected");
                     m.lora = $root.tianzhong.v1.LoraAbpAddress.fromObject(d.lora, n + 1);
+                }
+                if (d.fieldMeter != null) {
+                    if (!$util.isObject(d.fieldMeter))
+                        throw TypeError(".tianzhong.v1.ConfigDevice.fieldMeter: object expected");
+                    m.fieldMeter = $root.tianzhong.v1.FieldMeterAddress.fromObject(d.fieldMeter, n + 1);
                 }
                 if (d.pollIntervalMs != null) {
                     m.pollIntervalMs = d.pollIntervalMs >>> 0;
@@ -1014,6 +1044,11 @@ export const tianzhong = $root.tianzhong = (() => {
                 }
                 if (m.maxIntervalS != null && Object.hasOwnProperty.call(m, "maxIntervalS")) {
                     d.maxIntervalS = m.maxIntervalS;
+                }
+                if (m.fieldMeter != null && Object.hasOwnProperty.call(m, "fieldMeter")) {
+                    d.fieldMeter = $root.tianzhong.v1.FieldMeterAddress.toObject(m.fieldMeter, o, q + 1);
+                    if (o.oneofs)
+                        d.transport = "fieldMeter";
                 }
                 return d;
             };
@@ -1852,6 +1887,327 @@ export const tianzhong = $root.tianzhong = (() => {
             };
 
             return LoraAbpAddress;
+        })();
+
+        v1.FieldMeterAddress = (function() {
+
+            /**
+             * Properties of a FieldMeterAddress.
+             * @memberof tianzhong.v1
+             * @interface IFieldMeterAddress
+             * @property {string|null} [protocol] FieldMeterAddress protocol
+             * @property {string|null} [address] FieldMeterAddress address
+             * @property {string|null} [line] FieldMeterAddress line
+             * @property {string|null} [host] FieldMeterAddress host
+             * @property {number|null} [port] FieldMeterAddress port
+             */
+
+            /**
+             * Constructs a new FieldMeterAddress.
+             * @memberof tianzhong.v1
+             * @classdesc Represents a FieldMeterAddress.
+             * @implements IFieldMeterAddress
+             * @constructor
+             * @param {tianzhong.v1.IFieldMeterAddress=} [p] Properties to set
+             */
+            function FieldMeterAddress(p) {
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * FieldMeterAddress protocol.
+             * @member {string} protocol
+             * @memberof tianzhong.v1.FieldMeterAddress
+             * @instance
+             */
+            FieldMeterAddress.prototype.protocol = "";
+
+            /**
+             * FieldMeterAddress address.
+             * @member {string} address
+             * @memberof tianzhong.v1.FieldMeterAddress
+             * @instance
+             */
+            FieldMeterAddress.prototype.address = "";
+
+            /**
+             * FieldMeterAddress line.
+             * @member {string} line
+             * @memberof tianzhong.v1.FieldMeterAddress
+             * @instance
+             */
+            FieldMeterAddress.prototype.line = "";
+
+            /**
+             * FieldMeterAddress host.
+             * @member {string} host
+             * @memberof tianzhong.v1.FieldMeterAddress
+             * @instance
+             */
+            FieldMeterAddress.prototype.host = "";
+
+            /**
+             * FieldMeterAddress port.
+             * @member {number} port
+             * @memberof tianzhong.v1.FieldMeterAddress
+             * @instance
+             */
+            FieldMeterAddress.prototype.port = 0;
+
+            /**
+             * Creates a new FieldMeterAddress instance using the specified properties.
+             * @function create
+             * @memberof tianzhong.v1.FieldMeterAddress
+             * @static
+             * @param {tianzhong.v1.IFieldMeterAddress=} [properties] Properties to set
+             * @returns {tianzhong.v1.FieldMeterAddress} FieldMeterAddress instance
+             */
+            FieldMeterAddress.create = function create(properties) {
+                return new FieldMeterAddress(properties);
+            };
+
+            /**
+             * Encodes the specified FieldMeterAddress message. Does not implicitly {@link tianzhong.v1.FieldMeterAddress.verify|verify} messages.
+             * @function encode
+             * @memberof tianzhong.v1.FieldMeterAddress
+             * @static
+             * @param {tianzhong.v1.IFieldMeterAddress} m FieldMeterAddress message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FieldMeterAddress.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.protocol != null && Object.hasOwnProperty.call(m, "protocol"))
+                    w.uint32(10).string(m.protocol);
+                if (m.address != null && Object.hasOwnProperty.call(m, "address"))
+                    w.uint32(18).string(m.address);
+                if (m.line != null && Object.hasOwnProperty.call(m, "line"))
+                    w.uint32(26).string(m.line);
+                if (m.host != null && Object.hasOwnProperty.call(m, "host"))
+                    w.uint32(34).string(m.host);
+                if (m.port != null && Object.hasOwnProperty.call(m, "port"))
+                    w.uint32(40).uint32(m.port);
+                return w;
+            };
+
+            /**
+             * Decodes a FieldMeterAddress message from the specified reader or buffer.
+             * @function decode
+             * @memberof tianzhong.v1.FieldMeterAddress
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {tianzhong.v1.FieldMeterAddress} FieldMeterAddress
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FieldMeterAddress.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.tianzhong.v1.FieldMeterAddress();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.protocol = r.string();
+                            break;
+                        }
+                    case 2: {
+                            m.address = r.string();
+                            break;
+                        }
+                    case 3: {
+                            m.line = r.string();
+                            break;
+                        }
+                    case 4: {
+                            m.host = r.string();
+                            break;
+                        }
+                    case 5: {
+                            m.port = r.uint32();
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Verifies a FieldMeterAddress message.
+             * @function verify
+             * @memberof tianzhong.v1.FieldMeterAddress
+             * @static
+             * @param {Object.<string,*>} m Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            FieldMeterAddress.verify = function verify(m, n) {
+                if (typeof m !== "object" || m === null)
+                    return "object expected";
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (m.protocol != null && Object.hasOwnProperty.call(m, "protocol")) {
+                    if (!$util.isString(m.protocol))
+                        return "protocol: string expected";
+                }
+                if (m.address != null && Object.hasOwnProperty.call(m, "address")) {
+                    if (!$util.isString(m.address))
+                        return "address: string expected";
+                }
+                if (m.line != null && Object.hasOwnProperty.call(m, "line")) {
+                    if (!$util.isString(m.line))
+                        return "line: string expected";
+                }
+                if (m.host != null && Object.hasOwnProperty.call(m, "host")) {
+                    if (!$util.isString(m.host))
+                        return "host: string expected";
+                }
+                if (m.port != null && Object.hasOwnProperty.call(m, "port")) {
+                    if (!$util.isInteger(m.port))
+                        return "port: integer expected";
+                }
+                return null;
+            };
+
+            /**
+             * Creates a FieldMeterAddress message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tianzhong.v1.FieldMeterAddress
+             * @static
+             * @param {Object.<string,*>} d Plain object
+             * @returns {tianzhong.v1.FieldMeterAddress} FieldMeterAddress
+             */
+            FieldMeterAddress.fromObject = function fromObject(d, n) {
+                if (d instanceof $root.tianzhong.v1.FieldMeterAddress)
+                    return d;
+                if (!$util.isObject(d))
+                    throw TypeError(".tianzhong.v1.FieldMeterAddress: object expected");
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var m = new $root.tianzhong.v1.FieldMeterAddress();
+                if (d.protocol != null) {
+                    m.protocol = String(d.protocol);
+                }
+                if (d.address != null) {
+                    m.address = String(d.address);
+                }
+                if (d.line != null) {
+                    m.line = String(d.line);
+                }
+                if (d.host != null) {
+                    m.host = String(d.host);
+                }
+                if (d.port != null) {
+                    m.port = d.port >>> 0;
+                }
+                return m;
+            };
+
+            /**
+             * Creates a plain object from a FieldMeterAddress message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tianzhong.v1.FieldMeterAddress
+             * @static
+             * @param {tianzhong.v1.FieldMeterAddress} m FieldMeterAddress
+             * @param {$protobuf.IConversionOptions} [o] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            FieldMeterAddress.toObject = function toObject(m, o, q) {
+                if (!o)
+                    o = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                var d = {};
+                if (o.defaults) {
+                    d.protocol = "";
+                    d.address = "";
+                    d.line = "";
+                    d.host = "";
+                    d.port = 0;
+                }
+                if (m.protocol != null && Object.hasOwnProperty.call(m, "protocol")) {
+                    d.protocol = m.protocol;
+                }
+                if (m.address != null && Object.hasOwnProperty.call(m, "address")) {
+                    d.address = m.address;
+                }
+                if (m.line != null && Object.hasOwnProperty.call(m, "line")) {
+                    d.line = m.line;
+                }
+                if (m.host != null && Object.hasOwnProperty.call(m, "host")) {
+                    d.host = m.host;
+                }
+                if (m.port != null && Object.hasOwnProperty.call(m, "port")) {
+                    d.port = m.port;
+                }
+                return d;
+            };
+
+            /**
+             * Converts this FieldMeterAddress to JSON.
+             * @function toJSON
+             * @memberof tianzhong.v1.FieldMeterAddress
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            FieldMeterAddress.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for FieldMeterAddress
+             * @function getTypeUrl
+             * @memberof tianzhong.v1.FieldMeterAddress
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            FieldMeterAddress.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/tianzhong.v1.FieldMeterAddress";
+            };
+
+            return FieldMeterAddress;
         })();
 
         /**

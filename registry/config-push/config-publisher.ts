@@ -20,7 +20,14 @@ export interface GatewayConfigPublisherDeps {
   registry: Registry;
   log: Logger;
   clock: Clock;
+  /** Largest config payload published, bytes (default: under the broker's default 256 KiB packet limit). */
+  maxPayloadBytes?: number;
 }
+
+// The broker closes a connection that sends a packet over its limit (broker/
+// DEFAULT_MAX_PACKET_SIZE, 256 KiB); a QoS 1 retry would be closed again and
+// again. A config that does not fit is refused here, counted and explained.
+const MAX_CONFIG_BYTES = 256 * 1024 - 1024;
 
 export type PushOutcome =
   | { outcome: 'pushed'; version: number; contentHash: string; devices: number }
@@ -48,7 +55,7 @@ export class GatewayConfigPublisher {
   constructor(private readonly deps: GatewayConfigPublisherDeps) {
     this.ledger = new GatewayConfigLedger(deps.db);
     const registers = [deps.registry];
-    this.pushed = new Counter({ name: 'tz_config_pushes_total', help: 'GatewayConfig pushes, by outcome (pushed, unchanged, invalid, publish-failed)', labelNames: ['outcome'] as const, registers });
+    this.pushed = new Counter({ name: 'tz_config_pushes_total', help: 'GatewayConfig pushes, by outcome (pushed, unchanged, invalid, too-large, publish-failed)', labelNames: ['outcome'] as const, registers });
     this.reports = new Counter({ name: 'tz_config_reports_total', help: 'Gateway answers to pushed configs, by outcome (applied, refused)', labelNames: ['outcome'] as const, registers });
     const ledger = this.ledger;
     new Gauge({
@@ -81,6 +88,11 @@ export class GatewayConfigPublisher {
     const version = (previous?.desiredVersion ?? 0) + 1;
     const now = this.deps.clock.now();
     const payload = Buffer.from(encodeGatewayConfig({ ...config, version, issuedAtMs: now, reason }));
+    const limit = this.deps.maxPayloadBytes ?? MAX_CONFIG_BYTES;
+    if (payload.length > limit) {
+      this.pushed.inc({ outcome: 'too-large' });
+      throw new TzError('TZ_CONFIG_INVALID', `gateway ${gateway.id}: config of ${count} devices is ${payload.length} bytes, over the ${limit}-byte limit of one MQTT packet: not pushed (spread the devices over more gateways)`, { details: { bytes: payload.length, limit, devices: count } });
+    }
     try {
       await this.deps.channel.publish(topics.config(gateway.id), payload, { qos: 1, retain: true });
     } catch (err) {

@@ -9,7 +9,8 @@ import { gatewayConfigContentHash, ID_PATTERN, type IConfigDevice, type IGateway
 export type ConfigTransport =
   | { kind: 'modbus-tcp'; host: string; port: number; unitId: number }
   | { kind: 'modbus-rtu'; line: string; unitId: number }
-  | { kind: 'lorawan'; devEui: string; devAddr: string; nwkSKey: string; appSKey: string };
+  | { kind: 'lorawan'; devEui: string; devAddr: string; nwkSKey: string; appSKey: string }
+  | { kind: 'dlt645' | 'cjt188'; address: string; line: string | null; host: string | null; port: number | null };
 
 /** One device as the gateway needs it. */
 export interface ConfigDevice {
@@ -42,9 +43,10 @@ export interface RenderedConfig {
 
 const HEX = (bytes: number) => new RegExp(`^[0-9A-Fa-f]{${bytes * 2}}$`);
 
-function transportOf(t: ConfigTransport): Pick<IConfigDevice, 'modbusTcp' | 'modbusRtu' | 'lora'> {
+function transportOf(t: ConfigTransport): Pick<IConfigDevice, 'modbusTcp' | 'modbusRtu' | 'lora' | 'fieldMeter'> {
   if (t.kind === 'modbus-tcp') return { modbusTcp: { host: t.host, port: t.port, unitId: t.unitId } };
   if (t.kind === 'modbus-rtu') return { modbusRtu: { line: t.line, unitId: t.unitId } };
+  if (t.kind !== 'lorawan') return { fieldMeter: { protocol: t.kind, address: t.address, line: t.line ?? '', host: t.host ?? '', port: t.port ?? 0 } };
   return { lora: { devEui: t.devEui.toLowerCase(), devAddr: t.devAddr.toLowerCase(), nwkSKey: t.nwkSKey.toLowerCase(), appSKey: t.appSKey.toLowerCase() } };
 }
 
@@ -58,6 +60,10 @@ function deviceProblems(d: ConfigDevice, profiles: ProfileCatalogue): string[] {
   const t = d.transport;
   if ((t.kind === 'modbus-tcp' || t.kind === 'modbus-rtu') && !profile.modbus) out.push(`${where}: profile ${profile.class} has no Modbus register map`);
   if (t.kind === 'lorawan' && !profile.lora) out.push(`${where}: profile ${profile.class} has no LoRa codec`);
+  if ((t.kind === 'dlt645' || t.kind === 'cjt188') && !profile[t.kind]) out.push(`${where}: profile ${profile.class} has no ${t.kind} map`);
+  if ((t.kind === 'dlt645' || t.kind === 'cjt188') && (!new RegExp(`^\\d{${t.kind === 'dlt645' ? 12 : 14}}$`).test(t.address) || (t.line === null) === (t.host === null))) {
+    out.push(`${where}: ${t.kind} needs its printed address (${t.kind === 'dlt645' ? 12 : 14} digits) and either a serial line or a serial server host`);
+  }
   if (t.kind === 'modbus-tcp' && (!(t.port >= 1 && t.port <= 65535) || !(t.unitId >= 0 && t.unitId <= 255))) out.push(`${where}: Modbus TCP port 1–65535, unit 0–255`);
   if (t.kind === 'modbus-rtu' && !(t.unitId >= 1 && t.unitId <= 247)) out.push(`${where}: Modbus RTU unit 1–247`);
   if (t.kind === 'lorawan' && !(HEX(8).test(t.devEui) && HEX(4).test(t.devAddr) && HEX(16).test(t.nwkSKey) && HEX(16).test(t.appSKey))) out.push(`${where}: LoRaWAN devEui 8, devAddr 4, keys 16 bytes of hex`);

@@ -4,7 +4,7 @@ import { checkDevice, DEVICE_COLUMNS, DEVICE_EXPORT_COLUMNS, flattenDevice, type
 import type { FieldProblem } from '../fields.ts';
 import { checkGateway, flattenGateway, GATEWAY_COLUMNS, type GatewayDraft } from '../gateway-record.ts';
 import type { Position } from '../model.ts';
-import type { RegistryStore, WriteOutcome } from '../store.ts';
+import type { DeviceBatch, RegistryStore, WriteOutcome } from '../store.ts';
 import { readCsv, writeCsv } from './csv.ts';
 import { readGeoJson, writeGeoJson } from './geojson.ts';
 import { sortProblems, type ImportReport, type RecordKind, type RowProblem, type SourceFile, type SourceRecord } from './report.ts';
@@ -48,8 +48,10 @@ interface Checked<D> {
 export function importFile(store: RegistryStore, options: ImportOptions): ImportReport {
   const source = readSource(options.kind, options.format, options.text);
   const progress = options.progress ?? (() => undefined);
-  return store.transaction(() => {
-    const checked = checkAll(store, options.kind, source.records, progress);
+  return store.bulkTransaction(() => {
+    // Devices: the stored rows of the file's ids read once, written as one batch.
+    const batch = options.kind === 'devices' ? store.deviceBatch(source.records.map((r) => recordId(r))) : undefined;
+    const checked = checkAll(store, options.kind, source.records, progress, batch);
     const problems: RowProblem[] = [...source.problems];
     for (const c of checked) for (const p of c.problems) problems.push({ row: c.row, column: p.column, problem: p.problem });
     const valid = checked.filter((c) => c.draft !== undefined && c.problems.length === 0);
@@ -61,22 +63,33 @@ export function importFile(store: RegistryStore, options: ImportOptions): Import
     // File-level problems (header, not CSV) leave no records to apply.
     report.applied = true;
     const count = (o: WriteOutcome) => { report[o] += 1; };
-    valid.forEach((c, i) => {
-      if (options.kind === 'devices') count(store.writeDevice(c.draft as DeviceDraft, options.by, 'import'));
-      else if (options.kind === 'assets') count(store.writeAsset(c.draft as AssetDraft));
-      else count(store.writeGateway(c.draft as GatewayDraft));
-      if ((i + 1) % PROGRESS_EVERY === 0) progress('writing', i + 1, valid.length);
-    });
+    const tick = (done: number) => {
+      if (done % PROGRESS_EVERY === 0) progress('writing', done, valid.length);
+    };
+    if (batch) {
+      batch.writeAll(valid.map((c) => c.draft as DeviceDraft), options.by, 'import', tick).forEach(count);
+    } else {
+      valid.forEach((c, i) => {
+        if (options.kind === 'assets') count(store.writeAsset(c.draft as AssetDraft));
+        else count(store.writeGateway(c.draft as GatewayDraft));
+        tick(i + 1);
+      });
+    }
     progress('writing', valid.length, valid.length);
     return report;
   });
 }
 
-function checkAll(store: RegistryStore, kind: RecordKind, records: SourceRecord[], progress: NonNullable<ImportOptions['progress']>): Array<Checked<unknown>> {
+/** A record's id as the duplicate check and the batch read see it ('' when it has none). */
+function recordId(r: SourceRecord): string {
+  return typeof r.fields.id === 'string' ? r.fields.id.trim() : typeof r.fields.id === 'number' ? String(r.fields.id) : '';
+}
+
+function checkAll(store: RegistryStore, kind: RecordKind, records: SourceRecord[], progress: NonNullable<ImportOptions['progress']>, batch: DeviceBatch | undefined): Array<Checked<unknown>> {
   const firstRow = new Map<string, number>();
   const out: Array<Checked<unknown>> = [];
   const duplicate = (r: SourceRecord): FieldProblem | null => {
-    const id = typeof r.fields.id === 'string' ? r.fields.id.trim() : typeof r.fields.id === 'number' ? String(r.fields.id) : '';
+    const id = recordId(r);
     if (id === '') return null;
     const first = firstRow.get(id);
     if (first !== undefined) return { column: 'id', problem: `duplicate id (first on row ${first})` };
@@ -122,12 +135,12 @@ function checkAll(store: RegistryStore, kind: RecordKind, records: SourceRecord[
     return orderParentsFirst(out);
   }
 
-  const deviceContext = kind === 'devices' ? store.deviceCheckContext() : undefined;
+  const deviceContext = kind === 'devices' ? batch?.context ?? store.deviceCheckContext() : undefined;
   records.forEach((r, i) => {
     const dup = duplicate(r);
     let result: { draft?: unknown; problems: FieldProblem[] };
-    if (kind === 'devices') {
-      const device = checkDevice(r.fields, deviceContext!);
+    if (deviceContext) {
+      const device = checkDevice(r.fields, deviceContext);
       const stateProblem = device.draft ? store.deviceWriteProblem(device.draft, deviceContext) : null;
       if (stateProblem) device.problems.push(stateProblem);
       result = device;

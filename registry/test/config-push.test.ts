@@ -99,4 +99,36 @@ test('publisher: an invalid list or a failed publish pushes nothing and burns no
   }
 });
 
+test('render: DL/T 645 and CJ/T 188 meters go out as field meters; a wrong address or a class without the map is a problem', () => {
+  const em: ConfigDevice = { id: 'em-1', profile: 'electricity-meter', district: 'yicheng', transport: { kind: 'dlt645', address: '202312345678', line: 'rs485-1', host: null, port: null } };
+  const wm: ConfigDevice = { id: 'wm-9', profile: 'water-meter', district: 'yicheng', transport: { kind: 'cjt188', address: '12345678901234', line: null, host: '10.0.0.9', port: 4001 } };
+  const ok = renderGatewayConfig({ id: 'gw-1' }, [em, wm], profiles);
+  assert.equal(ok.problems, []);
+  assert.equal(ok.config.devices!.map((d) => d.fieldMeter), [
+    { protocol: 'dlt645', address: '202312345678', line: 'rs485-1', host: '', port: 0 },
+    { protocol: 'cjt188', address: '12345678901234', line: '', host: '10.0.0.9', port: 4001 },
+  ]);
+  assert.match(renderGatewayConfig({ id: 'gw-1' }, [{ ...em, transport: { ...em.transport, address: '12345' } as ConfigDevice['transport'] }], profiles).problems.join('\n'), /em-1: dlt645 needs its printed address \(12 digits\)/);
+  assert.match(renderGatewayConfig({ id: 'gw-1' }, [{ ...em, profile: 'smart-pole' }], profiles).problems.join('\n'), /smart-pole has no dlt645 map/);
+});
+
+test('publisher: a config over one MQTT packet is refused with its size, counted, nothing sent', async () => {
+  const { publisher, sent, registry } = setup();
+  const many = Array.from({ length: 40 }, (_, i) => pole(`sp-${i}`, 1502 + i));
+  const small = new GatewayConfigPublisher({
+    db: new Database(':memory:'), profiles, registry: new Registry(), clock: new ManualClock(1), log: createLogger('test', 'silent'), maxPayloadBytes: 1000,
+    channel: { publish: async (topic, payload, o) => void sent.push({ topic, payload, retain: o.retain }) },
+  });
+  try {
+    await small.push({ id: 'gw-big' }, many);
+    assert.unreachable();
+  } catch (err) {
+    assert.ok(isTzError(err, 'TZ_CONFIG_INVALID'));
+    assert.match((err as Error).message, /config of 40 devices is \d+ bytes, over the 1000-byte limit/);
+  }
+  assert.is(sent.length, 0);
+  assert.ok((await publisher.push({ id: 'gw-big' }, many)).outcome === 'pushed', 'the default limit takes 40 devices');
+  void registry;
+});
+
 test.run();

@@ -45,7 +45,7 @@ const ERRORS: Array<{ index: number; change: Record<string, string>; problems: A
   { index: 99, change: { class: 'street-lamp' }, problems: [['class', `no device profile "street-lamp" (known: ${KNOWN_CLASSES})`]] },
   { index: 501, change: { port: '70000' }, problems: [['port', 'above 65535']] },
   { index: 1001, change: { lat: '91' }, problems: [['lat', 'above 90']] },
-  { index: 2002, change: { transport: 'zigbee', devEui: '', devAddr: '', nwkSKey: '', appSKey: '' }, problems: [['transport', 'must be one of modbus-tcp, modbus-rtu, lorawan']] },
+  { index: 2002, change: { transport: 'zigbee', devEui: '', devAddr: '', nwkSKey: '', appSKey: '' }, problems: [['transport', 'must be one of modbus-tcp, modbus-rtu, lorawan, dlt645, cjt188']] },
   { index: 3003, change: { id: 'dev-00000' }, problems: [['id', 'duplicate id (first on row 2)']] },
   { index: 4004, change: { devEui: 'XYZ' }, problems: [['devEui', 'must be 16 hex digits']] },
   { index: 5005, change: { installedOn: '2024-02-30' }, problems: [['installedOn', 'not a calendar date']] },

@@ -112,6 +112,23 @@ test('an opened manhole cover becomes exactly one alarm, repeated, never duplica
   assert.is(cases[0]!.source, 'sensor');
   const unauthenticated = await fetch(`${stack.urls.rules}/api/v1/cases`);
   assert.is(unauthenticated.status, 401, 'the case API needs a token');
+  // The case's place is the registry's record of the device (seeded from the simulated city's street sites).
+  const device = await getJson(`${stack.urls.rules}/api/v1/devices/${deviceId}`) as { device?: Record<string, unknown> } & Record<string, unknown>;
+  const record = (device.device ?? device) as { position: { lat: number; lon: number }; address: string; district: string; gridCell: string; assetId: string; state: string };
+  assert.is(record.state, 'active');
+  assert.is(record.assetId, `asset-${deviceId}`, 'the cover closes a shaft asset');
+  assert.ok(record.address.startsWith('驻马店市'), record.address);
+  const c = cases[0] as Record<string, unknown>;
+  assert.equal([c.lat, c.long, c.address, c.district, c.gridCell], [record.position.lat, record.position.lon, record.address, record.district, record.gridCell], 'the case carries the registry place');
+});
+
+test('the registry holds the simulated city and ingest is bound to it', async () => {
+  assert.is(stack.registry.seeded.devices.created + stack.registry.seeded.devices.updated + stack.registry.seeded.devices.unchanged, stack.sim.devices.length);
+  const body = await getJson(`${stack.urls.rules}/api/v1/devices?gatewayId=gw-e2e&limit=1000`) as { total: number; devices: Array<{ id: string; position: unknown }> };
+  assert.is(body.total, stack.sim.devices.length);
+  assert.ok(body.devices.every((d) => d.position !== null), 'every device has a street position');
+  const poles = await getJson(`${stack.urls.rules}/api/v1/assets?kind=pole`) as { total?: number; assets: unknown[] };
+  assert.is(poles.assets.length, stack.sim.devices.filter((d) => d.profile === 'smart-pole').length, 'a pole asset for each smart pole');
 });
 
 test('the pipeline counters add up', async () => {
