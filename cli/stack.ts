@@ -10,7 +10,7 @@ import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../edge-ag
 import { startSimulatedDistrict, type SimulatedDistrict } from '../firmware-sim/index.ts';
 import { loadCityMap, streetSites } from '../registry/index.ts';
 import { Gauge } from 'prom-client';
-import { createLogger, createServiceHttp, createRegistry, listenService, openAccessTokens, openAuditLog, openSqlite, type Logger } from '../service-kit/index.ts';
+import { createLogger, createServiceHttp, createRegistry, listenService, openAccessTokens, openAuditLog, openSqlite, type Logger, type SimulatedClock } from '../service-kit/index.ts';
 import { startManagedInfluxd, type ManagedInfluxd } from './managed-influxd.ts';
 import { prometheusScrapeConfig } from './prometheus-config.ts';
 
@@ -34,6 +34,10 @@ export interface StackOptions {
   /** Device profiles folder; the built-in profiles when absent. */
   profileDir?: string;
   log?: Logger;
+  /** A compressed run's one simulated clock (`--sim-clock`, TZ_SIM_CLOCK): sim, the agent's stamps, ingest, rules and cases read it. Released once everything listens. */
+  clock?: SimulatedClock;
+  /** Case config (YAML/JSON file) for the rules service; built-in defaults when absent. */
+  caseConfig?: string;
 }
 
 export interface PipelineCounters {
@@ -116,7 +120,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     stops.push(async () => { accessDb.close(); });
     const ingest: Ingest = await startIngest({
       brokerUrl: broker.mqttUrl, username: 'tz-ingest', password: secrets.ingest, influx, profiles, access: openAccessTokens(accessDb),
-      deadLetterPath: join(options.varDir, 'dead-letter.sqlite'), log: createLogger('ingest'),
+      deadLetterPath: join(options.varDir, 'dead-letter.sqlite'), log: createLogger('ingest'), ...(options.clock ? { clock: options.clock } : {}),
     });
     stops.push(() => ingest.stop());
 
@@ -129,6 +133,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       brokerUrl: broker.mqttUrl, username: 'tz-rules', password: secrets.rules, profiles, influx, deviceRegistryUrl: ingest.httpUrl,
       rulesDbPath: join(options.varDir, 'rules.sqlite'), casesDbPath: join(options.varDir, 'cases.sqlite'), accessDbPath: join(options.varDir, 'access.sqlite'),
       photoDir: join(options.varDir, 'photos'), log: createLogger, auditDbPath: join(options.varDir, 'audit.sqlite'),
+      ...(options.clock ? { clock: options.clock } : {}), ...(options.caseConfig ? { caseConfig: options.caseConfig } : {}),
     });
     stops.push(() => rules.stop());
     // A console sign-in for this run: an operator token, revoked when the stack stops.
@@ -136,7 +141,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     stops.push(async () => { rules.access.revoke(operator.principal.tokenId); });
 
     // The simulated devices stand along the city plan's streets (registry/places; TZ_CITY_BOUNDARIES for another city).
-    const sim = await startSimulatedDistrict({ profiles, devices: options.devices, seed: options.seed, sites: streetSites(cityMap) });
+    const sim = await startSimulatedDistrict({ profiles, devices: options.devices, seed: options.seed, sites: streetSites(cityMap), ...(options.clock ? { simulatedClock: options.clock, stepSeconds: 60 } : {}) });
     stops.push(() => sim.stop());
     for (const d of sim.devices) if (d.site) siteOf.set(d.deviceId, { lat: d.site.lat, long: d.site.lon, address: d.site.address, district: d.site.district, gridCell: d.site.gridCell });
     sited = sim.devices.flatMap((d) => (d.site ? [{ deviceId: d.deviceId, profile: d.profile, gatewayId: options.gatewayId, district: d.district, lat: d.site.lat, lon: d.site.lon, address: d.site.address, gridCell: d.site.gridCell }] : []));
@@ -148,7 +153,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         devices: sim.devices.map((d) => ({ deviceId: d.deviceId, profile: d.profile, district: d.district, modbus: { host: d.host, port: d.port, unitId: d.unitId } })),
         pollIntervalMs: options.pollIntervalMs, requestTimeoutMs: 1000, offlineAfterFailures: 3,
       }, 'stack'),
-      { profiles, log: createLogger('edge-agent') },
+      { profiles, log: createLogger('edge-agent'), ...(options.clock ? { readingClock: options.clock } : {}) },
     );
     stops.push(() => agent.stop());
 
@@ -198,6 +203,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const prometheusConfig = join(options.varDir, 'prometheus.yml');
     writeFileSync(prometheusConfig, prometheusScrapeConfig({ broker: broker.httpUrl, ingest: ingest.httpUrl, rules: rules.httpUrl, 'edge-agent': agent.httpUrl, stack: statusUrl }));
 
+    // Everything listens: simulated time starts to flow now (a wall clock has nothing to release).
+    options.clock?.release();
     return {
       influxUrl, database: influx.database, mqttUrl: broker.mqttUrl, sim, profiles,
       urls: { broker: broker.httpUrl, ingest: ingest.httpUrl, rules: rules.httpUrl, edgeAgent: agent.httpUrl, status: statusUrl, console: `${rules.httpUrl}/console/` },

@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { encodeUplinkBatch, ID_PATTERN, type IDeviceStatus, type IReading } from '../proto/index.ts';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
-import { createLogger, createServiceHttp, listenService, systemClock, type Clock, type InfluxTarget, type Logger, type RunningService, type AccessTokens } from '../service-kit/index.ts';
+import { claimInfluxClock, clockKind, isTzError, createLogger, createServiceHttp, listenService, systemClock, type Clock, type InfluxTarget, type Logger, type RunningService, type AccessTokens } from '../service-kit/index.ts';
 import { openDeadLetterStore, type DeadLetter } from './dead-letter-store.ts';
 import { DeviceRegistry } from './device-registry.ts';
 import { registerDeviceRoutes } from './device-routes.ts';
@@ -79,6 +79,12 @@ export type Ingest = RunningService;
 export async function startIngest(options: IngestOptions): Promise<Ingest> {
   const log = options.log ?? createLogger('ingest');
   const clock = options.clock ?? systemClock;
+  // A compressed run never writes into a production database, nor the reverse (TZ_CLOCK_MISMATCH).
+  // A simulated run needs InfluxDB up to check; production starts anyway when it is down (checked on the next start).
+  await claimInfluxClock(options.influx, clock).catch((err: unknown) => {
+    if (!isTzError(err, 'TZ_CLOCK_MISMATCH') && clockKind(clock) === 'wall') log.warn({ err }, 'the clock mark of InfluxDB could not be checked this time');
+    else throw err;
+  });
   const metrics = createIngestMetrics();
   const counts = metrics.counts;
   const maxBatchLines = options.maxBatchLines ?? 5000;
