@@ -38,6 +38,8 @@ export interface StackOptions {
   clock?: SimulatedClock;
   /** Case config (YAML/JSON file) for the rules service; built-in defaults when absent. */
   caseConfig?: string;
+  /** Simulated devices per Modbus bus (the sim's default 50); smaller buses poll in parallel. */
+  devicesPerBus?: number;
 }
 
 export interface PipelineCounters {
@@ -141,7 +143,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     stops.push(async () => { rules.access.revoke(operator.principal.tokenId); });
 
     // The simulated devices stand along the city plan's streets (registry/places; TZ_CITY_BOUNDARIES for another city).
-    const sim = await startSimulatedDistrict({ profiles, devices: options.devices, seed: options.seed, sites: streetSites(cityMap), ...(options.clock ? { simulatedClock: options.clock, stepSeconds: 60 } : {}) });
+    const sim = await startSimulatedDistrict({ profiles, devices: options.devices, seed: options.seed, sites: streetSites(cityMap), ...(options.devicesPerBus ? { devicesPerBus: options.devicesPerBus } : {}), ...(options.clock ? { simulatedClock: options.clock, stepSeconds: 60 } : {}) });
     stops.push(() => sim.stop());
     for (const d of sim.devices) if (d.site) siteOf.set(d.deviceId, { lat: d.site.lat, long: d.site.lon, address: d.site.address, district: d.site.district, gridCell: d.site.gridCell });
     sited = sim.devices.flatMap((d) => (d.site ? [{ deviceId: d.deviceId, profile: d.profile, gatewayId: options.gatewayId, district: d.district, lat: d.site.lat, lon: d.site.lon, address: d.site.address, gridCell: d.site.gridCell }] : []));

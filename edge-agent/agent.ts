@@ -112,7 +112,8 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
   }
 
   /** Values of one poll or uplink → (report filter) → a Reading with the device's next seq. */
-  function onValues(device: EdgeDeviceConfig, profile: DeviceProfile, at: number, values: Map<string, number | boolean>): void {
+  function onValues(device: EdgeDeviceConfig, profile: DeviceProfile, polledAt: number, values: Map<string, number | boolean>): void {
+    const at = stamp(polledAt);
     const selected = report.select(device.deviceId, profile, values, at, device.report);
     const suppressed = values.size - selected.size;
     if (suppressed > 0) {
@@ -123,7 +124,7 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     const { metrics: mv, unknown } = metricValues(profile, selected, config.sendMetricNames);
     if (unknown > 0) log.debug({ deviceId: device.deviceId, unknown }, 'values for metrics the profile does not list were left out');
     if (mv.length === 0) return;
-    batches.addReading(toReading(device, profile, ledger.nextSeq(device.deviceId), stamp(at), mv));
+    batches.addReading(toReading(device, profile, ledger.nextSeq(device.deviceId), at, mv));
     counts.readings++;
     metrics.readings.inc();
   }

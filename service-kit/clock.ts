@@ -37,6 +37,7 @@ export type ClockKind = 'wall' | 'simulated';
 export class SimulatedClock implements Clock {
   readonly kind = 'simulated' as const;
   private anchor: number | null;
+  private heldAt: number | null = null;
 
   constructor(
     readonly startMs: number,
@@ -50,6 +51,7 @@ export class SimulatedClock implements Clock {
   }
 
   now(): number {
+    if (this.heldAt !== null) return this.heldAt;
     if (this.anchor === null) return this.startMs;
     return this.startMs + Math.max(0, this.wall.now() - this.anchor) * this.speed;
   }
@@ -65,11 +67,16 @@ export class SimulatedClock implements Clock {
     return this;
   }
 
+  /** Stops time where it is (end of a compressed run: the month's figures are read with nothing moving). For this process only. */
+  hold(): void {
+    if (this.heldAt === null) this.heldAt = this.now();
+  }
+
   /** Wall ms until simulated time `simMs` (0 once it has passed; Infinity while time stands still). */
   wallMsUntil(simMs: number): number {
     const left = simMs - this.now();
     if (left <= 0) return 0;
-    return this.anchor === null ? Infinity : left / this.speed;
+    return this.anchor === null || this.heldAt !== null ? Infinity : left / this.speed;
   }
 
   /** `<startISO>@<speed>@<wallAnchorMs>`: what another process needs to read the same time (TZ_SIM_CLOCK). */

@@ -47,13 +47,13 @@ export function claimSqliteClock(db: Database.Database, clock: Clock, store: str
 export async function claimInfluxClock(target: InfluxTarget, clock: Clock): Promise<void> {
   const store = `InfluxDB database "${target.database}" at ${target.url}`;
   const admin: InfluxTarget = { ...target, retentionPolicy: undefined };
-  const databases = (await queryInfluxQL(admin, 'SHOW DATABASES')).flatMap((s) => s.values.map((v) => String(v[0])));
+  const databases = (await queryInfluxQL(admin, 'SHOW DATABASES')).flatMap((s) => (s.values ?? []).map((v) => String(v[0])));
   let marked: ClockKind | null = null;
   let fresh = !databases.includes(target.database);
   if (!fresh) {
-    const measurements = (await queryInfluxQL(admin, 'SHOW MEASUREMENTS')).flatMap((s) => s.values.map((v) => String(v[0])));
+    const measurements = (await queryInfluxQL(admin, 'SHOW MEASUREMENTS')).flatMap((s) => (s.values ?? []).map((v) => String(v[0])));
     if (measurements.includes(MARK_TABLE)) {
-      const kinds = (await queryInfluxQL(admin, `SHOW TAG VALUES FROM "${MARK_TABLE}" WITH KEY = "kind"`)).flatMap((s) => s.values.map((v) => String(v[1])));
+      const kinds = (await queryInfluxQL(admin, `SHOW TAG VALUES FROM "${MARK_TABLE}" WITH KEY = "kind"`)).flatMap((s) => (s.values ?? []).map((v) => String(v[1])));
       marked = kinds.includes('simulated') ? 'simulated' : kinds.includes('wall') ? 'wall' : null;
     }
     fresh = measurements.length === 0;
