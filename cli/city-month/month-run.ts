@@ -119,7 +119,8 @@ export async function runCityMonth(o: CityMonthOptions): Promise<CityMonthResult
       lastDay = day;
       const c = stack.counters();
       const agent = stack.details().edgeAgent ?? {};
-      say(`city-month: day ${day + 1}/${days} · ${agent.polls ?? 0} polls (${agent.pollFailures ?? 0} failed) · ${c.readingsWritten} readings written · ${c.alarmsRaised} alarms · ${c.casesOpened} sensor cases · people ${JSON.stringify(people.counts)}`);
+      const simStats = stack.sim.stats();
+      say(`city-month: day ${day + 1}/${days} · ${agent.polls ?? 0} polls (${agent.pollFailures ?? 0} failed, sim ${simStats.lagSteps ?? 0} steps behind) · ${c.readingsWritten} readings written · ${c.alarmsRaised} alarms · ${c.casesOpened} sensor cases · people ${JSON.stringify(people.counts)}`);
     }, 500);
     try {
       await people.run(endMs);

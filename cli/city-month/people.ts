@@ -110,12 +110,12 @@ export class CityPeople {
         await this.look().catch((err: unknown) => this.o.log.warn({ err: toError(err) }, 'could not read the case list'));
       }
       let ran = 0;
-      while (this.agenda.length > 0 && this.agenda[0]!.at <= this.o.clock.now() && ran < 50) {
-        const task = this.agenda.shift()!;
+      for (let task = this.agenda[0]; task && task.at <= this.o.clock.now() && ran < 50; task = this.agenda[0]) {
+        this.agenda.shift();
         ran++;
         await task.run().catch((err: unknown) => {
           this.counts.actionErrors++;
-          this.o.log.info({ what: task.what, err: toError(err).message }, 'a person could not do what they meant to (the case moved on)');
+          this.o.log.warn({ what: task.what, err: toError(err).message }, 'a person could not do what they meant to (the case moved on)');
         });
       }
       if (ran === 0) await new Promise((resolve) => setTimeout(resolve, 15));
@@ -124,7 +124,7 @@ export class CityPeople {
 
   private schedule(at: number, what: string, run: () => Promise<void>): void {
     let i = this.agenda.length;
-    while (i > 0 && this.agenda[i - 1]!.at > at) i--;
+    while (i > 0 && (this.agenda[i - 1]?.at ?? -Infinity) > at) i--;
     this.agenda.splice(i, 0, { at, what, run });
   }
 
@@ -138,24 +138,26 @@ export class CityPeople {
       const localHour = cityCalendar(this.o.timeZone).cityTime(h).hour;
       const rng = streamFor(this.o.seed, `arrivals:${h}`);
       const raining = this.o.raining(h);
+      const placeOf = () => pick(this.o.places, rng);
       for (let k = rng.poisson(citizenRatePerHour(localHour, raining)); k > 0; k--) {
         const at = h + rng.float() * HOUR;
-        const place = this.o.places[rng.int(0, this.o.places.length - 1)]!;
+        const place = placeOf();
         const category = pickCategory(rng.float(), raining);
-        this.schedule(at, 'citizen request', () => this.citizenRequest(category, place));
+        if (place) this.schedule(at, 'citizen request', () => this.citizenRequest(category, place));
       }
       for (let k = rng.poisson(hotlineRatePerHour(localHour)); k > 0; k--) {
         const at = h + rng.float() * HOUR;
-        const place = this.o.places[rng.int(0, this.o.places.length - 1)]!;
+        const place = placeOf();
         const phone = `139${String(rng.int(0, 99_999_999)).padStart(8, '0')}`;
-        this.schedule(at, 'hotline call', () => this.hotlineCall(pickCategory(rng.float(), raining), place, phone));
+        const category = pickCategory(rng.float(), raining);
+        if (place) this.schedule(at, 'hotline call', () => this.hotlineCall(category, place, phone));
       }
       for (let k = rng.poisson(inspectorRatePerHour(localHour)); k > 0; k--) {
         const at = h + rng.float() * HOUR;
-        const place = this.o.places[rng.int(0, this.o.places.length - 1)]!;
-        const category = PATROL_CATEGORIES[rng.int(0, PATROL_CATEGORIES.length - 1)]!;
-        const inspector = rng.int(0, this.o.tokens.inspectors.length - 1);
-        this.schedule(at, 'patrol find', () => this.patrolFind(category, place, inspector));
+        const place = placeOf();
+        const category = pick(PATROL_CATEGORIES, rng);
+        const token = pick(this.o.tokens.inspectors, rng);
+        if (place && category && token) this.schedule(at, 'patrol find', () => this.patrolFind(category, place, token));
       }
     }
   }
@@ -177,10 +179,11 @@ export class CityPeople {
     this.hotlineCases.add(c.id);
   }
 
-  private async patrolFind(category: string, place: StreetPlace, inspector: number): Promise<void> {
-    const token = this.o.tokens.inspectors[inspector]!;
+  private async patrolFind(category: string, place: StreetPlace, token: string): Promise<void> {
     const c = await this.o.api.ok('POST', '/api/v1/cases', token, {
       category, title: `巡查发现 patrol find: ${category}`, lat: place.lat, long: place.long, address: place.address,
+      // An inspector reports (上报); the command centre registers (立案).
+      register: false,
     }) as { id: number };
     await this.o.api.photo(c.id, token, '巡查照片 patrol photo');
     this.counts.inspectorReports++;
@@ -264,7 +267,8 @@ export class CityPeople {
     const round = this.round.get(c.id) ?? 0;
     const rng = streamFor(this.o.seed, `verify:${c.id}:${round}`);
     const at = now + D.verify(rng) + (rng.chance(D.verifyLateChance) ? D.verifyLate(rng) : 0);
-    const inspector = this.o.tokens.inspectors[c.id % this.o.tokens.inspectors.length]!;
+    const inspector = this.o.tokens.inspectors[c.id % this.o.tokens.inspectors.length];
+    if (!inspector) return;
     this.schedule(at, `verify ${c.id}`, async () => {
       const photoId = await this.o.api.photo(c.id, inspector, '核查照片 verification photo');
       if (this.badFix.has(c.id)) {
@@ -318,7 +322,12 @@ function pickCategory(x: number, raining: boolean): string {
   let acc = 0;
   for (const [i, w] of weights.entries()) {
     acc += w / total;
-    if (x < acc) return CITIZEN_CATEGORIES[i]![0];
+    const entry = CITIZEN_CATEGORIES[i];
+    if (entry && x < acc) return entry[0];
   }
-  return CITIZEN_CATEGORIES[0]![0];
+  return 'exposed-rubbish';
+}
+
+function pick<T>(list: readonly T[], rng: { int(lo: number, hi: number): number }): T | undefined {
+  return list.length === 0 ? undefined : list[rng.int(0, list.length - 1)];
 }
