@@ -81,10 +81,18 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
   const clock = options.clock ?? systemClock;
   // A compressed run never writes into a production database, nor the reverse (TZ_CLOCK_MISMATCH).
   // A simulated run needs InfluxDB up to check; production starts anyway when it is down (checked on the next start).
-  await claimInfluxClock(options.influx, clock).catch((err: unknown) => {
-    if (!isTzError(err, 'TZ_CLOCK_MISMATCH') && clockKind(clock) === 'wall') log.warn({ err }, 'the clock mark of InfluxDB could not be checked this time');
-    else throw err;
-  });
+  const claim = claimInfluxClock(options.influx, clock);
+  if (clockKind(clock) === 'simulated') await claim;
+  else {
+    // Production does not wait long for a slow server: the mark is checked on the next start then.
+    const outcome: Promise<unknown> = claim.then(() => null, (err: unknown) => err);
+    const first = await Promise.race([outcome, new Promise<'slow'>((resolve) => setTimeout(resolve, 3000, 'slow').unref())]);
+    if (first === 'slow') {
+      log.warn('InfluxDB is slow to answer: its clock mark is not checked before start');
+      void outcome.then((err) => { if (err) log.error({ err }, 'the clock mark of InfluxDB: check it before writing more'); });
+    } else if (isTzError(first, 'TZ_CLOCK_MISMATCH')) throw first;
+    else if (first) log.warn({ err: first }, 'the clock mark of InfluxDB could not be checked this time');
+  }
   const metrics = createIngestMetrics();
   const counts = metrics.counts;
   const maxBatchLines = options.maxBatchLines ?? 5000;

@@ -49,7 +49,7 @@ export const bench: Bench = {
         ]),
         '',
         `Cases: ${k.counts.reported} reported, ${k.counts.registered} registered (${k.counts.bySensor} by sensors), ${k.counts.closed} closed, ${k.counts.open} open at the end,`,
-        `${k.counts.rejected} rejected, ${k.counts.reworks} reworks (failed verifications), ${k.counts.escalatedCases} escalated, ${k.counts.ratings} ratings.`,
+        `${k.counts.rejected} rejected, ${k.counts.reworks} reworks (failed verifications and reopened cases), ${k.counts.escalatedCases} escalated, ${k.counts.ratings} ratings.`,
         `People: ${JSON.stringify(r.people)}.`,
         `Alarms by rule: ${JSON.stringify(r.alarmsByRule)}.`,
       ].join('\n');
