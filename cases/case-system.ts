@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { createLogger, createRegistry, systemClock, TzError, type AccessTokens, type Clock, type Logger } from '../service-kit/index.ts';
+import { claimSqliteFileClock, createLogger, createRegistry, systemClock, TzError, type AccessTokens, type Clock, type Logger } from '../service-kit/index.ts';
 import { createAlarmSink, type AlarmSink } from './alarm-intake.ts';
 import type { CaseStore } from './case-store.ts';
 import { CaseWorkflow } from './case-workflow.ts';
@@ -18,7 +18,7 @@ import { registerOpen311 } from './open311.ts';
 import type { AssetPlaces, GridLocator } from './places.ts';
 import { DEFAULT_RETRY, OutboxDeliverer, type ChannelAdapter, type RetryPolicy } from './outbox.ts';
 import { PhotoFolder } from './photos.ts';
-import { openCaseStore } from './open-case-store.ts';
+import { isPostgresUrl, openCaseStore } from './open-case-store.ts';
 import { postWebhook } from './webhook.ts';
 
 export interface CaseSystemOptions {
@@ -100,6 +100,8 @@ export async function openCaseSystem(options: CaseSystemOptions): Promise<CaseSy
   }
   const endpoints = resolveEndpointSecrets(config.alerts.endpoints, options.env ?? process.env);
   const registry = options.registry ?? createRegistry('cases');
+  // A compressed run never opens a production store, nor the reverse (TZ_CLOCK_MISMATCH).
+  if (!options.store && !isPostgresUrl(options.dbPath)) claimSqliteFileClock(options.dbPath, clock, 'case store');
   const store = options.store ?? (await openCaseStore(options.dbPath, { log, registry }));
   const counters = { alarmEvents: 0, casesOpened: 0, casesAbsorbed: 0, escalations: 0 };
 

@@ -5,7 +5,7 @@ import { openCaseSystem, type AssetPlaces, type CaseSystem } from '../cases/inde
 import { cityMapGeoJson, commandRoutes, loadCityMap, registerDeviceInfoGauges, registerRegistryRoutes, RegistryKey, RegistryStore, ruleCommandSink, startRegistryCentre, type RegistryCentre } from '../registry/index.ts';
 import { registerConsoleRoutes, AlarmFanOut, type RegistryDeviceFacts, type SiteDevice } from '../dashboards/index.ts';
 import { rulesServiceAuditedRoutes } from './audit-routes.ts';
-import { createRegistry, openAccessTokens, openAuditLog, openSqlite, recordHttpChanges, registerAuditApi, systemClock, type AuditLog, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
+import { createRegistry, openAccessTokens, openAuditLog, openSqlite, recordHttpChanges, registerAuditApi, systemClock, type AuditLog, type Clock, SimulatedClock, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
 
 // The "rules service" process as operators run it: the rules engine, the case
 // system and the ops console on one HTTP server, one set of API tokens. Three
@@ -42,6 +42,8 @@ export interface RulesServiceOptions extends MqttServiceAccount {
   registryDbPath?: string;
   /** The one audit log (SQLite, append-only): token issues/revocations, rule, silence and case changes; GET /api/v1/audit. */
   auditDbPath?: string;
+  /** The service's clock (`serviceClock()`: wall, or a compressed run's simulated clock) for rules, cases and the registry centre. */
+  clock?: Clock;
 }
 
 export interface RunningRulesService {
@@ -99,8 +101,11 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
     const tiles = o.mapTiles ?? mapTilesFromEnv(process.env);
     // One /metrics for the process: the case system's gauges (open cases, KPIs) are served beside the rules engine's.
     const metricsRegistry = createRegistry('rules');
+    const clock = o.clock ?? systemClock;
     const cases = await openCaseSystem({
       registry: metricsRegistry,
+      // Under a simulated clock the SLA check runs often enough in wall time to keep up (30 s of wall time is hours of city time).
+      clock, ...(clock instanceof SimulatedClock ? { slaCheckMs: 500, outboxPollMs: 250 } : {}),
       gridLocator: cityMap, ...(assetPlaces ? { assetPlaces } : {}),
       dbPath: o.casesDbPath, photoDir: o.photoDir, access, log: o.log('cases'), config: o.caseConfig, webhookSecret: o.webhookSecret,
       publishMqtt: async (topic, payload) => { await notifier.publishAsync(topic, payload, { qos: 1 }); },
@@ -119,7 +124,7 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
       // Grafana's district / grid cell / asset / tag variables read the registry through these.
       registerDeviceInfoGauges(metricsRegistry, r);
       centre = await startRegistryCentre({
-        store: r, profiles: o.profiles, clock: systemClock, log: o.log('registry'), metrics: metricsRegistry, ...(audit ? { audit } : {}),
+        store: r, profiles: o.profiles, clock, log: o.log('registry'), metrics: metricsRegistry, ...(audit ? { audit } : {}),
         mqtt: { brokerUrl: o.brokerUrl, username: o.username, password: o.password, clientId: `${o.clientId ?? 'tz-rules'}-registry` },
       });
       const c = centre;
@@ -138,7 +143,7 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
     const feed = new AlarmFanOut();
     rules = await startRules({
       brokerUrl: o.brokerUrl, username: o.username, password: o.password, clientId: o.clientId, shareGroup: o.shareGroup, metricsRegistry,
-      profiles: o.profiles, dbPath: o.rulesDbPath, http: o.http, log: o.log('rules'), timeZone: o.timeZone, influx: o.influx, access, ...(deviceFacts ? { deviceFacts } : {}),
+      clock, ...(clock instanceof SimulatedClock ? { tickMs: 250 } : {}), profiles: o.profiles, dbPath: o.rulesDbPath, http: o.http, log: o.log('rules'), timeZone: o.timeZone, influx: o.influx, access, ...(deviceFacts ? { deviceFacts } : {}),
       alarmSinks: [cases.alarmSink, { name: 'console-feed', deliver: async (event) => feed.publish(event) }, ...commandSinks],
       registerRoutes: async (app) => {
         if (audit) {

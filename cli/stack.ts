@@ -11,7 +11,7 @@ import { startSimulatedDistrict, type SimulatedDistrict } from '../firmware-sim/
 import { loadCityMap, streetSites, RegistryBinding, RegistryKey, RegistryStore } from '../registry/index.ts';
 import { seedSimulatedRegistry, type SeedOutcome } from './sim-registry.ts';
 import { Gauge } from 'prom-client';
-import { createLogger, createServiceHttp, createRegistry, listenService, openAccessTokens, openAuditLog, openSqlite, type Logger } from '../service-kit/index.ts';
+import { createLogger, createServiceHttp, createRegistry, listenService, openAccessTokens, openAuditLog, openSqlite, type Logger, type SimulatedClock } from '../service-kit/index.ts';
 import { startManagedInfluxd, type ManagedInfluxd } from './managed-influxd.ts';
 import { prometheusScrapeConfig } from './prometheus-config.ts';
 
@@ -35,6 +35,12 @@ export interface StackOptions {
   /** Device profiles folder; the built-in profiles when absent. */
   profileDir?: string;
   log?: Logger;
+  /** A compressed run's one simulated clock (`--sim-clock`, TZ_SIM_CLOCK): sim, the agent's stamps, ingest, rules and cases read it. Released once everything listens. */
+  clock?: SimulatedClock;
+  /** Case config (YAML/JSON file) for the rules service; built-in defaults when absent. */
+  caseConfig?: string;
+  /** Simulated devices per Modbus bus (the sim's default 50); smaller buses poll in parallel. */
+  devicesPerBus?: number;
 }
 
 export interface PipelineCounters {
@@ -128,7 +134,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const ingest: Ingest = await startIngest({
       binding,
       brokerUrl: broker.mqttUrl, username: 'tz-ingest', password: secrets.ingest, influx, profiles, access: openAccessTokens(accessDb),
-      deadLetterPath: join(options.varDir, 'dead-letter.sqlite'), log: createLogger('ingest'),
+      deadLetterPath: join(options.varDir, 'dead-letter.sqlite'), log: createLogger('ingest'), ...(options.clock ? { clock: options.clock } : {}),
     });
     stops.push(() => ingest.stop());
 
@@ -141,6 +147,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       brokerUrl: broker.mqttUrl, username: 'tz-rules', password: secrets.rules, profiles, influx, deviceRegistryUrl: ingest.httpUrl,
       rulesDbPath: join(options.varDir, 'rules.sqlite'), casesDbPath: join(options.varDir, 'cases.sqlite'), accessDbPath: join(options.varDir, 'access.sqlite'),
       photoDir: join(options.varDir, 'photos'), log: createLogger, auditDbPath: join(options.varDir, 'audit.sqlite'),
+      ...(options.clock ? { clock: options.clock } : {}), ...(options.caseConfig ? { caseConfig: options.caseConfig } : {}),
     });
     stops.push(() => rules.stop());
     // A console sign-in for this run: an operator token, revoked when the stack stops.
@@ -148,7 +155,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     stops.push(async () => { rules.access.revoke(operator.principal.tokenId); });
 
     // The simulated devices stand along the city plan's streets (registry/places; TZ_CITY_BOUNDARIES for another city).
-    const sim = await startSimulatedDistrict({ profiles, devices: options.devices, seed: options.seed, sites: streetSites(cityMap) });
+    const sim = await startSimulatedDistrict({ profiles, devices: options.devices, seed: options.seed, sites: streetSites(cityMap), ...(options.devicesPerBus ? { devicesPerBus: options.devicesPerBus } : {}), ...(options.clock ? { simulatedClock: options.clock, stepSeconds: 60 } : {}) });
     stops.push(() => sim.stop());
     const seeded = seedSimulatedRegistry(registryStore, sim.devices, { gatewayId: options.gatewayId, by: 'npm-start' });
     // Before the agent's first poll: the binding knows every seeded device.
@@ -164,7 +171,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         devices: sim.devices.map((d) => ({ deviceId: d.deviceId, profile: d.profile, district: d.district, modbus: { host: d.host, port: d.port, unitId: d.unitId } })),
         pollIntervalMs: options.pollIntervalMs, requestTimeoutMs: 1000, offlineAfterFailures: 3,
       }, 'stack'),
-      { profiles, log: createLogger('edge-agent') },
+      { profiles, log: createLogger('edge-agent'), ...(options.clock ? { readingClock: options.clock } : {}) },
     );
     stops.push(() => agent.stop());
 
@@ -214,6 +221,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const prometheusConfig = join(options.varDir, 'prometheus.yml');
     writeFileSync(prometheusConfig, prometheusScrapeConfig({ broker: broker.httpUrl, ingest: ingest.httpUrl, rules: rules.httpUrl, 'edge-agent': agent.httpUrl, stack: statusUrl }));
 
+    // Everything listens: simulated time starts to flow now (a wall clock has nothing to release).
+    options.clock?.release();
     return {
       influxUrl, database: influx.database, mqttUrl: broker.mqttUrl, sim, profiles, registry: { path: registryPath, seeded },
       urls: { broker: broker.httpUrl, ingest: ingest.httpUrl, rules: rules.httpUrl, edgeAgent: agent.httpUrl, status: statusUrl, console: `${rules.httpUrl}/console/` },

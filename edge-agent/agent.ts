@@ -32,6 +32,8 @@ export interface EdgeAgentDeps {
   profileDir?: string;
   log?: Logger;
   clock?: Clock;
+  /** Stamps readings and device statuses (default: `clock`). A compressed run passes the simulated clock; polling keeps wall time. */
+  readingClock?: Clock;
 }
 
 const AGENT_VERSION = '0.2.0';
@@ -65,6 +67,9 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
   let config = initial;
   const log = deps.log ?? createLogger('edge-agent');
   const clock = deps.clock ?? systemClock;
+  // The device-side time of a reading: the wall instant of the poll, or simulated city time in a compressed run.
+  const readingClock = deps.readingClock;
+  const stamp = readingClock ? (): number => readingClock.now() : (at: number): number => at;
   const profileDir = deps.profileDir ?? BUILTIN_PROFILE_DIR;
   const startedAt = clock.now();
   const registry = createRegistry('edge-agent');
@@ -95,7 +100,7 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
   }
 
   function reportStatus(deviceId: string, profile: DeviceProfile, state: 'online' | 'offline', at: number, failure?: { reason: PollFailureReason; detail: string }, radio?: Radio): void {
-    const status: IDeviceStatus = { deviceId, profile: profile.class, timestampMs: at, state: state === 'online' ? tz.DeviceState.DEVICE_STATE_ONLINE : tz.DeviceState.DEVICE_STATE_OFFLINE };
+    const status: IDeviceStatus = { deviceId, profile: profile.class, timestampMs: stamp(at), state: state === 'online' ? tz.DeviceState.DEVICE_STATE_ONLINE : tz.DeviceState.DEVICE_STATE_OFFLINE };
     if (failure) Object.assign(status, { error: ERROR_BY_REASON[failure.reason], detail: failure.detail });
     if (radio) Object.assign(status, { rssiDbm: radio.rssi, ...(radio.snr === undefined ? {} : { snrDb: radio.snr }) });
     batches.addStatus(status);
@@ -107,7 +112,8 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
   }
 
   /** Values of one poll or uplink → (report filter) → a Reading with the device's next seq. */
-  function onValues(device: EdgeDeviceConfig, profile: DeviceProfile, at: number, values: Map<string, number | boolean>): void {
+  function onValues(device: EdgeDeviceConfig, profile: DeviceProfile, polledAt: number, values: Map<string, number | boolean>): void {
+    const at = stamp(polledAt);
     const selected = report.select(device.deviceId, profile, values, at, device.report);
     const suppressed = values.size - selected.size;
     if (suppressed > 0) {

@@ -71,6 +71,13 @@ export interface SimulatedDistrictOptions {
   clock?: Clock;
   /** Time compression: simulated seconds per wall second. */
   speed?: number;
+  /**
+   * The stack's one simulated clock (service-kit SimulatedClock): the city's
+   * time is exactly its time (speed, start and scenario offsets follow it;
+   * `speed`, `startTime` and a scenario's own start are ignored), so the
+   * devices, the agent's stamps, rules and cases read the same instant.
+   */
+  simulatedClock?: Clock;
   /** Simulated start: epoch ms, or city-local "2026-07-20T17:30"; default now. */
   startTime?: number | string;
   /** The city's IANA time zone (lamps, demand curves, daily counters). */
@@ -156,7 +163,8 @@ export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Pr
   const tickMs = opts.tickMs ?? 1000;
   const timeZone = opts.timeZone ?? opts.scenario?.timeZone ?? DEFAULT_TIME_ZONE;
   const stepMs = (opts.stepSeconds ?? 30) * 1000;
-  const speed = opts.speed ?? opts.scenario?.speed ?? 1;
+  const shared = opts.simulatedClock;
+  const speed = shared ? 1 : opts.speed ?? opts.scenario?.speed ?? 1;
   if (!Number.isInteger(total) || total < 4) throw new TzError('TZ_CONFIG_INVALID', `devices must be an integer >= 4 (one of each class), got ${total}`);
   if (!Number.isInteger(perBus) || perBus < 1 || perBus > MAX_UNITS_PER_BUS) throw new TzError('TZ_CONFIG_INVALID', `devicesPerBus must be 1..${MAX_UNITS_PER_BUS}, got ${perBus}`);
   if (!Number.isInteger(busesPerGateway) || busesPerGateway < 1) throw new TzError('TZ_CONFIG_INVALID', `busesPerGateway must be >= 1, got ${busesPerGateway}`);
@@ -165,8 +173,8 @@ export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Pr
   if (!(stepMs >= 1000 && stepMs <= 3_600_000)) throw new TzError('TZ_CONFIG_INVALID', `stepSeconds must be 1..3600, got ${stepMs / 1000}`);
   checkTimeZone(timeZone);
   const log = createLogger('firmware-sim');
-  const wall = opts.clock ?? systemClock;
-  const startMs = opts.scenario
+  const wall = shared ?? opts.clock ?? systemClock;
+  const startMs = shared ? shared.now() : opts.scenario
     ? parseCityDateTime(opts.scenario.start, timeZone)
     : typeof opts.startTime === 'string' ? parseCityDateTime(opts.startTime, timeZone) : (opts.startTime ?? wall.now());
   const clock = new SimClock(wall, startMs, speed);
@@ -388,6 +396,8 @@ export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Pr
     return next;
   };
   if (opts.scenario) startScenario(opts.scenario, startMs, speed);
+  // Under the shared clock a scenario starts at the clock's present, at its pace (the clock's start is the scenario's).
+  const scenarioStart = (scenario: Scenario): number => (shared ? clock.now() : parseCityDateTime(scenario.start, timeZone));
 
   log.info({ devices: total, buses: busCount, rtuBuses: rtuCount, scenarioStepErrors, speed, timeZone }, 'simulated district started');
   const gateways = [...gatewayUp.keys()].map((gatewayId) => ({
@@ -425,7 +435,7 @@ export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Pr
     setPower: control.setPower,
     setGatewayLink: control.setGatewayLink,
     attachLora: (h, port) => lora.attach(h, port),
-    runScenario: (scenario, o = {}) => startScenario(scenario, parseCityDateTime(scenario.start, timeZone), o.speed ?? scenario.speed),
+    runScenario: (scenario, o = {}) => startScenario(scenario, scenarioStart(scenario), shared ? 1 : o.speed ?? scenario.speed),
     scenario: () => run?.progress(),
     scenarioRun: () => run,
     catchUp,

@@ -16,3 +16,4 @@ export type { CitySites, DeviceSite } from './sites.ts';
 export * from './field/index.ts';
 export { startSimulatedProfileDevices, type SimulatedProfileDevices, type ProfileDevicesOptions } from './profile-devices.ts';
 export { profilePhysics } from './physics/profile-physics.ts';
+export { SeededRandom, hashString } from './prng.ts';

@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { encodeUplinkBatch, ID_PATTERN, type IDeviceStatus, type IReading } from '../proto/index.ts';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
-import { createLogger, createServiceHttp, listenService, systemClock, type Clock, type InfluxTarget, type Logger, type RunningService, type AccessTokens } from '../service-kit/index.ts';
+import { claimInfluxClock, clockKind, isTzError, createLogger, createServiceHttp, listenService, systemClock, type Clock, type InfluxTarget, type Logger, type RunningService, type AccessTokens } from '../service-kit/index.ts';
 import { openDeadLetterStore, type DeadLetter } from './dead-letter-store.ts';
 import { DeviceRegistry } from './device-registry.ts';
 import { registerDeviceRoutes } from './device-routes.ts';
@@ -79,6 +79,20 @@ export type Ingest = RunningService;
 export async function startIngest(options: IngestOptions): Promise<Ingest> {
   const log = options.log ?? createLogger('ingest');
   const clock = options.clock ?? systemClock;
+  // A compressed run never writes into a production database, nor the reverse (TZ_CLOCK_MISMATCH).
+  // A simulated run needs InfluxDB up to check; production starts anyway when it is down (checked on the next start).
+  const claim = claimInfluxClock(options.influx, clock);
+  if (clockKind(clock) === 'simulated') await claim;
+  else {
+    // Production does not wait long for a slow server: the mark is checked on the next start then.
+    const outcome: Promise<unknown> = claim.then(() => null, (err: unknown) => err);
+    const first = await Promise.race([outcome, new Promise<'slow'>((resolve) => setTimeout(resolve, 3000, 'slow').unref())]);
+    if (first === 'slow') {
+      log.warn('InfluxDB is slow to answer: its clock mark is not checked before start');
+      void outcome.then((err) => { if (err) log.error({ err }, 'the clock mark of InfluxDB: check it before writing more'); });
+    } else if (isTzError(first, 'TZ_CLOCK_MISMATCH')) throw first;
+    else if (first) log.warn({ err: first }, 'the clock mark of InfluxDB could not be checked this time');
+  }
   const metrics = createIngestMetrics();
   const counts = metrics.counts;
   const maxBatchLines = options.maxBatchLines ?? 5000;

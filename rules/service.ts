@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
 import { decodeUplinkBatch, parseGatewayTopic, topics, type UplinkBatch } from '../proto/index.ts';
 import {
-  createLogger, createRegistry, DEFAULT_TIME_ZONE, createServiceHttp, isTzError, listenService, systemClock, toError, TzError,
+  claimSqliteFileClock, createLogger, createRegistry, DEFAULT_TIME_ZONE, createServiceHttp, isTzError, listenService, systemClock, toError, TzError,
   type AccessTokens, type Clock, type InfluxTarget, type Logger, type MqttServiceAccount, type RunningService,
 } from '../service-kit/index.ts';
 import { RulesEngine } from './engine.ts';
@@ -73,6 +73,8 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
   const log = options.log ?? createLogger('rules');
   const clock = options.clock ?? systemClock;
   const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
+  // A compressed run never opens a production store, nor the reverse (TZ_CLOCK_MISMATCH).
+  claimSqliteFileClock(options.dbPath, clock, 'rules store');
   const store = new SqliteRulesStore(options.dbPath);
   let storeOpen = true;
   let lastOpen = 0;

@@ -54,6 +54,7 @@ export const ERROR_CATALOGUE = {
   TZ_BACKUP_INVALID: 'a backup is incomplete or damaged, or cannot be restored over existing data',
   TZ_AUDIT_APPEND_ONLY: 'the audit log is append-only: records cannot be changed or removed',
   TZ_STORE_UNAVAILABLE: 'the case database (PostgreSQL) cannot be reached or is busy; try again shortly',
+  TZ_CLOCK_MISMATCH: "a store was created with the other kind of clock (wall vs simulated): a compressed run never opens a production store, nor production a simulated run's store",
 } as const;
 
 export type TzErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -117,6 +118,7 @@ export const ERROR_HTTP_STATUS: Record<TzErrorCode, number> = {
   TZ_BACKUP_INVALID: 500,
   TZ_AUDIT_APPEND_ONLY: 409,
   TZ_STORE_UNAVAILABLE: 503,
+  TZ_CLOCK_MISMATCH: 500,
 };
 
 /** The HTTP status of an error: its code's, or 500 for anything that is not a TzError. */

@@ -4,6 +4,8 @@ export { ERROR_CATALOGUE, ERROR_HTTP_STATUS, TzError, httpStatusOf, isTzError, t
 export { installErrorHandler, parseRequest, zodProblems, formatProblems, type ErrorShape, type InputProblem } from './http-errors.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { systemClock, ManualClock, type Clock } from './clock.ts';
+export { SimulatedClock, parseSimulatedClock, serviceClock, clockKind, type ClockKind } from './clock.ts';
+export { claimSqliteClock, claimSqliteFileClock, claimInfluxClock } from './store-clock.ts';
 export { CityCalendar, cityCalendar, defaultTimeZone, DEFAULT_TIME_ZONE, WEEKDAY_INDEX, type CityTime, type LocalTime } from './city-time.ts';
 export { parseDuration, parseTimeOfDay } from './duration.ts';
 export { openSqlite, migrateSqlite, type OpenSqliteOptions, type SqliteDurability, type SqliteMigration } from './sqlite.ts';

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CliError, fileToCreate, int, profileDir, requireEnv, serviceOptions } from '../command-kit.ts';
 import { untilSignal } from '../signals.ts';
+import { simulatedOrWallClock } from '../sim-clock-option.ts';
 
 function apiVersion(value: string): 'auto' | 'v1' | 'v2' {
   if (value !== 'auto' && value !== 'v1' && value !== 'v2') throw new CliError(`--influx-api must be auto, v1 or v2, not "${value}"`);
@@ -52,6 +53,7 @@ export function registerIngestCommands(program: Command): void {
     .option('--no-gzip', 'never gzip write bodies')
     .option('--max-clock-ahead <seconds>', 'refuse readings stamped further ahead of the cloud clock', int(0, 31_536_000), 300)
     .option('--max-clock-behind <days>', 'refuse readings older than this many days', int(1, 3650), 30)
+    .option('--sim-clock <start@speed[@anchorMs]>', 'a compressed run on a simulated clock (env TZ_SIM_CLOCK; never in production: its stores are marked and a wall-clock store is refused)')
     .action(async (opts) => {
       const influx = influxTarget(opts);
       const { startIngest } = await import('../../ingest/index.ts');
@@ -72,6 +74,7 @@ export function registerIngestCommands(program: Command): void {
         retention: opts.setup ? { rawDuration: opts.rawRetention, downsampledDuration: opts.downsampledRetention } : null,
         maxBatchLines: opts.maxBatch, writeConcurrency: opts.writeConcurrency, lingerMs: opts.lingerMs, maxBufferedReadings: opts.maxBuffered, gzip: opts.gzip,
         timestampWindow: { futureMs: opts.maxClockAhead * 1000, pastMs: opts.maxClockBehind * 86_400_000 },
+        clock: await simulatedOrWallClock(opts.simClock),
       });
       console.error(`ingest running (metrics ${running.httpUrl}/metrics, devices ${running.httpUrl}/api/v1/devices)`);
       await untilSignal(async () => {

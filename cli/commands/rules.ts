@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { CliError, fileToCreate, int, profileDir, requireEnv, serviceOptions } from '../command-kit.ts';
 import { untilSignal } from '../signals.ts';
 import { defaultTimeZone } from '../../service-kit/index.ts';
+import { simulatedOrWallClock } from '../sim-clock-option.ts';
 
 export interface ApiOptions { api: string; json?: boolean }
 
@@ -66,6 +67,7 @@ export function registerRulesCommands(program: Command): void {
     .option('--ingest-url <url>', "ingest's HTTP URL: its device registry feeds the console (env TZ_INGEST_URL)", process.env.TZ_INGEST_URL)
     .option('--registry-db <file>', 'device registry SQLite file: serves /api/v1/devices, /assets, /gateways (LoRa keys sealed with TZ_REGISTRY_KEY)')
     .option('--audit-db <file>', 'the one audit log (tokens, rules, silences, case actions; GET /api/v1/audit for admins)', 'var/audit.sqlite')
+    .option('--sim-clock <start@speed[@anchorMs]>', 'a compressed run on a simulated clock (env TZ_SIM_CLOCK; never in production: its stores are marked and a wall-clock store is refused)')
     .action(async (opts) => {
       const { startRulesService } = await import('../rules-service.ts');
       const { loadProfiles } = await import('../../device-profiles/index.ts');
@@ -79,6 +81,7 @@ export function registerRulesCommands(program: Command): void {
         influx: opts.influxUrl ? { url: opts.influxUrl, database: opts.database, username: process.env.INFLUX_USERNAME, password: process.env.INFLUX_PASSWORD, token: process.env.INFLUX_TOKEN } : undefined,
         deviceRegistryUrl: opts.ingestUrl, timeZone: opts.timeZone, http: { port: opts.httpPort }, log: createLogger, auditDbPath: fileToCreate(opts.auditDb),
         registryDbPath: opts.registryDb ? fileToCreate(opts.registryDb) : undefined,
+        clock: await simulatedOrWallClock(opts.simClock),
       });
       console.error(`rules running: API at ${running.httpUrl}/api/v1/, console at ${running.httpUrl}/console/ (tokens: tianzhong tokens add --role operator)`);
       await untilSignal(() => running.stop());

@@ -36,8 +36,8 @@ function problems(text: string): string[] {
   }
 }
 
-test('the four shipped scenarios load against the built-in profiles', () => {
-  assert.equal(builtinScenarios(), ['district-outage', 'night-leak', 'rainstorm', 'vandalism-spree']);
+test('the shipped scenarios load against the built-in profiles', () => {
+  assert.equal(builtinScenarios(), ['city-month', 'district-outage', 'night-leak', 'rainstorm', 'vandalism-spree']);
   for (const name of builtinScenarios()) {
     const s = loadScenario(name, profiles);
     assert.ok(s.timeline.length > 0 && s.expect.alarms.length > 0, name);
