@@ -186,8 +186,7 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
         const intervalMs = device.pollIntervalMs ?? c.pollIntervalMs;
         const polled: PolledDevice = {
           config: device, profile, unitId: m.unitId, blocks: planReads(profile), intervalMs, failures: 0,
-          // First polls spread over the interval so a bus does not start with a burst.
-          nextDueAt: now + Math.floor((i * intervalMs) / c.devices.length),
+          nextDueAt: now, // spread below, once each bus's devices are known
           backoff: new Backoff(intervalMs, Math.max(intervalMs, c.maxDeviceBackoffMs)),
         };
         const bus = byBus.get(key) ?? { endpoint, devices: [] };
@@ -223,6 +222,9 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     const field = buildFieldInputs(fieldEntries, { config: c, metrics, log, clock, onPoll, onPush }, previousField);
     problems.push(...field.problems);
     if (problems.length > 0) throw new TzError('TZ_CONFIG_INVALID', `the config does not fit the device profiles:\n  ${problems.join('\n  ')}`, { details: { problems } });
+    // First polls spread over the interval on each bus (the k-th of n devices at k/n of it), so a bus does not
+    // start with a burst; the buses go in step, so one wake-up of the process serves a request on every bus.
+    for (const { devices } of byBus.values()) devices.forEach((d, k) => void (d.nextDueAt = now + Math.floor((k * d.intervalMs) / devices.length)));
     const buses = [...byBus.values()].map(({ endpoint, devices }) => new ModbusBus(devices, { endpoint, requestTimeoutMs: c.requestTimeoutMs, retries: c.retries, offlineAfterFailures: c.offlineAfterFailures, metrics, log, onPoll, clock, maxLinkBackoffMs: c.maxDeviceBackoffMs }));
     for (const warning of configWarnings(c)) log.warn({ warning }, 'edge agent config: ' + warning);
     const busOf = new Map<string, ModbusBus>();

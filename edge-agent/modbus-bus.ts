@@ -93,7 +93,8 @@ export class ModbusBus {
   /** Whether every device on this serial line is timing out (a wrong baud rate or parity looks like that). */
   private lineSilent = false;
   private readonly abort = new AbortController();
-  private wake = new AbortController();
+  /** Ends the bus loop's current sleep early (a write arrived, or stop). One timer per sleep, no signal objects per poll. */
+  private wakeUp: (() => void) | null = null;
   private loop: Promise<void> = Promise.resolve();
   private readonly writes: PendingWrite[] = [];
   private readonly gapMs: number;
@@ -119,6 +120,7 @@ export class ModbusBus {
 
   async stop(): Promise<void> {
     this.abort.abort();
+    this.wakeUp?.();
     await this.loop;
     for (const w of this.writes.splice(0)) w.reject(new TzError('TZ_MODBUS_TIMEOUT', 'agent stopping before the write was sent'));
     this.disconnect();
@@ -128,7 +130,7 @@ export class ModbusBus {
   write(device: PolledDevice, writes: RegisterWrite[]): Promise<void> {
     return new Promise((resolve, reject) => {
       this.writes.push({ device, writes, resolve, reject });
-      this.wake.abort();
+      this.wakeUp?.();
     });
   }
 
@@ -140,11 +142,10 @@ export class ModbusBus {
         await this.executeWrite(pending);
         continue;
       }
-      const device = this.devices.reduce((a, b) => (b.nextDueAt < a.nextDueAt ? b : a));
+      const device = this.dueSoonest();
       const wait = device.nextDueAt - this.clock.now();
       if (wait > 0) {
-        if (this.wake.signal.aborted) this.wake = new AbortController();
-        await delay(wait, AbortSignal.any([signal, this.wake.signal]));
+        await this.sleep(wait);
         continue; // a write may have arrived, or another device is due now
       }
       const outcome = await this.poll(device);
@@ -152,6 +153,26 @@ export class ModbusBus {
       this.schedule(device, outcome);
       this.opts.onPoll(device, outcome);
     }
+  }
+
+  private dueSoonest(): PolledDevice {
+    let soonest = this.devices[0]!;
+    for (const d of this.devices) if (d.nextDueAt < soonest.nextDueAt) soonest = d;
+    return soonest;
+  }
+
+  /** Sleeps until `ms` passed or wakeUp() is called, whichever is first. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        if (this.wakeUp === wake) this.wakeUp = null;
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      if (this.abort.signal.aborted) wake();
+      else this.wakeUp = wake;
+    });
   }
 
   private schedule(device: PolledDevice, outcome: PollOutcome): void {

@@ -47,7 +47,10 @@ export const bench: Bench = {
     await sub.subscribeAsync(topics.batch('gw-bench'), { qos: 1 });
     try {
       progress(`agent: ${devices} devices, ${warmS} s warm-up, ${measureS} s measured`);
-      const agent = spawn(process.execPath, [join(root, 'bin/tianzhong.js'), 'edge-agent', '--config', file], { cwd: root, stdio: 'ignore', env: { ...process.env, TZ_LOG_LEVEL: 'error', TZ_GATEWAY_PASSWORD: 'bench' } });
+      // TZ_BENCH_AGENT_NODE_ARGS / TZ_BENCH_PEER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p") profile either process under this load.
+      const nodeArgs = (name: string) => (process.env[name] ?? '').split(' ').filter((a) => a !== '');
+      const agentNodeArgs = nodeArgs('TZ_BENCH_AGENT_NODE_ARGS');
+      const agent = spawn(process.execPath, [...agentNodeArgs, join(root, 'bin/tianzhong.js'), 'edge-agent', '--config', file], { cwd: root, stdio: 'ignore', env: { ...process.env, TZ_LOG_LEVEL: 'error', TZ_GATEWAY_PASSWORD: 'bench' } });
       await sleep(warmS * 1000);
       const a0 = procUsage(agent.pid!);
       const r0 = received;
@@ -60,7 +63,7 @@ export const bench: Bench = {
       await new Promise((r) => agent.once('exit', r));
 
       progress('peer: bare modbus-serial loop over the same slaves');
-      const peer = spawn(process.execPath, ['--import', 'tsx', join(root, 'edge-agent/bench/raw-poller.ts'), file, String(warmS + measureS)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+      const peer = spawn(process.execPath, [...nodeArgs('TZ_BENCH_PEER_NODE_ARGS'), '--import', 'tsx', join(root, 'edge-agent/bench/raw-poller.ts'), file, String(warmS + measureS)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       peer.stdout.on('data', (d: Buffer) => void (out += d.toString()));
       await sleep(warmS * 1000);
