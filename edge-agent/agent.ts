@@ -257,7 +257,7 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     if (devices.length === 0) return;
     receiver = new LoraReceiver({ host: c.lora.host, port: c.lora.port, dedupWindowMs: c.lora.dedupWindowMs, maxFcntGap: c.lora.maxFcntGap, rx1DelayUs: c.lora.rx1DelayUs,
       netId: Buffer.from(c.lora.netId, 'hex'), joinAcceptDelayUs: c.lora.joinAcceptDelayUs, rx2FrequencyMHz: c.lora.rx2FrequencyMHz, rx2DataRate: c.lora.rx2DataRate,
-      maxFramesPerDevicePerMinute: c.lora.maxFramesPerDevicePerMinute, sessions: loraSessions, ledger, metrics, log, onUplink }, devices);
+      maxFramesPerDevicePerMinute: c.lora.maxFramesPerDevicePerMinute, sessions: loraSessions, ledger, metrics, log, clock, onUplink }, devices);
     try {
       loraAddress = await receiver.start();
     } catch (err) {
@@ -297,7 +297,7 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     return new MqttUplink({
       gatewayId: c.gatewayId, brokerUrl: c.brokerUrl, username: c.username, password: c.password, queue,
       maxInFlight: c.queue.maxInFlight, replayReadingsPerSecond: c.queue.replayReadingsPerSecond, statusIntervalMs: c.statusIntervalMs,
-      metrics, log, status: gatewayStatus, onCommand: (payload) => executor.handle(payload), onQueueChanged: () => undefined,
+      metrics, log, clock, status: gatewayStatus, onCommand: (payload) => executor.handle(payload), onQueueChanged: () => undefined,
       ...(c.remoteConfig ? { onConfig: (payload: Buffer) => void remote.handle(payload) } : {}),
     });
   }

@@ -214,7 +214,7 @@ export class ModbusBus {
       let data: (number | boolean)[] | undefined;
       for (let attempt = 1; data === undefined; attempt++) {
         try {
-          data = await this.transact(client, device.unitId, () => read(client, block));
+          data = await this.transact(client, device.unitId, () => read(client, device.unitId, block));
         } catch (err) {
           const failure = classify(err);
           if (failure.reason === 'link') this.disconnect();
@@ -300,13 +300,37 @@ export class ModbusBus {
   }
 }
 
-function read(client: ModbusRTU, b: ReadBlock): Promise<(number | boolean)[]> {
-  switch (b.table) {
-    case 'coil': return client.readCoils(b.start, b.count).then((r) => r.data);
-    case 'discrete': return client.readDiscreteInputs(b.start, b.count).then((r) => r.data);
-    case 'holding': return client.readHoldingRegisters(b.start, b.count).then((r) => r.data);
-    case 'input': return client.readInputRegisters(b.start, b.count).then((r) => r.data);
-  }
+type Callback<T> = (err: unknown, result?: T) => void;
+
+/** A callback that lets go of `cb` (and what its scope holds) once it has been called. */
+function once<T>(cb: Callback<T>): Callback<T> {
+  let f: Callback<T> | null = cb;
+  return (err, result) => {
+    const g = f;
+    f = null;
+    g?.(err, result);
+  };
+}
+
+/**
+ * One read through modbus-serial's callback API. The client keeps its last
+ * 256 transactions with the callback each was given (index.js `_transactions`,
+ * tcpport.js MAX_TRANSACTIONS): through the promise API that callback held
+ * the settled promise and its response for seconds, long enough to be
+ * promoted to the old generation and die there; the agent's RSS grew by
+ * megabytes a second between full collections. Here the callback drops the
+ * promise and the data as soon as it has run.
+ */
+function read(client: ModbusRTU, unitId: number, b: ReadBlock): Promise<(number | boolean)[]> {
+  return new Promise((resolve, reject) => {
+    const done = once<{ data: (number | boolean)[] }>((err, result) => (err !== null && err !== undefined ? reject(err) : resolve(result?.data ?? [])));
+    switch (b.table) {
+      case 'coil': return client.writeFC1(unitId, b.start, b.count, done);
+      case 'discrete': return client.writeFC2(unitId, b.start, b.count, done);
+      case 'holding': return client.writeFC3(unitId, b.start, b.count, done);
+      case 'input': return client.writeFC4(unitId, b.start, b.count, done);
+    }
+  });
 }
 
 /** modbus-serial rejects with plain objects: a timeout, a Modbus exception, or a dead port. */
