@@ -8,6 +8,7 @@ import { configWarnings, type EdgeAgentConfig, type EdgeDeviceConfig } from './c
 import { DeviceHealth, type Transport } from './device-health.ts';
 import { openGatewayDatabase } from './gateway-database.ts';
 import { GatewayLedger } from './gateway-ledger.ts';
+import { healthSnapshot, setHealthGauges, type HealthSnapshot, type StoreDrops } from './health-snapshot.ts';
 import { LoraReceiver, type LoraDevice, type Radio } from './lora/lora-receiver.ts';
 import { LoraSessionStore } from './lora/lora-sessions.ts';
 import { createEdgeMetrics, type PollFailureReason } from './metrics.ts';
@@ -88,10 +89,11 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
   let report = new ReportFilter(config.report);
   const codecs = new Map<string, LoraCodec>();
   let pumpUplink = (): void => undefined;
+  const storeDrops: StoreDrops = { readings: 0 };
   let batches = newBatchBuilder();
 
   function newBatchBuilder(): BatchBuilder {
-    return new BatchBuilder({ gatewayId: config.gatewayId, ...config.batch, queue, ledger, metrics, log, clock, onSealed: () => pumpUplink() });
+    return new BatchBuilder({ gatewayId: config.gatewayId, ...config.batch, queue, ledger, metrics, log, clock, drops: storeDrops, onSealed: () => pumpUplink() });
   }
 
   function reportStatus(deviceId: string, profile: DeviceProfile, state: 'online' | 'offline', at: number, failure?: { reason: PollFailureReason; detail: string }, radio?: Radio): void {
@@ -271,17 +273,20 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     for (const d of drivers) await d.start();
   }
 
+  // One snapshot for /healthz, GatewayStatus, /metrics and stats().
+  const snapshot = (): HealthSnapshot => healthSnapshot({ queue, batches: () => batches, storeDrops, health, brokerConnected: () => uplink.connected, clock });
+
   const gatewayStatus = () => {
-    const q = queue.stats();
+    const h = snapshot();
     return {
       version: AGENT_VERSION,
-      devicesTotal: health.size,
-      devicesOnline: health.count('online'),
-      queueDepth: q.readings + batches.openReadings,
-      queueBytes: q.bytes,
-      queueBatches: q.batches,
-      oldestUnsentAgeS: q.oldestReadingAtMs === null ? 0 : Math.max(0, Math.round((clock.now() - q.oldestReadingAtMs) / 1000)),
-      dropped: q.droppedReadings + batches.storeFailures,
+      devicesTotal: h.devicesTotal,
+      devicesOnline: h.devicesOnline,
+      queueDepth: h.queueDepth,
+      queueBytes: h.queueBytes,
+      queueBatches: h.queueBatches,
+      oldestUnsentAgeS: Math.round(h.oldestUnsentAgeS),
+      dropped: h.dropped,
       pollErrors: counts.pollFailures,
       uptimeS: Math.floor((clock.now() - startedAt) / 1000),
       devices: health.snapshot(),
@@ -309,12 +314,10 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     publishAck: (ack) => uplink.publishAck(ack),
   });
 
-  const updateGauges = (): void => {
-    const q = queue.stats();
-    metrics.queueDepth.set(q.readings + batches.openReadings);
-    metrics.queueBytes.set(q.bytes);
-    metrics.queueBatches.set(q.batches);
-    metrics.oldestUnsentAge.set(q.oldestReadingAtMs === null ? 0 : Math.max(0, (clock.now() - q.oldestReadingAtMs) / 1000));
+  const updateGauges = (): HealthSnapshot => {
+    const h = snapshot();
+    setHealthGauges(metrics, h);
+    return h;
   };
   const housekeeping = setInterval(() => {
     updateGauges();
@@ -333,9 +336,8 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     registry,
     log,
     health: () => {
-      updateGauges();
-      const q = queue.stats();
-      return { ok: uplink.connected, brokerConnected: uplink.connected, devicesTotal: health.size, devicesOnline: health.count('online'), queueDepth: q.readings, queueBytes: q.bytes, dropped: q.droppedReadings };
+      const h = updateGauges();
+      return { ok: h.brokerConnected, ...h };
     },
   });
   const httpUrl = await listenService(app, config.http.host, config.http.port);
@@ -405,7 +407,7 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
       return loraAddress;
     },
     stats: () => {
-      const q = queue.stats();
+      const h = snapshot();
       return {
         devices: health.size,
         buses: inputs.buses.length,
@@ -415,11 +417,11 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
         readings: counts.readings,
         valuesSuppressed: counts.suppressed,
         deviceStatuses: counts.statuses,
-        devicesOnline: health.count('online'),
-        queueDepth: q.readings + batches.openReadings,
-        queueBatches: q.batches,
-        queueBytes: q.bytes,
-        dropped: q.droppedReadings + batches.storeFailures,
+        devicesOnline: h.devicesOnline,
+        queueDepth: h.queueDepth,
+        queueBatches: h.queueBatches,
+        queueBytes: h.queueBytes,
+        dropped: h.dropped,
         batchesPublished: uplink.counts.published,
         batchesAcked: uplink.counts.acked,
         batchesReplayed: uplink.counts.replayed,

@@ -1,6 +1,7 @@
 import { tz, type IDeviceStatus, type IReading } from '../proto/index.ts';
 import { toError, type Clock, type Logger } from '../service-kit/index.ts';
 import type { GatewayLedger } from './gateway-ledger.ts';
+import type { StoreDrops } from './health-snapshot.ts';
 import type { EdgeMetrics } from './metrics.ts';
 import type { StoreAndForwardQueue } from './store-and-forward-queue.ts';
 
@@ -13,6 +14,8 @@ export interface BatchBuilderOptions {
   metrics: EdgeMetrics;
   log: Logger;
   clock: Clock;
+  /** Where readings that could not be written or encoded are counted (the agent's, kept across reloads). */
+  drops: StoreDrops;
   /** A batch is on disk and may be published. */
   onSealed: () => void;
 }
@@ -39,15 +42,13 @@ export class BatchBuilder {
   private firstAtMs = Number.POSITIVE_INFINITY;
   private statuses: IDeviceStatus[] = [];
   private timer: NodeJS.Timeout | null = null;
-  /** Readings dropped because a batch could not be written (disk full, I/O error) or a reading not encoded. */
-  storeFailures = 0;
 
   constructor(private readonly opts: BatchBuilderOptions) {}
 
   addReading(reading: IReading): void {
     const problem = tz.Reading.verify(reading);
     if (problem) {
-      this.storeFailures++;
+      this.opts.drops.readings++;
       this.opts.metrics.dropped.inc({ reason: 'encode-error' });
       this.opts.log.error({ code: 'TZ_PROTO_DECODE', deviceId: reading.deviceId, seq: reading.seq, problem }, 'cannot encode the reading; dropped');
       return;
@@ -100,7 +101,7 @@ export class BatchBuilder {
       }
     } catch (err) {
       // Not on disk: these readings are lost, and said so (counted, logged, shown in status).
-      this.storeFailures += readings.length;
+      this.opts.drops.readings += readings.length;
       metrics.dropped.inc({ reason: 'store-error' }, readings.length);
       log.error({ code: 'TZ_QUEUE_STORE', err: toError(err).message, readings: readings.length, batchSeq }, 'cannot write the batch to the disk queue; readings dropped');
     }
