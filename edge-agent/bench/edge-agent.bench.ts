@@ -4,7 +4,7 @@
 // CPU and RSS are read from /proc for both, readings/s counted at an MQTT
 // subscriber (agent) and in the loop (peer).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +93,8 @@ export const bench: Bench = {
           ['RSS MB', f(a1.rssMb), f(p1.rssMb), `${(a1.rssMb / p1.rssMb).toFixed(2)}×`],
           ['CPU ms per reading', (((a1.cpuS - a0.cpuS) * 1000) / (agentRate * agentS)).toFixed(3), (((p1.cpuS - p0.cpuS) * 1000) / (peerRate * peerS)).toFixed(3), ''],
         ]),
+        // What the profiles of the agent under this load showed, kept with the section on every run.
+        readFileSync(new URL('./edge-agent.profile.md', import.meta.url), 'utf8').trimEnd(),
       ].join('\n');
     } finally {
       await sub.endAsync(true);
