@@ -1,23 +1,26 @@
 import { join } from 'node:path';
-import { BUILTIN_PROFILE_DIR, loadProfileCodec, planReads, type DeviceProfile, type LoraCodec, type ProfileCatalogue } from '../device-profiles/index.ts';
+import { BUILTIN_PROFILE_DIR, type DeviceProfile, type LoraCodec, type ProfileCatalogue } from '../device-profiles/index.ts';
 import { tz, type IDeviceStatus } from '../proto/index.ts';
-import { Backoff, TzError, createLogger, createRegistry, createServiceHttp, listenService, systemClock, toError, type Clock, type Logger, type RunningService } from '../service-kit/index.ts';
+import { TzError, createLogger, createRegistry, createServiceHttp, listenService, systemClock, toError, type Clock, type Logger, type RunningService } from '../service-kit/index.ts';
 import { BatchBuilder } from './batch-builder.ts';
-import { CommandExecutor, type CommandTarget } from './command-executor.ts';
-import { configWarnings, type EdgeAgentConfig, type EdgeDeviceConfig } from './config.ts';
-import { DeviceHealth, type Transport } from './device-health.ts';
+import { CommandExecutor } from './command-executor.ts';
+import type { EdgeAgentConfig, EdgeDeviceConfig } from './config.ts';
+import { DeviceHealth } from './device-health.ts';
 import { openGatewayDatabase } from './gateway-database.ts';
 import { GatewayLedger } from './gateway-ledger.ts';
+import { healthSnapshot, setHealthGauges, type HealthSnapshot, type StoreDrops } from './health-snapshot.ts';
 import { LoraReceiver, type LoraDevice, type Radio } from './lora/lora-receiver.ts';
 import { LoraSessionStore } from './lora/lora-sessions.ts';
 import { createEdgeMetrics, type PollFailureReason } from './metrics.ts';
-import { ModbusBus, type BusEndpoint, type PolledDevice, type PollOutcome } from './modbus-bus.ts';
+import type { PolledDevice, PollOutcome } from './modbus-bus.ts';
 import { MqttUplink } from './mqtt-uplink.ts';
 import { metricValues, toReading } from './reading.ts';
 import { RemoteGatewayConfig, mergeGatewayConfig } from './remote-config.ts';
 import { ReportFilter } from './report-filter.ts';
 import { SqliteStoreAndForwardQueue } from './sqlite-queue.ts';
-import { buildFieldInputs, type FieldDriver, type FieldEntry, type PushingStation } from './drivers/index.ts';
+import type { FieldDriver, PushingStation } from './drivers/index.ts';
+import { buildInputs, type InputContext, type Inputs } from './agent-inputs.ts';
+import { oneAtATime, planReload, type ReloadPlan } from './config-reload.ts';
 
 export interface EdgeAgent extends RunningService {
   /** Applies a new config (SIGHUP) without losing queued data; throws (and keeps running the old one) if it cannot. */
@@ -47,16 +50,6 @@ const ERROR_BY_REASON: Record<PollFailureReason, number> = {
   link: tz.DeviceErrorCode.DEVICE_ERROR_LINK,
 };
 
-interface Inputs {
-  buses: ModbusBus[];
-  lora: LoraDevice[];
-  targets: Map<string, CommandTarget>;
-  transports: Array<{ deviceId: string; transport: Transport }>;
-  /** CJ/T 188 / DL/T 645 meter lines and the HJ 212 server (drivers/); `pushed` = stations that report on their own. */
-  field: FieldDriver[];
-  pushed: PushingStation[];
-}
-
 /**
  * Starts the gateway agent: Modbus buses and the LoRa receiver produce
  * values; the report filter keeps what is worth sending; readings and device
@@ -81,6 +74,8 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
   const ledger = new GatewayLedger(db);
   // The YAML is the bootstrap; a GatewayConfig pushed by the centre replaces its devices (remote-config.ts).
   let bootstrap = initial;
+  // SIGHUP and pushed configs apply one at a time, in arrival order (applyNow, below).
+  const applyConfig = oneAtATime(applyNow);
   const remote = new RemoteGatewayConfig({
     gatewayId: initial.gatewayId, db, registry, log, clock, bootstrap: () => bootstrap,
     apply: (next) => applyConfig(next), onChanged: () => uplink.publishStatusNow(),
@@ -93,10 +88,11 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
   let report = new ReportFilter(config.report);
   const codecs = new Map<string, LoraCodec>();
   let pumpUplink = (): void => undefined;
+  const storeDrops: StoreDrops = { readings: 0 };
   let batches = newBatchBuilder();
 
   function newBatchBuilder(): BatchBuilder {
-    return new BatchBuilder({ gatewayId: config.gatewayId, ...config.batch, queue, ledger, metrics, log, clock, onSealed: () => pumpUplink() });
+    return new BatchBuilder({ gatewayId: config.gatewayId, ...config.batch, queue, ledger, metrics, log, clock, drops: storeDrops, onSealed: () => pumpUplink() });
   }
 
   function reportStatus(deviceId: string, profile: DeviceProfile, state: 'online' | 'offline', at: number, failure?: { reason: PollFailureReason; detail: string }, radio?: Radio): void {
@@ -165,94 +161,13 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     onValues(station.config, station.profile, at, values);
   }
 
-  /** Builds buses, LoRa devices and command targets for a config; throws TZ_CONFIG_INVALID listing every problem. */
-  async function buildInputs(c: EdgeAgentConfig, previousField: readonly FieldDriver[] = []): Promise<Inputs> {
-    const problems: string[] = [];
-    const byBus = new Map<string, { endpoint: BusEndpoint; devices: PolledDevice[] }>();
-    const lora: LoraDevice[] = [];
-    const transports: Inputs['transports'] = [];
-    const modbusDevices: Array<{ bus: string; device: PolledDevice }> = [];
-    const fieldEntries: FieldEntry[] = [];
-    const now = clock.now();
-    for (const [i, device] of c.devices.entries()) {
-      const where = `devices.${i} (${device.deviceId})`;
-      const profile = deps.profiles.get(device.profile);
-      if (!profile) {
-        problems.push(`${where}: unknown profile "${device.profile}"; known: ${deps.profiles.all().map((p) => p.class).join(', ')}`);
-        continue;
-      }
-      if (device.modbus) {
-        if (!profile.modbus) {
-          problems.push(`${where}: profile "${profile.class}" has no Modbus register map`);
-          continue;
-        }
-        const m = device.modbus;
-        const endpoint: BusEndpoint = 'line' in m ? { kind: 'rtu', line: c.serialLines.find((l) => l.name === m.line)! } : { kind: 'tcp', host: m.host, port: m.port };
-        const key = endpoint.kind === 'tcp' ? `tcp:${endpoint.host}:${endpoint.port}` : `rtu:${endpoint.line.path}`;
-        const intervalMs = device.pollIntervalMs ?? c.pollIntervalMs;
-        const polled: PolledDevice = {
-          config: device, profile, unitId: m.unitId, blocks: planReads(profile), intervalMs, failures: 0,
-          // First polls spread over the interval so a bus does not start with a burst.
-          nextDueAt: now + Math.floor((i * intervalMs) / c.devices.length),
-          backoff: new Backoff(intervalMs, Math.max(intervalMs, c.maxDeviceBackoffMs)),
-        };
-        const bus = byBus.get(key) ?? { endpoint, devices: [] };
-        bus.devices.push(polled);
-        byBus.set(key, bus);
-        modbusDevices.push({ bus: key, device: polled });
-        transports.push({ deviceId: device.deviceId, transport: endpoint.kind === 'tcp' ? 'modbus-tcp' : 'modbus-rtu' });
-      } else if (device.lora) {
-        if (!profile.lora) {
-          problems.push(`${where}: profile "${profile.class}" has no lora codec`);
-          continue;
-        }
-        let codec = codecs.get(profile.class);
-        if (!codec) {
-          try {
-            codec = await loadProfileCodec(profile, profileDir, { timeoutMs: c.lora.codecTimeoutMs, memoryBytes: c.lora.codecMemoryBytes });
-            codecs.set(profile.class, codec);
-          } catch (err) {
-            problems.push(`${where}: ${toError(err).message}`);
-            continue;
-          }
-        }
-        const l = device.lora;
-        lora.push('devEui' in l
-          ? { config: device, profile, codec, deviceClass: l.class, otaa: { devEui: Buffer.from(l.devEui, 'hex'), joinEui: Buffer.from(l.joinEui, 'hex'), appKey: Buffer.from(l.appKey, 'hex') }, session: null }
-          : { config: device, profile, codec, deviceClass: l.class, otaa: null, session: { devAddr: Buffer.from(l.devAddr, 'hex'), nwkSKey: Buffer.from(l.nwkSKey, 'hex'), appSKey: Buffer.from(l.appSKey, 'hex') } });
-        transports.push({ deviceId: device.deviceId, transport: 'lora' });
-      } else if (device.field) {
-        fieldEntries.push({ index: i, device, profile, field: device.field });
-        transports.push({ deviceId: device.deviceId, transport: device.field.transport });
-      }
-    }
-    const field = buildFieldInputs(fieldEntries, { config: c, metrics, log, clock, onPoll, onPush }, previousField);
-    problems.push(...field.problems);
-    if (problems.length > 0) throw new TzError('TZ_CONFIG_INVALID', `the config does not fit the device profiles:\n  ${problems.join('\n  ')}`, { details: { problems } });
-    const buses = [...byBus.values()].map(({ endpoint, devices }) => new ModbusBus(devices, { endpoint, requestTimeoutMs: c.requestTimeoutMs, retries: c.retries, offlineAfterFailures: c.offlineAfterFailures, metrics, log, onPoll, clock, maxLinkBackoffMs: c.maxDeviceBackoffMs }));
-    for (const warning of configWarnings(c)) log.warn({ warning }, 'edge agent config: ' + warning);
-    const busOf = new Map<string, ModbusBus>();
-    for (const b of buses) for (const d of b.devices) busOf.set(d.config.deviceId, b);
-    const targets = new Map<string, CommandTarget>();
-    for (const { device } of modbusDevices) {
-      const bus = busOf.get(device.config.deviceId)!;
-      targets.set(device.config.deviceId, { profile: device.profile, modbusWrite: (writes) => bus.write(device, writes) });
-    }
-    for (const d of lora) {
-      targets.set(d.config.deviceId, { profile: d.profile, lora: { codec: d.codec, downlink: (fPort, bytes, deadline) => {
-        if (!receiver) return Promise.reject(new TzError('TZ_LORA_FRAME', 'the LoRa receiver is not running'));
-        return receiver.downlink(d.config.deviceId, fPort, bytes, deadline);
-      } } });
-    }
-    return { buses, lora, targets, transports, field: field.drivers, pushed: field.pushed };
-  }
-
-  let inputs = await buildInputs(config).catch((err: unknown) => {
+  const inputContext: InputContext = { profiles: deps.profiles, profileDir, codecs, metrics, log, clock, onPoll, onPush, receiver: () => receiver };
+  let inputs = await buildInputs(config, inputContext).catch((err: unknown) => {
     if (config === bootstrap) throw err;
     remote.startupFailed(err);
     log.error({ err: toError(err).message }, 'kept GatewayConfig does not start; running the YAML devices');
     config = bootstrap;
-    return buildInputs(config);
+    return buildInputs(config, inputContext);
   });
   health.configure(inputs.transports, config.offlineAfterFailures);
   let receiver: LoraReceiver | null = null;
@@ -261,7 +176,7 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     if (devices.length === 0) return;
     receiver = new LoraReceiver({ host: c.lora.host, port: c.lora.port, dedupWindowMs: c.lora.dedupWindowMs, maxFcntGap: c.lora.maxFcntGap, rx1DelayUs: c.lora.rx1DelayUs,
       netId: Buffer.from(c.lora.netId, 'hex'), joinAcceptDelayUs: c.lora.joinAcceptDelayUs, rx2FrequencyMHz: c.lora.rx2FrequencyMHz, rx2DataRate: c.lora.rx2DataRate,
-      maxFramesPerDevicePerMinute: c.lora.maxFramesPerDevicePerMinute, sessions: loraSessions, ledger, metrics, log, onUplink }, devices);
+      maxFramesPerDevicePerMinute: c.lora.maxFramesPerDevicePerMinute, sessions: loraSessions, ledger, metrics, log, clock, onUplink }, devices);
     try {
       loraAddress = await receiver.start();
     } catch (err) {
@@ -275,17 +190,20 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     for (const d of drivers) await d.start();
   }
 
+  // One snapshot for /healthz, GatewayStatus, /metrics and stats().
+  const snapshot = (): HealthSnapshot => healthSnapshot({ queue, batches: () => batches, storeDrops, health, brokerConnected: () => uplink.connected, clock });
+
   const gatewayStatus = () => {
-    const q = queue.stats();
+    const h = snapshot();
     return {
       version: AGENT_VERSION,
-      devicesTotal: health.size,
-      devicesOnline: health.count('online'),
-      queueDepth: q.readings + batches.openReadings,
-      queueBytes: q.bytes,
-      queueBatches: q.batches,
-      oldestUnsentAgeS: q.oldestReadingAtMs === null ? 0 : Math.max(0, Math.round((clock.now() - q.oldestReadingAtMs) / 1000)),
-      dropped: q.droppedReadings + batches.storeFailures,
+      devicesTotal: h.devicesTotal,
+      devicesOnline: h.devicesOnline,
+      queueDepth: h.queueDepth,
+      queueBytes: h.queueBytes,
+      queueBatches: h.queueBatches,
+      oldestUnsentAgeS: Math.round(h.oldestUnsentAgeS),
+      dropped: h.dropped,
       pollErrors: counts.pollFailures,
       uptimeS: Math.floor((clock.now() - startedAt) / 1000),
       devices: health.snapshot(),
@@ -301,7 +219,7 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     return new MqttUplink({
       gatewayId: c.gatewayId, brokerUrl: c.brokerUrl, username: c.username, password: c.password, queue,
       maxInFlight: c.queue.maxInFlight, replayReadingsPerSecond: c.queue.replayReadingsPerSecond, statusIntervalMs: c.statusIntervalMs,
-      metrics, log, status: gatewayStatus, onCommand: (payload) => executor.handle(payload), onQueueChanged: () => undefined,
+      metrics, log, clock, status: gatewayStatus, onCommand: (payload) => executor.handle(payload), onQueueChanged: () => undefined,
       ...(c.remoteConfig ? { onConfig: (payload: Buffer) => void remote.handle(payload) } : {}),
     });
   }
@@ -313,12 +231,10 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     publishAck: (ack) => uplink.publishAck(ack),
   });
 
-  const updateGauges = (): void => {
-    const q = queue.stats();
-    metrics.queueDepth.set(q.readings + batches.openReadings);
-    metrics.queueBytes.set(q.bytes);
-    metrics.queueBatches.set(q.batches);
-    metrics.oldestUnsentAge.set(q.oldestReadingAtMs === null ? 0 : Math.max(0, (clock.now() - q.oldestReadingAtMs) / 1000));
+  const updateGauges = (): HealthSnapshot => {
+    const h = snapshot();
+    setHealthGauges(metrics, h);
+    return h;
   };
   const housekeeping = setInterval(() => {
     updateGauges();
@@ -337,9 +253,8 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     registry,
     log,
     health: () => {
-      updateGauges();
-      const q = queue.stats();
-      return { ok: uplink.connected, brokerConnected: uplink.connected, devicesTotal: health.size, devicesOnline: health.count('online'), queueDepth: q.readings, queueBytes: q.bytes, dropped: q.droppedReadings };
+      const h = updateGauges();
+      return { ok: h.brokerConnected, ...h };
     },
   });
   const httpUrl = await listenService(app, config.http.host, config.http.port);
@@ -349,22 +264,12 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
   await startField(inputs.field);
   log.info({ gatewayId: config.gatewayId, devices: config.devices.length, buses: inputs.buses.length, lora: inputs.lora.length, queued: queue.stats().batches, httpUrl }, 'edge agent started');
 
-  // SIGHUP and pushed configs apply one at a time, in arrival order.
-  let applying: Promise<void> = Promise.resolve();
-  function applyConfig(next: EdgeAgentConfig): Promise<void> {
-    const run = applying.then(() => applyNow(next));
-    applying = run.catch(() => undefined);
-    return run;
-  }
-
   async function applyNow(next: EdgeAgentConfig): Promise<void> {
-    if (next.gatewayId !== config.gatewayId || next.dataDir !== config.dataDir) {
-      metrics.reloads.inc({ outcome: 'refused' });
-      throw new TzError('TZ_CONFIG_INVALID', 'gatewayId and dataDir cannot change on reload; restart the agent');
-    }
     let fresh: Inputs;
+    let plan: ReloadPlan;
     try {
-      fresh = await buildInputs(next, inputs.field);
+      plan = planReload(config, next);
+      fresh = await buildInputs(next, inputContext, inputs.field);
     } catch (err) {
       metrics.reloads.inc({ outcome: 'refused' });
       throw err;
@@ -375,14 +280,12 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     await Promise.all(inputs.field.filter((d) => !fresh.field.includes(d)).map((d) => d.stop()));
     batches.seal();
     batches.stop();
-    const loraMoved = next.lora.host !== config.lora.host || next.lora.port !== config.lora.port;
+    const { loraMoved, brokerChanged } = plan;
     if (receiver && (loraMoved || fresh.lora.length === 0)) {
       await receiver.stop();
       receiver = null;
       loraAddress = null;
     }
-    const brokerChanged = next.brokerUrl !== config.brokerUrl || next.username !== config.username || next.password !== config.password
-      || next.queue.maxInFlight !== config.queue.maxInFlight || next.queue.replayReadingsPerSecond !== config.queue.replayReadingsPerSecond || next.statusIntervalMs !== config.statusIntervalMs;
     const prev = config;
     config = next;
     inputs = fresh;
@@ -409,7 +312,7 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
       return loraAddress;
     },
     stats: () => {
-      const q = queue.stats();
+      const h = snapshot();
       return {
         devices: health.size,
         buses: inputs.buses.length,
@@ -419,11 +322,11 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
         readings: counts.readings,
         valuesSuppressed: counts.suppressed,
         deviceStatuses: counts.statuses,
-        devicesOnline: health.count('online'),
-        queueDepth: q.readings + batches.openReadings,
-        queueBatches: q.batches,
-        queueBytes: q.bytes,
-        dropped: q.droppedReadings + batches.storeFailures,
+        devicesOnline: h.devicesOnline,
+        queueDepth: h.queueDepth,
+        queueBatches: h.queueBatches,
+        queueBytes: h.queueBytes,
+        dropped: h.dropped,
         batchesPublished: uplink.counts.published,
         batchesAcked: uplink.counts.acked,
         batchesReplayed: uplink.counts.replayed,

@@ -1,6 +1,7 @@
-import { encodeUplinkBatch, type IDeviceStatus, type IReading } from '../proto/index.ts';
+import { tz, type IDeviceStatus, type IReading } from '../proto/index.ts';
 import { toError, type Clock, type Logger } from '../service-kit/index.ts';
 import type { GatewayLedger } from './gateway-ledger.ts';
+import type { StoreDrops } from './health-snapshot.ts';
 import type { EdgeMetrics } from './metrics.ts';
 import type { StoreAndForwardQueue } from './store-and-forward-queue.ts';
 
@@ -13,9 +14,14 @@ export interface BatchBuilderOptions {
   metrics: EdgeMetrics;
   log: Logger;
   clock: Clock;
+  /** Where readings that could not be written or encoded are counted (the agent's, kept across reloads). */
+  drops: StoreDrops;
   /** A batch is on disk and may be published. */
   onSealed: () => void;
 }
+
+/** Tag of `UplinkBatch.readings` (field 4, length-delimited), proto/tianzhong/v1/telemetry.proto. */
+const READINGS_TAG = (4 << 3) | 2;
 
 /**
  * Collects readings and device status changes into one UplinkBatch, sealed at
@@ -24,24 +30,38 @@ export interface BatchBuilderOptions {
  * counters it used: that is the gateway's durability point. Until then a
  * reading lives in memory only (at most maxDelayMs); lost in a crash, its
  * seq is given out again.
+ *
+ * A reading is checked and encoded when it arrives and kept as its bytes, the
+ * batch's `readings` field written from them at the seal (a repeated message
+ * field is its elements' bytes, each tagged and length-prefixed): the reading
+ * objects die young instead of outliving a few garbage collections in the
+ * open batch, which made the agent's heap and GC work grow with its devices.
  */
 export class BatchBuilder {
-  private readings: IReading[] = [];
+  private readings: Uint8Array[] = [];
+  private firstAtMs = Number.POSITIVE_INFINITY;
   private statuses: IDeviceStatus[] = [];
   private timer: NodeJS.Timeout | null = null;
-  /** Readings dropped because a batch could not be written (disk full, I/O error). */
-  storeFailures = 0;
 
   constructor(private readonly opts: BatchBuilderOptions) {}
 
   addReading(reading: IReading): void {
-    this.readings.push(reading);
+    const problem = tz.Reading.verify(reading);
+    if (problem) {
+      this.opts.drops.readings++;
+      this.opts.metrics.dropped.inc({ reason: 'encode-error' });
+      this.opts.log.error({ code: 'TZ_PROTO_DECODE', deviceId: reading.deviceId, seq: reading.seq, problem }, 'cannot encode the reading; dropped');
+      return;
+    }
+    this.readings.push(tz.Reading.encode(reading).finish());
+    this.firstAtMs = Math.min(this.firstAtMs, Number(reading.timestampMs));
     this.arm();
     if (this.readings.length >= this.opts.maxReadings) this.seal();
   }
 
   addStatus(status: IDeviceStatus): void {
     this.statuses.push(status);
+    this.firstAtMs = Math.min(this.firstAtMs, Number(status.timestampMs));
     this.arm();
   }
 
@@ -56,13 +76,19 @@ export class BatchBuilder {
     if (this.readings.length === 0 && this.statuses.length === 0) return;
     const readings = this.readings;
     const statuses = this.statuses;
+    const first = this.firstAtMs;
     this.readings = [];
     this.statuses = [];
+    this.firstAtMs = Number.POSITIVE_INFINITY;
     const { queue, ledger, metrics, log } = this.opts;
-    const first = Math.min(...readings.map((r) => Number(r.timestampMs)), ...statuses.map((s) => Number(s.timestampMs)));
     const batchSeq = ledger.nextBatchSeq();
     try {
-      const payload = encodeUplinkBatch({ gatewayId: this.opts.gatewayId, batchSeq, sentAtMs: this.opts.clock.now(), readings, statuses });
+      const head = { gatewayId: this.opts.gatewayId, batchSeq, sentAtMs: this.opts.clock.now(), statuses };
+      const problem = tz.UplinkBatch.verify(head);
+      if (problem) throw new Error(`cannot encode: ${problem}`);
+      const writer = tz.UplinkBatch.encode(head);
+      for (const r of readings) writer.uint32(READINGS_TAG).bytes(r);
+      const payload = writer.finish();
       const { id, dropped } = queue.append({ payload, readings: readings.length, firstReadingAtMs: first }, () => ledger.saveDirty());
       for (const d of dropped) {
         metrics.dropped.inc({ reason: 'queue-full' }, d.readings);
@@ -75,7 +101,7 @@ export class BatchBuilder {
       }
     } catch (err) {
       // Not on disk: these readings are lost, and said so (counted, logged, shown in status).
-      this.storeFailures += readings.length;
+      this.opts.drops.readings += readings.length;
       metrics.dropped.inc({ reason: 'store-error' }, readings.length);
       log.error({ code: 'TZ_QUEUE_STORE', err: toError(err).message, readings: readings.length, batchSeq }, 'cannot write the batch to the disk queue; readings dropped');
     }

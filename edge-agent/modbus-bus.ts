@@ -93,7 +93,8 @@ export class ModbusBus {
   /** Whether every device on this serial line is timing out (a wrong baud rate or parity looks like that). */
   private lineSilent = false;
   private readonly abort = new AbortController();
-  private wake = new AbortController();
+  /** Ends the bus loop's current sleep early (a write arrived, or stop). One timer per sleep, no signal objects per poll. */
+  private wakeUp: (() => void) | null = null;
   private loop: Promise<void> = Promise.resolve();
   private readonly writes: PendingWrite[] = [];
   private readonly gapMs: number;
@@ -119,6 +120,7 @@ export class ModbusBus {
 
   async stop(): Promise<void> {
     this.abort.abort();
+    this.wakeUp?.();
     await this.loop;
     for (const w of this.writes.splice(0)) w.reject(new TzError('TZ_MODBUS_TIMEOUT', 'agent stopping before the write was sent'));
     this.disconnect();
@@ -128,7 +130,7 @@ export class ModbusBus {
   write(device: PolledDevice, writes: RegisterWrite[]): Promise<void> {
     return new Promise((resolve, reject) => {
       this.writes.push({ device, writes, resolve, reject });
-      this.wake.abort();
+      this.wakeUp?.();
     });
   }
 
@@ -140,11 +142,10 @@ export class ModbusBus {
         await this.executeWrite(pending);
         continue;
       }
-      const device = this.devices.reduce((a, b) => (b.nextDueAt < a.nextDueAt ? b : a));
+      const device = this.dueSoonest();
       const wait = device.nextDueAt - this.clock.now();
       if (wait > 0) {
-        if (this.wake.signal.aborted) this.wake = new AbortController();
-        await delay(wait, AbortSignal.any([signal, this.wake.signal]));
+        await this.sleep(wait);
         continue; // a write may have arrived, or another device is due now
       }
       const outcome = await this.poll(device);
@@ -152,6 +153,26 @@ export class ModbusBus {
       this.schedule(device, outcome);
       this.opts.onPoll(device, outcome);
     }
+  }
+
+  private dueSoonest(): PolledDevice {
+    let soonest = this.devices[0]!;
+    for (const d of this.devices) if (d.nextDueAt < soonest.nextDueAt) soonest = d;
+    return soonest;
+  }
+
+  /** Sleeps until `ms` passed or wakeUp() is called, whichever is first. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        if (this.wakeUp === wake) this.wakeUp = null;
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      if (this.abort.signal.aborted) wake();
+      else this.wakeUp = wake;
+    });
   }
 
   private schedule(device: PolledDevice, outcome: PollOutcome): void {
@@ -193,7 +214,7 @@ export class ModbusBus {
       let data: (number | boolean)[] | undefined;
       for (let attempt = 1; data === undefined; attempt++) {
         try {
-          data = await this.transact(client, device.unitId, () => read(client, block));
+          data = await this.transact(client, device.unitId, () => read(client, device.unitId, block));
         } catch (err) {
           const failure = classify(err);
           if (failure.reason === 'link') this.disconnect();
@@ -279,13 +300,37 @@ export class ModbusBus {
   }
 }
 
-function read(client: ModbusRTU, b: ReadBlock): Promise<(number | boolean)[]> {
-  switch (b.table) {
-    case 'coil': return client.readCoils(b.start, b.count).then((r) => r.data);
-    case 'discrete': return client.readDiscreteInputs(b.start, b.count).then((r) => r.data);
-    case 'holding': return client.readHoldingRegisters(b.start, b.count).then((r) => r.data);
-    case 'input': return client.readInputRegisters(b.start, b.count).then((r) => r.data);
-  }
+type Callback<T> = (err: unknown, result?: T) => void;
+
+/** A callback that lets go of `cb` (and what its scope holds) once it has been called. */
+function once<T>(cb: Callback<T>): Callback<T> {
+  let f: Callback<T> | null = cb;
+  return (err, result) => {
+    const g = f;
+    f = null;
+    g?.(err, result);
+  };
+}
+
+/**
+ * One read through modbus-serial's callback API. The client keeps its last
+ * 256 transactions with the callback each was given (index.js `_transactions`,
+ * tcpport.js MAX_TRANSACTIONS): through the promise API that callback held
+ * the settled promise and its response for seconds, long enough to be
+ * promoted to the old generation and die there; the agent's RSS grew by
+ * megabytes a second between full collections. Here the callback drops the
+ * promise and the data as soon as it has run.
+ */
+function read(client: ModbusRTU, unitId: number, b: ReadBlock): Promise<(number | boolean)[]> {
+  return new Promise((resolve, reject) => {
+    const done = once<{ data: (number | boolean)[] }>((err, result) => (err !== null && err !== undefined ? reject(err) : resolve(result?.data ?? [])));
+    switch (b.table) {
+      case 'coil': return client.writeFC1(unitId, b.start, b.count, done);
+      case 'discrete': return client.writeFC2(unitId, b.start, b.count, done);
+      case 'holding': return client.writeFC3(unitId, b.start, b.count, done);
+      case 'input': return client.writeFC4(unitId, b.start, b.count, done);
+    }
+  });
 }
 
 /** modbus-serial rejects with plain objects: a timeout, a Modbus exception, or a dead port. */

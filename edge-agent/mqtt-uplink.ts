@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { encodeCommandAck, encodeGatewayStatus, topics, tz, type ICommandAck, type IGatewayStatus } from '../proto/index.ts';
-import { Backoff, isMqttAuthRefusal, reconnectWithBackoff, toError, type Logger } from '../service-kit/index.ts';
+import { Backoff, isMqttAuthRefusal, reconnectWithBackoff, systemClock, toError, type Clock, type Logger } from '../service-kit/index.ts';
 import type { EdgeMetrics } from './metrics.ts';
 import type { QueuedBatch, StoreAndForwardQueue } from './store-and-forward-queue.ts';
 
@@ -15,6 +15,8 @@ export interface MqttUplinkOptions {
   statusIntervalMs: number;
   metrics: EdgeMetrics;
   log: Logger;
+  /** The agent's clock: GatewayStatus times. The replay rate and the flush wait pace real I/O and use performance.now(). */
+  clock?: Clock;
   /** Gateway health for the status message (state and time are filled in here). */
   status: () => Omit<IGatewayStatus, 'gatewayId' | 'state' | 'timestampMs'>;
   /** A message on tz/v1/gw/{id}/down/cmd. */
@@ -61,11 +63,15 @@ export class MqttUplink {
   private backlogCursor = 0;
   private liveCursor = 0;
   private tokens = 0;
-  private tokensAt = Date.now();
+  private tokensAt = performance.now();
   /** Plain counters for stats() (prom-client reads are async). */
   readonly counts = { published: 0, acked: 0, replayed: 0, authFailures: 0, errors: 0 };
 
-  constructor(private readonly opts: MqttUplinkOptions) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly opts: MqttUplinkOptions) {
+    this.clock = opts.clock ?? systemClock;
+  }
 
   get connected(): boolean {
     return this.client?.connected === true;
@@ -78,7 +84,7 @@ export class MqttUplink {
 
   start(): void {
     const { gatewayId, brokerUrl, username, password, log, metrics } = this.opts;
-    const will = encodeGatewayStatus({ gatewayId, state: tz.GatewayState.GATEWAY_STATE_OFFLINE, timestampMs: Date.now() });
+    const will = encodeGatewayStatus({ gatewayId, state: tz.GatewayState.GATEWAY_STATE_OFFLINE, timestampMs: this.clock.now() });
     const client = mqtt.connect(brokerUrl, {
       clientId: gatewayId,
       username,
@@ -103,7 +109,7 @@ export class MqttUplink {
       this.backlogCursor = 0;
       this.liveCursor = this.backlogUpTo;
       this.tokens = this.opts.replayReadingsPerSecond;
-      this.tokensAt = Date.now();
+      this.tokensAt = performance.now();
       const downlinks = this.opts.onConfig ? [topics.command(gatewayId), topics.config(gatewayId)] : [topics.command(gatewayId)];
       client.subscribe(downlinks, { qos: 1 }, (err) => {
         if (err) log.error({ err: err.message, topics: downlinks }, 'cannot subscribe to commands and config');
@@ -176,13 +182,13 @@ export class MqttUplink {
     if (this.statusTimer) clearInterval(this.statusTimer);
     if (this.replayTimer) clearTimeout(this.replayTimer);
     if (!client) return;
-    const deadline = Date.now() + flushMs;
+    const deadline = performance.now() + flushMs;
     this.pump();
-    while (this.connected && this.inFlight.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (this.connected && this.inFlight.size > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     this.stopping = true;
     if (this.connected) {
       await new Promise<void>((resolve) => {
-        const payload = encodeGatewayStatus({ ...this.opts.status(), gatewayId: this.opts.gatewayId, state: tz.GatewayState.GATEWAY_STATE_OFFLINE, timestampMs: Date.now() });
+        const payload = encodeGatewayStatus({ ...this.opts.status(), gatewayId: this.opts.gatewayId, state: tz.GatewayState.GATEWAY_STATE_OFFLINE, timestampMs: this.clock.now() });
         client.publish(topics.status(this.opts.gatewayId), bytes(payload), { qos: 1, retain: true }, () => resolve());
       });
     }
@@ -225,7 +231,7 @@ export class MqttUplink {
   }
 
   private refill(): void {
-    const now = Date.now();
+    const now = performance.now();
     const rate = this.opts.replayReadingsPerSecond;
     this.tokens = Math.min(rate, this.tokens + ((now - this.tokensAt) / 1000) * rate);
     this.tokensAt = now;
@@ -241,7 +247,7 @@ export class MqttUplink {
   }
 
   private publishStatus(state: number): void {
-    const payload = encodeGatewayStatus({ ...this.opts.status(), gatewayId: this.opts.gatewayId, state, timestampMs: Date.now() });
+    const payload = encodeGatewayStatus({ ...this.opts.status(), gatewayId: this.opts.gatewayId, state, timestampMs: this.clock.now() });
     this.client?.publish(topics.status(this.opts.gatewayId), bytes(payload), { qos: 1, retain: true }, (err) => {
       if (err) this.opts.log.warn({ err: err.message }, 'gateway status not published');
     });

@@ -9,7 +9,7 @@ import type { EdgeDeviceConfig } from './config.ts';
  * does not list are left out and counted in `unknown`.
  */
 export function metricValues(profile: DeviceProfile, values: Map<string, number | boolean>, names: boolean): { metrics: IMetricValue[]; unknown: number } {
-  const specs = metricsByName(profile);
+  const specs = metricSlots(profile);
   const metrics: IMetricValue[] = [];
   let unknown = 0;
   for (const [name, value] of values) {
@@ -18,12 +18,24 @@ export function metricValues(profile: DeviceProfile, values: Map<string, number 
       unknown++;
       continue;
     }
-    const id: IMetricValue = names ? { name } : { index: metricIndexOf(profile, name) };
-    if (spec.type === 'boolean') metrics.push({ ...id, flag: typeof value === 'boolean' ? value : value !== 0 });
-    else if (spec.type === 'integer') metrics.push({ ...id, integer: Math.round(Number(value)) });
-    else metrics.push({ ...id, number: Number(value) });
+    const mv: IMetricValue = names ? { name } : { index: spec.index };
+    if (spec.type === 'boolean') mv.flag = typeof value === 'boolean' ? value : value !== 0;
+    else if (spec.type === 'integer') mv.integer = Math.round(Number(value));
+    else mv.number = Number(value);
+    metrics.push(mv);
   }
   return { metrics, unknown };
+}
+
+/** Type and 1-based index of each metric by name, once per profile (this runs for every reading). */
+const slots = new WeakMap<DeviceProfile, Map<string, { type: string; index: number }>>();
+function metricSlots(profile: DeviceProfile): Map<string, { type: string; index: number }> {
+  let m = slots.get(profile);
+  if (!m) {
+    m = new Map([...metricsByName(profile)].map(([name, spec]) => [name, { type: spec.type, index: metricIndexOf(profile, name) }]));
+    slots.set(profile, m);
+  }
+  return m;
 }
 
 /** One report of one device as a Reading; timestampMs is device-side time (poll time for Modbus, receive time for LoRa). */

@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { int, profileDir } from '../command-kit.ts';
-import { runStart } from '../start-command.ts';
 
 export function registerStartCommands(program: Command): void {
   program
@@ -17,6 +16,8 @@ export function registerStartCommands(program: Command): void {
     .option('--var <dir>', 'folder for InfluxDB data, SQLite files', 'var')
     .option('--json', 'print pipeline counters as one JSON line every 10 s')
     .action(async (opts) => {
+      // Imported when run: the stack loads every room, which no other command (the edge agent above all) should carry.
+      const { runStart } = await import('../start-command.ts');
       await runStart({
         devices: opts.devices, seed: opts.seed, pollIntervalMs: opts.poll, faultAfterSeconds: opts.faultAfter,
         mqttPort: opts.mqttPort, statusPort: opts.statusPort, varDir: resolve(opts.var), json: Boolean(opts.json), profileDir: profileDir(program),

@@ -51,7 +51,7 @@ type FieldDriverBuilder = (entries: FieldEntry[], ctx: FieldDriverContext, previ
 const meterLines = (protocol: MeterProtocol): FieldDriverBuilder => (entries, ctx) => {
   const c = ctx.config;
   const lines = new Map<string, { endpoint: ConstructorParameters<typeof MeterLine>[1]['endpoint']; devices: MeteredDevice[] }>();
-  const now = Date.now();
+  const now = ctx.clock.now();
   for (const e of entries) {
     const f = e.field;
     if (f.transport === 'hj212') continue;
@@ -69,6 +69,7 @@ const meterLines = (protocol: MeterProtocol): FieldDriverBuilder => (entries, ct
   const drivers = [...lines.values()].map(({ endpoint, devices }) => new MeterLine(devices, {
     endpoint, protocol, requestTimeoutMs: c.fieldProtocols.requestTimeoutMs, interFrameDelayMs: c.fieldProtocols.interFrameDelayMs,
     retries: c.retries, offlineAfterFailures: c.offlineAfterFailures, metrics: ctx.metrics, log: ctx.log, onPoll: ctx.onPoll,
+    clock: ctx.clock, maxLinkBackoffMs: c.maxDeviceBackoffMs,
   }));
   return { drivers, pushed: [] };
 };

@@ -1,8 +1,8 @@
 import type { DeviceProfile, FieldRejectReason, FrameScan, Values } from '../../device-profiles/index.ts';
-import { Backoff, delay, toError, type Logger } from '../../service-kit/index.ts';
+import { Backoff, delay, systemClock, toError, type Clock, type Logger } from '../../service-kit/index.ts';
 import type { EdgeDeviceConfig } from '../config.ts';
 import type { EdgeMetrics, PollFailureReason } from '../metrics.ts';
-import type { PollOutcome } from '../modbus-bus.ts';
+import { nextSlot, type PollOutcome } from '../modbus-bus.ts';
 import { endpointName, openByteLink, type ByteLink, type LinkEndpoint } from './byte-link.ts';
 
 /** A polled meter (CJ/T 188, DL/T 645) as its line tracks it; the same schedule fields as a Modbus PolledDevice. */
@@ -49,6 +49,11 @@ export interface MeterLineOptions {
   metrics: EdgeMetrics;
   log: Logger;
   onPoll: (device: MeteredDevice, outcome: PollOutcome) => void;
+  /** The agent's clock: due times, reading times and the reconnect wait. Request timeouts and the
+   * inter-frame gap are waits on the wire, measured in real time (performance.now()). */
+  clock?: Clock;
+  /** Cap of the reconnect backoff of a dead line (the config's maxDeviceBackoffMs). */
+  maxLinkBackoffMs?: number;
 }
 
 /** Bytes kept while waiting for a reply; more without a frame is noise. */
@@ -70,7 +75,8 @@ const FAILURE_BY_REASON: Partial<Record<FieldRejectReason, PollFailureReason>> =
 export class MeterLine {
   private link: ByteLink | null = null;
   private reconnectAt = 0;
-  private readonly linkBackoff = new Backoff(500, 30_000);
+  private readonly linkBackoff: Backoff;
+  private readonly clock: Clock;
   private readonly abort = new AbortController();
   private loop: Promise<void> = Promise.resolve();
   private rx: Buffer = Buffer.alloc(0);
@@ -78,7 +84,10 @@ export class MeterLine {
   private lastFrameAt = 0;
   private ser = 0;
 
-  constructor(readonly devices: MeteredDevice[], private readonly opts: MeterLineOptions) {}
+  constructor(readonly devices: MeteredDevice[], private readonly opts: MeterLineOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.linkBackoff = new Backoff(500, Math.max(500, opts.maxLinkBackoffMs ?? 30_000));
+  }
 
   get name(): string {
     return `${this.opts.protocol.protocol}+${endpointName(this.opts.endpoint)}`;
@@ -105,7 +114,7 @@ export class MeterLine {
     const signal = this.abort.signal;
     while (!signal.aborted) {
       const device = this.devices.reduce((a, b) => (b.nextDueAt < a.nextDueAt ? b : a));
-      const wait = device.nextDueAt - Date.now();
+      const wait = device.nextDueAt - this.clock.now();
       if (wait > 0) {
         await delay(wait, signal);
         continue;
@@ -118,11 +127,11 @@ export class MeterLine {
   }
 
   private schedule(device: MeteredDevice, outcome: PollOutcome): void {
-    const now = Date.now();
+    const now = this.clock.now();
     if (outcome.ok) {
       device.failures = 0;
       device.backoff.reset();
-      device.nextDueAt = Math.max(device.nextDueAt + device.intervalMs, now);
+      device.nextDueAt = nextSlot(device.nextDueAt, device.intervalMs, now);
       return;
     }
     device.failures++;
@@ -130,7 +139,7 @@ export class MeterLine {
   }
 
   private async poll(device: MeteredDevice): Promise<PollOutcome> {
-    const at = Date.now();
+    const at = this.clock.now();
     const link = await this.connected();
     if (!link) return { ok: false, at, reason: 'link', detail: `no connection to ${this.name}` };
     const values: Values = new Map();
@@ -160,7 +169,7 @@ export class MeterLine {
 
   /** One request and its reply: frames that are not the reply are counted and skipped until the timeout. */
   private async exchange(link: ByteLink, request: MeterRequest): Promise<MeterAnswer | 'timeout' | 'link'> {
-    const since = Date.now() - this.lastFrameAt;
+    const since = performance.now() - this.lastFrameAt;
     if (since < this.opts.interFrameDelayMs) await delay(this.opts.interFrameDelayMs - since);
     this.rx = Buffer.alloc(0);
     try {
@@ -170,7 +179,7 @@ export class MeterLine {
       this.dropLink();
       return 'link';
     }
-    const deadline = Date.now() + this.opts.requestTimeoutMs;
+    const deadline = performance.now() + this.opts.requestTimeoutMs;
     try {
       for (;;) {
         if (this.abort.signal.aborted) return 'timeout';
@@ -196,7 +205,7 @@ export class MeterLine {
           this.dropLink();
           return 'link';
         }
-        const left = deadline - Date.now();
+        const left = deadline - performance.now();
         if (left <= 0) return 'timeout';
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, left);
@@ -208,14 +217,14 @@ export class MeterLine {
         this.dataArrived = null;
       }
     } finally {
-      this.lastFrameAt = Date.now();
+      this.lastFrameAt = performance.now();
     }
   }
 
   private async connected(): Promise<ByteLink | null> {
     if (this.link?.open) return this.link;
     this.dropLink();
-    if (Date.now() < this.reconnectAt) return null;
+    if (this.clock.now() < this.reconnectAt) return null;
     try {
       const link = await openByteLink(this.opts.endpoint, this.opts.requestTimeoutMs);
       link.onData((chunk) => {
@@ -228,7 +237,7 @@ export class MeterLine {
       return link;
     } catch (err) {
       const waitMs = this.linkBackoff.next();
-      this.reconnectAt = Date.now() + waitMs;
+      this.reconnectAt = this.clock.now() + waitMs;
       this.opts.metrics.busConnectFailures.inc();
       this.opts.log.warn({ line: this.name, err: toError(err).message, retryInMs: waitMs }, 'cannot open the meter line; retrying with backoff');
       return null;

@@ -1,7 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import type { DeviceProfile, LoraCodec } from '../../device-profiles/index.ts';
-import { TzError, toError, type Logger } from '../../service-kit/index.ts';
+import { TzError, systemClock, toError, type Clock, type Logger } from '../../service-kit/index.ts';
 import type { EdgeDeviceConfig } from '../config.ts';
 import type { GatewayLedger } from '../gateway-ledger.ts';
 import type { EdgeMetrics } from '../metrics.ts';
@@ -50,6 +50,8 @@ export interface LoraReceiverOptions {
   ledger: GatewayLedger;
   metrics: EdgeMetrics;
   log: Logger;
+  /** The agent's clock: de-duplication window, flood minute, command deadlines, receive time without rxpk.time. */
+  clock?: Clock;
   /** A decoded uplink: metric values by name, at the forwarder's receive time. */
   onUplink: (device: LoraDevice, at: number, values: Map<string, number | boolean>, radio: Radio) => void;
 }
@@ -73,6 +75,7 @@ const TX_ACK_WAIT_MS = 3000;
  * ACK of a confirmed uplink; class C downlinks go out at once on RX2.
  */
 export class LoraReceiver {
+  private readonly clock: Clock;
   private socket: Socket | null = null;
   private byAddr = new Map<string, LoraDevice>();
   private byEui = new Map<string, LoraDevice & { otaa: OtaaKeys }>();
@@ -88,6 +91,7 @@ export class LoraReceiver {
   private sweep: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: LoraReceiverOptions, devices: LoraDevice[]) {
+    this.clock = opts.clock ?? systemClock;
     this.setDevices(devices);
   }
 
@@ -217,7 +221,7 @@ export class LoraReceiver {
     const key = `${addr}:${fcnt}`;
     if (verdict === 'same') {
       const seen = this.recent.get(key);
-      if (seen && seen.mic === mic && Date.now() - seen.at <= this.opts.dedupWindowMs) return this.count('duplicate');
+      if (seen && seen.mic === mic && this.clock.now() - seen.at <= this.opts.dedupWindowMs) return this.count('duplicate');
       log.warn({ deviceId, fcnt, forwarder }, 'LoRa frame replayed (counter already used) refused');
       return this.count('replay');
     }
@@ -228,7 +232,7 @@ export class LoraReceiver {
     // A device that talks far more than any profile allows is refused before the codec runs, so it cannot starve the rest.
     if (this.flooding(deviceId)) return this.count('flood');
     ledger.acceptFcntUp(deviceId, fcnt);
-    this.recent.set(key, { at: Date.now(), mic });
+    this.recent.set(key, { at: this.clock.now(), mic });
     this.lastHeard.set(deviceId, { forwarder, rxpk });
     const radio: Radio = { rssi: Number(rxpk.rssi), snr: rxpk.lsnr === undefined ? undefined : Number(rxpk.lsnr), forwarder };
     // A confirmed uplink is acknowledged by the ACK bit of the downlink in this uplink's RX1 (§4.3.1.2, §18).
@@ -236,7 +240,7 @@ export class LoraReceiver {
     const fPort = frame.getFPort() ?? 0;
     if (fPort === 0 || !frame.FRMPayload || frame.FRMPayload.length === 0) return this.count('mac-only');
     const bytes = [...loraPacket.decrypt(frame, session.appSKey, session.nwkSKey, fcntMsbBytes(fcnt))];
-    const at = rxpk.time && Number.isFinite(Date.parse(rxpk.time)) ? Date.parse(rxpk.time) : Date.now();
+    const at = rxpk.time && Number.isFinite(Date.parse(rxpk.time)) ? Date.parse(rxpk.time) : this.clock.now();
     const decoded = device.codec.decodeUplink({ bytes, fPort, recvTime: new Date(at).toISOString() });
     if (decoded.errors.length > 0) {
       this.opts.metrics.codecErrors.inc();
@@ -255,7 +259,7 @@ export class LoraReceiver {
     let verdict;
     try {
       verdict = answerJoinRequest(frame, device ? { deviceId: device.config.deviceId, otaa: device.otaa } : undefined, this.opts.sessions, {
-        netId: this.opts.netId, rxDelayS: Math.max(1, Math.round(this.opts.rx1DelayUs / 1_000_000)), dlSettings: 0, now: Date.now(),
+        netId: this.opts.netId, rxDelayS: Math.max(1, Math.round(this.opts.rx1DelayUs / 1_000_000)), dlSettings: 0, now: this.clock.now(),
         addrTaken: (a) => this.byAddr.has(a),
       });
     } catch (err) {
@@ -337,7 +341,7 @@ export class LoraReceiver {
 
   /** True when a device went over its frames-per-minute budget (counted by the caller). */
   private flooding(deviceId: string): boolean {
-    const minute = Math.floor(Date.now() / 60_000);
+    const minute = Math.floor(this.clock.now() / 60_000);
     const r = this.rate.get(deviceId);
     if (!r || r.minute !== minute) {
       this.rate.set(deviceId, { minute, frames: 1 });
@@ -348,7 +352,7 @@ export class LoraReceiver {
   }
 
   private expire(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const [k, v] of this.recent) if (now - v.at > this.opts.dedupWindowMs) this.recent.delete(k);
     for (const [id, list] of this.downlinks) {
       for (const d of list.filter((x) => x.deadline <= now)) d.reject(new TzError('TZ_LORA_FRAME', `device ${id} sent no uplink before the command expired (class A devices listen only after an uplink)`));

@@ -34,6 +34,9 @@ const devB = new SimulatedAbpDevice('wm-lora-b', KEYS.b, 0xfffe);
 const readings: IReading[] = [];
 const statuses: IDeviceStatus[] = [];
 const acks: ICommandAck[] = [];
+// The agent's clock: real time plus what a test moves it on by (the de-duplication window is read from it).
+let skewMs = 0;
+const clock = { now: () => Date.now() + skewMs };
 const state: WaterMeterState = { volumeM3: 123.456, flowM3h: -1.5, pressureMpa: 0.321, valveOpen: true, reverseFlow: false, batteryPct: 87.5 };
 
 function config() {
@@ -53,7 +56,7 @@ const valuesOf = (r: IReading) => Object.fromEntries((r.metrics ?? []).map((m) =
 const readingsOf = (id: string) => readings.filter((r) => r.deviceId === id);
 
 async function startAgent(): Promise<void> {
-  agent = await startEdgeAgent(config(), { profiles, profileDir: BUILTIN_PROFILE_DIR });
+  agent = await startEdgeAgent(config(), { profiles, profileDir: BUILTIN_PROFILE_DIR, clock });
   const { port } = agent.loraAddress!;
   fwdA = await SimulatedPacketForwarder.start({ host: '127.0.0.1', port, eui: 'aa555a0000000001', devices: [devA, devB], keepaliveMs: 500 });
   fwdB = await SimulatedPacketForwarder.start({ host: '127.0.0.1', port, eui: 'aa555a0000000002', devices: [devA, devB], keepaliveMs: 500 });
@@ -106,13 +109,18 @@ test('the same frame heard by a second forwarder counts once; a replay and a cor
   await fwdB.push(frame);
   await waitFor('second reading', () => (readingsOf(devA.deviceId).length >= 2 ? true : undefined), 5000, 20);
   await waitFor('duplicate counted', () => (agent.stats().loraDuplicates === 1 ? true : undefined), 2000, 20);
-  // After the dedup window the same frame is a replay.
-  await new Promise((r) => setTimeout(r, 600));
+  // Inside the dedup window (on the agent's clock) the same frame is a duplicate; after it, a replay.
+  skewMs += 400;
+  await fwdB.push(devA.replay());
+  await waitFor('second duplicate counted', () => (agent.stats().loraDuplicates === 2 ? true : undefined), 2000, 20);
+  skewMs += 200;
   await fwdA.push(devA.replay());
   await fwdB.push(devA.corrupt(WATER_METER_FPORT, encodeWaterMeterUplink(state)));
   await waitFor('replay and bad MIC counted', () => (agent.stats().loraReplays === 1 && agent.stats().loraBadMic === 1 ? true : undefined), 2000, 20);
-  await new Promise((r) => setTimeout(r, 150)); // one batch interval: nothing more may arrive
-  assert.equal(readingsOf(devA.deviceId).map((r) => Number(r.seq)), [1, 2], 'exactly two readings');
+  // A fresh frame after them: had the replay or the corrupt frame made a reading, it would hold seq 3.
+  await fwdA.push(devA.uplink(WATER_METER_FPORT, encodeWaterMeterUplink(state)));
+  await waitFor('the fresh frame', () => (readingsOf(devA.deviceId).length >= 3 ? true : undefined), 5000, 20);
+  assert.equal(readingsOf(devA.deviceId).map((r) => Number(r.seq)), [1, 2, 3], 'the replay and the corrupt frame made no reading');
   const text = await (await fetch(`${agent.httpUrl}/metrics`)).text();
   assert.match(text, /tz_edge_lora_frames_total\{outcome="replay",component="edge-agent"\} 1/);
   assert.match(text, /tz_edge_lora_frames_total\{outcome="mic",component="edge-agent"\} 1/);
