@@ -111,6 +111,8 @@ export class ConnectionGuard extends Duplex {
   inflight = 0;
   private readonly incoming: HeaderScanner;
   private readonly outgoing: HeaderScanner;
+  /** The transport is corked until the next check phase (holdForBatch). */
+  private holding = false;
 
   constructor(
     private readonly inner: Duplex,
@@ -146,6 +148,7 @@ export class ConnectionGuard extends Duplex {
       if (!this.push(chunk)) inner.pause();
     });
     inner.on('end', () => this.push(null));
+    inner.on('drain', () => this.emit('drain'));
     inner.on('error', (err) => this.destroy(err));
     inner.on('close', () => {
       if (!this.destroyed) this.destroy();
@@ -173,22 +176,52 @@ export class ConnectionGuard extends Duplex {
 
   override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (!this.outgoing.scan(chunk)) return callback(new Error('slow consumer'));
-    this.inner.write(chunk, encoding, callback);
+    this.holdForBatch();
+    this.inner.write(chunk, encoding);
+    // Taken at once: the bytes wait in the transport's buffer, which write() and the limits read.
+    callback();
   }
 
-  /** mqtt-packet corks the stream and writes a packet in parts: hand them to the socket as one write (one syscall). */
+  /** mqtt-packet corks the stream and writes a packet in parts: hand them to the transport as one buffer. */
   override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, callback: (error?: Error | null) => void): void {
     const buffers = chunks.map((c) => c.chunk);
     for (const b of buffers) if (!this.outgoing.scan(b)) return callback(new Error('slow consumer'));
-    this.inner.write(buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers), callback);
+    this.holdForBatch();
+    this.inner.write(buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers));
+    callback();
   }
 
-  /** Aedes writes through here; bytes the client has not taken yet pile up in our buffer, so that is where a slow consumer shows. */
+  /**
+   * Aedes writes each delivery from its own setImmediate; written one by one,
+   * that is one syscall per message (the broker's largest cost under load).
+   * The transport is corked on the first write of an event-loop turn and
+   * uncorked on the next turn's check phase, so everything delivered to this
+   * client in one turn goes out in one writev.
+   */
+  private holdForBatch(): void {
+    if (this.holding) return;
+    this.holding = true;
+    this.inner.cork();
+    setImmediate(this.releaseBatch);
+  }
+
+  private readonly releaseBatch = (): void => {
+    this.holding = false;
+    this.inner.uncork();
+  };
+
+  /** Bytes written to this client that it has not taken yet (ours plus the transport's buffer). */
+  get outgoingBytes(): number {
+    return this.writableLength + this.inner.writableLength;
+  }
+
+  /** Aedes writes through here; bytes the client has not taken yet pile up in the transport's buffer, so that is where a slow consumer shows. */
   override write(chunk: unknown, encodingOrCb?: BufferEncoding | ((error: Error | null | undefined) => void), cb?: (error: Error | null | undefined) => void): boolean {
     const accepted = typeof encodingOrCb === 'function' ? super.write(chunk, encodingOrCb) : super.write(chunk, encodingOrCb as BufferEncoding, cb);
-    const buffered = this.writableLength + this.inner.writableLength;
+    const buffered = this.outgoingBytes;
     if (buffered > this.limits.maxOutgoingBytes) this.cutOff('outgoing-bytes', buffered);
-    return accepted;
+    // Back-pressure comes from the transport: Aedes waits for our 'drain', forwarded from it.
+    return accepted && !this.inner.writableNeedDrain;
   }
 
   override _final(callback: (error?: Error | null) => void): void {
