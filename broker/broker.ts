@@ -19,6 +19,7 @@ import type { PublishRateOptions } from './publish-rate.ts';
 import { addressOf, BrokerSessions } from './sessions.ts';
 import { parseSharedFilter, type BrokerIdentity } from './acl.ts';
 import { SharedSubscriptions } from './shared-subscriptions.ts';
+import { DEFAULT_OVERLOAD_QUEUE_LENGTH, overloadProbe } from './overload.ts';
 import { DEFAULT_QOS0_HIGH_WATER_BYTES, slowSubscriberQos0 } from './slow-subscriber.ts';
 import type { BrokerUsers } from './users.ts';
 
@@ -41,6 +42,8 @@ export interface BrokerLimits {
   publishRate?: PublishRateOptions | null;
   /** Unsent bytes of one subscriber above which QoS 0 messages for it are dropped and counted instead of queued (default 256 KiB; slow-subscriber.ts). */
   qos0HighWaterBytes?: number;
+  /** Messages waiting for a delivery slot above which arriving QoS 0 publishes are dropped and counted (default 2,000; overload.ts). */
+  overloadQueueLength?: number;
   /** Memory persistence: QoS 1/2 messages queued for one persistent session before newer ones are dropped for it (default 100 000). */
   maxOfflineMessagesPerClient?: number;
 }
@@ -165,7 +168,13 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         if (previous && previous !== client) gatewayEvents?.noteReason(previous, 'takeover');
       },
     }),
-    authorizePublish: authorizePublishHook({ ...deps, clock, deniedPublish: options.deniedPublish ?? 'drop', publishRate: limits.publishRate ?? null }),
+    authorizePublish: authorizePublishHook({
+      ...deps,
+      clock,
+      deniedPublish: options.deniedPublish ?? 'drop',
+      publishRate: limits.publishRate ?? null,
+      overloaded: () => overloaded(),
+    }),
     authorizeSubscribe: (client, subscription, callback) => authorizeSubscribe(client, subscription, callback),
     // Called once per delivery to a subscriber: count it, and give $share deliveries their original topic back.
     authorizeForward: (client, packet) => {
@@ -176,6 +185,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     },
   });
   aedesRef.current = aedes;
+  const overloaded = overloadProbe((aedes as unknown as { mq: unknown }).mq, limits.overloadQueueLength ?? DEFAULT_OVERLOAD_QUEUE_LENGTH);
   shared = new SharedSubscriptions(aedes, { members: metrics.sharedMembers, deliveries: metrics.sharedDeliveries, undeliverable: metrics.sharedUndeliverable }, log);
   const sharedSubs = shared;
   const authorizeSubscribe = authorizeSubscribeHook({ ...deps, shared: sharedSubs });

@@ -229,6 +229,8 @@ export class ConnectionGuard extends Duplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // What this turn wrote (a refusing CONNACK right before Aedes closes the connection) goes out first, as it did unbatched.
+    if (this.holding) this.releaseBatch();
     this.inner.destroy();
     callback(error);
   }

@@ -15,6 +15,8 @@ interface Deps {
   publishRate: PublishRateOptions | null;
   /** The account's grants (users file + broker.yaml), read only when the role alone refuses. */
   grantsOf(who: BrokerIdentity): readonly Grant[];
+  /** True while the broker is behind (overload.ts): an allowed QoS 0 publish is then dropped and counted. */
+  overloaded(): boolean;
 }
 
 /**
@@ -28,6 +30,8 @@ interface Deps {
  * topics costs memory for at most that many.
  */
 const MAX_CACHED_TOPICS = 64;
+
+const EMPTY = Buffer.alloc(0);
 
 /** Where dropped publishes go: no client may subscribe under `$` outside `$SYS`, so nobody receives them. */
 export const DROPPED_TOPIC = '$tzdrop';
@@ -45,12 +49,12 @@ export const DROPPED_TOPIC = '$tzdrop';
  * is dropped (counted), a QoS 1/2 packet closes the connection without its
  * PUBACK, so the client sends it again after reconnecting — at-least-once holds.
  */
-export function authorizePublishHook({ sessions, metrics, log, clock, deniedPublish, publishRate, grantsOf }: Deps) {
+export function authorizePublishHook({ sessions, metrics, log, clock, deniedPublish, publishRate, grantsOf, overloaded }: Deps) {
   const limiters = new WeakMap<Client, PublishRateLimiter>();
   const allowedTopics = new WeakMap<Client, Set<string>>();
   const drop = (packet: PublishPacket) => {
     packet.topic = DROPPED_TOPIC;
-    packet.payload = Buffer.alloc(0);
+    packet.payload = EMPTY;
     packet.retain = false;
   };
   const authorize = (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void => {
@@ -82,6 +86,13 @@ export function authorizePublishHook({ sessions, metrics, log, clock, deniedPubl
   };
 
   function afterAcl(client: Client, packet: PublishPacket, callback: (error?: Error | null) => void): void {
+    if (packet.qos === 0 && overloaded()) {
+      // Counted here, handed to prom-client at scrape time (metrics.ts): under overload this runs thousands of times a second.
+      metrics.counts.overloadQos0Drops += 1;
+      metrics.counts.messagesDropped += 1;
+      drop(packet);
+      return callback(null);
+    }
     if (!publishRate) return callback(null);
     let limiter = limiters.get(client);
     if (!limiter) {
