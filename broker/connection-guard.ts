@@ -20,15 +20,23 @@ export interface GuardLimits {
   maxOutgoingBytes: number;
   /** QoS 1/2 PUBLISH packets sent to this client and not yet acknowledged above which it is a slow consumer. */
   maxInflight: number;
+  /** Bytes received from this client that Aedes has not taken yet above which its QoS 0 PUBLISH packets are dropped on arrival. */
+  qos0IngressBacklogBytes: number;
 }
 
 export interface GuardEvents {
   onOversize(size: number): void;
   onSlowConsumer(reason: 'outgoing-bytes' | 'inflight', amount: number): void;
+  /** A QoS 0 PUBLISH was dropped on arrival: the broker is behind this client by more than qos0IngressBacklogBytes. */
+  onIngressDrop(): void;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 // MQTT 3.1.1 §2.2.1 control packet types (high nibble of the first byte).
+const CONNACK = 0x20;
 const PUBLISH = 0x30;
+const SUBACK = 0x90;
 const PUBACK = 0x40;
 const PUBREC = 0x50;
 const DISCONNECT = 0xe0;
@@ -45,9 +53,34 @@ class HeaderScanner {
   private lengthBytes = 0;
   private multiplier = 1;
   private remaining = 0;
+  /** The packet being scanned is being discarded (`discard` said so at its first byte). */
+  private discarding = false;
+  private kept: Buffer[] = [];
+  private keepFrom = 0;
 
-  /** `onHeader` returns false to stop scanning (the connection is being closed). */
-  constructor(private readonly onHeader: (firstByte: number, size: number) => boolean) {}
+  /**
+   * `onHeader` returns false to stop scanning (the connection is being closed).
+   * `discard`, when given, is asked at each packet's first byte whether to leave the whole packet out (filter()).
+   */
+  constructor(
+    private readonly onHeader: (firstByte: number, size: number) => boolean,
+    private readonly discard?: (firstByte: number) => boolean,
+  ) {}
+
+  /** Scans `chunk` and returns its bytes without the discarded packets (the chunk itself when none is), or null to stop. */
+  filter(chunk: Buffer): Buffer | null {
+    this.kept.length = 0;
+    this.keepFrom = 0;
+    if (!this.scan(chunk)) return null;
+    if (this.discarding) {
+      if (this.kept.length === 0) return EMPTY;
+    } else if (this.keepFrom === 0) {
+      return chunk;
+    } else {
+      this.kept.push(chunk.subarray(this.keepFrom));
+    }
+    return this.kept.length === 1 ? this.kept[0]! : Buffer.concat(this.kept);
+  }
 
   scan(chunk: Buffer): boolean {
     let i = 0;
@@ -57,6 +90,12 @@ class HeaderScanner {
           return true;
         case 'type':
           this.first = chunk[i]!;
+          if (this.discard) {
+            const drop = this.discard(this.first);
+            if (drop && !this.discarding && i > this.keepFrom) this.kept.push(chunk.subarray(this.keepFrom, i));
+            if (!drop && this.discarding) this.keepFrom = i;
+            this.discarding = drop;
+          }
           i += 1;
           this.phase = 'length';
           this.length = 0;
@@ -102,7 +141,15 @@ class HeaderScanner {
  * option). Out: QoS 1/2 PUBLISH packets the client has not acknowledged and
  * bytes it has not taken are bounded, so a consumer that stops reading is cut
  * off instead of growing the broker's memory — its persistent session keeps
- * the unacknowledged messages. Bytes pass through unchanged.
+ * the unacknowledged messages. Bytes pass through unchanged, but for one
+ * case: while more than `qos0IngressBacklogBytes` from this client wait for
+ * Aedes (the broker is behind it), its QoS 0 PUBLISH packets are left out
+ * whole (counted by the caller) and the socket keeps being read. Aedes reads
+ * a client's next packets only after handling the current ones, so a broker
+ * slower than its QoS 0 publishers otherwise leaves the surplus in the
+ * kernel's socket buffers — megabytes on loopback, seconds of latency for
+ * every later message, where nothing can count it. QoS 0 is at most once
+ * (MQTT 3.1.1 §4.3.1); every other packet keeps TCP back-pressure.
  */
 export class ConnectionGuard extends Duplex {
   /** The client sent DISCONNECT (a clean goodbye) before the stream ended. */
@@ -111,6 +158,12 @@ export class ConnectionGuard extends Duplex {
   inflight = 0;
   private readonly incoming: HeaderScanner;
   private readonly outgoing: HeaderScanner;
+  /** The incoming packet being scanned is a QoS 0 PUBLISH. */
+  private currentIsQos0Publish = false;
+  /** The chunk being scanned holds bytes of a packet other than a QoS 0 PUBLISH. */
+  private otherInChunk = false;
+  /** The bytes being written hold a CONNACK or SUBACK: they leave at once, alone (see holdForBatch). */
+  private flushAfterWrite = false;
   /** The transport is corked until the next check phase (holdForBatch). */
   private holding = false;
 
@@ -131,8 +184,19 @@ export class ConnectionGuard extends Duplex {
       if ((type === PUBACK || type === PUBREC) && this.inflight > 0) this.inflight -= 1;
       else if (type === DISCONNECT) this.sawDisconnect = true;
       return true;
+    }, (first) => {
+      this.currentIsQos0Publish = (first & 0xf0) === PUBLISH && (first & 0x06) === 0;
+      if (!this.currentIsQos0Publish) {
+        this.otherInChunk = true;
+        return false;
+      }
+      if (this.readableLength < limits.qos0IngressBacklogBytes) return false;
+      events.onIngressDrop();
+      return true;
     });
     this.outgoing = new HeaderScanner((first) => {
+      const type = first & 0xf0;
+      if (type === CONNACK || type === SUBACK) this.flushAfterWrite = true;
       if ((first & 0xf0) === PUBLISH && (first & 0x06) !== 0 && (first & 0x08) === 0) {
         // A DUP resend (0x08) is the same message again, not one more in flight.
         this.inflight += 1;
@@ -144,8 +208,13 @@ export class ConnectionGuard extends Duplex {
       return true;
     });
     inner.on('data', (chunk: Buffer) => {
-      if (!this.incoming.scan(chunk)) return;
-      if (!this.push(chunk)) inner.pause();
+      // A packet continued from the previous chunk counts as what it is.
+      this.otherInChunk = !this.currentIsQos0Publish;
+      const kept = this.incoming.filter(chunk);
+      if (kept === null) return;
+      if (kept.length === 0) return;
+      // Back-pressure (pause: the client's packets wait in TCP) for everything but QoS 0 publishes, which are shed instead.
+      if (!this.push(kept) && this.otherInChunk) inner.pause();
     });
     inner.on('end', () => this.push(null));
     inner.on('drain', () => this.emit('drain'));
@@ -178,6 +247,7 @@ export class ConnectionGuard extends Duplex {
     if (!this.outgoing.scan(chunk)) return callback(new Error('slow consumer'));
     this.holdForBatch();
     this.inner.write(chunk, encoding);
+    this.flushIfAnswer();
     // Taken at once: the bytes wait in the transport's buffer, which write() and the limits read.
     callback();
   }
@@ -188,6 +258,7 @@ export class ConnectionGuard extends Duplex {
     for (const b of buffers) if (!this.outgoing.scan(b)) return callback(new Error('slow consumer'));
     this.holdForBatch();
     this.inner.write(buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers));
+    this.flushIfAnswer();
     callback();
   }
 
@@ -203,6 +274,19 @@ export class ConnectionGuard extends Duplex {
     this.holding = true;
     this.inner.cork();
     setImmediate(this.releaseBatch);
+  }
+
+  /**
+   * A CONNACK or SUBACK goes out at once, ahead of what follows it (a
+   * persistent session's queued messages, retained ones): a client that adds
+   * its 'message' handler once connect()/subscribe() resolves then has it
+   * before those arrive in a later read, as it had before writes were batched.
+   */
+  private flushIfAnswer(): void {
+    if (!this.flushAfterWrite) return;
+    this.flushAfterWrite = false;
+    if (this.holding) this.inner.uncork();
+    this.holding = false;
   }
 
   private readonly releaseBatch = (): void => {

@@ -19,7 +19,7 @@ export interface BrokerCounts {
   passwordChecks: number;
   /** QoS 0 messages not written to a subscriber above limits.qos0HighWaterBytes (slow-subscriber.ts); also in messagesDropped. */
   slowSubscriberQos0Drops: number;
-  /** QoS 0 publishes dropped on arrival while the broker was behind (overload.ts); also in messagesDropped. */
+  /** QoS 0 publishes dropped on arrival while the broker was behind their client (connection-guard.ts); also in messagesDropped. */
   overloadQos0Drops: number;
 }
 
@@ -64,7 +64,7 @@ export function createBrokerMetrics() {
     }),
     messagesDropped: new Counter({
       name: 'tz_broker_messages_dropped_total',
-      help: 'Messages the broker did not pass on: acl (denied publish), rate-limit (QoS 0 over the rate), slow-consumer (queued for a client that was cut off), share-no-member, offline-queue-full (persistent session at limits.maxOfflineMessagesPerClient), slow-subscriber-qos0 (QoS 0 for a subscriber above limits.qos0HighWaterBytes), overload-qos0 (QoS 0 publish arriving while more than limits.overloadQueueLength messages wait for delivery)',
+      help: 'Messages the broker did not pass on: acl (denied publish), rate-limit (QoS 0 over the rate), slow-consumer (queued for a client that was cut off), share-no-member, offline-queue-full (persistent session at limits.maxOfflineMessagesPerClient), slow-subscriber-qos0 (QoS 0 for a subscriber above limits.qos0HighWaterBytes), overload-qos0 (QoS 0 publish arriving while more than limits.qos0IngressBacklogBytes from its client wait for the broker)',
       labelNames: ['reason'],
       registers,
       collect() {

@@ -15,8 +15,6 @@ interface Deps {
   publishRate: PublishRateOptions | null;
   /** The account's grants (users file + broker.yaml), read only when the role alone refuses. */
   grantsOf(who: BrokerIdentity): readonly Grant[];
-  /** True while the broker is behind (overload.ts): an allowed QoS 0 publish is then dropped and counted. */
-  overloaded(): boolean;
 }
 
 /**
@@ -49,7 +47,7 @@ export const DROPPED_TOPIC = '$tzdrop';
  * is dropped (counted), a QoS 1/2 packet closes the connection without its
  * PUBACK, so the client sends it again after reconnecting — at-least-once holds.
  */
-export function authorizePublishHook({ sessions, metrics, log, clock, deniedPublish, publishRate, grantsOf, overloaded }: Deps) {
+export function authorizePublishHook({ sessions, metrics, log, clock, deniedPublish, publishRate, grantsOf }: Deps) {
   const limiters = new WeakMap<Client, PublishRateLimiter>();
   const allowedTopics = new WeakMap<Client, Set<string>>();
   const drop = (packet: PublishPacket) => {
@@ -86,13 +84,6 @@ export function authorizePublishHook({ sessions, metrics, log, clock, deniedPubl
   };
 
   function afterAcl(client: Client, packet: PublishPacket, callback: (error?: Error | null) => void): void {
-    if (packet.qos === 0 && overloaded()) {
-      // Counted here, handed to prom-client at scrape time (metrics.ts): under overload this runs thousands of times a second.
-      metrics.counts.overloadQos0Drops += 1;
-      metrics.counts.messagesDropped += 1;
-      drop(packet);
-      return callback(null);
-    }
     if (!publishRate) return callback(null);
     let limiter = limiters.get(client);
     if (!limiter) {
