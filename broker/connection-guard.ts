@@ -82,6 +82,14 @@ class HeaderScanner {
     return this.kept.length === 1 ? this.kept[0]! : Buffer.concat(this.kept);
   }
 
+  /** Passes `n` bytes of a body already being scanned without looking at them (false: not inside a body that long). */
+  skipBody(n: number): boolean {
+    if (this.phase !== 'body' || n > this.remaining) return false;
+    this.remaining -= n;
+    if (this.remaining === 0) this.phase = 'type';
+    return true;
+  }
+
   scan(chunk: Buffer): boolean {
     let i = 0;
     while (i < chunk.length) {
@@ -162,6 +170,8 @@ export class ConnectionGuard extends Duplex {
   private currentIsQos0Publish = false;
   /** The chunk being scanned holds bytes of a packet other than a QoS 0 PUBLISH. */
   private otherInChunk = false;
+  /** The packet being written to the client is a QoS 0 PUBLISH. */
+  private outgoingIsQos0Publish = false;
   /** The bytes being written hold a CONNACK or SUBACK: they leave at once, alone (see holdForBatch). */
   private flushAfterWrite = false;
   /** The transport is corked until the next check phase (holdForBatch). */
@@ -196,6 +206,7 @@ export class ConnectionGuard extends Duplex {
     });
     this.outgoing = new HeaderScanner((first) => {
       const type = first & 0xf0;
+      this.outgoingIsQos0Publish = type === PUBLISH && (first & 0x06) === 0;
       if (type === CONNACK || type === SUBACK) this.flushAfterWrite = true;
       if ((first & 0xf0) === PUBLISH && (first & 0x06) !== 0 && (first & 0x08) === 0) {
         // A DUP resend (0x08) is the same message again, not one more in flight.
@@ -244,7 +255,7 @@ export class ConnectionGuard extends Duplex {
   }
 
   override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (!this.outgoing.scan(chunk)) return callback(new Error('slow consumer'));
+    if (this.destroyed) return callback(new Error('slow consumer'));
     this.holdForBatch();
     this.inner.write(chunk, encoding);
     this.flushIfAnswer();
@@ -254,8 +265,8 @@ export class ConnectionGuard extends Duplex {
 
   /** mqtt-packet corks the stream and writes a packet in parts: hand them to the transport as one buffer. */
   override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, callback: (error?: Error | null) => void): void {
+    if (this.destroyed) return callback(new Error('slow consumer'));
     const buffers = chunks.map((c) => c.chunk);
-    for (const b of buffers) if (!this.outgoing.scan(b)) return callback(new Error('slow consumer'));
     this.holdForBatch();
     this.inner.write(buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers));
     this.flushIfAnswer();
@@ -301,11 +312,25 @@ export class ConnectionGuard extends Duplex {
 
   /** Aedes writes through here; bytes the client has not taken yet pile up in the transport's buffer, so that is where a slow consumer shows. */
   override write(chunk: unknown, encodingOrCb?: BufferEncoding | ((error: Error | null | undefined) => void), cb?: (error: Error | null | undefined) => void): boolean {
+    // Scanned here, in write order, so the packet being written is known when answering (below).
+    this.scanOutgoing(chunk, typeof encodingOrCb === 'string' ? encodingOrCb : 'utf8');
     const accepted = typeof encodingOrCb === 'function' ? super.write(chunk, encodingOrCb) : super.write(chunk, encodingOrCb as BufferEncoding, cb);
     const buffered = this.outgoingBytes;
     if (buffered > this.limits.maxOutgoingBytes) this.cutOff('outgoing-bytes', buffered);
-    // Back-pressure comes from the transport: Aedes waits for our 'drain', forwarded from it.
+    // A QoS 0 PUBLISH never makes Aedes wait for 'drain': a waiting delivery holds one of Aedes' few delivery
+    // slots (concurrency), so one paused subscriber would stall every client of the broker; QoS 0 to a client
+    // that does not keep up is bounded by dropping instead (slow-subscriber.ts).
+    if (this.outgoingIsQos0Publish) return true;
+    // Everything else: back-pressure from the transport; Aedes waits for our 'drain', forwarded from it.
     return accepted && !this.inner.writableNeedDrain;
+  }
+
+  private scanOutgoing(chunk: unknown, encoding: BufferEncoding): void {
+    if (this.destroyed) return;
+    // mqtt-packet writes topics as strings, always inside a packet's body: only their length matters.
+    if (typeof chunk === 'string' && this.outgoing.skipBody(Buffer.byteLength(chunk, encoding))) return;
+    const bytes = Buffer.isBuffer(chunk) ? chunk : typeof chunk === 'string' ? Buffer.from(chunk, encoding) : Buffer.from(chunk as Uint8Array);
+    this.outgoing.scan(bytes);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
