@@ -166,6 +166,8 @@ export class ConnectionGuard extends Duplex {
   inflight = 0;
   private readonly incoming: HeaderScanner;
   private readonly outgoing: HeaderScanner;
+  /** The transport's readable side ended cleanly (FIN). */
+  private innerEnded = false;
   /** The incoming packet being scanned is a QoS 0 PUBLISH. */
   private currentIsQos0Publish = false;
   /** The chunk being scanned holds bytes of a packet other than a QoS 0 PUBLISH. */
@@ -227,10 +229,16 @@ export class ConnectionGuard extends Duplex {
       // Back-pressure (pause: the client's packets wait in TCP) for everything but QoS 0 publishes, which are shed instead.
       if (!this.push(kept) && this.otherInChunk) inner.pause();
     });
-    inner.on('end', () => this.push(null));
+    inner.on('end', () => {
+      this.innerEnded = true;
+      this.push(null);
+    });
     inner.on('drain', () => this.emit('drain'));
     inner.on('error', (err) => this.destroy(err));
     inner.on('close', () => {
+      // A client that sent its last packets and closed (DISCONNECT at the end): what Aedes has not read yet is still
+      // read and handled; our readable side ends after it, and Aedes closes the client then.
+      if (this.innerEnded && this.readableLength > 0) return;
       if (!this.destroyed) this.destroy();
     });
   }
