@@ -41,8 +41,6 @@ export interface BrokerLimits {
   publishRate?: PublishRateOptions | null;
   /** Unsent bytes of one subscriber above which QoS 0 messages for it are dropped and counted instead of queued (default 256 KiB; slow-subscriber.ts). */
   qos0HighWaterBytes?: number;
-  /** Bytes from one client waiting for Aedes above which its QoS 0 PUBLISH packets are dropped on arrival and counted (default 64 KiB; connection-guard.ts). */
-  qos0IngressBacklogBytes?: number;
   /** Memory persistence: QoS 1/2 messages queued for one persistent session before newer ones are dropped for it (default 100 000). */
   maxOfflineMessagesPerClient?: number;
 }
@@ -93,8 +91,6 @@ export interface RunningBroker extends RunningService {
 export const DEFAULT_MAX_PACKET_SIZE = 256 * 1024;
 const DEFAULT_MAX_INFLIGHT = 10_000;
 const DEFAULT_MAX_OUTGOING_BYTES = 4 * 1024 * 1024;
-/** About 400 messages of 150 bytes: a few ms of work for the broker, so what it delivers stays fresh. */
-const DEFAULT_QOS0_INGRESS_BACKLOG_BYTES = 64 * 1024;
 const DEFAULT_MAX_OFFLINE_MESSAGES = 100_000;
 /** Aedes' delivery slots: enough for many clients at once, bounded so a stuck consumer cannot queue work without limit. */
 const MQ_CONCURRENCY = 200;
@@ -107,7 +103,6 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const maxPacketSize = limits.maxPacketSize ?? options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
   const maxInflight = limits.maxInflight ?? DEFAULT_MAX_INFLIGHT;
   const maxOutgoingBytes = limits.maxOutgoingBytes ?? DEFAULT_MAX_OUTGOING_BYTES;
-  const qos0IngressBacklogBytes = limits.qos0IngressBacklogBytes ?? DEFAULT_QOS0_INGRESS_BACKLOG_BYTES;
   const nodeId = options.nodeId ?? randomUUID();
   const metrics = createBrokerMetrics();
   const counts = metrics.counts;
@@ -279,20 +274,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   if (usersFile && options.watchUsersFile !== false) watchFile(usersFile, { interval: options.watchUsersIntervalMs ?? 2000, persistent: false }, onUsersFileChange);
 
   const streams = new Set<ConnectionGuard>();
-  let ingressWarnedAt = -Infinity; // one warning a minute for the whole broker; the counter has the number
   const accept = (stream: Duplex, info: ConnectionInfo, req?: IncomingMessage) => {
     metrics.connections.inc({ listener: info.listener });
     const where = `${info.remoteAddress}:${info.remotePort}`;
-    const guard = new ConnectionGuard(stream, info, { maxPacketSize, maxOutgoingBytes, maxInflight, qos0IngressBacklogBytes }, {
-      onIngressDrop: () => {
-        // Counted here, handed to prom-client at scrape time (metrics.ts): a flood sheds thousands a second.
-        counts.overloadQos0Drops += 1;
-        counts.messagesDropped += 1;
-        const now = clock.now();
-        if (now - ingressWarnedAt < 60_000) return;
-        ingressWarnedAt = now;
-        log.warn({ address: where, listener: info.listener, qos0IngressBacklogBytes }, 'broker behind a QoS 0 publisher: its QoS 0 messages are dropped on arrival while its backlog stays above limits.qos0IngressBacklogBytes');
-      },
+    const guard = new ConnectionGuard(stream, info, { maxPacketSize, maxOutgoingBytes, maxInflight }, {
       onOversize: (size) => {
         counts.oversizedPackets += 1;
         metrics.oversizedPackets.inc();

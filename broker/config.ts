@@ -59,7 +59,6 @@ export const brokerConfigSchema = z.strictObject({
       maxInflight: z.number().int().positive().optional(),
       maxOutgoingBytes: z.number().int().min(16_384).optional(),
       qos0HighWaterBytes: z.number().int().min(16_384).optional(),
-      qos0IngressBacklogBytes: z.number().int().min(16_384).optional(),
       slowConsumerTimeoutMs: z.number().int().positive().optional(),
       queueLimit: z.number().int().positive().optional(),
       connectTimeoutMs: z.number().int().positive().optional(),

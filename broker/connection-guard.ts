@@ -20,18 +20,12 @@ export interface GuardLimits {
   maxOutgoingBytes: number;
   /** QoS 1/2 PUBLISH packets sent to this client and not yet acknowledged above which it is a slow consumer. */
   maxInflight: number;
-  /** Bytes received from this client that Aedes has not taken yet above which its QoS 0 PUBLISH packets are dropped on arrival. */
-  qos0IngressBacklogBytes: number;
 }
 
 export interface GuardEvents {
   onOversize(size: number): void;
   onSlowConsumer(reason: 'outgoing-bytes' | 'inflight', amount: number): void;
-  /** A QoS 0 PUBLISH was dropped on arrival: the broker is behind this client by more than qos0IngressBacklogBytes. */
-  onIngressDrop(): void;
 }
-
-const EMPTY = Buffer.alloc(0);
 
 // MQTT 3.1.1 §2.2.1 control packet types (high nibble of the first byte).
 const CONNACK = 0x20;
@@ -53,34 +47,8 @@ class HeaderScanner {
   private lengthBytes = 0;
   private multiplier = 1;
   private remaining = 0;
-  /** The packet being scanned is being discarded (`discard` said so at its first byte). */
-  private discarding = false;
-  private kept: Buffer[] = [];
-  private keepFrom = 0;
-
-  /**
-   * `onHeader` returns false to stop scanning (the connection is being closed).
-   * `discard`, when given, is asked at each packet's first byte whether to leave the whole packet out (filter()).
-   */
-  constructor(
-    private readonly onHeader: (firstByte: number, size: number) => boolean,
-    private readonly discard?: (firstByte: number) => boolean,
-  ) {}
-
-  /** Scans `chunk` and returns its bytes without the discarded packets (the chunk itself when none is), or null to stop. */
-  filter(chunk: Buffer): Buffer | null {
-    this.kept.length = 0;
-    this.keepFrom = 0;
-    if (!this.scan(chunk)) return null;
-    if (this.discarding) {
-      if (this.kept.length === 0) return EMPTY;
-    } else if (this.keepFrom === 0) {
-      return chunk;
-    } else {
-      this.kept.push(chunk.subarray(this.keepFrom));
-    }
-    return this.kept.length === 1 ? this.kept[0]! : Buffer.concat(this.kept);
-  }
+  /** `onHeader` returns false to stop scanning (the connection is being closed). */
+  constructor(private readonly onHeader: (firstByte: number, size: number) => boolean) {}
 
   /** Passes `n` bytes of a body already being scanned without looking at them (false: not inside a body that long). */
   skipBody(n: number): boolean {
@@ -98,12 +66,6 @@ class HeaderScanner {
           return true;
         case 'type':
           this.first = chunk[i]!;
-          if (this.discard) {
-            const drop = this.discard(this.first);
-            if (drop && !this.discarding && i > this.keepFrom) this.kept.push(chunk.subarray(this.keepFrom, i));
-            if (!drop && this.discarding) this.keepFrom = i;
-            this.discarding = drop;
-          }
           i += 1;
           this.phase = 'length';
           this.length = 0;
@@ -149,15 +111,7 @@ class HeaderScanner {
  * option). Out: QoS 1/2 PUBLISH packets the client has not acknowledged and
  * bytes it has not taken are bounded, so a consumer that stops reading is cut
  * off instead of growing the broker's memory — its persistent session keeps
- * the unacknowledged messages. Bytes pass through unchanged, but for one
- * case: while more than `qos0IngressBacklogBytes` from this client wait for
- * Aedes (the broker is behind it), its QoS 0 PUBLISH packets are left out
- * whole (counted by the caller) and the socket keeps being read. Aedes reads
- * a client's next packets only after handling the current ones, so a broker
- * slower than its QoS 0 publishers otherwise leaves the surplus in the
- * kernel's socket buffers — megabytes on loopback, seconds of latency for
- * every later message, where nothing can count it. QoS 0 is at most once
- * (MQTT 3.1.1 §4.3.1); every other packet keeps TCP back-pressure.
+ * the unacknowledged messages. Bytes pass through unchanged.
  */
 export class ConnectionGuard extends Duplex {
   /** The client sent DISCONNECT (a clean goodbye) before the stream ended. */
@@ -168,10 +122,6 @@ export class ConnectionGuard extends Duplex {
   private readonly outgoing: HeaderScanner;
   /** The transport's readable side ended cleanly (FIN). */
   private innerEnded = false;
-  /** The incoming packet being scanned is a QoS 0 PUBLISH. */
-  private currentIsQos0Publish = false;
-  /** The chunk being scanned holds bytes of a packet other than a QoS 0 PUBLISH. */
-  private otherInChunk = false;
   /** The packet being written to the client is a QoS 0 PUBLISH. */
   private outgoingIsQos0Publish = false;
   /** The bytes being written hold a CONNACK or SUBACK: they leave at once, alone (see holdForBatch). */
@@ -196,15 +146,6 @@ export class ConnectionGuard extends Duplex {
       if ((type === PUBACK || type === PUBREC) && this.inflight > 0) this.inflight -= 1;
       else if (type === DISCONNECT) this.sawDisconnect = true;
       return true;
-    }, (first) => {
-      this.currentIsQos0Publish = (first & 0xf0) === PUBLISH && (first & 0x06) === 0;
-      if (!this.currentIsQos0Publish) {
-        this.otherInChunk = true;
-        return false;
-      }
-      if (this.readableLength < limits.qos0IngressBacklogBytes) return false;
-      events.onIngressDrop();
-      return true;
     });
     this.outgoing = new HeaderScanner((first) => {
       const type = first & 0xf0;
@@ -221,13 +162,8 @@ export class ConnectionGuard extends Duplex {
       return true;
     });
     inner.on('data', (chunk: Buffer) => {
-      // A packet continued from the previous chunk counts as what it is.
-      this.otherInChunk = !this.currentIsQos0Publish;
-      const kept = this.incoming.filter(chunk);
-      if (kept === null) return;
-      if (kept.length === 0) return;
-      // Back-pressure (pause: the client's packets wait in TCP) for everything but QoS 0 publishes, which are shed instead.
-      if (!this.push(kept) && this.otherInChunk) inner.pause();
+      if (!this.incoming.scan(chunk)) return;
+      if (!this.push(chunk)) inner.pause();
     });
     inner.on('end', () => {
       this.innerEnded = true;
