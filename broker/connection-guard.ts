@@ -47,6 +47,7 @@ class HeaderScanner {
   private lengthBytes = 0;
   private multiplier = 1;
   private remaining = 0;
+
   /** `onHeader` returns false to stop scanning (the connection is being closed). */
   constructor(private readonly onHeader: (firstByte: number, size: number) => boolean) {}
 
