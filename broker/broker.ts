@@ -19,6 +19,7 @@ import type { PublishRateOptions } from './publish-rate.ts';
 import { addressOf, BrokerSessions } from './sessions.ts';
 import { parseSharedFilter, type BrokerIdentity } from './acl.ts';
 import { SharedSubscriptions } from './shared-subscriptions.ts';
+import { DEFAULT_QOS0_HIGH_WATER_BYTES, slowSubscriberQos0 } from './slow-subscriber.ts';
 import type { BrokerUsers } from './users.ts';
 
 export interface BrokerLimits {
@@ -38,6 +39,8 @@ export interface BrokerLimits {
   keepaliveLimitSeconds?: number;
   /** Per-client PUBLISH rate; null or unset = unlimited. */
   publishRate?: PublishRateOptions | null;
+  /** Unsent bytes of one subscriber above which QoS 0 messages for it are dropped and counted instead of queued (default 256 KiB; slow-subscriber.ts). */
+  qos0HighWaterBytes?: number;
   /** Memory persistence: QoS 1/2 messages queued for one persistent session before newer ones are dropped for it (default 100 000). */
   maxOfflineMessagesPerClient?: number;
 }
@@ -138,6 +141,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   };
   const deps = { users: options.users, sessions, metrics, log, grantsOf };
   const emptyPersistentIds = new WeakSet<Client>();
+  const shedQos0 = slowSubscriberQos0({ highWaterBytes: limits.qos0HighWaterBytes ?? DEFAULT_QOS0_HIGH_WATER_BYTES, counts, clock, log });
   const aedes = await Aedes.createBroker({
     id: nodeId,
     concurrency: MQ_CONCURRENCY,
@@ -161,13 +165,18 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         if (previous && previous !== client) gatewayEvents?.noteReason(previous, 'takeover');
       },
     }),
-    authorizePublish: authorizePublishHook({ ...deps, clock, deniedPublish: options.deniedPublish ?? 'drop', publishRate: limits.publishRate ?? null }),
+    authorizePublish: authorizePublishHook({
+      ...deps,
+      clock,
+      deniedPublish: options.deniedPublish ?? 'drop',
+      publishRate: limits.publishRate ?? null,
+    }),
     authorizeSubscribe: (client, subscription, callback) => authorizeSubscribe(client, subscription, callback),
     // Called once per delivery to a subscriber: count it, and give $share deliveries their original topic back.
-    authorizeForward: (_client, packet) => {
+    authorizeForward: (client, packet) => {
       if (packet.topic === DROPPED_TOPIC) return null;
-      counts.messagesOut += 1;
-      metrics.messagesOut.inc();
+      if (shedQos0(client, packet)) return null;
+      counts.messagesOut += 1; // tz_broker_messages_out_total reads it at scrape time
       return shared ? shared.forward(packet) : packet;
     },
   });
@@ -199,6 +208,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     metrics.clientsConnected.inc();
     sharedSubs.clientConnected(client);
     const who = sessions.get(client);
+    // Also noted here, after authenticate's own set, so a PUBLISH of the previous connection not yet scraped cannot hide it.
+    if (who?.role === 'gateway') metrics.lastSeenPending.set(who.username, clock.now());
     if (who?.role === 'gateway') gatewayEvents?.connected(client, who.username);
   });
   aedes.on('clientDisconnect', (client) => {
@@ -216,10 +227,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   });
   aedes.on('publish', (packet: AedesPublishPacket, client: Client | null) => {
     if (!client || packet.topic === DROPPED_TOPIC) return; // $SYS heartbeats, wills and our own events; dropped publishes
-    counts.messagesIn += 1;
-    metrics.messagesIn.inc();
+    counts.messagesIn += 1; // tz_broker_messages_in_total reads it at scrape time
     const who = sessions.get(client);
-    if (who?.role === 'gateway') metrics.gatewayLastSeen.set({ gateway: who.username }, clock.now() / 1000);
+    if (who?.role === 'gateway') metrics.lastSeenPending.set(who.username, clock.now());
   });
   const onClientError = (client: Client, err: Error) => {
     counts.clientErrors += 1;

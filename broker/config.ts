@@ -58,6 +58,7 @@ export const brokerConfigSchema = z.strictObject({
       maxPacketSize: z.number().int().min(64).max(268_435_455).optional(),
       maxInflight: z.number().int().positive().optional(),
       maxOutgoingBytes: z.number().int().min(16_384).optional(),
+      qos0HighWaterBytes: z.number().int().min(16_384).optional(),
       slowConsumerTimeoutMs: z.number().int().positive().optional(),
       queueLimit: z.number().int().positive().optional(),
       connectTimeoutMs: z.number().int().positive().optional(),

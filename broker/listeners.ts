@@ -48,7 +48,9 @@ export async function openListeners(options: ListenerOptions, maxPacketSize: num
   const extra: Array<() => Promise<void>> = [];
   try {
     if (options.tcp) {
-      const server = createNetServer((socket) => {
+      // No Nagle: the connection guard already gathers one event-loop turn's packets into one write;
+      // Nagle would hold that write's tail until the client's delayed ACK (up to 40 ms a turn).
+      const server = createNetServer({ noDelay: true }, (socket) => {
         socket.on('error', () => undefined); // the guard and Aedes report it; never an unhandled 'error'
         accept(socket, { listener: 'tcp', remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
       });

@@ -17,6 +17,8 @@ export interface BrokerCounts {
   gatewayEvents: number;
   sharedDeliveries: number;
   passwordChecks: number;
+  /** QoS 0 messages not written to a subscriber above limits.qos0HighWaterBytes (slow-subscriber.ts); also in messagesDropped. */
+  slowSubscriberQos0Drops: number;
 }
 
 /** Everything the broker counts; one instance per running broker. */
@@ -26,20 +28,48 @@ export function createBrokerMetrics() {
   const counts: BrokerCounts = {
     messagesIn: 0, messagesOut: 0, messagesDropped: 0, deniedPublishes: 0, deniedSubscriptions: 0, authFailures: 0, throttledLogins: 0,
     oversizedPackets: 0, slowConsumers: 0, rateLimited: 0, clientErrors: 0, gatewayEvents: 0, sharedDeliveries: 0,
-    passwordChecks: 0,
+    passwordChecks: 0, slowSubscriberQos0Drops: 0,
   };
+  // Per-message totals are kept as plain numbers on the hot path and handed to
+  // prom-client when /metrics is read (a labelled inc() per message cost more
+  // than the ACL check); a scrape sees every message counted up to that moment.
+  const flushed = { messagesIn: 0, messagesOut: 0, slowSubscriberQos0Drops: 0 };
+  const lastSeenPending = new Map<string, number>();
   return {
     registry,
     counts,
+    /** Gateway id → last CONNECT or PUBLISH (ms since the epoch) not yet handed to tz_broker_gateway_last_seen_seconds. */
+    lastSeenPending,
     clientsConnected: new Gauge({ name: 'tz_broker_clients_connected', help: 'MQTT clients connected now', registers }),
     connections: new Counter({ name: 'tz_broker_connections_total', help: 'Transport connections accepted, by listener', labelNames: ['listener'], registers }),
-    messagesIn: new Counter({ name: 'tz_broker_messages_in_total', help: 'PUBLISH packets accepted from clients', registers }),
-    messagesOut: new Counter({ name: 'tz_broker_messages_out_total', help: 'PUBLISH packets forwarded to subscribers', registers }),
+    messagesIn: new Counter({
+      name: 'tz_broker_messages_in_total',
+      help: 'PUBLISH packets accepted from clients',
+      registers,
+      collect() {
+        this.inc(counts.messagesIn - flushed.messagesIn);
+        flushed.messagesIn = counts.messagesIn;
+      },
+    }),
+    messagesOut: new Counter({
+      name: 'tz_broker_messages_out_total',
+      help: 'PUBLISH packets forwarded to subscribers',
+      registers,
+      collect() {
+        this.inc(counts.messagesOut - flushed.messagesOut);
+        flushed.messagesOut = counts.messagesOut;
+      },
+    }),
     messagesDropped: new Counter({
       name: 'tz_broker_messages_dropped_total',
-      help: 'Messages the broker did not pass on: acl (denied publish), rate-limit (QoS 0 over the rate), slow-consumer (queued for a client that was cut off), share-no-member, offline-queue-full (persistent session at limits.maxOfflineMessagesPerClient)',
+      help: 'Messages the broker did not pass on: acl (denied publish), rate-limit (QoS 0 over the rate), slow-consumer (queued for a client that was cut off), share-no-member, offline-queue-full (persistent session at limits.maxOfflineMessagesPerClient), slow-subscriber-qos0 (QoS 0 for a subscriber above limits.qos0HighWaterBytes)',
       labelNames: ['reason'],
       registers,
+      collect() {
+        // Present from the start (0), so an alert can watch it before the first drop.
+        this.inc({ reason: 'slow-subscriber-qos0' }, counts.slowSubscriberQos0Drops - flushed.slowSubscriberQos0Drops);
+        flushed.slowSubscriberQos0Drops = counts.slowSubscriberQos0Drops;
+      },
     }),
     deniedPublishes: new Counter({ name: 'tz_broker_denied_publishes_total', help: 'PUBLISH packets refused by the topic ACL', labelNames: ['reason'], registers }),
     deniedSubscriptions: new Counter({ name: 'tz_broker_denied_subscriptions_total', help: 'Subscriptions refused by the topic ACL (granted QoS 128)', labelNames: ['reason'], registers }),
@@ -50,7 +80,16 @@ export function createBrokerMetrics() {
     slowConsumers: new Counter({ name: 'tz_broker_slow_consumers_total', help: 'Connections closed because the client did not take its messages (outgoing bytes, inflight, drain timeout)', labelNames: ['reason'], registers }),
     rateLimited: new Counter({ name: 'tz_broker_rate_limited_total', help: 'PUBLISH packets held back (delayed) or refused (over) by the per-client rate', labelNames: ['action'], registers }),
     clientErrors: new Counter({ name: 'tz_broker_client_errors_total', help: 'Connections closed on a protocol or socket error', labelNames: ['reason'], registers }),
-    gatewayLastSeen: new Gauge({ name: 'tz_broker_gateway_last_seen_seconds', help: 'Last CONNECT or PUBLISH of each gateway, seconds since the epoch', labelNames: ['gateway'], registers }),
+    gatewayLastSeen: new Gauge({
+      name: 'tz_broker_gateway_last_seen_seconds',
+      help: 'Last CONNECT or PUBLISH of each gateway, seconds since the epoch',
+      labelNames: ['gateway'],
+      registers,
+      collect() {
+        for (const [gateway, at] of lastSeenPending) this.set({ gateway }, at / 1000);
+        lastSeenPending.clear();
+      },
+    }),
     gatewayConnected: new Gauge({ name: 'tz_broker_gateway_connected', help: '1 while the gateway has a connection to this node', labelNames: ['gateway'], registers }),
     gatewayEvents: new Counter({ name: 'tz_broker_gateway_events_total', help: 'Gateway connect/disconnect events published', labelNames: ['type'], registers }),
     sharedMembers: new Gauge({ name: 'tz_broker_shared_members', help: 'Online members of each $share group', labelNames: ['group'], registers }),

@@ -17,6 +17,20 @@ interface Deps {
   grantsOf(who: BrokerIdentity): readonly Grant[];
 }
 
+/**
+ * Topics one connection's role was allowed to publish to. checkPublish is a
+ * pure function of (username, role, topic) and a client's identity never
+ * changes (a users-file reload that changes the role disconnects it), so an
+ * allowed topic stays allowed for the connection's life. Only allowances are
+ * kept: a refusal, or an allowance that came from grants (which a reload may
+ * change), is checked every time. A gateway publishes to a handful of
+ * topics; past MAX_CACHED_TOPICS the set starts over, so a client cycling
+ * topics costs memory for at most that many.
+ */
+const MAX_CACHED_TOPICS = 64;
+
+const EMPTY = Buffer.alloc(0);
+
 /** Where dropped publishes go: no client may subscribe under `$` outside `$SYS`, so nobody receives them. */
 export const DROPPED_TOPIC = '$tzdrop';
 
@@ -35,17 +49,28 @@ export const DROPPED_TOPIC = '$tzdrop';
  */
 export function authorizePublishHook({ sessions, metrics, log, clock, deniedPublish, publishRate, grantsOf }: Deps) {
   const limiters = new WeakMap<Client, PublishRateLimiter>();
+  const allowedTopics = new WeakMap<Client, Set<string>>();
   const drop = (packet: PublishPacket) => {
     packet.topic = DROPPED_TOPIC;
-    packet.payload = Buffer.alloc(0);
+    packet.payload = EMPTY;
     packet.retain = false;
   };
-  return (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void => {
+  const authorize = (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void => {
     // client is null only for a last will Aedes publishes itself after a restart.
     if (client === null) return callback(packet.topic.startsWith('$') ? new Error('$SYS topics are reserved') : null);
+    const known = allowedTopics.get(client);
+    if (known !== undefined && known.has(packet.topic)) return afterAcl(client, packet, callback);
     const who = sessions.get(client);
     const byRole = who ? checkPublish(who, packet.topic) : 'not-allowed';
-    const denial = who && byRole !== null ? applyGrants(byRole, who, grantsOf(who), 'publish', packet.topic) : byRole;
+    if (byRole === null) {
+      if (known === undefined) allowedTopics.set(client, new Set([packet.topic]));
+      else {
+        if (known.size >= MAX_CACHED_TOPICS) known.clear();
+        known.add(packet.topic);
+      }
+      return afterAcl(client, packet, callback);
+    }
+    const denial = who ? applyGrants(byRole, who, grantsOf(who), 'publish', packet.topic) : byRole;
     if (denial !== null) {
       metrics.deniedPublishes.inc({ reason: denial });
       metrics.counts.deniedPublishes += 1;
@@ -55,6 +80,10 @@ export function authorizePublishHook({ sessions, metrics, log, clock, deniedPubl
       drop(packet);
       return callback(null);
     }
+    afterAcl(client, packet, callback);
+  };
+
+  function afterAcl(client: Client, packet: PublishPacket, callback: (error?: Error | null) => void): void {
     if (!publishRate) return callback(null);
     let limiter = limiters.get(client);
     if (!limiter) {
@@ -78,5 +107,7 @@ export function authorizePublishHook({ sessions, metrics, log, clock, deniedPubl
     metrics.rateLimited.inc({ action: 'disconnected' });
     log.warn({ clientId: client.id, address: addressOf(client), topic: packet.topic }, 'publish rate exceeded: connection closed, the unacknowledged message will be resent');
     callback(new Error('publish rate exceeded'));
-  };
+  }
+
+  return authorize;
 }
