@@ -11,7 +11,7 @@ import { startSimulatedDistrict, type SimulatedDistrict } from '../firmware-sim/
 import { loadCityMap, streetSites } from '../registry/index.ts';
 import { Gauge } from 'prom-client';
 import { createLogger, createServiceHttp, createRegistry, listenService, openAccessTokens, openAuditLog, openSqlite, type Logger } from '../service-kit/index.ts';
-import { startManagedInfluxd, type ManagedInfluxd } from './managed-influxd.ts';
+import { startManagedInfluxd, type ManagedInfluxd } from '../testing/index.ts';
 import { prometheusScrapeConfig } from './prometheus-config.ts';
 
 // The whole pipeline on one machine: managed influxd (unless INFLUX_URL),

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 // tianzhong CLI (`node bin/tianzhong.js <command> …`), so a fault case breaks
 // exactly what an operator runs: SIGKILL is a crash, not a polite stop.
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const LAUNCHER = join(REPO_ROOT, 'bin/tianzhong.js');
 
 /** Every child still alive: killed when the suite's process exits, whatever the reason. */
