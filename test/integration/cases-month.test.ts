@@ -128,19 +128,20 @@ test('an inspector reports a problem found on patrol (source inspector, with a p
   const c = await api('POST', '/api/v1/cases', tok.southInspector!, { category: 'exposed-rubbish', title: '巡查发现 暴露垃圾', source: 'operator', register: false });
   assert.is(c.status, 201);
   assert.equal([c.json.source, c.json.district, c.json.status], ['inspector', 'south', 'reported']);
-  ids.C = c.json.id;
-  await photo(ids.C, tok.southInspector!);
-  await act(ids.C, 'register', tok.operator!);
-  const registered = await api('GET', `/api/v1/cases/${ids.C}`, tok.readonly!);
+  const idC: number = c.json.id;
+  ids.C = idC;
+  await photo(idC, tok.southInspector!);
+  await act(idC, 'register', tok.operator!);
+  const registered = await api('GET', `/api/v1/cases/${idC}`, tok.readonly!);
   assert.is(registered.json.status, 'dispatched', 'auto-dispatched on registration');
   assert.equal(registered.json.categoryInfo, { category: 'exposed-rubbish', kind: 'event', kindZh: '事件', classCode: '01', className: '市容环境', code: '0102', nameZh: '暴露垃圾', nameEn: 'Exposed rubbish' });
-  await act(ids.C, 'return', tok.crew2!, { note: 'not ours today' });
-  assert.is((await api('POST', `/api/v1/cases/${ids.C}/actions/dispatch`, tok.inspector!, { crewId: 'c2' })).status, 403, 'an inspector cannot dispatch');
-  await act(ids.C, 'dispatch', tok.dispatcher!, { crewId: 'c2' });
-  at(11, 10, 10); await act(ids.C, 'accept', tok.crew2!);
-  at(11, 10, 12); await act(ids.C, 'handle', tok.crew2!);
-  at(11, 10, 13); await act(ids.C, 'verify', tok.southInspector!, { evidence: 'photo on patrol app' });
-  at(11, 10, 14); await act(ids.C, 'close', tok.operator!);
+  await act(idC, 'return', tok.crew2!, { note: 'not ours today' });
+  assert.is((await api('POST', `/api/v1/cases/${idC}/actions/dispatch`, tok.inspector!, { crewId: 'c2' })).status, 403, 'an inspector cannot dispatch');
+  await act(idC, 'dispatch', tok.dispatcher!, { crewId: 'c2' });
+  at(11, 10, 10); await act(idC, 'accept', tok.crew2!);
+  at(11, 10, 12); await act(idC, 'handle', tok.crew2!);
+  at(11, 10, 13); await act(idC, 'verify', tok.southInspector!, { evidence: 'photo on patrol app' });
+  at(11, 10, 14); await act(idC, 'close', tok.operator!);
 });
 
 test('Open311: a citizen rates the closed request once, with the token returned at creation', async () => {
@@ -148,15 +149,18 @@ test('Open311: a citizen rates the closed request once, with the token returned 
   const res = await fetch(`${base}/open311/v2/requests.json`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ api_key: tok.app!, service_code: 'exposed-rubbish', lat: '32.98', long: '114.02', description: '小区门口垃圾', phone: '13912345678' }) });
   assert.is(res.status, 201);
-  const [{ service_request_id: rid, token }] = (await res.json()) as Array<{ service_request_id: string; token: string }>;
-  ids.D = Number(rid);
+  const [created] = (await res.json()) as Array<{ service_request_id: string; token: string }>;
+  assert.ok(created, 'the request is answered with its id and token');
+  const { service_request_id: rid, token } = created;
+  const idD = Number(rid);
+  ids.D = idD;
   const rate = (body: Record<string, string>) => fetch(`${base}/open311/v2/requests/${rid}/rating.json`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body) });
   assert.is((await rate({ token, stars: '5' })).status, 409, 'not before close');
-  await act(ids.D, 'register', tok.operator!);
-  at(11, 12, 9); await act(ids.D, 'accept', tok.crew2!);
-  at(11, 12, 11); await act(ids.D, 'handle', tok.crew2!);
-  at(11, 12, 12); await act(ids.D, 'verify', tok.inspector!, { evidence: 'patrol 1112' });
-  at(11, 12, 13); await act(ids.D, 'close', tok.dispatcher!);
+  await act(idD, 'register', tok.operator!);
+  at(11, 12, 9); await act(idD, 'accept', tok.crew2!);
+  at(11, 12, 11); await act(idD, 'handle', tok.crew2!);
+  at(11, 12, 12); await act(idD, 'verify', tok.inspector!, { evidence: 'patrol 1112' });
+  at(11, 12, 13); await act(idD, 'close', tok.dispatcher!);
   assert.is((await rate({ token: 'not-the-token', stars: '5' })).status, 403);
   assert.is((await rate({ api_key: tok.operator!, stars: '5' })).status, 403, 'another api key did not file it');
   assert.is((await rate({ token, stars: '6' })).status, 400);
@@ -165,7 +169,7 @@ test('Open311: a citizen rates the closed request once, with the token returned 
   const [rated] = (await ok.json()) as Array<{ stars: number; satisfaction_zh: string }>;
   assert.equal([rated!.stars, rated!.satisfaction_zh], [5, '满意']);
   assert.is((await rate({ api_key: tok.app!, stars: '1' })).status, 409, 'once');
-  const detail = await api('GET', `/api/v1/cases/${ids.D}`, tok.readonly!);
+  const detail = await api('GET', `/api/v1/cases/${idD}`, tok.readonly!);
   assert.equal([detail.json.rating.stars, detail.json.rating.comment, detail.json.rating.satisfaction], [5, '处理很快', 'satisfied']);
 });
 
@@ -174,30 +178,33 @@ test('12345 hotline: a dispatcher enters the call (phone kept masked), rates it 
   assert.is((await api('POST', '/api/v1/cases', tok.dispatcher!, { category: 'exposed-rubbish', title: 'x', callerPhone: '13800138000' })).status, 400, 'callerPhone only on hotline cases');
   const c = await api('POST', '/api/v1/cases', tok.dispatcher!, { category: 'exposed-rubbish', title: '12345 来电 垃圾', source: 'hotline', district: 'east', callerPhone: '138 0013 8000' });
   assert.is(c.status, 201);
-  ids.E = c.json.id;
-  const stored = await system.store.atomically((tx) => tx.getCase(ids.E!));
+  const idE: number = c.json.id;
+  ids.E = idE;
+  const stored = await system.store.atomically((tx) => tx.getCase(idE));
   assert.is(stored!.reporter!.phone, '138****8000');
   assert.ok(!JSON.stringify(stored).includes('13800138000'), 'the number is not stored in clear');
-  assert.is((await api('POST', `/api/v1/cases/${ids.E}/rating`, tok.dispatcher!, { stars: 2 })).status, 409);
-  at(11, 20, 10); await act(ids.E, 'accept', tok.crew2!);
-  at(11, 20, 11); await act(ids.E, 'handle', tok.crew2!);
-  at(11, 20, 12); await act(ids.E, 'verify', tok.inspector!, { evidence: 'patrol 1120' });
-  at(11, 20, 13); await act(ids.E, 'close', tok.dispatcher!);
-  assert.is((await api('POST', `/api/v1/cases/${ids.E}/rating`, tok.readonly!, { stars: 2 })).status, 403);
-  assert.is((await api('POST', `/api/v1/cases/${ids.E}/rating`, tok.dispatcher!, { stars: 2, comment: '来得太慢' })).status, 201);
-  assert.is((await api('POST', `/api/v1/cases/${ids.E}/rating`, tok.dispatcher!, { stars: 4 })).status, 409, 'once');
+  assert.is((await api('POST', `/api/v1/cases/${idE}/rating`, tok.dispatcher!, { stars: 2 })).status, 409);
+  at(11, 20, 10); await act(idE, 'accept', tok.crew2!);
+  at(11, 20, 11); await act(idE, 'handle', tok.crew2!);
+  at(11, 20, 12); await act(idE, 'verify', tok.inspector!, { evidence: 'patrol 1120' });
+  at(11, 20, 13); await act(idE, 'close', tok.dispatcher!);
+  assert.is((await api('POST', `/api/v1/cases/${idE}/rating`, tok.readonly!, { stars: 2 })).status, 403);
+  assert.is((await api('POST', `/api/v1/cases/${idE}/rating`, tok.dispatcher!, { stars: 2, comment: '来得太慢' })).status, 201);
+  assert.is((await api('POST', `/api/v1/cases/${idE}/rating`, tok.dispatcher!, { stars: 4 })).status, 409, 'once');
   assert.is((await api('POST', `/api/v1/cases/${ids.A}/rating`, tok.dispatcher!, { stars: 4 })).status, 400, 'sensor cases are not rated');
 });
 
 test('the rest of the month: one left overdue, one cancelled', async () => {
   at(11, 15, 9);
   const f = await api('POST', '/api/v1/cases', tok.operator!, { category: 'public-toilet', title: '公厕门坏', district: 'south' });
-  ids.F = f.json.id;
-  at(11, 15, 10); await act(ids.F, 'accept', tok.crew2!);
+  const idF: number = f.json.id;
+  ids.F = idF;
+  at(11, 15, 10); await act(idF, 'accept', tok.crew2!);
   at(11, 16, 9);
   const h = await api('POST', '/api/v1/cases', tok.operator!, { category: 'street-vending', title: '重复上报', district: 'west' });
-  ids.H = h.json.id;
-  await act(ids.H, 'cancel', tok.operator!, { note: 'duplicate' });
+  const idH: number = h.json.id;
+  ids.H = idH;
+  await act(idH, 'cancel', tok.operator!, { note: 'duplicate' });
   at(12, 2, 9);
 });
 
