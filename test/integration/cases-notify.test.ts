@@ -77,10 +77,10 @@ test('webhook: fails twice, then delivered once, signed with HMAC-SHA256; state 
     assert.is(body.case.id, c.id);
     assert.is(body.crewId, 'c1');
     const token = opts.access.issue({ name: 'ops', role: 'operator' }).token;
-    const outbox = await (await fetch(`${base}/api/v1/outbox?caseId=${c.id}`, { headers: { authorization: `Bearer ${token}` } })).json() as { messages: Array<{ state: string; attempts: number; channel: string; lastError: string | null }> };
+    const outbox = await (await fetch(`${base}/api/v1/outbox?caseId=${c.id}`, { headers: { authorization: `Bearer ${token}` } })).json() as { messages: Array<{ id: number; state: string; attempts: number; channel: string; lastError: string | null }> };
     assert.is(outbox.messages[0]?.state, 'delivered');
     assert.is(outbox.messages[0]?.attempts, 3);
-    assert.is(got!.delivery, String((outbox.messages[0] as unknown as { id: number }).id), 'delivery id = outbox id, stable across retries');
+    assert.is(got!.delivery, String(outbox.messages[0]?.id), 'delivery id = outbox id, stable across retries');
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics, /tz_cases_notifications_total\{channel="webhook",result="failed",component="cases"\} 2/);
     assert.match(metrics, /tz_cases_notifications_total\{channel="webhook",result="delivered",component="cases"\} 1/);
