@@ -14,3 +14,4 @@ export { ComponentProcess, REPO_ROOT, answers, health, metricSum, sumMetric, typ
 export { tempDir } from './temp-dir.ts';
 export { waitFor } from './wait-for.ts';
 export { counter } from './counters.ts';
+export { startCaseApi, type CaseApi, type CaseApiOptions, type CaseApiCrew } from './case-api.ts';
