@@ -3,11 +3,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AccessTokens } from '../../service-kit/index.ts';
-import type { CaseSystem } from '../../cases/index.ts';
 import { startCaseApi, type CaseApi } from './helpers.ts';
 
 let base = '';
-let system: CaseSystem;
 let access: AccessTokens;
 let cases: CaseApi;
 const tok = (person: string): string => cases.token(person);
@@ -42,7 +40,7 @@ test.before(async () => {
     ],
     system: { maxPhotoBytes: 4096 },
   });
-  ({ base, system, access } = cases);
+  ({ base, access } = cases);
 });
 
 test.after(async () => cases.stop());

@@ -3,11 +3,9 @@
 // trail holds each of them once; a key reused for another action is refused.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { CaseSystem } from '../../cases/index.ts';
 import { startCaseApi, type CaseApi } from './helpers.ts';
 
 let base = '';
-let system: CaseSystem;
 let cases: CaseApi;
 const tok = (person: string): string => cases.token(person);
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 7)]);
@@ -35,7 +33,7 @@ test.before(async () => {
     people: { dispatcher: { role: 'dispatcher' }, crew: { role: 'crew', crewId: 'c1' } },
     crews: [{ id: 'c1', name: 'North', department: 'sanitation', districts: ['*'], skills: ['*'] }],
   });
-  ({ base, system } = cases);
+  ({ base } = cases);
 });
 test.after(async () => cases.stop());
 
