@@ -54,6 +54,8 @@ export const ERROR_CATALOGUE = {
   TZ_BACKUP_INVALID: 'a backup is incomplete or damaged, or cannot be restored over existing data',
   TZ_AUDIT_APPEND_ONLY: 'the audit log is append-only: records cannot be changed or removed',
   TZ_STORE_UNAVAILABLE: 'the case database (PostgreSQL) cannot be reached or is busy; try again shortly',
+  TZ_PAYLOAD_TOO_LARGE: 'a device message is larger than the configured limit',
+  TZ_RATE_LIMITED: 'too many messages from this device in the last minute; slow down',
 } as const;
 
 export type TzErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -117,6 +119,8 @@ export const ERROR_HTTP_STATUS: Record<TzErrorCode, number> = {
   TZ_BACKUP_INVALID: 500,
   TZ_AUDIT_APPEND_ONLY: 409,
   TZ_STORE_UNAVAILABLE: 503,
+  TZ_PAYLOAD_TOO_LARGE: 413,
+  TZ_RATE_LIMITED: 429,
 };
 
 /** The HTTP status of an error: its code's, or 500 for anything that is not a TzError. */
