@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { freePort } from './free-port.ts';
 import { tempDir } from './temp-dir.ts';
 import { waitFor } from './wait-for.ts';
@@ -8,37 +10,50 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-/**
- * A real `redis-server` (Debian package `redis-server`) on a free loopback
- * port, data in a temp folder. `persist: true` turns on the append-only file
- * so the data survives `restart()`-style tests that stop brokers, not Redis.
- */
-export async function startRedis(options: { persist?: boolean } = {}): Promise<TestRedis> {
-  const { spawn } = await import('node:child_process');
-  const { connect } = await import('node:net');
-  const port = await freePort();
-  const dir = tempDir('tz-redis-');
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir.path, '--save', '', '--appendonly', options.persist ? 'yes' : 'no', '--protected-mode', 'no', '--daemonize', 'no', '--loglevel', 'warning'];
+export interface RestartableRedis extends TestRedis {
+  /** SIGKILL, as a crash would; resolves once the process is gone. */
+  kill(): Promise<void>;
+  /** Starts redis-server again on the same port and folder (its append-only file brings the data back). */
+  start(): Promise<void>;
+}
+
+/** One redis-server process on loopback, resolved once it accepts a connection; throws with its stderr if it exits first. */
+async function runRedis(port: number, dir: string, persistence: string[]): Promise<{ child: ChildProcess; exited: Promise<void> }> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...persistence, '--protected-mode', 'no', '--daemonize', 'no', '--loglevel', 'warning'];
   const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('error', () => undefined);
-  await waitFor(`redis-server on port ${port}${stderr ? `: ${stderr}` : ''}`, () =>
+  await waitFor(`redis-server on port ${port}`, () =>
     new Promise<true | undefined>((resolve) => {
-      if (child.exitCode !== null) return resolve(undefined);
+      if (child.exitCode !== null) throw new Error(`redis-server exited (Debian package redis-server): ${stderr}`);
       const socket = connect(port, '127.0.0.1');
       socket.once('connect', () => {
         socket.end('PING\r\n');
         resolve(true);
       });
       socket.once('error', () => resolve(undefined));
-    }), 10_000, 50);
+    }), 10_000, 20);
+  return { child, exited };
+}
+
+const alive = (child: ChildProcess | undefined): child is ChildProcess => child !== undefined && child.exitCode === null && child.signalCode === null;
+
+/**
+ * A real `redis-server` (Debian package `redis-server`) on a free loopback
+ * port, data in a temp folder. `persist: true` turns on the append-only file
+ * so the data survives `restart()`-style tests that stop brokers, not Redis.
+ */
+export async function startRedis(options: { persist?: boolean } = {}): Promise<TestRedis> {
+  const port = await freePort();
+  const dir = tempDir('tz-redis-');
+  const { child, exited } = await runRedis(port, dir.path, ['--appendonly', options.persist ? 'yes' : 'no']);
   return {
     url: `redis://127.0.0.1:${port}/0`,
     port,
     async stop() {
-      if (child.exitCode === null) {
+      if (alive(child)) {
         child.kill('SIGTERM');
         await exited;
       }
@@ -47,61 +62,32 @@ export async function startRedis(options: { persist?: boolean } = {}): Promise<T
   };
 }
 
-export interface RestartableRedis extends TestRedis {
-  /** SIGKILL, as a crash would; resolves once the process is gone. */
-  kill(): Promise<void>;
-  /** Starts redis-server again on the same port and folder (its append-only file brings the data back). */
-  start(): Promise<void>;
-}
-
 /**
  * A real `redis-server` with the append-only file on (`appendfsync always`,
  * so every acknowledged write is on disk before the reply), which tests kill
  * and start again on the same port.
  */
 export async function startRestartableRedis(): Promise<RestartableRedis> {
-  const { spawn } = await import('node:child_process');
-  const { connect } = await import('node:net');
   const port = await freePort();
   const dir = tempDir('tz-redis-');
-  let child: ReturnType<typeof spawn> | undefined;
-  let exited: Promise<void> = Promise.resolve();
-  const start = async () => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir.path, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--protected-mode', 'no', '--daemonize', 'no', '--loglevel', 'warning'];
-    const proc = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    child = proc;
-    let stderr = '';
-    proc.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.once('error', () => undefined);
-    await waitFor(`redis-server on port ${port}`, () =>
-      new Promise<true | undefined>((resolve) => {
-        if (proc.exitCode !== null) throw new Error(`redis-server exited: ${stderr}`);
-        const socket = connect(port, '127.0.0.1');
-        socket.once('connect', () => {
-          socket.end('PING\r\n');
-          resolve(true);
-        });
-        socket.once('error', () => resolve(undefined));
-      }), 10_000, 20);
+  let current: { child: ChildProcess; exited: Promise<void> } | undefined;
+  const start = async (): Promise<void> => {
+    current = await runRedis(port, dir.path, ['--appendonly', 'yes', '--appendfsync', 'always']);
   };
-  await start();
-  const kill = async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
+  const halt = async (signal: NodeJS.Signals): Promise<void> => {
+    if (current && alive(current.child)) {
+      current.child.kill(signal);
+      await current.exited;
     }
   };
+  await start();
   return {
     url: `redis://127.0.0.1:${port}/0`,
     port,
-    kill,
+    kill: () => halt('SIGKILL'),
     start,
     async stop() {
-      if (child && child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await halt('SIGTERM');
       dir.remove();
     },
   };
