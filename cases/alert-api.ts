@@ -6,7 +6,7 @@ import { maskedEndpoint } from './alert-config.ts';
 import type { AlertRouter } from './alert-router.ts';
 import type { CaseStore, CaseTx } from './case-store.ts';
 import type { CaseConfig } from './config.ts';
-import { actorOf } from './http-api.ts';
+import { actorRefOf } from './http-api.ts';
 import { installErrorHandler, parse } from './http-errors.ts';
 import type { CaseRecord } from './model.ts';
 import { PHONE } from './channels/sms.ts';
@@ -112,7 +112,7 @@ export async function registerAlertApi(scope: FastifyInstance, deps: AlertApiDep
       await tx.putSubscription(sub);
       return sub;
     });
-    scope.log.info({ subscriptionId: subId, by: actorOf(req).who }, 'cases: subscription saved');
+    scope.log.info({ subscriptionId: subId, by: actorRefOf(req).who }, 'cases: subscription saved');
     if (id === null) reply.code(201);
     return subscriptionView(saved);
   };
@@ -127,7 +127,7 @@ export async function registerAlertApi(scope: FastifyInstance, deps: AlertApiDep
     const { id } = parse(idParam, req.params, 'subscription id');
     const gone = await store.atomically((tx) => tx.deleteSubscription(id));
     if (!gone) throw new TzError('TZ_SUBSCRIPTION_NOT_FOUND', `no subscription ${id}`);
-    scope.log.info({ subscriptionId: id, by: actorOf(req).who }, 'cases: subscription deleted');
+    scope.log.info({ subscriptionId: id, by: actorRefOf(req).who }, 'cases: subscription deleted');
     return reply.code(204).send();
   });
   scope.post('/api/v1/subscriptions/:id/test', guard, async (req, reply) => {

@@ -2,7 +2,7 @@ import multipart from '@fastify/multipart';
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { requireRole, TzError, type AccessTokens, type Clock, type Role } from '../service-kit/index.ts';
+import { requireRole, TzError, type AccessTokens, type Clock, type Role, actorOf } from '../service-kit/index.ts';
 import { categoryLabel, type CaseConfig } from './config.ts';
 import { eventWithKey, type ActorRef, type CaseWorkflow } from './case-workflow.ts';
 import { computeKpis, kpisBy } from './kpis.ts';
@@ -101,10 +101,11 @@ export interface CaseApiDeps {
   kickOutbox(): void;
 }
 
-export function actorOf(req: FastifyRequest): ActorRef {
+/** The workflow's view of who is acting (who, role, crew, area) from the request's token. */
+export function actorRefOf(req: FastifyRequest): ActorRef {
   const p = req.principal;
   if (!p) throw new TzError('TZ_AUTH_REQUIRED', 'no principal on the request');
-  return { who: `${p.role}:${p.name}#${p.tokenId}`, role: p.role, crewId: p.crewId, area: p.area ?? null };
+  return { who: actorOf(p), role: p.role, crewId: p.crewId, area: p.area ?? null };
 }
 
 /** The request's `Idempotency-Key` header, checked; undefined when absent. */
@@ -129,7 +130,7 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
 
   scope.get('/api/v1/cases', guard(ALL), async (req) => {
     const q = parse(listQuery, req.query, 'query');
-    const actor = actorOf(req);
+    const actor = actorRefOf(req);
     // A crew sees only its own cases, whatever it asks for.
     const query = { ...q, ...(actor.role === 'crew' ? { crewId: actor.crewId ?? '\u0000' } : {}) };
     const [cases, total] = await store.atomically(async (tx) => [await tx.listCases(query), await tx.countCases(query)] as const);
@@ -140,7 +141,7 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
   scope.post('/api/v1/cases', guard([...DESK, 'inspector']), async (req, reply) => {
     const { callerPhone: phone, ...body } = parse(newCase, req.body ?? {}, 'case');
     if (!workflow.knownCategory(body.category)) throw new TzError('TZ_REQUEST_INVALID', `unknown category "${body.category}"; see GET /api/v1/case-categories`);
-    const actor = actorOf(req);
+    const actor = actorRefOf(req);
     // What an inspector finds on patrol is an inspector case, in the inspector's area unless placed otherwise.
     if (actor.role === 'inspector') {
       body.source = 'inspector';
@@ -155,7 +156,7 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
 
   scope.get('/api/v1/cases/:id', guard(ALL), async (req) => {
     const { id } = parse(idParam, req.params, 'case id');
-    const actor = actorOf(req);
+    const actor = actorRefOf(req);
     const c = await visibleCase(id, actor);
     const [events, alarms, photos, outbox] = await store.atomically(async (tx) => [await tx.eventsOf(id), await tx.alarmsOf(id), await tx.photosOf(id), await tx.listOutbox({ caseId: id })] as const);
     return {
@@ -174,7 +175,7 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
     const { id } = parse(idParam, req.params, 'case id');
     const { action } = parse(z.object({ action: z.enum(CASE_ACTIONS) }), req.params, 'action');
     const body = parse(actionBody, req.body ?? {}, 'body');
-    const result = await workflow.actOnce(id, action, actorOf(req), { ...body, idempotencyKey: idempotencyKeyOf(req) });
+    const result = await workflow.actOnce(id, action, actorRefOf(req), { ...body, idempotencyKey: idempotencyKeyOf(req) });
     if (result.replayed) reply.header('idempotent-replayed', 'true');
     return caseView(result.case, clock.now());
   });
@@ -183,7 +184,7 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
     const { id } = parse(idParam, req.params, 'case id');
     const { note } = parse(noteBody, req.body ?? {}, 'body');
     const key = idempotencyKeyOf(req);
-    const { replayed } = await workflow.addNote(id, actorOf(req), note, key ? { idempotencyKey: key } : {}, actorOf(req).role === 'crew' ? 'update' : 'note');
+    const { replayed } = await workflow.addNote(id, actorRefOf(req), note, key ? { idempotencyKey: key } : {}, actorRefOf(req).role === 'crew' ? 'update' : 'note');
     if (replayed) reply.header('idempotent-replayed', 'true');
     reply.code(replayed ? 200 : 201);
     return { ok: true };
@@ -191,7 +192,7 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
 
   scope.post('/api/v1/cases/:id/photos', guard(ACTORS), async (req, reply) => {
     const { id } = parse(idParam, req.params, 'case id');
-    const actor = actorOf(req);
+    const actor = actorRefOf(req);
     const c = await visibleCase(id, actor);
     const key = idempotencyKeyOf(req);
     // A retried upload: answer with the photo the first one stored.
@@ -256,7 +257,7 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
   scope.get('/api/v1/cases/:id/photos/:photoId', guard(ALL), async (req, reply) => {
     const { id } = parse(idParam, req.params, 'case id');
     const { photoId } = parse(z.object({ photoId: z.uuid() }), req.params, 'photo id');
-    await visibleCase(id, actorOf(req));
+    await visibleCase(id, actorRefOf(req));
     const photo = await store.atomically((tx) => tx.getPhoto(id, photoId));
     if (!photo) throw new TzError('TZ_CASE_NOT_FOUND', `no photo ${photoId} on case ${id}`);
     reply.header('content-type', photo.mime).header('x-content-type-options', 'nosniff').header('cache-control', 'private, max-age=86400');
@@ -268,7 +269,7 @@ export async function registerCaseApi(scope: FastifyInstance, deps: CaseApiDeps)
     const { id } = parse(idParam, req.params, 'case id');
     const body = parse(ratingBody, req.body ?? {}, 'rating');
     reply.code(201);
-    return rateCase(store, clock, id, body, { who: actorOf(req).who, channel: 'api' });
+    return rateCase(store, clock, id, body, { who: actorRefOf(req).who, channel: 'api' });
   });
 
   scope.get('/api/v1/case-categories', guard(ALL), async () => ({

@@ -12,7 +12,7 @@ import { loadCityMap, streetSites, RegistryBinding, RegistryKey, RegistryStore }
 import { seedSimulatedRegistry, type SeedOutcome } from './sim-registry.ts';
 import { Gauge } from 'prom-client';
 import { createLogger, createServiceHttp, createRegistry, listenService, openAccessTokens, openAuditLog, openSqlite, type Logger, type SimulatedClock } from '../service-kit/index.ts';
-import { startManagedInfluxd, type ManagedInfluxd } from './managed-influxd.ts';
+import { startManagedInfluxd, type ManagedInfluxd } from '../testing/index.ts';
 import { prometheusScrapeConfig } from './prometheus-config.ts';
 
 // The whole pipeline on one machine: managed influxd (unless INFLUX_URL),

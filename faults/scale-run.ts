@@ -22,9 +22,8 @@ import { stringify as toYaml } from 'yaml';
 import { BrokerUsers } from '../broker/index.ts';
 import { encodeUplinkBatch, topics, type IReading } from '../proto/index.ts';
 import { queryInfluxQL, type InfluxTarget } from '../ingest/index.ts';
-import { startManagedInfluxd, freePort } from '../cli/managed-influxd.ts';
 import Database from 'better-sqlite3';
-import { ComponentProcess, health, metricSum } from './harness/processes.ts';
+import { ComponentProcess, freePort, health, metricSum, startManagedInfluxd } from '../testing/index.ts';
 import { cliHelp, waitUntil } from './harness/pipeline.ts';
 
 const arg = (name: string, fallback: number) => {

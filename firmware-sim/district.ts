@@ -4,9 +4,6 @@ import { SeededRandom, hashString } from './prng.ts';
 import { PHYSICS_BY_CLASS } from './physics/catalogue.ts';
 import type { EventParams } from './physics/types.ts';
 import { SimulatedDevice, type CorruptKind } from './simulated-device.ts';
-import { ModbusTcpBus } from './modbus/tcp-bus.ts';
-import { ModbusRtuBus } from './modbus/rtu-bus.ts';
-import { openPtyPair, type PtyPair } from './modbus/pty-pair.ts';
 import { newBusCounters, type BusUnits } from './modbus/pdu.ts';
 import { SimClock } from './sim-clock.ts';
 import { LoraMeterFleet } from './lora-meters.ts';
@@ -16,6 +13,10 @@ import { DistrictConditions } from './environment.ts';
 import { ScenarioRun, type CityControl, type ScenarioProgress } from './scenario/runner.ts';
 import type { Scenario, FaultKind } from './scenario/schema.ts';
 import type { CitySites, DeviceSite } from './sites.ts';
+import { DEFAULT_DISTRICTS, planCity, type PlannedDevice } from './city-plan.ts';
+import { startDistrictBuses } from './district-buses.ts';
+
+export { DEFAULT_DISTRICTS };
 
 export interface SimulatedDeviceInfo {
   deviceId: string;
@@ -53,7 +54,7 @@ export interface FaultOptions {
 
 export interface SimulatedDistrictOptions {
   profiles: ProfileCatalogue;
-  /** Total devices, >= 4; the class mix is fixed (see CLASS_MIX), at least one of each. */
+  /** Total devices, >= 4; the class mix is fixed (see CLASS_MIX in city-plan.ts), at least one of each. */
   devices: number;
   districts?: string[];
   /** One Modbus TCP server (one port) = one simulated RS-485 bus; at most 247 unit ids. */
@@ -122,26 +123,8 @@ export interface SimulatedDistrict {
   stop(): Promise<void>;
 }
 
-/** Share of each class in a district and its device id prefix. */
-const CLASS_MIX = [
-  { profile: 'manhole-cover', prefix: 'mh', share: 0.4 },
-  { profile: 'smart-pole', prefix: 'pole', share: 0.25 },
-  { profile: 'water-meter', prefix: 'wm', share: 0.2 },
-  { profile: 'public-toilet', prefix: 'wc', share: 0.15 },
-] as const;
-
-/** 驻马店's central districts (ids of the city plan in registry/places; a test keeps the two equal). */
-export const DEFAULT_DISTRICTS = ['yicheng', 'jingkai', 'gaoxin', 'shifanqu'];
-const MAX_UNITS_PER_BUS = 247; // Modbus serial line addresses 1–247
 /** At most this much wall time per tick goes to catching up, so sockets keep being served. */
 const CATCH_UP_BUDGET_MS = 200;
-
-function classCounts(total: number): number[] {
-  const counts = CLASS_MIX.map((c) => Math.max(1, Math.floor(c.share * total)));
-  const sum = counts.reduce((a, b) => a + b, 0);
-  counts[0]! += total - sum; // the largest class takes the rounding
-  return counts;
-}
 
 interface Placed {
   device: SimulatedDevice;
@@ -165,10 +148,8 @@ export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Pr
   const stepMs = (opts.stepSeconds ?? 30) * 1000;
   const shared = opts.simulatedClock;
   const speed = shared ? 1 : opts.speed ?? opts.scenario?.speed ?? 1;
-  if (!Number.isInteger(total) || total < 4) throw new TzError('TZ_CONFIG_INVALID', `devices must be an integer >= 4 (one of each class), got ${total}`);
-  if (!Number.isInteger(perBus) || perBus < 1 || perBus > MAX_UNITS_PER_BUS) throw new TzError('TZ_CONFIG_INVALID', `devicesPerBus must be 1..${MAX_UNITS_PER_BUS}, got ${perBus}`);
-  if (!Number.isInteger(busesPerGateway) || busesPerGateway < 1) throw new TzError('TZ_CONFIG_INVALID', `busesPerGateway must be >= 1, got ${busesPerGateway}`);
-  if (districts.length === 0) throw new TzError('TZ_CONFIG_INVALID', 'districts must not be empty');
+  const loraCount = Math.max(0, opts.loraMeters ?? opts.scenario?.loraMeters ?? 0);
+  const plan = planCity({ devices: total, districts, devicesPerBus: perBus, busesPerGateway, seed, loraMeters: loraCount, ...(opts.sites ? { sites: opts.sites } : {}) });
   if (!(speed > 0 && speed <= 100_000)) throw new TzError('TZ_CONFIG_INVALID', `speed must be in (0, 100000], got ${speed}`);
   if (!(stepMs >= 1000 && stepMs <= 3_600_000)) throw new TzError('TZ_CONFIG_INVALID', `stepSeconds must be 1..3600, got ${stepMs / 1000}`);
   checkTimeZone(timeZone);
@@ -185,104 +166,40 @@ export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Pr
   let currentTime = cityTime(startMs, timeZone);
   const conditions = new Map(districts.map((d) => [d, new DistrictConditions()]));
 
-  // Placement: classes shuffled under the seed, devices spread over the
-  // districts; each district's devices fill its buses, buses group into gateways.
-  const layout = new SeededRandom(seed);
-  const classes = layout.shuffle(classCounts(total).flatMap((n, i) => new Array<number>(n).fill(i)));
-  const perClass = CLASS_MIX.map(() => 0);
-  const byId = new Map<string, Placed>();
-  const placed: Placed[] = [];
-  const perDistrict = new Map(districts.map((d) => [d, 0]));
-  const loraCount = Math.max(0, opts.loraMeters ?? opts.scenario?.loraMeters ?? 0);
-  const loraPlaced: Array<{ device: SimulatedDevice; district: string; site?: DeviceSite }> = [];
-  // Sites: the n-th device dealt to a district stands at its n-th site.
-  const sitesOf = new Map<string, DeviceSite[]>();
-  if (opts.sites) {
-    for (const d of districts) sitesOf.set(d, opts.sites.sitesIn(d, classes.filter((_, i) => districts[i % districts.length] === d).length));
-  }
-  const dealt = new Map(districts.map((d) => [d, 0]));
-  let busBase = 0;
-  const districtBusBase = new Map<string, number>();
-  const modbusPerDistrict = new Map(districts.map((d) => [d, 0]));
-  {
-    let meters = 0;
-    classes.forEach((classIndex, i) => {
-      if (CLASS_MIX[classIndex]!.profile === 'water-meter' && meters++ < loraCount) return;
-      const d = districts[i % districts.length]!;
-      modbusPerDistrict.set(d, modbusPerDistrict.get(d)! + 1);
-    });
-  }
-  for (const d of districts) {
-    const count = modbusPerDistrict.get(d)!;
-    districtBusBase.set(d, busBase);
-    busBase += Math.ceil(count / perBus);
-  }
-  const busCount = busBase;
-  classes.forEach((classIndex, i) => {
-    const mix = CLASS_MIX[classIndex]!;
-    const profile = profiles.require(mix.profile);
-    const physics = PHYSICS_BY_CLASS[mix.profile]!;
-    const deviceId = `${mix.prefix}-${String(++perClass[classIndex]!).padStart(4, '0')}`;
-    const district = districts[i % districts.length]!;
-    const nth = dealt.get(district)!;
-    dealt.set(district, nth + 1);
-    const site = sitesOf.get(district)?.[nth];
-    const env = conditions.get(district)!.at(currentTime);
-    const device = new SimulatedDevice(deviceId, profile, physics, new SeededRandom(seed ^ hashString(deviceId)), new SeededRandom(seed ^ hashString(`faults:${deviceId}`)), {
+  // The devices of the plan, each with its own seeded physics and faults.
+  const makeDevice = (d: PlannedDevice): SimulatedDevice => {
+    const physics = PHYSICS_BY_CLASS[d.profile];
+    const env = conditions.get(d.district)?.at(currentTime);
+    if (physics === undefined || env === undefined) throw new TzError('TZ_CONFIG_INVALID', `no physics for ${d.profile} or no district ${d.district}`);
+    return new SimulatedDevice(d.deviceId, profiles.require(d.profile), physics, new SeededRandom(seed ^ hashString(d.deviceId)), new SeededRandom(seed ^ hashString(`faults:${d.deviceId}`)), {
       nowS: startMs / 1000, time: currentTime, env,
     });
-    if (mix.profile === 'water-meter' && perClass[classIndex]! <= loraCount) {
-      loraPlaced.push({ device, district, ...(site ? { site } : {}) });
-      return;
-    }
-    const n = perDistrict.get(district)!;
-    perDistrict.set(district, n + 1);
-    const localBus = Math.floor(n / perBus);
-    const p: Placed = { device, district, ...(site ? { site } : {}), gatewayId: `gw-${district}-${Math.floor(localBus / busesPerGateway) + 1}`, bus: districtBusBase.get(district)! + localBus, unitId: (n % perBus) + 1 };
-    byId.set(deviceId, p);
-    placed.push(p);
-  });
+  };
+  const placed: Placed[] = plan.modbus.map((d) => ({ device: makeDevice(d), district: d.district, ...(d.site ? { site: d.site } : {}), gatewayId: d.gatewayId, bus: d.bus, unitId: d.unitId }));
+  const byId = new Map(placed.map((p) => [p.device.deviceId, p]));
+  const loraPlaced = plan.lora.map((d) => ({ device: makeDevice(d), district: d.district, ...(d.site ? { site: d.site } : {}) }));
+  const busCount = plan.busCount;
+  // Each step moves every device under its district's weather and power, computed once per district.
+  const byDistrict = [...conditions].map(([d, c]) => ({ conditions: c, devices: [...placed, ...loraPlaced].filter((p) => p.district === d).map((p) => p.device) }));
 
-  if (loraPlaced.length < loraCount) throw new TzError('TZ_CONFIG_INVALID', `loraMeters: ${loraCount} asked, the city has ${loraPlaced.length} water meters`);
   const lora = new LoraMeterFleet(loraPlaced, seed, startMs, opts.loraActivation ?? 'abp');
-  const loraDistrict = new Map(loraPlaced.map((p) => [p.device.deviceId, p.district]));
   const gatewayUp = new Map<string, boolean>();
   for (const p of placed) gatewayUp.set(p.gatewayId, true);
   const counters = newBusCounters();
   const rtuCount = Math.min(busCount, Math.max(0, opts.rtuBuses ?? 0));
-  const tcpBuses: Array<ModbusTcpBus | undefined> = [];
-  const rtuBuses: Array<{ bus: ModbusRtuBus; pty: PtyPair } | undefined> = [];
   const busUnits = (b: number): BusUnits => {
     const units = new Map(placed.filter((p) => p.bus === b).map((p) => [p.unitId, p]));
     return {
       device: (unitId) => units.get(unitId)?.device,
       answering: (device) => {
-        const p = byId.get(device.deviceId)!;
-        if (device.faults.silent || !gatewayUp.get(p.gatewayId)) return false;
-        return !(device.silentWithoutMains && !conditions.get(p.district)!.mainsPower);
+        const p = byId.get(device.deviceId);
+        if (p === undefined || device.faults.silent || !gatewayUp.get(p.gatewayId)) return false;
+        return !(device.silentWithoutMains && conditions.get(p.district)?.mainsPower === false);
       },
     };
   };
-  const closeAll = async (): Promise<void> => {
-    await Promise.all(tcpBuses.map((s) => s?.close()));
-    await Promise.all(rtuBuses.map(async (r) => { await r?.bus.close(); await r?.pty.close(); }));
-  };
-  try {
-    for (let b = 0; b < busCount; b++) {
-      if (b >= busCount - rtuCount) {
-        const pty = await openPtyPair();
-        try {
-          rtuBuses[b] = { bus: await ModbusRtuBus.start({ path: pty.simEnd }, busUnits(b), counters, log), pty };
-        } catch (err) {
-          await pty.close();
-          throw err;
-        }
-      } else tcpBuses[b] = await ModbusTcpBus.start(host, busUnits(b), counters, log);
-    }
-  } catch (err) {
-    await closeAll();
-    throw err;
-  }
+  const buses = await startDistrictBuses({ busCount, rtuCount, host, unitsOf: busUnits, counters, log });
+  const { tcp: tcpBuses, rtu: rtuBuses } = buses;
 
   let run: ScenarioRun | undefined;
   let lagSteps = 0;
@@ -294,18 +211,20 @@ export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Pr
     const newDay = time.date !== currentTime.date;
     currentTime = time;
     // Timeline entries due by this step happen before the physics moves on.
-    if (run) {
+    const current = run;
+    if (current) {
       // A step that cannot act (a LoRa replay with no network attached) is logged and counted; the city runs on.
-      const applied = run.applyUpTo((tMs - originMs) / 1000, (entry, err) => {
+      const applied = current.applyUpTo((tMs - originMs) / 1000, (entry, err) => {
         scenarioStepErrors++;
-        log.warn({ scenario: run!.scenario.name, at: entry.at, err: toError(err) }, 'scenario step failed');
+        log.warn({ scenario: current.scenario.name, at: entry.at, err: toError(err) }, 'scenario step failed');
       });
-      for (const e of applied) log.info({ scenario: run.scenario.name, at: e.at, note: e.note }, 'scenario step');
+      for (const e of applied) log.info({ scenario: current.scenario.name, at: e.at, note: e.note }, 'scenario step');
     }
-    const envs = new Map(districts.map((d) => [d, conditions.get(d)!.at(time)]));
     const at = { dtS: stepMs / 1000, nowS: tMs / 1000, time, newDay };
-    for (const p of placed) p.device.step({ ...at, env: envs.get(p.district)! });
-    for (const p of loraPlaced) p.device.step({ ...at, env: envs.get(p.district)! });
+    for (const district of byDistrict) {
+      const env = district.conditions.at(time);
+      for (const device of district.devices) device.step({ ...at, env });
+    }
     lora.step(tMs, (device) => !device.faults.silent);
   };
   const catchUp = (budgetMs = Infinity): number => {
@@ -324,9 +243,9 @@ export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Pr
 
   const loraById = new Map(loraPlaced.map((p) => [p.device.deviceId, p.device]));
   const find = (deviceId: string): { device: SimulatedDevice } => {
-    const p = byId.get(deviceId) ?? (loraById.has(deviceId) ? { device: loraById.get(deviceId)! } : undefined);
-    if (!p) throw new TzError('TZ_DEVICE_UNKNOWN', `no simulated device "${deviceId}"`);
-    return p;
+    const device = byId.get(deviceId)?.device ?? loraById.get(deviceId);
+    if (!device) throw new TzError('TZ_DEVICE_UNKNOWN', `no simulated device "${deviceId}"`);
+    return { device };
   };
   const districtConditions = (district: string | undefined): DistrictConditions[] => {
     if (district === undefined) return [...conditions.values()];
@@ -400,18 +319,20 @@ export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Pr
   const scenarioStart = (scenario: Scenario): number => (shared ? clock.now() : parseCityDateTime(scenario.start, timeZone));
 
   log.info({ devices: total, buses: busCount, rtuBuses: rtuCount, scenarioStepErrors, speed, timeZone }, 'simulated district started');
-  const gateways = [...gatewayUp.keys()].map((gatewayId) => ({
-    gatewayId,
-    district: placed.find((p) => p.gatewayId === gatewayId)!.district,
-    buses: new Set(placed.filter((p) => p.gatewayId === gatewayId).map((p) => p.bus)).size,
-  }));
+  const gatewayBuses = new Map<string, { district: string; buses: Set<number> }>();
+  for (const p of placed) {
+    const g = gatewayBuses.get(p.gatewayId) ?? { district: p.district, buses: new Set<number>() };
+    g.buses.add(p.bus);
+    gatewayBuses.set(p.gatewayId, g);
+  }
+  const gateways = [...gatewayBuses].map(([gatewayId, g]) => ({ gatewayId, district: g.district, buses: g.buses.size }));
   return {
     devices: [
       ...placed.map((p): SimulatedDeviceInfo => {
         const rtu = rtuBuses[p.bus];
         return {
           deviceId: p.device.deviceId, profile: p.device.profile.class, district: p.district, gatewayId: p.gatewayId,
-          transport: rtu ? 'rtu' : 'tcp', host: rtu ? '' : host, port: rtu ? 0 : tcpBuses[p.bus]!.port, unitId: p.unitId,
+          transport: rtu ? 'rtu' : 'tcp', host: rtu ? '' : host, port: tcpBuses[p.bus]?.port ?? 0, unitId: p.unitId,
           ...(rtu ? { serialPath: rtu.pty.masterEnd } : {}),
           ...(p.site ? { site: p.site } : {}),
         };
@@ -449,7 +370,7 @@ export async function startSimulatedDistrict(opts: SimulatedDistrictOptions): Pr
     async stop() {
       clearInterval(timer);
       await lora.stop();
-      await closeAll();
+      await buses.close();
     },
   };
 }

@@ -71,8 +71,9 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
       continue;
     }
     const { accepted, rejected } = validateStep(decoded.batch.readings, { profiles: options.profiles, window, clock });
-    if (rejected.length > 0) {
-      refuse(letter, rejected[0]!.reason, rejected[0]!.detail);
+    const [firstRefusal] = rejected;
+    if (firstRefusal) {
+      refuse(letter, firstRefusal.reason, firstRefusal.detail);
       continue;
     }
     candidates.push({ letter, lines: accepted.map((a) => toLine(a, decoded.gatewayId)) });
@@ -89,9 +90,9 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
     for (let i = 0; i < candidates.length; ) {
       const group: Candidate[] = [];
       let lines = 0;
-      while (i < candidates.length && (group.length === 0 || lines + candidates[i]!.lines.length <= 5000)) {
-        group.push(candidates[i]!);
-        lines += candidates[i]!.lines.length;
+      for (let next = candidates[i]; next !== undefined && (group.length === 0 || lines + next.lines.length <= 5000); next = candidates[i]) {
+        group.push(next);
+        lines += next.lines.length;
         i += 1;
       }
       const outcome = await writer.send(group.flatMap((c) => c.lines).join('\n'));

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { installErrorHandler, parseRequest, requireRole, TzError, type AccessTokens, type Role } from '../service-kit/index.ts';
+import { installErrorHandler, parseRequest, requireRole, TzError, type AccessTokens, type Role, actorOf } from '../service-kit/index.ts';
 import { exportFile, importFile, type ImportFormat } from './import/apply.ts';
 import type { RecordKind } from './import/report.ts';
 import { LIFECYCLE_STATES, RECORD_STATES } from './model.ts';
@@ -37,8 +37,7 @@ const importQuery = z.strictObject({ format: z.enum(['csv', 'geojson']).optional
 const exportQuery = z.strictObject({ format: z.enum(['csv', 'geojson']).default('csv') });
 
 function who(request: FastifyRequest): string {
-  const p = request.principal;
-  return p ? `${p.role}:${p.name}` : 'unknown';
+  return actorOf(request.principal);
 }
 
 export async function registerRegistryRoutes(app: FastifyInstance, options: RegistryRoutesOptions): Promise<void> {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ID_PATTERN } from '../proto/index.ts';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
-import { installErrorHandler, parseRequest, requireRole, TzError, type AccessTokens, type InfluxTarget, type Role } from '../service-kit/index.ts';
+import { installErrorHandler, parseRequest, requireRole, TzError, type AccessTokens, type InfluxTarget, type Role, actorOf } from '../service-kit/index.ts';
 import { runBacktest } from './backtest.ts';
 import type { RulesEngine } from './engine.ts';
 import type { EffectiveRule } from './rule-set.ts';
@@ -47,9 +47,9 @@ function ruleView(r: EffectiveRule) {
   };
 }
 
-/** Who made a change: the name of the token that made it (every change route is guarded). */
+/** Who made a change (every change route is guarded): service-kit's actorOf. */
 function actor(req: FastifyRequest): string {
-  return req.principal?.name ?? 'anonymous';
+  return actorOf(req.principal);
 }
 
 export function registerRulesApi(app: FastifyInstance, deps: RulesApiDeps): void {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { parseRequest, requireRole, TzError, type AccessTokens, type Clock } from '../service-kit/index.ts';
+import { parseRequest, requireRole, TzError, type AccessTokens, type Clock, actorOf } from '../service-kit/index.ts';
 import { SILENCE_KINDS, silenceMatchers, silenceView, type SilenceBook } from './silences.ts';
 
 // /api/v1/silences: create, list, show (with its audit lines), expire,
@@ -24,10 +24,9 @@ const listQuery = z.object({ state: z.enum(['pending', 'active', 'expired', 'all
 const idParam = z.object({ id: z.coerce.number().int().positive() });
 const reasonBody = z.strictObject({ reason: z.string().trim().min(1).max(1000).optional() }).default({});
 
-/** Who: role, token name and id, as the case audit writes it. */
+/** Who: service-kit's actorOf, as every record of a change writes it. */
 function who(req: FastifyRequest): string {
-  const p = req.principal;
-  return p ? `${p.role}:${p.name}#${p.tokenId}` : 'anonymous';
+  return actorOf(req.principal);
 }
 
 export interface SilenceApiDeps {

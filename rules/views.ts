@@ -4,17 +4,21 @@ import type { AlarmRecord } from './sqlite-store.ts';
 // The JSON shapes of the HTTP API and of alarm events (proto/events.ts):
 // camelCase, ids as strings, times as ISO 8601 UTC — one shape on both.
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+function iso(ms: number): string;
+function iso(ms: number | null): string | null;
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
 
 export function alarmView(a: AlarmRecord): AlarmView {
   return {
     id: String(a.id), ruleId: a.ruleId, ruleName: a.ruleName, severity: a.severity, state: a.state,
     deviceId: a.deviceId, gatewayId: a.gatewayId, district: a.district, profile: a.profile,
-    count: a.count, raisedAt: iso(a.raisedAt)!, lastSeenAt: iso(a.lastSeenAt)!, acknowledgedAt: iso(a.acknowledgedAt),
+    count: a.count, raisedAt: iso(a.raisedAt), lastSeenAt: iso(a.lastSeenAt), acknowledgedAt: iso(a.acknowledgedAt),
     acknowledgedBy: a.acknowledgedBy, clearedAt: iso(a.clearedAt), lastValues: a.lastValues,
-    evidence: a.evidence.map((e) => ({ timestamp: iso(e.timestampMs)!, values: e.values })),
+    evidence: a.evidence.map((e) => ({ timestamp: iso(e.timestampMs), values: e.values })),
     case: a.caseSpec, incidentId: a.incidentId === null ? null : String(a.incidentId), caseId: a.caseId,
-    createdAt: iso(a.createdAt)!, updatedAt: iso(a.updatedAt)!,
+    createdAt: iso(a.createdAt), updatedAt: iso(a.updatedAt),
     baseSeverity: a.baseSeverity, clearedBy: a.clearedBy, closedAt: iso(a.closedAt), closedBy: a.closedBy,
     flapping: a.flapping, suppressedBy: a.suppressedBy === null ? null : String(a.suppressedBy), noData: a.noData,
     silencedBy: a.silencedBy === null ? null : String(a.silencedBy),
@@ -22,5 +26,5 @@ export function alarmView(a: AlarmRecord): AlarmView {
 }
 
 export function alarmEvent(eventId: string, type: AlarmEvent['type'], at: number, alarm: AlarmRecord): AlarmEvent {
-  return { eventId, type, at: iso(at)!, alarm: alarmView(alarm) };
+  return { eventId, type, at: iso(at), alarm: alarmView(alarm) };
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { requireRole, type AccessTokens } from './access.ts';
 import type { AuditLog, AuditResult } from './audit.ts';
+import { actorOf } from './actor.ts';
 import { parseRequest } from './http-errors.ts';
 
 // The audit log over HTTP: read by admins only, and written for every
@@ -32,7 +33,7 @@ export function recordHttpChanges(app: FastifyInstance, audit: AuditLog, audited
     if (!action) return;
     const p = request.principal;
     audit.append({
-      actor: p?.name ?? 'anonymous', action, target: targetOf(params), result: resultOf(reply.statusCode),
+      actor: actorOf(p), action, target: targetOf(params), result: resultOf(reply.statusCode),
       details: { status: reply.statusCode, route: `${request.method} ${route}`, ...(p ? { tokenId: p.tokenId, role: p.role } : {}), ...(request.ip ? { ip: request.ip } : {}) },
     });
   });

@@ -55,6 +55,8 @@ export const ERROR_CATALOGUE = {
   TZ_AUDIT_APPEND_ONLY: 'the audit log is append-only: records cannot be changed or removed',
   TZ_STORE_UNAVAILABLE: 'the case database (PostgreSQL) cannot be reached or is busy; try again shortly',
   TZ_CLOCK_MISMATCH: "a store was created with the other kind of clock (wall vs simulated): a compressed run never opens a production store, nor production a simulated run's store",
+  TZ_PAYLOAD_TOO_LARGE: 'a device message is larger than the configured limit',
+  TZ_RATE_LIMITED: 'too many messages from this device in the last minute; slow down',
 } as const;
 
 export type TzErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -119,6 +121,8 @@ export const ERROR_HTTP_STATUS: Record<TzErrorCode, number> = {
   TZ_AUDIT_APPEND_ONLY: 409,
   TZ_STORE_UNAVAILABLE: 503,
   TZ_CLOCK_MISMATCH: 500,
+  TZ_PAYLOAD_TOO_LARGE: 413,
+  TZ_RATE_LIMITED: 429,
 };
 
 /** The HTTP status of an error: its code's, or 500 for anything that is not a TzError. */

@@ -26,3 +26,4 @@ export { markdownTable, processCpuSeconds, processRssMiB, type Bench, type Bench
 export { openAccessTokens, requireRole, bearerToken, ROLES, type Role, type Principal, type AccessTokens, type RolePreHandler } from './access.ts';
 export { openAuditLog, scrubSecrets, recordCommandSent, recordConfigPushed, AUDIT_RESULTS, type AuditLog, type AuditEntry, type AuditRecord, type AuditQuery, type AuditResult, type AuditAppend } from './audit.ts';
 export { recordHttpChanges, registerAuditApi, type AuditedRoute } from './audit-http.ts';
+export { actorOf } from './actor.ts';

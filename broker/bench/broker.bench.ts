@@ -8,7 +8,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrokerUsers, startBroker } from '../index.ts';
-import { freePort } from '../../cli/managed-influxd.ts';
+import { freePort } from '../../testing/index.ts';
 import { createLogger, markdownTable, processCpuSeconds, type Bench } from '../../service-kit/index.ts';
 
 const PUBLISHERS = 4;

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { createRequire } from 'node:module';
 import { connect as netConnect, type Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
-import { sumMetric } from '../../faults/harness/processes.ts';
+import { sumMetric } from '../../testing/index.ts';
 import { topics } from '../../proto/index.ts';
 import { createLogger } from '../../service-kit/index.ts';
 import { startRedis, waitFor, type TestRedis } from '../../test/integration/helpers.ts';

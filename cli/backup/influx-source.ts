@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { delay, queryInfluxQL, TzError } from '../../service-kit/index.ts';
-import { startManagedInfluxd } from '../managed-influxd.ts';
+import { startManagedInfluxd } from '../../testing/index.ts';
 import { exportInfluxDatabase, importInfluxDatabase } from './influx-export.ts';
 import type { BackupProgress } from './progress.ts';
 import type { BackupPart, BackupSource } from './source.ts';

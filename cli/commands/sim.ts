@@ -64,24 +64,28 @@ export function registerSimCommands(program: Command): void {
         devicesPerBus: opts.devicesPerBus, rtuBuses: opts.rtuBuses, scenario, loraMeters: opts.loraMeters, sites: places.streetSites(cityMap),
       });
       if (opts.loraServer) {
-        const m = /^(.+):(\d+)$/.exec(String(opts.loraServer));
-        if (!m) throw new CliError(`--lora-server wants host:port, got "${opts.loraServer}"`);
-        await city.attachLora(m[1]!, Number(m[2]));
+        const [, host, port] = /^(.+):(\d+)$/.exec(String(opts.loraServer)) ?? [];
+        if (host === undefined || port === undefined) throw new CliError(`--lora-server wants host:port, got "${opts.loraServer}"`);
+        await city.attachLora(host, Number(port));
         console.error(`LoRa meters send to ${opts.loraServer}`);
       }
       const tcp = new Set(city.devices.filter((d) => d.transport === 'tcp').map((d) => `${d.host}:${d.port}`));
-      const rtu = new Set(city.devices.filter((d) => d.transport === 'rtu').map((d) => d.serialPath!));
+      const rtu = new Set(city.devices.flatMap((d) => (d.transport === 'rtu' && d.serialPath ? [d.serialPath] : [])));
       console.error(`simulating ${city.devices.length} devices in ${city.districts.length} districts behind ${city.gateways.length} gateways: ${tcp.size} Modbus TCP buses (${[...tcp].slice(0, 4).join(', ')}${tcp.size > 4 ? ', …' : ''})${rtu.size ? `, ${rtu.size} RTU buses (${[...rtu].join(', ')})` : ''}; speed ×${speed}, seed ${opts.seed}`);
       if (opts.writeConfig) {
         const lines = [...rtu].map((path, i) => ({ name: `rtu-${i + 1}`, path, baudRate: 9600 }));
-        const lineOf = (path: string) => lines.find((l) => l.path === path)!.name;
+        const lineOf = (path: string | undefined): string => {
+          const line = lines.find((l) => l.path === path);
+          if (!line) throw new CliError(`an RTU device without a serial line (${String(path)})`);
+          return line.name;
+        };
         const config = {
           gatewayId: opts.gatewayId, brokerUrl: opts.broker, username: opts.gatewayId, dataDir: `var/edge-agent/${opts.gatewayId}`,
           ...(lines.length ? { serialLines: lines } : {}),
           ...(city.devices.some((d) => d.lora || d.loraOtaa) ? { lora: { host: '127.0.0.1', port: 1700 } } : {}),
           devices: city.devices.map((d) => ({
             deviceId: d.deviceId, profile: d.profile, district: d.district,
-            ...(d.lora ? { lora: d.lora } : d.loraOtaa ? { lora: d.loraOtaa } : { modbus: d.transport === 'rtu' ? { line: lineOf(d.serialPath!), unitId: d.unitId } : { host: d.host, port: d.port, unitId: d.unitId } }),
+            ...(d.lora ? { lora: d.lora } : d.loraOtaa ? { lora: d.loraOtaa } : { modbus: d.transport === 'rtu' ? { line: lineOf(d.serialPath), unitId: d.unitId } : { host: d.host, port: d.port, unitId: d.unitId } }),
           })),
         };
         // Session keys of simulated meters only: they are generated from the seed, not anyone's secrets.
@@ -89,7 +93,8 @@ export function registerSimCommands(program: Command): void {
         const doc = new YamlDocument(config);
         const items = (doc.get('devices') as YAMLSeq).items as Array<{ commentBefore?: string | null }>;
         city.devices.forEach((d, i) => {
-          if (d.site) items[i]!.commentBefore = ` ${d.site.address} · ${d.site.gridCell} · ${d.site.lat},${d.site.lon}`;
+          const item = items[i];
+          if (d.site && item) item.commentBefore = ` ${d.site.address} · ${d.site.gridCell} · ${d.site.lat},${d.site.lon}`;
         });
         writeFileSync(fileToCreate(opts.writeConfig), `# written by tianzhong sim; the password comes from TZ_GATEWAY_PASSWORD\n${doc.toString()}`, { mode: 0o600 });
         console.error(`wrote ${opts.writeConfig}`);

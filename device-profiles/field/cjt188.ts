@@ -55,13 +55,13 @@ export interface Cjt188Frame {
 type DataParser = (frame: Omit<Cjt188Frame, 'di' | 'ser' | 'data'>, data: Buffer) => Decoded<Cjt188Frame>;
 
 // DI travels low byte first: 901F is sent as 1F 90 (the standard's own read example).
-const readDi = (data: Buffer): number => data[0]! | (data[1]! << 8);
+const readDi = (data: Buffer): number => data.readUInt16LE(0);
 
 const readRequest: DataParser = (head, data) =>
-  data.length !== 3 ? reject('length', `read request data is ${data.length} bytes, expected 3 (DI0 DI1 SER)`) : { ok: true, frame: { ...head, di: readDi(data), ser: data[2]!, data: Buffer.alloc(0) } };
+  data.length !== 3 ? reject('length', `read request data is ${data.length} bytes, expected 3 (DI0 DI1 SER)`) : { ok: true, frame: { ...head, di: readDi(data), ser: data.readUInt8(2), data: Buffer.alloc(0) } };
 
 const readReply: DataParser = (head, data) =>
-  data.length < 3 ? reject('length', `read reply data is ${data.length} bytes, shorter than DI0 DI1 SER`) : { ok: true, frame: { ...head, di: readDi(data), ser: data[2]!, data: Buffer.from(data.subarray(3)) } };
+  data.length < 3 ? reject('length', `read reply data is ${data.length} bytes, shorter than DI0 DI1 SER`) : { ok: true, frame: { ...head, di: readDi(data), ser: data.readUInt8(2), data: Buffer.from(data.subarray(3)) } };
 
 // An abnormal reply carries SER and the status word ST (2 bytes); no DI.
 const abnormalReply: DataParser = (head, data) => ({ ok: true, frame: { ...head, di: 0, ser: data[0] ?? 0, data: Buffer.alloc(0), status: Buffer.from(data.subarray(1)) } });
@@ -85,7 +85,8 @@ export function scanCjt188(buf: Uint8Array): FrameScan {
     return { kind: 'skip', bytes: j, reason: 'no-start', detail: `${j - i} byte(s) before 68h` };
   }
   if (buf.length - i < CJT188.headerBytes) return { kind: 'need-more' };
-  const l = buf[i + 10]!;
+  const l = buf[i + 10];
+  if (l === undefined) return { kind: 'need-more' };
   if (l > CJT188.maxData) return { kind: 'skip', bytes: i + 1, reason: 'length', detail: `L = ${l} is above ${CJT188.maxData}` };
   const end = i + CJT188.headerBytes + l + 2;
   if (buf.length < end) return { kind: 'need-more' };
@@ -98,19 +99,19 @@ export function decodeCjt188(bytes: Uint8Array): Decoded<Cjt188Frame> {
   while (i < bytes.length && bytes[i] === CJT188.wake) i++;
   const b = Buffer.from(bytes.buffer, bytes.byteOffset + i, bytes.length - i);
   if (b.length < CJT188.headerBytes + 2) return reject('truncated', `${b.length} bytes, a frame has at least ${CJT188.headerBytes + 2}`);
-  if (b[0] !== CJT188.start) return reject('no-start', `first byte ${b[0]!.toString(16)}h, expected 68h`);
-  const l = b[10]!;
+  if (b[0] !== CJT188.start) return reject('no-start', `first byte ${b.readUInt8(0).toString(16)}h, expected 68h`);
+  const l = b.readUInt8(10);
   if (l > CJT188.maxData) return reject('length', `L = ${l} is above ${CJT188.maxData}`);
   const total = CJT188.headerBytes + l + 2;
   if (b.length < total) return reject('truncated', `${b.length} bytes, L = ${l} needs ${total}`);
   if (b.length > total) return reject('length', `${b.length - total} byte(s) after the frame`);
-  if (b[total - 1] !== CJT188.end) return reject('bad-end', `last byte ${b[total - 1]!.toString(16)}h, expected 16h`);
+  if (b[total - 1] !== CJT188.end) return reject('bad-end', `last byte ${b.readUInt8(total - 1).toString(16)}h, expected 16h`);
   const cs = sumChecksum(b, 0, total - 2);
-  if (cs !== b[total - 2]) return reject('checksum', `CS ${b[total - 2]!.toString(16)}h, computed ${cs.toString(16)}h`);
-  const control = b[9]!;
+  if (cs !== b[total - 2]) return reject('checksum', `CS ${b.readUInt8(total - 2).toString(16)}h, computed ${cs.toString(16)}h`);
+  const control = b.readUInt8(9);
   const parse = DATA_PARSERS[control];
   if (!parse) return reject('control', `control code ${control.toString(16)}h is not supported`);
-  return parse({ meterType: b[1]!, address: addressText(b.subarray(2, 9)), control }, Buffer.from(b.subarray(CJT188.headerBytes, CJT188.headerBytes + l)));
+  return parse({ meterType: b.readUInt8(1), address: addressText(b.subarray(2, 9)), control }, Buffer.from(b.subarray(CJT188.headerBytes, CJT188.headerBytes + l)));
 }
 
 /** Encodes a frame: wake-up bytes (default 2), header, DI0 DI1 SER + data (or SER + status for an abnormal reply), CS, 16h. */

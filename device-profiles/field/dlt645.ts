@@ -42,7 +42,7 @@ export interface Dlt645Frame {
 
 type DataParser = (head: { address: string; control: number }, data: Buffer) => Decoded<Dlt645Frame>;
 
-const readDi = (d: Buffer): number => (d[0]! | (d[1]! << 8) | (d[2]! << 16) | (d[3]! << 24)) >>> 0;
+const readDi = (d: Buffer): number => d.readUInt32LE(0);
 
 const readRequest: DataParser = (head, d) => (d.length !== 4 ? reject('length', `read request data is ${d.length} bytes, expected 4 (DI0..DI3)`) : { ok: true, frame: { ...head, di: readDi(d), data: Buffer.alloc(0) } });
 const readReply: DataParser = (head, d) => (d.length < 4 ? reject('length', `read reply data is ${d.length} bytes, shorter than its DI`) : { ok: true, frame: { ...head, di: readDi(d), data: Buffer.from(d.subarray(4)) } });
@@ -68,7 +68,8 @@ export function scanDlt645(buf: Uint8Array): FrameScan {
   }
   if (buf.length - i < DLT645.headerBytes) return { kind: 'need-more' };
   if (buf[i + 7] !== DLT645.start) return { kind: 'skip', bytes: i + 1, reason: 'no-start', detail: 'no second 68h after the address' };
-  const l = buf[i + 9]!;
+  const l = buf[i + 9];
+  if (l === undefined) return { kind: 'need-more' };
   if (l > DLT645.maxData) return { kind: 'skip', bytes: i + 1, reason: 'length', detail: `L = ${l} is above ${DLT645.maxData}` };
   const end = i + DLT645.headerBytes + l + 2;
   return buf.length < end ? { kind: 'need-more' } : { kind: 'frame', start: i, end };
@@ -80,19 +81,19 @@ export function decodeDlt645(bytes: Uint8Array): Decoded<Dlt645Frame> {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset + i, bytes.length - i);
   if (b.length < DLT645.headerBytes + 2) return reject('truncated', `${b.length} bytes, a frame has at least ${DLT645.headerBytes + 2}`);
   if (b[0] !== DLT645.start || b[7] !== DLT645.start) return reject('no-start', 'expected 68h before and after the address');
-  const l = b[9]!;
+  const l = b.readUInt8(9);
   if (l > DLT645.maxData) return reject('length', `L = ${l} is above ${DLT645.maxData}`);
   const total = DLT645.headerBytes + l + 2;
   if (b.length < total) return reject('truncated', `${b.length} bytes, L = ${l} needs ${total}`);
   if (b.length > total) return reject('length', `${b.length - total} byte(s) after the frame`);
-  if (b[total - 1] !== DLT645.end) return reject('bad-end', `last byte ${b[total - 1]!.toString(16)}h, expected 16h`);
+  if (b[total - 1] !== DLT645.end) return reject('bad-end', `last byte ${b.readUInt8(total - 1).toString(16)}h, expected 16h`);
   const cs = sumChecksum(b, 0, total - 2);
-  if (cs !== b[total - 2]) return reject('checksum', `CS ${b[total - 2]!.toString(16)}h, computed ${cs.toString(16)}h`);
-  const control = b[8]!;
+  if (cs !== b[total - 2]) return reject('checksum', `CS ${b.readUInt8(total - 2).toString(16)}h, computed ${cs.toString(16)}h`);
+  const control = b.readUInt8(8);
   const parse = DATA_PARSERS[control];
   if (!parse) return reject('control', `control code ${control.toString(16)}h is not supported`);
   const data = Buffer.alloc(l);
-  for (let k = 0; k < l; k++) data[k] = (b[DLT645.headerBytes + k]! - DLT645.offset) & 0xff;
+  for (let k = 0; k < l; k++) data[k] = (b.readUInt8(DLT645.headerBytes + k) - DLT645.offset) & 0xff;
   return parse({ address: addressText(b.subarray(1, 7)), control }, data);
 }
 
@@ -105,7 +106,7 @@ export function encodeDlt645(f: Dlt645Frame, wakeBytes = 4): Buffer {
   frame[7] = DLT645.start;
   frame[8] = f.control;
   frame[9] = plain.length;
-  for (let k = 0; k < plain.length; k++) frame[DLT645.headerBytes + k] = (plain[k]! + DLT645.offset) & 0xff;
+  for (let k = 0; k < plain.length; k++) frame[DLT645.headerBytes + k] = (plain.readUInt8(k) + DLT645.offset) & 0xff;
   frame[frame.length - 2] = sumChecksum(frame, 0, frame.length - 2);
   frame[frame.length - 1] = DLT645.end;
   return Buffer.concat([Buffer.alloc(wakeBytes, DLT645.wake), frame]);

@@ -18,7 +18,7 @@ import { stringify as toYaml } from 'yaml';
 import { loadProfiles } from '../../device-profiles/index.ts';
 import { Hj212StationFleet, WaterMeterBus, startSimulatedDistrict } from '../../firmware-sim/index.ts';
 import { decodeUplinkBatch, topics } from '../../proto/index.ts';
-import { freePort } from '../../cli/managed-influxd.ts';
+import { freePort } from '../../testing/index.ts';
 import { markdownTable, type Bench } from '../../service-kit/index.ts';
 import { procUsage } from './proc-usage.ts';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { REPO_ROOT } from '../harness/processes.ts';
+import { REPO_ROOT } from '../../testing/index.ts';
 import { ledgerProblems, resultOf, sleep, withPipeline, type FaultCase, type FaultResult } from '../harness/fault-case.ts';
 import { waitUntil } from '../harness/pipeline.ts';
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { metricSum } from '../harness/processes.ts';
+import { metricSum } from '../../testing/index.ts';
 import { ledgerProblems, resultOf, sleep, untilFreshReadingStored, withPipeline, type FaultCase, type FaultResult } from '../harness/fault-case.ts';
 import { waitUntil, type Pipeline } from '../harness/pipeline.ts';
 

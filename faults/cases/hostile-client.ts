@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import mqtt from 'mqtt';
 import { topics } from '../../proto/index.ts';
-import { metricSum } from '../harness/processes.ts';
+import { metricSum } from '../../testing/index.ts';
 import { ledgerProblems, resultOf, sleep, untilFreshReadingStored, withPipeline, type FaultCase } from '../harness/fault-case.ts';
 import type { Pipeline } from '../harness/pipeline.ts';
 

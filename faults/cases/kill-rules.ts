@@ -1,4 +1,4 @@
-import { metricSum } from '../harness/processes.ts';
+import { metricSum } from '../../testing/index.ts';
 import { crashAndRestart, withPipeline, type FaultCase } from '../harness/fault-case.ts';
 
 // SIGKILL of the rules service mid-stream: storage is not affected, and the

@@ -1,4 +1,4 @@
-import { metricSum } from '../harness/processes.ts';
+import { metricSum } from '../../testing/index.ts';
 import { ledgerProblems, resultOf, sleep, untilFreshReadingStored, withPipeline, type FaultCase } from '../harness/fault-case.ts';
 import { waitUntil } from '../harness/pipeline.ts';
 

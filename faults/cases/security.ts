@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { encodeUplinkBatch, topics } from '../../proto/index.ts';
-import { REPO_ROOT } from '../harness/processes.ts';
+import { REPO_ROOT } from '../../testing/index.ts';
 import { resultOf, sleep, untilFreshReadingStored, type FaultCase, type FaultResult } from '../harness/fault-case.ts';
 import { Pipeline, cliHasOption } from '../harness/pipeline.ts';
 import { storedReadings } from '../harness/ledger.ts';

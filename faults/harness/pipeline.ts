@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { BrokerUsers } from '../../broker/index.ts';
 import type { InfluxTarget } from '../../ingest/index.ts';
-import { startManagedInfluxd, freePort, type ManagedInfluxd } from '../../cli/managed-influxd.ts';
-import { ComponentProcess, REPO_ROOT, answers, health, metricSum } from './processes.ts';
+import { ComponentProcess, REPO_ROOT, answers, freePort, health, metricSum, startManagedInfluxd, type ManagedInfluxd } from '../../testing/index.ts';
 import { GatewayLink } from './mqtt-tap.ts';
 import { buildLedger, deadLetteredReadings, storedReadings, type Ledger } from './ledger.ts';
 

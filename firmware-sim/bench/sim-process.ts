@@ -3,26 +3,15 @@
 // answering constant registers (`peer`). Prints its layout as one JSON line,
 // then serves until killed.
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import modbusSerial from 'modbus-serial';
 import { loadProfiles } from '../../device-profiles/index.ts';
 import { startSimulatedDistrict } from '../index.ts';
+import { freePort } from '../../testing/index.ts';
 
 type Layout = Array<{ port: number; unitId: number; profile: string }>;
 const [mode, devicesArg, perBusArg, speedArg, layoutFile] = process.argv.slice(2);
 const started = Date.now();
 let layout: Layout;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const a = probe.address();
-      probe.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 if (mode === 'sim') {
   const city = await startSimulatedDistrict({ profiles: loadProfiles(), devices: Number(devicesArg), devicesPerBus: Number(perBusArg), seed: 1, speed: Number(speedArg ?? 1) });

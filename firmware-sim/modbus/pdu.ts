@@ -36,7 +36,7 @@ function packBits(bits: number[]): Buffer {
   const out = Buffer.alloc(1 + Math.ceil(bits.length / 8));
   out[0] = out.length - 1;
   bits.forEach((b, i) => {
-    if (b) out[1 + (i >> 3)]! |= 1 << (i & 7);
+    if (b) out.writeUInt8(out.readUInt8(1 + (i >> 3)) | (1 << (i & 7)), 1 + (i >> 3));
   });
   return out;
 }
@@ -53,14 +53,14 @@ type Handler = (device: SimulatedDevice, pdu: Buffer) => Buffer;
 const readBits = (table: RegisterTable): Handler => (device, pdu) => {
   const start = pdu.readUInt16BE(1);
   const count = pdu.readUInt16BE(3);
-  if (count < 1 || count > 2000) return exception(pdu[0]!, EXCEPTION.illegalValue);
+  if (count < 1 || count > 2000) return exception(pdu.readUInt8(0), EXCEPTION.illegalValue);
   return Buffer.concat([pdu.subarray(0, 1), packBits(device.read(table, start, count))]);
 };
 
 const readWords = (table: RegisterTable): Handler => (device, pdu) => {
   const start = pdu.readUInt16BE(1);
   const count = pdu.readUInt16BE(3);
-  if (count < 1 || count > 125) return exception(pdu[0]!, EXCEPTION.illegalValue);
+  if (count < 1 || count > 125) return exception(pdu.readUInt8(0), EXCEPTION.illegalValue);
   return Buffer.concat([pdu.subarray(0, 1), packWords(device.read(table, start, count))]);
 };
 
@@ -79,8 +79,9 @@ const writeRegister: Handler = (device, pdu) => {
 const writeCoils: Handler = (device, pdu) => {
   const start = pdu.readUInt16BE(1);
   const count = pdu.readUInt16BE(3);
-  if (count < 1 || count > 1968 || pdu[5] !== Math.ceil(count / 8) || pdu.length < 6 + pdu[5]!) return exception(pdu[0]!, EXCEPTION.illegalValue);
-  for (let i = 0; i < count; i++) device.write('coil', start + i, (pdu[6 + (i >> 3)]! >> (i & 7)) & 1);
+  const byteCount = pdu[5];
+  if (count < 1 || count > 1968 || byteCount !== Math.ceil(count / 8) || pdu.length < 6 + byteCount) return exception(pdu.readUInt8(0), EXCEPTION.illegalValue);
+  for (let i = 0; i < count; i++) device.write('coil', start + i, (pdu.readUInt8(6 + (i >> 3)) >> (i & 7)) & 1);
   return Buffer.from(pdu.subarray(0, 5));
 };
 
@@ -109,7 +110,7 @@ export function requestPduLength(pdu: Buffer): number | undefined {
   const fc = pdu[0];
   if (fc === undefined) return undefined;
   if (fc >= 0x01 && fc <= 0x06) return 5;
-  if (fc === 0x0f || fc === 0x10) return pdu.length >= 6 ? 6 + pdu[5]! : 6;
+  if (fc === 0x0f || fc === 0x10) return 6 + (pdu[5] ?? 0); // the byte count, once it has arrived
   return undefined;
 }
 
@@ -136,7 +137,7 @@ export function handlePdu(units: BusUnits, unitId: number, pdu: Buffer, counters
       reply = exception(fc, err instanceof IllegalDataAddress ? err.modbusErrorCode : EXCEPTION.deviceFailure);
     }
   }
-  if (reply[0]! & 0x80) counters.rejected++;
+  if ((reply[0] ?? 0) & 0x80) counters.rejected++;
   else counters.requests++;
   if (device.faults.corrupt) counters.corrupted++;
   return { kind: 'reply', pdu: reply, delayMs: device.faults.slowMs, corrupt: device.faults.corrupt };

@@ -72,7 +72,7 @@ export class ScenarioRun {
     this.picks = [];
     scenario.timeline.forEach((entry, i) => this.picks.push(this.resolve(entry, i, rng)));
     const byStep = new Map<string, string[]>();
-    scenario.timeline.forEach((e, i) => e.id && byStep.set(e.id, this.picks[i]!));
+    scenario.timeline.forEach((e, i) => e.id && byStep.set(e.id, this.picksOf(i)));
     for (const e of scenario.timeline) {
       const district = e.rain?.district ?? e.heat?.district ?? e.air?.district ?? e.power?.district ?? e.gateway?.district;
       if (district && !city.districts.includes(district)) this.invalid(`no district "${district}" in this city (have: ${city.districts.join(', ')})`);
@@ -109,7 +109,7 @@ export class ScenarioRun {
     for (const stepId of select.notFrom ?? []) {
       const earlier = this.scenario.timeline.findIndex((e) => e.id === stepId);
       if (earlier < 0 || earlier >= index) this.invalid(`timeline.${index}: select.notFrom "${stepId}" must name an earlier step`);
-      for (const id of this.picks[earlier]!) excluded.add(id);
+      for (const id of this.picksOf(earlier)) excluded.add(id);
     }
     const candidates = this.city.devices
       .filter((d) => d.profile === select.class && (!select.district || d.district === select.district) && (!select.transport || d.transport === select.transport) && !excluded.has(d.deviceId))
@@ -126,17 +126,16 @@ export class ScenarioRun {
   /** The devices a timeline step touches (by step id). */
   picked(stepId: string): string[] {
     const i = this.scenario.timeline.findIndex((e) => e.id === stepId);
-    return i < 0 ? [] : [...this.picks[i]!];
+    return i < 0 ? [] : [...this.picksOf(i)];
   }
 
   /** Applies every entry due at or before `offsetS` (simulated seconds since the start). */
   applyUpTo(offsetS: number, onError?: (entry: TimelineEntry, err: unknown) => void): TimelineEntry[] {
     const applied: TimelineEntry[] = [];
     this.lastOffsetS = offsetS;
-    while (this.next < this.scenario.timeline.length && this.scenario.timeline[this.next]!.at <= offsetS) {
-      const entry = this.scenario.timeline[this.next]!;
+    for (let entry = this.scenario.timeline[this.next]; entry !== undefined && entry.at <= offsetS; entry = this.scenario.timeline[this.next]) {
       try {
-        this.apply(entry, this.picks[this.next]!);
+        this.apply(entry, this.picksOf(this.next));
       } catch (err) {
         if (!onError) throw err;
         onError(entry, err);
@@ -147,13 +146,24 @@ export class ScenarioRun {
     return applied;
   }
 
+  /** The devices picked for timeline step `index` (picked up front, one list per step). */
+  private picksOf(index: number): string[] {
+    const picks = this.picks[index];
+    if (picks === undefined) this.invalid(`no timeline step ${index}`);
+    return picks;
+  }
+
   private apply(e: TimelineEntry, devices: string[]): void {
     const c = this.city;
     if (e.rain) c.weather(e.rain.district, { rainMmH: e.rain.mmPerHour });
     else if (e.heat) c.weather(e.heat.district, { heatOffsetC: e.heat.offsetC });
     else if (e.air) c.weather(e.air.district, { pm25ExtraUgm3: e.air.pm25ExtraUgm3 });
     else if (e.power) c.setPower(e.power.district, e.power.on);
-    else if (e.gateway) c.setGatewayLink(c.gatewayIds(e.gateway.district)[e.gateway.index - 1]!, e.gateway.link === 'up');
+    else if (e.gateway) {
+      const gatewayId = c.gatewayIds(e.gateway.district)[e.gateway.index - 1];
+      if (gatewayId === undefined) this.invalid(`no gateway ${e.gateway.index} in ${e.gateway.district}`);
+      c.setGatewayLink(gatewayId, e.gateway.link === 'up');
+    }
     else if (e.event) for (const id of devices) c.deviceEvent(id, e.event.name, e.event.params);
     else if (e.fault) for (const id of devices) c.deviceFault(id, e.fault.kind, { slowMs: e.fault.slowMs, chance: e.fault.chance, corrupt: e.fault.corrupt });
   }

@@ -3,7 +3,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { Counter } from 'prom-client';
 import { loadProfileJsonCodec, type DeviceProfile, type JsonCodec, type ProfileCatalogue } from '../../device-profiles/index.ts';
 import { decodeCommand, deviceTopics, encodeCommandAck, encodeUplinkBatch, parseDeviceTopic, topics, tz, type ICommand, type IReading } from '../../proto/index.ts';
-import { bearerToken, createLogger, createRegistry, createServiceHttp, listenService, systemClock, toError, TzError, type Clock, type Logger, type RunningService } from '../../service-kit/index.ts';
+import { bearerToken, createLogger, createRegistry, createServiceHttp, installErrorHandler, isTzError, listenService, systemClock, toError, TzError, type Clock, type Logger, type RunningService, type TzErrorCode } from '../../service-kit/index.ts';
 import { openDeadLetterStore } from '../dead-letter-store.ts';
 import { DirectLedger } from './direct-ledger.ts';
 import { JsonIntake, type DirectDevice, type JsonRefusal } from './json-intake.ts';
@@ -39,7 +39,8 @@ export interface DeviceGatewayOptions {
   clock?: Clock;
 }
 
-const HTTP_STATUS: Record<JsonRefusal, number> = { oversized: 413, 'bad-json': 400, 'unknown-device': 404, 'codec-error': 422, flood: 429 };
+/** Each refusal's catalogue code (and so its HTTP status: 413, 400, 404, 422, 429). */
+const REFUSAL_CODE: Record<JsonRefusal, TzErrorCode> = { oversized: 'TZ_PAYLOAD_TOO_LARGE', 'bad-json': 'TZ_REQUEST_INVALID', 'unknown-device': 'TZ_DEVICE_UNKNOWN', 'codec-error': 'TZ_READING_INVALID', flood: 'TZ_RATE_LIMITED' };
 const HTTP_BODY_CAP = 1_048_576;
 
 /**
@@ -131,24 +132,28 @@ export async function startDeviceGateway(options: DeviceGatewayOptions): Promise
     }
   }
 
-  /** The shared path of both transports; resolves with an HTTP-like status. */
-  async function handle(via: 'mqtt' | 'http', deviceId: string, raw: Buffer, topic: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  /**
+   * The shared path of both transports: the reading's stamp once the broker
+   * has it; a refusal throws its catalogue TzError (TZ_BROKER_UNREACHABLE when
+   * the broker did not take it), answered by service-kit's error handler.
+   */
+  async function handle(via: 'mqtt' | 'http', deviceId: string, raw: Buffer, topic: string): Promise<{ seq: number; timestampMs: number; repeat: boolean }> {
     const outcome = intake.take(deviceId, raw, topic);
     if (!outcome.ok) {
       count(via, outcome.reason);
       // A flood is counted, not stored: storing it would let one device fill the disk.
       if (outcome.reason !== 'flood') deadLetter(topic, deviceId, outcome.reason, outcome.detail, raw);
-      return { status: HTTP_STATUS[outcome.reason], body: { error: outcome.reason, message: outcome.detail } };
+      throw new TzError(REFUSAL_CODE[outcome.reason], outcome.detail, { details: { reason: outcome.reason } });
     }
     try {
       await forward(outcome.reading);
     } catch (err) {
       count(via, 'publish-failed');
       log.warn({ deviceId, err: toError(err).message }, 'reading not handed to the broker; the device must send it again');
-      return { status: 503, body: { error: 'unavailable', message: toError(err).message } };
+      throw new TzError('TZ_BROKER_UNREACHABLE', toError(err).message, { retryable: true });
     }
     count(via, outcome.repeat ? 'repeat' : 'accepted');
-    return { status: 202, body: { seq: Number(outcome.reading.seq), timestampMs: Number(outcome.reading.timestampMs), repeat: outcome.repeat } };
+    return { seq: Number(outcome.reading.seq), timestampMs: Number(outcome.reading.timestampMs), repeat: outcome.repeat };
   }
 
   async function onCommand(payload: Buffer): Promise<void> {
@@ -196,8 +201,9 @@ export async function startDeviceGateway(options: DeviceGatewayOptions): Promise
           deadLetter(topic, null, 'bad-topic', 'not a device up topic', raw);
           return Promise.resolve();
         }
-        return handle('mqtt', parsed.deviceId, raw, topic).then((r) => {
-          if (r.status !== 503) return;
+        return handle('mqtt', parsed.deviceId, raw, topic).then(() => undefined, (err: unknown) => {
+          // A refusal is counted and dead-lettered already; the PUBACK goes out (resending would not help).
+          if (!isTzError(err) || err.code !== 'TZ_BROKER_UNREACHABLE') return;
           // Not with the broker: drop the connection before the PUBACK can go out; the persistent
           // session redelivers the message when we reconnect (at-least-once, never acknowledged and lost).
           log.warn({ deviceId: parsed.deviceId }, 'reading not taken by the broker: reconnecting so the message is redelivered');
@@ -217,24 +223,20 @@ export async function startDeviceGateway(options: DeviceGatewayOptions): Promise
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: HTTP_BODY_CAP }, (_req, body, done) => done(null, body));
-    scope.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
-      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-        count('http', 'oversized');
-        return reply.code(413).send({ error: 'oversized', message: `more than ${HTTP_BODY_CAP} bytes` });
-      }
-      log.warn({ url: req.url, err: err.message }, 'direct device HTTP request failed');
-      return reply.code(err.statusCode ?? 500).send({ error: 'failed', message: err.message });
+    installErrorHandler(scope, 'device-gateway');
+    // A body over the HTTP cap never reaches the intake: Fastify refuses it (413); it is counted here.
+    scope.addHook('onError', async (_req, _reply, err: Error & { code?: string }) => {
+      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') count('http', 'oversized');
     });
     scope.post<{ Params: { deviceId: string } }>('/api/v1/direct/:deviceId', async (req, reply) => {
       const { deviceId } = req.params;
       const token = bearerToken(req);
       if (!token || !(await options.verifyToken(deviceId, token))) {
         count('http', 'bad-token');
-        return reply.code(401).send({ error: 'unauthorized', message: 'a device token is required: Authorization: Bearer <token>' });
+        throw new TzError('TZ_AUTH_REQUIRED', 'a device token is required: Authorization: Bearer <token>');
       }
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const result = await handle('http', deviceId, raw, `http:/api/v1/direct/${deviceId}`);
-      return reply.code(result.status).send(result.body);
+      return reply.code(202).send(await handle('http', deviceId, raw, `http:/api/v1/direct/${deviceId}`));
     });
   });
   const httpUrl = await listenService(app, options.http?.host, options.http?.port);

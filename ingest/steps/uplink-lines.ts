@@ -1,13 +1,16 @@
 import protobuf from 'protobufjs/minimal.js';
-import { ID_PATTERN, parseGatewayTopic, tz, type IDeviceStatus, type IReading } from '../../proto/index.ts';
+import { ID_PATTERN, parseGatewayTopic, tz, type IDeviceStatus } from '../../proto/index.ts';
 import type { DeadLetter } from '../dead-letter-store.ts';
-import { decodeStep } from './decode.ts';
 import type { DeviceProfile, ProfileCatalogue } from '../../device-profiles/index.ts';
 import { ByteKeyedTable, type ByteKeyed } from './byte-keyed.ts';
-import { LineOutput, MAX_VALUE_BYTES, writeAscii, writeBytes, writeInteger } from './line-output.ts';
-import { escapeMeasurement, escapeTag, toLine } from './to-lines.ts';
-import { validateStep, type AcceptedReading, type RejectedReading, type ValidationContext } from './validate.ts';
-import { bindStep } from './bind.ts';
+import { LineOutput, writeAscii, writeBytes, writeInteger } from './line-output.ts';
+import { escapeTag } from './to-lines.ts';
+import type { AcceptedReading, RejectedReading, ValidationContext } from './validate.ts';
+import { Kind, SEQ_KEY, planProfile, prefixOf, type ProfilePlan } from './uplink-plan.ts';
+import { referenceLine, referenceLines } from './uplink-reference.ts';
+import { Varint64, skipBytesField, textOf, varint32, varint64 } from './uplink-wire.ts';
+
+export { readingAt } from './uplink-reference.ts';
 
 /**
  * The hot path of ingest: one UplinkBatch's bytes straight to InfluxDB line
@@ -80,32 +83,6 @@ export interface UplinkLinesSink {
 
 export type UplinkStepResult = { ok: true; lines: UplinkLines } | { ok: false; letter: DeadLetter };
 
-const enum Kind {
-  Number = 0,
-  Integer = 1,
-  Boolean = 2,
-}
-
-/** Per profile, computed once: escaped names as bytes and the checks as flat arrays. */
-interface ProfilePlan {
-  measurement: string;
-  /** `escapedKey=` per metric position, UTF-8. */
-  keys: Uint8Array[];
-  /** `escapedKey=t,` and `escapedKey=f,` per metric position (booleans in one copy). */
-  trueFields: Uint8Array[];
-  falseFields: Uint8Array[];
-  kinds: Uint8Array;
-  min: Float64Array;
-  max: Float64Array;
-  byName: Map<string, number>;
-  /** Duplicate-metric detection without allocating: seen[i] === stamp. */
-  seen: Uint32Array;
-  stamp: number;
-  battery: number;
-  /** Most bytes a line of this profile needs after its tag prefix: every field at its longest, seq and timestamp. */
-  maxFieldBytes: number;
-}
-
 /** A profile class name as it came on the wire, resolved once. */
 interface ProfileSlot extends ByteKeyed {
   profile: DeviceProfile;
@@ -135,8 +112,6 @@ interface DeviceSlot extends ByteKeyed {
   boundEpoch: number;
 }
 
-const BATTERY_METRIC = /^battery(_pct|_percent)?$/;
-const utf8 = protobuf.util.utf8;
 // Bounded: a city has ~10^5 devices; a hostile sender inventing ids cannot grow them forever.
 const MAX_DEVICES = 500_000;
 const MAX_DISTRICTS = 10_000;
@@ -149,7 +124,6 @@ const MAX_NUMBER_TEXTS = 65_536;
 const MAX_METRICS = 256;
 
 const NEWLINE = 10;
-const SEQ_KEY = Buffer.from('seq=');
 
 /**
  * One ingest instance's parser: the caches of the fast path (plans, device
@@ -199,7 +173,7 @@ export class UplinkParser {
    */
   step(topic: string, payload: Uint8Array): UplinkStepResult {
     const parsed = parseGatewayTopic(topic);
-    if (!parsed || parsed.kind !== 'batch') return this.referencePath(topic, payload);
+    if (!parsed || parsed.kind !== 'batch') return referenceLines(topic, payload, this.context, this.sink);
     let gateway = this.gateways.get(parsed.gatewayId);
     if (gateway === undefined) {
       if (this.gateways.size >= MAX_GATEWAYS) this.gateways.clear();
@@ -217,7 +191,7 @@ export class UplinkParser {
     } catch {
       // malformed: the reference decoder says how
     }
-    return this.referencePath(topic, payload);
+    return referenceLines(topic, payload, this.context, this.sink);
   }
 
   /** Decodes one UplinkBatch into line protocol (left in `out` until `finish`). Throws, like the generated decoder, on bytes that are not a valid UplinkBatch. */
@@ -311,41 +285,9 @@ export class UplinkParser {
     this.slowAccepted.length = 0;
   }
 
-  /** The reference path for one reading: full decode, validateStep, toLine. */
+  /** The reference path for one reading (uplink-reference.ts); an accepted one is told to the sink after the batch. */
   private slowPath(r: protobuf.Reader, start: number, end: number, gateway: string, rejected: RejectedReading[]): string | null {
-    r.pos = start;
-    const reading: IReading = tz.Reading.decode(r, end - start);
-    const result = bindStep(validateStep([reading], this.context), gateway, this.context.binding);
-    for (const x of result.rejected) rejected.push(x);
-    const accepted = result.accepted[0];
-    if (accepted === undefined) return null;
-    this.slowAccepted.push(accepted);
-    return toLine(accepted, gateway);
-  }
-
-  private referencePath(topic: string, payload: Uint8Array): UplinkStepResult {
-    const decoded = decodeStep(topic, payload);
-    if (!decoded.ok) return decoded;
-    const { batch, gatewayId } = decoded;
-    const lines: string[] = [];
-    const { accepted, rejected } = bindStep(validateStep(batch.readings, this.context), gatewayId, this.context.binding);
-    const spans = new Uint32Array(2 * accepted.length);
-    for (const a of accepted) lines.push(toLine(a, gatewayId));
-    for (const a of accepted) this.sink.observeAccepted(a, gatewayId);
-    // The readings are re-encoded for `source`, so readingAt works the same on both paths.
-    const reencoded = accepted.map((a) => tz.Reading.encode(a.reading).finish());
-    let offset = 0;
-    const joined = new Uint8Array(reencoded.reduce((n, b) => n + b.length, 0));
-    for (const [i, bytes] of reencoded.entries()) {
-      joined.set(bytes, offset);
-      spans[2 * i] = offset;
-      spans[2 * i + 1] = offset + bytes.length;
-      offset += bytes.length;
-    }
-    return {
-      ok: true,
-      lines: { gatewayId, batchSeq: Number(batch.batchSeq ?? 0), sentAtMs: Number(batch.sentAtMs ?? 0), body: Buffer.from(lines.join('\n'), 'utf8'), accepted: lines.length, received: batch.readings.length, rejected, statuses: batch.statuses, spans, source: joined },
-    };
+    return referenceLine(r, start, end, gateway, this.context, rejected, this.slowAccepted);
   }
 
   /**
@@ -563,14 +505,14 @@ export class UplinkParser {
       const id = textOf(key);
       // ID_PATTERN checked once per device here, not once per reading.
       if (!ID_PATTERN.test(id)) return undefined;
-      slot = { key, next: undefined, id, profile, version, district, gateway, prefix: prefixOf(id, profile, plan, version, district, gateway), handle: undefined, bound: false, boundEpoch: -1 };
+      slot = { key, next: undefined, id, profile, version, district, gateway, prefix: prefixOf(id, profile, plan, version, district.tag, gateway), handle: undefined, bound: false, boundEpoch: -1 };
       table.add(hash, slot);
     } else if (slot.profile !== profile || slot.version !== version || slot.district !== district || slot.gateway !== gateway) {
       slot.profile = profile;
       slot.version = version;
       slot.district = district;
       slot.gateway = gateway;
-      slot.prefix = prefixOf(slot.id, profile, plan, version, district, gateway);
+      slot.prefix = prefixOf(slot.id, profile, plan, version, district.tag, gateway);
       slot.boundEpoch = -1;
     }
     return slot;
@@ -579,22 +521,7 @@ export class UplinkParser {
   private planOf(profile: DeviceProfile): ProfilePlan {
     let plan = this.plans.get(profile);
     if (plan === undefined) {
-      const n = profile.metrics.length;
-      const keys = profile.metrics.map((m) => Buffer.from(escapeTag(m.name) + '=', 'utf8'));
-      plan = {
-        measurement: escapeMeasurement(profile.measurement),
-        keys,
-        trueFields: keys.map((key) => Buffer.concat([key, Buffer.from('t,')])),
-        falseFields: keys.map((key) => Buffer.concat([key, Buffer.from('f,')])),
-        kinds: Uint8Array.from(profile.metrics, (m) => (m.type === 'boolean' ? Kind.Boolean : m.type === 'integer' ? Kind.Integer : Kind.Number)),
-        min: Float64Array.from(profile.metrics, (m) => m.min ?? -Infinity),
-        max: Float64Array.from(profile.metrics, (m) => m.max ?? Infinity),
-        byName: new Map(profile.metrics.map((m, i) => [m.name, i])),
-        seen: new Uint32Array(n),
-        stamp: 0,
-        battery: profile.metrics.findIndex((m) => BATTERY_METRIC.test(m.name)),
-        maxFieldBytes: keys.reduce((sum, key) => sum + key.length + MAX_VALUE_BYTES, SEQ_KEY.length + 2 * MAX_VALUE_BYTES),
-      };
+      plan = planProfile(profile);
       this.plans.set(profile, plan);
     }
     return plan;
@@ -613,81 +540,3 @@ export class UplinkParser {
 
 const EMPTY = Buffer.alloc(0);
 const NO_SPANS = new Uint32Array(0);
-
-const enum Varint64 {
-  Signed = 0,
-  Unsigned = 1,
-  ZigZag = 2,
-}
-
-/**
- * `r.int64()` / `r.uint64()` / `r.sint64()` as numbers (Long is off), without
- * the LongBits object protobufjs makes per call: varints of up to 7 bytes
- * (< 2⁴⁹: every timestamp, seq and counter) are summed inline, exactly; any
- * longer one, or one running past the limit, is left to protobufjs.
- */
-function varint64(r: protobuf.Reader, bytes: Uint8Array, form: Varint64): number {
-  const at = r.pos;
-  const limit = Math.min(r.len, at + 7);
-  let value = 0;
-  let scale = 1;
-  for (let p = at; p < limit; p++) {
-    const byte = bytes[p]!;
-    value += (byte & 127) * scale;
-    if (byte < 128) {
-      r.pos = p + 1;
-      // zigzag: 2k → k, 2k+1 → −(k+1)
-      if (form === Varint64.ZigZag) return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
-      return value;
-    }
-    scale *= 128;
-  }
-  const wide = form === Varint64.Signed ? r.int64() : form === Varint64.Unsigned ? r.uint64() : r.sint64();
-  return wide as unknown as number;
-}
-
-/**
- * Skips a length-delimited field and returns where its bytes start (they end
- * at `r.pos`); r.skip checks the length against the reading's end exactly as
- * r.string() would.
- */
-function skipBytesField(r: protobuf.Reader, bytes: Uint8Array): number {
-  const length = varint32(r, bytes);
-  const start = r.pos;
-  r.skip(length);
-  return start;
-}
-
-/** `r.uint32()`, with the one-byte case (tags, lengths and indexes under 128: nearly all) read inline. */
-function varint32(r: protobuf.Reader, bytes: Uint8Array): number {
-  const at = r.pos;
-  if (at < r.len) {
-    const byte = bytes[at]!;
-    if (byte < 128) {
-      r.pos = at + 1;
-      return byte;
-    }
-  }
-  return r.uint32();
-}
-
-/**
- * A string field's text exactly as `Reader#string` makes it: protobufjs'
- * UTF-8 decoder on a copy of just the field's bytes (on the whole payload it
- * would read a truncated sequence's missing bytes from the next field).
- */
-function textOf(key: Uint8Array): string {
-  return utf8.read(key, 0, key.length);
-}
-
-function prefixOf(id: string, profile: DeviceProfile, plan: ProfilePlan, version: number, district: DistrictSlot, gateway: string): Uint8Array {
-  return Buffer.from(plan.measurement + ',device=' + id + district.tag + ',gateway=' + gateway + ',profile_version=' + (version || profile.version) + ' ', 'utf8');
-}
-
-/** The reading behind an accepted line (`position` in `spans`), decoded again: for the rare line InfluxDB refuses. */
-export function readingAt(payload: Uint8Array, lines: Pick<UplinkLines, 'spans' | 'source'>, position: number): IReading {
-  const bytes = lines.source ?? payload;
-  const start = lines.spans[2 * position]!;
-  const end = lines.spans[2 * position + 1]!;
-  return tz.Reading.decode(new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start));
-}

@@ -68,7 +68,7 @@ test('command: posts play_warning with the token, passes on the acked command; r
     helper.getNode('speaker').receive({ payload: { params: { message: 1, volume: 80 } } });
     const [msg] = await out;
     const answer = msg!.payload as { state: string; result: string; requestedBy: string; params: object };
-    assert.equal([msg!.statusCode, answer.state, answer.result, answer.requestedBy], [200, 'acked', 'ok', 'node-red']);
+    assert.equal([msg!.statusCode, answer.state, answer.result, answer.requestedBy], [200, 'acked', 'ok', `operator:node-red#${operator.split('_')[1]}`]);
     assert.equal(answer.params, { message: 1, volume: 80 });
     assert.is(center.get(String(msg!.commandId)).state, 'acked');
 

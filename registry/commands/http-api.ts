@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { ID_PATTERN } from '../../proto/index.ts';
-import { installErrorHandler, parseRequest, requireRole, type AccessTokens } from '../../service-kit/index.ts';
+import { installErrorHandler, parseRequest, requireRole, type AccessTokens, actorOf } from '../../service-kit/index.ts';
 import type { CommandCenter } from './command-center.ts';
 import type { CommandRecord } from './command-log.ts';
 
@@ -61,7 +61,7 @@ export const commandRoutes: FastifyPluginAsync<CommandRoutesOptions> = async (ap
   app.post('/api/v1/devices/:id/commands', send, async (req, reply) => {
     const { id } = parseRequest(deviceParams, req.params, 'device id');
     const body = parseRequest(sendBody, req.body ?? {}, 'body');
-    const sent = await center.send({ deviceId: id, name: body.name, params: body.params, requestedBy: req.principal?.name ?? 'unknown', ...(body.timeoutMs ? { timeoutMs: body.timeoutMs } : {}) });
+    const sent = await center.send({ deviceId: id, name: body.name, params: body.params, requestedBy: actorOf(req.principal), ...(body.timeoutMs ? { timeoutMs: body.timeoutMs } : {}) });
     const now = await center.settled(sent.commandId, body.waitMs);
     return reply.code(now.state === 'sent' ? 202 : 200).send(commandView(now));
   });

@@ -39,7 +39,7 @@ test('HTTP: an operator sends set_dimming; the Command goes to the gateway typed
   const res = await app.inject({ method: 'POST', url: '/api/v1/devices/sp-1/commands', headers: { authorization: `Bearer ${tokens.operator}` }, payload: { name: 'set_dimming', params: { level: 40 } } });
   assert.is(res.statusCode, 202, res.body);
   const view = res.json();
-  assert.equal([view.state, view.requestedBy, view.gatewayId], ['sent', 'operator-1', 'gw-1']);
+  assert.equal([view.state, view.requestedBy, view.gatewayId], ['sent', `operator:operator-1#${String(tokens.operator?.split('_')[1])}`, 'gw-1']);
   assert.is(sent[0]!.topic, topics.command('gw-1'));
   const cmd = decodeCommand(sent[0]!.payload);
   assert.equal([cmd.commandId, cmd.deviceId, cmd.name, cmd.params[0]!.name, metricValueOf(cmd.params[0] as never)], [view.commandId, 'sp-1', 'set_dimming', 'level', 40]);

@@ -11,7 +11,7 @@ import { appendFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir, waitFor } from './helpers.ts';
 import { startStack, type RunningStack } from '../../cli/stack.ts';
-import { startManagedInfluxd } from '../../cli/managed-influxd.ts';
+import { startManagedInfluxd } from '../../testing/index.ts';
 import { plainProgress, readManifest, runBackup, runRestore, stackBackupSources } from '../../cli/backup/index.ts';
 import { loadScenario, writeCompressedProfiles } from '../../firmware-sim/index.ts';
 import { isTzError, openAccessTokens, openAuditLog, queryInfluxQL } from '../../service-kit/index.ts';

@@ -2,17 +2,13 @@
 // a free port: roles and tokens, a case from report to close, photos, KPIs.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
-import { createLogger, createRegistry, createServiceHttp, listenService, openAccessTokens, type AccessTokens } from '../../service-kit/index.ts';
-import { DEFAULT_CASE_CONFIG, openCaseSystem, type CaseSystem } from '../../cases/index.ts';
-import { tempDir } from './helpers.ts';
+import type { AccessTokens } from '../../service-kit/index.ts';
+import { startCaseApi, type CaseApi } from './helpers.ts';
 
 let base = '';
-let system: CaseSystem;
 let access: AccessTokens;
-let stopAll: () => Promise<void>;
-const tok: Record<string, string> = {};
+let cases: CaseApi;
+const tok = (person: string): string => cases.token(person);
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 7)]);
 
@@ -35,45 +31,31 @@ async function upload(caseId: number, token: string, bytes: Buffer, name: string
 }
 
 test.before(async () => {
-  const dir = tempDir('tz-cases-api-');
-  const db = new Database(join(dir.path, 'access.sqlite'));
-  access = openAccessTokens(db);
-  for (const [name, role, crewId] of [['admin', 'admin'], ['operator', 'operator'], ['dispatcher', 'dispatcher'], ['crew1', 'crew', 'c1'], ['crew2', 'crew', 'c2'], ['readonly', 'readonly'], ['inspector', 'inspector']] as const) {
-    tok[name] = access.issue({ name, role, ...(crewId ? { crewId } : {}) }).token;
-  }
-  const registry = createRegistry('cases');
-  const log = createLogger('cases', 'silent');
-  system = await openCaseSystem({
-    dbPath: join(dir.path, 'cases.sqlite'), access, registry, log, photoDir: join(dir.path, 'photos'), maxPhotoBytes: 4096, slaCheckMs: 0,
-    config: { ...(DEFAULT_CASE_CONFIG as object), crews: [
+  cases = await startCaseApi({
+    prefix: 'tz-cases-api-',
+    people: { admin: { role: 'admin' }, operator: { role: 'operator' }, dispatcher: { role: 'dispatcher' }, crew1: { role: 'crew', crewId: 'c1' }, crew2: { role: 'crew', crewId: 'c2' }, readonly: { role: 'readonly' }, inspector: { role: 'inspector' } },
+    crews: [
       { id: 'c1', name: 'North', department: 'sanitation', districts: ['north'], skills: ['exposed-rubbish', 'public-toilet'] },
       { id: 'c2', name: 'South', department: 'sanitation', districts: ['south'], skills: ['*'] },
-    ] },
+    ],
+    system: { maxPhotoBytes: 4096 },
   });
-  const app = createServiceHttp({ component: 'cases', registry, log, health: () => ({ ok: true }) });
-  await system.registerRoutes(app);
-  base = await listenService(app);
-  stopAll = async () => {
-    await app.close();
-    await system.stop();
-    db.close();
-    dir.remove();
-  };
+  ({ base, access } = cases);
 });
 
-test.after(async () => stopAll());
+test.after(async () => cases.stop());
 
 test('tokens: 401 without or with a bad token, 403 for the wrong role, ?access_token only on GET', async () => {
   assert.is((await api('GET', '/api/v1/cases', null)).status, 401);
   const bad = await api('GET', '/api/v1/cases', 'tz_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
   assert.is(bad.status, 401);
   assert.is(bad.json.code, 'TZ_AUTH_REQUIRED');
-  const denied = await api('POST', '/api/v1/cases', tok.readonly!, { category: 'exposed-rubbish', title: 'x' });
+  const denied = await api('POST', '/api/v1/cases', tok('readonly'), { category: 'exposed-rubbish', title: 'x' });
   assert.is(denied.status, 403);
   assert.is(denied.json.code, 'TZ_FORBIDDEN');
-  assert.is((await api('POST', '/api/v1/crews', tok.crew1!, { id: 'x', name: 'x', department: 'sanitation' })).status, 403);
-  assert.is((await fetch(`${base}/api/v1/cases?access_token=${tok.readonly}`)).status, 200);
-  assert.is((await fetch(`${base}/api/v1/outbox/1/retry?access_token=${tok.admin}`, { method: 'POST' })).status, 401, 'query tokens are for GET only');
+  assert.is((await api('POST', '/api/v1/crews', tok('crew1'), { id: 'x', name: 'x', department: 'sanitation' })).status, 403);
+  assert.is((await fetch(`${base}/api/v1/cases?access_token=${tok('readonly')}`)).status, 200);
+  assert.is((await fetch(`${base}/api/v1/outbox/1/retry?access_token=${tok('admin')}`, { method: 'POST' })).status, 401, 'query tokens are for GET only');
   const revokeMe = access.issue({ name: 'temp', role: 'operator' });
   assert.is((await api('GET', '/api/v1/cases', revokeMe.token)).status, 200);
   assert.ok(access.revoke(revokeMe.principal.tokenId));
@@ -82,50 +64,50 @@ test('tokens: 401 without or with a bad token, 403 for the wrong role, ?access_t
 });
 
 test('a case from report to close over HTTP; crews see only their own cases; photos checked', async () => {
-  const created = await api('POST', '/api/v1/cases', tok.operator!, { category: 'exposed-rubbish', priority: 'high', title: 'Rubbish at gate 3', district: 'north', source: 'inspector' });
+  const created = await api('POST', '/api/v1/cases', tok('operator'), { category: 'exposed-rubbish', priority: 'high', title: 'Rubbish at gate 3', district: 'north', source: 'inspector' });
   assert.is(created.status, 201);
   assert.is(created.json.status, 'dispatched', 'auto-dispatched by area and category');
   assert.is(created.json.crewId, 'c1');
   assert.ok(created.json.deadlines.handle);
   const id = created.json.id as number;
-  const other = await api('POST', '/api/v1/cases', tok.operator!, { category: 'public-toilet', title: 'Toilet door', district: 'south' });
+  const other = await api('POST', '/api/v1/cases', tok('operator'), { category: 'public-toilet', title: 'Toilet door', district: 'south' });
   assert.is(other.json.crewId, 'c2');
 
-  assert.is((await api('GET', `/api/v1/cases/${id}`, tok.crew2!)).status, 404, 'crew 2 cannot read crew 1\'s case');
-  assert.is((await api('POST', `/api/v1/cases/${id}/actions/accept`, tok.crew2!, {})).status, 404);
-  const mine = await api('GET', '/api/v1/cases?crewId=c2', tok.crew1!);
+  assert.is((await api('GET', `/api/v1/cases/${id}`, tok('crew2'))).status, 404, 'crew 2 cannot read crew 1\'s case');
+  assert.is((await api('POST', `/api/v1/cases/${id}/actions/accept`, tok('crew2'), {})).status, 404);
+  const mine = await api('GET', '/api/v1/cases?crewId=c2', tok('crew1'));
   assert.equal(mine.json.cases.map((c: { id: number }) => c.id), [id], 'a crew lists its own cases whatever it asks for');
 
-  assert.is((await api('POST', `/api/v1/cases/${id}/actions/handle`, tok.crew1!, {})).status, 409, 'no skipping: handle before accept');
-  assert.is((await api('POST', `/api/v1/cases/${id}/actions/verify`, tok.crew1!, {})).status, 409);
-  assert.is((await api('POST', `/api/v1/cases/${id}/actions/accept`, tok.crew1!, {})).json.status, 'in_progress');
-  assert.is((await api('POST', `/api/v1/cases/${id}/notes`, tok.crew1!, { note: 'on site, clearing' })).status, 201);
+  assert.is((await api('POST', `/api/v1/cases/${id}/actions/handle`, tok('crew1'), {})).status, 409, 'no skipping: handle before accept');
+  assert.is((await api('POST', `/api/v1/cases/${id}/actions/verify`, tok('crew1'), {})).status, 409);
+  assert.is((await api('POST', `/api/v1/cases/${id}/actions/accept`, tok('crew1'), {})).json.status, 'in_progress');
+  assert.is((await api('POST', `/api/v1/cases/${id}/notes`, tok('crew1'), { note: 'on site, clearing' })).status, 201);
 
-  const photo = await upload(id, tok.crew1!, PNG, 'after.png');
+  const photo = await upload(id, tok('crew1'), PNG, 'after.png');
   assert.is(photo.status, 201);
   assert.is(photo.json.mime, 'image/png');
-  const fake = await upload(id, tok.crew1!, Buffer.from('<html>not an image</html>'), 'evil.png');
+  const fake = await upload(id, tok('crew1'), Buffer.from('<html>not an image</html>'), 'evil.png');
   assert.is(fake.status, 415);
   assert.is(fake.json.code, 'TZ_PHOTO_INVALID');
-  const big = await upload(id, tok.crew1!, Buffer.concat([PNG, Buffer.alloc(5000)]), 'big.png');
+  const big = await upload(id, tok('crew1'), Buffer.concat([PNG, Buffer.alloc(5000)]), 'big.png');
   assert.is(big.status, 413);
-  const got = await fetch(base + photo.json.url, { headers: { authorization: `Bearer ${tok.crew1}` } });
+  const got = await fetch(base + photo.json.url, { headers: { authorization: `Bearer ${tok('crew1')}` } });
   assert.is(got.headers.get('content-type'), 'image/png');
   assert.ok(Buffer.from(await got.arrayBuffer()).equals(PNG));
-  assert.is((await fetch(base + photo.json.url, { headers: { authorization: `Bearer ${tok.crew2}` } })).status, 404);
+  assert.is((await fetch(base + photo.json.url, { headers: { authorization: `Bearer ${tok('crew2')}` } })).status, 404);
 
-  assert.is((await api('POST', `/api/v1/cases/${id}/actions/handle`, tok.crew1!, {})).json.status, 'handled');
-  assert.is((await api('POST', `/api/v1/cases/${id}/actions/verify`, tok.dispatcher!, {})).status, 403, 'dispatchers do not verify');
-  assert.is((await api('POST', `/api/v1/cases/${id}/actions/verify`, tok.operator!, { evidence: 'x' })).status, 403, 'operators do not verify (the supervision centre does)');
-  const rework = await api('POST', `/api/v1/cases/${id}/actions/rework`, tok.inspector!, { evidence: 'patrol photo 1' });
+  assert.is((await api('POST', `/api/v1/cases/${id}/actions/handle`, tok('crew1'), {})).json.status, 'handled');
+  assert.is((await api('POST', `/api/v1/cases/${id}/actions/verify`, tok('dispatcher'), {})).status, 403, 'dispatchers do not verify');
+  assert.is((await api('POST', `/api/v1/cases/${id}/actions/verify`, tok('operator'), { evidence: 'x' })).status, 403, 'operators do not verify (the supervision centre does)');
+  const rework = await api('POST', `/api/v1/cases/${id}/actions/rework`, tok('inspector'), { evidence: 'patrol photo 1' });
   assert.is(rework.status, 400, 'rework needs a reason');
-  assert.is((await api('POST', `/api/v1/cases/${id}/actions/rework`, tok.inspector!, { note: 'bags left behind' })).status, 400, 'a failed verification needs evidence');
-  assert.is((await api('POST', `/api/v1/cases/${id}/actions/rework`, tok.inspector!, { note: 'bags left behind', photoId: photo.json.id })).json.reworkCount, 1);
-  await api('POST', `/api/v1/cases/${id}/actions/handle`, tok.crew1!, {});
-  assert.is((await api('POST', `/api/v1/cases/${id}/actions/verify`, tok.inspector!, { evidence: 'patrol 2: gate 3 clean' })).json.status, 'verified');
-  assert.is((await api('POST', `/api/v1/cases/${id}/actions/close`, tok.operator!, {})).json.status, 'closed');
+  assert.is((await api('POST', `/api/v1/cases/${id}/actions/rework`, tok('inspector'), { note: 'bags left behind' })).status, 400, 'a failed verification needs evidence');
+  assert.is((await api('POST', `/api/v1/cases/${id}/actions/rework`, tok('inspector'), { note: 'bags left behind', photoId: photo.json.id })).json.reworkCount, 1);
+  await api('POST', `/api/v1/cases/${id}/actions/handle`, tok('crew1'), {});
+  assert.is((await api('POST', `/api/v1/cases/${id}/actions/verify`, tok('inspector'), { evidence: 'patrol 2: gate 3 clean' })).json.status, 'verified');
+  assert.is((await api('POST', `/api/v1/cases/${id}/actions/close`, tok('operator'), {})).json.status, 'closed');
 
-  const detail = await api('GET', `/api/v1/cases/${id}`, tok.readonly!);
+  const detail = await api('GET', `/api/v1/cases/${id}`, tok('readonly'));
   assert.equal(detail.json.events.map((e: { action: string }) => e.action),
     ['report', 'register', 'dispatch', 'accept', 'update', 'photo', 'handle', 'rework', 'handle', 'verify', 'close']);
   const rw = detail.json.events.find((e: { action: string }) => e.action === 'rework');
@@ -133,13 +115,13 @@ test('a case from report to close over HTTP; crews see only their own cases; pho
   assert.ok(rw.who.startsWith('inspector:inspector#'));
   assert.is(detail.json.photos.length, 1);
 
-  const kpis = await api('GET', '/api/v1/kpis?district=north', tok.readonly!);
+  const kpis = await api('GET', '/api/v1/kpis?district=north', tok('readonly'));
   assert.is(kpis.status, 200);
   assert.is(kpis.json.counts.closed, 1);
   assert.is(kpis.json.closureRate, 1);
   assert.is(kpis.json.sensorShare, 0);
-  assert.is((await api('GET', '/api/v1/kpis', tok.crew1!)).status, 403);
-  assert.is((await api('GET', '/api/v1/kpis?from=yesterday', tok.readonly!)).status, 400);
+  assert.is((await api('GET', '/api/v1/kpis', tok('crew1'))).status, 403);
+  assert.is((await api('GET', '/api/v1/kpis?from=yesterday', tok('readonly'))).status, 400);
 
   const metrics = await (await fetch(`${base}/metrics`)).text();
   assert.match(metrics, /tz_cases_photos_rejected_total\{reason="type",component="cases"\} 1/);
@@ -166,11 +148,11 @@ test('Open311 GeoReport v2: services, create with api_key, get, list, token', as
   const form = (fields: Record<string, string>) => fetch(`${base}/open311/v2/requests.json`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
   const noKey = await form({ service_code: 'manhole-cover', lat: '31.2', long: '121.5' });
   assert.is(noKey.status, 403, 'no api_key: refused before the body is looked at');
-  const badKey = await form({ api_key: tok.readonly!, service_code: 'manhole-cover', lat: '31.2', long: '121.5' });
+  const badKey = await form({ api_key: tok('readonly'), service_code: 'manhole-cover', lat: '31.2', long: '121.5' });
   assert.is(badKey.status, 403);
   assert.is((await badKey.json())[0].code, 403);
-  assert.is((await form({ api_key: tok.operator!, service_code: 'manhole-cover' })).status, 400, 'a location is required');
-  const ok = await form({ api_key: tok.operator!, service_code: 'manhole-cover', lat: '31.2304', long: '121.4737', address_string: '1 Renmin Rd', email: 'li@example.cn', first_name: 'Li', description: 'Cover missing', account_id: 'acc-9' });
+  assert.is((await form({ api_key: tok('operator'), service_code: 'manhole-cover' })).status, 400, 'a location is required');
+  const ok = await form({ api_key: tok('operator'), service_code: 'manhole-cover', lat: '31.2304', long: '121.4737', address_string: '1 Renmin Rd', email: 'li@example.cn', first_name: 'Li', description: 'Cover missing', account_id: 'acc-9' });
   assert.is(ok.status, 201);
   const [receipt] = await ok.json();
   assert.equal(Object.keys(receipt).sort(), ['account_id', 'service_notice', 'service_request_id', 'token']);
@@ -203,7 +185,7 @@ test('Open311 GeoReport v2: services, create with api_key, get, list, token', as
   assert.is(ids.json.length, 1);
 
   // The operator registers it: the extended state shows in status_notes, status stays open.
-  await api('POST', `/api/v1/cases/${receipt.service_request_id}/actions/register`, tok.operator!, {});
+  await api('POST', `/api/v1/cases/${receipt.service_request_id}/actions/register`, tok('operator'), {});
   const after = await api('GET', `/open311/v2/requests/${receipt.service_request_id}.json`, null);
   assert.match(after.json[0].status_notes, /^dispatched|^registered/);
   assert.is(after.json[0].status, 'open');

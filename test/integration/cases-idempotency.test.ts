@@ -3,16 +3,11 @@
 // trail holds each of them once; a key reused for another action is refused.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
-import { createLogger, createRegistry, createServiceHttp, listenService, openAccessTokens } from '../../service-kit/index.ts';
-import { DEFAULT_CASE_CONFIG, openCaseSystem, type CaseSystem } from '../../cases/index.ts';
-import { tempDir } from './helpers.ts';
+import { startCaseApi, type CaseApi } from './helpers.ts';
 
 let base = '';
-let system: CaseSystem;
-let stopAll: () => Promise<void>;
-const tok: Record<string, string> = {};
+let cases: CaseApi;
+const tok = (person: string): string => cases.token(person);
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 7)]);
 
 interface Reply { status: number; replayed: boolean; json: { status?: string; id?: string; code?: string; events?: Array<{ action: string; detail: Record<string, unknown> }> } }
@@ -33,42 +28,28 @@ const photoForm = (): FormData => {
 };
 
 test.before(async () => {
-  const dir = tempDir('tz-cases-idem-');
-  const db = new Database(join(dir.path, 'access.sqlite'));
-  const access = openAccessTokens(db);
-  tok.dispatcher = access.issue({ name: 'dispatcher', role: 'dispatcher' }).token;
-  tok.crew = access.issue({ name: 'phone', role: 'crew', crewId: 'c1' }).token;
-  const registry = createRegistry('cases');
-  const log = createLogger('cases', 'silent');
-  system = await openCaseSystem({
-    dbPath: join(dir.path, 'cases.sqlite'), access, registry, log, photoDir: join(dir.path, 'photos'), slaCheckMs: 0,
-    config: { ...(DEFAULT_CASE_CONFIG as object), crews: [{ id: 'c1', name: 'North', department: 'sanitation', districts: ['*'], skills: ['*'] }] },
+  cases = await startCaseApi({
+    prefix: 'tz-cases-idem-',
+    people: { dispatcher: { role: 'dispatcher' }, crew: { role: 'crew', crewId: 'c1' } },
+    crews: [{ id: 'c1', name: 'North', department: 'sanitation', districts: ['*'], skills: ['*'] }],
   });
-  const app = createServiceHttp({ component: 'cases', registry, log, health: () => ({ ok: true }) });
-  await system.registerRoutes(app);
-  base = await listenService(app);
-  stopAll = async () => {
-    await app.close();
-    await system.stop();
-    db.close();
-    dir.remove();
-  };
+  ({ base } = cases);
 });
-test.after(async () => stopAll());
+test.after(async () => cases.stop());
 
 test('accept, arrive, note, photo and handle, each sent twice with its key, happen once', async () => {
-  const created = await call('POST', '/api/v1/cases', tok.dispatcher!, { body: { category: 'exposed-rubbish', title: 'rubbish at the gate', district: 'north' } });
+  const created = await call('POST', '/api/v1/cases', tok('dispatcher'), { body: { category: 'exposed-rubbish', title: 'rubbish at the gate', district: 'north' } });
   assert.is(created.status, 201);
   const caseId = Number((created.json as { id?: unknown }).id);
-  const c = await call('GET', `/api/v1/cases/${caseId}`, tok.crew!);
+  const c = await call('GET', `/api/v1/cases/${caseId}`, tok('crew'));
   assert.is(c.json.status, 'dispatched', 'auto-dispatched to the only crew');
 
   const steps: Array<[string, () => Promise<Reply>, number]> = [
-    ['accept', () => call('POST', `/api/v1/cases/${caseId}/actions/accept`, tok.crew!, { key: 'key-accept-0001', body: {} }), 200],
-    ['arrive', () => call('POST', `/api/v1/cases/${caseId}/actions/arrive`, tok.crew!, { key: 'key-arrive-0001', body: { note: 'on site' } }), 200],
-    ['update', () => call('POST', `/api/v1/cases/${caseId}/notes`, tok.crew!, { key: 'key-note-00001', body: { note: 'bags collected' } }), 201],
-    ['photo', () => call('POST', `/api/v1/cases/${caseId}/photos`, tok.crew!, { key: 'key-photo-0001', form: photoForm() }), 201],
-    ['handle', () => call('POST', `/api/v1/cases/${caseId}/actions/handle`, tok.crew!, { key: 'key-handle-001', body: {} }), 200],
+    ['accept', () => call('POST', `/api/v1/cases/${caseId}/actions/accept`, tok('crew'), { key: 'key-accept-0001', body: {} }), 200],
+    ['arrive', () => call('POST', `/api/v1/cases/${caseId}/actions/arrive`, tok('crew'), { key: 'key-arrive-0001', body: { note: 'on site' } }), 200],
+    ['update', () => call('POST', `/api/v1/cases/${caseId}/notes`, tok('crew'), { key: 'key-note-00001', body: { note: 'bags collected' } }), 201],
+    ['photo', () => call('POST', `/api/v1/cases/${caseId}/photos`, tok('crew'), { key: 'key-photo-0001', form: photoForm() }), 201],
+    ['handle', () => call('POST', `/api/v1/cases/${caseId}/actions/handle`, tok('crew'), { key: 'key-handle-001', body: {} }), 200],
   ];
   for (const [name, send, firstStatus] of steps) {
     const first = await send();
@@ -79,7 +60,7 @@ test('accept, arrive, note, photo and handle, each sent twice with its key, happ
     assert.ok(again.replayed, `${name} repeated is marked as a replay`);
     if (name === 'photo') assert.is(again.json.id, first.json.id, 'the repeat answers with the first photo');
   }
-  const after = await call('GET', `/api/v1/cases/${caseId}`, tok.crew!);
+  const after = await call('GET', `/api/v1/cases/${caseId}`, tok('crew'));
   assert.is(after.json.status, 'handled');
   const actions = after.json.events!.map((e) => e.action);
   for (const a of ['accept', 'arrive', 'update', 'photo', 'handle']) assert.is(actions.filter((x) => x === a).length, 1, `${a} once in ${actions.join(',')}`);
@@ -88,15 +69,15 @@ test('accept, arrive, note, photo and handle, each sent twice with its key, happ
 });
 
 test('a key reused for another action is refused; a malformed key is a 400', async () => {
-  const created = await call('POST', '/api/v1/cases', tok.dispatcher!, { body: { category: 'exposed-rubbish', title: 'second', district: 'north' } });
+  const created = await call('POST', '/api/v1/cases', tok('dispatcher'), { body: { category: 'exposed-rubbish', title: 'second', district: 'north' } });
   const caseId = Number((created.json as { id?: unknown }).id);
-  assert.is((await call('POST', `/api/v1/cases/${caseId}/actions/accept`, tok.crew!, { key: 'key-shared-001', body: {} })).status, 200);
-  const reused = await call('POST', `/api/v1/cases/${caseId}/actions/arrive`, tok.crew!, { key: 'key-shared-001', body: {} });
+  assert.is((await call('POST', `/api/v1/cases/${caseId}/actions/accept`, tok('crew'), { key: 'key-shared-001', body: {} })).status, 200);
+  const reused = await call('POST', `/api/v1/cases/${caseId}/actions/arrive`, tok('crew'), { key: 'key-shared-001', body: {} });
   assert.is(reused.status, 400);
   assert.match(JSON.stringify(reused.json), 'already used');
-  const bad = await call('POST', `/api/v1/cases/${caseId}/actions/arrive`, tok.crew!, { key: 'x y', body: {} });
+  const bad = await call('POST', `/api/v1/cases/${caseId}/actions/arrive`, tok('crew'), { key: 'x y', body: {} });
   assert.is(bad.status, 400);
-  const arrived = await call('GET', `/api/v1/cases/${caseId}`, tok.crew!);
+  const arrived = await call('GET', `/api/v1/cases/${caseId}`, tok('crew'));
   assert.is(arrived.json.events!.filter((e) => e.action === 'arrive').length, 0, 'refused requests left no trace');
 });
 

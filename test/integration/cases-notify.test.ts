@@ -8,9 +8,9 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { BrokerUsers, startBroker } from '../../broker/index.ts';
-import { createLogger, createRegistry, createServiceHttp, listenService, openAccessTokens } from '../../service-kit/index.ts';
+import { createLogger, openAccessTokens } from '../../service-kit/index.ts';
 import { DEFAULT_CASE_CONFIG, openCaseSystem, verifyWebhookSignature, SIGNATURE_HEADER, TIMESTAMP_HEADER, DELIVERY_HEADER, type CaseSystemOptions, type CaseNotification } from '../../cases/index.ts';
-import { tempDir, waitFor } from './helpers.ts';
+import { startCaseApi, tempDir, waitFor } from './helpers.ts';
 
 const SECRET = 'test-webhook-secret-0123456789';
 const log = createLogger('cases', 'silent');
@@ -45,25 +45,22 @@ async function receiver(failFirst: number): Promise<{ url: string; received: Rec
   };
 }
 
+const crewsFor = (hookUrl: string) => [{ id: 'c1', name: 'North', department: 'municipal-facilities', districts: ['*'], skills: ['*'], webhookUrl: hookUrl }];
+const NOTIFYING = { log, slaCheckMs: 0, outboxPollMs: 50, webhookSecret: SECRET, retry: { baseDelayMs: 40, maxDelayMs: 200, maxAttempts: 10 } };
+
 function options(dir: string, hookUrl: string, over: Partial<CaseSystemOptions> = {}): CaseSystemOptions {
   const db = new Database(join(dir, 'access.sqlite'));
   return {
-    dbPath: join(dir, 'cases.sqlite'), access: openAccessTokens(db), log, photoDir: join(dir, 'photos'), slaCheckMs: 0, outboxPollMs: 50,
-    webhookSecret: SECRET, retry: { baseDelayMs: 40, maxDelayMs: 200, maxAttempts: 10 },
-    config: { ...(DEFAULT_CASE_CONFIG as object), crews: [{ id: 'c1', name: 'North', department: 'municipal-facilities', districts: ['*'], skills: ['*'], webhookUrl: hookUrl }] },
+    ...NOTIFYING, dbPath: join(dir, 'cases.sqlite'), access: openAccessTokens(db), photoDir: join(dir, 'photos'),
+    config: { ...(DEFAULT_CASE_CONFIG as object), crews: crewsFor(hookUrl) },
     ...over,
   };
 }
 
 test('webhook: fails twice, then delivered once, signed with HMAC-SHA256; state visible in API and /metrics', async () => {
-  const dir = tempDir('tz-cases-hook-');
   const hook = await receiver(2);
-  const registry = createRegistry('cases');
-  const opts = options(dir.path, hook.url, { registry });
-  const system = await openCaseSystem(opts);
-  const app = createServiceHttp({ component: 'cases', registry, log, health: () => ({ ok: true }) });
-  await system.registerRoutes(app);
-  const base = await listenService(app);
+  const cases = await startCaseApi({ prefix: 'tz-cases-hook-', people: { ops: { role: 'operator' } }, crews: crewsFor(hook.url), system: NOTIFYING });
+  const { system, base } = cases;
   try {
     const c = await system.workflow.create({ category: 'manhole-cover', priority: 'urgent', title: 'Cover open', source: 'inspector', district: 'north', register: true }, { who: 'operator:o', role: 'operator', crewId: null });
     assert.is(c.crewId, 'c1');
@@ -76,20 +73,18 @@ test('webhook: fails twice, then delivered once, signed with HMAC-SHA256; state 
     assert.is(body.type, 'case.dispatched');
     assert.is(body.case.id, c.id);
     assert.is(body.crewId, 'c1');
-    const token = opts.access.issue({ name: 'ops', role: 'operator' }).token;
-    const outbox = await (await fetch(`${base}/api/v1/outbox?caseId=${c.id}`, { headers: { authorization: `Bearer ${token}` } })).json() as { messages: Array<{ state: string; attempts: number; channel: string; lastError: string | null }> };
+    const token = cases.token('ops');
+    const outbox = await (await fetch(`${base}/api/v1/outbox?caseId=${c.id}`, { headers: { authorization: `Bearer ${token}` } })).json() as { messages: Array<{ id: number; state: string; attempts: number; channel: string; lastError: string | null }> };
     assert.is(outbox.messages[0]?.state, 'delivered');
     assert.is(outbox.messages[0]?.attempts, 3);
-    assert.is(got!.delivery, String((outbox.messages[0] as unknown as { id: number }).id), 'delivery id = outbox id, stable across retries');
+    assert.is(got!.delivery, String(outbox.messages[0]?.id), 'delivery id = outbox id, stable across retries');
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics, /tz_cases_notifications_total\{channel="webhook",result="failed",component="cases"\} 2/);
     assert.match(metrics, /tz_cases_notifications_total\{channel="webhook",result="delivered",component="cases"\} 1/);
     assert.match(metrics, /tz_cases_outbox_messages\{channel="webhook",state="delivered",component="cases"\} 1/);
   } finally {
-    await app.close();
-    await system.stop();
+    await cases.stop();
     await hook.close();
-    dir.remove();
   }
 });
 

@@ -114,6 +114,7 @@ test('a replay (same message id, or the same bytes without one) does not duplica
 test('HTTP POST with the device token lands too; a wrong token is refused', async () => {
   const bad = await post('hyd-b', 'not-the-password', reading({ msgId: 'h-1' }));
   assert.is(bad.status, 401);
+  assert.is(((await bad.json()) as { code: string }).code, 'TZ_AUTH_REQUIRED', 'the service-kit error body: { code, message }');
   const ok = await post('hyd-b', PW.b, reading({ msgId: 'h-1', pressure: 0.05 }));
   assert.is(ok.status, 202, await ok.clone().text());
   const body = (await ok.json()) as { seq: number; repeat: boolean };
@@ -125,7 +126,8 @@ test('HTTP POST with the device token lands too; a wrong token is refused', asyn
 
 test('bad JSON, a bad value, an oversized payload and an unknown device are refused, counted and dead-lettered', async () => {
   assert.is((await post('hyd-b', PW.b, '{"pressure": ')).status, 400);
-  assert.is((await post('hyd-b', PW.b, JSON.stringify({ valve: 'ajar' }))).status, 422);
+  const badValue = await post('hyd-b', PW.b, JSON.stringify({ valve: 'ajar' }));
+  assert.equal([badValue.status, ((await badValue.json()) as { code: string }).code], [422, 'TZ_READING_INVALID']);
   await hydA.publishAsync(deviceTopics.upJson('hyd-a'), '{not json', { qos: 1 });
   await hydA.publishAsync(deviceTopics.upJson('hyd-a'), JSON.stringify({ pressure: 0.3, junk: 'x'.repeat(4000) }), { qos: 1 });
   await waitFor('refusals counted', () => (gateway.stats()['bad-json'] === 2 && gateway.stats().oversized === 1 && gateway.stats()['codec-error'] === 1 ? true : undefined), 10_000, 50);

@@ -16,7 +16,7 @@ import { loadProfiles } from '../../device-profiles/index.ts';
 import { decodeUplinkBatch, topics } from '../../proto/index.ts';
 import { startSimulatedDistrict, type SimulatedDistrict } from '../../firmware-sim/index.ts';
 import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../../edge-agent/index.ts';
-import { freePort, tempDir, waitFor } from './helpers.ts';
+import { counter, freePort, tempDir, waitFor } from './helpers.ts';
 
 const profiles = loadProfiles();
 const data = tempDir('tz-edge-durable-');
@@ -152,13 +152,13 @@ test('broker down for a while: readings are queued on disk and the backlog arriv
     await waitFor('readings flowing', () => ((seen.get(gw)?.length ?? 0) >= 40 ? true : undefined), 15_000, 20);
     await brokerDown();
     const downAt = Date.now();
-    await waitFor('a backlog on disk', () => (agent.stats().queueDepth >= 300 ? true : undefined), 15_000, 50);
+    await waitFor('a backlog on disk', () => (counter(agent.stats(), 'queueDepth') >= 300 ? true : undefined), 15_000, 50);
     const metrics = await (await fetch(`${agent.httpUrl}/metrics`)).text();
     assert.match(metrics, /tz_edge_broker_connected\{component="edge-agent"\} 0/);
     assert.match(metrics, /tz_edge_oldest_unsent_age_seconds\{component="edge-agent"\} [1-9]/);
     await listen();
     const upAt = Date.now();
-    await waitFor('the backlog drained', () => (agent.stats().queueBatches === 0 && agent.stats().batchesReplayed > 0 ? true : undefined), 20_000, 50);
+    await waitFor('the backlog drained', () => (counter(agent.stats(), 'queueBatches') === 0 && counter(agent.stats(), 'batchesReplayed') > 0 ? true : undefined), 20_000, 50);
     stopped = true;
     await agent.stop();
 

@@ -215,7 +215,7 @@ test('commands round trip: set_dimming and play_warning change the simulated pol
   assert.equal([district.valueOf(pole1, 'speaker_message'), district.valueOf(pole1, 'speaker_volume_pct')], [2, 70]);
   await until('the playing message read back by polling', () => (readings.get(pole1)!.some((r) => valueIn(r, 'speaker_message') === 2) ? true : undefined));
   const history = center.history(pole1);
-  assert.equal(history.map((h) => [h.name, h.state, h.requestedBy]), [['play_warning', 'acked', 'ops-desk-1'], ['set_dimming', 'acked', 'test']]);
+  assert.equal(history.map((h) => [h.name, h.state, h.requestedBy]), [['play_warning', 'acked', `operator:ops-desk-1#${operatorToken.split('_')[1]}`], ['set_dimming', 'acked', 'test']]);
 
   const other = await center.send({ deviceId: pole2, name: 'set_dimming', params: { level: 10 }, requestedBy: 'test', timeoutMs: 10_000 });
   assert.is((await center.settled(other.commandId, 10_000)).state, 'acked');

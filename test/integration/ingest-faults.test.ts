@@ -11,7 +11,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { BrokerUsers, startBroker, type RunningBroker } from '../../broker/index.ts';
 import { encodeUplinkBatch, topics, type IReading } from '../../proto/index.ts';
 import { queryInfluxQL, type InfluxTarget } from '../../ingest/index.ts';
-import { freePort, startRestartableInfluxd, tempDir, waitFor, type RestartableInfluxd } from './helpers.ts';
+import { counter, freePort, type RestartableInfluxd, startRestartableInfluxd, tempDir, waitFor } from './helpers.ts';
 
 const OUTAGE_MS = Number(process.env.TZ_TEST_OUTAGE_MS ?? 8_000);
 const PASSWORD = 'tz-ingest-secret!';
@@ -73,7 +73,7 @@ test.before(async () => {
   broker = await startBroker({ users, port: 0 });
   httpPort = await freePort();
   child = startIngestProcess();
-  await waitFor('ingest process up and subscribed', async () => ((await metric('tz_ingest_influx_reachable')) === 1 && broker.stats().clientsConnected >= 1 ? true : undefined), 30_000, 100);
+  await waitFor('ingest process up and subscribed', async () => ((await metric('tz_ingest_influx_reachable')) === 1 && counter(broker.stats(), 'clientsConnected') >= 1 ? true : undefined), 30_000, 100);
 });
 
 test.after(async () => {

@@ -111,7 +111,7 @@ test('a command posted to the API reaches the gateway on down/cmd and its ack sh
     const r = await api('GET', `/api/v1/commands/${cmd.commandId}`);
     return r.json.state === 'acked' ? r.json : undefined;
   }, 10_000, 50);
-  assert.is(acked.requestedBy, 'olga');
+  assert.is(acked.requestedBy, `operator:olga#${operator.split('_')[1]}`);
   // A command the profile does not have is refused before it is sent.
   const bad = await api('POST', '/api/v1/devices/sp-c001/commands', { name: 'launch_rocket' });
   assert.is(bad.status, 400);

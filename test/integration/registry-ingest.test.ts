@@ -13,7 +13,7 @@ import { encodeUplinkBatch, topics, type IReading } from '../../proto/index.ts';
 import { openDeadLetterStore, queryInfluxQL, startIngest, type Ingest, type InfluxTarget } from '../../ingest/index.ts';
 import { openRegistryBinding, RegistryKey, RegistryStore, type RegistryBinding } from '../../registry/index.ts';
 import { createLogger } from '../../service-kit/index.ts';
-import { startInfluxd, tempDir, waitFor, type TestInfluxd } from './helpers.ts';
+import { counter, startInfluxd, tempDir, type TestInfluxd, waitFor } from './helpers.ts';
 
 const profiles = loadProfiles();
 const dir = tempDir('tz-registry-ingest-');
@@ -67,7 +67,7 @@ test.before(async () => {
   binding = openRegistryBinding(registryPath, { profiles, key, log: createLogger('registry', 'silent'), refreshMs: 50 });
   ingest = await startIngest({ brokerUrl: broker.mqttUrl, username: 'tz-ingest', password: 'tz-ingest-secret!', influx: target, profiles, deadLetterPath, lingerMs: 10, binding, log: createLogger('ingest', 'silent') });
   gateway = await mqtt.connectAsync(broker.mqttUrl, { clientId: 'gw-a', username: 'gw-a', password: 'gw-a-secret!', reconnectPeriod: 0 });
-  await waitFor('ingest subscribed', () => (broker.stats().clientsConnected >= 2 ? true : undefined), 10_000, 20);
+  await waitFor('ingest subscribed', () => (counter(broker.stats(), 'clientsConnected') >= 2 ? true : undefined), 10_000, 20);
 });
 
 test.after(async () => {
@@ -83,14 +83,14 @@ test.after(async () => {
 test('unregistered and wrong-gateway readings are dead-lettered with their reasons and counted; the registered one is written', async () => {
   // Until ingest's subscription is in place the broker drops QoS 1 publishes to nobody: resend until the first lands.
   await waitFor('first batch settled', async () => {
-    if (ingest.stats().batches > 0) return true;
+    if (counter(ingest.stats(), 'batches') > 0) return true;
     await publish([reading('mh-a1', 0)]);
-    return ingest.stats().batches > 0 ? true : undefined;
+    return counter(ingest.stats(), 'batches') > 0 ? true : undefined;
   }, 15_000, 200);
-  const settled = ingest.stats().batches;
+  const settled = counter(ingest.stats(), 'batches');
   await publish([reading('mh-a1', 60), reading('mh-b1', 60), reading('mh-x9', 60)]);
   await publish([reading('mh-x9', 120), reading('mh-b1', 120)]);
-  await waitFor('two batches settled', () => (ingest.stats().batches >= settled + 2 ? true : undefined), 10_000, 20);
+  await waitFor('two batches settled', () => (counter(ingest.stats(), 'batches') >= settled + 2 ? true : undefined), 10_000, 20);
 
   const letters = openDeadLetterStore(deadLetterPath);
   try {
@@ -115,9 +115,9 @@ test('unregistered and wrong-gateway readings are dead-lettered with their reaso
 test('once an operator accepts the discovered device, its readings are written', async () => {
   operator.acceptDevice('mh-x9', 'operator:test', { transport: 'modbus-tcp', host: '10.0.0.9' });
   await waitFor('binding sees the acceptance', () => (binding.check('mh-x9', 'gw-a') === null ? true : undefined), 5_000, 20);
-  const before = ingest.stats().written;
+  const before = counter(ingest.stats(), 'written');
   await publish([reading('mh-x9', 180)]);
-  await waitFor('reading written', () => (ingest.stats().written > before ? true : undefined), 10_000, 20);
+  await waitFor('reading written', () => (counter(ingest.stats(), 'written') > before ? true : undefined), 10_000, 20);
   assert.is(await written('mh-x9'), 1);
   assert.is(await rejectedMetric('unknown-device'), 2, 'no new refusals');
 });
@@ -125,9 +125,9 @@ test('once an operator accepts the discovered device, its readings are written',
 test('a device moved to another gateway in the registry is refused on its old one (the cached answer is dropped)', async () => {
   operator.patchDevice('mh-a1', { gatewayId: 'gw-c' }, 'operator:test');
   await waitFor('binding sees the move', () => (binding.check('mh-a1', 'gw-a')?.reason === 'wrong-gateway' ? true : undefined), 5_000, 20);
-  const settled = ingest.stats().batches;
+  const settled = counter(ingest.stats(), 'batches');
   await publish([reading('mh-a1', 240)]);
-  await waitFor('batch settled', () => (ingest.stats().batches > settled ? true : undefined), 10_000, 20);
+  await waitFor('batch settled', () => (counter(ingest.stats(), 'batches') > settled ? true : undefined), 10_000, 20);
   assert.is(await rejectedMetric('wrong-gateway'), 3);
 });
 

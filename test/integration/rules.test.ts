@@ -153,7 +153,7 @@ test('acknowledge by role: readonly and crew may not, a dispatcher may; 401 with
   const acked = await api('POST', `/api/v1/alarms/${alarm.id}/ack`, 'dispatcher', { note: 'crew dispatched' });
   assert.is(acked.status, 200);
   assert.is(acked.body.state, 'acknowledged');
-  assert.is(acked.body.acknowledgedBy, 'dispatcher 1');
+  assert.is(acked.body.acknowledgedBy, `dispatcher:dispatcher 1#${String(tokens.dispatcher?.split('_')[1])}`, 'who acknowledged: actorOf, role:name#tokenId');
   const again = await api('POST', `/api/v1/alarms/${alarm.id}/ack`, 'dispatcher', {});
   assert.is(again.status, 409);
   assert.is(again.body.code, 'TZ_ALARM_STATE');
@@ -164,7 +164,7 @@ test('closing the cover clears the alarm, with who and when', async () => {
   const cleared = await waitFor('the alarm cleared', async () => (await api('GET', `/api/v1/alarms?deviceId=${DEVICE}&state=cleared`)).body.alarms[0], 15_000, 50);
   assert.is(cleared.clearedAt, new Date(T0 + 300_000).toISOString());
   assert.is(cleared.clearedBy, 'rules-engine');
-  assert.is(cleared.acknowledgedBy, 'dispatcher 1');
+  assert.is(cleared.acknowledgedBy, `dispatcher:dispatcher 1#${String(tokens.dispatcher?.split('_')[1])}`);
   await waitFor('the cleared event on MQTT', () => mqttEvents.find((e) => e.type === 'cleared'), 10_000, 20);
 });
 
@@ -191,7 +191,7 @@ test('rules API: errors point at the faulty part; every change is versioned and 
   await publishBatch([{ ...coverReading(310, false), metrics: [{ name: 'water_level_cm', number: 60 }] }]);
   await waitFor('deep-water alarm', async () => (await api('GET', `/api/v1/alarms?ruleId=deep-water&state=active`)).body.alarms[0], 10_000, 50);
   const history = (await api('GET', '/api/v1/rules/deep-water/history', 'readonly')).body.versions;
-  assert.equal(history.map((v: { version: number; action: string; who: string }) => `${v.version}:${v.action}:${v.who}`), ['1:create:operator 1', '2:update:operator 1']);
+  assert.equal(history.map((v: { version: number; action: string; who: string }) => `${v.version}:${v.action}:${v.who}`), ['1', '2'].map((v, i) => `${v}:${i === 0 ? 'create' : 'update'}:operator:operator 1#${String(tokens.operator?.split('_')[1])}`), 'who: actorOf, role:name#tokenId');
   assert.equal(history[1].diff, [{ path: 'when.value', from: 100, to: 50 }]);
   const rolled = await api('POST', '/api/v1/rules/deep-water/rollback', 'operator', { version: 1 });
   assert.is(rolled.status, 200);

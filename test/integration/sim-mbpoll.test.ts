@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { loadProfiles, planReads, decodeBlock, type ReadBlock } from '../../device-profiles/index.ts';
 import { ManualClock } from '../../service-kit/index.ts';
 import { startSimulatedDistrict, type SimulatedDistrict, type SimulatedDeviceInfo } from '../../firmware-sim/index.ts';
+import { counter } from '../../testing/index.ts';
 
 const profiles = loadProfiles();
 let city: SimulatedDistrict;
@@ -109,11 +110,11 @@ test('faults seen by mbpoll: a silent slave times out, a corrupt RTU reply fails
   assert.is.not(timedOut.code, 0);
   assert.match(timedOut.stderr, /timed out/i);
   city.injectFault(noisy!.deviceId, 'corrupt', { corrupt: 'crc' });
-  const before = city.stats().repliesCorrupted;
+  const before = counter(city.stats(), 'repliesCorrupted');
   const nb = planReads(profiles.require(noisy!.profile))[0]!;
   const bad = await mbpoll([...mode, '-a', String(noisy!.unitId), '-t', TABLE_TYPE[nb.table], '-r', String(nb.start), '-c', '1', '-0', '-1', '-o', '0.5', address]);
   assert.is.not(bad.code, 0, 'a reply with a bad CRC is not accepted');
-  assert.ok(city.stats().repliesCorrupted > before);
+  assert.ok(counter(city.stats(), 'repliesCorrupted') > before);
   city.injectFault(quiet!.deviceId, 'recover');
   city.injectFault(noisy!.deviceId, 'recover');
   assert.is(await checkDevice(noisy!), profiles.require(noisy!.profile).metrics.length, 'the line works again');

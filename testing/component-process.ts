@@ -7,19 +7,30 @@ import { join } from 'node:path';
 // tianzhong CLI (`node bin/tianzhong.js <command> …`), so a fault case breaks
 // exactly what an operator runs: SIGKILL is a crash, not a polite stop.
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const LAUNCHER = join(REPO_ROOT, 'bin/tianzhong.js');
 
 /** Every child still alive: killed when the suite's process exits, whatever the reason. */
 const living = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of living) child.kill('SIGKILL');
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
+let reaperInstalled = false;
+
+/**
+ * Installed on the first start, not on import: the testing room is imported
+ * by processes that handle their own signals (`npm start` borrows the managed
+ * influxd), and an exit-on-SIGTERM here would cut their graceful stop short.
+ */
+function installReaper(): void {
+  if (reaperInstalled) return;
+  reaperInstalled = true;
+  process.once('exit', () => {
     for (const child of living) child.kill('SIGKILL');
-    process.exit(130);
   });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      for (const child of living) child.kill('SIGKILL');
+      process.exit(130);
+    });
+  }
 }
 
 export interface ComponentSpec {
@@ -58,6 +69,7 @@ export class ComponentProcess {
   /** Spawns the process and waits until `ready()`; throws with the log tail if it dies or times out. */
   async start(): Promise<void> {
     if (this.child) throw new Error(`${this.spec.name} is already running`);
+    installReaper();
     this.log ??= createWriteStream(this.spec.logFile, { flags: 'a' });
     this.log.write(`\n--- start ${new Date().toISOString()} ${this.spec.args.join(' ')}\n`);
     const child = spawn(process.execPath, [...(this.spec.nodeFlags ?? []), LAUNCHER, ...this.spec.args], {
