@@ -101,10 +101,10 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
       gridLocator: cityMap, ...(assetPlaces ? { assetPlaces } : {}),
       dbPath: o.casesDbPath, photoDir: o.photoDir, access, log: o.log('cases'), config: o.caseConfig, webhookSecret: o.webhookSecret,
       publishMqtt: async (topic, payload) => { await notifier.publishAsync(topic, payload, { qos: 1 }); },
-      closeAlarms: (ids, caseId, by, note) => {
+      closeAlarms: async (ids, caseId, by, note) => {
         // Thrown errors make the case outbox retry later.
         if (!rules) throw new TzError('TZ_NOT_READY', 'rules service is still starting');
-        rules.alarms.closeByCase(ids, caseId, by, note);
+        await rules.alarms.closeByCase(ids, caseId, by, note);
       },
     });
     stops.push(() => cases.stop());

@@ -1,13 +1,13 @@
 import { metricOfValue, type ProfileCatalogue, type RuleSpec } from '../device-profiles/index.ts';
 import { metricValueOf, type IReading } from '../proto/index.ts';
-import type { Clock, Logger } from '../service-kit/index.ts';
+import { isTzError, toError, type Clock, type Logger } from '../service-kit/index.ts';
 import { AlarmLifecycle, type AlarmEventType } from './alarm-lifecycle.ts';
 import { CityCalendar } from './city-time.ts';
 import { compileRuleSet } from './compile.ts';
 import { RuleEvaluator, type AlarmTransition, type MetricValue } from './evaluator.ts';
 import type { RulesMetrics } from './metrics.ts';
 import { RuleSet } from './rule-set.ts';
-import type { AlarmRecord, SqliteRulesStore } from './sqlite-store.ts';
+import { runSteps, step, type AlarmRecord, type Maybe, type RulesStore, type Steps } from './rules-store.ts';
 import type { SilenceBook } from './silences.ts';
 import { GatewayTopology } from './topology.ts';
 
@@ -33,7 +33,7 @@ export interface RulesCounters {
 }
 
 export interface RulesEngineOptions {
-  store: SqliteRulesStore;
+  store: RulesStore;
   profiles: ProfileCatalogue;
   clock: Clock;
   /** IANA zone of the city, for time-of-day conditions. */
@@ -62,6 +62,12 @@ export class RulesEngine {
     alarmsCleared: 0, alarmsClosed: 0, alarmChangesSuppressed: 0, shadowTransitions: 0,
   };
   private readonly scratch: Array<{ index: number; value: MetricValue }> = [];
+  /** Alarm changes waiting for an asynchronous store (PostgreSQL), applied one after another in reading order. */
+  private lane: Promise<void> | undefined;
+  private checkpointing: Promise<void> | undefined;
+  private stopping = false;
+  /** Resolves when the stored state is restored (undefined: it already is, a synchronous store). */
+  readonly ready: Promise<void> | undefined;
 
   constructor(private readonly o: RulesEngineOptions) {
     this.evaluator = new RuleEvaluator({ calendar: new CityCalendar(o.timeZone), clock: o.clock });
@@ -76,7 +82,8 @@ export class RulesEngine {
     this.rules = new RuleSet(o.store, o.profiles, o.clock);
     this.rules.onChange((specs) => this.compile(specs));
     this.compile(this.rules.specs());
-    this.restore();
+    const restored = runSteps(this.restore());
+    this.ready = restored instanceof Promise ? restored : undefined;
   }
 
   private compile(specs: RuleSpec[]): void {
@@ -84,15 +91,18 @@ export class RulesEngine {
   }
 
   /** Evaluator checkpoints, then the open alarms: a restart neither loses nor re-raises them. */
-  private restore(): void {
+  private *restore(): Steps<void> {
+    yield* step(this.rules.load());
+    yield* step(this.topology.load());
+    if (this.o.silences) yield* step(this.o.silences.reload());
     let devices = 0;
-    for (const row of this.o.store.deviceStates()) {
-      this.evaluator.restore(row.device_id, row.state);
+    for (const row of yield* step(this.o.store.deviceStates())) {
+      this.evaluator.restore(row.deviceId, row.state);
       devices++;
     }
-    const open = this.o.store.openAlarms();
+    const open = yield* step(this.o.store.openAlarms());
     for (const a of open) this.evaluator.markActive(a.deviceId, a.ruleId);
-    this.o.log.info({ devices, openAlarms: open.length }, 'rules: state restored');
+    this.o.log.info({ devices, openAlarms: open.length, store: this.o.store.kind }, 'rules: state restored');
   }
 
   private count(type: AlarmEventType, alarm: AlarmRecord, delivered: boolean): void {
@@ -152,58 +162,137 @@ export class RulesEngine {
     return reason;
   }
 
-  applyAll(transitions: readonly AlarmTransition[]): void {
+  /**
+   * Stores the alarm changes of transitions. A synchronous store (SQLite)
+   * stores them now; an asynchronous one (PostgreSQL) queues them behind the
+   * changes still in flight, so one device's changes commit in reading order.
+   * `pending()` is what an MQTT batch's PUBACK waits for.
+   */
+  applyAll(transitions: readonly AlarmTransition[]): void | Promise<void> {
     if (transitions.length === 0) return;
-    for (const t of transitions) {
-      if (t.mode === 'shadow') {
-        this.alarms.recordShadow(t);
-        this.counters.shadowTransitions += 1;
-        this.o.metrics.shadow.inc({ rule: t.rule.id, kind: t.kind });
-      } else {
-        this.alarms.apply(t);
+    if (this.lane === undefined && this.o.store.kind === 'sqlite') {
+      for (const t of transitions) this.applyOne(t);
+      this.o.onStored?.();
+      return;
+    }
+    const lane: Promise<void> = (this.lane ?? Promise.resolve()).then(async () => {
+      for (const t of transitions) await this.applyUntilStored(t);
+      this.o.onStored?.();
+    }).finally(() => {
+      if (this.lane === lane) this.lane = undefined;
+    });
+    this.lane = lane;
+    return lane;
+  }
+
+  private applyOne(t: AlarmTransition): Maybe<unknown> {
+    if (t.mode !== 'shadow') return this.alarms.apply(t);
+    this.counters.shadowTransitions += 1;
+    this.o.metrics.shadow.inc({ rule: t.rule.id, kind: t.kind });
+    return this.alarms.recordShadow(t);
+  }
+
+  /**
+   * The evaluator has moved on, so a change must not be dropped while the
+   * database is away (restarting, failing over): it is tried again until
+   * stored, holding the PUBACKs of its batch and those after it. Only a
+   * change the database refuses for good (a bug) is counted and dropped.
+   */
+  private async applyUntilStored(t: AlarmTransition): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.applyOne(t);
+        return;
+      } catch (err) {
+        if (this.stopping || !isTzError(err, 'TZ_STORE_UNAVAILABLE')) {
+          this.reject('store-failed', { deviceId: t.deviceId, ruleId: t.rule.id, err: toError(err).message });
+          if (this.stopping) throw err;
+          return;
+        }
+        const waitMs = Math.min(5_000, 100 * 2 ** Math.min(attempt, 6));
+        this.o.log.warn({ deviceId: t.deviceId, ruleId: t.rule.id, attempt: attempt + 1, retryInMs: waitMs, err: err.message }, 'rules: alarm change not stored yet (database away), retrying');
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
     }
-    this.o.onStored?.();
+  }
+
+  /** Alarm changes still being stored (asynchronous store), or undefined when all are. */
+  pending(): Promise<void> | undefined {
+    return this.lane;
+  }
+
+  /** No more retries: what is in flight fails (its batch is not acknowledged and comes again). */
+  stop(): void {
+    this.stopping = true;
   }
 
   /** Timers (wall time from the injected clock): no-data, escalation, release of suppressed alarms. */
-  tick(): void {
+  tick(): Maybe<void> {
+    return runSteps(this.tickSteps());
+  }
+
+  private *tickSteps(): Steps<void> {
     const now = this.o.clock.now();
-    this.applyAll(this.evaluator.sweepNoData(now));
-    const escalated = this.alarms.escalate();
-    const released = this.alarms.releaseSuppressed((a) => (this.o.profiles.get(a.profile)?.reportIntervalSeconds ?? 60) * 1000);
-    const unsilenced = this.o.silences ? this.alarms.releaseSilenced((id) => this.o.silences!.inForce(id)) : [];
-    this.o.silences?.prune();
+    const silences = this.o.silences;
+    yield* step(this.applyAll(this.evaluator.sweepNoData(now)));
+    const escalated = yield* step(this.alarms.escalate());
+    const released = yield* step(this.alarms.releaseSuppressed((a) => (this.o.profiles.get(a.profile)?.reportIntervalSeconds ?? 60) * 1000));
+    const unsilenced = silences ? yield* step(this.alarms.releaseSilenced((id) => silences.inForce(id))) : [];
+    silences?.prune();
     if (escalated.length + released.length + unsilenced.length > 0) this.o.onStored?.();
   }
 
   /** Writes the changed device states (write-behind; also on stop). */
+  /** Writes the changed device states (write-behind; also on stop); returns how many. */
   checkpoint(): number {
+    // An asynchronous write still running: these states wait for the next tick.
+    if (this.checkpointing) return 0;
     const dirty = this.evaluator.takeDirty();
     if (dirty.length === 0) return 0;
     const stop = this.o.metrics.checkpointSeconds.startTimer();
-    this.o.store.saveDeviceStates(dirty.map((d) => [d.deviceId, RuleEvaluator.snapshot(d)]), this.o.clock.now());
-    stop();
+    const written = this.o.store.saveDeviceStates(dirty.map((d) => [d.deviceId, RuleEvaluator.snapshot(d)] as const), this.o.clock.now());
+    if (written instanceof Promise) {
+      const running: Promise<void> = written.catch((err: unknown) => {
+        // Lost window state only: the next change of each device writes it again; alarms are not at stake.
+        this.o.log.warn({ devices: dirty.length, err: toError(err).message }, 'rules: checkpoint not written');
+      }).finally(() => {
+        stop();
+        if (this.checkpointing === running) this.checkpointing = undefined;
+      });
+      this.checkpointing = running;
+    } else {
+      stop();
+    }
     return dirty.length;
   }
 
-  acknowledge(id: number, who: string, note?: string): AlarmRecord {
-    const a = this.alarms.acknowledge(id, who, note);
-    this.o.onStored?.();
-    return a;
+  /** Resolves when the last checkpoint is written (asynchronous store). */
+  checkpointWritten(): Promise<void> | undefined {
+    return this.checkpointing;
   }
 
-  closeByCase(alarmIds: readonly number[], caseId: string, by: string, note?: string): AlarmRecord[] {
-    const closed = this.alarms.closeByCase(alarmIds, caseId, by, note);
-    for (const a of closed) this.evaluator.reset(a.deviceId, a.ruleId);
-    if (closed.length > 0) this.o.onStored?.();
-    return closed;
+  acknowledge(id: number, who: string, note?: string): Maybe<AlarmRecord> {
+    return this.after(this.alarms.acknowledge(id, who, note), () => this.o.onStored?.());
+  }
+
+  closeByCase(alarmIds: readonly number[], caseId: string, by: string, note?: string): Maybe<AlarmRecord[]> {
+    return this.after(this.alarms.closeByCase(alarmIds, caseId, by, note), (closed) => {
+      for (const a of closed) this.evaluator.reset(a.deviceId, a.ruleId);
+      if (closed.length > 0) this.o.onStored?.();
+    });
   }
 
   /** After a rule was deleted or disabled: its open alarms are cleared, its states forgotten. */
-  retireRule(ruleId: string, who: string): void {
-    const cleared = this.alarms.clearRule(ruleId, `rule change by ${who}`);
-    for (const a of cleared) this.evaluator.reset(a.deviceId, a.ruleId);
-    if (cleared.length > 0) this.o.onStored?.();
+  retireRule(ruleId: string, who: string): Maybe<AlarmRecord[]> {
+    return this.after(this.alarms.clearRule(ruleId, `rule change by ${who}`), (cleared) => {
+      for (const a of cleared) this.evaluator.reset(a.deviceId, a.ruleId);
+      if (cleared.length > 0) this.o.onStored?.();
+    });
+  }
+
+  private after<T, R>(result: Maybe<T>, then: (value: T) => R): Maybe<T> {
+    if (result instanceof Promise) return result.then((v) => { then(v); return v; });
+    then(result);
+    return result;
   }
 }
