@@ -14,7 +14,7 @@ import { createRegistry, openAccessTokens, openAuditLog, openSqlite, recordHttpC
 
 export interface RulesServiceOptions extends MqttServiceAccount {
   profiles: ProfileCatalogue;
-  /** SQLite files: alarms and rules; cases (or a postgres:// URL); API tokens (may be shared with other services). */
+  /** SQLite files (or postgres:// URLs): alarms and rules; cases; API tokens (may be shared with other services). */
   rulesDbPath: string;
   casesDbPath: string;
   accessDbPath: string;

@@ -4,7 +4,7 @@ import { isTzError, toError, type Clock, type Logger } from '../service-kit/inde
 import { AlarmLifecycle, type AlarmEventType } from './alarm-lifecycle.ts';
 import { CityCalendar } from './city-time.ts';
 import { compileRuleSet } from './compile.ts';
-import { RuleEvaluator, type AlarmTransition, type MetricValue } from './evaluator.ts';
+import { RuleEvaluator, type AlarmTransition, type MetricValue, type RuleReading } from './evaluator.ts';
 import type { RulesMetrics } from './metrics.ts';
 import { RuleSet } from './rule-set.ts';
 import { runSteps, step, type AlarmRecord, type Maybe, type RulesStore, type Steps } from './rules-store.ts';
@@ -48,6 +48,9 @@ export interface RulesEngineOptions {
   silences?: SilenceBook;
 }
 
+/** With a shared store, a device not seen here for this long is read from the store again before its next reading (it may have been with another service). */
+const ADOPT_AFTER_MS = 10_000;
+
 const EVENT_COUNTER: Record<AlarmEventType, keyof RulesCounters> = {
   raised: 'alarmsRaised', updated: 'alarmsUpdated', acknowledged: 'alarmsAcknowledged', escalated: 'alarmsEscalated', cleared: 'alarmsCleared', closed: 'alarmsClosed',
 };
@@ -68,8 +71,11 @@ export class RulesEngine {
   private stopping = false;
   /** Resolves when the stored state is restored (undefined: it already is, a synchronous store). */
   readonly ready: Promise<void> | undefined;
+  /** Several rules services share the store (PostgreSQL): devices move between them. */
+  private readonly shared: boolean;
 
   constructor(private readonly o: RulesEngineOptions) {
+    this.shared = o.store.kind !== 'sqlite';
     this.evaluator = new RuleEvaluator({ calendar: new CityCalendar(o.timeZone), clock: o.clock });
     let topology: GatewayTopology | undefined;
     this.alarms = new AlarmLifecycle({
@@ -138,23 +144,78 @@ export class RulesEngine {
       if (!spec || v === null) return this.rejected('unknown-metric', { gatewayId, deviceId, metric: m.name ?? m.index });
       values.push({ index: m.index ? m.index - 1 : profile.metrics.indexOf(spec), value: v });
     }
-    const stop = this.o.metrics.evaluationSeconds.startTimer();
+    const input: RuleReading = { deviceId, gatewayId, district: reading.district ?? '', profile, profileVersion: reading.profileVersion ?? profile.version, timestampMs, metrics: values };
+    if (this.shared && this.mustQueue(deviceId)) {
+      this.evaluateQueued({ ...input, metrics: values.slice() });
+      return undefined;
+    }
     try {
-      const result = this.evaluator.evaluate({
-        deviceId, gatewayId, district: reading.district ?? '', profile, profileVersion: reading.profileVersion ?? profile.version, timestampMs, metrics: values,
-      });
-      if (result.skipped === 'stale-reading') return this.rejected('stale-reading', { gatewayId, deviceId, timestampMs });
-      if (result.skipped) return this.rejected('unknown-profile', { gatewayId, deviceId });
-      this.counters.readingsEvaluated += 1;
-      this.o.metrics.readingsEvaluated.inc();
-      this.applyAll(result.transitions);
+      const transitions = this.evaluateOnly(input);
+      if (typeof transitions === 'string') return transitions;
+      this.applyAll(transitions);
       return undefined;
     } catch (err) {
       // A store failure must not kill the consumer; the reading is counted as dropped.
       return this.rejected('store-failed', { gatewayId, deviceId, err: (err as Error).message });
+    }
+  }
+
+  private evaluateOnly(input: RuleReading): readonly AlarmTransition[] | RejectReason {
+    const stop = this.o.metrics.evaluationSeconds.startTimer();
+    try {
+      const result = this.evaluator.evaluate(input);
+      if (result.skipped === 'stale-reading') return this.rejected('stale-reading', { gatewayId: input.gatewayId, deviceId: input.deviceId, timestampMs: input.timestampMs });
+      if (result.skipped) return this.rejected('unknown-profile', { gatewayId: input.gatewayId, deviceId: input.deviceId });
+      this.counters.readingsEvaluated += 1;
+      this.o.metrics.readingsEvaluated.inc();
+      return result.transitions;
     } finally {
       stop();
     }
+  }
+
+  // --- a store shared by several rules services (PostgreSQL) ---
+  //
+  // A device's gateway moves to another service when one dies or joins (the
+  // shared subscription rehashes). The service that gets it then has no state
+  // for it, or an old one, while the other may have raised an alarm meanwhile.
+  // So a device not seen here for ADOPT_AFTER_MS is adopted first: its latest
+  // checkpoint (written within a tick by whoever had it) and its open alarms
+  // are read from the store before its reading is evaluated. Readings behind
+  // an adoption wait in the lane, in order.
+
+  /** Devices seen here, with when (wall time): only kept with a shared store. */
+  private readonly seenAt = new Map<string, number>();
+
+  private mustQueue(deviceId: string): boolean {
+    if (this.lane !== undefined || this.needsAdoption(deviceId)) return true;
+    this.seenAt.set(deviceId, this.o.clock.now());
+    return false;
+  }
+
+  private needsAdoption(deviceId: string): boolean {
+    const seen = this.seenAt.get(deviceId);
+    return seen === undefined || this.o.clock.now() - seen > ADOPT_AFTER_MS;
+  }
+
+  private evaluateQueued(input: RuleReading): void {
+    const lane: Promise<void> = (this.lane ?? Promise.resolve()).then(async () => {
+      if (this.needsAdoption(input.deviceId)) await this.untilStored(() => this.adopt(input.deviceId), { deviceId: input.deviceId, step: 'adopt' });
+      this.seenAt.set(input.deviceId, this.o.clock.now());
+      const transitions = this.evaluateOnly(input);
+      if (typeof transitions === 'string' || transitions.length === 0) return;
+      for (const t of transitions) await this.applyUntilStored(t);
+      this.o.onStored?.();
+    }).finally(() => {
+      if (this.lane === lane) this.lane = undefined;
+    });
+    this.lane = lane;
+  }
+
+  private async adopt(deviceId: string): Promise<void> {
+    const [state, open] = await Promise.all([this.o.store.deviceState(deviceId), this.o.store.openAlarmsOfDevice(deviceId)]);
+    if (state !== undefined) this.evaluator.restore(deviceId, state);
+    for (const a of open) this.evaluator.markActive(deviceId, a.ruleId);
   }
 
   private rejected(reason: RejectReason, detail: Record<string, unknown>): RejectReason {
@@ -198,19 +259,23 @@ export class RulesEngine {
    * stored, holding the PUBACKs of its batch and those after it. Only a
    * change the database refuses for good (a bug) is counted and dropped.
    */
-  private async applyUntilStored(t: AlarmTransition): Promise<void> {
+  private applyUntilStored(t: AlarmTransition): Promise<void> {
+    return this.untilStored(() => this.applyOne(t), { deviceId: t.deviceId, ruleId: t.rule.id });
+  }
+
+  private async untilStored(work: () => Maybe<unknown>, detail: Record<string, unknown>): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.applyOne(t);
+        await work();
         return;
       } catch (err) {
         if (this.stopping || !isTzError(err, 'TZ_STORE_UNAVAILABLE')) {
-          this.reject('store-failed', { deviceId: t.deviceId, ruleId: t.rule.id, err: toError(err).message });
+          this.reject('store-failed', { ...detail, err: toError(err).message });
           if (this.stopping) throw err;
           return;
         }
         const waitMs = Math.min(5_000, 100 * 2 ** Math.min(attempt, 6));
-        this.o.log.warn({ deviceId: t.deviceId, ruleId: t.rule.id, attempt: attempt + 1, retryInMs: waitMs, err: err.message }, 'rules: alarm change not stored yet (database away), retrying');
+        this.o.log.warn({ ...detail, attempt: attempt + 1, retryInMs: waitMs, err: err.message }, 'rules: alarm change not stored yet (database away), retrying');
         await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
     }

@@ -311,6 +311,10 @@ class PgRulesParts implements RulesTx {
     }
   }
 
+  async deviceState(deviceId: string): Promise<string | undefined> {
+    return (await this.one<{ state: string }>('SELECT state FROM device_state WHERE device_id = $1', [deviceId]))?.state;
+  }
+
   async deviceStates(): Promise<DeviceCheckpoint[]> {
     return (await this.many<{ device_id: string; state: string }>('SELECT device_id, state FROM device_state')).map((r) => ({ deviceId: r.device_id, state: r.state }));
   }

@@ -188,6 +188,8 @@ export interface RuleDocuments {
 export interface Checkpoints {
   saveDeviceStates(states: ReadonlyArray<readonly [string, string]>, now: number): Maybe<void>;
   deviceStates(): Maybe<Iterable<DeviceCheckpoint>>;
+  /** One device's checkpoint (a device that came over from another rules service). */
+  deviceState(deviceId: string): Maybe<string | undefined>;
 }
 
 /** What one transaction may touch. */

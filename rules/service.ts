@@ -63,7 +63,8 @@ const MQTT_SINK = 'mqtt';
 /** How often a rules service sharing a PostgreSQL store reads the rule documents and silences again (another service may have changed them). */
 const SHARED_REFRESH_MS = 5_000;
 
-export const isPostgresUrl = (s: string): boolean => /^postgres(ql)?:\/\//.test(s);
+/** As cases/open-case-store.ts: a postgres:// (or postgresql://) URL; anything else is a SQLite file. */
+const isPostgresUrl = (s: string): boolean => /^postgres(ql)?:\/\//i.test(s);
 
 /** Opens the store a `dbPath` names: a SQLite file (default) or a PostgreSQL database. */
 export async function openRulesStore(dbPath: string, log: Logger, registry?: Registry): Promise<RulesStore> {

@@ -343,6 +343,10 @@ export class SqliteRulesStore implements RulesStore {
     for (const r of this.db.prepare('SELECT device_id, state FROM device_state').iterate() as IterableIterator<{ device_id: string; state: string }>) yield { deviceId: r.device_id, state: r.state };
   }
 
+  deviceState(deviceId: string): string | undefined {
+    return (this.db.prepare('SELECT state FROM device_state WHERE device_id = ?').get(deviceId) as { state: string } | undefined)?.state;
+  }
+
   // --- silences (audited as rule versions) ---
 
   liveSilences(now: number): SilenceRecord[] {

@@ -195,6 +195,8 @@ export function rulesStoreSuite(test: Test, open: () => Promise<RulesStore>): vo
       await store.saveDeviceStates([['mh-1', '{"a":3}']], 20);
       const states = [...(await store.deviceStates())].sort((x, y) => x.deviceId.localeCompare(y.deviceId));
       assert.equal(states, [{ deviceId: 'mh-1', state: '{"a":3}' }, { deviceId: 'mh-2', state: '{"b":2}' }]);
+      assert.is(await store.deviceState('mh-1'), '{"a":3}');
+      assert.is(await store.deviceState('mh-9'), undefined);
     } finally {
       await store.close();
     }
