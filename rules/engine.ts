@@ -215,7 +215,10 @@ export class RulesEngine {
   private async adopt(deviceId: string): Promise<void> {
     const [state, open] = await Promise.all([this.o.store.deviceState(deviceId), this.o.store.openAlarmsOfDevice(deviceId)]);
     if (state !== undefined) this.evaluator.restore(deviceId, state);
-    for (const a of open) this.evaluator.markActive(deviceId, a.ruleId);
+    // The store is the judge of what is open: a checkpoint a tick older than a clear must not keep the rule active here.
+    const openRules = new Set(open.map((a) => a.ruleId));
+    for (const [ruleId, rs] of this.evaluator.device(deviceId)?.rules ?? []) if (rs.phase === 2 && !openRules.has(ruleId)) this.evaluator.reset(deviceId, ruleId);
+    for (const ruleId of openRules) this.evaluator.markActive(deviceId, ruleId);
   }
 
   private rejected(reason: RejectReason, detail: Record<string, unknown>): RejectReason {
