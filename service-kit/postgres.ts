@@ -26,7 +26,7 @@ export function pgTroubleOf(err: unknown): 'lost' | 'busy' | null {
   const message = err instanceof Error ? err.message : '';
   if ((code && BUSY_CODES.has(code)) || /timeout exceeded when trying to connect/i.test(message)) return 'busy';
   if (code && (LOST_CODES.has(code) || code.startsWith('08') || NETWORK_ERRNOS.has(code))) return 'lost';
-  if (/Connection terminated|Client has encountered a connection error|not queryable|Cannot use a pool after calling end/i.test(message)) return 'lost';
+  if (/Connection terminated|Client has encountered a connection error|not queryable/i.test(message)) return 'lost';
   return null;
 }
 

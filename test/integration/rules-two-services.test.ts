@@ -82,7 +82,9 @@ test('two rules services on one PostgreSQL, one SIGKILLed mid-stream: no alarm l
         deviceId: `${gw}-mh-${i}`, profile: 'manhole-cover', profileVersion: 1, timestampMs: T0 + n * STEP_MS, seq: n + 1, district: 'gulou',
         metrics: [{ name: 'cover_open', flag: n % 2 === 0 }],
       }));
-      await gateways.get(gw)!.publishAsync(topics.batch(gw), Buffer.from(encodeUplinkBatch({ gatewayId: gw, batchSeq: ++batchSeq, sentAtMs: Date.now(), readings })), { qos: 1 });
+      const client = gateways.get(gw);
+      if (!client) throw new Error(`no client for ${gw}`);
+      await client.publishAsync(topics.batch(gw), Buffer.from(encodeUplinkBatch({ gatewayId: gw, batchSeq: ++batchSeq, sentAtMs: Date.now(), readings })), { qos: 1 });
     }));
   };
 
