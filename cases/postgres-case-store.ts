@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { Counter, type Registry } from 'prom-client';
 import { TzError, createLogger, type Logger } from '../service-kit/index.ts';
+import { PG_NUMBER_TYPES, PgParams, pgCode, pgTroubleOf } from '../service-kit/postgres.ts';
 import type { CaseQuery, CaseStore, CaseTx, OutboxCounts } from './case-store.ts';
 import type {
   CaseAlarmLink, CaseEventRecord, CasePatch, CaseRecord, CaseStatus, Crew, NewCase, NewCaseEvent, NewOutboxMessage, OutboxMessage, PhotoRecord,
@@ -45,42 +46,10 @@ export interface PostgresCaseStoreOptions {
 const CASE_WRITER_LOCK = 0x747a_6361; // 'tzca'
 /** SQLSTATEs after which running the transaction again can succeed: serialization failure, deadlock (with a session outside this store). */
 const CONFLICT_CODES = new Set(['40001', '40P01']);
-/** SQLSTATEs meaning the connection is gone: admin shutdown, crash, starting up, and class 08 (connection exception). */
-const LOST_CODES = new Set(['57P01', '57P02', '57P03']);
-/** SQLSTATEs meaning the server is there but too busy: statement timeout or cancel, lock timeout, too many connections, out of resources. */
-const BUSY_CODES = new Set(['57014', '55P03', '53300', '53000', '53100', '53200']);
-const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
-
-function pgCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/**
- * `lost`: the connection died or the server is restarting — nothing was
- * committed unless COMMIT was in flight, so running again is safe and likely to
- * work soon. `busy`: the server answered but gave up (statement timeout, no
- * free connection): retrying at once would only multiply the wait, so it is a
- * 503 for the caller to retry later.
- */
-function troubleOf(err: unknown): 'lost' | 'busy' | null {
-  const code = pgCode(err);
-  const message = err instanceof Error ? err.message : '';
-  if ((code && BUSY_CODES.has(code)) || /timeout exceeded when trying to connect/i.test(message)) return 'busy';
-  if (code && (LOST_CODES.has(code) || code.startsWith('08') || NETWORK_ERRNOS.has(code))) return 'lost';
-  if (/Connection terminated|Client has encountered a connection error|not queryable/i.test(message)) return 'lost';
-  return null;
-}
-
 function unavailable(err: unknown, details: Record<string, unknown> = {}): TzError {
   const reason = err instanceof Error ? err.message : String(err);
   return new TzError('TZ_STORE_UNAVAILABLE', `cases: PostgreSQL: ${reason}`, { cause: err, retryable: true, details: { sqlstate: pgCode(err) ?? null, ...details } });
 }
-
-// BIGINT (timestamps in ms, ids, counts) as a JS number: every value stays far below 2^53.
-const TYPES = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text'))) as typeof pg.types.getTypeParser,
-};
 
 /** A record field's value as this store writes it (flags as booleans). */
 const toColumn = (key: keyof typeof CASE_COLUMNS, value: unknown): unknown => caseColumnValue(key, value, (b) => b);
@@ -90,16 +59,7 @@ const photoOf = (r: PhotoRow): PhotoRecord => ({ id: r.id, caseId: r.case_id, fi
 
 const FINAL_SQL = FINAL_STATUSES.map((s) => `'${s}'`).join(', ');
 
-/** Builds `$n` placeholders in order. */
-class Params {
-  readonly values: unknown[] = [];
-  add(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-}
-
-function whereOf(q: CaseQuery, p: Params): string {
+function whereOf(q: CaseQuery, p: PgParams): string {
   const parts: string[] = [];
   if (q.status === 'open') parts.push(`status NOT IN (${FINAL_SQL})`);
   else if (q.status) parts.push(`status = ${p.add(q.status)}`);
@@ -147,7 +107,7 @@ export class PostgresCaseStore implements CaseStore {
     };
     const pool = new pg.Pool({
       connectionString: options.url, max: opts.poolSize, connectionTimeoutMillis: opts.connectTimeoutMs, statement_timeout: opts.statementTimeoutMs,
-      idle_in_transaction_session_timeout: opts.statementTimeoutMs * 3, application_name: 'tianzhong-cases', types: TYPES,
+      idle_in_transaction_session_timeout: opts.statementTimeoutMs * 3, application_name: 'tianzhong-cases', types: PG_NUMBER_TYPES,
     });
     // An idle pooled connection dropped by a server restart emits here; without a listener it would crash the process.
     pool.on('error', (err) => log.warn({ err: err.message }, 'cases: an idle PostgreSQL connection was lost'));
@@ -156,7 +116,7 @@ export class PostgresCaseStore implements CaseStore {
       await store.migrate();
     } catch (err) {
       await pool.end().catch(() => undefined);
-      throw troubleOf(err) ? unavailable(err) : err;
+      throw pgTroubleOf(err) ? unavailable(err) : err;
     }
     return store;
   }
@@ -197,7 +157,7 @@ export class PostgresCaseStore implements CaseStore {
       try {
         client = await this.pool.connect();
       } catch (err) {
-        if (troubleOf(err) === 'lost' && attempt < this.opts.maxRetries) {
+        if (pgTroubleOf(err) === 'lost' && attempt < this.opts.maxRetries) {
           this.metrics.retries.inc({ reason: 'connection' });
           await this.backoff(attempt);
           continue;
@@ -224,7 +184,7 @@ export class PostgresCaseStore implements CaseStore {
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        const trouble = troubleOf(err);
+        const trouble = pgTroubleOf(err);
         broken ||= trouble === 'lost';
         if (!broken) await client.query('ROLLBACK').catch(() => { broken = true; });
         const conflict = CONFLICT_CODES.has(pgCode(err) ?? '');
@@ -266,7 +226,7 @@ export class PostgresCaseStore implements CaseStore {
     return {
       insertCase: async (input: NewCase, at) => {
         const keys = Object.keys(CASE_COLUMNS) as Array<keyof typeof CASE_COLUMNS>;
-        const p = new Params();
+        const p = new PgParams();
         const values = keys.map((k) => {
           if (k === 'createdAt' || k === 'updatedAt') return p.add(at);
           if (k === 'version') return p.add(1);
@@ -277,7 +237,7 @@ export class PostgresCaseStore implements CaseStore {
       },
       updateCase: async (id, expectedVersion, patch: CasePatch, at) => {
         const keys = (Object.keys(patch) as Array<keyof CasePatch>).filter((k) => k in CASE_COLUMNS && k !== 'updatedAt');
-        const p = new Params();
+        const p = new PgParams();
         const sets = keys.map((k) => `${CASE_COLUMNS[k]} = ${p.add(toColumn(k, patch[k]))}`);
         const row = await one<CaseRow>(`UPDATE cases SET ${[...sets, `updated_at = ${p.add(at)}`, 'version = version + 1'].join(', ')} WHERE id = ${p.add(id)} AND version = ${p.add(expectedVersion)} RETURNING *`, p.values);
         return row ? caseOf(row) : null;
@@ -291,12 +251,12 @@ export class PostgresCaseStore implements CaseStore {
         return row ? caseOf(row) : null;
       },
       listCases: async (query) => {
-        const p = new Params();
+        const p = new PgParams();
         const where = whereOf(query, p);
         return (await many<CaseRow>(`SELECT * FROM cases ${where} ORDER BY id DESC LIMIT ${p.add(query.limit ?? 100)} OFFSET ${p.add(query.offset ?? 0)}`, p.values)).map(caseOf);
       },
       countCases: async (query) => {
-        const p = new Params();
+        const p = new PgParams();
         return (await one<{ n: number }>(`SELECT COUNT(*) AS n FROM cases ${whereOf(query, p)}`, p.values))!.n;
       },
       findOpenCase: async ({ assetId, incidentId }) => {
@@ -398,7 +358,7 @@ export class PostgresCaseStore implements CaseStore {
       },
       retryOutbox: async (id, at) => (await changed("UPDATE case_outbox SET state = 'pending', next_attempt_at = $1, attempts = 0 WHERE id = $2 AND state = 'dead'", [at, id])) === 1,
       listOutbox: async ({ state, caseId, limit, channel }) => {
-        const p = new Params();
+        const p = new PgParams();
         const parts: string[] = [];
         if (channel) parts.push(`channel = ${p.add(channel)}`);
         if (state) parts.push(`state = ${p.add(state)}`);

@@ -14,7 +14,7 @@ import { createRegistry, openAccessTokens, openAuditLog, openSqlite, recordHttpC
 
 export interface RulesServiceOptions extends MqttServiceAccount {
   profiles: ProfileCatalogue;
-  /** SQLite files: alarms and rules; cases (or a postgres:// URL); API tokens (may be shared with other services). */
+  /** SQLite files (or postgres:// URLs): alarms and rules; cases; API tokens (may be shared with other services). */
   rulesDbPath: string;
   casesDbPath: string;
   accessDbPath: string;
@@ -109,10 +109,10 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
       gridLocator: cityMap, ...(assetPlaces ? { assetPlaces } : {}),
       dbPath: o.casesDbPath, photoDir: o.photoDir, access, log: o.log('cases'), config: o.caseConfig, webhookSecret: o.webhookSecret,
       publishMqtt: async (topic, payload) => { await notifier.publishAsync(topic, payload, { qos: 1 }); },
-      closeAlarms: (ids, caseId, by, note) => {
+      closeAlarms: async (ids, caseId, by, note) => {
         // Thrown errors make the case outbox retry later.
         if (!rules) throw new TzError('TZ_NOT_READY', 'rules service is still starting');
-        rules.alarms.closeByCase(ids, caseId, by, note);
+        await rules.alarms.closeByCase(ids, caseId, by, note);
       },
     });
     stops.push(() => cases.stop());

@@ -1,13 +1,13 @@
-import { metricOfValue, type ProfileCatalogue, type RuleSpec } from '../device-profiles/index.ts';
+import { metricOfValue, type DeviceProfile, type ProfileCatalogue, type RuleSpec } from '../device-profiles/index.ts';
 import { metricValueOf, type IReading } from '../proto/index.ts';
-import type { Clock, Logger } from '../service-kit/index.ts';
+import { isTzError, toError, TzError, type Clock, type Logger } from '../service-kit/index.ts';
 import { AlarmLifecycle, type AlarmEventType } from './alarm-lifecycle.ts';
 import { CityCalendar } from './city-time.ts';
 import { compileRuleSet } from './compile.ts';
 import { RuleEvaluator, type AlarmTransition, type DeviceState } from './evaluator.ts';
 import type { RulesMetrics } from './metrics.ts';
 import { RuleSet } from './rule-set.ts';
-import type { AlarmRecord, SqliteRulesStore } from './sqlite-store.ts';
+import { runSteps, step, type AlarmRecord, type Maybe, type RulesStore, type Steps } from './rules-store.ts';
 import type { SilenceBook } from './silences.ts';
 import { GatewayTopology } from './topology.ts';
 
@@ -43,7 +43,7 @@ export interface CheckpointRun {
 }
 
 export interface RulesEngineOptions {
-  store: SqliteRulesStore;
+  store: RulesStore;
   profiles: ProfileCatalogue;
   clock: Clock;
   /** IANA zone of the city, for time-of-day conditions. */
@@ -58,6 +58,17 @@ export interface RulesEngineOptions {
   silences?: SilenceBook;
 }
 
+/** One reading's alarm changes held for the batch's transaction. */
+interface HeldChange { gatewayId: string; deviceId: string; transitions: readonly AlarmTransition[] }
+
+/** A reading waiting in the lane (a device being adopted from a shared store): its metrics as (index, value) pairs. */
+interface QueuedReading {
+  deviceId: string; gatewayId: string; district: string; profile: DeviceProfile; profileVersion: number; timestampMs: number; inputs: number[];
+}
+
+/** With a shared store, a device not seen here for this long is read from the store again before its next reading (it may have been with another service). */
+const ADOPT_AFTER_MS = 10_000;
+
 const EVENT_COUNTER: Record<AlarmEventType, keyof RulesCounters> = {
   raised: 'alarmsRaised', updated: 'alarmsUpdated', acknowledged: 'alarmsAcknowledged', escalated: 'alarmsEscalated', cleared: 'alarmsCleared', closed: 'alarmsClosed',
 };
@@ -71,8 +82,8 @@ export class RulesEngine {
     batches: 0, readingsEvaluated: 0, rejected: 0, alarmsRaised: 0, alarmsUpdated: 0, alarmsAcknowledged: 0, alarmsEscalated: 0,
     alarmsCleared: 0, alarmsClosed: 0, alarmChangesSuppressed: 0, shadowTransitions: 0,
   };
-  /** Alarm changes of the open batch, per reading, committed together by `endBatch()`. */
-  private batch: Array<{ gatewayId: string; deviceId: string; transitions: readonly AlarmTransition[] }> | undefined;
+  /** Alarm changes of the open batch, per reading, committed together by `endBatch()` (synchronous store only). */
+  private batch: HeldChange[] | undefined;
   /** Readings evaluated since the counter was last brought up to date (one `inc` per batch). */
   private uncounted = 0;
   /** Devices taken for the chunked write-behind and not yet written. */
@@ -81,8 +92,20 @@ export class RulesEngine {
   private saver: Promise<CheckpointRun> | undefined;
   /** Running estimate of one device's checkpoint cost (ms), sizing the slices. */
   private msPerSave = 0.02;
+  /** Alarm changes waiting for an asynchronous store (PostgreSQL), applied one after another in reading order. */
+  private lane: Promise<void> | undefined;
+  private checkpointing: Promise<void> | undefined;
+  private stopping = false;
+  /** Resolves when the stored state is restored (undefined: it already is, a synchronous store). */
+  readonly ready: Promise<void> | undefined;
+  /** Several rules services share the store (PostgreSQL): devices move between them. */
+  private readonly shared: boolean;
+  /** The store answers at once (SQLite): a batch's changes commit in one transaction before its PUBACK. */
+  private readonly synchronous: boolean;
 
   constructor(private readonly o: RulesEngineOptions) {
+    this.shared = o.store.kind !== 'sqlite';
+    this.synchronous = o.store.kind === 'sqlite';
     this.evaluator = new RuleEvaluator({ calendar: new CityCalendar(o.timeZone), clock: o.clock });
     let topology: GatewayTopology | undefined;
     this.alarms = new AlarmLifecycle({
@@ -95,7 +118,8 @@ export class RulesEngine {
     this.rules = new RuleSet(o.store, o.profiles, o.clock);
     this.rules.onChange((specs) => this.compile(specs));
     this.compile(this.rules.specs());
-    this.restore();
+    const restored = runSteps(this.restore());
+    this.ready = restored instanceof Promise ? restored : undefined;
   }
 
   private compile(specs: RuleSpec[]): void {
@@ -103,15 +127,18 @@ export class RulesEngine {
   }
 
   /** Evaluator checkpoints, then the open alarms: a restart neither loses nor re-raises them. */
-  private restore(): void {
+  private *restore(): Steps<void> {
+    yield* step(this.rules.load());
+    yield* step(this.topology.load());
+    if (this.o.silences) yield* step(this.o.silences.reload());
     let devices = 0;
-    for (const row of this.o.store.deviceStates()) {
-      this.evaluator.restore(row.device_id, row.state);
+    for (const row of yield* step(this.o.store.deviceStates())) {
+      this.evaluator.restore(row.deviceId, row.state);
       devices++;
     }
-    const open = this.o.store.openAlarms();
+    const open = yield* step(this.o.store.openAlarms());
     for (const a of open) this.evaluator.markActive(a.deviceId, a.ruleId);
-    this.o.log.info({ devices, openAlarms: open.length }, 'rules: state restored');
+    this.o.log.info({ devices, openAlarms: open.length, store: this.o.store.kind }, 'rules: state restored');
   }
 
   private count(type: AlarmEventType, alarm: AlarmRecord, delivered: boolean): void {
@@ -152,9 +179,13 @@ export class RulesEngine {
     return this.batch?.length ?? 0;
   }
 
-  /** Holds alarm changes back until `endBatch()` (see `handleBatch`). */
+  /**
+   * Holds alarm changes back until `endBatch()` (see `handleBatch`). With an
+   * asynchronous store there is nothing to hold: changes go through the lane
+   * in reading order, and the batch's PUBACK waits for `pending()`.
+   */
   beginBatch(): void {
-    this.batch ??= [];
+    if (this.synchronous) this.batch ??= [];
   }
 
   /** Commits the alarm changes held since `beginBatch()`; each change is a savepoint of its own (as outside a batch). */
@@ -164,20 +195,24 @@ export class RulesEngine {
     this.countEvaluated();
     if (!pending || pending.length === 0) return;
     try {
-      this.o.store.transaction(() => {
-        for (const p of pending) {
-          try {
-            this.applyEach(p.transitions);
-          } catch (err) {
-            // A store failure must not kill the consumer; the reading is counted as dropped.
-            this.rejected('store-failed', { gatewayId: p.gatewayId, deviceId: p.deviceId, err: (err as Error).message });
-          }
-        }
-      });
+      const done = this.o.store.transaction(() => this.commitBatch(pending));
+      if (done instanceof Promise) throw new TzError('TZ_INTERNAL', 'rules: a held batch on an asynchronous store');
     } catch (err) {
-      for (const p of pending) this.rejected('store-failed', { gatewayId: p.gatewayId, deviceId: p.deviceId, err: (err as Error).message });
+      for (const p of pending) this.rejected('store-failed', { gatewayId: p.gatewayId, deviceId: p.deviceId, err: toError(err).message });
     }
     this.o.onStored?.();
+  }
+
+  /** The held changes, in one transaction; each reading's changes are savepoints of their own (the lifecycle's nested transactions). */
+  private *commitBatch(pending: readonly HeldChange[]): Steps<void> {
+    for (const p of pending) {
+      try {
+        for (const t of p.transitions) this.applyOne(t);
+      } catch (err) {
+        // A store failure must not kill the consumer; the reading is counted as dropped.
+        this.rejected('store-failed', { gatewayId: p.gatewayId, deviceId: p.deviceId, err: toError(err).message });
+      }
+    }
   }
 
   private countEvaluated(): void {
@@ -195,6 +230,8 @@ export class RulesEngine {
     if (!profile) return this.rejected('unknown-profile', { gatewayId, deviceId, profile: reading.profile });
     const ev = this.evaluator;
     ev.beginInput();
+    // Only a shared store may queue the reading (the evaluator's input is overwritten by the next one): it keeps a copy.
+    const kept: number[] | undefined = this.shared ? [] : undefined;
     const metrics = reading.metrics;
     if (metrics) {
       for (let i = 0; i < metrics.length; i++) {
@@ -202,28 +239,98 @@ export class RulesEngine {
         const spec = metricOfValue(profile, m);
         const v = metricValueOf(m);
         if (!spec || v === null) return this.rejected('unknown-metric', { gatewayId, deviceId, metric: m.name ?? m.index });
-        ev.addInput(m.index ? m.index - 1 : profile.metrics.indexOf(spec), typeof v === 'boolean' ? (v ? 1 : 0) : v);
+        const index = m.index ? m.index - 1 : profile.metrics.indexOf(spec);
+        const value = typeof v === 'boolean' ? (v ? 1 : 0) : v;
+        ev.addInput(index, value);
+        kept?.push(index, value);
       }
     }
-    const started = performance.now();
+    const district = reading.district ?? '';
+    const profileVersion = reading.profileVersion ?? profile.version;
+    if (kept && this.mustQueue(deviceId)) {
+      this.evaluateQueued({ deviceId, gatewayId, district, profile, profileVersion, timestampMs, inputs: kept });
+      return undefined;
+    }
     try {
-      const result = ev.evaluateInput(deviceId, gatewayId, reading.district ?? '', profile, reading.profileVersion ?? profile.version, timestampMs);
-      if (result.skipped === 'stale-reading') return this.rejected('stale-reading', { gatewayId, deviceId, timestampMs });
-      if (result.skipped) return this.rejected('unknown-profile', { gatewayId, deviceId });
-      this.counters.readingsEvaluated += 1;
-      this.uncounted += 1;
-      if (result.transitions.length > 0) {
-        if (this.batch) this.batch.push({ gatewayId, deviceId, transitions: result.transitions });
-        else this.applyAll(result.transitions);
+      const transitions = this.evaluateOnly(gatewayId, deviceId, district, profile, profileVersion, timestampMs);
+      if (typeof transitions === 'string') return transitions;
+      if (transitions.length > 0) {
+        if (this.batch) this.batch.push({ gatewayId, deviceId, transitions });
+        else void this.applyAll(transitions);
       }
       if (!this.batch) this.countEvaluated();
       return undefined;
     } catch (err) {
       // A store failure must not kill the consumer; the reading is counted as dropped.
       return this.rejected('store-failed', { gatewayId, deviceId, err: (err as Error).message });
+    }
+  }
+
+  /** Evaluates the metrics given to the evaluator (`beginInput` / `addInput`); the transitions, or why the reading was dropped. */
+  private evaluateOnly(gatewayId: string, deviceId: string, district: string, profile: DeviceProfile, profileVersion: number, timestampMs: number): readonly AlarmTransition[] | RejectReason {
+    const started = performance.now();
+    try {
+      const result = this.evaluator.evaluateInput(deviceId, gatewayId, district, profile, profileVersion, timestampMs);
+      if (result.skipped === 'stale-reading') return this.rejected('stale-reading', { gatewayId, deviceId, timestampMs });
+      if (result.skipped) return this.rejected('unknown-profile', { gatewayId, deviceId });
+      this.counters.readingsEvaluated += 1;
+      this.uncounted += 1;
+      return result.transitions;
     } finally {
       this.o.metrics.evaluationSeconds.observe((performance.now() - started) / 1000);
     }
+  }
+
+  // --- a store shared by several rules services (PostgreSQL) ---
+  //
+  // A device's gateway moves to another service when one dies or joins (the
+  // shared subscription rehashes). The service that gets it then has no state
+  // for it, or an old one, while the other may have raised an alarm meanwhile.
+  // So a device not seen here for ADOPT_AFTER_MS is adopted first: its latest
+  // checkpoint (written within a tick by whoever had it) and its open alarms
+  // are read from the store before its reading is evaluated. Readings behind
+  // an adoption wait in the lane, in order.
+
+  /** Devices seen here, with when (wall time): only kept with a shared store. */
+  private readonly seenAt = new Map<string, number>();
+
+  private mustQueue(deviceId: string): boolean {
+    if (this.lane !== undefined || this.needsAdoption(deviceId)) return true;
+    this.seenAt.set(deviceId, this.o.clock.now());
+    return false;
+  }
+
+  private needsAdoption(deviceId: string): boolean {
+    const seen = this.seenAt.get(deviceId);
+    return seen === undefined || this.o.clock.now() - seen > ADOPT_AFTER_MS;
+  }
+
+  private evaluateQueued(input: QueuedReading): void {
+    const lane: Promise<void> = (this.lane ?? Promise.resolve()).then(async () => {
+      if (this.needsAdoption(input.deviceId)) await this.untilStored(() => this.adopt(input.deviceId), { deviceId: input.deviceId, step: 'adopt' });
+      this.seenAt.set(input.deviceId, this.o.clock.now());
+      // Given and evaluated in one synchronous run: no other reading's input comes in between.
+      const ev = this.evaluator;
+      ev.beginInput();
+      for (let i = 0; i + 1 < input.inputs.length; i += 2) ev.addInput(input.inputs[i]!, input.inputs[i + 1]!);
+      const transitions = this.evaluateOnly(input.gatewayId, input.deviceId, input.district, input.profile, input.profileVersion, input.timestampMs);
+      this.countEvaluated();
+      if (typeof transitions === 'string' || transitions.length === 0) return;
+      for (const t of transitions) await this.applyUntilStored(t);
+      this.o.onStored?.();
+    }).finally(() => {
+      if (this.lane === lane) this.lane = undefined;
+    });
+    this.lane = lane;
+  }
+
+  private async adopt(deviceId: string): Promise<void> {
+    const [state, open] = await Promise.all([this.o.store.deviceState(deviceId), this.o.store.openAlarmsOfDevice(deviceId)]);
+    if (state !== undefined) this.evaluator.restore(deviceId, state);
+    // The store is the judge of what is open: a checkpoint a tick older than a clear must not keep the rule active here.
+    const openRules = new Set(open.map((a) => a.ruleId));
+    for (const [ruleId, rs] of this.evaluator.device(deviceId)?.rules ?? []) if (rs.phase === 2 && !openRules.has(ruleId)) this.evaluator.reset(deviceId, ruleId);
+    for (const ruleId of openRules) this.evaluator.markActive(deviceId, ruleId);
   }
 
   private rejected(reason: RejectReason, detail: Record<string, unknown>): RejectReason {
@@ -231,43 +338,111 @@ export class RulesEngine {
     return reason;
   }
 
-  applyAll(transitions: readonly AlarmTransition[]): void {
+  /**
+   * Stores the alarm changes of transitions. A synchronous store (SQLite)
+   * stores them now; an asynchronous one (PostgreSQL) queues them behind the
+   * changes still in flight, so one device's changes commit in reading order.
+   * `pending()` is what an MQTT batch's PUBACK waits for.
+   */
+  applyAll(transitions: readonly AlarmTransition[]): void | Promise<void> {
     if (transitions.length === 0) return;
-    this.applyEach(transitions);
-    this.o.onStored?.();
+    if (this.lane === undefined && this.o.store.kind === 'sqlite') {
+      for (const t of transitions) this.applyOne(t);
+      this.o.onStored?.();
+      return;
+    }
+    const lane: Promise<void> = (this.lane ?? Promise.resolve()).then(async () => {
+      for (const t of transitions) await this.applyUntilStored(t);
+      this.o.onStored?.();
+    }).finally(() => {
+      if (this.lane === lane) this.lane = undefined;
+    });
+    this.lane = lane;
+    return lane;
   }
 
-  private applyEach(transitions: readonly AlarmTransition[]): void {
-    for (const t of transitions) {
-      if (t.mode === 'shadow') {
-        this.alarms.recordShadow(t);
-        this.counters.shadowTransitions += 1;
-        this.o.metrics.shadow.inc({ rule: t.rule.id, kind: t.kind });
-      } else {
-        this.alarms.apply(t);
+  private applyOne(t: AlarmTransition): Maybe<unknown> {
+    if (t.mode !== 'shadow') return this.alarms.apply(t);
+    this.counters.shadowTransitions += 1;
+    this.o.metrics.shadow.inc({ rule: t.rule.id, kind: t.kind });
+    return this.alarms.recordShadow(t);
+  }
+
+  /**
+   * The evaluator has moved on, so a change must not be dropped while the
+   * database is away (restarting, failing over): it is tried again until
+   * stored, holding the PUBACKs of its batch and those after it. Only a
+   * change the database refuses for good (a bug) is counted and dropped.
+   */
+  private applyUntilStored(t: AlarmTransition): Promise<void> {
+    return this.untilStored(() => this.applyOne(t), { deviceId: t.deviceId, ruleId: t.rule.id });
+  }
+
+  private async untilStored(work: () => Maybe<unknown>, detail: Record<string, unknown>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await work();
+        return;
+      } catch (err) {
+        if (this.stopping || !isTzError(err, 'TZ_STORE_UNAVAILABLE')) {
+          this.reject('store-failed', { ...detail, err: toError(err).message });
+          if (this.stopping) throw err;
+          return;
+        }
+        const waitMs = Math.min(5_000, 100 * 2 ** Math.min(attempt, 6));
+        this.o.log.warn({ ...detail, attempt: attempt + 1, retryInMs: waitMs, err: err.message }, 'rules: alarm change not stored yet (database away), retrying');
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
     }
   }
 
+  /** Alarm changes still being stored (asynchronous store), or undefined when all are. */
+  pending(): Promise<void> | undefined {
+    return this.lane;
+  }
+
+  /** No more retries: what is in flight fails (its batch is not acknowledged and comes again). */
+  stop(): void {
+    this.stopping = true;
+  }
+
   /** Timers (wall time from the injected clock): no-data, escalation, release of suppressed alarms. */
-  tick(): void {
+  tick(): Maybe<void> {
+    return runSteps(this.tickSteps());
+  }
+
+  private *tickSteps(): Steps<void> {
     const now = this.o.clock.now();
-    this.applyAll(this.evaluator.sweepNoData(now));
-    const escalated = this.alarms.escalate();
-    const released = this.alarms.releaseSuppressed((a) => (this.o.profiles.get(a.profile)?.reportIntervalSeconds ?? 60) * 1000);
-    const unsilenced = this.o.silences ? this.alarms.releaseSilenced((id) => this.o.silences!.inForce(id)) : [];
-    this.o.silences?.prune();
+    const silences = this.o.silences;
+    yield* step(this.applyAll(this.evaluator.sweepNoData(now)));
+    const escalated = yield* step(this.alarms.escalate());
+    const released = yield* step(this.alarms.releaseSuppressed((a) => (this.o.profiles.get(a.profile)?.reportIntervalSeconds ?? 60) * 1000));
+    const unsilenced = silences ? yield* step(this.alarms.releaseSilenced((id) => silences.inForce(id))) : [];
+    silences?.prune();
     if (escalated.length + released.length + unsilenced.length > 0) this.o.onStored?.();
   }
 
-  /** Writes every changed device state now, in one transaction (on stop, and in tests); returns how many. */
+  /** Writes every changed device state now, at once (on stop, and in tests); returns how many. */
   checkpoint(): number {
+    // An asynchronous write still running: these states wait for the next run.
+    if (this.checkpointing) return 0;
     const rows = this.takeForSaving();
     const count = rows.length;
     if (count === 0) return 0;
     const stop = this.o.metrics.checkpointSeconds.startTimer();
-    this.o.store.saveDeviceStates(rows.map((d) => [d.deviceId, RuleEvaluator.snapshot(d)]), this.o.clock.now());
-    stop();
+    const written = this.o.store.saveDeviceStates(rows.map((d) => [d.deviceId, RuleEvaluator.snapshot(d)] as const), this.o.clock.now());
+    if (written instanceof Promise) {
+      const running: Promise<void> = written.catch((err: unknown) => {
+        // Lost window state only: the next change of each device writes it again; alarms are not at stake.
+        this.o.log.warn({ devices: count, err: toError(err).message }, 'rules: checkpoint not written');
+      }).finally(() => {
+        stop();
+        if (this.checkpointing === running) this.checkpointing = undefined;
+      });
+      this.checkpointing = running;
+    } else {
+      stop();
+    }
     return count;
   }
 
@@ -284,10 +459,12 @@ export class RulesEngine {
    * in chunks of at most `sliceMs` of work (one transaction each), yielding
    * to the event loop between them: at 100,000 changed devices no single
    * pause is long (one transaction of all of them took seconds). A call
-   * while one runs joins it.
+   * while one runs joins it. An asynchronous store's slice is awaited.
    */
   checkpointInSlices(sliceMs = 8): Promise<CheckpointRun> {
     if (this.saver) return this.saver;
+    const writing = this.checkpointing;
+    if (writing) return writing.then(() => this.checkpointInSlices(sliceMs));
     this.saving = this.takeForSaving();
     this.savingAt = 0;
     if (this.saving.length === 0) return Promise.resolve({ devices: 0, slices: 0, longestSliceMs: 0, longestSliceCpuMs: 0 });
@@ -302,22 +479,24 @@ export class RulesEngine {
         const take = Math.max(16, Math.floor(sliceMs / this.msPerSave));
         const rows: Array<[string, string]> = [];
         while (this.savingAt < this.saving.length && rows.length < take) {
-          const d = this.saving[this.savingAt++]!;
-          rows.push([d.deviceId, RuleEvaluator.snapshot(d)]);
+          const d = this.saving[this.savingAt++];
+          if (d) rows.push([d.deviceId, RuleEvaluator.snapshot(d)]);
         }
         // A slice commits without waiting for the disk unless it ends the run or ~2,000 devices (~0.6 MB) wait
         // unsynced: its fsync makes them durable too, and flushing a bounded amount keeps that pause short.
         unsynced += rows.length;
         const relaxed = this.savingAt < this.saving.length && unsynced < 2048;
         if (!relaxed) unsynced = 0;
-        this.o.store.saveDeviceStates(rows, this.o.clock.now(), relaxed);
-        stop();
+        const written = this.o.store.saveDeviceStates(rows, this.o.clock.now(), relaxed);
+        const cpuUsed = process.cpuUsage(cpu);
+        // An asynchronous store: the slice's CPU is this process's part; the round trip is wall time.
+        if (written instanceof Promise) await written.finally(stop);
+        else stop();
         done.devices += rows.length;
         done.slices += 1;
         const took = performance.now() - began;
-        const used = process.cpuUsage(cpu);
         done.longestSliceMs = Math.max(done.longestSliceMs, took);
-        done.longestSliceCpuMs = Math.max(done.longestSliceCpuMs, (used.user + used.system) / 1000);
+        done.longestSliceCpuMs = Math.max(done.longestSliceCpuMs, (cpuUsed.user + cpuUsed.system) / 1000);
         // The synced last slice waits for the disk: its time says nothing about the next run's slices.
         if (relaxed) this.msPerSave = Math.min(1, Math.max(0.001, 0.5 * this.msPerSave + 0.5 * (took / rows.length)));
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -330,23 +509,36 @@ export class RulesEngine {
     return this.saver;
   }
 
-  acknowledge(id: number, who: string, note?: string): AlarmRecord {
-    const a = this.alarms.acknowledge(id, who, note);
-    this.o.onStored?.();
-    return a;
+  /** Resolves when the running checkpoint is written: a sliced run, or an asynchronous store's write (undefined: none runs). */
+  checkpointWritten(): Promise<void> | undefined {
+    const saver = this.saver;
+    const writing = this.checkpointing;
+    if (saver && writing) return Promise.all([saver, writing]).then(() => undefined);
+    return saver ? saver.then(() => undefined) : writing;
   }
 
-  closeByCase(alarmIds: readonly number[], caseId: string, by: string, note?: string): AlarmRecord[] {
-    const closed = this.alarms.closeByCase(alarmIds, caseId, by, note);
-    for (const a of closed) this.evaluator.reset(a.deviceId, a.ruleId);
-    if (closed.length > 0) this.o.onStored?.();
-    return closed;
+  acknowledge(id: number, who: string, note?: string): Maybe<AlarmRecord> {
+    return this.after(this.alarms.acknowledge(id, who, note), () => this.o.onStored?.());
+  }
+
+  closeByCase(alarmIds: readonly number[], caseId: string, by: string, note?: string): Maybe<AlarmRecord[]> {
+    return this.after(this.alarms.closeByCase(alarmIds, caseId, by, note), (closed) => {
+      for (const a of closed) this.evaluator.reset(a.deviceId, a.ruleId);
+      if (closed.length > 0) this.o.onStored?.();
+    });
   }
 
   /** After a rule was deleted or disabled: its open alarms are cleared, its states forgotten. */
-  retireRule(ruleId: string, who: string): void {
-    const cleared = this.alarms.clearRule(ruleId, `rule change by ${who}`);
-    for (const a of cleared) this.evaluator.reset(a.deviceId, a.ruleId);
-    if (cleared.length > 0) this.o.onStored?.();
+  retireRule(ruleId: string, who: string): Maybe<AlarmRecord[]> {
+    return this.after(this.alarms.clearRule(ruleId, `rule change by ${who}`), (cleared) => {
+      for (const a of cleared) this.evaluator.reset(a.deviceId, a.ruleId);
+      if (cleared.length > 0) this.o.onStored?.();
+    });
+  }
+
+  private after<T, R>(result: Maybe<T>, then: (value: T) => R): Maybe<T> {
+    if (result instanceof Promise) return result.then((v) => { then(v); return v; });
+    then(result);
+    return result;
   }
 }

@@ -6,7 +6,7 @@ import { installErrorHandler, parseRequest, requireRole, TzError, type AccessTok
 import { runBacktest } from './backtest.ts';
 import type { RulesEngine } from './engine.ts';
 import type { EffectiveRule } from './rule-set.ts';
-import { ALARM_STATES, type SqliteRulesStore } from './sqlite-store.ts';
+import { ALARM_STATES, type RulesStore } from './rules-store.ts';
 import { alarmView } from './views.ts';
 
 // The rules service's HTTP API under /api/v1: alarms (list, get, acknowledge),
@@ -33,7 +33,7 @@ const backtestBody = z.strictObject({ rule: z.unknown().optional(), ruleId: z.st
 
 export interface RulesApiDeps {
   engine: RulesEngine;
-  store: SqliteRulesStore;
+  store: RulesStore;
   profiles: ProfileCatalogue;
   timeZone: string;
   influx?: InfluxTarget;
@@ -63,28 +63,30 @@ export function registerRulesApi(app: FastifyInstance, deps: RulesApiDeps): void
 
   app.get('/api/v1/alarms', read, async (req) => {
     const q = parseRequest(alarmQuery, req.query, 'query');
-    return { alarms: store.listAlarms(q).map(alarmView) };
+    return { alarms: (await store.listAlarms(q)).map(alarmView) };
   });
 
   app.get('/api/v1/alarms/:id', read, async (req) => {
     const { id: alarmId } = parseRequest(numericId, req.params, 'alarm id');
-    return alarmView(store.mustGetAlarm(alarmId));
+    const alarm = await store.getAlarm(alarmId);
+    if (!alarm) throw new TzError('TZ_ALARM_NOT_FOUND', `no alarm ${alarmId}`);
+    return alarmView(alarm);
   });
 
   app.post('/api/v1/alarms/:id/ack', ack, async (req) => {
     const { id: alarmId } = parseRequest(numericId, req.params, 'alarm id');
     const body = parseRequest(z.strictObject({ note: z.string().max(2000).optional() }).default({}), req.body ?? {}, 'body');
-    return alarmView(engine.acknowledge(alarmId, actor(req), body.note));
+    return alarmView(await engine.acknowledge(alarmId, actor(req), body.note));
   });
 
   app.get('/api/v1/incidents/:id', read, async (req) => {
     const { id: incidentId } = parseRequest(numericId, req.params, 'incident id');
-    const incident = store.getIncident(incidentId);
+    const incident = (await store.getIncident(incidentId));
     if (!incident) throw new TzError('TZ_ALARM_NOT_FOUND', `no incident ${incidentId}`);
     return {
       id: String(incident.id), assetId: incident.assetId, openedAt: new Date(incident.openedAt).toISOString(),
       closedAt: incident.closedAt === null ? null : new Date(incident.closedAt).toISOString(),
-      alarms: store.listAlarms({ incidentId, limit: 1000 }).map(alarmView),
+      alarms: (await store.listAlarms({ incidentId, limit: 1000 })).map(alarmView),
     };
   });
 
@@ -101,7 +103,7 @@ export function registerRulesApi(app: FastifyInstance, deps: RulesApiDeps): void
   });
 
   app.post('/api/v1/rules', editRules, async (req, reply) => {
-    const created = engine.rules.create(req.body, actor(req));
+    const created = (await engine.rules.create(req.body, actor(req)));
     reply.code(201);
     return ruleView(created);
   });
@@ -111,30 +113,30 @@ export function registerRulesApi(app: FastifyInstance, deps: RulesApiDeps): void
     const q = parseRequest(z.object({ expectedVersion: z.coerce.number().int().min(0).optional() }), req.query, 'query');
     const who = actor(req);
     const before = engine.rules.get(ruleId);
-    const after = engine.rules.replace(ruleId, req.body, who, q.expectedVersion);
-    if ((after.spec.mode ?? 'live') !== 'live' && (before.spec.mode ?? 'live') === 'live') engine.retireRule(ruleId, who);
+    const after = (await engine.rules.replace(ruleId, req.body, who, q.expectedVersion));
+    if ((after.spec.mode ?? 'live') !== 'live' && (before.spec.mode ?? 'live') === 'live') (await engine.retireRule(ruleId, who));
     return ruleView(after);
   });
 
   app.delete('/api/v1/rules/:id', editRules, async (req) => {
     const ruleId = parseRequest(ruleParams, req.params, 'rule id').id;
     const who = actor(req);
-    const result = engine.rules.remove(ruleId, who);
-    if (result.deleted) engine.retireRule(ruleId, who);
+    const result = (await engine.rules.remove(ruleId, who));
+    if (result.deleted) (await engine.retireRule(ruleId, who));
     return { ruleId, deleted: result.deleted, revertedTo: result.revertedTo };
   });
 
   app.get('/api/v1/rules/:id/history', read, async (req) => {
     const ruleId = parseRequest(ruleParams, req.params, 'rule id').id;
-    return { ruleId, versions: engine.rules.history(ruleId).map((v) => ({ ...v, at: new Date(v.at).toISOString() })) };
+    return { ruleId, versions: (await engine.rules.history(ruleId)).map((v) => ({ ...v, at: new Date(v.at).toISOString() })) };
   });
 
   app.post('/api/v1/rules/:id/rollback', editRules, async (req) => {
     const ruleId = parseRequest(ruleParams, req.params, 'rule id').id;
     const { version } = parseRequest(z.strictObject({ version: z.number().int().min(1) }), req.body, 'body');
     const who = actor(req);
-    const after = engine.rules.rollback(ruleId, version, who);
-    if (!after) engine.retireRule(ruleId, who);
+    const after = (await engine.rules.rollback(ruleId, version, who));
+    if (!after) (await engine.retireRule(ruleId, who));
     return { ruleId, rule: after ? ruleView(after) : null };
   });
 
@@ -142,8 +144,8 @@ export function registerRulesApi(app: FastifyInstance, deps: RulesApiDeps): void
     const ruleId = parseRequest(ruleParams, req.params, 'rule id').id;
     const q = parseRequest(z.object({ limit, access_token: z.string().optional() }), req.query, 'query');
     return {
-      ruleId, fires: store.countShadow(ruleId),
-      records: store.shadowRecords(ruleId, q.limit).map((r) => ({ ...r, at: new Date(r.at).toISOString(), recordedAt: new Date(r.recordedAt).toISOString() })),
+      ruleId, fires: (await store.countShadow(ruleId)),
+      records: (await store.shadowRecords(ruleId, q.limit)).map((r) => ({ ...r, at: new Date(r.at).toISOString(), recordedAt: new Date(r.recordedAt).toISOString() })),
     };
   });
 

@@ -14,3 +14,5 @@ export { runBacktest, type BacktestRequest, type BacktestResult } from './backte
 export { SqliteRulesStore, type AlarmRecord, type AlarmState } from './sqlite-store.ts';
 export { createRulesMetrics, type RulesMetrics } from './metrics.ts';
 export { SilenceBook, silenceMatches, silenceState, SILENCE_KINDS, MAX_SILENCE_MS, type Silence, type SilenceMatchers, type DeviceFacts, type SilenceSubject, type NewSilence } from './silences.ts';
+export { openRulesStore } from './service.ts';
+export { runSteps, step, type RulesStore, type RulesTx, type AlarmRecords, type OutboxQueue, type RuleDocuments, type Checkpoints, type Maybe, type Steps } from './rules-store.ts';

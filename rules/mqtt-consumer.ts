@@ -5,14 +5,18 @@ import { Backoff, isMqttAuthRefusal, reconnectWithBackoff, sharedTopic, subscrib
 // The rules service's MQTT session. Delivery: at-least-once — a persistent
 // session (clean: false) and QoS 1; the message handler is synchronous
 // (evaluation and SQLite writes), and mqtt.js sends PUBACK only after the
-// 'message' handlers returned, so an acknowledged batch is stored.
+// 'message' handlers returned, so an acknowledged batch is stored. With an
+// asynchronous store (PostgreSQL) the handler answers a Promise of its alarm
+// changes; `handleMessage` (MQTT.js's hook between 'message' and PUBACK, which
+// also holds the next packet) waits for it, so the PUBACK still follows COMMIT.
 // With a share group, gateway topics are subscribed as `$share/{group}/…`
 // (the broker keeps a gateway on one member), so rules can run partitioned.
 
 export interface RulesMqttOptions extends MqttServiceAccount {
   clientId: string;
   log: Logger;
-  onMessage: (topic: string, payload: Uint8Array) => void;
+  /** A Promise: the PUBACK (and the next message) waits until it resolves; if it rejects, no PUBACK (the broker sends the message again). */
+  onMessage: (topic: string, payload: Uint8Array) => Promise<void> | undefined | void;
 }
 
 export interface RulesMqtt {
@@ -45,7 +49,21 @@ export function connectRulesMqtt(o: RulesMqttOptions): RulesMqtt {
     o.log.info({ brokerUrl: o.brokerUrl, sessionPresent: connack.sessionPresent, subscriptions }, 'rules: connected to broker');
   });
   const subscription = subscribeTracked(client, subscriptions, o.log, 'rules');
-  client.on('message', (topic, payload) => o.onMessage(realTopic(topic), payload));
+  let storing: Promise<void> | undefined;
+  client.on('message', (topic, payload) => {
+    const p = o.onMessage(realTopic(topic), payload);
+    storing = p instanceof Promise ? p : undefined;
+  });
+  client.handleMessage = (_packet, callback) => {
+    const p = storing;
+    storing = undefined;
+    if (!p) return callback();
+    p.then(() => callback(), (err: unknown) => {
+      o.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'rules: batch not stored, not acknowledged (the broker sends it again)');
+      // No PUBACK: dropping the connection makes the broker resend it on the next session (MQTT 3.1.1 §4.4).
+      client.end(true);
+    });
+  };
   client.on('error', (err) => {
     const code = (err as { code?: unknown }).code;
     o.log.error({ brokerUrl: o.brokerUrl, code, err: err.message }, isMqttAuthRefusal(err) ? 'rules: broker rejected the credentials (check the rules service account in the broker users file); retrying' : 'rules: broker connection error');

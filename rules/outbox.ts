@@ -1,7 +1,7 @@
 import type { AlarmEvent } from '../proto/index.ts';
 import { Backoff, toError, type Logger } from '../service-kit/index.ts';
 import type { RulesMetrics } from './metrics.ts';
-import type { SqliteRulesStore } from './sqlite-store.ts';
+import type { OutboxQueue } from './rules-store.ts';
 
 // Delivery of alarm events to every sink (the MQTT topic tz/v1/events/alarm,
 // the case system, notifiers): at-least-once. Each change's events are rows of
@@ -9,6 +9,10 @@ import type { SqliteRulesStore } from './sqlite-store.ts';
 // row is deleted only after its sink resolved. A failing sink is retried with
 // backoff, in order (a sink never sees a newer event of an alarm before an older
 // one), without holding up the other sinks. Sinks de-duplicate by `eventId`.
+// On PostgreSQL several rules services drain one outbox: each claims rows
+// (FOR UPDATE SKIP LOCKED, leased) so two live deliverers do not send one row
+// twice; a dead one's rows are due again when its lease ends. There, order
+// holds per deliverer, and a row is at least once across a crash.
 
 export interface AlarmSink {
   name: string;
@@ -16,7 +20,7 @@ export interface AlarmSink {
 }
 
 export interface OutboxOptions {
-  store: SqliteRulesStore;
+  store: OutboxQueue;
   sinks: readonly AlarmSink[];
   log: Logger;
   metrics: RulesMetrics;
@@ -47,17 +51,18 @@ export class AlarmOutbox {
     if (this.stopped) return;
     if (lane.running) { lane.again = true; return; }
     lane.running = true;
+    let idle = false;
     try {
       for (;;) {
         lane.again = false;
-        const rows = this.o.store.dueOutbox(lane.sink.name, 100);
+        const rows = await this.o.store.claimOutbox(lane.sink.name, 100);
         for (const row of rows) {
           if (this.stopped) return;
           try {
             await withTimeout(lane.sink.deliver(JSON.parse(row.payload) as AlarmEvent), this.o.deliveryTimeoutMs ?? 15_000);
           } catch (err) {
             const message = toError(err).message;
-            this.o.store.deliveryFailed(row.id, message);
+            await this.o.store.deliveryFailed(row.id, message);
             this.o.metrics.deliveryFailures.inc({ sink: lane.sink.name });
             const wait = lane.backoff.next();
             this.o.log.warn({ sink: lane.sink.name, eventId: row.eventId, attempts: row.attempts + 1, retryInMs: wait, err: message }, 'rules: alarm event not delivered, retrying');
@@ -65,14 +70,22 @@ export class AlarmOutbox {
             return;
           }
           lane.backoff.reset();
-          this.o.store.delivered(row.id);
+          await this.o.store.delivered(row.id);
           this.o.metrics.eventsDelivered.inc({ sink: lane.sink.name });
         }
-        if (rows.length === 0 && !lane.again) return;
+        if (rows.length === 0 && !lane.again) {
+          idle = true;
+          return;
+        }
       }
+    } catch (err) {
+      // The store itself failed (database away): the rows stay; try again after a backoff.
+      const wait = lane.backoff.next();
+      this.o.log.warn({ sink: lane.sink.name, retryInMs: wait, err: toError(err).message }, 'rules: outbox not readable, retrying');
+      if (!this.stopped) lane.timer = setTimeout(() => { lane.timer = undefined; void this.drain(lane); }, wait);
     } finally {
       lane.running = false;
-      if (!lane.timer && this.o.store.dueOutbox(lane.sink.name, 1).length === 0) for (const f of this.idle) f();
+      if (idle && !lane.timer) for (const f of this.idle) f();
     }
   }
 
@@ -80,7 +93,7 @@ export class AlarmOutbox {
   async drained(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const depth = this.o.store.outboxDepth();
+      const depth: Record<string, number> = await Promise.resolve(this.o.store.outboxDepth()).catch(() => ({ unknown: 1 }));
       if (Object.values(depth).every((n) => n === 0) || this.lanes.every((l) => !depth[l.sink.name])) return true;
       await new Promise<void>((resolve) => { const t = setTimeout(resolve, 50); this.idle.add(() => { clearTimeout(t); resolve(); }); });
       this.idle.clear();

@@ -1,12 +1,14 @@
 import { ruleSchema, unknownMetrics, type Condition, type DeviceProfile, type ProfileCatalogue, type RuleSpec } from '../device-profiles/index.ts';
 import { TzError, type Clock } from '../service-kit/index.ts';
-import type { RuleVersionRow, SqliteRulesStore } from './sqlite-store.ts';
+import { runSteps, step, type Maybe, type RuleDocRow, type RuleDocuments, type RulesStore, type RuleVersionRow, type Steps } from './rules-store.ts';
 
 // The effective rule set: built-in rules, each profile's default rules, and
 // operators' documents (new rules, or replacements of a default, with
 // per-district / per-device overrides). Every change is validated first
 // (errors name the path and the problem), stored with a version (who, when,
-// diff) and applied at once, without a restart.
+// diff) and applied at once, without a restart. The operators' documents are
+// held in memory (loaded at start, `refresh()` picks up what another rules
+// service on the same PostgreSQL wrote).
 
 export type RuleSource = 'builtin' | 'profile' | 'operator';
 
@@ -55,8 +57,9 @@ function invalid(id: string, problems: RuleProblem[]): TzError {
 export class RuleSet {
   private readonly defaults = new Map<string, { spec: RuleSpec; source: RuleSource }>();
   private listeners: Array<(specs: RuleSpec[]) => void> = [];
+  private docs: RuleDocRow[] = [];
 
-  constructor(private readonly store: SqliteRulesStore, private readonly profiles: ProfileCatalogue, private readonly clock: Clock) {
+  constructor(private readonly store: RuleDocuments & Pick<RulesStore, 'transaction'>, private readonly profiles: ProfileCatalogue, private readonly clock: Clock) {
     for (const spec of BUILTIN_RULES) this.defaults.set(spec.id, { spec, source: 'builtin' });
     const owner = new Map<string, string>();
     for (const profile of profiles.all()) {
@@ -74,6 +77,27 @@ export class RuleSet {
     this.listeners.push(listener);
   }
 
+  /** Reads the operators' documents (at start). */
+  load(): Maybe<void> {
+    const docs = this.store.ruleDocs();
+    if (docs instanceof Promise) return docs.then((d) => { this.docs = d; this.changed(); });
+    this.docs = docs;
+    this.changed();
+  }
+
+  /** Reads the documents again; listeners hear of it only when they changed (another rules service edited a rule). */
+  refresh(): Maybe<boolean> {
+    const apply = (docs: RuleDocRow[]): boolean => {
+      const key = (d: RuleDocRow[]) => d.map((r) => `${r.id}@${r.version}`).join(',');
+      if (key(docs) === key(this.docs)) return false;
+      this.docs = docs;
+      this.changed();
+      return true;
+    };
+    const docs = this.store.ruleDocs();
+    return docs instanceof Promise ? docs.then(apply) : apply(docs);
+  }
+
   private changed(): void {
     const specs = this.specs();
     for (const l of this.listeners) l(specs);
@@ -84,7 +108,7 @@ export class RuleSet {
   }
 
   list(): EffectiveRule[] {
-    const docs = new Map(this.store.ruleDocs().map((d) => [d.id, d]));
+    const docs = new Map(this.docs.map((d) => [d.id, d]));
     const out: EffectiveRule[] = [];
     for (const [id, def] of this.defaults) {
       const doc = docs.get(id);
@@ -149,66 +173,81 @@ export class RuleSet {
     return problems;
   }
 
-  create(doc: unknown, who: string): EffectiveRule {
+  create(doc: unknown, who: string): Maybe<EffectiveRule> {
     const spec = this.validate(doc);
     if (this.list().some((r) => r.spec.id === spec.id)) throw new TzError('TZ_RULE_CONFLICT', `rule "${spec.id}" exists; change it with PUT /api/v1/rules/${spec.id}`);
-    this.write(spec.id, spec, null, 'create', who);
-    return this.get(spec.id);
+    return then(this.write(spec.id, spec, null, 'create', who), () => this.get(spec.id));
   }
 
-  replace(id: string, doc: unknown, who: string, expectedVersion?: number): EffectiveRule {
+  replace(id: string, doc: unknown, who: string, expectedVersion?: number): Maybe<EffectiveRule> {
     const spec = this.validate(doc);
     if (spec.id !== id) throw invalid(id, [{ path: 'id', problem: `the document's id "${spec.id}" differs from the rule in the URL "${id}"` }]);
     const current = this.get(id);
     if (expectedVersion !== undefined && expectedVersion !== current.version) throw new TzError('TZ_RULE_CONFLICT', `rule "${id}" is at version ${current.version}, not ${expectedVersion}; reload it and apply your change again`);
-    this.write(id, spec, current.spec, 'update', who);
-    return this.get(id);
+    return then(this.write(id, spec, current.spec, 'update', who, undefined, undefined, current.version), () => this.get(id));
   }
 
   /** Deletes an operator's rule, or reverts a changed default to the default. */
-  remove(id: string, who: string): { deleted: boolean; revertedTo: RuleSpec | null } {
+  remove(id: string, who: string): Maybe<{ deleted: boolean; revertedTo: RuleSpec | null }> {
     const current = this.get(id);
     const def = this.defaults.get(id);
     if (current.version === 0 && def) throw new TzError('TZ_RULE_CONFLICT', `rule "${id}" is a ${def.source} default and cannot be deleted; disable it with mode: disabled (PUT)`);
-    this.write(id, def ? null : null, current.spec, def ? 'revert' : 'delete', who, def?.spec ?? null);
-    return { deleted: !def, revertedTo: def?.spec ?? null };
+    return then(this.write(id, def ? null : null, current.spec, def ? 'revert' : 'delete', who, def?.spec ?? null), () => ({ deleted: !def, revertedTo: def?.spec ?? null }));
   }
 
-  history(id: string): RuleVersionRow[] {
-    const rows = this.store.ruleVersions(id);
-    if (rows.length === 0) this.get(id);
-    return rows;
+  history(id: string): Maybe<RuleVersionRow[]> {
+    return then(this.store.ruleVersions(id), (rows) => {
+      if (rows.length === 0) this.get(id);
+      return rows;
+    });
   }
 
-  rollback(id: string, version: number, who: string): EffectiveRule | null {
-    const target = this.store.ruleVersions(id).find((v) => v.version === version);
+  rollback(id: string, version: number, who: string): Maybe<EffectiveRule | null> {
+    const ruleSet = this;
+    return runSteps((function* (): Steps<EffectiveRule | null> {
+      const target = (yield* step(ruleSet.store.ruleVersions(id))).find((v) => v.version === version);
+      yield* step(ruleSet.rollbackTo(id, version, target, who));
+      return ruleSet.list().find((r) => r.spec.id === id) ?? null;
+    })());
+  }
+
+  private rollbackTo(id: string, version: number, target: RuleVersionRow | undefined, who: string): Maybe<void> {
     if (!target) throw new TzError('TZ_RULE_NOT_FOUND', `rule "${id}" has no version ${version}; see GET /api/v1/rules/${id}/history`);
     const current = this.list().find((r) => r.spec.id === id);
     const def = this.defaults.get(id);
     const doc = target.doc;
-    if (doc && def && JSON.stringify(doc) === JSON.stringify(def.spec)) {
-      this.write(id, null, current?.spec ?? null, 'rollback', who, def.spec, `to version ${version}`);
-    } else if (doc) {
-      this.write(id, this.validate(doc), current?.spec ?? null, 'rollback', who, undefined, `to version ${version}`);
-    } else {
-      this.write(id, null, current?.spec ?? null, 'rollback', who, def?.spec ?? null, `to version ${version}`);
-    }
-    return this.list().find((r) => r.spec.id === id) ?? null;
+    if (doc && def && JSON.stringify(doc) === JSON.stringify(def.spec)) return this.write(id, null, current?.spec ?? null, 'rollback', who, def.spec, `to version ${version}`);
+    if (doc) return this.write(id, this.validate(doc), current?.spec ?? null, 'rollback', who, undefined, `to version ${version}`);
+    return this.write(id, null, current?.spec ?? null, 'rollback', who, def?.spec ?? null, `to version ${version}`);
   }
 
   /**
    * One change: the operator's document (null = none, the default applies),
    * the version row with its diff, and the listeners — in one transaction.
    */
-  private write(id: string, doc: RuleSpec | null, before: RuleSpec | null, action: string, who: string, effectiveAfter?: RuleSpec | null, note?: string): void {
+  private write(id: string, doc: RuleSpec | null, before: RuleSpec | null, action: string, who: string, effectiveAfter?: RuleSpec | null, note?: string, expectedVersion?: number): Maybe<void> {
     const now = this.clock.now();
     const after = doc ?? effectiveAfter ?? null;
-    this.store.transaction(() => {
-      const version = this.store.latestRuleVersion(id) + 1;
-      if (doc) this.store.putRuleDoc(id, doc, version, who, now);
-      else this.store.deleteRuleDoc(id);
-      this.store.addRuleVersion({ ruleId: id, version, action, doc: after, diff: jsonDiff(before ?? undefined, after ?? undefined), who, at: now, note: note ?? null });
+    const written = this.store.transaction(function* (tx) {
+      const version = (yield* step(tx.latestRuleVersion(id))) + 1;
+      // Another rules service on the same database may have changed it since this one read it.
+      if (expectedVersion !== undefined && expectedVersion > 0) {
+        const current = (yield* step(tx.ruleDocs())).find((d) => d.id === id);
+        if (current && current.version !== expectedVersion) throw new TzError('TZ_RULE_CONFLICT', `rule "${id}" is at version ${current.version}, not ${expectedVersion}; reload it and apply your change again`);
+      }
+      if (doc) yield* step(tx.putRuleDoc(id, doc, version, who, now));
+      else yield* step(tx.deleteRuleDoc(id));
+      yield* step(tx.addRuleVersion({ ruleId: id, version, action, doc: after, diff: jsonDiff(before ?? undefined, after ?? undefined), who, at: now, note: note ?? null }));
+      return yield* step(tx.ruleDocs());
     });
-    this.changed();
+    return then(written, (docs) => {
+      this.docs = docs;
+      this.changed();
+    });
   }
+}
+
+/** `fn` of a value now, or of a Promise's value later. */
+function then<T, R>(value: Maybe<T>, fn: (v: T) => R): Maybe<R> {
+  return value instanceof Promise ? value.then(fn) : fn(value);
 }

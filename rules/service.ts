@@ -14,13 +14,14 @@ import { createRulesMetrics } from './metrics.ts';
 import { connectRulesMqtt } from './mqtt-consumer.ts';
 import { AlarmOutbox, type AlarmSink } from './outbox.ts';
 import { SqliteRulesStore } from './sqlite-store.ts';
+import type { RulesStore } from './rules-store.ts';
 import { alarmView } from './views.ts';
 import type { AlarmView } from '../proto/index.ts';
 
 /** The broker account: client id default 'tz-rules'; with shareGroup, one member of a partitioned group. */
 export interface RulesOptions extends MqttServiceAccount {
   profiles: ProfileCatalogue;
-  /** SQLite file of alarms, rules and evaluator state; ':memory:' allowed (tests). */
+  /** SQLite file of alarms, rules and evaluator state (':memory:' allowed, tests), or a postgres:// URL (several rules services on one database). */
   dbPath: string;
   http?: { host?: string; port?: number };
   /** IANA time zone of the city for time-of-day conditions; default Asia/Shanghai. */
@@ -49,16 +50,31 @@ export interface RulesService extends RunningService {
   engine: RulesEngine;
   alarms: {
     /** Closing a case closes its alarms; returns the alarms that changed. */
-    closeByCase(alarmIds: string[], caseId: string, by: string, note?: string): AlarmView[];
-    get(alarmId: string): AlarmView | undefined;
+    closeByCase(alarmIds: string[], caseId: string, by: string, note?: string): Promise<AlarmView[]>;
+    get(alarmId: string): Promise<AlarmView | undefined>;
   };
   /** Runs the timers once now (tests with a manual clock). */
-  tick(): void;
+  tick(): Promise<void>;
   /** Resolves when every sink has received every stored event (or after timeoutMs: false). */
   drained(timeoutMs?: number): Promise<boolean>;
 }
 
 const MQTT_SINK = 'mqtt';
+/** How often a rules service sharing a PostgreSQL store reads the rule documents and silences again (another service may have changed them). */
+const SHARED_REFRESH_MS = 5_000;
+
+/** As cases/open-case-store.ts: a postgres:// (or postgresql://) URL; anything else is a SQLite file. */
+const isPostgresUrl = (s: string): boolean => /^postgres(ql)?:\/\//i.test(s);
+
+/** Opens the store a `dbPath` names: a SQLite file (default) or a PostgreSQL database. */
+export async function openRulesStore(dbPath: string, log: Logger, registry?: Registry): Promise<RulesStore> {
+  if (isPostgresUrl(dbPath)) {
+    // Loaded only when asked for: a SQLite rules service does not load pg.
+    const { PostgresRulesStore } = await import('./postgres-rules-store.ts');
+    return PostgresRulesStore.open({ url: dbPath, log, registry });
+  }
+  return new SqliteRulesStore(dbPath);
+}
 
 export async function startRules(options: RulesOptions): Promise<RulesService> {
   if (!options.brokerUrl || !options.username || !options.password) {
@@ -73,18 +89,33 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
   const log = options.log ?? createLogger('rules');
   const clock = options.clock ?? systemClock;
   const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
-  // A compressed run never opens a production store, nor the reverse (TZ_CLOCK_MISMATCH).
-  claimSqliteFileClock(options.dbPath, clock, 'rules store');
-  const store = new SqliteRulesStore(options.dbPath);
-  let storeOpen = true;
-  let lastOpen = 0;
-  const alarmsOpen = () => (storeOpen ? (lastOpen = store.countAlarms('open')) : lastOpen);
-
+  // A compressed run never opens a production store, nor the reverse (TZ_CLOCK_MISMATCH); a PostgreSQL URL is no file to claim.
+  if (!isPostgresUrl(options.dbPath)) claimSqliteFileClock(options.dbPath, clock, 'rules store');
   const registry = options.metricsRegistry ?? createRegistry('rules');
+  const store = await openRulesStore(options.dbPath, log, registry);
+  let storeOpen = true;
+  // Gauges read synchronously: an asynchronous store answers the previous reading's value and refreshes it.
+  let lastOpen = 0;
+  let lastDepth: Record<string, number> = {};
+  const alarmsOpen = (): number => {
+    if (!storeOpen) return lastOpen;
+    const n = store.countAlarms('open');
+    if (n instanceof Promise) n.then((v) => { lastOpen = v; }, () => undefined);
+    else lastOpen = n;
+    return lastOpen;
+  };
+  const outboxDepth = (): Record<string, number> => {
+    if (!storeOpen) return {};
+    const d = store.outboxDepth();
+    if (d instanceof Promise) d.then((v) => { lastDepth = v; }, () => undefined);
+    else lastDepth = d;
+    return { ...Object.fromEntries([...sinkNames].map((n) => [n, 0])), ...lastDepth };
+  };
+
   let engine: RulesEngine | undefined;
   const metrics = createRulesMetrics(registry, {
     alarmsActive: alarmsOpen,
-    outboxDepth: () => (storeOpen ? { ...Object.fromEntries([...sinkNames].map((n) => [n, 0])), ...store.outboxDepth() } : {}),
+    outboxDepth,
     devices: () => engine?.evaluator.deviceCount() ?? 0,
   });
 
@@ -100,15 +131,27 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
         setImmediate(() => { nudgeQueued = false; outbox?.nudge(); });
       },
     });
+    await engine.ready;
   } catch (err) {
-    store.close();
+    await store.close();
     throw err;
   }
   const eng = engine;
-  const orphaned = Object.keys(store.outboxDepth()).filter((s) => !sinkNames.has(s));
-  if (orphaned.length > 0) log.warn({ sinks: orphaned, pending: store.outboxDepth() }, 'rules: alarm events wait for sinks that are not configured');
+  const depth = await store.outboxDepth();
+  const orphaned = Object.keys(depth).filter((s) => !sinkNames.has(s));
+  if (orphaned.length > 0) log.warn({ sinks: orphaned, pending: depth }, 'rules: alarm events wait for sinks that are not configured');
 
-  const onMessage = (topic: string, payload: Uint8Array): void => {
+  /** What a message's PUBACK waits for: its alarm changes stored (asynchronous store only; SQLite stored them already). */
+  const stored = (): Promise<void> | undefined => {
+    const a = eng.pending();
+    const b = eng.topology.pending();
+    return a && b ? Promise.all([a, b]).then(() => undefined) : (a ?? b);
+  };
+  const onMessage = (topic: string, payload: Uint8Array): Promise<void> | undefined => {
+    handleMessage(topic, payload);
+    return stored();
+  };
+  const handleMessage = (topic: string, payload: Uint8Array): void => {
     if (topic === topics.gatewayEvents) {
       const outcome = eng.topology.onConnectionEvent(payload);
       if (outcome === 'malformed') eng.reject('bad-event', { topic });
@@ -162,21 +205,37 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
   } catch (err) {
     outbox.stop();
     await mqttSession.stop();
-    store.close();
+    await store.close();
     throw err;
   }
   log.info({ httpUrl, timeZone, sinks: [...sinkNames], shareGroup: options.shareGroup }, 'rules: HTTP API listening');
 
-  const tick = (): void => {
+  let ticking: Promise<void> | undefined;
+  let lastRefresh = clock.now();
+  const failed = (err: unknown) => log.error({ err: toError(err).message }, 'rules: timer run failed');
+  /** Timers, checkpoint, and the outbox looked at again (rows another service's lease let go, or a sink's retry). */
+  const tick = async (): Promise<void> => {
+    if (ticking) return ticking;
     try {
-      eng.tick();
+      const ran = eng.tick();
       // Write-behind in slices: a tick with 100,000 changed devices must not stall the consumer.
       eng.checkpointInSlices().catch((err: unknown) => log.error({ err: toError(err).message }, 'rules: checkpoint failed'));
+      outbox?.nudge();
+      if (store.kind !== 'sqlite' && clock.now() - lastRefresh >= SHARED_REFRESH_MS) {
+        lastRefresh = clock.now();
+        const refreshed = Promise.all([eng.rules.refresh(), silences.reload()]).then(() => undefined);
+        ticking = Promise.all([ran, refreshed]).then(() => undefined, failed).finally(() => { ticking = undefined; });
+        return await ticking;
+      }
+      if (ran instanceof Promise) {
+        ticking = ran.catch(failed).finally(() => { ticking = undefined; });
+        await ticking;
+      }
     } catch (err) {
-      log.error({ err: toError(err).message }, 'rules: timer run failed');
+      failed(err);
     }
   };
-  const timer = setInterval(tick, options.tickMs ?? 1000);
+  const timer = setInterval(() => void tick(), options.tickMs ?? 1000);
   timer.unref();
 
   let stopped = false;
@@ -184,9 +243,9 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
     httpUrl,
     engine: eng,
     alarms: {
-      closeByCase: (alarmIds, caseId, by, note) => eng.closeByCase(alarmIds.map(Number).filter(Number.isInteger), caseId, by, note).map(alarmView),
-      get: (alarmId) => {
-        const a = store.getAlarm(Number(alarmId));
+      closeByCase: async (alarmIds, caseId, by, note) => (await eng.closeByCase(alarmIds.map(Number).filter(Number.isInteger), caseId, by, note)).map(alarmView),
+      get: async (alarmId) => {
+        const a = await store.getAlarm(Number(alarmId));
         return a && alarmView(a);
       },
     },
@@ -201,10 +260,17 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
       outbox!.stop();
       await mqttSession.stop();
       await app.close();
+      // Changes still being stored finish (or, with the database away, give up: their batches were not acknowledged).
+      eng.stop();
+      await stored()?.catch(() => undefined);
+      await ticking;
+      // A sliced write-behind still running ends first; then the rest is written at once.
+      await eng.checkpointWritten()?.catch(() => undefined);
       eng.checkpoint();
+      await eng.checkpointWritten();
       alarmsOpen();
       storeOpen = false;
-      store.close();
+      await store.close();
       log.info('rules: stopped');
     },
   };

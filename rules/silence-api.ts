@@ -34,7 +34,8 @@ export interface SilenceApiDeps {
   clock: Clock;
   access: AccessTokens;
   /** A silence ended: release its alarms now rather than at the next tick. */
-  onChange(): void;
+  /** After a change (the engine's tick releases what it no longer silences). */
+  onChange(): unknown;
 }
 
 export function registerSilenceApi(app: FastifyInstance, deps: SilenceApiDeps): void {
@@ -46,18 +47,18 @@ export function registerSilenceApi(app: FastifyInstance, deps: SilenceApiDeps): 
   app.get('/api/v1/silences', read, async (req) => {
     const { state } = parseRequest(listQuery, req.query, 'query');
     const now = clock.now();
-    return { silences: silences.list(state).map((s) => silenceView(s, now)) };
+    return { silences: (await silences.list(state)).map((s) => silenceView(s, now)) };
   });
 
   app.get('/api/v1/silences/:id', read, async (req) => {
     const { id } = parseRequest(idParam, req.params, 'silence id');
-    const s = silences.get(id);
-    return { ...silenceView(s, clock.now()), history: silences.history(id).map((v) => ({ version: v.version, action: v.action, who: v.who, at: iso(v.at), note: v.note, diff: v.diff })) };
+    const s = (await silences.get(id));
+    return { ...silenceView(s, clock.now()), history: (await silences.history(id)).map((v) => ({ version: v.version, action: v.action, who: v.who, at: iso(v.at), note: v.note, diff: v.diff })) };
   });
 
   app.post('/api/v1/silences', edit, async (req, reply) => {
     const body = parseRequest(newSilence, req.body ?? {}, 'silence');
-    const s = silences.create(body, who(req));
+    const s = (await silences.create(body, who(req)));
     app.log.info({ silenceId: s.id, kind: s.kind, matchers: s.matchers, endsAt: iso(s.endsAt), by: s.createdBy }, 'rules: silence created');
     reply.code(201);
     return silenceView(s, clock.now());
@@ -66,8 +67,8 @@ export function registerSilenceApi(app: FastifyInstance, deps: SilenceApiDeps): 
   app.post('/api/v1/silences/:id/expire', edit, async (req) => {
     const { id } = parseRequest(idParam, req.params, 'silence id');
     const { reason } = parseRequest(reasonBody, req.body ?? {}, 'body');
-    const s = silences.expire(id, who(req), reason);
-    deps.onChange();
+    const s = (await silences.expire(id, who(req), reason));
+    await deps.onChange();
     app.log.info({ silenceId: id, by: s.expiredBy }, 'rules: silence expired');
     return silenceView(s, clock.now());
   });
@@ -75,8 +76,8 @@ export function registerSilenceApi(app: FastifyInstance, deps: SilenceApiDeps): 
   app.delete('/api/v1/silences/:id', edit, async (req, reply) => {
     const { id } = parseRequest(idParam, req.params, 'silence id');
     const { reason } = parseRequest(z.object({ reason: z.string().max(1000).optional() }), req.query, 'query');
-    silences.delete(id, who(req), reason);
-    deps.onChange();
+    (await silences.delete(id, who(req), reason));
+    await deps.onChange();
     app.log.info({ silenceId: id, by: who(req) }, 'rules: silence deleted');
     return reply.code(204).send();
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TzError, type Clock } from '../service-kit/index.ts';
-import type { SqliteRulesStore } from './sqlite-store.ts';
+import { runSteps, step, type Maybe, type RuleDocuments, type RulesStore, type RulesTx, type RuleVersionRow, type SilenceRecord, type Steps } from './rules-store.ts';
 
 // Silences and maintenance windows: for a time, alarms matching a scope (rule,
 // device, asset, district — every part given must match; a list matches any
@@ -60,11 +60,7 @@ export function silenceMatches(m: SilenceMatchers, subject: SilenceSubject, fact
   return ok(m.ruleIds, subject.ruleId) && ok(m.deviceIds, subject.deviceId) && ok(m.assetIds, assetId) && ok(m.districts, district);
 }
 
-interface SilenceRow { id: number; kind: string; matchers: string; starts_at: number; ends_at: number; reason: string; created_by: string; created_at: number; expired_at: number | null; expired_by: string | null }
-const silenceOf = (r: SilenceRow): Silence => ({
-  id: r.id, kind: r.kind as SilenceKind, matchers: JSON.parse(r.matchers) as SilenceMatchers, startsAt: r.starts_at, endsAt: r.ends_at, reason: r.reason,
-  createdBy: r.created_by, createdAt: r.created_at, expiredAt: r.expired_at, expiredBy: r.expired_by,
-});
+const silenceOf = (r: SilenceRecord): Silence => ({ ...r, kind: r.kind as SilenceKind, matchers: JSON.parse(r.matchers) as SilenceMatchers });
 
 export interface NewSilence {
   kind: SilenceKind;
@@ -76,18 +72,20 @@ export interface NewSilence {
 
 export const auditId = (id: number): string => `silence:${id}`;
 
-/** The silences of the rules service, in its SQLite store. */
+/** The silences of the rules service, in its store (beside the rule documents). */
 export class SilenceBook {
   /** Silences not yet over, cached: matched on every newly raised alarm. */
   private live: Silence[] = [];
 
-  constructor(private readonly store: SqliteRulesStore, private readonly clock: Clock, private readonly facts: DeviceFacts) {
-    this.reload();
+  constructor(private readonly store: RuleDocuments & Pick<RulesStore, 'transaction' | 'kind'>, private readonly clock: Clock, private readonly facts: DeviceFacts) {
+    if (store.kind === 'sqlite') void this.reload();
   }
 
-  private reload(): void {
-    const now = this.clock.now();
-    this.live = (this.store.db.prepare('SELECT * FROM silences WHERE expired_at IS NULL AND ends_at > ? ORDER BY id').all(now) as SilenceRow[]).map(silenceOf);
+  /** Reads the silences not yet over (at start, after each change; another rules service's changes at its refresh). */
+  reload(): Maybe<void> {
+    const rows = this.store.liveSilences(this.clock.now());
+    const fill = (r: SilenceRecord[]) => { this.live = r.map(silenceOf); };
+    return rows instanceof Promise ? rows.then(fill) : fill(rows);
   }
 
   /** The id of a silence in force now that matches, or null. */
@@ -103,62 +101,59 @@ export class SilenceBook {
     return s !== undefined && silenceState(s, this.clock.now()) === 'active';
   }
 
-  get(id: number): Silence {
-    const row = this.store.db.prepare('SELECT * FROM silences WHERE id = ?').get(id) as SilenceRow | undefined;
-    if (!row) throw new TzError('TZ_SILENCE_NOT_FOUND', `no silence ${id}`);
-    return silenceOf(row);
+  get(id: number): Maybe<Silence> {
+    return then(this.store.getSilence(id), (row) => found(row, id));
   }
 
-  list(state: SilenceState | 'all' | 'current'): Silence[] {
+  list(state: SilenceState | 'all' | 'current'): Maybe<Silence[]> {
     const now = this.clock.now();
-    const all = (this.store.db.prepare('SELECT * FROM silences ORDER BY id DESC LIMIT 1000').all() as SilenceRow[]).map(silenceOf);
-    if (state === 'all') return all;
-    if (state === 'current') return all.filter((s) => silenceState(s, now) !== 'expired');
-    return all.filter((s) => silenceState(s, now) === state);
+    return then(this.store.listSilences(1000), (rows) => {
+      const all = rows.map(silenceOf);
+      if (state === 'all') return all;
+      if (state === 'current') return all.filter((s) => silenceState(s, now) !== 'expired');
+      return all.filter((s) => silenceState(s, now) === state);
+    });
   }
 
-  history(id: number) {
+  history(id: number): Maybe<RuleVersionRow[]> {
     return this.store.ruleVersions(auditId(id));
   }
 
-  create(input: NewSilence, who: string): Silence {
+  create(input: NewSilence, who: string): Maybe<Silence> {
     const now = this.clock.now();
     const startsAt = input.startsAt ?? now;
     if (!(input.endsAt > startsAt)) throw new TzError('TZ_REQUEST_INVALID', 'endsAt must be after startsAt');
     if (input.endsAt <= now) throw new TzError('TZ_REQUEST_INVALID', 'endsAt is in the past');
     if (input.endsAt - startsAt > MAX_SILENCE_MS) throw new TzError('TZ_REQUEST_INVALID', 'a silence lasts at most 90 days');
-    const silence = this.store.transaction(() => {
-      const info = this.store.db.prepare('INSERT INTO silences (kind, matchers, starts_at, ends_at, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(input.kind, JSON.stringify(input.matchers), startsAt, input.endsAt, input.reason, who, now);
-      const s = this.get(Number(info.lastInsertRowid));
-      this.audit(s, 'create', who, input.reason, [{ path: '', from: null, to: { kind: s.kind, matchers: s.matchers, startsAt: iso(s.startsAt), endsAt: iso(s.endsAt) } }]);
+    const book = this;
+    return this.changed(this.store.transaction(function* (tx) {
+      const id = yield* step(tx.insertSilence({ kind: input.kind, matchers: JSON.stringify(input.matchers), startsAt, endsAt: input.endsAt, reason: input.reason, createdBy: who, createdAt: now }));
+      const s = found(yield* step(tx.getSilence(id)), id);
+      yield* book.audit(tx, s, 'create', who, input.reason, [{ path: '', from: null, to: { kind: s.kind, matchers: s.matchers, startsAt: iso(s.startsAt), endsAt: iso(s.endsAt) } }]);
       return s;
-    });
-    this.reload();
-    return silence;
+    }));
   }
 
   /** Ends a silence now; its open alarms are released on the next tick. */
-  expire(id: number, who: string, reason: string | undefined): Silence {
+  expire(id: number, who: string, reason: string | undefined): Maybe<Silence> {
     const now = this.clock.now();
-    const after = this.store.transaction(() => {
-      const before = this.get(id);
+    const book = this;
+    return this.changed(this.store.transaction(function* (tx) {
+      const before = found(yield* step(tx.getSilence(id)), id);
       if (silenceState(before, now) === 'expired') throw new TzError('TZ_REQUEST_INVALID', `silence ${id} is already over`);
-      this.store.db.prepare('UPDATE silences SET expired_at = ?, expired_by = ? WHERE id = ?').run(now, who, id);
-      this.audit(before, 'expire', who, reason ?? null, [{ path: 'expiredAt', from: null, to: iso(now) }]);
-      return this.get(id);
-    });
-    this.reload();
-    return after;
+      yield* step(tx.expireSilence(id, now, who));
+      yield* book.audit(tx, before, 'expire', who, reason ?? null, [{ path: 'expiredAt', from: null, to: iso(now) }]);
+      return found(yield* step(tx.getSilence(id)), id);
+    }));
   }
 
-  delete(id: number, who: string, reason: string | undefined): void {
-    this.store.transaction(() => {
-      const before = this.get(id);
-      this.store.db.prepare('DELETE FROM silences WHERE id = ?').run(id);
-      this.audit(before, 'delete', who, reason ?? null, [{ path: '', from: { kind: before.kind, matchers: before.matchers, startsAt: iso(before.startsAt), endsAt: iso(before.endsAt) }, to: null }]);
-    });
-    this.reload();
+  delete(id: number, who: string, reason: string | undefined): Maybe<void> {
+    const book = this;
+    return this.changed(this.store.transaction(function* (tx) {
+      const before = found(yield* step(tx.getSilence(id)), id);
+      yield* step(tx.deleteSilence(id));
+      yield* book.audit(tx, before, 'delete', who, reason ?? null, [{ path: '', from: { kind: before.kind, matchers: before.matchers, startsAt: iso(before.startsAt), endsAt: iso(before.endsAt) }, to: null }]);
+    }));
   }
 
   /** Drops ended silences from the cache (each tick). */
@@ -167,10 +162,30 @@ export class SilenceBook {
     if (this.live.some((s) => silenceState(s, now) === 'expired')) this.live = this.live.filter((s) => silenceState(s, now) !== 'expired');
   }
 
-  private audit(s: Silence, action: string, who: string, note: string | null, diff: unknown): void {
-    const ruleId = auditId(s.id);
-    this.store.addRuleVersion({ ruleId, version: this.store.latestRuleVersion(ruleId) + 1, action, doc: null, diff, who, at: this.clock.now(), note });
+  /** After a change: the cache is read again, then the change's result is answered. */
+  private changed<T>(result: Maybe<T>): Maybe<T> {
+    const book = this;
+    return runSteps((function* (): Steps<T> {
+      const value = yield* step(result);
+      yield* step(book.reload());
+      return value;
+    })());
   }
+
+  private *audit(tx: RulesTx, s: Silence, action: string, who: string, note: string | null, diff: unknown): Steps<void> {
+    const ruleId = auditId(s.id);
+    const version = (yield* step(tx.latestRuleVersion(ruleId))) + 1;
+    yield* step(tx.addRuleVersion({ ruleId, version, action, doc: null, diff, who, at: this.clock.now(), note }));
+  }
+}
+
+function found(row: SilenceRecord | undefined, id?: number): Silence {
+  if (!row) throw new TzError('TZ_SILENCE_NOT_FOUND', `no silence ${id ?? ''}`.trim());
+  return silenceOf(row);
+}
+
+function then<T, R>(value: Maybe<T>, fn: (v: T) => R): Maybe<R> {
+  return value instanceof Promise ? value.then(fn) : fn(value);
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

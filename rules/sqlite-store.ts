@@ -1,7 +1,12 @@
 import Database from 'better-sqlite3';
 import type { RuleSpec, Severity } from '../device-profiles/index.ts';
 import { migrateSqlite, openSqlite, TzError } from '../service-kit/index.ts';
-import type { EvidenceReading, MetricValue } from './evaluator.ts';
+import type { MetricValue } from './evaluator.ts';
+import { toAlarm, type AlarmRow } from './alarm-rows.ts';
+import {
+  runSteps, type AlarmPatch, type AlarmQuery, type AlarmRecord, type AlarmState, type CaseSpec, type DeviceCheckpoint, type GatewayRow, type Incident, type NewAlarm,
+  type NewSilenceRecord, type OutboxRow, type RuleDocRow, type RuleVersionRow, type RulesStore, type RulesTx, type ShadowRow, type SilenceRecord, type Steps,
+} from './rules-store.ts';
 
 // The rules service's state in SQLite (better-sqlite3, WAL): alarms and
 // incidents, the alarm-event outbox, rule documents and their versions,
@@ -133,81 +138,21 @@ const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> 
       CREATE INDEX silences_ends ON silences (ends_at);
     `,
   },
+  {
+    version: 4,
+    name: 'alarms found by the reading that raised them (a redelivered reading raises nothing new)',
+    sql: 'CREATE INDEX alarms_raised ON alarms (rule_id, device_id, raised_at);',
+  },
 ];
 
-export const OPEN_STATES = ['active', 'acknowledged'] as const;
-export const ALARM_STATES = ['active', 'acknowledged', 'cleared', 'closed'] as const;
-export type AlarmState = (typeof ALARM_STATES)[number];
-export type CaseSpec = { category: string; priority: string };
+export { OPEN_STATES, ALARM_STATES } from './rules-store.ts';
+export type { AlarmState, CaseSpec, AlarmRecord, NewAlarm, AlarmQuery, OutboxRow, RuleDocRow, RuleVersionRow, GatewayRow, ShadowRow } from './rules-store.ts';
 
-export interface AlarmRecord {
-  id: number;
-  ruleId: string;
-  ruleName: string;
-  severity: Severity;
-  baseSeverity: Severity;
-  deviceId: string;
-  gatewayId: string;
-  district: string;
-  profile: string;
-  state: AlarmState;
-  count: number;
-  raisedAt: number;
-  lastSeenAt: number;
-  acknowledgedAt: number | null;
-  acknowledgedBy: string | null;
-  ackNote: string | null;
-  clearedAt: number | null;
-  clearedBy: string | null;
-  closedAt: number | null;
-  closedBy: string | null;
-  closeNote: string | null;
-  caseId: string | null;
-  incidentId: number | null;
-  suppressedBy: number | null;
-  /** The silence (or maintenance window) in force when it was raised: stored, not delivered. */
-  silencedBy: number | null;
-  flapping: boolean;
-  escalationLevel: number;
-  noData: boolean;
-  caseSpec: CaseSpec | null;
-  escalate: Array<{ afterMs: number; severity: Severity }>;
-  lastValues: Record<string, MetricValue>;
-  evidence: EvidenceReading[];
-  createdAt: number;
-  updatedAt: number;
-}
-
-export type NewAlarm = Pick<AlarmRecord, 'ruleId' | 'ruleName' | 'severity' | 'deviceId' | 'gatewayId' | 'district' | 'profile' | 'raisedAt'
-  | 'lastSeenAt' | 'flapping' | 'noData' | 'caseSpec' | 'escalate' | 'lastValues' | 'evidence' | 'createdAt' | 'suppressedBy'> & { silencedBy?: number | null };
-
-export interface AlarmQuery {
-  state?: AlarmState | 'open';
-  deviceId?: string;
-  ruleId?: string;
-  incidentId?: number;
-  suppressed?: boolean;
-  silenced?: boolean;
-  limit: number;
-}
-
-export interface OutboxRow { id: number; eventId: string; sink: string; payload: string; attempts: number }
-export interface RuleDocRow { id: string; doc: RuleSpec; version: number; updatedAt: number; updatedBy: string }
-export interface RuleVersionRow { ruleId: string; version: number; action: string; doc: RuleSpec | null; diff: unknown; who: string; at: number; note: string | null }
-export interface GatewayRow { gatewayId: string; online: boolean; clientId: string | null; connectionSeq: number; since: number; alarmId: number | null }
-export interface ShadowRow { id: number; ruleId: string; deviceId: string; kind: string; at: number; severity: string; values: Record<string, MetricValue>; recordedAt: number }
-
-interface AlarmRow {
-  id: number; rule_id: string; rule_name: string; severity: string; base_severity: string; device_id: string; gateway_id: string; district: string;
-  profile: string; state: string; count: number; raised_at: number; last_seen_at: number; acknowledged_at: number | null; acknowledged_by: string | null;
-  ack_note: string | null; cleared_at: number | null; cleared_by: string | null; closed_at: number | null; closed_by: string | null; close_note: string | null;
-  case_id: string | null; incident_id: number | null; suppressed_by: number | null; silenced_by: number | null; flapping: number; escalation_level: number; no_data: number;
-  case_spec: string | null; escalate: string; last_values: string; evidence: string; created_at: number; updated_at: number;
-}
 
 const OPEN = `state IN ('active', 'acknowledged')`;
 
-export class SqliteRulesStore {
+export class SqliteRulesStore implements RulesStore {
+  readonly kind = 'sqlite' as const;
   readonly db: Database.Database;
   private readonly stmts: Record<string, Database.Statement>;
 
@@ -219,6 +164,7 @@ export class SqliteRulesStore {
     const p = (sql: string) => this.db.prepare(sql);
     this.stmts = {
       getAlarm: p('SELECT * FROM alarms WHERE id = ?'),
+      raisedAlarm: p('SELECT * FROM alarms WHERE rule_id = ? AND device_id = ? AND raised_at = ? ORDER BY id LIMIT 1'),
       openAlarm: p(`SELECT * FROM alarms WHERE rule_id = ? AND device_id = ? AND ${OPEN}`),
       insertAlarm: p(`INSERT INTO alarms (rule_id, rule_name, severity, base_severity, device_id, gateway_id, district, profile, state, count, raised_at,
         last_seen_at, flapping, no_data, case_spec, escalate, last_values, evidence, created_at, updated_at, suppressed_by, silenced_by)
@@ -233,9 +179,17 @@ export class SqliteRulesStore {
     };
   }
 
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+  /** better-sqlite3 transactions are synchronous: every step of `work` must answer at once (this store's do). */
+  transaction<T>(work: (tx: RulesTx) => Steps<T>): T {
+    return this.db.transaction(() => {
+      const out = runSteps(work(this));
+      if (out instanceof Promise) throw new TzError('TZ_INTERNAL', 'rules: an asynchronous step inside a SQLite transaction');
+      return out;
+    })();
   }
+
+  /** One writer (this process, one connection): nothing to take turns with. */
+  lockSubject(_subject: string): void {}
 
   // --- alarms ---
 
@@ -252,8 +206,7 @@ export class SqliteRulesStore {
   }
 
   /** Sets columns of one alarm (names are this module's own, never user input). */
-  updateAlarm(id: number, set: Partial<Record<'state' | 'severity' | 'acknowledged_at' | 'acknowledged_by' | 'ack_note' | 'cleared_at' | 'cleared_by' | 'closed_at'
-    | 'closed_by' | 'close_note' | 'case_id' | 'incident_id' | 'suppressed_by' | 'silenced_by' | 'flapping' | 'escalation_level' | 'last_values', string | number | null>>, now: number): AlarmRecord {
+  updateAlarm(id: number, set: AlarmPatch, now: number): AlarmRecord {
     const keys = Object.keys(set);
     this.db.prepare(`UPDATE alarms SET ${keys.map((k) => `${k} = ?`).join(', ')}, updated_at = ? WHERE id = ?`).run(...keys.map((k) => set[k as keyof typeof set] ?? null), now, id);
     return this.mustGetAlarm(id);
@@ -272,6 +225,11 @@ export class SqliteRulesStore {
 
   findOpenAlarm(ruleId: string, deviceId: string): AlarmRecord | undefined {
     const row = this.stmts.openAlarm!.get(ruleId, deviceId) as AlarmRow | undefined;
+    return row && toAlarm(row);
+  }
+
+  findRaisedAlarm(ruleId: string, deviceId: string, raisedAt: number): AlarmRecord | undefined {
+    const row = this.stmts.raisedAlarm!.get(ruleId, deviceId, raisedAt) as AlarmRow | undefined;
     return row && toAlarm(row);
   }
 
@@ -316,9 +274,9 @@ export class SqliteRulesStore {
     this.db.prepare('UPDATE incidents SET closed_at = ? WHERE id = ? AND closed_at IS NULL').run(now, id);
   }
 
-  getIncident(id: number): { id: number; assetId: string; openedAt: number; closedAt: number | null } | undefined {
+  getIncident(id: number): Incident | undefined {
     const r = this.db.prepare('SELECT id, asset_id AS assetId, opened_at AS openedAt, closed_at AS closedAt FROM incidents WHERE id = ?').get(id);
-    return r as { id: number; assetId: string; openedAt: number; closedAt: number | null } | undefined;
+    return r as Incident | undefined;
   }
 
   // --- outbox ---
@@ -327,7 +285,8 @@ export class SqliteRulesStore {
     for (const sink of sinks) this.stmts.outbox!.run(eventId, sink, payload, now);
   }
 
-  dueOutbox(sink: string, limit: number): OutboxRow[] {
+  /** One deliverer (this process): the oldest rows, in order. */
+  claimOutbox(sink: string, limit: number): OutboxRow[] {
     return this.stmts.dueOutbox!.all(sink, limit) as OutboxRow[];
   }
 
@@ -381,17 +340,50 @@ export class SqliteRulesStore {
    * (the slice that ends the tick's run, or any alarm change) syncs it too.
    * Alarms and outbox rows never take this path.
    */
-  saveDeviceStates(states: ReadonlyArray<[string, string]>, now: number, relaxed = false): void {
+  saveDeviceStates(states: ReadonlyArray<readonly [string, string]>, now: number, relaxed = false): void {
     if (relaxed) this.db.pragma('synchronous = NORMAL');
     try {
-      this.transaction(() => { for (const [id, json] of states) this.stmts.saveDevice!.run(id, json, now); });
+      this.db.transaction(() => { for (const [id, json] of states) this.stmts.saveDevice!.run(id, json, now); })();
     } finally {
       if (relaxed) this.db.pragma('synchronous = FULL');
     }
   }
 
-  *deviceStates(): IterableIterator<{ device_id: string; state: string }> {
-    yield* this.db.prepare('SELECT device_id, state FROM device_state').iterate() as IterableIterator<{ device_id: string; state: string }>;
+  /** Streamed: a city's devices need not all be in memory twice. */
+  *deviceStates(): IterableIterator<DeviceCheckpoint> {
+    for (const r of this.db.prepare('SELECT device_id, state FROM device_state').iterate() as IterableIterator<{ device_id: string; state: string }>) yield { deviceId: r.device_id, state: r.state };
+  }
+
+  deviceState(deviceId: string): string | undefined {
+    return (this.db.prepare('SELECT state FROM device_state WHERE device_id = ?').get(deviceId) as { state: string } | undefined)?.state;
+  }
+
+  // --- silences (audited as rule versions) ---
+
+  liveSilences(now: number): SilenceRecord[] {
+    return (this.db.prepare('SELECT * FROM silences WHERE expired_at IS NULL AND ends_at > ? ORDER BY id').all(now) as SilenceRow[]).map(silenceRecordOf);
+  }
+
+  getSilence(id: number): SilenceRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM silences WHERE id = ?').get(id) as SilenceRow | undefined;
+    return row && silenceRecordOf(row);
+  }
+
+  listSilences(limit: number): SilenceRecord[] {
+    return (this.db.prepare('SELECT * FROM silences ORDER BY id DESC LIMIT ?').all(limit) as SilenceRow[]).map(silenceRecordOf);
+  }
+
+  insertSilence(s: NewSilenceRecord): number {
+    return Number(this.db.prepare('INSERT INTO silences (kind, matchers, starts_at, ends_at, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(s.kind, s.matchers, s.startsAt, s.endsAt, s.reason, s.createdBy, s.createdAt).lastInsertRowid);
+  }
+
+  expireSilence(id: number, at: number, who: string): void {
+    this.db.prepare('UPDATE silences SET expired_at = ?, expired_by = ? WHERE id = ?').run(at, who, id);
+  }
+
+  deleteSilence(id: number): void {
+    this.db.prepare('DELETE FROM silences WHERE id = ?').run(id);
   }
 
   // --- shadow mode ---
@@ -426,15 +418,9 @@ export class SqliteRulesStore {
   }
 }
 
-function toAlarm(r: AlarmRow): AlarmRecord {
-  return {
-    id: r.id, ruleId: r.rule_id, ruleName: r.rule_name, severity: r.severity as Severity, baseSeverity: r.base_severity as Severity, deviceId: r.device_id,
-    gatewayId: r.gateway_id, district: r.district, profile: r.profile, state: r.state as AlarmState, count: r.count, raisedAt: r.raised_at, lastSeenAt: r.last_seen_at,
-    acknowledgedAt: r.acknowledged_at, acknowledgedBy: r.acknowledged_by, ackNote: r.ack_note, clearedAt: r.cleared_at, clearedBy: r.cleared_by,
-    closedAt: r.closed_at, closedBy: r.closed_by, closeNote: r.close_note, caseId: r.case_id, incidentId: r.incident_id, suppressedBy: r.suppressed_by, silencedBy: r.silenced_by ?? null,
-    flapping: r.flapping === 1, escalationLevel: r.escalation_level, noData: r.no_data === 1,
-    caseSpec: r.case_spec ? (JSON.parse(r.case_spec) as CaseSpec) : null, escalate: JSON.parse(r.escalate) as AlarmRecord['escalate'],
-    lastValues: JSON.parse(r.last_values) as Record<string, MetricValue>, evidence: JSON.parse(r.evidence) as EvidenceReading[],
-    createdAt: r.created_at, updatedAt: r.updated_at,
-  };
-}
+interface SilenceRow { id: number; kind: string; matchers: string; starts_at: number; ends_at: number; reason: string; created_by: string; created_at: number; expired_at: number | null; expired_by: string | null }
+const silenceRecordOf = (r: SilenceRow): SilenceRecord => ({
+  id: r.id, kind: r.kind, matchers: r.matchers, startsAt: r.starts_at, endsAt: r.ends_at, reason: r.reason, createdBy: r.created_by, createdAt: r.created_at,
+  expiredAt: r.expired_at, expiredBy: r.expired_by,
+});
+

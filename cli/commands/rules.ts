@@ -55,6 +55,7 @@ export function registerRulesCommands(program: Command): void {
   const rules = program.command('rules').description('the rules engine (alarms), and editing its rules through its API');
   serviceOptions(rules.command('run', { isDefault: true }).description('evaluate alarm rules, keep alarms and cases, serve the HTTP API and the ops console'), 'tz-rules')
     .option('--db <file>', 'SQLite file for alarms, rules and evaluator state', 'var/rules.sqlite')
+    .option('--rules-db <file|url>', 'instead of --db: a SQLite file, or a postgres:// URL so several rules services (a --share-group) share alarms, rules and outbox (env TZ_RULES_DB, not shown here as it may hold a password; PGPASSWORD is read too)')
     .option('--cases-db <file|url>', 'SQLite file for cases, crews and notifications, or a postgres:// URL to share them between machines (env TZ_CASES_DB, not shown here as it may hold a password; PGPASSWORD is read too) (default: var/cases.sqlite)')
     .option('--access-db <file>', 'SQLite file of API tokens (tianzhong tokens add)', 'var/access.sqlite')
     .option('--photos <dir>', 'folder for case photos', 'var/photos')
@@ -74,9 +75,10 @@ export function registerRulesCommands(program: Command): void {
       const { createLogger } = await import('../../service-kit/index.ts');
       const { isPostgresUrl } = await import('../../cases/open-case-store.ts');
       const casesDb: string = opts.casesDb ?? process.env.TZ_CASES_DB ?? 'var/cases.sqlite';
+      const rulesDb: string = opts.rulesDb ?? process.env.TZ_RULES_DB ?? opts.db;
       const running = await startRulesService({
         brokerUrl: opts.broker, username: opts.username, password: requireEnv('TZ_MQTT_PASSWORD', 'the MQTT password'), clientId: opts.clientId, shareGroup: opts.shareGroup,
-        profiles: loadProfiles(profileDir(program)), rulesDbPath: fileToCreate(opts.db), casesDbPath: isPostgresUrl(casesDb) ? casesDb : fileToCreate(casesDb),
+        profiles: loadProfiles(profileDir(program)), rulesDbPath: isPostgresUrl(rulesDb) ? rulesDb : fileToCreate(rulesDb), casesDbPath: isPostgresUrl(casesDb) ? casesDb : fileToCreate(casesDb),
         accessDbPath: fileToCreate(opts.accessDb), photoDir: resolve(opts.photos), caseConfig: opts.caseConfig, webhookSecret: process.env.TZ_CASES_WEBHOOK_SECRET,
         influx: opts.influxUrl ? { url: opts.influxUrl, database: opts.database, username: process.env.INFLUX_USERNAME, password: process.env.INFLUX_PASSWORD, token: process.env.INFLUX_TOKEN } : undefined,
         deviceRegistryUrl: opts.ingestUrl, timeZone: opts.timeZone, http: { port: opts.httpPort }, log: createLogger, auditDbPath: fileToCreate(opts.auditDb),

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { loadProfiles } from '../../device-profiles/index.ts';
 import type { IReading } from '../../proto/index.ts';
 import { createRegistry, ManualClock } from '../../service-kit/index.ts';
-import { createRulesMetrics, RulesEngine, SqliteRulesStore } from '../index.ts';
+import { createRulesMetrics, RulesEngine, SqliteRulesStore, type RulesTx, type Steps } from '../index.ts';
 import { MetricWindows } from '../metric-window.ts';
 
 // The hot path's guarantees: a batch's alarm changes are stored (with their
@@ -38,13 +38,13 @@ test('a batch stores every alarm change and its outbox rows before it returns, i
   const { engine, store } = open();
   let commits = 0;
   const transaction = store.transaction.bind(store);
-  store.transaction = <T>(fn: () => T): T => {
+  store.transaction = <T>(work: (tx: RulesTx) => Steps<T>): T => {
     if (!store.db.inTransaction) commits++;
-    return transaction(fn);
+    return transaction(work);
   };
   engine.handleBatch('gw-1', [reading('mh-1', 0, true), reading('mh-2', 0, false), reading('mh-3', 0, true)]);
   assert.equal(store.listAlarms({ state: 'open', limit: 10 }).map((a) => a.deviceId).sort(), ['mh-1', 'mh-3']);
-  assert.is(store.dueOutbox('cases', 10).length, 2, 'each raised alarm has its outbox row');
+  assert.is(store.claimOutbox('cases', 10).length, 2, 'each raised alarm has its outbox row');
   assert.is(commits, 1, 'one transaction for the batch');
   commits = 0;
   engine.handleBatch('gw-1', [reading('mh-2', 60, false)]);
@@ -60,7 +60,7 @@ test('inside a batch, a reading whose changes fail to store is dropped alone (co
   };
   engine.handleBatch('gw-1', [reading('mh-1', 0, true), reading('mh-bad', 0, true), reading('mh-3', 0, true)]);
   assert.equal(store.listAlarms({ state: 'open', limit: 10 }).map((a) => a.deviceId).sort(), ['mh-1', 'mh-3']);
-  assert.is(store.dueOutbox('cases', 10).length, 2, 'no outbox row of the failed reading survived');
+  assert.is(store.claimOutbox('cases', 10).length, 2, 'no outbox row of the failed reading survived');
   assert.is(engine.counters.rejected, 1);
 });
 

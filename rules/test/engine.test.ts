@@ -9,6 +9,12 @@ import { encodeGatewayStatus, tz, type AlarmEvent, type IReading } from '../../p
 import { createRegistry, isTzError, ManualClock } from '../../service-kit/index.ts';
 import { createRulesMetrics, RulesEngine, SqliteRulesStore } from '../index.ts';
 
+/** SQLite answers synchronously: the engine's calls must not hand back a Promise. */
+function sync<T>(value: T | Promise<T>): T {
+  if (value instanceof Promise) throw new Error('a SQLite store answered asynchronously');
+  return value;
+}
+
 // The engine against a real SQLite file and a manual clock: no-data per
 // profile, gateway outage suppression, escalation, restart mid-window,
 // incidents, close by case, rule versions, shadow mode.
@@ -22,7 +28,7 @@ function open(path = join(dir, `r${++dbNo}.db`), clock = new ManualClock(T0)) {
   const store = new SqliteRulesStore(path);
   const metrics = createRulesMetrics(createRegistry('rules-test'), { alarmsActive: () => 0, outboxDepth: () => ({}), devices: () => 0 });
   const engine = new RulesEngine({ store, profiles, clock, timeZone: 'Asia/Shanghai', log: pino({ level: 'silent' }), metrics, sinks: () => ['cases'] });
-  const events = () => store.dueOutbox('cases', 10_000).map((r) => JSON.parse(r.payload) as AlarmEvent);
+  const events = () => store.claimOutbox('cases', 10_000).map((r) => JSON.parse(r.payload) as AlarmEvent);
   return { store, engine, clock, path, events };
 }
 
@@ -91,7 +97,7 @@ test('severity escalates while unacknowledged and steps down on acknowledge', ()
   clock.advance(1); engine.tick();
   assert.is(store.getAlarm(alarm!.id)!.severity, 'critical');
   assert.ok(events().some((e) => e.type === 'escalated' && e.alarm.severity === 'critical'));
-  const acked = engine.acknowledge(alarm!.id, 'duty-officer', 'crew on the way');
+  const acked = sync(engine.acknowledge(alarm!.id, 'duty-officer', 'crew on the way'));
   assert.is(acked.state, 'acknowledged');
   assert.is(acked.acknowledgedBy, 'duty-officer');
   assert.is(acked.severity, 'warning');
@@ -131,7 +137,7 @@ test('incidents: several alarms on one asset group into one; close by case close
   assert.equal(open1.map((a) => a.ruleId).sort(), ['ev-charger-fault', 'lamp-failure', 'pole-voltage-abnormal']);
   const incident = open1[0]!.incidentId;
   assert.ok(incident !== null && open1.every((a) => a.incidentId === incident));
-  const closed = engine.closeByCase(open1.map((a) => a.id), 'case-42', 'crew-7', 'replaced the driver');
+  const closed = sync(engine.closeByCase(open1.map((a) => a.id), 'case-42', 'crew-7', 'replaced the driver'));
   assert.is(closed.length, 3);
   assert.ok(closed.every((a) => a.state === 'closed' && a.caseId === 'case-42' && a.closedBy === 'crew-7'));
   assert.ok(store.getIncident(incident!)!.closedAt !== null);
@@ -164,17 +170,17 @@ test('rules: errors name the path; create, change, history with diff, rollback; 
   engine.rules.replace('high-flow', { id: 'high-flow', name: 'High flow', severity: 'warning', scope: { classes: ['water-meter'] }, when: { metric: 'flow_m3h', op: '>', value: 20 } }, 'bob');
   engine.handleReading('gw-1', reading('wm-1', 'water-meter', 10, { flow_m3h: 15 }));
   assert.is(store.listAlarms({ ruleId: 'high-flow', limit: 5 }).length, 0, 'new threshold applied without restart');
-  const history = engine.rules.history('high-flow');
+  const history = sync(engine.rules.history('high-flow'));
   assert.equal(history.map((h) => `${h.version}:${h.action}:${h.who}`), ['1:create:alice', '2:update:bob']);
   assert.equal(history[1]!.diff, [{ path: 'when.value', from: 10, to: 20 }, { path: 'mode', from: 'shadow' }]);
   engine.rules.rollback('high-flow', 1, 'carol');
   assert.is(engine.rules.get('high-flow').spec.mode, 'shadow');
-  assert.is(engine.rules.history('high-flow')[2]!.action, 'rollback');
+  assert.is(sync(engine.rules.history('high-flow'))[2]!.action, 'rollback');
   // A profile default: changed, then reverted by DELETE.
   engine.rules.replace('cover-open', { ...engine.rules.get('cover-open').spec, severity: 'warning' }, 'dave');
   assert.is(engine.rules.get('cover-open').source, 'profile');
   assert.is(engine.rules.get('cover-open').version, 1);
-  const removed = engine.rules.remove('cover-open', 'dave');
+  const removed = sync(engine.rules.remove('cover-open', 'dave'));
   assert.is(removed.deleted, false);
   assert.is(engine.rules.get('cover-open').spec.severity, 'critical');
 });

@@ -9,6 +9,12 @@ import type { AlarmEvent, IReading } from '../../proto/index.ts';
 import { createRegistry, ManualClock } from '../../service-kit/index.ts';
 import { createRulesMetrics, RulesEngine, SilenceBook, silenceMatches, SqliteRulesStore, type DeviceFacts } from '../index.ts';
 
+/** SQLite answers synchronously. */
+function sync<T>(value: T | Promise<T>): T {
+  if (value instanceof Promise) throw new Error('a SQLite store answered asynchronously');
+  return value;
+}
+
 // Silences on a manual clock: scope matching as a table; a pending window
 // silences nothing; inside it an alarm is stored, marked and not delivered;
 // when the window ends by time the still-open alarm is raised at the next tick.
@@ -45,9 +51,9 @@ test('a maintenance window: pending silences nothing; inside, stored + marked + 
   const silences = new SilenceBook(store, clock, () => undefined);
   const metrics = createRulesMetrics(createRegistry('rules-test'), { alarmsActive: () => 0, outboxDepth: () => ({}), devices: () => 0 });
   const engine = new RulesEngine({ store, profiles: loadProfiles(), clock, timeZone: 'Asia/Shanghai', log: pino({ level: 'silent' }), metrics, sinks: () => ['cases'], silences });
-  const events = () => store.dueOutbox('cases', 10_000).map((r) => JSON.parse(r.payload) as AlarmEvent);
+  const events = () => store.claimOutbox('cases', 10_000).map((r) => JSON.parse(r.payload) as AlarmEvent);
   try {
-    const window = silences.create({ kind: 'maintenance', matchers: { deviceIds: ['mh-1', 'mh-2'] }, startsAt: T0 + 10 * MIN, endsAt: T0 + 40 * MIN, reason: 'cover replacement' }, 'operator:ops#1');
+    const window = sync(silences.create({ kind: 'maintenance', matchers: { deviceIds: ['mh-1', 'mh-2'] }, startsAt: T0 + 10 * MIN, endsAt: T0 + 40 * MIN, reason: 'cover replacement' }, 'operator:ops#1'));
     engine.handleReading('gw-1', reading('mh-1', 0, true));
     assert.is(store.findOpenAlarm('cover-open', 'mh-1')?.silencedBy, null, 'the window has not started');
     assert.is(events().length, 1);
@@ -72,8 +78,8 @@ test('a maintenance window: pending silences nothing; inside, stored + marked + 
     assert.is(after[1]!.type, 'raised');
     assert.is(after[1]!.alarm.deviceId, 'mh-2');
     assert.is(after[1]!.alarm.silencedBy, null);
-    assert.equal(silences.history(window.id).map((v) => [v.action, v.who, v.note]), [['create', 'operator:ops#1', 'cover replacement']]);
-    assert.equal(silences.list('expired').map((s) => s.id), [window.id]);
+    assert.equal(sync(silences.history(window.id)).map((v) => [v.action, v.who, v.note]), [['create', 'operator:ops#1', 'cover replacement']]);
+    assert.equal(sync(silences.list('expired')).map((s) => s.id), [window.id]);
   } finally {
     store.close();
   }

@@ -226,7 +226,7 @@ test('garbage is counted and the service keeps working; closeByCase closes an al
   assert.match(await (await fetch(`${rules!.httpUrl}/metrics`)).text(), /tz_rules_stale_gateway_events_total\{[^}]*\} 1/);
   await publishBatch([coverReading(400, true)]);
   const open = await waitFor('a second cover alarm', async () => (await api('GET', `/api/v1/alarms?deviceId=${DEVICE}&ruleId=cover-open&state=active`)).body.alarms[0], 15_000, 50);
-  const [closed] = rules!.alarms.closeByCase([open.id], 'case-7', 'crew-1', 'cover refitted');
+  const [closed] = await rules!.alarms.closeByCase([open.id], 'case-7', 'crew-1', 'cover refitted');
   assert.is(closed!.state, 'closed');
   assert.is(closed!.caseId, 'case-7');
   await waitFor('the closed event reaches the sink', () => sinkEvents.find((e) => e.type === 'closed' && e.alarm.id === open.id), 10_000, 20);
