@@ -1,6 +1,5 @@
-import { metricSum } from '../harness/processes.ts';
+import { metricSum, startPostgres } from '../../testing/index.ts';
 import { crashAndRestart, withPipeline, type FaultCase, type FaultResult } from '../harness/fault-case.ts';
-import { startPostgres } from '../../test/integration/helpers.ts';
 
 // The PostgreSQL server the rules service keeps its alarms, outbox and rules
 // in (--rules-db) and its cases in (--cases-db) is stopped mid-stream and

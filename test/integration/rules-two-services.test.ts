@@ -12,7 +12,7 @@ import pg from 'pg';
 import type { MqttClient } from 'mqtt';
 import { BrokerUsers, startBroker, type RunningBroker } from '../../broker/index.ts';
 import { encodeUplinkBatch, topics, type IReading } from '../../proto/index.ts';
-import { ComponentProcess, health, metricSum } from '../../faults/harness/processes.ts';
+import { ComponentProcess, health, metricSum } from '../../testing/index.ts';
 import { connectMqtt, freePort, startPostgres, tempDir, waitFor, type TestPostgres } from './helpers.ts';
 
 const GATEWAYS = ['gw-pg-1', 'gw-pg-2', 'gw-pg-3', 'gw-pg-4', 'gw-pg-5', 'gw-pg-6'];
