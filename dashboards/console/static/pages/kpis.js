@@ -4,6 +4,7 @@
 // (week or month, one API call per period) and by district, department or
 // category (the API's groupBy). Rates are coloured against the city's targets.
 import { api, el, label, notify, t } from '../app.js';
+import { toCityInput } from '../i18n.js';
 
 const pct = (v) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)} %`);
 /** The three assessed rates, in the order the tables show them; data-kpi is the API's field name. */
@@ -48,9 +49,11 @@ function kpiTable(id, head, rows) {
 }
 
 export async function renderKpis(view) {
-  const today = new Date();
-  const from = el('input', { type: 'date', id: 'kpi-from', value: iso(today.getTime() - 30 * 86400_000) });
-  const to = el('input', { type: 'date', id: 'kpi-to', value: iso(today.getTime() + 86400_000) });
+  // Dates are the city's (the API reads them in its zone): after 16:00 UTC, Zhumadian is already on the next day.
+  const now = Date.now();
+  const cityDay = (ms) => toCityInput(ms).slice(0, 10);
+  const from = el('input', { type: 'date', id: 'kpi-from', value: cityDay(now - 30 * 86400_000) });
+  const to = el('input', { type: 'date', id: 'kpi-to', value: cityDay(now + 86400_000) });
   const district = el('input', { id: 'kpi-district', placeholder: t('kpis.allDistricts'), size: 12 });
   const groupBy = el('select', { id: 'kpi-group' }, ...GROUPS.map((g) => el('option', { value: g }, t(`kpis.by.${g}`))));
   const unit = el('select', { id: 'kpi-period' }, el('option', { value: 'week' }, t('kpis.period.week')), el('option', { value: 'month' }, t('kpis.period.month')));
