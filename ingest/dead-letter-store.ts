@@ -1,20 +1,23 @@
 import type Database from 'better-sqlite3';
 import { openSqlite } from '../service-kit/index.ts';
+import type { RejectReason } from './reject-reasons.ts';
 
 /** A batch or reading the pipeline refused, kept with its reason so nothing is lost silently. */
 export interface DeadLetter {
   topic: string;
   gatewayId: string | null;
   deviceId: string | null;
-  /** Stable, low-cardinality: 'malformed-protobuf', 'unknown-profile', 'above-max', 'influx-rejected', ... */
-  reason: string;
+  /** One of the closed set in reject-reasons.ts. */
+  reason: RejectReason;
   /** Human detail: which metric, which value, the server's message. */
   detail: string;
   /** The raw batch bytes, or the one refused reading re-encoded as an UplinkBatch (replayable). */
   payload: Uint8Array;
 }
 
-export interface DeadLetterRecord extends DeadLetter {
+export interface DeadLetterRecord extends Omit<DeadLetter, 'reason'> {
+  /** As stored: a store written by an older release may hold a reason no longer in the set. */
+  reason: string;
   id: number;
   /** ISO-8601 time the letter was stored. */
   receivedAt: string;

@@ -12,3 +12,4 @@ export { toLine, escapeTag, escapeMeasurement } from './steps/to-lines.ts';
 export { queryInfluxQL, detectInfluxApi, rewriteV1WritePath, type InfluxTarget, type InfluxSeries } from '../service-kit/index.ts';
 export { startDeviceGateway, type DeviceGatewayOptions } from './direct-devices/device-gateway.ts';
 export type { DirectDevice } from './direct-devices/json-intake.ts';
+export { REJECT_REASONS, isRejectReason, type RejectReason } from './reject-reasons.ts';

@@ -10,6 +10,7 @@ import { InfluxLink } from './influx-link.ts';
 import { DEFAULT_RETENTION, type RetentionSetup } from './influx-setup.ts';
 import { createIngestMetrics } from './metrics.ts';
 import { MqttIntake, type Delivery } from './mqtt-intake.ts';
+import type { RejectReason } from './reject-reasons.ts';
 import { readingAt, UplinkParser, type UplinkLines } from './steps/uplink-lines.ts';
 import { DEFAULT_TIMESTAMP_WINDOW, type TimestampWindow, type ValidationContext } from './steps/validate.ts';
 import { WriteBatcher, type LineOwner } from './write-batcher.ts';
@@ -130,13 +131,13 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     counts.deadLettered += letters.length;
   }
 
-  function reject(reason: string, readings: number): void {
+  function reject(reason: RejectReason, readings: number): void {
     metrics.readingsRejected.inc({ reason }, readings);
     counts.rejected += readings;
   }
 
   /** One refused reading (or status) re-encoded as a batch of its own, so a replay can take it alone. */
-  function letterFor(topic: string, batch: BatchHeader, item: { reading?: IReading; status?: IDeviceStatus }, reason: string, detail: string, raw: Uint8Array): DeadLetter {
+  function letterFor(topic: string, batch: BatchHeader, item: { reading?: IReading; status?: IDeviceStatus }, reason: RejectReason, detail: string, raw: Uint8Array): DeadLetter {
     let payload = raw;
     try {
       payload = encodeUplinkBatch({ gatewayId: batch.gatewayId, batchSeq: batch.batchSeq, sentAtMs: batch.sentAtMs, readings: item.reading ? [item.reading] : [], statuses: item.status ? [item.status] : [] });
@@ -198,7 +199,7 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     batch.body = NO_BODY; // the batcher holds it now; the rest of `batch` is only kept for dead letters
   }
 
-  function statusProblem(status: IDeviceStatus, gatewayId: string): { reason: string; detail: string } | null {
+  function statusProblem(status: IDeviceStatus, gatewayId: string): { reason: RejectReason; detail: string } | null {
     const deviceId = status.deviceId ?? '';
     if (!ID_PATTERN.test(deviceId)) return { reason: 'invalid-device-id', detail: `status of device "${deviceId}": id does not match ${ID_PATTERN}` };
     if (!registry.get(deviceId) && !options.profiles.get(status.profile ?? '')) return { reason: 'unknown-profile', detail: `status of device ${deviceId}: no profile "${status.profile ?? ''}"` };

@@ -7,6 +7,7 @@ import { bearerToken, createLogger, createRegistry, createServiceHttp, installEr
 import { openDeadLetterStore } from '../dead-letter-store.ts';
 import { DirectLedger } from './direct-ledger.ts';
 import { JsonIntake, type DirectDevice, type JsonRefusal } from './json-intake.ts';
+import type { RejectReason } from '../reject-reasons.ts';
 
 export interface DeviceGatewayOptions {
   brokerUrl: string;
@@ -96,7 +97,7 @@ export async function startDeviceGateway(options: DeviceGatewayOptions): Promise
   const prune = setInterval(() => ledger.prune(clock.now()), 60_000);
   prune.unref();
 
-  function deadLetter(topic: string, deviceId: string | null, reason: string, detail: string, raw: Buffer): void {
+  function deadLetter(topic: string, deviceId: string | null, reason: RejectReason, detail: string, raw: Buffer): void {
     deadLetters.add([{ topic, gatewayId, deviceId, reason, detail, payload: raw.subarray(0, maxPayloadBytes) }]);
     counts.deadLettered!++;
     log.warn({ topic, deviceId, reason, detail }, 'direct device message dead-lettered');

@@ -2,6 +2,7 @@ import type { DeviceProfile, JsonCodec } from '../../device-profiles/index.ts';
 import { metricsByName } from '../../device-profiles/index.ts';
 import type { IMetricValue, IReading } from '../../proto/index.ts';
 import type { DirectLedger } from './direct-ledger.ts';
+import type { RejectReason } from '../reject-reasons.ts';
 
 /** A device that connects by itself, as the device gateway knows it. */
 export interface DirectDevice {
@@ -12,7 +13,7 @@ export interface DirectDevice {
 }
 
 /** Why a message was refused (metric label and dead-letter reason). */
-export type JsonRefusal = 'oversized' | 'bad-json' | 'unknown-device' | 'codec-error' | 'flood';
+export type JsonRefusal = Extract<RejectReason, 'oversized' | 'bad-json' | 'unknown-device' | 'codec-error' | 'flood'>;
 
 export type JsonOutcome =
   | { ok: true; reading: IReading; repeat: boolean }

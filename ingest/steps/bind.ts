@@ -1,4 +1,5 @@
 import type { ValidationResult } from './validate.ts';
+import type { BindingRejectReason } from '../reject-reasons.ts';
 
 // Step 2b, only when ingest runs with a registry (--registry-db): a reading
 // whose device is not registered, or is registered to another gateway, is
@@ -9,7 +10,7 @@ import type { ValidationResult } from './validate.ts';
 
 export interface BindProblem {
   /** Dead-letter reason and metric label. */
-  reason: 'unknown-device' | 'wrong-gateway' | 'retired-device';
+  reason: BindingRejectReason;
   detail: string;
 }
 

@@ -1,12 +1,13 @@
 import { decodeUplinkBatch, parseGatewayTopic, type UplinkBatch } from '../../proto/index.ts';
 import type { DeadLetter } from '../dead-letter-store.ts';
+import type { RejectReason } from '../reject-reasons.ts';
 
 export type DecodeResult = { ok: true; batch: UplinkBatch; gatewayId: string } | { ok: false; letter: DeadLetter };
 
 /** Step 1: topic and bytes → UplinkBatch whose gateway id matches the topic's, or a dead letter for the whole message. */
 export function decodeStep(topic: string, payload: Uint8Array): DecodeResult {
   const parsed = parseGatewayTopic(topic);
-  const refuse = (reason: string, detail: string, gatewayId: string | null): DecodeResult => ({ ok: false, letter: { topic, gatewayId, deviceId: null, reason, detail, payload } });
+  const refuse = (reason: RejectReason, detail: string, gatewayId: string | null): DecodeResult => ({ ok: false, letter: { topic, gatewayId, deviceId: null, reason, detail, payload } });
   if (!parsed || parsed.kind !== 'batch') return refuse('bad-topic', `not an uplink batch topic: ${topic}`, null);
   let batch: UplinkBatch;
   try {

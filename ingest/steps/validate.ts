@@ -2,6 +2,7 @@ import { ID_PATTERN, metricValueOf, type IReading } from '../../proto/index.ts';
 import { checkMetricValue, metricOfValue, type DeviceProfile, type MetricSpec, type ProfileCatalogue } from '../../device-profiles/index.ts';
 import type { Clock } from '../../service-kit/index.ts';
 import type { DeviceBinding } from './bind.ts';
+import type { RejectReason } from '../reject-reasons.ts';
 
 export interface AcceptedReading {
   reading: IReading;
@@ -12,8 +13,8 @@ export interface AcceptedReading {
 
 export interface RejectedReading {
   reading: IReading;
-  /** Metric label and dead-letter reason: 'unknown-profile', 'unknown-metric', 'above-max', 'timestamp-out-of-range', ... */
-  reason: string;
+  /** Metric label and dead-letter reason (reject-reasons.ts). */
+  reason: RejectReason;
   detail: string;
 }
 
@@ -56,7 +57,7 @@ export function validateStep(readings: readonly IReading[], context: ValidationC
   return result;
 }
 
-function checkReading(reading: IReading, context: ValidationContext, now: number): AcceptedReading | { reason: string; detail: string } {
+function checkReading(reading: IReading, context: ValidationContext, now: number): AcceptedReading | { reason: RejectReason; detail: string } {
   const deviceId = reading.deviceId ?? '';
   if (!ID_PATTERN.test(deviceId)) return { reason: 'invalid-device-id', detail: `device id "${deviceId}" does not match ${ID_PATTERN}` };
   const timestampMs = Number(reading.timestampMs ?? 0);
@@ -77,7 +78,7 @@ function checkReading(reading: IReading, context: ValidationContext, now: number
     const spec = metricOfValue(profile, metric);
     const label = spec?.name ?? (metric.index ? `#${metric.index}` : (metric.name ?? ''));
     const value = metricValueOf(metric);
-    let problem: string | null = checkMetricValue(spec, value);
+    let problem: RejectReason | null = checkMetricValue(spec, value);
     // checkMetricValue accepts any finite number for integer metrics; a counter must be whole.
     if (problem === null && spec?.type === 'integer' && !Number.isSafeInteger(value)) problem = 'wrong-type';
     if (problem === null && specs.indexOf(spec!) >= 0) problem = 'duplicate-metric';
