@@ -7,6 +7,9 @@
 // shown to them.
 import { api, can, ctx, el, fmtTime, label, notify, t } from '../app.js';
 
+/** `role:name#tokenId` (service-kit's actorOf) → the name a person reads; a rule (`rule:id`) stays as it is. */
+const personOf = (actor) => /^[a-z-]+:(.+)#[^#]*$/.exec(actor ?? '')?.[1] ?? actor ?? '';
+
 const OPEN_POLL_MS = 1000;
 const IDLE_POLL_MS = 10_000;
 
@@ -46,7 +49,7 @@ function row(c) {
     el('td', {}, label('command', c.name)),
     el('td', {}, paramsText(c.params)),
     el('td', { class: `cmd-state cmd-${c.state}` }, label('commandState', c.state)),
-    el('td', {}, c.requestedBy),
+    el('td', { title: c.requestedBy }, personOf(c.requestedBy)),
     el('td', {}, fmtTime(c.requestedAt)),
     el('td', {}, c.answeredAt ? fmtTime(c.answeredAt) : '—'),
     // The gateway's own detail (e.g. the register written) stays as it came, after the result in words.
