@@ -2,7 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
 import { startRules, type DeviceFacts, type RulesService } from '../rules/index.ts';
 import { openCaseSystem, type AssetPlaces, type CaseSystem } from '../cases/index.ts';
-import { cityMapGeoJson, commandRoutes, loadCityMap, registerDeviceInfoGauges, registerRegistryRoutes, RegistryKey, RegistryStore, ruleCommandSink, startRegistryCentre, type RegistryCentre } from '../registry/index.ts';
+import { RegistryBinding, cityMapGeoJson, commandRoutes, loadCityMap, registerDeviceInfoGauges, registerRegistryRoutes, RegistryKey, RegistryStore, ruleCommandSink, startRegistryCentre, type RegistryCentre } from '../registry/index.ts';
 import { registerConsoleRoutes, AlarmFanOut, type RegistryDeviceFacts, type SiteDevice } from '../dashboards/index.ts';
 import { rulesServiceAuditedRoutes } from './audit-routes.ts';
 import { createRegistry, openAccessTokens, openAuditLog, openSqlite, recordHttpChanges, registerAuditApi, systemClock, type AuditLog, type Clock, SimulatedClock, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
@@ -93,6 +93,14 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
     }
     const assetPlaces: AssetPlaces | undefined = o.assetPlaces ?? (registry ? registryPlaces(registry) : undefined);
     const deviceFacts: DeviceFacts | undefined = o.deviceFacts ?? (registry ? registryFacts(registry) : undefined);
+    // District-scoped rules use the registry's district, from memory (refreshed by revision), not the gateway's claim.
+    let districts: RegistryBinding | undefined;
+    if (registry) {
+      const binding = new RegistryBinding(registry, { log: o.log('registry') });
+      binding.start();
+      districts = binding;
+      stops.push(async () => { binding.close(); });
+    }
 
     // rules.alarms is known only once rules has started; the case system may ask before (at start-up it only queues).
     let rules: RulesService | undefined;
@@ -143,7 +151,7 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
     const feed = new AlarmFanOut();
     rules = await startRules({
       brokerUrl: o.brokerUrl, username: o.username, password: o.password, clientId: o.clientId, shareGroup: o.shareGroup, metricsRegistry,
-      clock, ...(clock instanceof SimulatedClock ? { tickMs: 250 } : {}), profiles: o.profiles, dbPath: o.rulesDbPath, http: o.http, log: o.log('rules'), timeZone: o.timeZone, influx: o.influx, access, ...(deviceFacts ? { deviceFacts } : {}),
+      clock, ...(clock instanceof SimulatedClock ? { tickMs: 250 } : {}), profiles: o.profiles, dbPath: o.rulesDbPath, http: o.http, log: o.log('rules'), timeZone: o.timeZone, influx: o.influx, access, ...(deviceFacts ? { deviceFacts } : {}), ...(districts ? { districtOf: (id: string) => districts?.districtOf(id) } : {}),
       alarmSinks: [cases.alarmSink, { name: 'console-feed', deliver: async (event) => feed.publish(event) }, ...commandSinks],
       registerRoutes: async (app) => {
         if (audit) {

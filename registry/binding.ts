@@ -24,7 +24,7 @@ export interface RegistryBindingOptions {
 const MAX_NOTED = 200_000;
 
 export class RegistryBinding {
-  private readonly devices = new Map<string, { gatewayId: string; state: LifecycleState }>();
+  private readonly devices = new Map<string, { gatewayId: string; state: LifecycleState; district: string | null }>();
   private readonly noted = new Set<string>();
   private revision = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -46,7 +46,7 @@ export class RegistryBinding {
     const changes = this.store.changesSince(this.revision);
     if (changes.length === 0) return false;
     for (const c of changes) {
-      this.devices.set(c.id, { gatewayId: c.gatewayId, state: c.state });
+      this.devices.set(c.id, { gatewayId: c.gatewayId, state: c.state, district: c.district });
       this.revision = Math.max(this.revision, c.revision);
     }
     this.epoch += 1;
@@ -72,6 +72,11 @@ export class RegistryBinding {
     if (device.gatewayId !== gatewayId) return { reason: 'wrong-gateway', detail: `device ${deviceId} is registered to gateway ${device.gatewayId}, not ${gatewayId}` };
     if (device.state === 'retired') return { reason: 'retired-device', detail: `device ${deviceId} is retired` };
     return null;
+  }
+
+  /** The registry's district of a device (undefined: not registered, or placed in none). */
+  districtOf(deviceId: string): string | undefined {
+    return this.devices.get(deviceId)?.district ?? undefined;
   }
 
   noteUnregistered(gatewayId: string, deviceId: string, profile: string): void {

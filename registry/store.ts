@@ -46,6 +46,8 @@ export interface DeviceBindingRow {
   id: string;
   gatewayId: string;
   state: LifecycleState;
+  /** The registry's district: what rules scope by, whatever a gateway's reading claims. */
+  district: string | null;
   revision: number;
 }
 
@@ -120,7 +122,7 @@ export class RegistryStore implements DeviceDirectory {
       reported: p<[string, string], unknown>('UPDATE devices SET last_reported_at = ? WHERE id = ?'),
       history: p<[string, string | null, string, string, string, string | null], unknown>('INSERT INTO device_history (device_id, from_state, to_state, by, at, note) VALUES (?, ?, ?, ?, ?, ?)'),
       historyOf: p<[string], { device_id: string; from_state: LifecycleState | null; to_state: LifecycleState; by: string; at: string; note: string | null }>('SELECT * FROM device_history WHERE device_id = ? ORDER BY id'),
-      changes: p<[number], { id: string; gateway_id: string; state: LifecycleState; revision: number }>('SELECT id, gateway_id, state, revision FROM devices WHERE revision > ? ORDER BY revision'),
+      changes: p<[number], { id: string; gateway_id: string; state: LifecycleState; district: string | null; revision: number }>('SELECT id, gateway_id, state, district, revision FROM devices WHERE revision > ? ORDER BY revision'),
       asset: p<[string], AssetRow>('SELECT * FROM assets WHERE id = ?'),
       assetParent: p<[string], { parent_asset_id: string | null }>('SELECT parent_asset_id FROM assets WHERE id = ?'),
       upsertAsset: p(`INSERT INTO assets (id, kind, name, parent_asset_id, lat, lon, address, district, grid_cell, state, tags, created_at, updated_at)
@@ -171,7 +173,7 @@ export class RegistryStore implements DeviceDirectory {
 
   /** Devices written since `revision` (their binding facts), oldest first. */
   changesSince(revision: number): DeviceBindingRow[] {
-    return this.stmt.changes.all(revision).map((r) => ({ id: r.id, gatewayId: r.gateway_id, state: r.state, revision: r.revision }));
+    return this.stmt.changes.all(revision).map((r) => ({ id: r.id, gatewayId: r.gateway_id, state: r.state, district: r.district, revision: r.revision }));
   }
 
   // ---------------------------------------------------------------- devices

@@ -54,6 +54,8 @@ export interface RulesEngineOptions {
   sinks: () => readonly string[];
   /** Called after changes were stored (the outbox has new rows). */
   onStored?: () => void;
+  /** With a device registry: a device's district as registered, which district-scoped rules use instead of what the reading claims. */
+  districtOf?: (deviceId: string) => string | undefined;
   /** Silences and maintenance windows (silences.ts); without them nothing is silenced. */
   silences?: SilenceBook;
 }
@@ -245,7 +247,7 @@ export class RulesEngine {
         kept?.push(index, value);
       }
     }
-    const district = reading.district ?? '';
+    const district = this.o.districtOf?.(deviceId) ?? reading.district ?? '';
     const profileVersion = reading.profileVersion ?? profile.version;
     if (kept && this.mustQueue(deviceId)) {
       this.evaluateQueued({ deviceId, gatewayId, district, profile, profileVersion, timestampMs, inputs: kept });

@@ -44,6 +44,8 @@ export interface RulesOptions extends MqttServiceAccount {
   metricsRegistry?: Registry;
   /** Asset and district of a device for silences (the device registry); default: asset = device, district = the reading's. */
   deviceFacts?: DeviceFacts;
+  /** A device's registered district (the registry), over what its gateway's readings claim. */
+  districtOf?: (deviceId: string) => string | undefined;
 }
 
 export interface RulesService extends RunningService {
@@ -125,6 +127,7 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
   try {
     engine = new RulesEngine({
       store, profiles: options.profiles, clock, timeZone, log, metrics, sinks: () => [...sinkNames], silences,
+      ...(options.districtOf ? { districtOf: options.districtOf } : {}),
       onStored: () => {
         if (nudgeQueued) return;
         nudgeQueued = true;

@@ -41,6 +41,20 @@ function reading(deviceId: string, profile: string, seconds: number, metrics: Re
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
+test('with a registry, a district-scoped rule goes by the registered district, not the one a gateway claims', () => {
+  const store = new SqliteRulesStore(join(dir, `r${++dbNo}.db`));
+  const metrics = createRulesMetrics(createRegistry('rules-test'), { alarmsActive: () => 0, outboxDepth: () => ({}), devices: () => 0 });
+  const registered: Record<string, string> = { 'wm-1': 'yicheng', 'wm-2': 'gaoxin' };
+  const engine = new RulesEngine({ store, profiles, clock: new ManualClock(T0), timeZone: 'Asia/Shanghai', log: pino({ level: 'silent' }), metrics, sinks: () => ['cases'], districtOf: (id) => registered[id] });
+  sync(engine.rules.create({ id: 'yc-flow', name: 'Flow in 驿城区', severity: 'warning', scope: { classes: ['water-meter'], districts: ['yicheng'] }, when: { metric: 'flow_m3h', op: '>', value: 10 } }, 'op'));
+  // wm-1 is registered in yicheng but its gateway says gaoxin; wm-2 the reverse; wm-3 is not registered, so its claim stands.
+  engine.handleReading('gw-1', reading('wm-1', 'water-meter', 0, { flow_m3h: 50 }, 'gaoxin'));
+  engine.handleReading('gw-1', reading('wm-2', 'water-meter', 0, { flow_m3h: 50 }, 'yicheng'));
+  engine.handleReading('gw-1', reading('wm-3', 'water-meter', 0, { flow_m3h: 50 }, 'yicheng'));
+  assert.equal(store.listAlarms({ state: 'open', limit: 10 }).filter((a) => a.ruleId === 'yc-flow').map((a) => a.deviceId).sort(), ['wm-1', 'wm-3']);
+  store.close();
+});
+
 test('no data: each device by its own profile interval (toilet 3 min, manhole 45 min)', () => {
   const { engine, clock, store } = open();
   engine.handleReading('gw-1', reading('wc-1', 'public-toilet', 0, { nh3_ppm: 1 }));
