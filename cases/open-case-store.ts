@@ -1,4 +1,4 @@
-import type { Logger } from '../service-kit/index.ts';
+import { isPostgresUrl, type Logger } from '../service-kit/index.ts';
 import type { CaseStore } from './case-store.ts';
 import { PostgresCaseStore, type PostgresCaseStoreOptions } from './postgres-case-store.ts';
 import { SqliteCaseStore } from './sqlite-case-store.ts';
@@ -9,9 +9,7 @@ import { SqliteCaseStore } from './sqlite-case-store.ts';
 // A password is best left out of the URL (it shows in `ps`): libpq's
 // PGPASSWORD (or ~/.pgpass) is read when the URL has none.
 
-export function isPostgresUrl(target: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(target);
-}
+export { isPostgresUrl };
 
 export async function openCaseStore(target: string, options: { log?: Logger } & Omit<PostgresCaseStoreOptions, 'url' | 'log'> = {}): Promise<CaseStore> {
   if (isPostgresUrl(target)) return PostgresCaseStore.open({ ...options, url: target });

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
 import { decodeUplinkBatch, parseGatewayTopic, topics, type UplinkBatch } from '../proto/index.ts';
 import {
-  claimSqliteFileClock, createLogger, createRegistry, DEFAULT_TIME_ZONE, createServiceHttp, isTzError, listenService, systemClock, toError, TzError,
+  claimSqliteFileClock, createLogger, isPostgresUrl, createRegistry, DEFAULT_TIME_ZONE, createServiceHttp, isTzError, listenService, systemClock, toError, TzError,
   type AccessTokens, type Clock, type InfluxTarget, type Logger, type MqttServiceAccount, type RunningService,
 } from '../service-kit/index.ts';
 import { RulesEngine } from './engine.ts';
@@ -66,7 +66,6 @@ const MQTT_SINK = 'mqtt';
 const SHARED_REFRESH_MS = 5_000;
 
 /** As cases/open-case-store.ts: a postgres:// (or postgresql://) URL; anything else is a SQLite file. */
-const isPostgresUrl = (s: string): boolean => /^postgres(ql)?:\/\//i.test(s);
 
 /** Opens the store a `dbPath` names: a SQLite file (default) or a PostgreSQL database. */
 export async function openRulesStore(dbPath: string, log: Logger, registry?: Registry): Promise<RulesStore> {

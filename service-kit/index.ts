@@ -9,6 +9,7 @@ export { claimSqliteClock, claimSqliteFileClock, claimInfluxClock } from './stor
 export { CityCalendar, cityCalendar, defaultTimeZone, DEFAULT_TIME_ZONE, WEEKDAY_INDEX, type CityTime, type LocalTime } from './city-time.ts';
 export { parseDuration, parseTimeOfDay } from './duration.ts';
 export { openSqlite, migrateSqlite, type OpenSqliteOptions, type SqliteDurability, type SqliteMigration } from './sqlite.ts';
+export { isPostgresUrl } from './store-url.ts';
 export { Backoff, delay } from './backoff.ts';
 export { isMqttAuthRefusal, reconnectWithBackoff, sharedTopic, subscribeTracked, type MqttServiceAccount, type SubscriptionHealth } from './mqtt-session.ts';
 export { createServiceHttp, listenService, createRegistry, type HealthReport, type RunningService, type ServiceHttpOptions } from './service-http.ts';

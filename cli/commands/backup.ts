@@ -2,6 +2,7 @@
 // and back (docs/BACKUP.md).
 import type { Command } from 'commander';
 import { CliError } from '../command-kit.ts';
+import { isPostgresUrl } from '../../service-kit/store-url.ts';
 
 function influxOptions(cmd: Command): Command {
   return cmd
@@ -15,7 +16,7 @@ function influxOptions(cmd: Command): Command {
 /** The stack's PostgreSQL stores: given on the command line, else those its services are configured with. */
 function postgresUrls(given: string[] | undefined): string[] {
   if (given && given.length > 0) return given;
-  return ['TZ_CASES_DB', 'TZ_RULES_DB', 'TZ_TOKENS_DB', 'TZ_REGISTRY_DB'].map((k) => process.env[k] ?? '').filter((v) => /^postgres(ql)?:\/\//.test(v));
+  return ['TZ_CASES_DB', 'TZ_RULES_DB', 'TZ_TOKENS_DB', 'TZ_REGISTRY_DB'].map((k) => process.env[k] ?? '').filter(isPostgresUrl);
 }
 
 /** Credentials of a remote InfluxDB come from the environment, never the command line. */

@@ -73,7 +73,7 @@ export function registerRulesCommands(program: Command): void {
       const { startRulesService } = await import('../rules-service.ts');
       const { loadProfiles } = await import('../../device-profiles/index.ts');
       const { createLogger } = await import('../../service-kit/index.ts');
-      const { isPostgresUrl } = await import('../../cases/open-case-store.ts');
+      const { isPostgresUrl } = await import('../../service-kit/store-url.ts');
       const casesDb: string = opts.casesDb ?? process.env.TZ_CASES_DB ?? 'var/cases.sqlite';
       const rulesDb: string = opts.rulesDb ?? process.env.TZ_RULES_DB ?? opts.db;
       const running = await startRulesService({
