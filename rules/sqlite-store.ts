@@ -155,6 +155,19 @@ export class SqliteRulesStore implements RulesStore {
   readonly kind = 'sqlite' as const;
   readonly db: Database.Database;
   private readonly stmts: Record<string, Database.Statement>;
+  /** Every other statement, prepared once per SQL text (preparing per alarm change cost ~1.8 µs a reading in the bench). */
+  private readonly prepared = new Map<string, Database.Statement>();
+
+  /** The prepared statement of this SQL (bounded: the dynamic texts are a few filter combinations). */
+  private statement(sql: string): Database.Statement {
+    let s = this.prepared.get(sql);
+    if (s === undefined) {
+      if (this.prepared.size >= 512) this.prepared.clear();
+      s = this.db.prepare(sql);
+      this.prepared.set(sql, s);
+    }
+    return s;
+  }
 
   constructor(path: string) {
     // Full: alarm rows and their outbox are committed before the PUBACK of the
@@ -208,7 +221,7 @@ export class SqliteRulesStore implements RulesStore {
   /** Sets columns of one alarm (names are this module's own, never user input). */
   updateAlarm(id: number, set: AlarmPatch, now: number): AlarmRecord {
     const keys = Object.keys(set);
-    this.db.prepare(`UPDATE alarms SET ${keys.map((k) => `${k} = ?`).join(', ')}, updated_at = ? WHERE id = ?`).run(...keys.map((k) => set[k as keyof typeof set] ?? null), now, id);
+    this.statement(`UPDATE alarms SET ${keys.map((k) => `${k} = ?`).join(', ')}, updated_at = ? WHERE id = ?`).run(...keys.map((k) => set[k as keyof typeof set] ?? null), now, id);
     return this.mustGetAlarm(id);
   }
 
@@ -244,38 +257,38 @@ export class SqliteRulesStore implements RulesStore {
     if (q.suppressed !== undefined) where.push(q.suppressed ? 'suppressed_by IS NOT NULL' : 'suppressed_by IS NULL');
     if (q.silenced !== undefined) where.push(q.silenced ? 'silenced_by IS NOT NULL' : 'silenced_by IS NULL');
     const sql = `SELECT * FROM alarms${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...params, q.limit) as AlarmRow[]).map(toAlarm);
+    return (this.statement(sql).all(...params, q.limit) as AlarmRow[]).map(toAlarm);
   }
 
   openAlarms(): AlarmRecord[] {
-    return (this.db.prepare(`SELECT * FROM alarms WHERE ${OPEN} ORDER BY id`).all() as AlarmRow[]).map(toAlarm);
+    return (this.statement(`SELECT * FROM alarms WHERE ${OPEN} ORDER BY id`).all() as AlarmRow[]).map(toAlarm);
   }
 
   openAlarmsOfDevice(deviceId: string): AlarmRecord[] {
-    return (this.db.prepare(`SELECT * FROM alarms WHERE device_id = ? AND ${OPEN} ORDER BY id`).all(deviceId) as AlarmRow[]).map(toAlarm);
+    return (this.statement(`SELECT * FROM alarms WHERE device_id = ? AND ${OPEN} ORDER BY id`).all(deviceId) as AlarmRow[]).map(toAlarm);
   }
 
   countAlarms(state: AlarmState | 'open'): number {
-    const row = state === 'open' ? this.db.prepare(`SELECT COUNT(*) AS n FROM alarms WHERE ${OPEN}`).get() : this.db.prepare('SELECT COUNT(*) AS n FROM alarms WHERE state = ?').get(state);
+    const row = state === 'open' ? this.statement(`SELECT COUNT(*) AS n FROM alarms WHERE ${OPEN}`).get() : this.statement('SELECT COUNT(*) AS n FROM alarms WHERE state = ?').get(state);
     return (row as { n: number }).n;
   }
 
   // --- incidents: several open alarms on one asset ---
 
   openIncident(assetId: string): number | undefined {
-    return (this.db.prepare('SELECT id FROM incidents WHERE asset_id = ? AND closed_at IS NULL').get(assetId) as { id: number } | undefined)?.id;
+    return (this.statement('SELECT id FROM incidents WHERE asset_id = ? AND closed_at IS NULL').get(assetId) as { id: number } | undefined)?.id;
   }
 
   createIncident(assetId: string, now: number): number {
-    return Number(this.db.prepare('INSERT INTO incidents (asset_id, opened_at) VALUES (?, ?)').run(assetId, now).lastInsertRowid);
+    return Number(this.statement('INSERT INTO incidents (asset_id, opened_at) VALUES (?, ?)').run(assetId, now).lastInsertRowid);
   }
 
   closeIncident(id: number, now: number): void {
-    this.db.prepare('UPDATE incidents SET closed_at = ? WHERE id = ? AND closed_at IS NULL').run(now, id);
+    this.statement('UPDATE incidents SET closed_at = ? WHERE id = ? AND closed_at IS NULL').run(now, id);
   }
 
   getIncident(id: number): Incident | undefined {
-    const r = this.db.prepare('SELECT id, asset_id AS assetId, opened_at AS openedAt, closed_at AS closedAt FROM incidents WHERE id = ?').get(id);
+    const r = this.statement('SELECT id, asset_id AS assetId, opened_at AS openedAt, closed_at AS closedAt FROM incidents WHERE id = ?').get(id);
     return r as Incident | undefined;
   }
 
@@ -299,36 +312,36 @@ export class SqliteRulesStore implements RulesStore {
   }
 
   outboxDepth(): Record<string, number> {
-    return Object.fromEntries((this.db.prepare('SELECT sink, COUNT(*) AS n FROM outbox GROUP BY sink').all() as { sink: string; n: number }[]).map((r) => [r.sink, r.n]));
+    return Object.fromEntries((this.statement('SELECT sink, COUNT(*) AS n FROM outbox GROUP BY sink').all() as { sink: string; n: number }[]).map((r) => [r.sink, r.n]));
   }
 
   // --- rule documents and versions ---
 
   ruleDocs(): RuleDocRow[] {
-    return (this.db.prepare('SELECT id, doc, version, updated_at, updated_by FROM rule_docs ORDER BY id').all() as { id: string; doc: string; version: number; updated_at: number; updated_by: string }[])
+    return (this.statement('SELECT id, doc, version, updated_at, updated_by FROM rule_docs ORDER BY id').all() as { id: string; doc: string; version: number; updated_at: number; updated_by: string }[])
       .map((r) => ({ id: r.id, doc: JSON.parse(r.doc) as RuleSpec, version: r.version, updatedAt: r.updated_at, updatedBy: r.updated_by }));
   }
 
   putRuleDoc(id: string, doc: RuleSpec, version: number, who: string, now: number): void {
-    this.db.prepare('INSERT INTO rule_docs (id, doc, version, updated_at, updated_by) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version, updated_at = excluded.updated_at, updated_by = excluded.updated_by')
+    this.statement('INSERT INTO rule_docs (id, doc, version, updated_at, updated_by) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version, updated_at = excluded.updated_at, updated_by = excluded.updated_by')
       .run(id, JSON.stringify(doc), version, now, who);
   }
 
   deleteRuleDoc(id: string): void {
-    this.db.prepare('DELETE FROM rule_docs WHERE id = ?').run(id);
+    this.statement('DELETE FROM rule_docs WHERE id = ?').run(id);
   }
 
   latestRuleVersion(ruleId: string): number {
-    return (this.db.prepare('SELECT MAX(version) AS v FROM rule_versions WHERE rule_id = ?').get(ruleId) as { v: number | null }).v ?? 0;
+    return (this.statement('SELECT MAX(version) AS v FROM rule_versions WHERE rule_id = ?').get(ruleId) as { v: number | null }).v ?? 0;
   }
 
   addRuleVersion(v: RuleVersionRow): void {
-    this.db.prepare('INSERT INTO rule_versions (rule_id, version, action, doc, diff, who, at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    this.statement('INSERT INTO rule_versions (rule_id, version, action, doc, diff, who, at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(v.ruleId, v.version, v.action, v.doc ? JSON.stringify(v.doc) : null, JSON.stringify(v.diff), v.who, v.at, v.note);
   }
 
   ruleVersions(ruleId: string): RuleVersionRow[] {
-    return (this.db.prepare('SELECT * FROM rule_versions WHERE rule_id = ? ORDER BY version').all(ruleId) as { rule_id: string; version: number; action: string; doc: string | null; diff: string; who: string; at: number; note: string | null }[])
+    return (this.statement('SELECT * FROM rule_versions WHERE rule_id = ? ORDER BY version').all(ruleId) as { rule_id: string; version: number; action: string; doc: string | null; diff: string; who: string; at: number; note: string | null }[])
       .map((r) => ({ ruleId: r.rule_id, version: r.version, action: r.action, doc: r.doc ? (JSON.parse(r.doc) as RuleSpec) : null, diff: JSON.parse(r.diff) as unknown, who: r.who, at: r.at, note: r.note }));
   }
 
@@ -355,35 +368,35 @@ export class SqliteRulesStore implements RulesStore {
   }
 
   deviceState(deviceId: string): string | undefined {
-    return (this.db.prepare('SELECT state FROM device_state WHERE device_id = ?').get(deviceId) as { state: string } | undefined)?.state;
+    return (this.statement('SELECT state FROM device_state WHERE device_id = ?').get(deviceId) as { state: string } | undefined)?.state;
   }
 
   // --- silences (audited as rule versions) ---
 
   liveSilences(now: number): SilenceRecord[] {
-    return (this.db.prepare('SELECT * FROM silences WHERE expired_at IS NULL AND ends_at > ? ORDER BY id').all(now) as SilenceRow[]).map(silenceRecordOf);
+    return (this.statement('SELECT * FROM silences WHERE expired_at IS NULL AND ends_at > ? ORDER BY id').all(now) as SilenceRow[]).map(silenceRecordOf);
   }
 
   getSilence(id: number): SilenceRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM silences WHERE id = ?').get(id) as SilenceRow | undefined;
+    const row = this.statement('SELECT * FROM silences WHERE id = ?').get(id) as SilenceRow | undefined;
     return row && silenceRecordOf(row);
   }
 
   listSilences(limit: number): SilenceRecord[] {
-    return (this.db.prepare('SELECT * FROM silences ORDER BY id DESC LIMIT ?').all(limit) as SilenceRow[]).map(silenceRecordOf);
+    return (this.statement('SELECT * FROM silences ORDER BY id DESC LIMIT ?').all(limit) as SilenceRow[]).map(silenceRecordOf);
   }
 
   insertSilence(s: NewSilenceRecord): number {
-    return Number(this.db.prepare('INSERT INTO silences (kind, matchers, starts_at, ends_at, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    return Number(this.statement('INSERT INTO silences (kind, matchers, starts_at, ends_at, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(s.kind, s.matchers, s.startsAt, s.endsAt, s.reason, s.createdBy, s.createdAt).lastInsertRowid);
   }
 
   expireSilence(id: number, at: number, who: string): void {
-    this.db.prepare('UPDATE silences SET expired_at = ?, expired_by = ? WHERE id = ?').run(at, who, id);
+    this.statement('UPDATE silences SET expired_at = ?, expired_by = ? WHERE id = ?').run(at, who, id);
   }
 
   deleteSilence(id: number): void {
-    this.db.prepare('DELETE FROM silences WHERE id = ?').run(id);
+    this.statement('DELETE FROM silences WHERE id = ?').run(id);
   }
 
   // --- shadow mode ---
@@ -393,23 +406,23 @@ export class SqliteRulesStore implements RulesStore {
   }
 
   shadowRecords(ruleId: string, limit: number): ShadowRow[] {
-    return (this.db.prepare('SELECT * FROM shadow_records WHERE rule_id = ? ORDER BY id DESC LIMIT ?').all(ruleId, limit) as { id: number; rule_id: string; device_id: string; kind: string; at: number; severity: string; values_json: string; recorded_at: number }[])
+    return (this.statement('SELECT * FROM shadow_records WHERE rule_id = ? ORDER BY id DESC LIMIT ?').all(ruleId, limit) as { id: number; rule_id: string; device_id: string; kind: string; at: number; severity: string; values_json: string; recorded_at: number }[])
       .map((r) => ({ id: r.id, ruleId: r.rule_id, deviceId: r.device_id, kind: r.kind, at: r.at, severity: r.severity, values: JSON.parse(r.values_json) as Record<string, MetricValue>, recordedAt: r.recorded_at }));
   }
 
   countShadow(ruleId: string): number {
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM shadow_records WHERE rule_id = ? AND kind = 'fire'`).get(ruleId) as { n: number }).n;
+    return (this.statement(`SELECT COUNT(*) AS n FROM shadow_records WHERE rule_id = ? AND kind = 'fire'`).get(ruleId) as { n: number }).n;
   }
 
   // --- gateways ---
 
   gateways(): GatewayRow[] {
-    return (this.db.prepare('SELECT * FROM gateways').all() as { gateway_id: string; online: number; client_id: string | null; connection_seq: number; since: number; alarm_id: number | null }[])
+    return (this.statement('SELECT * FROM gateways').all() as { gateway_id: string; online: number; client_id: string | null; connection_seq: number; since: number; alarm_id: number | null }[])
       .map((r) => ({ gatewayId: r.gateway_id, online: r.online === 1, clientId: r.client_id, connectionSeq: r.connection_seq, since: r.since, alarmId: r.alarm_id }));
   }
 
   putGateway(g: GatewayRow): void {
-    this.db.prepare('INSERT INTO gateways (gateway_id, online, client_id, connection_seq, since, alarm_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (gateway_id) DO UPDATE SET online = excluded.online, client_id = excluded.client_id, connection_seq = excluded.connection_seq, since = excluded.since, alarm_id = excluded.alarm_id')
+    this.statement('INSERT INTO gateways (gateway_id, online, client_id, connection_seq, since, alarm_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (gateway_id) DO UPDATE SET online = excluded.online, client_id = excluded.client_id, connection_seq = excluded.connection_seq, since = excluded.since, alarm_id = excluded.alarm_id')
       .run(g.gatewayId, g.online ? 1 : 0, g.clientId, g.connectionSeq, g.since, g.alarmId);
   }
 
