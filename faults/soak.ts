@@ -89,7 +89,14 @@ const EXACT_LEDGER_MAX = 300_000;
  */
 async function countedLedger(target: InfluxTarget, deadLetterPath: string): Promise<SoakLedger> {
   const perDevice = new Map<string, { stored: number; top: number; dead: number }>();
-  const entry = (d: string) => perDevice.get(d) ?? perDevice.set(d, { stored: 0, top: 0, dead: 0 }).get(d)!;
+  const entry = (d: string): { stored: number; top: number; dead: number } => {
+    let e = perDevice.get(d);
+    if (e === undefined) {
+      e = { stored: 0, top: 0, dead: 0 };
+      perDevice.set(d, e);
+    }
+    return e;
+  };
   for (const series of await queryInfluxQL(target, 'SELECT COUNT("seq") AS n, MAX("seq") AS top FROM /.*/ GROUP BY "device"')) {
     const device = series.tags?.device;
     const row = series.values[0];
