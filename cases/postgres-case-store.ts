@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { Counter, type Registry } from 'prom-client';
 import { TzError, createLogger, type Logger } from '../service-kit/index.ts';
-import { PG_NUMBER_TYPES, PgParams, pgCode, pgTroubleOf } from '../service-kit/postgres.ts';
+import { PG_NUMBER_TYPES, PgParams, inPgTransaction, pgTroubleOf, pgUnavailable, type PgQuery, type PgTransactionContext } from '../service-kit/postgres.ts';
 import type { CaseQuery, CaseStore, CaseTx, OutboxCounts } from './case-store.ts';
 import type {
   CaseAlarmLink, CaseEventRecord, CasePatch, CaseRecord, CaseStatus, Crew, NewCase, NewCaseEvent, NewOutboxMessage, OutboxMessage, PhotoRecord,
@@ -46,10 +46,7 @@ export interface PostgresCaseStoreOptions {
 const CASE_WRITER_LOCK = 0x747a_6361; // 'tzca'
 /** SQLSTATEs after which running the transaction again can succeed: serialization failure, deadlock (with a session outside this store). */
 const CONFLICT_CODES = new Set(['40001', '40P01']);
-function unavailable(err: unknown, details: Record<string, unknown> = {}): TzError {
-  const reason = err instanceof Error ? err.message : String(err);
-  return new TzError('TZ_STORE_UNAVAILABLE', `cases: PostgreSQL: ${reason}`, { cause: err, retryable: true, details: { sqlstate: pgCode(err) ?? null, ...details } });
-}
+const unavailable = (err: unknown): TzError => pgUnavailable('cases', err);
 
 /** A record field's value as this store writes it (flags as booleans). */
 const toColumn = (key: keyof typeof CASE_COLUMNS, value: unknown): unknown => caseColumnValue(key, value, (b) => b);
@@ -76,7 +73,7 @@ function whereOf(q: CaseQuery, p: PgParams): string {
   return parts.length ? `WHERE ${parts.join(' AND ')}` : '';
 }
 
-type Query = <R extends pg.QueryResultRow>(sql: string, values?: unknown[]) => Promise<pg.QueryResult<R>>;
+type Query = PgQuery;
 
 interface StoreMetrics {
   retries: Counter<'reason'>;
@@ -96,7 +93,11 @@ type ResolvedOptions = Required<Omit<PostgresCaseStoreOptions, 'url' | 'log' | '
 export class PostgresCaseStore implements CaseStore {
   private closed = false;
 
-  private constructor(private readonly pool: pg.Pool, private readonly opts: ResolvedOptions, private readonly metrics: StoreMetrics) {}
+  private readonly transactions: PgTransactionContext;
+
+  private constructor(private readonly pool: pg.Pool, private readonly opts: ResolvedOptions, private readonly metrics: StoreMetrics) {
+    this.transactions = { store: 'cases', pool, log: opts.log, maxRetries: opts.maxRetries, conflictCodes: CONFLICT_CODES, metrics, closed: () => this.closed };
+  }
 
   /** Connects, applies pending migrations (one process at a time, under an advisory lock) and returns the store. */
   static async open(options: PostgresCaseStoreOptions): Promise<PostgresCaseStore> {
@@ -151,64 +152,11 @@ export class PostgresCaseStore implements CaseStore {
    * server that stays away, is TZ_STORE_UNAVAILABLE (503, retryable).
    */
   async atomically<T>(work: (tx: CaseTx) => Promise<T>): Promise<T> {
-    if (this.closed) throw new TzError('TZ_STORE_UNAVAILABLE', 'cases: the PostgreSQL case store is closed');
-    for (let attempt = 0; ; attempt++) {
-      let client: pg.PoolClient;
-      try {
-        client = await this.pool.connect();
-      } catch (err) {
-        if (pgTroubleOf(err) === 'lost' && attempt < this.opts.maxRetries) {
-          this.metrics.retries.inc({ reason: 'connection' });
-          await this.backoff(attempt);
-          continue;
-        }
-        this.metrics.unavailable.inc();
-        throw unavailable(err);
-      }
-      let committing = false;
-      let broken = false;
-      // A checked-out connection the server drops emits 'error' (the pool only listens while it is idle);
-      // unheard, that would crash the process. The query in flight rejects too and is handled below.
-      const onLost = (err: Error) => {
-        broken = true;
-        this.opts.log.warn({ err: err.message }, 'cases: a PostgreSQL connection was lost in a transaction');
-      };
-      client.on('error', onLost);
-      try {
-        await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-        // Taken before any read, so every statement after it sees all that earlier holders committed.
-        await client.query('SELECT pg_advisory_xact_lock($1)', [CASE_WRITER_LOCK]);
-        const query: Query = (sql, values) => client.query(sql, values);
-        const result = await work(this.buildTx(query));
-        committing = true;
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        const trouble = pgTroubleOf(err);
-        broken ||= trouble === 'lost';
-        if (!broken) await client.query('ROLLBACK').catch(() => { broken = true; });
-        const conflict = CONFLICT_CODES.has(pgCode(err) ?? '');
-        if ((conflict || (broken && !committing)) && attempt < this.opts.maxRetries) {
-          this.metrics.retries.inc({ reason: conflict ? 'conflict' : 'connection' });
-          await this.backoff(attempt);
-          continue;
-        }
-        if (broken || conflict || trouble === 'busy') this.metrics.unavailable.inc();
-        if (broken) throw unavailable(err, committing ? { outcome: 'unknown: the connection was lost during COMMIT' } : {});
-        if (conflict) throw unavailable(err, { reason: 'conflict', attempts: attempt + 1 });
-        if (trouble === 'busy') throw unavailable(err, { reason: 'busy' });
-        throw err;
-      } finally {
-        client.off('error', onLost);
-        client.release(broken ? true : undefined);
-      }
-    }
-  }
-
-  /** Jittered exponential backoff, 10 ms … ~1 s: spreads conflicting writers apart and rides out a server restart. */
-  private backoff(attempt: number): Promise<void> {
-    const ms = Math.min(1_000, 10 * 2 ** attempt) * (0.5 + Math.random());
-    return new Promise((resolve) => setTimeout(resolve, ms));
+    return inPgTransaction(this.transactions, async (query) => {
+      // Taken before any read, so every statement after it sees all that earlier holders committed.
+      await query('SELECT pg_advisory_xact_lock($1)', [CASE_WRITER_LOCK]);
+      return work(this.buildTx(query));
+    });
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { Counter, type Registry } from 'prom-client';
 import type { RuleSpec } from '../device-profiles/index.ts';
 import { createLogger, TzError, type Logger } from '../service-kit/index.ts';
-import { PG_NUMBER_TYPES, PgParams, pgBackoff, pgCode, pgTroubleOf } from '../service-kit/postgres.ts';
+import { PG_NUMBER_TYPES, PgParams, inPgTransaction, pgTroubleOf, pgUnavailable, type PgQuery, type PgTransactionContext } from '../service-kit/postgres.ts';
 import { toAlarm, type AlarmRow } from './alarm-rows.ts';
 import type { MetricValue } from './evaluator.ts';
 import { POSTGRES_RULES_MIGRATIONS } from './postgres-rules-migrations.ts';
@@ -50,12 +50,9 @@ const CONFLICT_CODES = new Set(['40001', '40P01', '23505']);
 const SUBJECT_LOCK_SPACE = 0x747a72; // 'tzr'
 const SCHEMA = 'tz_rules';
 
-type Query = <R extends pg.QueryResultRow>(sql: string, values?: unknown[]) => Promise<pg.QueryResult<R>>;
+type Query = PgQuery;
 
-function unavailable(err: unknown, details: Record<string, unknown> = {}): TzError {
-  const reason = err instanceof Error ? err.message : String(err);
-  return new TzError('TZ_STORE_UNAVAILABLE', `rules: PostgreSQL: ${reason}`, { cause: err, retryable: true, details: { sqlstate: pgCode(err) ?? null, ...details } });
-}
+const unavailable = (err: unknown): TzError => pgUnavailable('rules', err);
 
 interface StoreMetrics { retries: Counter<'reason'>; unavailable: Counter }
 
@@ -333,6 +330,7 @@ type ResolvedOptions = Required<Omit<PostgresRulesStoreOptions, 'url' | 'log' | 
 export class PostgresRulesStore extends PgRulesParts implements RulesStore {
   readonly kind = 'postgres' as const;
   private closed = false;
+  private readonly transactions: PgTransactionContext;
 
   private constructor(private readonly pool: pg.Pool, private readonly opts: ResolvedOptions, private readonly metrics: StoreMetrics, private readonly ownerId: string) {
     // A single statement on the pool: a lost connection or a server away is TZ_STORE_UNAVAILABLE.
@@ -348,6 +346,7 @@ export class PostgresRulesStore extends PgRulesParts implements RulesStore {
         throw err;
       }
     }, ownerId, opts.outboxLeaseMs);
+    this.transactions = { store: 'rules', pool, log: opts.log, maxRetries: opts.maxRetries, conflictCodes: CONFLICT_CODES, metrics, closed: () => this.closed };
   }
 
   /** Connects, applies pending migrations (one process at a time, under an advisory lock) and returns the store. */
@@ -410,56 +409,8 @@ export class PostgresRulesStore extends PgRulesParts implements RulesStore {
    * that stays away, is TZ_STORE_UNAVAILABLE (retryable) — the engine then
    * tries the change again, and the unique keys make a committed one a no-op.
    */
-  async transaction<T>(work: (tx: RulesTx) => Steps<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      if (this.closed) throw new TzError('TZ_STORE_UNAVAILABLE', 'rules: the PostgreSQL rules store is closed');
-      let client: pg.PoolClient;
-      try {
-        client = await this.pool.connect();
-      } catch (err) {
-        if (pgTroubleOf(err) === 'lost' && attempt < this.opts.maxRetries) {
-          this.metrics.retries.inc({ reason: 'connection' });
-          await pgBackoff(attempt);
-          continue;
-        }
-        this.metrics.unavailable.inc();
-        throw unavailable(err);
-      }
-      let committing = false;
-      let broken = false;
-      // A checked-out connection the server drops emits 'error'; unheard, that would crash the process.
-      const onLost = (err: Error) => {
-        broken = true;
-        this.opts.log.warn({ err: err.message }, 'rules: a PostgreSQL connection was lost in a transaction');
-      };
-      client.on('error', onLost);
-      try {
-        await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-        const tx = new PgRulesParts((sql, values) => client.query(sql, values), this.ownerId, this.opts.outboxLeaseMs);
-        const result = await runSteps(work(tx));
-        committing = true;
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        const trouble = pgTroubleOf(err);
-        broken ||= trouble === 'lost';
-        if (!broken) await client.query('ROLLBACK').catch(() => { broken = true; });
-        const conflict = CONFLICT_CODES.has(pgCode(err) ?? '');
-        if ((conflict || (broken && !committing)) && attempt < this.opts.maxRetries) {
-          this.metrics.retries.inc({ reason: conflict ? 'conflict' : 'connection' });
-          await pgBackoff(attempt);
-          continue;
-        }
-        if (broken || conflict || trouble === 'busy') this.metrics.unavailable.inc();
-        if (broken) throw unavailable(err, committing ? { outcome: 'unknown: the connection was lost during COMMIT' } : {});
-        if (conflict) throw unavailable(err, { reason: 'conflict', attempts: attempt + 1 });
-        if (trouble === 'busy') throw unavailable(err, { reason: 'busy' });
-        throw err;
-      } finally {
-        client.off('error', onLost);
-        client.release(broken ? true : undefined);
-      }
-    }
+  transaction<T>(work: (tx: RulesTx) => Steps<T>): Promise<T> {
+    return inPgTransaction(this.transactions, async (query) => runSteps(work(new PgRulesParts(query, this.ownerId, this.opts.outboxLeaseMs))));
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,7 @@
 import pg from 'pg';
+import type { Counter } from 'prom-client';
+import { TzError } from './errors.ts';
+import type { Logger } from './logger.ts';
 
 // What every PostgreSQL store of ours shares: how an error is judged
 // (retry now, fail as busy, or a real error), BIGINT as a JS number, and
@@ -48,4 +51,85 @@ export class PgParams {
 export function pgBackoff(attempt: number): Promise<void> {
   const ms = Math.min(1_000, 10 * 2 ** attempt) * (0.5 + Math.random());
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A store's error for "the database cannot be reached or is busy" (TZ_STORE_UNAVAILABLE, retryable), naming the store. */
+export function pgUnavailable(store: string, err: unknown, details: Record<string, unknown> = {}): TzError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new TzError('TZ_STORE_UNAVAILABLE', `${store}: PostgreSQL: ${reason}`, { cause: err, retryable: true, details: { sqlstate: pgCode(err) ?? null, ...details } });
+}
+
+export type PgQuery = <R extends pg.QueryResultRow>(sql: string, values?: unknown[]) => Promise<pg.QueryResult<R>>;
+
+/** What the one transaction driver needs of a store. */
+export interface PgTransactionContext {
+  /** Names the store in errors and logs ('cases', 'rules'). */
+  store: string;
+  pool: pg.Pool;
+  log: Logger;
+  maxRetries: number;
+  /** SQLSTATEs run again from the start as conflicts (serialization failure, deadlock; a store may add unique violations). */
+  conflictCodes: ReadonlySet<string>;
+  metrics: { retries: Counter<'reason'>; unavailable: Counter };
+  /** Checked before every attempt: a closed store fails at once. */
+  closed(): boolean;
+}
+
+/**
+ * One READ COMMITTED transaction around `work`. After a conflict, or a lost
+ * connection before COMMIT was sent (nothing was committed), `work` runs again
+ * from the start, so it must keep its side effects outside. When the
+ * connection is lost during COMMIT the outcome is unknown: that, a server that
+ * stays away and a busy one are TZ_STORE_UNAVAILABLE (503, retryable).
+ */
+export async function inPgTransaction<T>(c: PgTransactionContext, work: (query: PgQuery) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    if (c.closed()) throw new TzError('TZ_STORE_UNAVAILABLE', `${c.store}: the PostgreSQL store is closed`);
+    let client: pg.PoolClient;
+    try {
+      client = await c.pool.connect();
+    } catch (err) {
+      if (pgTroubleOf(err) === 'lost' && attempt < c.maxRetries) {
+        c.metrics.retries.inc({ reason: 'connection' });
+        await pgBackoff(attempt);
+        continue;
+      }
+      c.metrics.unavailable.inc();
+      throw pgUnavailable(c.store, err);
+    }
+    let committing = false;
+    let broken = false;
+    // A checked-out connection the server drops emits 'error' (the pool only listens while it is idle);
+    // unheard, that would crash the process. The query in flight rejects too and is handled below.
+    const onLost = (err: Error) => {
+      broken = true;
+      c.log.warn({ err: err.message }, `${c.store}: a PostgreSQL connection was lost in a transaction`);
+    };
+    client.on('error', onLost);
+    try {
+      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+      const result = await work((sql, values) => client.query(sql, values));
+      committing = true;
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      const trouble = pgTroubleOf(err);
+      broken ||= trouble === 'lost';
+      if (!broken) await client.query('ROLLBACK').catch(() => { broken = true; });
+      const conflict = c.conflictCodes.has(pgCode(err) ?? '');
+      if ((conflict || (broken && !committing)) && attempt < c.maxRetries) {
+        c.metrics.retries.inc({ reason: conflict ? 'conflict' : 'connection' });
+        await pgBackoff(attempt);
+        continue;
+      }
+      if (broken || conflict || trouble === 'busy') c.metrics.unavailable.inc();
+      if (broken) throw pgUnavailable(c.store, err, committing ? { outcome: 'unknown: the connection was lost during COMMIT' } : {});
+      if (conflict) throw pgUnavailable(c.store, err, { reason: 'conflict', attempts: attempt + 1 });
+      if (trouble === 'busy') throw pgUnavailable(c.store, err, { reason: 'busy' });
+      throw err;
+    } finally {
+      client.off('error', onLost);
+      client.release(broken ? true : undefined);
+    }
+  }
 }
