@@ -1,9 +1,11 @@
+import type { PgMigration } from '../service-kit/postgres.ts';
+
 // Numbered schema migrations of the PostgreSQL case store, recorded in
 // `case_migrations`; add, never edit. Version n here holds the same tables as
 // version n of the SQLite store (sqlite-case-store.ts), so the two stay in step.
 // Times are ms since epoch (BIGINT), JSON documents are TEXT as in SQLite.
 
-export const POSTGRES_CASE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+export const POSTGRES_CASE_MIGRATIONS: readonly PgMigration[] = [
   {
     version: 1,
     name: 'cases, audit trail, alarm links, photos, crews, outbox',

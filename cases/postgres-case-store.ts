@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { Counter, type Registry } from 'prom-client';
 import { TzError, createLogger, type Logger } from '../service-kit/index.ts';
-import { PG_NUMBER_TYPES, PgParams, inPgTransaction, pgTroubleOf, pgUnavailable, type PgQuery, type PgTransactionContext } from '../service-kit/postgres.ts';
+import { PG_NUMBER_TYPES, PgParams, inPgTransaction, migratePostgres, pgTroubleOf, pgUnavailable, type PgQuery, type PgTransactionContext } from '../service-kit/postgres.ts';
 import type { CaseQuery, CaseStore, CaseTx, OutboxCounts } from './case-store.ts';
 import type {
   CaseAlarmLink, CaseEventRecord, CasePatch, CaseRecord, CaseStatus, Crew, NewCase, NewCaseEvent, NewOutboxMessage, OutboxMessage, PhotoRecord,
@@ -122,26 +122,8 @@ export class PostgresCaseStore implements CaseStore {
     return store;
   }
 
-  private async migrate(): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      // Two services starting together must not both apply migration n.
-      await client.query("SELECT pg_advisory_xact_lock(hashtext('tianzhong.case_migrations'))");
-      await client.query('CREATE TABLE IF NOT EXISTS case_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
-      const applied = new Set((await client.query<{ version: number }>('SELECT version FROM case_migrations')).rows.map((r) => r.version));
-      for (const m of POSTGRES_CASE_MIGRATIONS) {
-        if (applied.has(m.version)) continue;
-        await client.query(m.sql);
-        await client.query('INSERT INTO case_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
-      }
-      await client.query('COMMIT');
-      client.release();
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.release(true);
-      throw err;
-    }
+  private migrate(): Promise<void> {
+    return migratePostgres(this.pool, { lockName: 'tianzhong.case_migrations', table: 'case_migrations', migrations: POSTGRES_CASE_MIGRATIONS });
   }
 
   /**

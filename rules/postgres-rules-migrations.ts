@@ -1,3 +1,5 @@
+import type { PgMigration } from '../service-kit/postgres.ts';
+
 // Numbered schema migrations of the PostgreSQL rules store, in the schema
 // `tz_rules` (the case store may share the database), recorded in
 // `tz_rules.migrations`; add, never edit. Version 1 holds what versions 1–4 of
@@ -6,7 +8,7 @@
 // `claimed_until`), and an alarm is unique per (rule, device, raising reading).
 // Times are ms since epoch (BIGINT), JSON documents TEXT, flags 0/1 as in SQLite.
 
-export const POSTGRES_RULES_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+export const POSTGRES_RULES_MIGRATIONS: readonly PgMigration[] = [
   {
     version: 1,
     name: 'alarms, incidents, outbox, rule documents and versions, checkpoints, shadow records, gateways, silences',

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { Counter, type Registry } from 'prom-client';
 import type { RuleSpec } from '../device-profiles/index.ts';
 import { createLogger, TzError, type Logger } from '../service-kit/index.ts';
-import { PG_NUMBER_TYPES, PgParams, inPgTransaction, pgTroubleOf, pgUnavailable, type PgQuery, type PgTransactionContext } from '../service-kit/postgres.ts';
+import { PG_NUMBER_TYPES, PgParams, inPgTransaction, migratePostgres, pgTroubleOf, pgUnavailable, type PgQuery, type PgTransactionContext } from '../service-kit/postgres.ts';
 import { toAlarm, type AlarmRow } from './alarm-rows.ts';
 import type { MetricValue } from './evaluator.ts';
 import { POSTGRES_RULES_MIGRATIONS } from './postgres-rules-migrations.ts';
@@ -373,27 +373,8 @@ export class PostgresRulesStore extends PgRulesParts implements RulesStore {
     return store;
   }
 
-  private async migrate(): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      // Two services starting together must not both apply migration n.
-      await client.query("SELECT pg_advisory_xact_lock(hashtext('tianzhong.rules_migrations'))");
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
-      await client.query('CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
-      const applied = new Set((await client.query<{ version: number }>('SELECT version FROM migrations')).rows.map((r) => r.version));
-      for (const m of POSTGRES_RULES_MIGRATIONS) {
-        if (applied.has(m.version)) continue;
-        await client.query(m.sql);
-        await client.query('INSERT INTO migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
-      }
-      await client.query('COMMIT');
-      client.release();
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.release(true);
-      throw err;
-    }
+  private migrate(): Promise<void> {
+    return migratePostgres(this.pool, { lockName: 'tianzhong.rules_migrations', table: 'migrations', migrations: POSTGRES_RULES_MIGRATIONS, setup: `CREATE SCHEMA IF NOT EXISTS ${SCHEMA}` });
   }
 
   /** This process's name on the outbox rows it claims. */

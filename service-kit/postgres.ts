@@ -133,3 +133,33 @@ export async function inPgTransaction<T>(c: PgTransactionContext, work: (query: 
     }
   }
 }
+
+export interface PgMigration { version: number; name: string; sql: string }
+
+/**
+ * Applies the numbered migrations not yet recorded in `table`, all in one
+ * transaction under an advisory lock named `lockName` (two services starting
+ * together must not both apply migration n). `setup` runs first inside it
+ * (e.g. CREATE SCHEMA for a store that keeps its own schema).
+ */
+export async function migratePostgres(pool: pg.Pool, o: { lockName: string; table: string; migrations: readonly PgMigration[]; setup?: string }): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [o.lockName]);
+    if (o.setup) await client.query(o.setup);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${o.table} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
+    const applied = new Set((await client.query<{ version: number }>(`SELECT version FROM ${o.table}`)).rows.map((r) => r.version));
+    for (const m of o.migrations) {
+      if (applied.has(m.version)) continue;
+      await client.query(m.sql);
+      await client.query(`INSERT INTO ${o.table} (version, name, applied_at) VALUES ($1, $2, $3)`, [m.version, m.name, Date.now()]);
+    }
+    await client.query('COMMIT');
+    client.release();
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release(true);
+    throw err;
+  }
+}
