@@ -34,6 +34,12 @@ export function createBrokerMetrics() {
   // prom-client when /metrics is read (a labelled inc() per message cost more
   // than the ACL check); a scrape sees every message counted up to that moment.
   const flushed = { messagesIn: 0, messagesOut: 0, slowSubscriberQos0Drops: 0 };
+  /** What was counted since the last scrape, marked as handed over. */
+  const sinceScrape = (key: keyof typeof flushed): number => {
+    const n = counts[key] - flushed[key];
+    flushed[key] = counts[key];
+    return n;
+  };
   const lastSeenPending = new Map<string, number>();
   return {
     registry,
@@ -47,8 +53,7 @@ export function createBrokerMetrics() {
       help: 'PUBLISH packets accepted from clients',
       registers,
       collect() {
-        this.inc(counts.messagesIn - flushed.messagesIn);
-        flushed.messagesIn = counts.messagesIn;
+        this.inc(sinceScrape('messagesIn'));
       },
     }),
     messagesOut: new Counter({
@@ -56,8 +61,7 @@ export function createBrokerMetrics() {
       help: 'PUBLISH packets forwarded to subscribers',
       registers,
       collect() {
-        this.inc(counts.messagesOut - flushed.messagesOut);
-        flushed.messagesOut = counts.messagesOut;
+        this.inc(sinceScrape('messagesOut'));
       },
     }),
     messagesDropped: new Counter({
@@ -67,8 +71,7 @@ export function createBrokerMetrics() {
       registers,
       collect() {
         // Present from the start (0), so an alert can watch it before the first drop.
-        this.inc({ reason: 'slow-subscriber-qos0' }, counts.slowSubscriberQos0Drops - flushed.slowSubscriberQos0Drops);
-        flushed.slowSubscriberQos0Drops = counts.slowSubscriberQos0Drops;
+        this.inc({ reason: 'slow-subscriber-qos0' }, sinceScrape('slowSubscriberQos0Drops'));
       },
     }),
     deniedPublishes: new Counter({ name: 'tz_broker_denied_publishes_total', help: 'PUBLISH packets refused by the topic ACL', labelNames: ['reason'], registers }),
