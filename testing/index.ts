@@ -15,3 +15,4 @@ export { tempDir } from './temp-dir.ts';
 export { waitFor } from './wait-for.ts';
 export { counter } from './counters.ts';
 export { startCaseApi, type CaseApi, type CaseApiOptions, type CaseApiCrew } from './case-api.ts';
+export { startBareBroker, type BareBroker } from './bare-broker.ts';

@@ -6,19 +6,16 @@
 // packets and one station's flood are counted and stall nobody else.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createServer, type Server } from 'node:net';
-import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { hj212Time, loadProfiles, metricOfValue, frameHj212 } from '../../device-profiles/index.ts';
 import { decodeUplinkBatch, metricValueOf, topics, type IReading } from '../../proto/index.ts';
 import { ElectricityMeterBus, Hj212StationFleet, WaterMeterBus, openPtyPair, type PtyPair } from '../../firmware-sim/index.ts';
 import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../../edge-agent/index.ts';
-import { freePort, tempDir, waitFor } from './helpers.ts';
+import { freePort, tempDir, waitFor, startBareBroker, type BareBroker } from './helpers.ts';
 
 const profiles = loadProfiles();
 const data = tempDir('tz-edge-field-');
-let broker: Aedes;
-let server: Server;
+let bare: BareBroker;
 let agent: EdgeAgent;
 let observer: MqttClient;
 let pty: PtyPair;
@@ -37,11 +34,8 @@ async function metric(name: string, labels: string): Promise<number> {
 }
 
 test.before(async () => {
-  broker = await Aedes.createBroker();
-  server = createServer(broker.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  observer = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId: 'field-observer' });
+  bare = await startBareBroker();
+  observer = mqtt.connect(bare.url, { clientId: 'field-observer' });
   observer.on('message', (_t, payload) => readings.push(...decodeUplinkBatch(payload).readings));
   await new Promise<void>((resolve) => observer.once('connect', () => resolve()));
   await observer.subscribeAsync(topics.batch('gw-field'), { qos: 1 });
@@ -57,7 +51,7 @@ test.before(async () => {
   const hj212Port = await freePort();
 
   rawConfig = {
-    gatewayId: 'gw-field', brokerUrl: `mqtt://127.0.0.1:${port}`, username: 'gw-field', password: 'x', dataDir: data.path,
+    gatewayId: 'gw-field', brokerUrl: bare.url, username: 'gw-field', password: 'x', dataDir: data.path,
     serialLines: [{ name: 'mbus-1', path: pty.masterEnd, baudRate: 2400, parity: 'none' }],
     devices: [
       ...water.meters.map((m, i) => ({ deviceId: `wm-${i + 1}`, profile: 'water-meter', district: 'yicheng', field: { transport: 'cjt188', line: 'mbus-1', address: m.address } })),
@@ -81,8 +75,7 @@ test.after(async () => {
   await water?.bus.close();
   await power?.bus.close();
   await pty?.close();
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await bare?.stop();
   data.remove();
 });
 

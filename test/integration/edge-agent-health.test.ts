@@ -8,22 +8,19 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { createServer, type Server } from 'node:net';
-import { Aedes } from 'aedes';
 import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import { loadProfiles } from '../../device-profiles/index.ts';
 import { decodeGatewayStatus, topics, type IGatewayStatus } from '../../proto/index.ts';
 import { startSimulatedDistrict, type SimulatedDistrict } from '../../firmware-sim/index.ts';
 import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../../edge-agent/index.ts';
-import { tempDir, waitFor } from './helpers.ts';
+import { tempDir, waitFor, startBareBroker, type BareBroker } from './helpers.ts';
 
 const GW = 'gw-health';
 const profiles = loadProfiles();
 const data = tempDir('tz-edge-health-');
 
-let broker: Aedes;
-let server: Server;
+let bare: BareBroker;
 let brokerUrl: string;
 let district: SimulatedDistrict;
 let observer: MqttClient;
@@ -55,11 +52,8 @@ async function gauge(name: string): Promise<number> {
 }
 
 test.before(async () => {
-  broker = await Aedes.createBroker();
-  server = createServer(broker.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  brokerUrl = `mqtt://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  bare = await startBareBroker();
+  brokerUrl = bare.url;
   district = await startSimulatedDistrict({ profiles, devices: 4, seed: 5, devicesPerBus: 4, tickMs: 3_600_000 });
   observer = mqtt.connect(brokerUrl, { clientId: 'observer', reconnectPeriod: 200 });
   observer.on('message', (_topic, payload) => void statuses.push(decodeGatewayStatus(payload)));
@@ -72,8 +66,7 @@ test.after(async () => {
   await agent?.stop();
   await observer?.endAsync();
   await district?.stop();
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await bare?.stop();
   data.remove();
 });
 

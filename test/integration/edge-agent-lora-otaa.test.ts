@@ -5,14 +5,12 @@
 // unknown joins, truncated frames, one device flooding.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createServer, type Server } from 'node:net';
-import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { BUILTIN_PROFILE_DIR, loadProfiles, metricOfValue } from '../../device-profiles/index.ts';
 import { decodeCommandAck, decodeUplinkBatch, encodeCommand, metricValueOf, topics, tz, type ICommandAck, type IReading } from '../../proto/index.ts';
 import { SimulatedLoraValveMeter, SimulatedOtaaDevice, SimulatedPacketForwarder } from '../../firmware-sim/index.ts';
 import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../../edge-agent/index.ts';
-import { counter, tempDir, waitFor } from './helpers.ts';
+import { counter, tempDir, waitFor, startBareBroker, type BareBroker } from './helpers.ts';
 
 const GW = 'gw-otaa';
 const profiles = loadProfiles();
@@ -24,8 +22,7 @@ const KEYS = {
 };
 const FLOOD_LIMIT = 30;
 
-let broker: Aedes;
-let server: Server;
+let bare: BareBroker;
 let brokerUrl: string;
 let observer: MqttClient;
 let agent: EdgeAgent;
@@ -59,11 +56,8 @@ async function startAgent(): Promise<void> {
 }
 
 test.before(async () => {
-  broker = await Aedes.createBroker();
-  server = createServer(broker.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  brokerUrl = `mqtt://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  bare = await startBareBroker();
+  brokerUrl = bare.url;
   observer = mqtt.connect(brokerUrl, { clientId: 'observer-otaa', reconnectPeriod: 200 });
   observer.on('message', (topic, payload) => {
     if (topic === topics.commandAck(GW)) return void acks.push(decodeCommandAck(payload));
@@ -78,8 +72,7 @@ test.after(async () => {
   await fwd?.stop();
   await agent?.stop();
   await observer?.endAsync();
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await bare?.stop();
   data.remove();
 });
 

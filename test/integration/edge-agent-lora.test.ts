@@ -3,14 +3,12 @@
 // forwarders; a real Aedes broker and MQTT subscriber see what comes out.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createServer, type Server } from 'node:net';
-import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { BUILTIN_PROFILE_DIR, loadProfiles, metricOfValue } from '../../device-profiles/index.ts';
 import { decodeCommandAck, decodeUplinkBatch, encodeCommand, metricValueOf, topics, tz, type ICommandAck, type IDeviceStatus, type IReading } from '../../proto/index.ts';
 import { SimulatedAbpDevice, SimulatedPacketForwarder, encodeWaterMeterUplink, WATER_METER_FPORT, type WaterMeterState } from '../../firmware-sim/index.ts';
 import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../../edge-agent/index.ts';
-import { tempDir, waitFor } from './helpers.ts';
+import { tempDir, waitFor, startBareBroker, type BareBroker } from './helpers.ts';
 
 const GW = 'gw-lora';
 const profiles = loadProfiles();
@@ -21,8 +19,7 @@ const KEYS = {
   b: { devAddr: '26011bdb', nwkSKey: '3c4fcf098815f7aba6d2ae2816157e2b', appSKey: '0f0e0d0c0b0a09080706050403020100' },
 };
 
-let broker: Aedes;
-let server: Server;
+let bare: BareBroker;
 let brokerUrl: string;
 let observer: MqttClient;
 let agent: EdgeAgent;
@@ -63,11 +60,8 @@ async function startAgent(): Promise<void> {
 }
 
 test.before(async () => {
-  broker = await Aedes.createBroker();
-  server = createServer(broker.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  brokerUrl = `mqtt://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  bare = await startBareBroker();
+  brokerUrl = bare.url;
   observer = mqtt.connect(brokerUrl, { clientId: 'observer', reconnectPeriod: 200 });
   observer.on('message', (topic, payload) => {
     if (topic === topics.commandAck(GW)) return void acks.push(decodeCommandAck(payload));
@@ -85,8 +79,7 @@ test.after(async () => {
   await fwdB?.stop();
   await agent?.stop();
   await observer?.endAsync();
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await bare?.stop();
   data.remove();
 });
 

@@ -2,37 +2,31 @@
 // socat pseudo-terminal pair) through serialport, next to a TCP bus.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createServer, type Server } from 'node:net';
-import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { loadProfiles, metricOfValue } from '../../device-profiles/index.ts';
 import { decodeUplinkBatch, metricValueOf, topics, type IReading } from '../../proto/index.ts';
 import { startSimulatedDistrict, type SimulatedDistrict } from '../../firmware-sim/index.ts';
 import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../../edge-agent/index.ts';
-import { tempDir, waitFor } from './helpers.ts';
+import { tempDir, waitFor, startBareBroker, type BareBroker } from './helpers.ts';
 
 const profiles = loadProfiles();
 const data = tempDir('tz-edge-rtu-');
-let broker: Aedes;
-let server: Server;
+let bare: BareBroker;
 let district: SimulatedDistrict;
 let agent: EdgeAgent;
 let observer: MqttClient;
 const readings: IReading[] = [];
 
 test.before(async () => {
-  broker = await Aedes.createBroker();
-  server = createServer(broker.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
+  bare = await startBareBroker();
   district = await startSimulatedDistrict({ profiles, devices: 8, seed: 21, devicesPerBus: 4, rtuBuses: 1, tickMs: 3_600_000 });
-  observer = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId: 'rtu-observer' });
+  observer = mqtt.connect(bare.url, { clientId: 'rtu-observer' });
   observer.on('message', (_t, payload) => readings.push(...decodeUplinkBatch(payload).readings));
   await new Promise<void>((resolve) => observer.once('connect', () => resolve()));
   await observer.subscribeAsync(topics.batch('gw-rtu'), { qos: 1 });
   const rtu = district.devices.filter((d) => d.transport === 'rtu');
   const config = parseEdgeAgentConfig({
-    gatewayId: 'gw-rtu', brokerUrl: `mqtt://127.0.0.1:${port}`, username: 'gw-rtu', password: 'x', dataDir: data.path,
+    gatewayId: 'gw-rtu', brokerUrl: bare.url, username: 'gw-rtu', password: 'x', dataDir: data.path,
     serialLines: [{ name: 'rs485-1', path: rtu[0]!.serialPath!, baudRate: 9600 }],
     devices: district.devices.map((d) => ({ deviceId: d.deviceId, profile: d.profile, district: d.district, modbus: d.transport === 'rtu' ? { line: 'rs485-1', unitId: d.unitId } : { host: d.host, port: d.port, unitId: d.unitId } })),
     pollIntervalMs: 500, requestTimeoutMs: 500, batch: { maxReadings: 20, maxDelayMs: 100 },
@@ -44,8 +38,7 @@ test.after(async () => {
   await agent?.stop();
   await observer?.endAsync();
   await district?.stop();
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await bare?.stop();
   data.remove();
 });
 

@@ -3,33 +3,27 @@
 // report, and their readings then flow like any others.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createServer, type Server } from 'node:net';
-import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { BUILTIN_PROFILE_DIR, loadProfiles } from '../../device-profiles/index.ts';
 import { decodeUplinkBatch, topics, type IReading } from '../../proto/index.ts';
 import { ManualClock } from '../../service-kit/index.ts';
 import { startSimulatedDistrict, type SimulatedDistrict } from '../../firmware-sim/index.ts';
 import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../../edge-agent/index.ts';
-import { tempDir, waitFor } from './helpers.ts';
+import { tempDir, waitFor, startBareBroker, type BareBroker } from './helpers.ts';
 
 const GW = 'gw-sim-otaa';
 const profiles = loadProfiles();
 const data = tempDir('tz-sim-otaa-');
 const clock = new ManualClock(Date.UTC(2026, 11, 3, 2));
-let broker: Aedes;
-let server: Server;
+let bare: BareBroker;
 let observer: MqttClient;
 let city: SimulatedDistrict;
 let agent: EdgeAgent;
 const readings: IReading[] = [];
 
 test.before(async () => {
-  broker = await Aedes.createBroker();
-  server = createServer(broker.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const brokerUrl = `mqtt://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  bare = await startBareBroker();
+  const brokerUrl = bare.url;
   observer = await mqtt.connectAsync(brokerUrl, { clientId: 'observer-sim-otaa' });
   observer.on('message', (_t, payload) => readings.push(...decodeUplinkBatch(payload).readings));
   await observer.subscribeAsync(topics.batch(GW), { qos: 1 });
@@ -47,8 +41,7 @@ test.after(async () => {
   await city?.stop();
   await agent?.stop();
   await observer?.endAsync();
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await bare?.stop();
   data.remove();
 });
 
