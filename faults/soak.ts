@@ -1,10 +1,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { startStack, type PipelineCounters, type RunningStack } from '../cli/stack.ts';
 import { createLogger, queryInfluxQL, type InfluxTarget } from '../service-kit/index.ts';
+import { tempDir, waitFor } from '../testing/index.ts';
 import { buildLedger, deadLetteredReadings, storedReadings, type Ledger } from './harness/ledger.ts';
 
 // The soak (issue 20): the `npm start` stack (one process: broker, ingest,
@@ -130,20 +129,17 @@ async function countedLedger(target: InfluxTarget, deadLetterPath: string): Prom
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function drained(stack: RunningStack, timeoutMs: number): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const d = stack.details();
-    if ((d.edgeAgent?.queueDepth ?? 1) === 0 && (d.ingest?.pending ?? 0) === 0 && (d.ingest?.buffered ?? 0) === 0) return true;
-    await sleep(250);
-  }
-  return false;
+/** The agent's queue and ingest's buffers empty: everything polled is stored or dead-lettered. */
+function drained(stack: RunningStack): true | undefined {
+  const d = stack.details();
+  return (d.edgeAgent?.queueDepth ?? 1) === 0 && (d.ingest?.pending ?? 0) === 0 && (d.ingest?.buffered ?? 0) === 0 ? true : undefined;
 }
 
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const say = options.progress ?? (() => undefined);
   const gc = forcedGc();
-  const varDir = mkdtempSync(join(tmpdir(), 'tz-soak-'));
+  const dir = tempDir('tz-soak-');
+  const varDir = dir.path;
   const started = Date.now();
   const problems: string[] = [];
   say(`soak: ${options.devices} devices polled every ${options.pollIntervalMs} ms for ${Math.round(options.durationMs / 1000)} s, a sample every ${Math.round(options.sampleEveryMs / 1000)} s`);
@@ -167,7 +163,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
     // Stop the devices answering, then let the queue and ingest settle before counting.
     await stack.sim.stop();
-    if (!(await drained(stack, 120_000))) problems.push(`the pipeline did not drain within 120 s: ${JSON.stringify(stack.details().edgeAgent?.queueDepth)} queued`);
+    await waitFor('the pipeline to drain', () => drained(stack), 120_000, 250).catch(() => problems.push(`the pipeline did not drain within 120 s: ${JSON.stringify(stack.details().edgeAgent?.queueDepth)} queued`));
     const agentReadings = stack.counters().readingsPolled;
     const target = { url: stack.influxUrl, database: stack.database };
     const deadLetterPath = join(varDir, 'dead-letter.sqlite');
@@ -208,6 +204,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     return { samples, ledger, agentReadings, heap, handles, problems, wallMs: Date.now() - started };
   } finally {
     await stack.stop();
-    rmSync(varDir, { recursive: true, force: true });
+    dir.remove();
   }
 }
