@@ -181,7 +181,7 @@ export async function registerOpen311(scope: FastifyInstance, deps: Open311Deps)
     let who: string | null = null;
     if (c && typeof raw.token === 'string' && sameToken(raw.token, c.open311Token)) who = `open311:token`;
     else if (c && typeof raw.api_key === 'string' && raw.api_key) {
-      const principal = deps.access.verify(raw.api_key);
+      const principal = await deps.access.verify(raw.api_key);
       const filedWith = principal ? (await workflow.store.atomically((tx) => tx.eventsOf(c.id))).find((e) => e.action === 'report')?.detail.apiKey : undefined;
       if (principal && filedWith === principal.tokenId) who = `open311:${principal.name}#${principal.tokenId}`;
     }
@@ -199,7 +199,7 @@ export async function registerOpen311(scope: FastifyInstance, deps: Open311Deps)
   scope.post('/open311/v2/requests.:format', async (req, reply) => {
     // The key is checked before anything else is looked at: no key, no answer about the request.
     const raw = (req.body ?? {}) as { api_key?: unknown };
-    const principal = typeof raw.api_key === 'string' && raw.api_key ? deps.access.verify(raw.api_key) : null;
+    const principal = typeof raw.api_key === 'string' && raw.api_key ? await deps.access.verify(raw.api_key) : null;
     if (!principal || !['admin', 'operator', 'dispatcher'].includes(principal.role)) {
       reply.code(403);
       return open311Error(403, 'api_key is missing, unknown or may not file requests');

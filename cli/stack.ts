@@ -151,8 +151,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     });
     stops.push(() => rules.stop());
     // A console sign-in for this run: an operator token, revoked when the stack stops.
-    const operator = rules.access.issue({ name: `npm-start-${process.pid}`, role: 'operator' });
-    stops.push(async () => { rules.access.revoke(operator.principal.tokenId); });
+    const operator = await rules.access.issue({ name: `npm-start-${process.pid}`, role: 'operator' });
+    stops.push(async () => { await rules.access.revoke(operator.principal.tokenId); });
 
     // The simulated devices stand along the city plan's streets (registry/places; TZ_CITY_BOUNDARIES for another city).
     const sim = await startSimulatedDistrict({ profiles, devices: options.devices, seed: options.seed, sites: streetSites(cityMap), ...(options.devicesPerBus ? { devicesPerBus: options.devicesPerBus } : {}), ...(options.clock ? { simulatedClock: options.clock, stepSeconds: 60 } : {}) });

@@ -25,6 +25,8 @@ export {
 } from './influx-client.ts';
 export { markdownTable, processCpuSeconds, processRssMiB, type Bench, type BenchContext } from './bench.ts';
 export { openAccessTokens, requireRole, bearerToken, ROLES, type Role, type Principal, type AccessTokens, type RolePreHandler } from './access.ts';
+export { type SqliteAccessTokens, type IssueInput, type IssuedToken } from './access.ts';
+export { openAccessStore, type OpenedAccessStore, type AccessStoreOptions } from './access-store.ts';
 export { openAuditLog, scrubSecrets, recordCommandSent, recordConfigPushed, AUDIT_RESULTS, type AuditLog, type AuditEntry, type AuditRecord, type AuditQuery, type AuditResult, type AuditAppend } from './audit.ts';
 export { recordHttpChanges, registerAuditApi, type AuditedRoute } from './audit-http.ts';
 export { actorOf } from './actor.ts';

@@ -56,11 +56,11 @@ test('tokens: 401 without or with a bad token, 403 for the wrong role, ?access_t
   assert.is((await api('POST', '/api/v1/crews', tok('crew1'), { id: 'x', name: 'x', department: 'sanitation' })).status, 403);
   assert.is((await fetch(`${base}/api/v1/cases?access_token=${tok('readonly')}`)).status, 200);
   assert.is((await fetch(`${base}/api/v1/outbox/1/retry?access_token=${tok('admin')}`, { method: 'POST' })).status, 401, 'query tokens are for GET only');
-  const revokeMe = access.issue({ name: 'temp', role: 'operator' });
+  const revokeMe = await access.issue({ name: 'temp', role: 'operator' });
   assert.is((await api('GET', '/api/v1/cases', revokeMe.token)).status, 200);
-  assert.ok(access.revoke(revokeMe.principal.tokenId));
+  assert.ok(await access.revoke(revokeMe.principal.tokenId));
   assert.is((await api('GET', '/api/v1/cases', revokeMe.token)).status, 401, 'a revoked token stops working at once');
-  assert.not.ok(JSON.stringify(access.list()).includes(revokeMe.token.slice(20)), 'secrets are never listed');
+  assert.not.ok(JSON.stringify(await access.list()).includes(revokeMe.token.slice(20)), 'secrets are never listed');
 });
 
 test('a case from report to close over HTTP; crews see only their own cases; photos checked', async () => {

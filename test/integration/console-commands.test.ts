@@ -67,8 +67,8 @@ test.before(async () => {
     rulesDbPath: join(dir.path, 'rules.sqlite'), casesDbPath: join(dir.path, 'cases.sqlite'), accessDbPath: join(dir.path, 'access.sqlite'),
     registryDbPath: join(dir.path, 'registry.sqlite'), auditDbPath: join(dir.path, 'audit.sqlite'), photoDir: join(dir.path, 'photos'), log: (c) => createLogger(c, 'silent'),
   });
-  tokens.operator = service.access.issue({ name: 'olga', role: 'operator' }).token;
-  tokens.dispatcher = service.access.issue({ name: 'dora', role: 'dispatcher' }).token;
+  tokens.operator = (await service.access.issue({ name: 'olga', role: 'operator' })).token;
+  tokens.dispatcher = (await service.access.issue({ name: 'dora', role: 'dispatcher' })).token;
 
   // The registry: the gateway, the pole's asset and the pole itself, addressed on its simulated bus.
   const sim = district.devices.find((d) => d.deviceId === pole);

@@ -73,10 +73,10 @@ test.before(async () => {
     rulesDbPath: join(dir.path, 'rules.sqlite'), casesDbPath: join(dir.path, 'cases.sqlite'), accessDbPath: join(dir.path, 'access.sqlite'),
     photoDir: join(dir.path, 'photos'), log: (c) => createLogger(c, 'silent'),
   });
-  tokens.operator = service.access.issue({ name: 'olga', role: 'operator' }).token;
-  tokens.dispatcher = service.access.issue({ name: 'dora', role: 'dispatcher' }).token;
-  tokens.crew = service.access.issue({ name: 'wang-phone', role: 'crew', crewId: 'crew-a' }).token;
-  tokens.inspector = service.access.issue({ name: 'li-inspector', role: 'inspector' }).token;
+  tokens.operator = (await service.access.issue({ name: 'olga', role: 'operator' })).token;
+  tokens.dispatcher = (await service.access.issue({ name: 'dora', role: 'dispatcher' })).token;
+  tokens.crew = (await service.access.issue({ name: 'wang-phone', role: 'crew', crewId: 'crew-a' })).token;
+  tokens.inspector = (await service.access.issue({ name: 'li-inspector', role: 'inspector' })).token;
   await ok('POST', '/api/v1/crews', tokens.dispatcher, { id: 'crew-a', name: '一班', department: 'municipal-facilities', districts: ['yicheng', 'xiping'], skills: ['*'] });
   ids.fixed = await handledCase('井盖破损 解放路', 'yicheng', 'manhole-cover');
   ids.notFixed = await handledCase('路灯不亮 中华路', 'xiping', 'street-light');

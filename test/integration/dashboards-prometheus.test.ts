@@ -94,10 +94,10 @@ test.before(async () => {
     rulesDbPath: join(dir.path, 'rules.sqlite'), casesDbPath: join(dir.path, 'cases.sqlite'), accessDbPath: join(dir.path, 'access.sqlite'),
     registryDbPath: join(dir.path, 'registry.sqlite'), photoDir: join(dir.path, 'photos'), log: (c) => createLogger(c, 'silent'),
   });
-  tokens.operator = service.access.issue({ name: 'olga', role: 'operator' }).token;
-  tokens.dispatcher = service.access.issue({ name: 'dora', role: 'dispatcher' }).token;
-  tokens.crew = service.access.issue({ name: 'wang', role: 'crew', crewId: 'crew-a' }).token;
-  tokens.inspector = service.access.issue({ name: 'li', role: 'inspector' }).token;
+  tokens.operator = (await service.access.issue({ name: 'olga', role: 'operator' })).token;
+  tokens.dispatcher = (await service.access.issue({ name: 'dora', role: 'dispatcher' })).token;
+  tokens.crew = (await service.access.issue({ name: 'wang', role: 'crew', crewId: 'crew-a' })).token;
+  tokens.inspector = (await service.access.issue({ name: 'li', role: 'inspector' })).token;
 
   await ok('POST', '/api/v1/gateways', tokens.operator, { id: 'gw-p01', name: '网关' });
   for (const p of POLES) {

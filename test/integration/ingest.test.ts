@@ -13,7 +13,7 @@ import { encodeUplinkBatch, topics, tz, type IDeviceStatus, type IReading } from
 import { DEFAULT_RETENTION, downsampleSelect, openDeadLetterStore, queryInfluxQL, replayDeadLetters, startIngest, type DeviceView, type Ingest, type InfluxTarget } from '../../ingest/index.ts';
 import { counter, freePort, startInfluxd, tempDir, type TestInfluxd, waitFor } from './helpers.ts';
 import Database from 'better-sqlite3';
-import { openAccessTokens, type AccessTokens } from '../../service-kit/index.ts';
+import { openAccessTokens, type SqliteAccessTokens } from '../../service-kit/index.ts';
 
 const GW = 'gw-hz-01';
 const GW_PASSWORD = 'gw-hz-01-secret!';
@@ -27,7 +27,7 @@ let forwarder: Server | undefined;
 const forwarded = new Set<Socket>();
 let proxyPort: number;
 let target: InfluxTarget;
-let access: AccessTokens;
+let access: SqliteAccessTokens;
 let readToken = '';
 let crewToken = '';
 const auth = () => ({ headers: { authorization: `Bearer ${readToken}` } });

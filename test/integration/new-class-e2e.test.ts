@@ -79,7 +79,7 @@ test.before(async () => {
     rulesDbPath: join(dir.path, 'rules.sqlite'), casesDbPath: join(dir.path, 'cases.sqlite'), accessDbPath: join(dir.path, 'access.sqlite'),
     photoDir: join(dir.path, 'photos'), log: createLogger,
   });
-  operatorToken = rules.access.issue({ name: 'e2e-operator', role: 'operator' }).token;
+  operatorToken = (await rules.access.issue({ name: 'e2e-operator', role: 'operator' })).token;
   sim = await startSimulatedProfileDevices({ profiles, devices: [{ deviceId: 'br-0001', profile: 'bridge-strain' }, { deviceId: 'br-0002', profile: 'bridge-strain' }] });
   agent = await startEdgeAgent(parseEdgeAgentConfig({
     gatewayId: 'gw-bridge', brokerUrl: broker.mqttUrl, username: 'gw-bridge', password: PW.gw, dataDir: join(dir.path, 'edge'),

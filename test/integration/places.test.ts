@@ -75,8 +75,8 @@ test.before(async () => {
     assetPlaces: { placeOf: (id) => { const s = siteOf.get(id); return s ? { lat: s.lat, long: s.lon, address: s.address, district: s.district, gridCell: s.gridCell } : null; } },
     siteDevices: () => sim.devices.map((d) => ({ deviceId: d.deviceId, profile: d.profile, gatewayId: GW, district: d.district, lat: d.site!.lat, lon: d.site!.lon, address: d.site!.address, gridCell: d.site!.gridCell })),
   });
-  tokens.operator = service.access.issue({ name: 'olga', role: 'operator' }).token;
-  tokens.dispatcher = service.access.issue({ name: 'dora', role: 'dispatcher' }).token;
+  tokens.operator = (await service.access.issue({ name: 'olga', role: 'operator' })).token;
+  tokens.dispatcher = (await service.access.issue({ name: 'dora', role: 'dispatcher' })).token;
   gateway = await mqtt.connectAsync(broker.mqttUrl, { clientId: GW, username: GW, password: PASSWORD.gateway, reconnectPeriod: 0 });
 });
 

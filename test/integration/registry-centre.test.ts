@@ -52,8 +52,8 @@ test.before(async () => {
     rulesDbPath: join(dir.path, 'rules.sqlite'), casesDbPath: join(dir.path, 'cases.sqlite'), accessDbPath: join(dir.path, 'access.sqlite'),
     registryDbPath: join(dir.path, 'registry.sqlite'), auditDbPath: join(dir.path, 'audit.sqlite'), photoDir: join(dir.path, 'photos'), log: (c) => createLogger(c, 'silent'),
   });
-  operator = service.access.issue({ name: 'olga', role: 'operator' }).token;
-  admin = service.access.issue({ name: 'ada', role: 'admin' }).token;
+  operator = (await service.access.issue({ name: 'olga', role: 'operator' })).token;
+  admin = (await service.access.issue({ name: 'ada', role: 'admin' })).token;
 });
 
 test.after(async () => {

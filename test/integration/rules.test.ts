@@ -15,7 +15,7 @@ import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { loadProfiles } from '../../device-profiles/index.ts';
 import { encodeUplinkBatch, topics, type AlarmEvent, type IReading } from '../../proto/index.ts';
-import { openAccessTokens, type AccessTokens } from '../../service-kit/index.ts';
+import { openAccessTokens, type SqliteAccessTokens } from '../../service-kit/index.ts';
 import { startRules, type AlarmSink, type RulesService } from '../../rules/index.ts';
 import { tempDir, waitFor } from './helpers.ts';
 
@@ -35,7 +35,7 @@ const mqttEvents: AlarmEvent[] = [];
 const sinkEvents: AlarmEvent[] = [];
 let sinkFailures = 0;
 let batchSeq = 0;
-let access: AccessTokens;
+let access: SqliteAccessTokens;
 const tokens: Record<string, string> = {};
 
 /** Fails its first two deliveries, then accepts: the outbox must redeliver in order. */
