@@ -5,7 +5,7 @@ import { openCaseSystem, type AssetPlaces, type CaseSystem } from '../cases/inde
 import { RegistryBinding, cityMapGeoJson, commandRoutes, loadCityMap, registerDeviceInfoGauges, registerRegistryRoutes, RegistryKey, RegistryStore, ruleCommandSink, startRegistryCentre, type RegistryCentre } from '../registry/index.ts';
 import { registerConsoleRoutes, AlarmFanOut, type RegistryDeviceFacts, type SiteDevice } from '../dashboards/index.ts';
 import { rulesServiceAuditedRoutes } from './audit-routes.ts';
-import { createRegistry, openAccessTokens, openAuditLog, openSqlite, recordHttpChanges, registerAuditApi, systemClock, type AuditLog, type Clock, SimulatedClock, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
+import { createRegistry, openAccessStore, openAuditLog, openSqlite, recordHttpChanges, registerAuditApi, systemClock, type AuditLog, type Clock, SimulatedClock, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
 
 // The "rules service" process as operators run it: the rules engine, the case
 // system and the ops console on one HTTP server, one set of API tokens. Three
@@ -67,12 +67,15 @@ export function mapTilesFromEnv(env: NodeJS.ProcessEnv): { urlTemplate: string; 
 }
 
 export async function startRulesService(o: RulesServiceOptions): Promise<RunningRulesService> {
-  const accessDb = openSqlite(o.accessDbPath, { durability: 'full' });
-  const stops: Array<() => Promise<void>> = [async () => { accessDb.close(); }];
+  const stops: Array<() => Promise<void>> = [];
   const auditDb = o.auditDbPath ? openSqlite(o.auditDbPath, { durability: 'full' }) : undefined;
   if (auditDb) stops.push(async () => { auditDb.close(); });
   const audit = auditDb ? openAuditLog(auditDb) : undefined;
-  const access = openAccessTokens(accessDb, Date.now, audit && ((entry) => { audit.append(entry); }));
+  // API tokens: a SQLite file, or a postgres:// URL shared by every service of the city (a revocation holds everywhere at once).
+  const accessStore = await openAccessStore(o.accessDbPath, { log: o.log('access'), ...(audit ? { audit: (entry) => { audit.append(entry); } } : {}) })
+    .catch((err: unknown) => { auditDb?.close(); throw err; });
+  stops.push(() => accessStore.close());
+  const access = accessStore.tokens;
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => o.log('rules').error({ err }, 'part of the rules service did not stop cleanly'));
     stops.length = 0;
@@ -109,6 +112,7 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
     const tiles = o.mapTiles ?? mapTilesFromEnv(process.env);
     // One /metrics for the process: the case system's gauges (open cases, KPIs) are served beside the rules engine's.
     const metricsRegistry = createRegistry('rules');
+    accessStore.registerMetrics(metricsRegistry);
     const clock = o.clock ?? systemClock;
     const cases = await openCaseSystem({
       registry: metricsRegistry,

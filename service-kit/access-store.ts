@@ -12,6 +12,8 @@ import { isPostgresUrl } from './store-url.ts';
 export interface OpenedAccessStore {
   tokens: AccessTokens;
   kind: 'sqlite' | 'postgres';
+  /** Adds the store's counters (PostgreSQL: tz_access_store_unavailable_total) to a service's /metrics. */
+  registerMetrics(registry: Registry): void;
   close(): Promise<void>;
 }
 
@@ -28,8 +30,8 @@ export async function openAccessStore(target: string, o: AccessStoreOptions = {}
   if (isPostgresUrl(target)) {
     const { PostgresAccessTokens } = await import('./postgres-access-tokens.ts');
     const store = await PostgresAccessTokens.open({ url: target, ...o });
-    return { tokens: store, kind: 'postgres', close: () => store.close() };
+    return { tokens: store, kind: 'postgres', registerMetrics: (registry) => store.registerMetrics(registry), close: () => store.close() };
   }
   const db = openSqlite(target, { durability: 'full' });
-  return { tokens: openAccessTokens(db, o.now ?? Date.now, o.audit), kind: 'sqlite', close: async () => { db.close(); } };
+  return { tokens: openAccessTokens(db, o.now ?? Date.now, o.audit), kind: 'sqlite', registerMetrics: () => undefined, close: async () => { db.close(); } };
 }

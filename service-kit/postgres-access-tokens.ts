@@ -146,6 +146,11 @@ export class PostgresAccessTokens implements AccessTokens {
     });
   }
 
+  /** Counts into a registry known only after the store opened (the service's /metrics); once per registry. */
+  registerMetrics(registry: Registry): void {
+    if (!registry.getSingleMetric('tz_access_store_unavailable_total')) registry.registerMetric(this.unavailable);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -40,7 +40,7 @@ export function registerIngestCommands(program: Command): void {
     .option('--share-group <group>', 'split the load with other ingest instances: subscribe via $share/<group>/tz/v1/gw/+/up/batch')
     .option('--dead-letter <file>', 'dead-letter SQLite file', 'var/dead-letter.sqlite')
     .option('--registry <file>', 'device registry SQLite file (default: device-registry.sqlite next to the dead-letter file)')
-    .option('--access-db <file>', 'API tokens SQLite file shared with the rules service (tianzhong tokens add); the device registry API is served only with it', 'var/access.sqlite')
+    .option('--access-db <file|url>', 'API tokens shared with the rules service (tianzhong tokens add): a SQLite file or a postgres:// URL (env TZ_TOKENS_DB) (default: var/access.sqlite); the device registry API is served only with it')
     .option('--registry-db <file>', 'bind readings to the device registry (tianzhong devices …): devices not registered, or registered to another gateway, are dead-lettered (unknown-device, wrong-gateway)')
     .option('--raw-retention <duration>', 'InfluxQL duration raw readings are kept', '90d')
     .option('--downsampled-retention <duration>', 'InfluxQL duration the hourly mean/min/max are kept', '730d')
@@ -58,7 +58,9 @@ export function registerIngestCommands(program: Command): void {
       const influx = influxTarget(opts);
       const { startIngest } = await import('../../ingest/index.ts');
       const { loadProfiles } = await import('../../device-profiles/index.ts');
-      const { createLogger, openAccessTokens, openSqlite } = await import('../../service-kit/index.ts');
+      const { createLogger, isPostgresUrl, openAccessStore } = await import('../../service-kit/index.ts');
+      const accessTarget: string = opts.accessDb ?? process.env.TZ_TOKENS_DB ?? 'var/access.sqlite';
+      const accessStore = await openAccessStore(isPostgresUrl(accessTarget) ? accessTarget : fileToCreate(accessTarget), { log: createLogger('access') });
       const profiles = loadProfiles(profileDir(program));
       let binding: import('../../registry/index.ts').RegistryBinding | undefined;
       if (opts.registryDb) {
@@ -70,7 +72,7 @@ export function registerIngestCommands(program: Command): void {
         brokerUrl: opts.broker, username: opts.username, password: requireEnv('TZ_MQTT_PASSWORD', 'the MQTT password'),
         clientId: opts.clientId, shareGroup: opts.shareGroup, influx,
         profiles, deadLetterPath: fileToCreate(opts.deadLetter), registryPath: opts.registry ? fileToCreate(opts.registry) : undefined,
-        http: { port: opts.httpPort }, log: createLogger('ingest'), access: openAccessTokens(openSqlite(fileToCreate(opts.accessDb), { durability: 'full' })),
+        http: { port: opts.httpPort }, log: createLogger('ingest'), access: accessStore.tokens,
         retention: opts.setup ? { rawDuration: opts.rawRetention, downsampledDuration: opts.downsampledRetention } : null,
         maxBatchLines: opts.maxBatch, writeConcurrency: opts.writeConcurrency, lingerMs: opts.lingerMs, maxBufferedReadings: opts.maxBuffered, gzip: opts.gzip,
         timestampWindow: { futureMs: opts.maxClockAhead * 1000, pastMs: opts.maxClockBehind * 86_400_000 },
@@ -80,6 +82,7 @@ export function registerIngestCommands(program: Command): void {
       await untilSignal(async () => {
         await running.stop();
         binding?.close();
+        await accessStore.close();
       });
     });
 

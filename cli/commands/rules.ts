@@ -57,7 +57,7 @@ export function registerRulesCommands(program: Command): void {
     .option('--db <file>', 'SQLite file for alarms, rules and evaluator state', 'var/rules.sqlite')
     .option('--rules-db <file|url>', 'instead of --db: a SQLite file, or a postgres:// URL so several rules services (a --share-group) share alarms, rules and outbox (env TZ_RULES_DB, not shown here as it may hold a password; PGPASSWORD is read too)')
     .option('--cases-db <file|url>', 'SQLite file for cases, crews and notifications, or a postgres:// URL to share them between machines (env TZ_CASES_DB, not shown here as it may hold a password; PGPASSWORD is read too) (default: var/cases.sqlite)')
-    .option('--access-db <file>', 'SQLite file of API tokens (tianzhong tokens add)', 'var/access.sqlite')
+    .option('--access-db <file|url>', 'API tokens (tianzhong tokens add): a SQLite file, or a postgres:// URL shared by every service (env TZ_TOKENS_DB, not shown here as it may hold a password) (default: var/access.sqlite)')
     .option('--photos <dir>', 'folder for case photos', 'var/photos')
     .option('--case-config <file>', 'case categories, departments, SLA and crews (YAML/JSON); built-in defaults when absent')
     .option('--time-zone <zone>', 'IANA time zone of the city for time-of-day conditions', defaultTimeZone())
@@ -76,10 +76,11 @@ export function registerRulesCommands(program: Command): void {
       const { isPostgresUrl } = await import('../../service-kit/store-url.ts');
       const casesDb: string = opts.casesDb ?? process.env.TZ_CASES_DB ?? 'var/cases.sqlite';
       const rulesDb: string = opts.rulesDb ?? process.env.TZ_RULES_DB ?? opts.db;
+      const accessDb: string = opts.accessDb ?? process.env.TZ_TOKENS_DB ?? 'var/access.sqlite';
       const running = await startRulesService({
         brokerUrl: opts.broker, username: opts.username, password: requireEnv('TZ_MQTT_PASSWORD', 'the MQTT password'), clientId: opts.clientId, shareGroup: opts.shareGroup,
         profiles: loadProfiles(profileDir(program)), rulesDbPath: isPostgresUrl(rulesDb) ? rulesDb : fileToCreate(rulesDb), casesDbPath: isPostgresUrl(casesDb) ? casesDb : fileToCreate(casesDb),
-        accessDbPath: fileToCreate(opts.accessDb), photoDir: resolve(opts.photos), caseConfig: opts.caseConfig, webhookSecret: process.env.TZ_CASES_WEBHOOK_SECRET,
+        accessDbPath: isPostgresUrl(accessDb) ? accessDb : fileToCreate(accessDb), photoDir: resolve(opts.photos), caseConfig: opts.caseConfig, webhookSecret: process.env.TZ_CASES_WEBHOOK_SECRET,
         influx: opts.influxUrl ? { url: opts.influxUrl, database: opts.database, username: process.env.INFLUX_USERNAME, password: process.env.INFLUX_PASSWORD, token: process.env.INFLUX_TOKEN } : undefined,
         deviceRegistryUrl: opts.ingestUrl, timeZone: opts.timeZone, http: { port: opts.httpPort }, log: createLogger, auditDbPath: fileToCreate(opts.auditDb),
         registryDbPath: opts.registryDb ? fileToCreate(opts.registryDb) : undefined,
