@@ -46,7 +46,7 @@ test('postgres tokens: the server away answers 503 TZ_STORE_UNAVAILABLE to a req
   const dir = tempDir('tz-access-outage-');
   const registry = createRegistry('cases');
   const log = createLogger('cases', 'silent');
-  const store = await openAccessStore(url, { registry });
+  const store = await openAccessStore(url, { registry, log: createLogger('access', 'silent') });
   const operator = await store.tokens.issue({ name: 'ops', role: 'operator' });
   // The cases on SQLite: only the token store goes away.
   const system = await openCaseSystem({
