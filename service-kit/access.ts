@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { httpStatusOf, TzError } from './errors.ts';
+import { httpStatusOf, isTzError, TzError } from './errors.ts';
 import type { AuditAppend } from './audit.ts';
 
 // API tokens and roles for every HTTP API. A token is `tz_<tokenId>_<secret>`:
@@ -217,14 +217,14 @@ export function requireRole(access: AccessTokens, roles: readonly Role[]): RoleP
       principal = verdict instanceof Promise ? await verdict : verdict;
     } catch (err) {
       // The token store away (TZ_STORE_UNAVAILABLE): 503 with the catalogue's code, whatever error shape the scope has.
-      if (!(err instanceof TzError)) throw err;
-      if (err.retryable) reply.header('retry-after', '5');
+      if (!isTzError(err, 'TZ_STORE_UNAVAILABLE')) throw err;
+      reply.header('retry-after', '5');
       await reply.code(httpStatusOf(err)).send({ code: err.code, message: err.message });
       return reply;
     }
     if (!principal) {
       reply.header('www-authenticate', 'Bearer realm="tianzhong"');
-      await reply.code(401).send({ code: 'TZ_AUTH_REQUIRED', message: token === null ? 'an API token is required: Authorization: Bearer <token>' : 'the API token is unknown or revoked' });
+      await reply.code(401).send({ code: 'TZ_AUTH_REQUIRED', message: token === null ? 'an API token is required: Authorization: Bearer <token>' : 'the API token is unknown or revoked (or expired)' });
       return reply;
     }
     if (principal.role !== 'admin' && !roles.includes(principal.role)) {
