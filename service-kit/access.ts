@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { httpStatusOf, isTzError, TzError } from './errors.ts';
 import type { AuditAppend } from './audit.ts';
+import { TokenLastUse } from './token-last-use.ts';
 
 // API tokens and roles for every HTTP API. A token is `tz_<tokenId>_<secret>`:
 // the id finds the row, the 256-bit secret is checked by comparing SHA-256
@@ -158,6 +159,7 @@ export function openAccessTokens(db: Database.Database, now: () => number = Date
   const revoke = db.prepare('UPDATE access_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
   const active = db.prepare<[number], Omit<TokenRow, 'secret_hash'>>('SELECT id, name, role, crew_id, area, expires_at FROM access_tokens WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?) ORDER BY created_at, id');
   const touch = db.prepare('UPDATE access_tokens SET last_used_at = ? WHERE id = ?');
+  const lastUse = new TokenLastUse();
 
   return {
     issue(input) {
@@ -180,7 +182,7 @@ export function openAccessTokens(db: Database.Database, now: () => number = Date
       if (!presented) return null;
       const at = now();
       const principal = admitted(byId.get(presented.tokenId), presented.hash, at);
-      if (principal) touch.run(at, principal.tokenId);
+      if (principal && lastUse.due(principal.tokenId, at)) touch.run(at, principal.tokenId);
       return principal;
     },
   };

@@ -5,6 +5,7 @@ import type { AuditAppend } from './audit.ts';
 import { TzError } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { PG_NUMBER_TYPES, migratePostgres, pgTroubleOf, pgUnavailable, type PgMigration } from './postgres.ts';
+import { TokenLastUse } from './token-last-use.ts';
 
 // API tokens on PostgreSQL (issue 20): every service of a city (rules, cases,
 // console, registry, ingest, on several machines) checks tokens against one
@@ -51,13 +52,10 @@ export const POSTGRES_ACCESS_MIGRATIONS: readonly PgMigration[] = [
   },
 ];
 
-/** last_used_at is a hint for operators ("is this token still used?"): written at most once a minute per token and process. */
-const TOUCH_EVERY_MS = 60_000;
-
 export class PostgresAccessTokens implements AccessTokens {
   readonly kind = 'postgres' as const;
   private closed = false;
-  private readonly touched = new Map<string, number>();
+  private readonly lastUse = new TokenLastUse();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -136,10 +134,7 @@ export class PostgresAccessTokens implements AccessTokens {
 
   /** Marks a token used, at most once a minute per token: a write per request would double the store's load for a hint. */
   private async touch(tokenId: string, at: number): Promise<void> {
-    const last = this.touched.get(tokenId);
-    if (last !== undefined && at - last < TOUCH_EVERY_MS && at >= last) return;
-    this.touched.set(tokenId, at);
-    if (this.touched.size > 10_000) this.touched.clear(); // bounded: a forgotten entry only costs one more write
+    if (!this.lastUse.due(tokenId, at)) return;
     await this.query('UPDATE access_tokens SET last_used_at = $1 WHERE id = $2', [at, tokenId]).catch((err: unknown) => {
       // The request was admitted on a fresh read; losing the hint is not worth refusing it.
       this.log.warn({ err: err instanceof Error ? err.message : String(err), tokenId }, 'access tokens: last use not recorded');
