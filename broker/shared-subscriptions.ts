@@ -51,6 +51,8 @@ export class SharedSubscriptions {
   private readonly groups = new Map<string, Group>();
   /** Internal prefix → member, for `forward()`. */
   private readonly byPrefix = new Map<string, { group: Group; member: Member }>();
+  /** Told when a persistent member goes offline and when a member (re)joins: the handover of a dead member's messages (share-handover.ts). */
+  membership: { offline(clientId: string): void; online(clientId: string): void } | undefined;
 
   constructor(private readonly aedes: Aedes, private readonly metrics: SharedMetrics, private readonly log: Logger) {}
 
@@ -107,13 +109,44 @@ export class SharedSubscriptions {
 
   /** A client disconnected: a clean member leaves, a persistent one stays as offline (its queue keeps filling). */
   clientDisconnected(client: Client): void {
+    let offline = false;
     for (const [prefix, entry] of this.byPrefix) {
       if (entry.member.client !== client) continue;
       if (entry.member.persistent) {
         entry.member.client = null;
+        offline = true;
         this.updateGauge(entry.group);
       } else this.removeMember(prefix);
     }
+    if (offline) this.membership?.offline(client.id);
+  }
+
+  /** Whether a client id holds a membership through a live client now (also while its CONNECT is still being handled). */
+  isOnline(clientId: string): boolean {
+    for (const g of this.groups.values()) if (g.members.get(clientId)?.client) return true;
+    return false;
+  }
+
+  /**
+   * For a message in `from`'s session (its private topic): the group, the
+   * original topic and the private topic of the member the dispatcher would
+   * choose for it now among the others — online ones only when `onlineOnly`,
+   * else a persistent offline one too. Null: not one of `from`'s shared
+   * messages, or no such member.
+   */
+  handoverTarget(internalTopic: string, from: string, onlineOnly: boolean): { group: string; topic: string; to: string; toTopic: string } | null {
+    const parsed = parseInternal(internalTopic);
+    if (!parsed || parsed.clientId !== from) return null;
+    const g = this.groups.get(`${parsed.group}\n${parsed.filter}`);
+    if (!g) return null;
+    const member = choose(g, stickyKey(parsed.rest), from);
+    if (!member || (onlineOnly && !member.client)) return null;
+    return { group: g.group, topic: parsed.rest, to: member.clientId, toTopic: `${member.prefix}/${parsed.rest}` };
+  }
+
+  /** Whether a topic is a private topic of one of `from`'s memberships (a message it got through a group). */
+  static isSharedFor(topic: string, from: string): boolean {
+    return parseInternal(topic)?.clientId === from;
   }
 
   /**
@@ -155,6 +188,7 @@ export class SharedSubscriptions {
     g.members.set(client.id, member);
     this.byPrefix.set(prefix, { group: g, member });
     this.updateGauge(g);
+    this.membership?.online(client.id);
   }
 
   private removeMember(prefix: string): void {
@@ -202,12 +236,13 @@ export function stickyKey(topic: string): string {
   return parseGatewayTopic(topic)?.gatewayId ?? topic;
 }
 
-function choose(g: Group, key: string): Member | null {
+function choose(g: Group, key: string, except?: string): Member | null {
   let best: Member | null = null;
   let bestScore = -1;
   let fallback: Member | null = null;
   let fallbackScore = -1;
   for (const m of g.members.values()) {
+    if (m.clientId === except) continue;
     const score = fnv1a(`${key}\u0000${m.clientId}`);
     if (m.client) {
       if (score > bestScore) [best, bestScore] = [m, score];
