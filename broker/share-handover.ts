@@ -90,6 +90,10 @@ export class ShareHandover {
       registers,
     });
     o.shared.membership = { offline: (id) => this.offline(id), online: (id) => this.online(id) };
+    // A member restoring its session rejoins its groups before CONNACK, and Aedes replays its queue
+    // right after: messages handed to it before that replay would reach it twice, out of order.
+    // So waiting handovers move once a member's CONNACK is out and its replay has begun.
+    o.aedes.on('connackSent', () => setImmediate(() => this.retryDue()));
   }
 
   /** Handovers waiting for their grace or for an online member (tests, /healthz). */
@@ -132,6 +136,11 @@ export class ShareHandover {
     this.timers.delete(clientId);
     this.due.delete(clientId);
     this.away.delete(clientId);
+    const client = (this.o.aedes as unknown as { clients: Record<string, { connackSent?: boolean } | undefined> }).clients[clientId];
+    if (client?.connackSent) this.retryDue();
+  }
+
+  private retryDue(): void {
     for (const waiting of this.due) this.start(waiting);
   }
 
