@@ -54,6 +54,7 @@ interface QueuedPacket {
   messageId?: number;
   brokerId?: string;
   brokerCounter?: number;
+  properties?: { userProperties?: Record<string, unknown> };
 }
 
 export interface ShareHandoverOptions {
@@ -166,11 +167,13 @@ export class ShareHandover {
     if (this.closed || !this.due.has(clientId) || this.back(clientId)) return;
 
     // What moves: its $share messages whose group has an online member now; the rest stays (and waits for one).
-    const taken: QueuedPacket[] = [];
+    const taken: Array<{ packet: QueuedPacket; privateTopic: string; inFlight: boolean }> = [];
     let waiting = false;
     for (const packet of queue) {
-      if (packet.cmd !== 'publish' || !SharedSubscriptions.isSharedFor(packet.topic, clientId)) continue;
-      if (this.o.shared.handoverTarget(packet.topic, clientId, true)) taken.push(packet);
+      const privateTopic = packet.cmd === 'publish' ? SharedSubscriptions.privateTopicFor(packet, clientId) : null;
+      if (privateTopic === null) continue;
+      // Read now: the memory store hands out its own packet objects, and the ids below are set on them.
+      if (this.o.shared.handoverTarget(privateTopic, clientId, true)) taken.push({ packet, privateTopic, inFlight: typeof packet.messageId === 'number' });
       else waiting = true;
     }
     const offlineFor = this.o.clock.now() - (this.away.get(clientId) ?? this.o.clock.now());
@@ -179,8 +182,6 @@ export class ShareHandover {
       this.away.delete(clientId);
     }
     if (taken.length === 0) return;
-    // Read before the ids below are set (the memory store hands out its own packet objects).
-    const wasInFlight = taken.map((p) => typeof p.messageId === 'number');
 
     // Out of the session first, so the member cannot get them again when it returns. Entries are
     // found by message id; one never sent has none, so each gets an id its session does not use.
@@ -193,7 +194,7 @@ export class ShareHandover {
       return next--;
     });
     const removals: Array<Promise<unknown>> = [];
-    taken.forEach((packet, i) => {
+    taken.forEach(({ packet }, i) => {
       const messageId = ids[i] ?? 0;
       removals.push(persistence.outgoingUpdate(session, { ...packet, messageId }).then(() => persistence.outgoingClearMessageId(session, { messageId })));
     });
@@ -201,8 +202,8 @@ export class ShareHandover {
 
     // Published again one after the other, so each member gets them in their original order.
     const byGroup = new Map<string, { to: Set<string>; inFlight: number; queued: number; lost: number }>();
-    for (const [i, packet] of taken.entries()) {
-      const target = this.o.shared.handoverTarget(packet.topic, clientId, false);
+    for (const { packet, privateTopic, inFlight } of taken) {
+      const target = this.o.shared.handoverTarget(privateTopic, clientId, false);
       const groupName = target?.group ?? 'unknown';
       const tally = byGroup.get(groupName) ?? { to: new Set<string>(), inFlight: 0, queued: 0, lost: 0 };
       byGroup.set(groupName, tally);
@@ -212,13 +213,14 @@ export class ShareHandover {
         this.o.onLost();
         continue;
       }
-      const state = wasInFlight[i] ? 'in-flight' : 'queued';
+      const state = inFlight ? 'in-flight' : 'queued';
       if (state === 'in-flight') tally.inFlight += 1;
       else tally.queued += 1;
       tally.to.add(target.to);
       this.messages.inc({ group: target.group, state });
       await new Promise<void>((resolve) => {
-        this.o.aedes.publish({ cmd: 'publish', topic: target.toTopic, payload: Buffer.from(packet.payload), qos: packet.qos, retain: false, dup: false }, (err) => {
+        const message = { cmd: 'publish' as const, topic: target.toTopic, payload: Buffer.from(packet.payload), qos: packet.qos, retain: false, dup: false, properties: SharedSubscriptions.mark(target.toPrefix) };
+        this.o.aedes.publish(message, (err) => {
           if (err) this.o.log.error({ event: 'share-handover-publish-failed', group: target.group, from: clientId, topic: target.topic, err: err.message }, 'share handover: a message could not be published again');
           resolve();
         });

@@ -23,6 +23,14 @@ import type { Logger } from '../service-kit/index.ts';
 // when one joins it takes about 1/n of them.
 
 const INTERNAL_ROOT = '$tzshare';
+/**
+ * User property naming the member's private prefix on each message the
+ * dispatcher sends. The private topic alone does not survive in a session:
+ * Aedes stores the packet it wrote (original topic) over the queued one in
+ * Redis. Aedes copies `properties` with every packet; MQTT 3.1.1 clients never
+ * see them (mqtt-packet writes properties only for MQTT 5).
+ */
+const SHARE_MARK = 'tz-share';
 
 export interface SharedMetrics {
   members: Gauge<'group'>;
@@ -134,19 +142,30 @@ export class SharedSubscriptions {
    * else a persistent offline one too. Null: not one of `from`'s shared
    * messages, or no such member.
    */
-  handoverTarget(internalTopic: string, from: string, onlineOnly: boolean): { group: string; topic: string; to: string; toTopic: string } | null {
+  handoverTarget(internalTopic: string, from: string, onlineOnly: boolean): { group: string; topic: string; to: string; toPrefix: string; toTopic: string } | null {
     const parsed = parseInternal(internalTopic);
     if (!parsed || parsed.clientId !== from) return null;
     const g = this.groups.get(`${parsed.group}\n${parsed.filter}`);
     if (!g) return null;
     const member = choose(g, stickyKey(parsed.rest), from);
     if (!member || (onlineOnly && !member.client)) return null;
-    return { group: g.group, topic: parsed.rest, to: member.clientId, toTopic: `${member.prefix}/${parsed.rest}` };
+    return { group: g.group, topic: parsed.rest, to: member.clientId, toPrefix: member.prefix, toTopic: `${member.prefix}/${parsed.rest}` };
   }
 
-  /** Whether a topic is a private topic of one of `from`'s memberships (a message it got through a group). */
-  static isSharedFor(topic: string, from: string): boolean {
-    return parseInternal(topic)?.clientId === from;
+  /**
+   * The private topic of a message in `from`'s session that it got through a
+   * group (its topic, or its mark when the stored topic is the original one);
+   * null for anything else.
+   */
+  static privateTopicFor(packet: { topic: string; properties?: { userProperties?: Record<string, unknown> } }, from: string): string | null {
+    const mark = packet.properties?.userProperties?.[SHARE_MARK];
+    const topic = packet.topic.startsWith(`${INTERNAL_ROOT}/`) ? packet.topic : typeof mark === 'string' ? `${mark}/${packet.topic}` : null;
+    return topic !== null && parseInternal(topic)?.clientId === from ? topic : null;
+  }
+
+  /** The `properties` that mark a message sent to a member's private prefix (see SHARE_MARK). */
+  static mark(prefix: string): { userProperties: Record<string, string> } {
+    return { userProperties: { [SHARE_MARK]: prefix } };
   }
 
   /**
@@ -217,7 +236,7 @@ export class SharedSubscriptions {
     }
     this.metrics.deliveries.inc({ group: g.group });
     this.aedes.publish(
-      { cmd: 'publish', topic: `${member.prefix}/${packet.topic}`, payload: packet.payload, qos: packet.qos, retain: false, dup: false },
+      { cmd: 'publish', topic: `${member.prefix}/${packet.topic}`, payload: packet.payload, qos: packet.qos, retain: false, dup: false, properties: SharedSubscriptions.mark(member.prefix) },
       (err) => {
         if (err) this.log.error({ group: g.group, topic: packet.topic, err: err.message }, 'shared subscription delivery failed');
       },

@@ -9,9 +9,9 @@ import * as assert from 'uvu/assert';
 import { createConnection, type Socket } from 'node:net';
 import mqttPacket, { type IPublishPacket } from 'mqtt-packet';
 import mqtt, { type MqttClient } from 'mqtt';
-import { BrokerUsers, startBroker, type RunningBroker } from '../../broker/index.ts';
+import { BrokerUsers, startBroker, type PersistenceConfig, type RunningBroker } from '../../broker/index.ts';
 import { topics } from '../../proto/index.ts';
-import { connectMqtt, waitFor } from './helpers.ts';
+import { connectMqtt, startRedis, waitFor, type TestRedis } from './helpers.ts';
 
 const PASSWORD = 'ingest-secret-pass';
 const GATEWAYS = ['gw-0001', 'gw-0002', 'gw-0003', 'gw-0004', 'gw-0005', 'gw-0006'];
@@ -48,11 +48,11 @@ async function silentMember(url: string, clientId: string): Promise<{ got: strin
   return { got, socket, destroy: () => socket.destroy() };
 }
 
-async function start(shareHandoverMs: number): Promise<{ broker: RunningBroker; gateways: Map<string, MqttClient> }> {
+async function start(shareHandoverMs: number, persistence: PersistenceConfig = { type: 'memory' }): Promise<{ broker: RunningBroker; gateways: Map<string, MqttClient> }> {
   const users = BrokerUsers.inMemory();
   users.add('tz-ingest', PASSWORD, 'ingest');
   for (const id of GATEWAYS) users.add(id, `${id}-secret-pass`, 'gateway');
-  const broker = await startBroker({ users, port: 0, shareHandoverMs, gatewayEvents: false });
+  const broker = await startBroker({ users, port: 0, shareHandoverMs, gatewayEvents: false, persistence });
   brokers.push(broker);
   const gateways = new Map<string, MqttClient>();
   for (const id of GATEWAYS) gateways.set(id, await connectMqtt(broker.mqttUrl, { clientId: id, username: id, password: `${id}-secret-pass` }, clients));
@@ -92,13 +92,24 @@ const metric = async (broker: RunningBroker, name: string, labels: string) => {
   return line ? Number(line.split(' ').pop()) : 0;
 };
 
+let redis: TestRedis | undefined;
+
 test.after(async () => {
   await Promise.all(clients.map((c) => c.endAsync(true)));
   for (const b of brokers) await b.stop();
+  await redis?.stop();
 });
 
-test('a dead member\'s unacknowledged and queued messages go to the surviving member in order, and not back to it', async () => {
-  const { broker, gateways } = await start(300);
+const persistences: Array<[string, () => Promise<PersistenceConfig>]> = [
+  ['memory', async () => ({ type: 'memory' })],
+  ['redis', async () => {
+    redis ??= await startRedis({ persist: false });
+    return { type: 'redis', url: redis.url };
+  }],
+];
+
+for (const [kind, persistence] of persistences) test(`${kind} persistence: a dead member's unacknowledged and queued messages go to the surviving member in order, and not back to it`, async () => {
+  const { broker, gateways } = await start(300, await persistence());
   const a = await silentMember(broker.mqttUrl, 'ingest-a');
   // A alone in the group: it gets three messages and acknowledges none (in flight).
   const inFlight = await publish(gateways, 'gw-0001', 3);
@@ -110,7 +121,7 @@ test('a dead member\'s unacknowledged and queued messages go to the surviving me
   const queued = await publish(gateways, 'gw-0001', 2);
   const b = await member(broker, 'ingest-b');
   await b.client.subscribeAsync(SHARE, { qos: 1 });
-  await waitFor('B got the five', () => (b.got.length >= 5 ? true : undefined), 5_000, 10);
+  await waitFor('B got the five', () => (b.got.length >= 5 ? true : undefined), 5_000, 10).catch((err: Error) => { throw new Error(`${err.message}: B got ${JSON.stringify(b.got)}, A had ${JSON.stringify(a.got)}, sent ${JSON.stringify([...inFlight, ...queued])}`); });
   assert.equal(b.got, [...inFlight, ...queued], 'exactly those messages, in their original order');
   await waitFor('handover counted', async () => ((await metric(broker, 'tz_broker_share_handover_total', `group="${GROUP}"`)) === 1 ? true : undefined), 5_000, 20);
   assert.is(await metric(broker, 'tz_broker_share_handover_messages_total', `group="${GROUP}",state="in-flight"`), 3);
@@ -127,6 +138,7 @@ test('a dead member\'s unacknowledged and queued messages go to the surviving me
   assert.ok(back.got.length > 0, 'A owns some gateways again');
   assert.equal(back.got.filter((p) => !markers.includes(p)), [], 'A got nothing it had before it died');
   assert.is(new Set([...back.got, ...b.got]).size, back.got.length + b.got.length, 'no message twice');
+  await Promise.all([back.client.endAsync(), b.client.endAsync()]);
 });
 
 test('a member back within the grace gets its own messages; nothing is handed over', async () => {
