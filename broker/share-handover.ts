@@ -141,8 +141,9 @@ export class ShareHandover {
     if (client?.connackSent) this.retryDue();
   }
 
+  /** Only members with someone to hand over to: a gateway reconnect storm must not re-read a long queue per CONNACK. */
   private retryDue(): void {
-    for (const waiting of this.due) this.start(waiting);
+    for (const waiting of this.due) if (this.o.shared.hasOnlinePeer(waiting)) this.start(waiting);
   }
 
   private start(clientId: string): void {
@@ -159,7 +160,13 @@ export class ShareHandover {
   }
 
   private async handOver(clientId: string): Promise<void> {
-    if (!this.due.has(clientId) || this.back(clientId)) return;
+    if (!this.due.has(clientId)) return;
+    if (this.back(clientId)) {
+      // It reconnected (with a clean session, which online() does not hear about unless it joins again).
+      this.due.delete(clientId);
+      this.away.delete(clientId);
+      return;
+    }
     const persistence = (this.o.aedes as unknown as { persistence: OutgoingQueue }).persistence;
     const session = { id: clientId };
     const queue: QueuedPacket[] = [];

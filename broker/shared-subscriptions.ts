@@ -135,6 +135,15 @@ export class SharedSubscriptions {
     return false;
   }
 
+  /** Whether another member of one of `clientId`'s groups is online now (someone to hand its messages to). */
+  hasOnlinePeer(clientId: string): boolean {
+    for (const g of this.groups.values()) {
+      if (!g.members.has(clientId)) continue;
+      for (const m of g.members.values()) if (m.clientId !== clientId && m.client) return true;
+    }
+    return false;
+  }
+
   /**
    * For a message in `from`'s session (its private topic): the group, the
    * original topic and the private topic of the member the dispatcher would
@@ -148,7 +157,8 @@ export class SharedSubscriptions {
     const g = this.groups.get(`${parsed.group}\n${parsed.filter}`);
     if (!g) return null;
     const member = choose(g, stickyKey(parsed.rest), from);
-    if (!member || (onlineOnly && !member.client)) return null;
+    // Online = CONNACK sent: a member still restoring its session gets its own queue replayed first.
+    if (!member || (onlineOnly && !(member.client as { connackSent?: boolean } | null)?.connackSent)) return null;
     return { group: g.group, topic: parsed.rest, to: member.clientId, toPrefix: member.prefix, toTopic: `${member.prefix}/${parsed.rest}` };
   }
 
