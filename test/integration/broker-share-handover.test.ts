@@ -141,6 +141,22 @@ for (const [kind, persistence] of persistences) test(`${kind} persistence: a dea
   await Promise.all([back.client.endAsync(), b.client.endAsync()]);
 });
 
+test('grace 0, nobody online when A dies: its messages wait and move when a member joins', async () => {
+  const { broker, gateways } = await start(0);
+  const a = await silentMember(broker.mqttUrl, 'ingest-a');
+  const inFlight = await publish(gateways, 'gw-0002', 4);
+  await waitFor('A got four', () => (a.got.length === 4 ? true : undefined), 5_000, 10);
+  a.destroy();
+  await waitFor('A offline', () => (online(broker, 'ingest-a') === false ? true : undefined), 5_000, 10);
+  assert.is(await metric(broker, 'tz_broker_share_handover_total', `group="${GROUP}"`), 0, 'nobody to hand over to yet');
+  const b = await member(broker, 'ingest-b');
+  await b.client.subscribeAsync(SHARE, { qos: 1 });
+  await waitFor('B got the four', () => (b.got.length >= 4 ? true : undefined), 5_000, 10);
+  assert.equal(b.got, inFlight);
+  assert.is(await metric(broker, 'tz_broker_share_handover_messages_total', `group="${GROUP}",state="in-flight"`), 4);
+  await b.client.endAsync();
+});
+
 test('a member back within the grace gets its own messages; nothing is handed over', async () => {
   const { broker, gateways } = await start(60_000);
   const b = await member(broker, 'ingest-b');
