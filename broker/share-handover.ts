@@ -97,11 +97,6 @@ export class ShareHandover {
     o.aedes.on('connackSent', () => setImmediate(() => this.retryDue()));
   }
 
-  /** Handovers waiting for their grace or for an online member (tests, /healthz). */
-  pending(): string[] {
-    return [...this.away.keys()];
-  }
-
   close(): void {
     this.closed = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
