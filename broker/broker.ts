@@ -19,6 +19,7 @@ import type { PublishRateOptions } from './publish-rate.ts';
 import { addressOf, BrokerSessions } from './sessions.ts';
 import { parseSharedFilter, type BrokerIdentity } from './acl.ts';
 import { SharedSubscriptions } from './shared-subscriptions.ts';
+import { DEFAULT_SHARE_HANDOVER_MS, ShareHandover, checkShareHandoverMs } from './share-handover.ts';
 import { DEFAULT_QOS0_HIGH_WATER_BYTES, slowSubscriberQos0 } from './slow-subscriber.ts';
 import type { BrokerUsers } from './users.ts';
 
@@ -76,6 +77,8 @@ export interface BrokerOptions {
   log?: Logger;
   /** The one audit log (service-kit `openAuditLog`): logins, refused and throttled ones included. */
   audit?: AuditAppend;
+  /** A persistent $share member away this long has its unacknowledged/queued group messages handed to another member (share-handover.ts); 0 = at once; default 5 s. */
+  shareHandoverMs?: number;
 }
 
 export interface RunningBroker extends RunningService {
@@ -104,6 +107,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const maxInflight = limits.maxInflight ?? DEFAULT_MAX_INFLIGHT;
   const maxOutgoingBytes = limits.maxOutgoingBytes ?? DEFAULT_MAX_OUTGOING_BYTES;
   const nodeId = options.nodeId ?? randomUUID();
+  const shareHandoverMs = checkShareHandoverMs(options.shareHandoverMs ?? DEFAULT_SHARE_HANDOVER_MS);
   const metrics = createBrokerMetrics();
   const counts = metrics.counts;
   const sessions = new BrokerSessions();
@@ -183,6 +187,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   aedesRef.current = aedes;
   shared = new SharedSubscriptions(aedes, { members: metrics.sharedMembers, deliveries: metrics.sharedDeliveries, undeliverable: metrics.sharedUndeliverable }, log);
   const sharedSubs = shared;
+  const handover = new ShareHandover({ aedes, shared, graceMs: shareHandoverMs, registry: metrics.registry, clock, log, onLost: () => countDrop(metrics, 'share-handover-no-member') });
   const authorizeSubscribe = authorizeSubscribeHook({ ...deps, shared: sharedSubs });
 
   if (options.gatewayEvents ?? true) {
@@ -338,6 +343,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     stop() {
       stopping ??= (async () => {
         if (usersFile) unwatchFile(usersFile, onUsersFileChange);
+        handover.close();
         // Stop accepting first; a server's close completes once its connections are gone.
         const closing = open.close();
         await new Promise<void>((resolve) => aedes.close(() => resolve()));

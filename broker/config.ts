@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { TzError, formatProblems, zodProblems } from '../service-kit/index.ts';
 import { grantsSchema } from './grants.ts';
+import { DEFAULT_SHARE_HANDOVER_MS, MAX_SHARE_HANDOVER_MS } from './share-handover.ts';
 
 // broker.yaml: every key is documented in broker/README.md; parsed once at
 // start, frozen. Unknown keys are errors (a typo must not silently fall back
@@ -83,6 +84,8 @@ export const brokerConfigSchema = z.strictObject({
   persistence: persistence.default({ type: 'memory' }),
   deniedPublish: z.enum(['drop', 'disconnect']).default('drop'),
   gatewayEvents: z.boolean().default(true),
+  /** A persistent $share member away this long has its unacknowledged and queued group messages handed to another member (share-handover.ts); 0 = at once. */
+  shareHandoverMs: z.number().int().min(0).max(MAX_SHARE_HANDOVER_MS).default(DEFAULT_SHARE_HANDOVER_MS),
   /** Extra topics per account, on top of its role: `{gw-0001: [{publish: "tz/v1/x/#"}, {subscribe: "..."}]}` (grants.ts). */
   grants: z.record(z.string().min(1), grantsSchema).default({}),
 });

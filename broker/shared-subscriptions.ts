@@ -23,6 +23,14 @@ import type { Logger } from '../service-kit/index.ts';
 // when one joins it takes about 1/n of them.
 
 const INTERNAL_ROOT = '$tzshare';
+/**
+ * User property naming the member's private prefix on each message the
+ * dispatcher sends. The private topic alone does not survive in a session:
+ * Aedes stores the packet it wrote (original topic) over the queued one in
+ * Redis. Aedes copies `properties` with every packet; MQTT 3.1.1 clients never
+ * see them (mqtt-packet writes properties only for MQTT 5).
+ */
+const SHARE_MARK = 'tz-share';
 
 export interface SharedMetrics {
   members: Gauge<'group'>;
@@ -51,6 +59,8 @@ export class SharedSubscriptions {
   private readonly groups = new Map<string, Group>();
   /** Internal prefix → member, for `forward()`. */
   private readonly byPrefix = new Map<string, { group: Group; member: Member }>();
+  /** Told when a persistent member goes offline and when a member (re)joins: the handover of a dead member's messages (share-handover.ts). */
+  membership: { offline(clientId: string): void; online(clientId: string): void } | undefined;
 
   constructor(private readonly aedes: Aedes, private readonly metrics: SharedMetrics, private readonly log: Logger) {}
 
@@ -107,13 +117,65 @@ export class SharedSubscriptions {
 
   /** A client disconnected: a clean member leaves, a persistent one stays as offline (its queue keeps filling). */
   clientDisconnected(client: Client): void {
+    let offline = false;
     for (const [prefix, entry] of this.byPrefix) {
       if (entry.member.client !== client) continue;
       if (entry.member.persistent) {
         entry.member.client = null;
+        offline = true;
         this.updateGauge(entry.group);
       } else this.removeMember(prefix);
     }
+    if (offline) this.membership?.offline(client.id);
+  }
+
+  /** Whether a client id holds a membership through a live client now (also while its CONNECT is still being handled). */
+  isOnline(clientId: string): boolean {
+    for (const g of this.groups.values()) if (g.members.get(clientId)?.client) return true;
+    return false;
+  }
+
+  /** Whether another member of one of `clientId`'s groups is online now (someone to hand its messages to). */
+  hasOnlinePeer(clientId: string): boolean {
+    for (const g of this.groups.values()) {
+      if (!g.members.has(clientId)) continue;
+      for (const m of g.members.values()) if (m.clientId !== clientId && m.client) return true;
+    }
+    return false;
+  }
+
+  /**
+   * For a message in `from`'s session (its private topic): the group, the
+   * original topic and the private topic of the member the dispatcher would
+   * choose for it now among the others — online ones only when `onlineOnly`,
+   * else a persistent offline one too. Null: not one of `from`'s shared
+   * messages, or no such member.
+   */
+  handoverTarget(internalTopic: string, from: string, onlineOnly: boolean): { group: string; topic: string; to: string; toPrefix: string; toTopic: string } | null {
+    const parsed = parseInternal(internalTopic);
+    if (!parsed || parsed.clientId !== from) return null;
+    const g = this.groups.get(`${parsed.group}\n${parsed.filter}`);
+    if (!g) return null;
+    const member = choose(g, stickyKey(parsed.rest), from);
+    // Online = CONNACK sent: a member still restoring its session gets its own queue replayed first.
+    if (!member || (onlineOnly && !(member.client as { connackSent?: boolean } | null)?.connackSent)) return null;
+    return { group: g.group, topic: parsed.rest, to: member.clientId, toPrefix: member.prefix, toTopic: `${member.prefix}/${parsed.rest}` };
+  }
+
+  /**
+   * The private topic of a message in `from`'s session that it got through a
+   * group (its topic, or its mark when the stored topic is the original one);
+   * null for anything else.
+   */
+  static privateTopicFor(packet: { topic: string; properties?: { userProperties?: Record<string, unknown> } }, from: string): string | null {
+    const mark = packet.properties?.userProperties?.[SHARE_MARK];
+    const topic = packet.topic.startsWith(`${INTERNAL_ROOT}/`) ? packet.topic : typeof mark === 'string' ? `${mark}/${packet.topic}` : null;
+    return topic !== null && parseInternal(topic)?.clientId === from ? topic : null;
+  }
+
+  /** The `properties` that mark a message sent to a member's private prefix (see SHARE_MARK). */
+  static mark(prefix: string): { userProperties: Record<string, string> } {
+    return { userProperties: { [SHARE_MARK]: prefix } };
   }
 
   /**
@@ -155,6 +217,7 @@ export class SharedSubscriptions {
     g.members.set(client.id, member);
     this.byPrefix.set(prefix, { group: g, member });
     this.updateGauge(g);
+    this.membership?.online(client.id);
   }
 
   private removeMember(prefix: string): void {
@@ -183,7 +246,7 @@ export class SharedSubscriptions {
     }
     this.metrics.deliveries.inc({ group: g.group });
     this.aedes.publish(
-      { cmd: 'publish', topic: `${member.prefix}/${packet.topic}`, payload: packet.payload, qos: packet.qos, retain: false, dup: false },
+      { cmd: 'publish', topic: `${member.prefix}/${packet.topic}`, payload: packet.payload, qos: packet.qos, retain: false, dup: false, properties: SharedSubscriptions.mark(member.prefix) },
       (err) => {
         if (err) this.log.error({ group: g.group, topic: packet.topic, err: err.message }, 'shared subscription delivery failed');
       },
@@ -202,12 +265,13 @@ export function stickyKey(topic: string): string {
   return parseGatewayTopic(topic)?.gatewayId ?? topic;
 }
 
-function choose(g: Group, key: string): Member | null {
+function choose(g: Group, key: string, except?: string): Member | null {
   let best: Member | null = null;
   let bestScore = -1;
   let fallback: Member | null = null;
   let fallbackScore = -1;
   for (const m of g.members.values()) {
+    if (m.clientId === except) continue;
     const score = fnv1a(`${key}\u0000${m.clientId}`);
     if (m.client) {
       if (score > bestScore) [best, bestScore] = [m, score];

@@ -59,6 +59,7 @@ export function registerBrokerCommands(program: Command): void {
               persistence: config.persistence,
               deniedPublish: config.deniedPublish,
               gatewayEvents: config.gatewayEvents,
+              shareHandoverMs: config.shareHandoverMs,
             }
           : {}),
         log: createLogger('broker'),
