@@ -16,3 +16,4 @@ export { waitFor } from './wait-for.ts';
 export { counter } from './counters.ts';
 export { startCaseApi, type CaseApi, type CaseApiOptions, type CaseApiCrew } from './case-api.ts';
 export { startBareBroker, type BareBroker } from './bare-broker.ts';
+export { sqliteSchemaOf, postgresSchemaOf, type SchemaOf } from './schema-of.ts';
