@@ -15,5 +15,5 @@ export { tempDir } from './temp-dir.ts';
 export { waitFor } from './wait-for.ts';
 export { counter } from './counters.ts';
 export { startCaseApi, type CaseApi, type CaseApiOptions, type CaseApiCrew } from './case-api.ts';
-export { startBareBroker, type BareBroker } from './bare-broker.ts';
+export { startBareBroker, type BareBroker, type BareBrokerOptions } from './bare-broker.ts';
 export { sqliteSchemaOf, postgresSchemaOf, type SchemaOf } from './schema-of.ts';

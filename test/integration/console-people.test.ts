@@ -9,11 +9,9 @@
 // rules service mounts them. Screenshots: var/test-artifacts/people-*.png.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createServer, type Server } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { loadProfiles } from '../../device-profiles/index.ts';
@@ -22,7 +20,7 @@ import { openAccessTokens } from '../../service-kit/index.ts';
 import { startRules, type RulesService } from '../../rules/index.ts';
 import { openCaseSystem, type CaseSystem } from '../../cases/index.ts';
 import { registerConsoleRoutes, CONSOLE_STATIC_DIR, connectMqttAlarmFeed, type AlarmFeed } from '../../dashboards/index.ts';
-import { tempDir, waitFor } from './helpers.ts';
+import { startBareBroker, tempDir, waitFor, type BareBroker } from './helpers.ts';
 
 const ARTIFACTS = join(process.cwd(), 'var/test-artifacts');
 const SERVICE_PASSWORD = 'people-test-secret';
@@ -33,8 +31,7 @@ const PHONE = { width: 390, height: 844 };
 const profiles = loadProfiles();
 const dir = tempDir('tz-people-it-');
 
-let broker: Aedes;
-let brokerServer: Server;
+let broker: BareBroker;
 let rules: RulesService;
 let cases: CaseSystem;
 let feed: AlarmFeed;
@@ -81,15 +78,8 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACT
 
 test.before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  broker = await Aedes.createBroker({
-    authenticate: (_client, _username, password, done) => {
-      if (password?.toString() === SERVICE_PASSWORD) return done(null, true);
-      done(Object.assign(new Error('bad credentials'), { returnCode: 4 as const }), false);
-    },
-  });
-  brokerServer = createServer(broker.handle);
-  await new Promise<void>((resolve) => brokerServer.listen(0, '127.0.0.1', resolve));
-  const brokerUrl = `mqtt://127.0.0.1:${(brokerServer.address() as { port: number }).port}`;
+  broker = await startBareBroker({ login: { password: SERVICE_PASSWORD } });
+  const brokerUrl = broker.url;
   const access = openAccessTokens(new Database(join(dir.path, 'access.sqlite')));
   tokens.operator = access.issue({ name: 'olga', role: 'operator' }).token;
   tokens.dispatcher = access.issue({ name: 'dora', role: 'dispatcher' }).token;
@@ -115,8 +105,7 @@ test.after(async () => {
   await rules?.stop();
   await feed?.close();
   await cases?.stop();
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => brokerServer.close(() => resolve()));
+  await broker?.stop();
   dir.remove();
 });
 

@@ -8,11 +8,9 @@
 // Screenshots go to var/test-artifacts/.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createServer, type Server } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadProfiles } from '../../device-profiles/index.ts';
@@ -21,7 +19,7 @@ import { openAccessTokens } from '../../service-kit/index.ts';
 import { startRules, type RulesService } from '../../rules/index.ts';
 import { openCaseSystem, type CaseSystem } from '../../cases/index.ts';
 import { registerConsoleRoutes, connectMqttAlarmFeed, type AlarmFeed } from '../../dashboards/index.ts';
-import { startInfluxd, tempDir, waitFor, writeSimulatedTelemetry, type TestInfluxd } from './helpers.ts';
+import { startBareBroker, startInfluxd, tempDir, waitFor, writeSimulatedTelemetry, type BareBroker, type TestInfluxd } from './helpers.ts';
 
 const ARTIFACTS = join(process.cwd(), 'var/test-artifacts');
 const SERVICE_PASSWORD = 'console-test-secret';
@@ -30,8 +28,7 @@ const profiles = loadProfiles();
 const dir = tempDir('tz-console-it-');
 
 let influx: TestInfluxd;
-let broker: Aedes;
-let brokerServer: Server;
+let broker: BareBroker;
 let rules: RulesService;
 let cases: CaseSystem;
 let feed: AlarmFeed;
@@ -65,15 +62,8 @@ test.before(async () => {
   const devices = await writeSimulatedTelemetry(influx, { profiles: profiles.all(), devicesPerClass: 6, districts: ['gulou', 'taijiang', 'cangshan', 'jinan'], readingsPerDevice: 48, everyMs: 1_800_000 });
   deviceCount = [...devices.values()].reduce((n, ids) => n + ids.length, 0);
 
-  broker = await Aedes.createBroker({
-    authenticate: (_client, _username, password, done) => {
-      if (password?.toString() === SERVICE_PASSWORD) return done(null, true);
-      done(Object.assign(new Error('bad credentials'), { returnCode: 4 as const }), false);
-    },
-  });
-  brokerServer = createServer(broker.handle);
-  await new Promise<void>((resolve) => brokerServer.listen(0, '127.0.0.1', resolve));
-  const brokerUrl = `mqtt://127.0.0.1:${(brokerServer.address() as { port: number }).port}`;
+  broker = await startBareBroker({ login: { password: SERVICE_PASSWORD } });
+  const brokerUrl = broker.url;
 
   const db = new Database(join(dir.path, 'access.sqlite'));
   const access = openAccessTokens(db);
@@ -122,8 +112,7 @@ test.after(async () => {
   await rules?.stop();
   await feed?.close();
   await cases?.stop();
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => brokerServer.close(() => resolve()));
+  await broker?.stop();
   await influx?.stop();
   dir.remove();
 });
