@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { loadProfiles } from '../../device-profiles/index.ts';
 import { encodeUplinkBatch, topics } from '../../proto/index.ts';
 import { openAccessTokens } from '../../service-kit/index.ts';
@@ -20,6 +20,7 @@ import { startRules, type RulesService } from '../../rules/index.ts';
 import { openCaseSystem, type CaseSystem } from '../../cases/index.ts';
 import { registerConsoleRoutes, connectMqttAlarmFeed, type AlarmFeed } from '../../dashboards/index.ts';
 import { startBareBroker, startInfluxd, tempDir, waitFor, writeSimulatedTelemetry, type BareBroker, type TestInfluxd } from './helpers.ts';
+import { issueConsoleTokens, launchConsoleBrowser, openConsolePage, signInToConsole, type ConsolePerson } from '../../testing/console-browser.ts';
 
 const ARTIFACTS = join(process.cwd(), 'var/test-artifacts');
 const SERVICE_PASSWORD = 'console-test-secret';
@@ -35,7 +36,7 @@ let feed: AlarmFeed;
 let gateway: MqttClient;
 let browser: Browser;
 let page: Page;
-const tokens: Record<'operator' | 'dispatcher' | 'crew' | 'inspector', string> = { operator: '', dispatcher: '', crew: '', inspector: '' };
+let tokens: Record<ConsolePerson, string>;
 let deviceCount = 0;
 
 async function apiGet<T>(path: string, token = tokens.operator): Promise<T> {
@@ -48,13 +49,7 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `console-${name}.png`), fullPage: true });
 }
 
-async function signInAs(role: keyof typeof tokens): Promise<void> {
-  if (await page.locator('#sign-out').isVisible()) await page.click('#sign-out');
-  await page.waitForSelector('#token');
-  await page.fill('#token', tokens[role]);
-  await page.click('#sign-in');
-  await page.waitForSelector('#who:has-text("' + role + '")');
-}
+const signInAs = (role: ConsolePerson) => signInToConsole(page, tokens[role], { until: { who: role } });
 
 test.before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -67,10 +62,7 @@ test.before(async () => {
 
   const db = new Database(join(dir.path, 'access.sqlite'));
   const access = openAccessTokens(db);
-  tokens.operator = access.issue({ name: 'olga', role: 'operator' }).token;
-  tokens.dispatcher = access.issue({ name: 'dora', role: 'dispatcher' }).token;
-  tokens.crew = access.issue({ name: 'crew-a-phone', role: 'crew', crewId: 'crew-a' }).token;
-  tokens.inspector = access.issue({ name: 'li-inspector', role: 'inspector' }).token;
+  tokens = issueConsoleTokens(access);
 
   cases = await openCaseSystem({ dbPath: join(dir.path, 'cases.sqlite'), access, photoDir: join(dir.path, 'photos'), slaCheckMs: 0 });
   feed = await connectMqttAlarmFeed({ brokerUrl, username: 'tz-console', password: SERVICE_PASSWORD });
@@ -89,11 +81,9 @@ test.before(async () => {
   assert.ok(crew.ok, `crew created: ${crew.status} ${await crew.text()}`);
   gateway = await mqtt.connectAsync(brokerUrl, { clientId: 'console-test-gw', username: GW, password: SERVICE_PASSWORD, reconnectPeriod: 0 });
 
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-  // English: this file checks the English words; console-people.test.ts covers zh-CN. No service worker, so page.route sees every request.
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 }, serviceWorkers: 'block' });
-  await page.addInitScript(() => localStorage.setItem('tz-console-lang', 'en'));
-  page.setDefaultTimeout(10_000);
+  browser = await launchConsoleBrowser();
+  // English: this file checks the English words; console-people.test.ts covers zh-CN.
+  ({ page } = await openConsolePage(browser, { viewport: { width: 1400, height: 900 }, lang: 'en' }));
   // Offline means offline: anything not served by the rules service fails the test.
   const outside: string[] = [];
   await page.route('**/*', (route) => {
@@ -102,7 +92,6 @@ test.before(async () => {
     outside.push(url);
     return route.abort();
   });
-  page.on('pageerror', (err) => console.error('page error:', err.message));
   (globalThis as { outside?: string[] }).outside = outside;
 });
 
