@@ -11,17 +11,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { loadProfiles } from '../../device-profiles/index.ts';
 import { encodeUplinkBatch, topics } from '../../proto/index.ts';
-import { openAccessTokens } from '../../service-kit/index.ts';
-import { startRules, type RulesService } from '../../rules/index.ts';
-import { openCaseSystem, type CaseSystem } from '../../cases/index.ts';
-import { registerConsoleRoutes, CONSOLE_STATIC_DIR, connectMqttAlarmFeed, type AlarmFeed } from '../../dashboards/index.ts';
-import { startBareBroker, tempDir, waitFor, type BareBroker } from './helpers.ts';
-import { issueConsoleTokens, launchConsoleBrowser, openConsolePage, signInToConsole, type ConsolePerson } from '../../testing/console-browser.ts';
+import type { RulesService } from '../../rules/index.ts';
+import { CONSOLE_STATIC_DIR } from '../../dashboards/index.ts';
+import { tempDir, waitFor } from './helpers.ts';
+import { launchConsoleBrowser, openConsolePage, signInToConsole, type ConsolePerson } from '../../testing/console-browser.ts';
+import { startConsoleStack, type ConsoleStack } from '../../testing/console-stack.ts';
 
 const ARTIFACTS = join(process.cwd(), 'var/test-artifacts');
 const SERVICE_PASSWORD = 'people-test-secret';
@@ -32,10 +30,8 @@ const PHONE = { width: 390, height: 844 };
 const profiles = loadProfiles();
 const dir = tempDir('tz-people-it-');
 
-let broker: BareBroker;
+let stack: ConsoleStack;
 let rules: RulesService;
-let cases: CaseSystem;
-let feed: AlarmFeed;
 let gateway: MqttClient;
 let browser: Browser;
 let tokens: Record<ConsolePerson, string>;
@@ -67,31 +63,17 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACT
 
 test.before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  broker = await startBareBroker({ login: { password: SERVICE_PASSWORD } });
-  const brokerUrl = broker.url;
-  const access = openAccessTokens(new Database(join(dir.path, 'access.sqlite')));
-  tokens = issueConsoleTokens(access);
-  cases = await openCaseSystem({ dbPath: join(dir.path, 'cases.sqlite'), access, photoDir: join(dir.path, 'photos'), slaCheckMs: 0 });
-  feed = await connectMqttAlarmFeed({ brokerUrl, username: 'tz-console', password: SERVICE_PASSWORD });
-  rules = await startRules({
-    brokerUrl, username: 'tz-rules', password: SERVICE_PASSWORD, profiles, dbPath: join(dir.path, 'rules.sqlite'), access, alarmSinks: [cases.alarmSink],
-    registerRoutes: async (app) => {
-      await cases.registerRoutes(app);
-      await registerConsoleRoutes(app, { access, profiles, alarmFeed: feed, timeZone: 'Asia/Shanghai' });
-    },
-  });
+  stack = await startConsoleStack({ dir: dir.path, password: SERVICE_PASSWORD, profiles, timeZone: 'Asia/Shanghai' });
+  ({ rules, tokens } = stack);
   await apiCall('POST', '/api/v1/crews', tokens.dispatcher, { id: 'crew-a', name: '一班', department: 'municipal-facilities', districts: ['*'], skills: ['*'] });
-  gateway = await mqtt.connectAsync(brokerUrl, { clientId: 'people-test-gw', username: GW, password: SERVICE_PASSWORD, reconnectPeriod: 0 });
+  gateway = await mqtt.connectAsync(stack.broker.url, { clientId: 'people-test-gw', username: GW, password: SERVICE_PASSWORD, reconnectPeriod: 0 });
   browser = await launchConsoleBrowser();
 });
 
 test.after(async () => {
   await browser?.close();
   await gateway?.endAsync(true);
-  await rules?.stop();
-  await feed?.close();
-  await cases?.stop();
-  await broker?.stop();
+  await stack?.stop();
   dir.remove();
 });
 

@@ -10,17 +10,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { loadProfiles } from '../../device-profiles/index.ts';
 import { encodeUplinkBatch, topics } from '../../proto/index.ts';
-import { openAccessTokens } from '../../service-kit/index.ts';
-import { startRules, type RulesService } from '../../rules/index.ts';
-import { openCaseSystem, type CaseSystem } from '../../cases/index.ts';
-import { registerConsoleRoutes, connectMqttAlarmFeed, type AlarmFeed } from '../../dashboards/index.ts';
-import { startBareBroker, startInfluxd, tempDir, waitFor, writeSimulatedTelemetry, type BareBroker, type TestInfluxd } from './helpers.ts';
-import { issueConsoleTokens, launchConsoleBrowser, openConsolePage, signInToConsole, type ConsolePerson } from '../../testing/console-browser.ts';
+import type { RulesService } from '../../rules/index.ts';
+import { startInfluxd, tempDir, waitFor, writeSimulatedTelemetry, type TestInfluxd } from './helpers.ts';
+import { launchConsoleBrowser, openConsolePage, signInToConsole, type ConsolePerson } from '../../testing/console-browser.ts';
+import { startConsoleStack, type ConsoleStack } from '../../testing/console-stack.ts';
 
 const ARTIFACTS = join(process.cwd(), 'var/test-artifacts');
 const SERVICE_PASSWORD = 'console-test-secret';
@@ -29,10 +26,8 @@ const profiles = loadProfiles();
 const dir = tempDir('tz-console-it-');
 
 let influx: TestInfluxd;
-let broker: BareBroker;
+let stack: ConsoleStack;
 let rules: RulesService;
-let cases: CaseSystem;
-let feed: AlarmFeed;
 let gateway: MqttClient;
 let browser: Browser;
 let page: Page;
@@ -57,29 +52,14 @@ test.before(async () => {
   const devices = await writeSimulatedTelemetry(influx, { profiles: profiles.all(), devicesPerClass: 6, districts: ['gulou', 'taijiang', 'cangshan', 'jinan'], readingsPerDevice: 48, everyMs: 1_800_000 });
   deviceCount = [...devices.values()].reduce((n, ids) => n + ids.length, 0);
 
-  broker = await startBareBroker({ login: { password: SERVICE_PASSWORD } });
-  const brokerUrl = broker.url;
-
-  const db = new Database(join(dir.path, 'access.sqlite'));
-  const access = openAccessTokens(db);
-  tokens = issueConsoleTokens(access);
-
-  cases = await openCaseSystem({ dbPath: join(dir.path, 'cases.sqlite'), access, photoDir: join(dir.path, 'photos'), slaCheckMs: 0 });
-  feed = await connectMqttAlarmFeed({ brokerUrl, username: 'tz-console', password: SERVICE_PASSWORD });
-  rules = await startRules({
-    brokerUrl, username: 'tz-rules', password: SERVICE_PASSWORD, profiles, dbPath: join(dir.path, 'rules.sqlite'),
-    influx: { url: influx.url, database: influx.database }, access, alarmSinks: [cases.alarmSink],
-    registerRoutes: async (app) => {
-      await cases.registerRoutes(app);
-      await registerConsoleRoutes(app, { access, profiles, influx: { url: influx.url, database: influx.database }, alarmFeed: feed });
-    },
-  });
+  stack = await startConsoleStack({ dir: dir.path, password: SERVICE_PASSWORD, profiles, influx: { url: influx.url, database: influx.database } });
+  ({ rules, tokens } = stack);
   const crew = await fetch(`${rules.httpUrl}/api/v1/crews`, {
     method: 'POST', headers: { authorization: `Bearer ${tokens.dispatcher}`, 'content-type': 'application/json' },
     body: JSON.stringify({ id: 'crew-a', name: 'Crew A', department: 'municipal-facilities', districts: ['*'], skills: ['*'] }),
   });
   assert.ok(crew.ok, `crew created: ${crew.status} ${await crew.text()}`);
-  gateway = await mqtt.connectAsync(brokerUrl, { clientId: 'console-test-gw', username: GW, password: SERVICE_PASSWORD, reconnectPeriod: 0 });
+  gateway = await mqtt.connectAsync(stack.broker.url, { clientId: 'console-test-gw', username: GW, password: SERVICE_PASSWORD, reconnectPeriod: 0 });
 
   browser = await launchConsoleBrowser();
   // English: this file checks the English words; console-people.test.ts covers zh-CN.
@@ -98,10 +78,7 @@ test.before(async () => {
 test.after(async () => {
   await browser?.close();
   await gateway?.endAsync(true);
-  await rules?.stop();
-  await feed?.close();
-  await cases?.stop();
-  await broker?.stop();
+  await stack?.stop();
   await influx?.stop();
   dir.remove();
 });
