@@ -9,7 +9,7 @@ import type {
 import { FINAL_STATUSES } from './model.ts';
 import { CASE_COLUMNS, caseColumnValue, caseOf, crewOf, eventOf, outboxOf, subscriptionOf, type CaseRow, type CrewRow, type EventRow, type OutboxRow, type SubscriptionRow } from './case-rows.ts';
 import type { Subscription } from './subscriptions.ts';
-import { POSTGRES_CASE_MIGRATIONS } from './postgres-case-migrations.ts';
+import { POSTGRES_CASE_MIGRATIONS } from './case-schema.ts';
 
 // PostgreSQL implementation of the CaseStore (issue 20: more than one rules
 // service on more than one machine share one case database). The SQLite store

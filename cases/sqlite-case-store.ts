@@ -6,11 +6,11 @@ import type {
 } from './model.ts';
 import { FINAL_STATUSES } from './model.ts';
 import { CASE_COLUMNS, caseColumnValue, caseOf, crewOf, eventOf, type CaseRow, type CrewRow, type EventRow } from './case-rows.ts';
-import { SQLITE_CASE_MIGRATIONS } from './sqlite-case-migrations.ts';
+import { SQLITE_CASE_MIGRATIONS } from './case-schema.ts';
 import { outboxTx } from './sqlite-outbox.ts';
 
 // SQLite (better-sqlite3, WAL) implementation of the CaseStore. Schema changes
-// are numbered migrations (sqlite-case-migrations.ts); the notification
+// are numbered migrations (case-schema.ts, rendered for SQLite); the notification
 // outbox and alert subscriptions are sqlite-outbox.ts.
 // better-sqlite3 is synchronous, so a transaction is BEGIN IMMEDIATE … COMMIT
 // around the (immediately resolving) async work, serialised by a promise chain.

@@ -30,3 +30,4 @@ export { openAccessStore, type OpenedAccessStore, type AccessStoreOptions } from
 export { openAuditLog, scrubSecrets, recordCommandSent, recordConfigPushed, AUDIT_RESULTS, type AuditLog, type AuditEntry, type AuditRecord, type AuditQuery, type AuditResult, type AuditAppend } from './audit.ts';
 export { recordHttpChanges, registerAuditApi, type AuditedRoute } from './audit-http.ts';
 export { actorOf } from './actor.ts';
+export { renderMigrations, renderSchemaSteps, renderColumn, type SchemaMigration, type SchemaStep, type TableSpec, type IndexSpec, type ColumnSpec, type PortableType, type SqlDialect } from './schema-ddl.ts';

@@ -15,4 +15,6 @@ export { tempDir } from './temp-dir.ts';
 export { waitFor } from './wait-for.ts';
 export { counter } from './counters.ts';
 export { startCaseApi, type CaseApi, type CaseApiOptions, type CaseApiCrew } from './case-api.ts';
-export { startBareBroker, type BareBroker } from './bare-broker.ts';
+export { startBareBroker, type BareBroker, type BareBrokerOptions } from './bare-broker.ts';
+export { sqliteSchemaOf, postgresSchemaOf, type SchemaOf } from './schema-of.ts';
+export { CONSOLE_PEOPLE, issueConsoleTokens, launchConsoleBrowser, openConsolePage, signInToConsole, type ConsolePerson, type ConsolePageOptions, type SignInOptions } from './console-browser.ts';

@@ -11,7 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { BrokerUsers, startBroker, type RunningBroker } from '../../broker/index.ts';
 import { BUILTIN_PROFILE_DIR, loadProfiles } from '../../device-profiles/index.ts';
 import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../../edge-agent/index.ts';
@@ -19,6 +19,7 @@ import { startSimulatedDistrict, type SimulatedDistrict } from '../../firmware-s
 import { createLogger } from '../../service-kit/index.ts';
 import { startRulesService, type RunningRulesService } from '../../cli/rules-service.ts';
 import { tempDir, waitFor } from './helpers.ts';
+import { issueConsoleTokens, launchConsoleBrowser, openConsolePage, signInToConsole } from '../../testing/console-browser.ts';
 
 const ARTIFACTS = join(process.cwd(), 'var/test-artifacts');
 const GW = 'gw-cmd-01';
@@ -36,21 +37,14 @@ let service: RunningRulesService;
 let browser: Browser;
 let page: Page;
 let pole: string;
-const tokens = { operator: '', dispatcher: '' };
+let tokens: Record<'operator' | 'dispatcher', string>;
 
 async function api(method: string, path: string, body?: unknown, token = tokens.operator): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${service.httpUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
-async function signInAs(role: keyof typeof tokens, name: string): Promise<void> {
-  await page.goto(`${service.httpUrl}/console/#/signin`);
-  if (await page.locator('#sign-out').isVisible()) await page.click('#sign-out');
-  await page.waitForSelector('#token');
-  await page.fill('#token', tokens[role]);
-  await page.click('#sign-in');
-  await page.waitForSelector(`#who:has-text("${name}")`);
-}
+const signInAs = (role: keyof typeof tokens, name: string) => signInToConsole(page, tokens[role], { serviceUrl: service.httpUrl, until: { who: name } });
 
 test.before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -67,8 +61,7 @@ test.before(async () => {
     rulesDbPath: join(dir.path, 'rules.sqlite'), casesDbPath: join(dir.path, 'cases.sqlite'), accessDbPath: join(dir.path, 'access.sqlite'),
     registryDbPath: join(dir.path, 'registry.sqlite'), auditDbPath: join(dir.path, 'audit.sqlite'), photoDir: join(dir.path, 'photos'), log: (c) => createLogger(c, 'silent'),
   });
-  tokens.operator = (await service.access.issue({ name: 'olga', role: 'operator' })).token;
-  tokens.dispatcher = (await service.access.issue({ name: 'dora', role: 'dispatcher' })).token;
+  tokens = await issueConsoleTokens(service.access, ['operator', 'dispatcher']);
 
   // The registry: the gateway, the pole's asset and the pole itself, addressed on its simulated bus.
   const sim = district.devices.find((d) => d.deviceId === pole);
@@ -89,10 +82,8 @@ test.before(async () => {
   }, 'gw.yaml'), { profiles, profileDir: BUILTIN_PROFILE_DIR, log });
   await waitFor('the pole in the gateway config', () => ((agent.stats().devices ?? 0) >= 1 ? true : undefined), 20_000, 50);
 
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-  page = await browser.newPage({ viewport: { width: 1366, height: 900 }, serviceWorkers: 'block' });
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (err) => console.error('page error:', err.message));
+  browser = await launchConsoleBrowser();
+  ({ page } = await openConsolePage(browser, { timeoutMs: 15_000 }));
 });
 
 test.after(async () => {

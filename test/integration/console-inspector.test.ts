@@ -11,13 +11,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { BrokerUsers, startBroker, type RunningBroker } from '../../broker/index.ts';
 import { loadProfiles } from '../../device-profiles/index.ts';
 import { CONSOLE_STATIC_DIR } from '../../dashboards/index.ts';
 import { createLogger } from '../../service-kit/index.ts';
 import { startRulesService, type RunningRulesService } from '../../cli/rules-service.ts';
 import { tempDir } from './helpers.ts';
+import { issueConsoleTokens, launchConsoleBrowser, openConsolePage, signInToConsole, type ConsolePerson } from '../../testing/console-browser.ts';
 import { alarm, event } from '../../cases/test/fixtures.ts';
 
 const ARTIFACTS = join(process.cwd(), 'var/test-artifacts');
@@ -30,7 +31,7 @@ let broker: RunningBroker;
 let service: RunningRulesService;
 let browser: Browser;
 let page: Page;
-const tokens = { operator: '', dispatcher: '', crew: '', inspector: '' };
+let tokens: Record<ConsolePerson, string>;
 const ids = { fixed: 0, notFixed: 0, waiting: 0 };
 
 interface CaseDetail { id: number; status: string; reworkCount: number; events: Array<{ action: string; who: string; detail: Record<string, unknown>; note: string | null }> }
@@ -54,14 +55,7 @@ async function handledCase(title: string, district: string, category: string): P
   return c.id;
 }
 
-async function signIn(role: keyof typeof tokens, landing: string): Promise<void> {
-  await page.goto(`${service.httpUrl}/console/#/signin`);
-  if (await page.locator('#sign-out').isVisible()) await page.click('#sign-out');
-  await page.waitForSelector('#token');
-  await page.fill('#token', tokens[role]);
-  await page.click('#sign-in');
-  await page.waitForURL(`**/console/${landing}`);
-}
+const signIn = (role: ConsolePerson, landing: string) => signInToConsole(page, tokens[role], { serviceUrl: service.httpUrl, until: { landing } });
 
 test.before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -73,20 +67,15 @@ test.before(async () => {
     rulesDbPath: join(dir.path, 'rules.sqlite'), casesDbPath: join(dir.path, 'cases.sqlite'), accessDbPath: join(dir.path, 'access.sqlite'),
     photoDir: join(dir.path, 'photos'), log: (c) => createLogger(c, 'silent'),
   });
-  tokens.operator = (await service.access.issue({ name: 'olga', role: 'operator' })).token;
-  tokens.dispatcher = (await service.access.issue({ name: 'dora', role: 'dispatcher' })).token;
-  tokens.crew = (await service.access.issue({ name: 'wang-phone', role: 'crew', crewId: 'crew-a' })).token;
-  tokens.inspector = (await service.access.issue({ name: 'li-inspector', role: 'inspector' })).token;
+  tokens = await issueConsoleTokens(service.access);
   await ok('POST', '/api/v1/crews', tokens.dispatcher, { id: 'crew-a', name: '一班', department: 'municipal-facilities', districts: ['yicheng', 'xiping'], skills: ['*'] });
   ids.fixed = await handledCase('井盖破损 解放路', 'yicheng', 'manhole-cover');
   ids.notFixed = await handledCase('路灯不亮 中华路', 'xiping', 'street-light');
   // No crew serves 遂平县: the case stays registered, waiting for a dispatcher.
   ids.waiting = (await ok<{ id: number }>('POST', '/api/v1/cases', tokens.dispatcher, { category: 'manhole-cover', title: '井盖松动 遂平', district: 'suiping', register: true })).id;
 
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-  page = await browser.newPage({ viewport: { width: 1366, height: 900 }, serviceWorkers: 'block' });
-  page.setDefaultTimeout(10_000);
-  page.on('pageerror', (err) => console.error('page error:', err.message));
+  browser = await launchConsoleBrowser();
+  ({ page } = await openConsolePage(browser));
 });
 
 test.after(async () => {

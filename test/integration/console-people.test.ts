@@ -9,20 +9,17 @@
 // rules service mounts them. Screenshots: var/test-artifacts/people-*.png.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createServer, type Server } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { loadProfiles } from '../../device-profiles/index.ts';
 import { encodeUplinkBatch, topics } from '../../proto/index.ts';
-import { openAccessTokens } from '../../service-kit/index.ts';
-import { startRules, type RulesService } from '../../rules/index.ts';
-import { openCaseSystem, type CaseSystem } from '../../cases/index.ts';
-import { registerConsoleRoutes, CONSOLE_STATIC_DIR, connectMqttAlarmFeed, type AlarmFeed } from '../../dashboards/index.ts';
+import type { RulesService } from '../../rules/index.ts';
+import { CONSOLE_STATIC_DIR } from '../../dashboards/index.ts';
 import { tempDir, waitFor } from './helpers.ts';
+import { launchConsoleBrowser, openConsolePage, signInToConsole, type ConsolePerson } from '../../testing/console-browser.ts';
+import { startConsoleStack, type ConsoleStack } from '../../testing/console-stack.ts';
 
 const ARTIFACTS = join(process.cwd(), 'var/test-artifacts');
 const SERVICE_PASSWORD = 'people-test-secret';
@@ -33,14 +30,11 @@ const PHONE = { width: 390, height: 844 };
 const profiles = loadProfiles();
 const dir = tempDir('tz-people-it-');
 
-let broker: Aedes;
-let brokerServer: Server;
+let stack: ConsoleStack;
 let rules: RulesService;
-let cases: CaseSystem;
-let feed: AlarmFeed;
 let gateway: MqttClient;
 let browser: Browser;
-const tokens: Record<'operator' | 'dispatcher' | 'crew' | 'inspector', string> = { operator: '', dispatcher: '', crew: '', inspector: '' };
+let tokens: Record<ConsolePerson, string>;
 let batchSeq = 0;
 
 interface CaseDetail { id: number; status: string; events: Array<{ action: string; detail: Record<string, unknown> }>; photos: Array<{ id: string }> }
@@ -59,64 +53,27 @@ async function newCase(title: string): Promise<number> {
   return c.id;
 }
 
-async function newPage(opts: { viewport: { width: number; height: number }; lang: 'zh-CN' | 'en'; serviceWorkers?: 'allow' | 'block'; isMobile?: boolean }): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: opts.viewport, serviceWorkers: opts.serviceWorkers ?? 'block', isMobile: opts.isMobile ?? false, hasTouch: opts.isMobile ?? false, locale: opts.lang, timezoneId: 'Europe/Berlin' });
-  // The console's own choice (not the browser's locale) decides; zh-CN needs no setting, it is the default.
-  if (opts.lang === 'en') await context.addInitScript(() => localStorage.setItem('tz-console-lang', 'en'));
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  page.on('pageerror', (err) => console.error('page error:', err.message));
-  return { context, page };
-}
+/** The console's own choice (not the browser's locale or time zone) decides what a person sees. */
+const newPage = (o: { viewport: { width: number; height: number }; lang: 'zh-CN' | 'en'; serviceWorkers?: 'allow' | 'block'; isMobile?: boolean }) =>
+  openConsolePage(browser, { ...o, locale: o.lang, timezoneId: 'Europe/Berlin' });
 
-async function signIn(page: Page, role: keyof typeof tokens, landing: string): Promise<void> {
-  await page.goto(`${rules.httpUrl}/console/`);
-  await page.waitForSelector('#token');
-  await page.fill('#token', tokens[role]);
-  await page.click('#sign-in');
-  await page.waitForURL(`**/console/${landing}`);
-}
+const signIn = (page: Page, role: ConsolePerson, landing: string) => signInToConsole(page, tokens[role], { serviceUrl: rules.httpUrl, until: { landing } });
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `people-${name}.png`), fullPage: true });
 
 test.before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  broker = await Aedes.createBroker({
-    authenticate: (_client, _username, password, done) => {
-      if (password?.toString() === SERVICE_PASSWORD) return done(null, true);
-      done(Object.assign(new Error('bad credentials'), { returnCode: 4 as const }), false);
-    },
-  });
-  brokerServer = createServer(broker.handle);
-  await new Promise<void>((resolve) => brokerServer.listen(0, '127.0.0.1', resolve));
-  const brokerUrl = `mqtt://127.0.0.1:${(brokerServer.address() as { port: number }).port}`;
-  const access = openAccessTokens(new Database(join(dir.path, 'access.sqlite')));
-  tokens.operator = access.issue({ name: 'olga', role: 'operator' }).token;
-  tokens.dispatcher = access.issue({ name: 'dora', role: 'dispatcher' }).token;
-  tokens.crew = access.issue({ name: 'wang-phone', role: 'crew', crewId: 'crew-a' }).token;
-  tokens.inspector = access.issue({ name: 'li-inspector', role: 'inspector' }).token;
-  cases = await openCaseSystem({ dbPath: join(dir.path, 'cases.sqlite'), access, photoDir: join(dir.path, 'photos'), slaCheckMs: 0 });
-  feed = await connectMqttAlarmFeed({ brokerUrl, username: 'tz-console', password: SERVICE_PASSWORD });
-  rules = await startRules({
-    brokerUrl, username: 'tz-rules', password: SERVICE_PASSWORD, profiles, dbPath: join(dir.path, 'rules.sqlite'), access, alarmSinks: [cases.alarmSink],
-    registerRoutes: async (app) => {
-      await cases.registerRoutes(app);
-      await registerConsoleRoutes(app, { access, profiles, alarmFeed: feed, timeZone: 'Asia/Shanghai' });
-    },
-  });
+  stack = await startConsoleStack({ dir: dir.path, password: SERVICE_PASSWORD, profiles, timeZone: 'Asia/Shanghai' });
+  ({ rules, tokens } = stack);
   await apiCall('POST', '/api/v1/crews', tokens.dispatcher, { id: 'crew-a', name: '一班', department: 'municipal-facilities', districts: ['*'], skills: ['*'] });
-  gateway = await mqtt.connectAsync(brokerUrl, { clientId: 'people-test-gw', username: GW, password: SERVICE_PASSWORD, reconnectPeriod: 0 });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  gateway = await mqtt.connectAsync(stack.broker.url, { clientId: 'people-test-gw', username: GW, password: SERVICE_PASSWORD, reconnectPeriod: 0 });
+  browser = await launchConsoleBrowser();
 });
 
 test.after(async () => {
   await browser?.close();
   await gateway?.endAsync(true);
-  await rules?.stop();
-  await feed?.close();
-  await cases?.stop();
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => brokerServer.close(() => resolve()));
+  await stack?.stop();
   dir.remove();
 });
 
@@ -291,9 +248,7 @@ test('installable: manifest, icons and a service worker that caches the app shel
   });
   for (const path of ['/console/', '/console/app.js', '/console/pages/crew.js', '/console/locales/zh-CN.json']) assert.ok(cached.includes(path), `${path} cached`);
   // The installed app opens without a network: shell from the cache, the crew's cases from their last copy.
-  await page.fill('#token', tokens.crew);
-  await page.click('#sign-in');
-  await page.waitForSelector('.crew-card');
+  await signInToConsole(page, tokens.crew, { until: { selector: '.crew-card' } });
   const shown = await page.locator('.crew-card').count();
   await context.setOffline(true);
   await page.reload();

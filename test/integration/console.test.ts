@@ -8,20 +8,16 @@
 // Screenshots go to var/test-artifacts/.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createServer, type Server } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { loadProfiles } from '../../device-profiles/index.ts';
 import { encodeUplinkBatch, topics } from '../../proto/index.ts';
-import { openAccessTokens } from '../../service-kit/index.ts';
-import { startRules, type RulesService } from '../../rules/index.ts';
-import { openCaseSystem, type CaseSystem } from '../../cases/index.ts';
-import { registerConsoleRoutes, connectMqttAlarmFeed, type AlarmFeed } from '../../dashboards/index.ts';
+import type { RulesService } from '../../rules/index.ts';
 import { startInfluxd, tempDir, waitFor, writeSimulatedTelemetry, type TestInfluxd } from './helpers.ts';
+import { launchConsoleBrowser, openConsolePage, signInToConsole, type ConsolePerson } from '../../testing/console-browser.ts';
+import { startConsoleStack, type ConsoleStack } from '../../testing/console-stack.ts';
 
 const ARTIFACTS = join(process.cwd(), 'var/test-artifacts');
 const SERVICE_PASSWORD = 'console-test-secret';
@@ -30,15 +26,12 @@ const profiles = loadProfiles();
 const dir = tempDir('tz-console-it-');
 
 let influx: TestInfluxd;
-let broker: Aedes;
-let brokerServer: Server;
+let stack: ConsoleStack;
 let rules: RulesService;
-let cases: CaseSystem;
-let feed: AlarmFeed;
 let gateway: MqttClient;
 let browser: Browser;
 let page: Page;
-const tokens: Record<'operator' | 'dispatcher' | 'crew' | 'inspector', string> = { operator: '', dispatcher: '', crew: '', inspector: '' };
+let tokens: Record<ConsolePerson, string>;
 let deviceCount = 0;
 
 async function apiGet<T>(path: string, token = tokens.operator): Promise<T> {
@@ -51,13 +44,7 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `console-${name}.png`), fullPage: true });
 }
 
-async function signInAs(role: keyof typeof tokens): Promise<void> {
-  if (await page.locator('#sign-out').isVisible()) await page.click('#sign-out');
-  await page.waitForSelector('#token');
-  await page.fill('#token', tokens[role]);
-  await page.click('#sign-in');
-  await page.waitForSelector('#who:has-text("' + role + '")');
-}
+const signInAs = (role: ConsolePerson) => signInToConsole(page, tokens[role], { until: { who: role } });
 
 test.before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -65,45 +52,18 @@ test.before(async () => {
   const devices = await writeSimulatedTelemetry(influx, { profiles: profiles.all(), devicesPerClass: 6, districts: ['gulou', 'taijiang', 'cangshan', 'jinan'], readingsPerDevice: 48, everyMs: 1_800_000 });
   deviceCount = [...devices.values()].reduce((n, ids) => n + ids.length, 0);
 
-  broker = await Aedes.createBroker({
-    authenticate: (_client, _username, password, done) => {
-      if (password?.toString() === SERVICE_PASSWORD) return done(null, true);
-      done(Object.assign(new Error('bad credentials'), { returnCode: 4 as const }), false);
-    },
-  });
-  brokerServer = createServer(broker.handle);
-  await new Promise<void>((resolve) => brokerServer.listen(0, '127.0.0.1', resolve));
-  const brokerUrl = `mqtt://127.0.0.1:${(brokerServer.address() as { port: number }).port}`;
-
-  const db = new Database(join(dir.path, 'access.sqlite'));
-  const access = openAccessTokens(db);
-  tokens.operator = access.issue({ name: 'olga', role: 'operator' }).token;
-  tokens.dispatcher = access.issue({ name: 'dora', role: 'dispatcher' }).token;
-  tokens.crew = access.issue({ name: 'crew-a-phone', role: 'crew', crewId: 'crew-a' }).token;
-  tokens.inspector = access.issue({ name: 'li-inspector', role: 'inspector' }).token;
-
-  cases = await openCaseSystem({ dbPath: join(dir.path, 'cases.sqlite'), access, photoDir: join(dir.path, 'photos'), slaCheckMs: 0 });
-  feed = await connectMqttAlarmFeed({ brokerUrl, username: 'tz-console', password: SERVICE_PASSWORD });
-  rules = await startRules({
-    brokerUrl, username: 'tz-rules', password: SERVICE_PASSWORD, profiles, dbPath: join(dir.path, 'rules.sqlite'),
-    influx: { url: influx.url, database: influx.database }, access, alarmSinks: [cases.alarmSink],
-    registerRoutes: async (app) => {
-      await cases.registerRoutes(app);
-      await registerConsoleRoutes(app, { access, profiles, influx: { url: influx.url, database: influx.database }, alarmFeed: feed });
-    },
-  });
+  stack = await startConsoleStack({ dir: dir.path, password: SERVICE_PASSWORD, profiles, influx: { url: influx.url, database: influx.database } });
+  ({ rules, tokens } = stack);
   const crew = await fetch(`${rules.httpUrl}/api/v1/crews`, {
     method: 'POST', headers: { authorization: `Bearer ${tokens.dispatcher}`, 'content-type': 'application/json' },
     body: JSON.stringify({ id: 'crew-a', name: 'Crew A', department: 'municipal-facilities', districts: ['*'], skills: ['*'] }),
   });
   assert.ok(crew.ok, `crew created: ${crew.status} ${await crew.text()}`);
-  gateway = await mqtt.connectAsync(brokerUrl, { clientId: 'console-test-gw', username: GW, password: SERVICE_PASSWORD, reconnectPeriod: 0 });
+  gateway = await mqtt.connectAsync(stack.broker.url, { clientId: 'console-test-gw', username: GW, password: SERVICE_PASSWORD, reconnectPeriod: 0 });
 
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-  // English: this file checks the English words; console-people.test.ts covers zh-CN. No service worker, so page.route sees every request.
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 }, serviceWorkers: 'block' });
-  await page.addInitScript(() => localStorage.setItem('tz-console-lang', 'en'));
-  page.setDefaultTimeout(10_000);
+  browser = await launchConsoleBrowser();
+  // English: this file checks the English words; console-people.test.ts covers zh-CN.
+  ({ page } = await openConsolePage(browser, { viewport: { width: 1400, height: 900 }, lang: 'en' }));
   // Offline means offline: anything not served by the rules service fails the test.
   const outside: string[] = [];
   await page.route('**/*', (route) => {
@@ -112,18 +72,13 @@ test.before(async () => {
     outside.push(url);
     return route.abort();
   });
-  page.on('pageerror', (err) => console.error('page error:', err.message));
   (globalThis as { outside?: string[] }).outside = outside;
 });
 
 test.after(async () => {
   await browser?.close();
   await gateway?.endAsync(true);
-  await rules?.stop();
-  await feed?.close();
-  await cases?.stop();
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => brokerServer.close(() => resolve()));
+  await stack?.stop();
   await influx?.stop();
   dir.remove();
 });

@@ -6,56 +6,32 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { stringify as toYaml } from 'yaml';
 import { loadProfiles } from '../../device-profiles/index.ts';
 import { decodeUplinkBatch, topics } from '../../proto/index.ts';
 import { startSimulatedDistrict, type SimulatedDistrict } from '../../firmware-sim/index.ts';
 import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../../edge-agent/index.ts';
-import { counter, freePort, tempDir, waitFor } from './helpers.ts';
+import { counter, startBareBroker, tempDir, waitFor, type BareBroker } from './helpers.ts';
 
 const profiles = loadProfiles();
 const data = tempDir('tz-edge-durable-');
 const root = new URL('../..', import.meta.url).pathname;
 
-let broker: Aedes;
-let brokerPort: number;
-let server: Server | null = null;
-const sockets = new Set<Socket>();
+let broker: BareBroker;
 let district: SimulatedDistrict;
 let observer: MqttClient;
 
 /** Every reading seen, per gateway: `${device}:${seq}` → copies, in arrival order with the time it arrived. */
 const seen = new Map<string, Array<{ deviceId: string; seq: number; ts: number; arrivedAt: number }>>();
 
-async function listen(): Promise<void> {
-  server = createServer((socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    broker.handle(socket);
-  });
-  await new Promise<void>((resolve) => server!.listen(brokerPort, '127.0.0.1', resolve));
-}
-
-/** The broker goes away: no listener, every connection cut. */
-async function brokerDown(): Promise<void> {
-  const s = server!;
-  server = null;
-  for (const socket of sockets) socket.destroy();
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-}
-
 test.before(async () => {
-  broker = await Aedes.createBroker();
-  brokerPort = await freePort();
-  await listen();
+  broker = await startBareBroker();
   district = await startSimulatedDistrict({ profiles, devices: 8, seed: 5, devicesPerBus: 4, tickMs: 3_600_000 });
   // A persistent session, so batches published while it reconnects are kept for it (MQTT 3.1.1 §3.1.2.4).
-  observer = mqtt.connect(`mqtt://127.0.0.1:${brokerPort}`, { clientId: 'durability-observer', clean: false, reconnectPeriod: 100 });
+  observer = mqtt.connect(broker.url, { clientId: 'durability-observer', clean: false, reconnectPeriod: 100 });
   observer.on('message', (_topic, payload) => {
     const batch = decodeUplinkBatch(payload);
     const list = seen.get(String(batch.gatewayId)) ?? [];
@@ -69,14 +45,13 @@ test.before(async () => {
 test.after(async () => {
   await observer?.endAsync(true);
   await district?.stop();
-  if (server) await brokerDown();
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
+  await broker?.stop();
   data.remove();
 });
 
 function agentConfig(gatewayId: string, extra: Record<string, unknown> = {}) {
   return {
-    gatewayId, brokerUrl: `mqtt://127.0.0.1:${brokerPort}`, username: gatewayId, dataDir: join(data.path, gatewayId),
+    gatewayId, brokerUrl: broker.url, username: gatewayId, dataDir: join(data.path, gatewayId),
     devices: district.devices.map((d) => ({ deviceId: d.deviceId, profile: d.profile, district: d.district, modbus: { host: d.host, port: d.port, unitId: d.unitId } })),
     pollIntervalMs: 100, requestTimeoutMs: 300, batch: { maxReadings: 20, maxDelayMs: 60 }, statusIntervalMs: 1000,
     ...extra,
@@ -150,13 +125,14 @@ test('broker down for a while: readings are queued on disk and the backlog arriv
   const agent: EdgeAgent = await startEdgeAgent(parseEdgeAgentConfig({ ...agentConfig(gw), password: 'x', queue: { replayReadingsPerSecond: 150 } }, 'test'), { profiles });
   try {
     await waitFor('readings flowing', () => ((seen.get(gw)?.length ?? 0) >= 40 ? true : undefined), 15_000, 20);
-    await brokerDown();
+    // The broker goes away: no listener, every connection cut.
+    await broker.goDown();
     const downAt = Date.now();
     await waitFor('a backlog on disk', () => (counter(agent.stats(), 'queueDepth') >= 300 ? true : undefined), 15_000, 50);
     const metrics = await (await fetch(`${agent.httpUrl}/metrics`)).text();
     assert.match(metrics, /tz_edge_broker_connected\{component="edge-agent"\} 0/);
     assert.match(metrics, /tz_edge_oldest_unsent_age_seconds\{component="edge-agent"\} [1-9]/);
-    await listen();
+    await broker.comeUp();
     const upAt = Date.now();
     await waitFor('the backlog drained', () => (counter(agent.stats(), 'queueBatches') === 0 && counter(agent.stats(), 'batchesReplayed') > 0 ? true : undefined), 20_000, 50);
     stopped = true;

@@ -2,28 +2,24 @@
 // a real Aedes broker with one user, the agent, and a real MQTT subscriber.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createServer, type Server } from 'node:net';
-import { Aedes, type AuthenticateError } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { loadProfiles, metricOfValue } from '../../device-profiles/index.ts';
 import { decodeCommandAck, decodeGatewayStatus, decodeUplinkBatch, encodeCommand, metricValueOf, topics, tz, type ICommandAck, type IDeviceStatus, type IGatewayStatus, type IReading } from '../../proto/index.ts';
 import { startSimulatedDistrict, type SimulatedDistrict } from '../../firmware-sim/index.ts';
 import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../../edge-agent/index.ts';
-import { counter, freePort, tempDir, waitFor } from './helpers.ts';
+import { counter, freePort, startBareBroker, tempDir, waitFor, type BareBroker } from './helpers.ts';
 
 const USER = 'gw-test';
 const PASSWORD = 'right-password';
 const profiles = loadProfiles();
 const data = tempDir('tz-edge-agent-');
 
-let broker: Aedes;
-let server: Server;
+let broker: BareBroker;
 let brokerUrl: string;
 let district: SimulatedDistrict;
 let agent: EdgeAgent;
 let badAgent: EdgeAgent | undefined;
 let lateAgent: EdgeAgent | undefined;
-let lateServer: Server | undefined;
 let observer: MqttClient;
 
 const readings = new Map<string, IReading[]>();
@@ -35,18 +31,8 @@ const acks: ICommandAck[] = [];
 const lateReadings: number[] = [];
 
 test.before(async () => {
-  broker = await Aedes.createBroker({
-    authenticate: (_client, username, password, done) => {
-      if (username === USER && password?.toString() === PASSWORD) return done(null, true);
-      const err = new Error('bad username or password') as AuthenticateError;
-      err.returnCode = 4;
-      done(err, null);
-    },
-  });
-  server = createServer(broker.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  brokerUrl = `mqtt://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  broker = await startBareBroker({ login: { password: PASSWORD, usernames: [USER] } });
+  brokerUrl = broker.url;
 
   district = await startSimulatedDistrict({ profiles, devices: 12, seed: 11, devicesPerBus: 6, tickMs: 3_600_000 });
 
@@ -80,11 +66,9 @@ test.after(async () => {
   await agent?.stop();
   await badAgent?.stop();
   await lateAgent?.stop();
-  if (lateServer) await new Promise<void>((resolve) => lateServer!.close(() => resolve()));
   await observer?.endAsync();
   await district?.stop();
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await broker?.stop();
   data.remove();
 });
 
@@ -220,8 +204,7 @@ test('readings made while the broker is unreachable are held and delivered when 
   assert.is(counter(lateAgent.stats(), 'batchesPublished'), 0);
   assert.ok(counter(lateAgent.stats(), 'queueDepth') >= 4);
   // The same broker starts listening on that port: the agent's retry finds it.
-  lateServer = createServer(broker.handle);
-  await new Promise<void>((resolve) => lateServer!.listen(port, '127.0.0.1', resolve));
+  await broker.listenAlso(port);
   await waitFor('the held readings arrive', () => (lateReadings.filter((seq) => seq === 1).length >= 2 ? true : undefined), 20_000, 50);
   await waitFor('queue drained', () => (counter(lateAgent!.stats(), 'batchesAcked') > 0 && counter(lateAgent!.stats(), 'queueDepth') < 4 ? true : undefined), 5000, 50);
 });

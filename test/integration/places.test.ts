@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { stringify as toYaml } from 'yaml';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { loadProfiles } from '../../device-profiles/index.ts';
 import { encodeUplinkBatch, topics } from '../../proto/index.ts';
 import { createLogger } from '../../service-kit/index.ts';
@@ -21,6 +21,7 @@ import { startSimulatedDistrict, type SimulatedDistrict, type SimulatedDeviceInf
 import { loadCityMap, streetSites, DEFAULT_CITY_FILE } from '../../registry/index.ts';
 import { startRulesService, type RunningRulesService } from '../../cli/rules-service.ts';
 import { tempDir, waitFor } from './helpers.ts';
+import { issueConsoleTokens, launchConsoleBrowser, openConsolePage, signInToConsole } from '../../testing/console-browser.ts';
 
 const ARTIFACTS = join(process.cwd(), 'var/test-artifacts');
 const GW = 'gw-0001';
@@ -35,7 +36,7 @@ let service: RunningRulesService;
 let gateway: MqttClient;
 let browser: Browser | undefined;
 let cover: SimulatedDeviceInfo;
-const tokens = { operator: '', dispatcher: '' };
+let tokens: Record<'operator' | 'dispatcher', string>;
 
 async function api(method: string, path: string, body?: unknown, token = tokens.operator): Promise<{ status: number; json: any }> {
   const res = await fetch(`${service.httpUrl}${path}`, {
@@ -75,8 +76,7 @@ test.before(async () => {
     assetPlaces: { placeOf: (id) => { const s = siteOf.get(id); return s ? { lat: s.lat, long: s.lon, address: s.address, district: s.district, gridCell: s.gridCell } : null; } },
     siteDevices: () => sim.devices.map((d) => ({ deviceId: d.deviceId, profile: d.profile, gatewayId: GW, district: d.district, lat: d.site!.lat, lon: d.site!.lon, address: d.site!.address, gridCell: d.site!.gridCell })),
   });
-  tokens.operator = (await service.access.issue({ name: 'olga', role: 'operator' })).token;
-  tokens.dispatcher = (await service.access.issue({ name: 'dora', role: 'dispatcher' })).token;
+  tokens = await issueConsoleTokens(service.access, ['operator', 'dispatcher']);
   gateway = await mqtt.connectAsync(broker.mqttUrl, { clientId: GW, username: GW, password: PASSWORD.gateway, reconnectPeriod: 0 });
 });
 
@@ -159,19 +159,15 @@ test('console map: 驻马店\'s districts and grid cells drawn, every device ins
     assert.equal([at?.district, at?.gridCell], [d.district, d.gridCell], `${d.deviceId} at ${d.lat},${d.lon}`);
   }
 
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-  const page: Page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  page.setDefaultTimeout(10_000);
+  browser = await launchConsoleBrowser();
+  const { page } = await openConsolePage(browser, { viewport: { width: 1200, height: 900 }, serviceWorkers: 'allow' });
   const outside: string[] = [];
   await page.route('**/*', (route) => {
     if (route.request().url().startsWith(service.httpUrl)) return route.continue();
     outside.push(route.request().url());
     return route.abort();
   });
-  await page.goto(`${service.httpUrl}/console/`);
-  await page.fill('#token', tokens.operator);
-  await page.click('#sign-in');
-  await page.waitForSelector('#who');
+  await signInToConsole(page, tokens.operator, { serviceUrl: service.httpUrl, until: { selector: '#who' } });
   await page.goto(`${service.httpUrl}/console/#/map`);
   await page.waitForSelector('path.tz-district');
   assert.is(await page.locator('path.tz-district').count(), 4);

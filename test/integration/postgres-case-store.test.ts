@@ -8,6 +8,9 @@ import pg from 'pg';
 import { isTzError } from '../../service-kit/index.ts';
 import { PostgresCaseStore } from '../../cases/postgres-case-store.ts';
 import { caseStoreSuite, sampleCase } from '../../cases/test/case-store.suite.ts';
+import { POSTGRES_CASE_MIGRATIONS } from '../../cases/case-schema.ts';
+import { postgresSchemaOf } from '../../testing/schema-of.ts';
+import { readFileSync } from 'node:fs';
 import { startPostgres, type TestPostgres } from './helpers.ts';
 
 let server: TestPostgres;
@@ -114,5 +117,19 @@ test('postgres: an unreachable server is TZ_STORE_UNAVAILABLE (503, retryable), 
     assert.ok(err.canRetry());
   }
 });
+
+for (const version of [1, 2]) {
+  test(`postgres: the rendered case migrations up to version ${version} make the schema the hand-written SQL made`, async () => {
+    const snapshot = JSON.parse(readFileSync(new URL('../../cases/test/case-schema.snapshot.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    const client = new pg.Client({ connectionString: await freshDatabase() });
+    await client.connect();
+    try {
+      for (const m of POSTGRES_CASE_MIGRATIONS) if (m.version <= version) await client.query(m.sql);
+      assert.equal(await postgresSchemaOf(client), snapshot[`postgres v${version}`]);
+    } finally {
+      await client.end();
+    }
+  });
+}
 
 test.run();

@@ -3,14 +3,12 @@
 // known times; the rules API answers per device with timestamps and a count.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { Aedes } from 'aedes';
 import { loadProfiles } from '../../device-profiles/index.ts';
 import Database from 'better-sqlite3';
 import { createInfluxDatabase, openAccessTokens } from '../../service-kit/index.ts';
 import { startRules, type RulesService } from '../../rules/index.ts';
-import { startInfluxd, tempDir, type TestInfluxd } from './helpers.ts';
+import { startBareBroker, startInfluxd, tempDir, type BareBroker, type TestInfluxd } from './helpers.ts';
 
 const START = Date.UTC(2026, 4, 4, 0, 0, 0); // Monday 2026-05-04 00:00 UTC
 const STEP = 15 * 60_000;
@@ -19,8 +17,7 @@ const SURGES: Record<string, number[]> = { 'wm-1': [10, 200, 500], 'wm-2': [300]
 const GAP = { device: 'wm-3', from: 100, to: 110 }; // 10 steps (2.5 h) silent
 
 let influxd: TestInfluxd;
-let broker: Aedes;
-let server: Server;
+let broker: BareBroker;
 let operatorToken = '';
 let rules: RulesService;
 const dir = tempDir('tz-backtest-');
@@ -44,21 +41,18 @@ test.before(async () => {
   }
   const res = await fetch(`${influxd.url}/write?db=${influxd.database}&precision=ms`, { method: 'POST', body: lines.join('\n') });
   assert.is(res.status, 204, await res.text());
-  broker = await Aedes.createBroker({ authenticate: (_c, _u, _p, done) => done(null, true) });
-  server = createServer(broker.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  broker = await startBareBroker();
   const access = openAccessTokens(new Database(':memory:'));
   operatorToken = access.issue({ name: 'olga', role: 'operator' }).token;
   rules = await startRules({ access,
-    brokerUrl: `mqtt://127.0.0.1:${(server.address() as { port: number }).port}`, username: 'tz-rules', password: 'x', clientId: 'tz-rules-bt',
+    brokerUrl: broker.url, username: 'tz-rules', password: 'x', clientId: 'tz-rules-bt',
     profiles: loadProfiles(), dbPath: join(dir.path, 'rules.db'), influx: target,
   });
 });
 
 test.after(async () => {
   await rules?.stop();
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await broker?.stop();
   await influxd?.stop();
   dir.remove();
 });

@@ -6,18 +6,16 @@
 // raise one gateway alarm; a restart keeps the open alarm.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
-import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { loadProfiles } from '../../device-profiles/index.ts';
 import { encodeUplinkBatch, topics, type AlarmEvent, type IReading } from '../../proto/index.ts';
 import { openAccessTokens, type SqliteAccessTokens } from '../../service-kit/index.ts';
 import { startRules, type AlarmSink, type RulesService } from '../../rules/index.ts';
-import { tempDir, waitFor } from './helpers.ts';
+import { startBareBroker, tempDir, waitFor, type BareBroker } from './helpers.ts';
 
 const USER = 'tz-rules';
 const PASSWORD = 'rules-test-secret';
@@ -25,8 +23,7 @@ const GW = 'gw-0001';
 const DEVICE = 'mh-0042';
 const T0 = 1_700_000_000_000;
 
-let broker: Aedes;
-let server: Server;
+let broker: BareBroker;
 let brokerUrl: string;
 let rules: RulesService | undefined;
 let gateway: MqttClient;
@@ -66,7 +63,7 @@ async function api(method: string, path: string, who = 'operator', body?: unknow
 
 function subscribedOnce(): Promise<void> {
   return new Promise<void>((resolve) => {
-    broker.on('subscribe', (subs, client) => {
+    broker.broker.on('subscribe', (subs, client) => {
       if (client?.id === 'tz-rules' && subs.some((s) => s.topic === topics.allBatches)) resolve();
     });
   });
@@ -83,16 +80,8 @@ async function start(): Promise<RulesService> {
 }
 
 test.before(async () => {
-  broker = await Aedes.createBroker({
-    authenticate: (_client, username, password, done) => {
-      const ok = (username === USER || username === GW) && password?.toString() === PASSWORD;
-      if (ok) return done(null, true);
-      done(Object.assign(new Error('bad credentials'), { returnCode: 4 as const }), false);
-    },
-  });
-  server = createServer(broker.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  brokerUrl = `mqtt://127.0.0.1:${(server.address() as { port: number }).port}`;
+  broker = await startBareBroker({ login: { password: PASSWORD, usernames: [USER, GW] } });
+  brokerUrl = broker.url;
   access = openAccessTokens(new Database(':memory:'));
   for (const role of ['operator', 'dispatcher', 'readonly', 'crew'] as const) tokens[role] = access.issue({ name: `${role} 1`, role, ...(role === 'crew' ? { crewId: 'crew-1' } : {}) }).token;
   rules = await start();
@@ -106,8 +95,7 @@ test.before(async () => {
 test.after(async () => {
   await gateway?.endAsync(true);
   await rules?.stop();
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await broker?.stop();
   dir.remove();
 });
 

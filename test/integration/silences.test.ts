@@ -9,25 +9,22 @@ import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { loadProfiles } from '../../device-profiles/index.ts';
 import { encodeUplinkBatch, topics, type IReading } from '../../proto/index.ts';
 import { createLogger, openAccessTokens } from '../../service-kit/index.ts';
 import { startRulesService, type RunningRulesService } from '../../cli/rules-service.ts';
 import { DEFAULT_CASE_CONFIG } from '../../cases/index.ts';
-import { tempDir, waitFor } from './helpers.ts';
+import { startBareBroker, tempDir, waitFor, type BareBroker } from './helpers.ts';
 
 const PASSWORD = 'silences-test-secret';
 const GW = 'gw-0009';
 const T0 = Date.now() - 60_000;
 const dir = tempDir('tz-silences-');
-let broker: Aedes;
-let server: Server;
+let broker: BareBroker;
 let hook: HttpServer;
 const chat: string[] = [];
 let service: RunningRulesService;
@@ -57,12 +54,8 @@ const alarmOf = async (deviceId: string) => (await api('GET', `/api/v1/alarms?de
 const casesOf = async (assetId: string) => (await api('GET', `/api/v1/cases?assetId=${assetId}`, 'operator')).json.total as number;
 
 test.before(async () => {
-  broker = await Aedes.createBroker({
-    authenticate: (_c, _u, password, done) => (password?.toString() === PASSWORD ? done(null, true) : done(Object.assign(new Error('bad'), { returnCode: 4 as const }), false)),
-  });
-  server = createServer(broker.handle);
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const brokerUrl = `mqtt://127.0.0.1:${(server.address() as { port: number }).port}`;
+  broker = await startBareBroker({ login: { password: PASSWORD } });
+  const brokerUrl = broker.url;
   hook = createHttpServer((req, res) => {
     let body = '';
     req.on('data', (d) => { body += d; });
@@ -88,7 +81,7 @@ test.before(async () => {
   accessDb.close();
   // The registry (being built) knows mh-asset7 as part of asset-7 in xiping, whatever its readings say.
   const facts: Record<string, { assetId?: string; district?: string }> = { 'mh-asset7': { assetId: 'asset-7', district: 'xiping' } };
-  const subscribed = new Promise<void>((ok) => broker.on('subscribe', (subs) => { if (subs.some((x) => x.topic === topics.allBatches)) ok(); }));
+  const subscribed = new Promise<void>((ok) => broker.broker.on('subscribe', (subs) => { if (subs.some((x) => x.topic === topics.allBatches)) ok(); }));
   service = await startRulesService({
     brokerUrl, username: 'tz-rules', password: PASSWORD, profiles: loadProfiles(), rulesDbPath: join(dir.path, 'rules.sqlite'),
     casesDbPath: join(dir.path, 'cases.sqlite'), accessDbPath, photoDir: join(dir.path, 'photos'), caseConfig,
@@ -102,8 +95,7 @@ test.before(async () => {
 test.after(async () => {
   await gateway?.endAsync(true);
   await service?.stop();
-  await new Promise<void>((ok) => broker.close(() => ok()));
-  await new Promise<void>((ok) => server.close(() => ok()));
+  await broker?.stop();
   await new Promise<void>((ok) => hook.close(() => ok()));
   dir.remove();
 });
