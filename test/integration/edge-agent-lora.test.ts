@@ -31,9 +31,11 @@ const devB = new SimulatedAbpDevice('wm-lora-b', KEYS.b, 0xfffe);
 const readings: IReading[] = [];
 const statuses: IDeviceStatus[] = [];
 const acks: ICommandAck[] = [];
-// The agent's clock: real time plus what a test moves it on by (the de-duplication window is read from it).
+// The agent's clock stands still except when a test moves it on: the de-duplication
+// window is read from it, so a loaded machine's slow turns cannot push a duplicate past it.
 let skewMs = 0;
-const clock = { now: () => Date.now() + skewMs };
+const clockStart = Date.now();
+const clock = { now: () => clockStart + skewMs };
 const state: WaterMeterState = { volumeM3: 123.456, flowM3h: -1.5, pressureMpa: 0.321, valveOpen: true, reverseFlow: false, batteryPct: 87.5 };
 
 function config() {
