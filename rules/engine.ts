@@ -96,6 +96,8 @@ export class RulesEngine {
   private msPerSave = 0.02;
   /** Alarm changes waiting for an asynchronous store (PostgreSQL), applied one after another in reading order. */
   private lane: Promise<void> | undefined;
+  /** The latest batch commit still waiting for its sync (SQLite; the ones before it are synced first). */
+  private syncing: Promise<void> | undefined;
   private checkpointing: Promise<void> | undefined;
   private stopping = false;
   /** Resolves when the stored state is restored (undefined: it already is, a synchronous store). */
@@ -164,16 +166,19 @@ export class RulesEngine {
   /**
    * One MQTT batch: its readings are evaluated one by one, and all their alarm
    * changes (with outbox rows) are committed in one SQLite transaction at the
-   * end, before the caller returns and the PUBACK goes out. One fsync per
-   * batch instead of one per alarm change (synchronous=FULL stays).
+   * end, before this returns. The answer says when they are on disk (see
+   * `endBatch`): the batch's PUBACK waits for it, the next batch need not.
    */
-  handleBatch(gatewayId: string, readings: readonly IReading[]): void {
+  handleBatch(gatewayId: string, readings: readonly IReading[]): Promise<void> | undefined {
     this.beginBatch();
     try {
       for (const r of readings) this.handleReading(gatewayId, r);
-    } finally {
-      this.endBatch();
+    } catch (err) {
+      // What was evaluated before the throw is still stored.
+      void this.endBatch();
+      throw err;
     }
+    return this.endBatch();
   }
 
   /** Readings of the open batch whose alarm changes wait for `endBatch()`. */
@@ -190,19 +195,44 @@ export class RulesEngine {
     if (this.synchronous) this.batch ??= [];
   }
 
-  /** Commits the alarm changes held since `beginBatch()`; each change is a savepoint of its own (as outside a batch). */
-  endBatch(): void {
+  /**
+   * Commits the alarm changes held since `beginBatch()` in one transaction
+   * (each reading's changes a savepoint of their own) and answers when they
+   * are durable: undefined when there was nothing to store, else a Promise
+   * that resolves once the write-ahead log holding them is synced (group
+   * commit off the event loop, issue 18) and rejects when the commit or the
+   * sync failed — those readings are counted store-failed and the batch must
+   * not be acknowledged (the broker sends it again). The rows are visible to
+   * the engine's own reads at once. The Promise is already handled: a caller
+   * that ignores it loses nothing but the answer.
+   */
+  endBatch(): Promise<void> | undefined {
     const pending = this.batch;
     this.batch = undefined;
     this.countEvaluated();
-    if (!pending || pending.length === 0) return;
+    if (!pending || pending.length === 0) return undefined;
+    const store = this.o.store;
+    let durable: Promise<void>;
     try {
-      const done = this.o.store.transaction(() => this.commitBatch(pending));
-      if (done instanceof Promise) throw new TzError('TZ_INTERNAL', 'rules: a held batch on an asynchronous store');
+      if (store.transactionSyncedAfter) {
+        durable = store.transactionSyncedAfter(() => this.commitBatch(pending)).durable;
+      } else {
+        const done = store.transaction(() => this.commitBatch(pending));
+        if (done instanceof Promise) throw new TzError('TZ_INTERNAL', 'rules: a held batch on an asynchronous store');
+        durable = Promise.resolve();
+      }
     } catch (err) {
-      for (const p of pending) this.rejected('store-failed', { gatewayId: p.gatewayId, deviceId: p.deviceId, err: toError(err).message });
+      durable = Promise.reject(toError(err));
     }
-    this.o.onStored?.();
+    const answered = durable.then(() => this.o.onStored?.(), (err: unknown) => {
+      for (const p of pending) this.rejected('store-failed', { gatewayId: p.gatewayId, deviceId: p.deviceId, err: toError(err).message });
+      throw err;
+    });
+    answered.catch(() => undefined);
+    const syncing = answered.finally(() => { if (this.syncing === syncing) this.syncing = undefined; });
+    syncing.catch(() => undefined);
+    this.syncing = syncing;
+    return answered;
   }
 
   /** The held changes, in one transaction; each reading's changes are savepoints of their own (the lifecycle's nested transactions). */
@@ -398,9 +428,11 @@ export class RulesEngine {
     }
   }
 
-  /** Alarm changes still being stored (asynchronous store), or undefined when all are. */
+  /** Alarm changes still being stored (asynchronous store) or synced (a batch commit on SQLite), or undefined when all are. */
   pending(): Promise<void> | undefined {
-    return this.lane;
+    const lane = this.lane;
+    const syncing = this.syncing;
+    return lane && syncing ? Promise.all([lane, syncing]).then(() => undefined) : (lane ?? syncing);
   }
 
   /** No more retries: what is in flight fails (its batch is not acknowledged and comes again). */
