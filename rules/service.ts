@@ -143,7 +143,7 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
   const orphaned = Object.keys(depth).filter((s) => !sinkNames.has(s));
   if (orphaned.length > 0) log.warn({ sinks: orphaned, pending: depth }, 'rules: alarm events wait for sinks that are not configured');
 
-  /** What a message's PUBACK waits for: its alarm changes stored (asynchronous store only; SQLite stored them already). */
+  /** What a message's PUBACK waits for: its alarm changes stored (PostgreSQL) or synced to disk (SQLite, a batch's commit). */
   const stored = (): Promise<void> | undefined => {
     const a = eng.pending();
     const b = eng.topology.pending();
@@ -182,8 +182,9 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
     if (batch.gatewayId !== parsed.gatewayId) return eng.reject('gateway-mismatch', { topic, gatewayId: batch.gatewayId });
     eng.counters.batches += 1;
     metrics.batches.inc();
-    // One transaction for the batch's alarm changes, committed before this handler returns (and the PUBACK goes out).
-    eng.handleBatch(parsed.gatewayId, batch.readings);
+    // One transaction for the batch's alarm changes, committed before this handler returns; its PUBACK waits for
+    // the WAL sync (`eng.pending()`, see `stored`), while the next message is already evaluated.
+    void eng.handleBatch(parsed.gatewayId, batch.readings);
   };
 
   const mqttSession = connectRulesMqtt({

@@ -258,6 +258,11 @@ export class SqliteRulesStore implements RulesStore {
     return this.walSync?.pending() ?? 0;
   }
 
+  /** WAL fsyncs run for batch commits so far (each covers every commit that asked while the one before ran). */
+  walSyncsRun(): number {
+    return this.walSync?.syncs ?? 0;
+  }
+
   /** One writer (this process, one connection): nothing to take turns with. */
   lockSubject(_subject: string): void {}
 
