@@ -74,7 +74,7 @@ export async function openRulesStore(dbPath: string, log: Logger, registry?: Reg
     const { PostgresRulesStore } = await import('./postgres-rules-store.ts');
     return PostgresRulesStore.open({ url: dbPath, log, registry });
   }
-  return new SqliteRulesStore(dbPath);
+  return new SqliteRulesStore(dbPath, { log });
 }
 
 export async function startRules(options: RulesOptions): Promise<RulesService> {

@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
 import type { RuleSpec, Severity } from '../device-profiles/index.ts';
-import { migrateSqlite, openSqlite, TzError } from '../service-kit/index.ts';
+import { migrateSqlite, openSqlite, TzError, type Logger } from '../service-kit/index.ts';
 import type { MetricValue } from './evaluator.ts';
 import { toAlarm, type AlarmRow } from './alarm-rows.ts';
+import { WalCheckpoints } from './wal-checkpoints.ts';
 import { WalGroupSync, type SyncFile } from './wal-sync.ts';
 import {
   runSteps, type AlarmPatch, type AlarmQuery, type AlarmRecord, type AlarmState, type CaseSpec, type DeviceCheckpoint, type GatewayRow, type Incident, type NewAlarm,
@@ -158,6 +159,9 @@ export class SqliteRulesStore implements RulesStore {
   private readonly stmts: ReturnType<SqliteRulesStore['prepareStatements']>;
   /** Group fsync of the WAL for batch commits (undefined: not a WAL file, e.g. ':memory:'). */
   private readonly walSync: WalGroupSync | undefined;
+  /** WAL checkpoints on a worker thread (SQLite's own, inside a COMMIT on the event loop, is off while it works). */
+  private readonly checkpoints: WalCheckpoints | undefined;
+  private commitsSinceCheckpoint = 0;
   /** Inside a batch commit that syncs after COMMIT: outbox rows it writes are not durable yet. */
   private syncingLater = false;
   /** Highest outbox id written by this connection. */
@@ -178,8 +182,11 @@ export class SqliteRulesStore implements RulesStore {
     return s;
   }
 
-  /** `syncWal`: how the WAL file is synced after a batch commit (default fsync; tests hold it). */
-  constructor(path: string, options: { syncWal?: SyncFile; syncTimeoutMs?: number } = {}) {
+  /**
+   * `syncWal`: how the WAL file is synced after a batch commit (default fsync; tests hold it).
+   * `checkpointWorker`: checkpoints on a worker thread (default true for a file).
+   */
+  constructor(path: string, options: { syncWal?: SyncFile; syncTimeoutMs?: number; checkpointWorker?: boolean; log?: Logger } = {}) {
     // Full: alarm rows and their outbox are committed before the PUBACK of the
     // batch that raised them, and that promise must hold across a power loss.
     this.db = openSqlite(path, { durability: 'full' });
@@ -187,6 +194,14 @@ export class SqliteRulesStore implements RulesStore {
     this.stmts = this.prepareStatements();
     const wal = !this.db.memory && String(this.db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
     this.walSync = wal ? new WalGroupSync(`${this.db.name}-wal`, options.syncWal, options.syncTimeoutMs) : undefined;
+    if (wal && (options.checkpointWorker ?? true)) {
+      this.checkpoints = new WalCheckpoints(this.db.name, (why) => {
+        // Nothing is lost (the frames stay in the WAL): SQLite checkpoints on the committing connection again.
+        if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+        options.log?.warn({ err: why }, 'rules: WAL checkpoints back on the event loop');
+      });
+      this.db.pragma('wal_autocheckpoint = 0');
+    }
     this.outboxWritten = this.outboxDurable = (this.db.prepare('SELECT MAX(id) AS n FROM outbox').get() as { n: number | null }).n ?? 0;
   }
 
@@ -219,6 +234,7 @@ export class SqliteRulesStore implements RulesStore {
     })();
     // A FULL commit synced the whole WAL: every outbox row written so far is on disk.
     if (outer && !this.syncingLater) this.outboxDurable = this.outboxWritten;
+    if (outer) this.committed();
     return value;
   }
 
@@ -237,6 +253,7 @@ export class SqliteRulesStore implements RulesStore {
   transactionSyncedAfter<T>(work: (tx: RulesTx) => Steps<T>): { value: T; durable: Promise<void> } {
     const walSync = this.walSync;
     if (walSync === undefined || this.db.inTransaction) return { value: this.transaction(work), durable: Promise.resolve() };
+    this.checkpoints?.warm();
     this.db.pragma('synchronous = NORMAL');
     this.syncingLater = true;
     let value: T;
@@ -251,6 +268,13 @@ export class SqliteRulesStore implements RulesStore {
       this.outboxDurable = Math.max(this.outboxDurable, covered);
     });
     return { value, durable };
+  }
+
+  /** About every 32 commits (each a few WAL pages) the worker copies the WAL into the database: SQLite's own default is 1,000 pages. */
+  private committed(): void {
+    if (this.checkpoints === undefined || ++this.commitsSinceCheckpoint < 32) return;
+    this.commitsSinceCheckpoint = 0;
+    this.checkpoints.request();
   }
 
   /** Batch commits waiting for their WAL sync. */
@@ -424,6 +448,9 @@ export class SqliteRulesStore implements RulesStore {
     } finally {
       if (relaxed) this.db.pragma('synchronous = FULL');
     }
+    // A slice is hundreds of pages: the WAL is copied after each.
+    this.commitsSinceCheckpoint = 31;
+    this.committed();
   }
 
   /** Streamed: a city's devices need not all be in memory twice. */
@@ -491,6 +518,7 @@ export class SqliteRulesStore implements RulesStore {
   }
 
   close(): void {
+    void this.checkpoints?.close();
     if (this.db.open) this.db.close();
   }
 }
