@@ -75,6 +75,11 @@ const EVENT_COUNTER: Record<AlarmEventType, keyof RulesCounters> = {
   raised: 'alarmsRaised', updated: 'alarmsUpdated', acknowledged: 'alarmsAcknowledged', escalated: 'alarmsEscalated', cleared: 'alarmsCleared', closed: 'alarmsClosed',
 };
 
+/** The lifecycle's silence lookup, when there are silences. */
+function silencesOf(book: SilenceBook | undefined): ((subject: { ruleId: string; deviceId: string; district: string }) => number | null) | undefined {
+  return book ? (subject) => book.silenceOf(subject) : undefined;
+}
+
 export class RulesEngine {
   readonly evaluator: RuleEvaluator;
   readonly alarms: AlarmLifecycle;
@@ -115,7 +120,7 @@ export class RulesEngine {
     this.alarms = new AlarmLifecycle({
       store: o.store, clock: o.clock, sinks: o.sinks,
       gatewayAlarmOf: (gw) => topology?.alarmOf(gw) ?? null,
-      silenceOf: o.silences ? (subject) => o.silences!.silenceOf(subject) : undefined,
+      silenceOf: silencesOf(o.silences),
       onEvent: (type, alarm, delivered) => this.count(type, alarm, delivered),
     });
     this.topology = topology = new GatewayTopology(o.store, this.alarms, o.log, () => o.clock.now());
@@ -266,8 +271,7 @@ export class RulesEngine {
     const kept: number[] | undefined = this.shared ? [] : undefined;
     const metrics = reading.metrics;
     if (metrics) {
-      for (let i = 0; i < metrics.length; i++) {
-        const m = metrics[i]!;
+      for (const m of metrics) {
         const spec = metricOfValue(profile, m);
         const v = metricValueOf(m);
         if (!spec || v === null) return this.rejected('unknown-metric', { gatewayId, deviceId, metric: m.name ?? m.index });
@@ -344,7 +348,8 @@ export class RulesEngine {
       // Given and evaluated in one synchronous run: no other reading's input comes in between.
       const ev = this.evaluator;
       ev.beginInput();
-      for (let i = 0; i + 1 < input.inputs.length; i += 2) ev.addInput(input.inputs[i]!, input.inputs[i + 1]!);
+      const inputs = input.inputs;
+      for (let i = 0; i + 1 < inputs.length; i += 2) ev.addInput(inputs[i] ?? 0, inputs[i + 1] ?? Number.NaN);
       const transitions = this.evaluateOnly(input.gatewayId, input.deviceId, input.district, input.profile, input.profileVersion, input.timestampMs);
       this.countEvaluated();
       if (typeof transitions === 'string' || transitions.length === 0) return;

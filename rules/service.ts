@@ -197,6 +197,7 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
   const mqttSink: AlarmSink = { name: MQTT_SINK, deliver: (event) => mqttSession.publishJson(topics.alarmEvents, JSON.stringify(event)) };
   outbox = new AlarmOutbox({ store, sinks: [mqttSink, ...(options.alarmSinks ?? [])], log, metrics, retry: options.outboxRetry });
   outbox.nudge();
+  const deliverer = outbox;
 
   const app = createServiceHttp({
     component: 'rules', registry, log,
@@ -256,14 +257,14 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
       },
     },
     tick,
-    drained: (timeoutMs = 10_000) => outbox!.drained(timeoutMs),
+    drained: (timeoutMs = 10_000) => deliverer.drained(timeoutMs),
     stats: () => ({ ...eng.counters, alarmsActive: alarmsOpen(), devicesTracked: eng.evaluator.deviceCount() }),
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
-      await outbox!.drained(2000);
-      outbox!.stop();
+      await deliverer.drained(2000);
+      deliverer.stop();
       await mqttSession.stop();
       await app.close();
       // Changes still being stored finish (or, with the database away, give up: their batches were not acknowledged).
