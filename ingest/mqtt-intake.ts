@@ -1,7 +1,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Duplex } from 'node:stream';
 import { topics } from '../proto/index.ts';
-import { Backoff, isMqttAuthRefusal, reconnectWithBackoff, sharedTopic, subscribeTracked, type Logger, type MqttServiceAccount, type SubscriptionHealth } from '../service-kit/index.ts';
+import { AckLedger, Backoff, isMqttAuthRefusal, PUBACK_DEFERRED, reconnectWithBackoff, sharedTopic, subscribeTracked, type Logger, type MqttServiceAccount, type SubscriptionHealth } from '../service-kit/index.ts';
 import type { IngestMetrics } from './metrics.ts';
 
 /** One received message's place in the acknowledgement order. The pipeline calls `settle()` once it is durable or dead-lettered. */
@@ -20,51 +20,6 @@ export interface MqttIntakeOptions extends MqttServiceAccount {
   /** True when the pipeline's buffer is full: take nothing more from the broker until `resume()`. */
   isFull(): boolean;
   now(): number;
-}
-
-/** What handleMessage passes to mqtt.js so it moves on to the next packet without sending the PUBACK itself. */
-const PUBACK_DEFERRED = new Error('PUBACK deferred until the readings are durable');
-
-/** PUBACK, MQTT 3.1.1 §3.4: fixed header 0x40, remaining length 2, packet id (also a valid MQTT 5 PUBACK, §3.4.2.1). */
-function pubackBytes(messageId: number): Buffer {
-  return Buffer.from([0x40, 0x02, messageId >> 8, messageId & 0xff]);
-}
-
-/**
- * The acknowledgements still owed on one connection, in the order the
- * PUBLISHes arrived: a PUBACK goes out when a message and every message
- * before it are settled (MQTT 3.1.1 §4.6: PUBACKs in the order of the
- * PUBLISHes). Bound to its socket: after a reconnect the broker redelivers
- * whatever was not acknowledged, and stale ids are never sent on a new socket.
- */
-class AckLedger {
-  private readonly entries: Array<{ messageId: number | undefined; settled: boolean }> = [];
-  private head = 0;
-
-  constructor(readonly stream: Duplex) {}
-
-  get oldest(): number | undefined {
-    return this.head < this.entries.length ? this.head : undefined;
-  }
-
-  push(messageId: number | undefined): number {
-    this.entries.push({ messageId, settled: false });
-    return this.entries.length - 1;
-  }
-
-  settle(position: number): void {
-    this.entries[position]!.settled = true;
-    while (this.head < this.entries.length && this.entries[this.head]!.settled) {
-      const { messageId } = this.entries[this.head]!;
-      this.head += 1;
-      if (messageId !== undefined && !this.stream.destroyed) this.stream.write(pubackBytes(messageId));
-    }
-    // Compact now and then instead of shifting on every ack.
-    if (this.head > 4096 && this.head * 2 > this.entries.length) {
-      this.entries.splice(0, this.head);
-      this.head = 0;
-    }
-  }
 }
 
 /**

@@ -75,6 +75,11 @@ const EVENT_COUNTER: Record<AlarmEventType, keyof RulesCounters> = {
   raised: 'alarmsRaised', updated: 'alarmsUpdated', acknowledged: 'alarmsAcknowledged', escalated: 'alarmsEscalated', cleared: 'alarmsCleared', closed: 'alarmsClosed',
 };
 
+/** The lifecycle's silence lookup, when there are silences. */
+function silencesOf(book: SilenceBook | undefined): ((subject: { ruleId: string; deviceId: string; district: string }) => number | null) | undefined {
+  return book ? (subject) => book.silenceOf(subject) : undefined;
+}
+
 export class RulesEngine {
   readonly evaluator: RuleEvaluator;
   readonly alarms: AlarmLifecycle;
@@ -96,6 +101,8 @@ export class RulesEngine {
   private msPerSave = 0.02;
   /** Alarm changes waiting for an asynchronous store (PostgreSQL), applied one after another in reading order. */
   private lane: Promise<void> | undefined;
+  /** The latest batch commit still waiting for its sync (SQLite; the ones before it are synced first). */
+  private syncing: Promise<void> | undefined;
   private checkpointing: Promise<void> | undefined;
   private stopping = false;
   /** Resolves when the stored state is restored (undefined: it already is, a synchronous store). */
@@ -113,7 +120,7 @@ export class RulesEngine {
     this.alarms = new AlarmLifecycle({
       store: o.store, clock: o.clock, sinks: o.sinks,
       gatewayAlarmOf: (gw) => topology?.alarmOf(gw) ?? null,
-      silenceOf: o.silences ? (subject) => o.silences!.silenceOf(subject) : undefined,
+      silenceOf: silencesOf(o.silences),
       onEvent: (type, alarm, delivered) => this.count(type, alarm, delivered),
     });
     this.topology = topology = new GatewayTopology(o.store, this.alarms, o.log, () => o.clock.now());
@@ -164,16 +171,19 @@ export class RulesEngine {
   /**
    * One MQTT batch: its readings are evaluated one by one, and all their alarm
    * changes (with outbox rows) are committed in one SQLite transaction at the
-   * end, before the caller returns and the PUBACK goes out. One fsync per
-   * batch instead of one per alarm change (synchronous=FULL stays).
+   * end, before this returns. The answer says when they are on disk (see
+   * `endBatch`): the batch's PUBACK waits for it, the next batch need not.
    */
-  handleBatch(gatewayId: string, readings: readonly IReading[]): void {
+  handleBatch(gatewayId: string, readings: readonly IReading[]): Promise<void> | undefined {
     this.beginBatch();
     try {
       for (const r of readings) this.handleReading(gatewayId, r);
-    } finally {
-      this.endBatch();
+    } catch (err) {
+      // What was evaluated before the throw is still stored.
+      void this.endBatch();
+      throw err;
     }
+    return this.endBatch();
   }
 
   /** Readings of the open batch whose alarm changes wait for `endBatch()`. */
@@ -190,19 +200,44 @@ export class RulesEngine {
     if (this.synchronous) this.batch ??= [];
   }
 
-  /** Commits the alarm changes held since `beginBatch()`; each change is a savepoint of its own (as outside a batch). */
-  endBatch(): void {
+  /**
+   * Commits the alarm changes held since `beginBatch()` in one transaction
+   * (each reading's changes a savepoint of their own) and answers when they
+   * are durable: undefined when there was nothing to store, else a Promise
+   * that resolves once the write-ahead log holding them is synced (group
+   * commit off the event loop, issue 18) and rejects when the commit or the
+   * sync failed — those readings are counted store-failed and the batch must
+   * not be acknowledged (the broker sends it again). The rows are visible to
+   * the engine's own reads at once. The Promise is already handled: a caller
+   * that ignores it loses nothing but the answer.
+   */
+  endBatch(): Promise<void> | undefined {
     const pending = this.batch;
     this.batch = undefined;
     this.countEvaluated();
-    if (!pending || pending.length === 0) return;
+    if (!pending || pending.length === 0) return undefined;
+    const store = this.o.store;
+    let durable: Promise<void>;
     try {
-      const done = this.o.store.transaction(() => this.commitBatch(pending));
-      if (done instanceof Promise) throw new TzError('TZ_INTERNAL', 'rules: a held batch on an asynchronous store');
+      if (store.transactionSyncedAfter) {
+        durable = store.transactionSyncedAfter(() => this.commitBatch(pending)).durable;
+      } else {
+        const done = store.transaction(() => this.commitBatch(pending));
+        if (done instanceof Promise) throw new TzError('TZ_INTERNAL', 'rules: a held batch on an asynchronous store');
+        durable = Promise.resolve();
+      }
     } catch (err) {
-      for (const p of pending) this.rejected('store-failed', { gatewayId: p.gatewayId, deviceId: p.deviceId, err: toError(err).message });
+      durable = Promise.reject(toError(err));
     }
-    this.o.onStored?.();
+    const answered = durable.then(() => this.o.onStored?.(), (err: unknown) => {
+      for (const p of pending) this.rejected('store-failed', { gatewayId: p.gatewayId, deviceId: p.deviceId, err: toError(err).message });
+      throw err;
+    });
+    answered.catch(() => undefined);
+    const syncing = answered.finally(() => { if (this.syncing === syncing) this.syncing = undefined; });
+    syncing.catch(() => undefined);
+    this.syncing = syncing;
+    return answered;
   }
 
   /** The held changes, in one transaction; each reading's changes are savepoints of their own (the lifecycle's nested transactions). */
@@ -236,8 +271,7 @@ export class RulesEngine {
     const kept: number[] | undefined = this.shared ? [] : undefined;
     const metrics = reading.metrics;
     if (metrics) {
-      for (let i = 0; i < metrics.length; i++) {
-        const m = metrics[i]!;
+      for (const m of metrics) {
         const spec = metricOfValue(profile, m);
         const v = metricValueOf(m);
         if (!spec || v === null) return this.rejected('unknown-metric', { gatewayId, deviceId, metric: m.name ?? m.index });
@@ -314,7 +348,8 @@ export class RulesEngine {
       // Given and evaluated in one synchronous run: no other reading's input comes in between.
       const ev = this.evaluator;
       ev.beginInput();
-      for (let i = 0; i + 1 < input.inputs.length; i += 2) ev.addInput(input.inputs[i]!, input.inputs[i + 1]!);
+      const inputs = input.inputs;
+      for (let i = 0; i + 1 < inputs.length; i += 2) ev.addInput(inputs[i] ?? 0, inputs[i + 1] ?? Number.NaN);
       const transitions = this.evaluateOnly(input.gatewayId, input.deviceId, input.district, input.profile, input.profileVersion, input.timestampMs);
       this.countEvaluated();
       if (typeof transitions === 'string' || transitions.length === 0) return;
@@ -398,9 +433,11 @@ export class RulesEngine {
     }
   }
 
-  /** Alarm changes still being stored (asynchronous store), or undefined when all are. */
+  /** Alarm changes still being stored (asynchronous store) or synced (a batch commit on SQLite), or undefined when all are. */
   pending(): Promise<void> | undefined {
-    return this.lane;
+    const lane = this.lane;
+    const syncing = this.syncing;
+    return lane && syncing ? Promise.all([lane, syncing]).then(() => undefined) : (lane ?? syncing);
   }
 
   /** No more retries: what is in flight fails (its batch is not acknowledged and comes again). */

@@ -1,16 +1,24 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { topics } from '../proto/index.ts';
-import { Backoff, isMqttAuthRefusal, reconnectWithBackoff, sharedTopic, subscribeTracked, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
+import type { Duplex } from 'node:stream';
+import { AckLedger, Backoff, isMqttAuthRefusal, PUBACK_DEFERRED, reconnectWithBackoff, sharedTopic, subscribeTracked, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
 
 // The rules service's MQTT session. Delivery: at-least-once — a persistent
-// session (clean: false) and QoS 1; the message handler is synchronous
-// (evaluation and SQLite writes), and mqtt.js sends PUBACK only after the
-// 'message' handlers returned, so an acknowledged batch is stored. With an
-// asynchronous store (PostgreSQL) the handler answers a Promise of its alarm
-// changes; `handleMessage` (MQTT.js's hook between 'message' and PUBACK, which
-// also holds the next packet) waits for it, so the PUBACK still follows COMMIT.
+// session (clean: false) and QoS 1; a message's PUBACK goes out only when
+// what it changed is stored: the handler answers a Promise of that (SQLite:
+// the batch's WAL sync, issue 18; PostgreSQL: its alarm changes committed)
+// or nothing (nothing to wait for). mqtt.js is told PUBACK_DEFERRED and moves
+// on to the next message at once, so the next batch is evaluated while the
+// previous one's commit is being synced; the PUBACKs are written by an
+// AckLedger in the order the PUBLISHes arrived (MQTT 3.1.1 §4.6). A message
+// whose Promise rejects is never acknowledged: the connection is dropped and
+// the broker sends it again on the next session (§4.4). At most
+// MAX_UNACKED messages wait: then mqtt.js is held and TCP pushes back.
 // With a share group, gateway topics are subscribed as `$share/{group}/…`
 // (the broker keeps a gateway on one member), so rules can run partitioned.
+
+/** Messages received and not yet acknowledged before the consumer stops taking more. */
+const MAX_UNACKED = 256;
 
 export interface RulesMqttOptions extends MqttServiceAccount {
   clientId: string;
@@ -54,21 +62,55 @@ export function connectRulesMqtt(o: RulesMqttOptions): RulesMqtt {
     const p = o.onMessage(realTopic(topic), payload);
     storing = p instanceof Promise ? p : undefined;
   });
-  client.handleMessage = (_packet, callback) => {
+  let ledger: AckLedger | undefined;
+  let unacked = 0;
+  let held: ((err?: Error) => void) | undefined;
+  client.handleMessage = (packet, callback) => {
     const p = storing;
     storing = undefined;
-    if (!p) return callback();
-    p.then(() => callback(), (err: unknown) => {
-      o.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'rules: batch not stored, not acknowledged (the broker sends it again)');
-      // No PUBACK: dropping the connection makes the broker resend it on the next session (MQTT 3.1.1 §4.4).
-      client.end(true);
-    });
+    const stream = client.stream as unknown as Duplex;
+    if (ledger === undefined || ledger.stream !== stream) ledger = new AckLedger(stream);
+    const acks = ledger;
+    const position = acks.push(packet.qos > 0 ? packet.messageId : undefined);
+    unacked += 1;
+    const settle = () => {
+      unacked -= 1;
+      acks.settle(position);
+      if (held !== undefined && unacked < MAX_UNACKED) {
+        const release = held;
+        held = undefined;
+        release(PUBACK_DEFERRED);
+      }
+    };
+    if (!p) settle();
+    else {
+      p.then(settle, (err: unknown) => {
+        unacked -= 1;
+        o.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'rules: batch not stored, not acknowledged (the broker sends it again)');
+        // No PUBACK: dropping the connection makes the broker resend it on the next session (MQTT 3.1.1 §4.4); later PUBACKs of this socket are never sent.
+        if (!stream.destroyed) stream.destroy();
+        if (held !== undefined) {
+          const release = held;
+          held = undefined;
+          release(PUBACK_DEFERRED);
+        }
+      });
+    }
+    if (unacked >= MAX_UNACKED) held = callback;
+    else callback(PUBACK_DEFERRED);
   };
   client.on('error', (err) => {
     const code = (err as { code?: unknown }).code;
     o.log.error({ brokerUrl: o.brokerUrl, code, err: err.message }, isMqttAuthRefusal(err) ? 'rules: broker rejected the credentials (check the rules service account in the broker users file); retrying' : 'rules: broker connection error');
   });
   client.on('close', () => {
+    // The old socket's packet pump ends; the broker redelivers what it did not acknowledge.
+    ledger = undefined;
+    if (held !== undefined) {
+      const release = held;
+      held = undefined;
+      release(PUBACK_DEFERRED);
+    }
     if (!stopping) o.log.warn({ brokerUrl: o.brokerUrl }, 'rules: broker connection closed, retrying with backoff');
   });
 

@@ -208,5 +208,11 @@ export interface RulesStore extends RulesTx, Checkpoints {
    * start, so `work` keeps its side effects outside.
    */
   transaction<T>(work: (tx: RulesTx) => Steps<T>): Maybe<T>;
+  /**
+   * Optional (SQLite): a transaction whose COMMIT does not wait for the disk;
+   * `durable` resolves once it is synced (group commit off the event loop),
+   * rejects if the sync failed. A PUBACK that promises the rows waits for it.
+   */
+  transactionSyncedAfter?<T>(work: (tx: RulesTx) => Steps<T>): { value: T; durable: Promise<void> };
   close(): Maybe<void>;
 }

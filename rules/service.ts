@@ -14,6 +14,7 @@ import { createRulesMetrics } from './metrics.ts';
 import { connectRulesMqtt } from './mqtt-consumer.ts';
 import { AlarmOutbox, type AlarmSink } from './outbox.ts';
 import { SqliteRulesStore } from './sqlite-store.ts';
+import type { SyncFile } from './wal-sync.ts';
 import type { RulesStore } from './rules-store.ts';
 import { alarmView } from './views.ts';
 import type { AlarmView } from '../proto/index.ts';
@@ -46,6 +47,8 @@ export interface RulesOptions extends MqttServiceAccount {
   deviceFacts?: DeviceFacts;
   /** A device's registered district (the registry), over what its gateway's readings claim. */
   districtOf?: (deviceId: string) => string | undefined;
+  /** How a SQLite store's WAL is synced after a batch commit, before its PUBACK (default fsync; tests hold or fail it). */
+  syncWal?: SyncFile;
 }
 
 export interface RulesService extends RunningService {
@@ -68,13 +71,13 @@ const SHARED_REFRESH_MS = 5_000;
 /** As cases/open-case-store.ts: a postgres:// (or postgresql://) URL; anything else is a SQLite file. */
 
 /** Opens the store a `dbPath` names: a SQLite file (default) or a PostgreSQL database. */
-export async function openRulesStore(dbPath: string, log: Logger, registry?: Registry): Promise<RulesStore> {
+export async function openRulesStore(dbPath: string, log: Logger, registry?: Registry, syncWal?: SyncFile): Promise<RulesStore> {
   if (isPostgresUrl(dbPath)) {
     // Loaded only when asked for: a SQLite rules service does not load pg.
     const { PostgresRulesStore } = await import('./postgres-rules-store.ts');
     return PostgresRulesStore.open({ url: dbPath, log, registry });
   }
-  return new SqliteRulesStore(dbPath);
+  return new SqliteRulesStore(dbPath, { log, ...(syncWal ? { syncWal } : {}) });
 }
 
 export async function startRules(options: RulesOptions): Promise<RulesService> {
@@ -93,7 +96,7 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
   // A compressed run never opens a production store, nor the reverse (TZ_CLOCK_MISMATCH); a PostgreSQL URL is no file to claim.
   if (!isPostgresUrl(options.dbPath)) claimSqliteFileClock(options.dbPath, clock, 'rules store');
   const registry = options.metricsRegistry ?? createRegistry('rules');
-  const store = await openRulesStore(options.dbPath, log, registry);
+  const store = await openRulesStore(options.dbPath, log, registry, options.syncWal);
   let storeOpen = true;
   // Gauges read synchronously: an asynchronous store answers the previous reading's value and refreshes it.
   let lastOpen = 0;
@@ -143,7 +146,7 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
   const orphaned = Object.keys(depth).filter((s) => !sinkNames.has(s));
   if (orphaned.length > 0) log.warn({ sinks: orphaned, pending: depth }, 'rules: alarm events wait for sinks that are not configured');
 
-  /** What a message's PUBACK waits for: its alarm changes stored (asynchronous store only; SQLite stored them already). */
+  /** What a message's PUBACK waits for: its alarm changes stored (PostgreSQL) or synced to disk (SQLite, a batch's commit). */
   const stored = (): Promise<void> | undefined => {
     const a = eng.pending();
     const b = eng.topology.pending();
@@ -182,8 +185,9 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
     if (batch.gatewayId !== parsed.gatewayId) return eng.reject('gateway-mismatch', { topic, gatewayId: batch.gatewayId });
     eng.counters.batches += 1;
     metrics.batches.inc();
-    // One transaction for the batch's alarm changes, committed before this handler returns (and the PUBACK goes out).
-    eng.handleBatch(parsed.gatewayId, batch.readings);
+    // One transaction for the batch's alarm changes, committed before this handler returns; its PUBACK waits for
+    // the WAL sync (`eng.pending()`, see `stored`), while the next message is already evaluated.
+    void eng.handleBatch(parsed.gatewayId, batch.readings);
   };
 
   const mqttSession = connectRulesMqtt({
@@ -193,6 +197,7 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
   const mqttSink: AlarmSink = { name: MQTT_SINK, deliver: (event) => mqttSession.publishJson(topics.alarmEvents, JSON.stringify(event)) };
   outbox = new AlarmOutbox({ store, sinks: [mqttSink, ...(options.alarmSinks ?? [])], log, metrics, retry: options.outboxRetry });
   outbox.nudge();
+  const deliverer = outbox;
 
   const app = createServiceHttp({
     component: 'rules', registry, log,
@@ -252,14 +257,14 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
       },
     },
     tick,
-    drained: (timeoutMs = 10_000) => outbox!.drained(timeoutMs),
+    drained: (timeoutMs = 10_000) => deliverer.drained(timeoutMs),
     stats: () => ({ ...eng.counters, alarmsActive: alarmsOpen(), devicesTracked: eng.evaluator.deviceCount() }),
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
-      await outbox!.drained(2000);
-      outbox!.stop();
+      await deliverer.drained(2000);
+      deliverer.stop();
       await mqttSession.stop();
       await app.close();
       // Changes still being stored finish (or, with the database away, give up: their batches were not acknowledged).

@@ -31,3 +31,4 @@ export { openAuditLog, scrubSecrets, recordCommandSent, recordConfigPushed, AUDI
 export { recordHttpChanges, registerAuditApi, type AuditedRoute } from './audit-http.ts';
 export { actorOf } from './actor.ts';
 export { renderMigrations, renderSchemaSteps, renderColumn, type SchemaMigration, type SchemaStep, type TableSpec, type IndexSpec, type ColumnSpec, type PortableType, type SqlDialect } from './schema-ddl.ts';
+export { AckLedger, PUBACK_DEFERRED } from './mqtt-acks.ts';

@@ -34,7 +34,7 @@ function reading(deviceId: string, seconds: number, coverOpen: boolean): IReadin
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('a batch stores every alarm change and its outbox rows before it returns, in one commit', () => {
+test('a batch stores every alarm change and its outbox rows before it returns, in one commit; the outbox hands them out once synced', async () => {
   const { engine, store } = open();
   let commits = 0;
   const transaction = store.transaction.bind(store);
@@ -42,23 +42,25 @@ test('a batch stores every alarm change and its outbox rows before it returns, i
     if (!store.db.inTransaction) commits++;
     return transaction(work);
   };
-  engine.handleBatch('gw-1', [reading('mh-1', 0, true), reading('mh-2', 0, false), reading('mh-3', 0, true)]);
+  const synced = engine.handleBatch('gw-1', [reading('mh-1', 0, true), reading('mh-2', 0, false), reading('mh-3', 0, true)]);
   assert.equal(store.listAlarms({ state: 'open', limit: 10 }).map((a) => a.deviceId).sort(), ['mh-1', 'mh-3']);
-  assert.is(store.claimOutbox('cases', 10).length, 2, 'each raised alarm has its outbox row');
+  assert.is(store.outboxDepth().cases, 2, 'each raised alarm has its outbox row');
+  await synced;
+  assert.is(store.claimOutbox('cases', 10).length, 2, 'handed to the deliverer once on disk');
   assert.is(commits, 1, 'one transaction for the batch');
   commits = 0;
   engine.handleBatch('gw-1', [reading('mh-2', 60, false)]);
   assert.is(commits, 0, 'a batch without alarm changes writes nothing');
 });
 
-test('inside a batch, a reading whose changes fail to store is dropped alone (counted), the others are stored', () => {
+test('inside a batch, a reading whose changes fail to store is dropped alone (counted), the others are stored', async () => {
   const { engine, store } = open();
   const insert = store.insertAlarm.bind(store);
   store.insertAlarm = (a) => {
     if (a.deviceId === 'mh-bad') throw new Error('disk says no');
     return insert(a);
   };
-  engine.handleBatch('gw-1', [reading('mh-1', 0, true), reading('mh-bad', 0, true), reading('mh-3', 0, true)]);
+  await engine.handleBatch('gw-1', [reading('mh-1', 0, true), reading('mh-bad', 0, true), reading('mh-3', 0, true)]);
   assert.equal(store.listAlarms({ state: 'open', limit: 10 }).map((a) => a.deviceId).sort(), ['mh-1', 'mh-3']);
   assert.is(store.claimOutbox('cases', 10).length, 2, 'no outbox row of the failed reading survived');
   assert.is(engine.counters.rejected, 1);
