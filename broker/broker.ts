@@ -6,7 +6,7 @@ import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { topics, type GatewayConnectionEvent } from '../proto/index.ts';
 import { createLogger, createServiceHttp, listenService, systemClock, type AuditAppend, type Clock, type Logger, type RunningService } from '../service-kit/index.ts';
 import { ConnectionGuard, type ConnectionInfo } from './connection-guard.ts';
-import { installFastQos0Delivery } from './fast-delivery.ts';
+import { installFastDelivery } from './fast-delivery.ts';
 import { GatewayConnectionEvents } from './gateway-events.ts';
 import { checkConfigGrants, type Grant } from './grants.ts';
 import { authenticateHook, preConnectHook } from './hooks/authenticate.ts';
@@ -293,7 +293,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     guard.on('error', () => undefined); // Aedes reports the error on the client
     streams.add(guard);
     guard.once('close', () => streams.delete(guard));
-    installFastQos0Delivery(aedes.handle(guard, req));
+    installFastDelivery(aedes.handle(guard, req));
   };
 
   let listeners;

@@ -250,16 +250,16 @@ export class ConnectionGuard extends Duplex {
   }
 
   /**
-   * Room for a whole QoS 0 PUBLISH of `size` bytes that the caller
-   * (fast-delivery.ts) writes at once into `outgoingSlab` at the returned
-   * offset, then calls `tookQos0Publish()`; -1 when the connection is gone.
-   * No header scan: it only counts QoS 1/2 and finds answers.
+   * Room for a whole packet of `size` bytes that the caller (wire.ts) writes
+   * at once into `outgoingSlab` at the returned offset, then calls
+   * `tookPacket()`; -1 when the connection is gone. Written between two
+   * packets mqtt-packet wrote (it writes each one whole, synchronously), so
+   * the header scan, which such packets skip, stays in step.
    */
-  reserveQos0Publish(size: number): number {
+  reservePacket(size: number): number {
     if (this.destroyed || this.writableEnded) return -1;
     const at = this.batch.reserve(size);
     this.taken += size;
-    this.outgoingIsQos0Publish = true;
     this.scheduleFlush();
     return at;
   }
@@ -268,8 +268,17 @@ export class ConnectionGuard extends Duplex {
     return this.batch.slab;
   }
 
-  tookQos0Publish(): void {
-    this.afterTake();
+  /** What the header scan would have noted of the packet just reserved; returns what write() would. */
+  tookPacket(kind: 'qos0-publish' | 'new-qos-publish' | 'other'): boolean {
+    this.outgoingIsQos0Publish = kind === 'qos0-publish';
+    if (kind === 'new-qos-publish') {
+      this.inflight += 1;
+      if (this.inflight > this.limits.maxInflight) {
+        this.cutOff('inflight', this.inflight);
+        return false;
+      }
+    }
+    return this.afterTake();
   }
 
   private enqueueBytes(bytes: Buffer): void {

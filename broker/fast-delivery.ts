@@ -1,5 +1,6 @@
 import type { AedesPublishPacket, Client } from 'aedes';
 import { ConnectionGuard } from './connection-guard.ts';
+import { encodeTopic, installWireFastPath, writePublish } from './wire.ts';
 
 // QoS 0 delivery to one subscriber, in place of Aedes' own (lib/client.js
 // `deliver0`). Aedes copies each message once more per subscriber (a second
@@ -8,7 +9,7 @@ import { ConnectionGuard } from './connection-guard.ts';
 // setImmediate: about a third of the broker's CPU per QoS 0 message. Here the
 // same steps in the same order — MQTT 5 no-local, cluster de-duplication,
 // authorizeForward — then one PUBLISH built straight into the client's
-// outgoing batch (connection-guard.ts), and the emitter's callback from one
+// outgoing batch (wire.ts), and the emitter's callback from one
 // setImmediate shared by every delivery of the turn (still after the stack
 // has unwound, which is why Aedes defers it: a synchronous callback lets the
 // emitter's queue recurse).
@@ -43,55 +44,16 @@ function deferredCallbacks(): (cb: () => void) => void {
   };
 }
 
-const MAX_TOPIC_CACHE = 4096;
-const topicBytes = new Map<string, Buffer>();
-
-/** UTF-8 bytes of a topic; a broker sees a bounded set of topics again and again. */
-function encodeTopic(topic: string): Buffer {
-  let bytes = topicBytes.get(topic);
-  if (bytes === undefined) {
-    if (topicBytes.size >= MAX_TOPIC_CACHE) topicBytes.clear();
-    bytes = Buffer.from(topic, 'utf8');
-    topicBytes.set(topic, bytes);
-  }
-  return bytes;
-}
-
-/** Bytes of MQTT's variable length integer for `n` (§2.2.3). */
-function lengthBytes(n: number): number {
-  return n < 128 ? 1 : n < 16_384 ? 2 : n < 2_097_152 ? 3 : 4;
-}
-
-/** Writes a QoS 0 PUBLISH (MQTT 3.1.1 §3.3: fixed header, topic, payload; no packet id, DUP 0 per §3.3.1.1) into `guard`'s batch. */
-function writeQos0Publish(guard: ConnectionGuard, topic: Buffer, payload: Buffer, retain: boolean): void {
-  const remaining = 2 + topic.length + payload.length;
-  const size = 1 + lengthBytes(remaining) + remaining;
-  let i = guard.reserveQos0Publish(size);
-  if (i < 0) return;
-  const into = guard.outgoingSlab;
-  into[i++] = retain ? 0x31 : 0x30;
-  let n = remaining;
-  do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    into[i++] = byte;
-  } while (n > 0);
-  into[i++] = topic.length >> 8;
-  into[i++] = topic.length & 0xff;
-  topic.copy(into, i);
-  payload.copy(into, i + topic.length);
-  guard.tookQos0Publish();
-}
-
 const later = deferredCallbacks();
 
 /**
- * Replaces the client's QoS 0 delivery; call right after `aedes.handle()`,
- * before any SUBSCRIBE is read (Aedes keeps the function a subscription was
- * made with). Clients on another kind of stream keep Aedes' own.
+ * Replaces the client's QoS 0 delivery and has its PUBLISH and PUBACK
+ * packets written by wire.ts; call right after `aedes.handle()`, before any
+ * SUBSCRIBE is read (Aedes keeps the function a subscription was made with).
+ * Clients on another kind of stream keep Aedes' own.
  */
-export function installFastQos0Delivery(client: Client): void {
+export function installFastDelivery(client: Client): void {
+  installWireFastPath();
   const c = client as unknown as ClientInternals;
   const guard = client.conn;
   if (!(guard instanceof ConnectionGuard)) return;
@@ -109,7 +71,7 @@ export function installFastQos0Delivery(client: Client): void {
     if (out) {
       if (c.connecting || c.connected) {
         const payload = Buffer.isBuffer(out.payload) ? out.payload : Buffer.from(out.payload);
-        writeQos0Publish(guard, encodeTopic(out.topic), payload, out.retain);
+        writePublish(guard, encodeTopic(out.topic), payload, 0, false, out.retain, 0);
       } else {
         c._onError(new Error('connection closed'));
       }
