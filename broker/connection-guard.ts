@@ -20,12 +20,27 @@ export interface GuardLimits {
   maxOutgoingBytes: number;
   /** QoS 1/2 PUBLISH packets sent to this client and not yet acknowledged above which it is a slow consumer. */
   maxInflight: number;
+  /**
+   * TCP: after this many ms of reads that each filled the read buffer (the
+   * kernel holds more from this client than the broker takes), its QoS 0
+   * PUBLISH packets are dropped on arrival until a read comes back short.
+   * null = never.
+   */
+  qos0ShedAfterMs?: number | null;
+  /** Milliseconds, for qos0ShedAfterMs (the broker's clock). */
+  now?: () => number;
 }
 
 export interface GuardEvents {
   onOversize(size: number): void;
   onSlowConsumer(reason: 'outgoing-bytes' | 'inflight', amount: number): void;
+  /** QoS 0 PUBLISH packets dropped on arrival from this client (qos0ShedAfterMs). */
+  onBehindDrops?(count: number): void;
 }
+
+/** What one read of a TCP socket returns at most (libuv's read buffer): a read this long left more behind in the kernel. */
+const FULL_READ = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 // MQTT 3.1.1 §2.2.1 control packet types (high nibble of the first byte).
 const CONNACK = 0x20;
@@ -48,11 +63,36 @@ class HeaderScanner {
   private multiplier = 1;
   private remaining = 0;
 
+  /** The packet being scanned is being left out (filter()). */
+  private discarding = false;
+  private readonly kept: Buffer[] = [];
+  private keepFrom = 0;
+  /** Packets filter() left out (whole packets, counted at their first byte). */
+  discarded = 0;
+  /** filter() leaves out packets whose first byte this says yes to; null: scan() only. */
+  discard: ((firstByte: number) => boolean) | null = null;
+
   /**
    * `onHeader` returns false to stop scanning (the connection is being closed);
    * `endsAt` is where the packet ends, counted from the start of the chunk being scanned.
    */
   constructor(private readonly onHeader: (firstByte: number, size: number, endsAt: number) => boolean) {}
+
+  /** Scans `chunk` and returns its bytes without the packets `discard` chose (the chunk itself when none), or null to stop. */
+  filter(chunk: Buffer): Buffer | null {
+    this.kept.length = 0;
+    this.keepFrom = 0;
+    if (!this.scan(chunk)) return null;
+    if (this.discarding) {
+      if (this.kept.length === 0) return EMPTY;
+    } else if (this.keepFrom === 0) {
+      return chunk;
+    } else {
+      this.kept.push(chunk.subarray(this.keepFrom));
+    }
+    const [only] = this.kept;
+    return this.kept.length === 1 && only ? only : Buffer.concat(this.kept);
+  }
 
   scan(chunk: Buffer): boolean {
     let i = 0;
@@ -62,6 +102,13 @@ class HeaderScanner {
           return true;
         case 'type':
           this.first = chunk[i] ?? 0;
+          if (this.discard !== null || this.discarding) {
+            const drop = this.discard !== null && this.discard(this.first);
+            if (drop) this.discarded += 1;
+            if (drop && !this.discarding && i > this.keepFrom) this.kept.push(chunk.subarray(this.keepFrom, i));
+            if (!drop && this.discarding) this.keepFrom = i;
+            this.discarding = drop;
+          }
           i += 1;
           this.phase = 'length';
           this.length = 0;
@@ -159,9 +206,35 @@ export class ConnectionGuard extends Duplex {
       }
       return true;
     });
+    const shedAfterMs = info.listener === 'tcp' ? limits.qos0ShedAfterMs ?? null : null;
+    const now = limits.now ?? Date.now;
+    let behindSince = -1;
+    const shedding = (first: number) => (first & 0xf6) === PUBLISH; // a QoS 0 PUBLISH (DUP and RETAIN either way)
     inner.on('data', (chunk: Buffer) => {
-      if (!this.incoming.scan(chunk)) return;
-      if (!this.push(chunk)) inner.pause();
+      if (shedAfterMs === null) {
+        if (!this.incoming.scan(chunk)) return;
+        if (!this.push(chunk)) inner.pause();
+        return;
+      }
+      // Behind this client: every read fills the buffer, the kernel holds more, and what waits there is latency.
+      // Past shedAfterMs of that, the socket is read on and a chunk that arrives while Aedes has not taken the
+      // previous one loses its QoS 0 PUBLISH packets (at most once, §4.3.1): Aedes stays fed at its own pace with
+      // the freshest bytes, the backlog drains, and a short read ends it. Everything else keeps back-pressure.
+      let shed = false;
+      if (chunk.length >= FULL_READ) {
+        const at = now();
+        if (behindSince < 0) behindSince = at;
+        shed = at - behindSince >= shedAfterMs;
+      } else {
+        behindSince = -1;
+      }
+      this.incoming.discard = shed && this.readableLength > 0 ? shedding : null;
+      const before = this.incoming.discarded;
+      const kept = this.incoming.filter(chunk);
+      if (kept === null) return;
+      if (this.incoming.discarded > before) events.onBehindDrops?.(this.incoming.discarded - before);
+      if (kept.length === 0) return;
+      if (!this.push(kept) && !shed) inner.pause();
     });
     inner.on('end', () => {
       this.innerEnded = true;

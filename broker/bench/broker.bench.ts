@@ -14,6 +14,7 @@ import { createLogger, markdownTable, processCpuSeconds, type Bench } from '../.
 const PUBLISHERS = 4;
 const PAYLOAD_BYTES = 120;
 const PASSWORD = 'bench-password-123';
+const SHED_AFTER_MS = 100;
 
 interface LoadResult { sent: number; received: number; seconds: number; messagesPerSecond: number; p50Ms: number; p99Ms: number }
 
@@ -118,7 +119,10 @@ export const bench: Bench = {
     for (const id of gatewayIds) users.add(id, PASSWORD, 'gateway');
     users.add(subscriber.username, PASSWORD, 'ingest');
     const ours = await startBroker({ users, port: 0, log: createLogger('broker', 'warn') });
+    // The same broker with QoS 0 shed on arrival once it is behind a publisher for 100 ms (limits.qos0ShedAfterMs; off by default).
+    const oursShedding = await startBroker({ users, port: 0, log: createLogger('broker', 'error'), limits: { qos0ShedAfterMs: SHED_AFTER_MS } });
     const mosquitto = await startMosquitto(dir).catch(async (err: unknown) => {
+      await oursShedding.stop();
       await ours.stop();
       throw err;
     });
@@ -128,8 +132,8 @@ export const bench: Bench = {
     const capacity: string[] = [];
     // Our broker runs in this process (idle but for it while a load runs); Mosquitto's CPU is read from /proc.
     const ourCpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
-    const dropsOf = async (): Promise<Record<string, number>> => {
-      const text = await (await fetch(`${ours.httpUrl}/metrics`)).text();
+    const dropsOf = async (broker = ours): Promise<Record<string, number>> => {
+      const text = await (await fetch(`${broker.httpUrl}/metrics`)).text();
       const out: Record<string, number> = {};
       for (const m of text.matchAll(/^tz_broker_messages_dropped_total\{[^}]*reason="([^"]+)"[^}]*\} (\d+)/gm)) out[m[1] ?? ''] = Number(m[2]);
       return out;
@@ -147,14 +151,27 @@ export const bench: Bench = {
         const cpuM0 = processCpuSeconds(mosquitto.pid);
         const m = await runLoad(mosquitto.url, qos, durationMs);
         const cpuM = processCpuSeconds(mosquitto.pid) - cpuM0;
-        for (const [name, r, cpu, drops] of [['Aedes (ours)', a, cpuA, dropped.map(([reason, n]) => `${fmt(n)} ${reason}`).join(', ') || '0'], ['Mosquitto 2.0', m, cpuM, 'not read']] as const) {
+        const described = (d: ReadonlyArray<readonly [string, number]>) => d.map(([reason, n]) => `${fmt(n)} ${reason}`).join(', ') || '0';
+        for (const [name, r, cpu, drops] of [['Aedes (ours)', a, cpuA, described(dropped)], ['Mosquitto 2.0', m, cpuM, `${fmt(m.sent - m.received)} (sent − received)`]] as const) {
           rows.push([`QoS ${qos}`, name, fmt(r.messagesPerSecond), fmt(r.p50Ms, 2), fmt(r.p99Ms, 2), `${fmt(r.received)} / ${fmt(r.sent)}`, drops, fmt((cpu * 1e6) / r.sent, 1)]);
+        }
+        if (qos === 0) {
+          ctx.progress(`QoS ${qos}: Aedes (ours, qos0ShedAfterMs ${SHED_AFTER_MS})`);
+          const s0 = await dropsOf(oursShedding);
+          const cpuS0 = ourCpu();
+          const sh = await runLoad(oursShedding.mqttUrl, qos, durationMs);
+          const cpuS = ourCpu() - cpuS0;
+          const s1 = await dropsOf(oursShedding);
+          const shedDrops = Object.entries(s1).map(([reason, n]) => [reason, n - (s0[reason] ?? 0)] as const).filter(([, n]) => n > 0);
+          rows.push([`QoS ${qos}`, `Aedes (ours, qos0ShedAfterMs ${SHED_AFTER_MS})`, fmt(sh.messagesPerSecond), fmt(sh.p50Ms, 2), fmt(sh.p99Ms, 2), `${fmt(sh.received)} / ${fmt(sh.sent)}`, described(shedDrops), fmt((cpuS * 1e6) / sh.sent, 1)]);
+          ratios.push(`QoS 0 with qos0ShedAfterMs ${SHED_AFTER_MS}: Aedes delivers **${(sh.messagesPerSecond / m.messagesPerSecond).toFixed(2)}×** Mosquitto's messages/s; p99 latency **${(sh.p99Ms / m.p99Ms).toFixed(2)}×** Mosquitto's; it dropped ${fmt(sh.sent - sh.received)} of ${fmt(sh.sent)} offered.`);
         }
         capacity.push(`QoS ${qos}: ours ${fmt((cpuA * 1e6) / a.sent, 1)} µs of CPU per message → at most ≈ ${fmt(a.sent / cpuA)} msg/s on one free core; Mosquitto ${fmt((cpuM * 1e6) / m.sent, 1)} µs → ≈ ${fmt(m.sent / cpuM)} msg/s`);
         ratios.push(`QoS ${qos}: Aedes delivers **${(a.messagesPerSecond / m.messagesPerSecond).toFixed(2)}×** Mosquitto's messages/s; p99 latency **${(a.p99Ms / m.p99Ms).toFixed(2)}×** Mosquitto's.`);
       }
     } finally {
       await mosquitto.stop();
+      await oursShedding.stop();
       await ours.stop();
       rmSync(dir, { recursive: true, force: true });
     }
