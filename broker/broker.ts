@@ -6,6 +6,7 @@ import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { topics, type GatewayConnectionEvent } from '../proto/index.ts';
 import { createLogger, createServiceHttp, listenService, systemClock, type AuditAppend, type Clock, type Logger, type RunningService } from '../service-kit/index.ts';
 import { ConnectionGuard, type ConnectionInfo } from './connection-guard.ts';
+import { installFastDelivery } from './fast-delivery.ts';
 import { GatewayConnectionEvents } from './gateway-events.ts';
 import { checkConfigGrants, type Grant } from './grants.ts';
 import { authenticateHook, preConnectHook } from './hooks/authenticate.ts';
@@ -42,6 +43,8 @@ export interface BrokerLimits {
   publishRate?: PublishRateOptions | null;
   /** Unsent bytes of one subscriber above which QoS 0 messages for it are dropped and counted instead of queued (default 256 KiB; slow-subscriber.ts). */
   qos0HighWaterBytes?: number;
+  /** TCP: ms the broker may stay behind one client (every read full) before that client's QoS 0 publishes are dropped on arrival, counted (default null = never; connection-guard.ts). */
+  qos0ShedAfterMs?: number | null;
   /** Memory persistence: QoS 1/2 messages queued for one persistent session before newer ones are dropped for it (default 100 000). */
   maxOfflineMessagesPerClient?: number;
 }
@@ -279,10 +282,21 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   if (usersFile && options.watchUsersFile !== false) watchFile(usersFile, { interval: options.watchUsersIntervalMs ?? 2000, persistent: false }, onUsersFileChange);
 
   const streams = new Set<ConnectionGuard>();
+  const qos0ShedAfterMs = limits.qos0ShedAfterMs ?? null;
+  let behindWarnedAt = -Infinity; // one warning a minute for the whole broker; the counter has the number
   const accept = (stream: Duplex, info: ConnectionInfo, req?: IncomingMessage) => {
     metrics.connections.inc({ listener: info.listener });
     const where = `${info.remoteAddress}:${info.remotePort}`;
-    const guard = new ConnectionGuard(stream, info, { maxPacketSize, maxOutgoingBytes, maxInflight }, {
+    const guard = new ConnectionGuard(stream, info, { maxPacketSize, maxOutgoingBytes, maxInflight, qos0ShedAfterMs, now: () => clock.now() }, {
+      onBehindDrops: (n) => {
+        // Counted here, handed to prom-client at scrape time (metrics.ts): an overload sheds thousands a second.
+        counts.behindQos0Drops += n;
+        counts.messagesDropped += n;
+        const now = clock.now();
+        if (now - behindWarnedAt < 60_000) return;
+        behindWarnedAt = now;
+        log.warn({ address: where, qos0ShedAfterMs }, 'broker behind a QoS 0 publisher: its QoS 0 messages are dropped on arrival until the broker catches up (limits.qos0ShedAfterMs)');
+      },
       onOversize: (size) => {
         counts.oversizedPackets += 1;
         metrics.oversizedPackets.inc();
@@ -297,7 +311,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     guard.on('error', () => undefined); // Aedes reports the error on the client
     streams.add(guard);
     guard.once('close', () => streams.delete(guard));
-    aedes.handle(guard, req);
+    installFastDelivery(aedes.handle(guard, req));
   };
 
   let listeners;

@@ -60,6 +60,7 @@ export const brokerConfigSchema = z.strictObject({
       maxInflight: z.number().int().positive().optional(),
       maxOutgoingBytes: z.number().int().min(16_384).optional(),
       qos0HighWaterBytes: z.number().int().min(16_384).optional(),
+      qos0ShedAfterMs: z.number().int().min(0).nullable().optional(),
       slowConsumerTimeoutMs: z.number().int().positive().optional(),
       queueLimit: z.number().int().positive().optional(),
       connectTimeoutMs: z.number().int().positive().optional(),

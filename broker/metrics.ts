@@ -19,6 +19,8 @@ export interface BrokerCounts {
   passwordChecks: number;
   /** QoS 0 messages not written to a subscriber above limits.qos0HighWaterBytes (slow-subscriber.ts); also in messagesDropped. */
   slowSubscriberQos0Drops: number;
+  /** QoS 0 publishes dropped on arrival while the broker was behind their client (limits.qos0ShedAfterMs); also in messagesDropped. */
+  behindQos0Drops: number;
 }
 
 /** Everything the broker counts; one instance per running broker. */
@@ -28,12 +30,12 @@ export function createBrokerMetrics() {
   const counts: BrokerCounts = {
     messagesIn: 0, messagesOut: 0, messagesDropped: 0, deniedPublishes: 0, deniedSubscriptions: 0, authFailures: 0, throttledLogins: 0,
     oversizedPackets: 0, slowConsumers: 0, rateLimited: 0, clientErrors: 0, gatewayEvents: 0, sharedDeliveries: 0,
-    passwordChecks: 0, slowSubscriberQos0Drops: 0,
+    passwordChecks: 0, slowSubscriberQos0Drops: 0, behindQos0Drops: 0,
   };
   // Per-message totals are kept as plain numbers on the hot path and handed to
   // prom-client when /metrics is read (a labelled inc() per message cost more
   // than the ACL check); a scrape sees every message counted up to that moment.
-  const flushed = { messagesIn: 0, messagesOut: 0, slowSubscriberQos0Drops: 0 };
+  const flushed = { messagesIn: 0, messagesOut: 0, slowSubscriberQos0Drops: 0, behindQos0Drops: 0 };
   /** What was counted since the last scrape, marked as handed over. */
   const sinceScrape = (key: keyof typeof flushed): number => {
     const n = counts[key] - flushed[key];
@@ -66,12 +68,13 @@ export function createBrokerMetrics() {
     }),
     messagesDropped: new Counter({
       name: 'tz_broker_messages_dropped_total',
-      help: 'Messages the broker did not pass on: acl (denied publish), rate-limit (QoS 0 over the rate), slow-consumer (queued for a client that was cut off), share-no-member, offline-queue-full (persistent session at limits.maxOfflineMessagesPerClient), slow-subscriber-qos0 (QoS 0 for a subscriber above limits.qos0HighWaterBytes)',
+      help: 'Messages the broker did not pass on: acl (denied publish), rate-limit (QoS 0 over the rate), slow-consumer (queued for a client that was cut off), share-no-member, offline-queue-full (persistent session at limits.maxOfflineMessagesPerClient), slow-subscriber-qos0 (QoS 0 for a subscriber above limits.qos0HighWaterBytes), broker-behind-qos0 (QoS 0 publishes dropped on arrival while the broker was behind their client longer than limits.qos0ShedAfterMs)',
       labelNames: ['reason'],
       registers,
       collect() {
         // Present from the start (0), so an alert can watch it before the first drop.
         this.inc({ reason: 'slow-subscriber-qos0' }, sinceScrape('slowSubscriberQos0Drops'));
+        this.inc({ reason: 'broker-behind-qos0' }, sinceScrape('behindQos0Drops'));
       },
     }),
     deniedPublishes: new Counter({ name: 'tz_broker_denied_publishes_total', help: 'PUBLISH packets refused by the topic ACL', labelNames: ['reason'], registers }),

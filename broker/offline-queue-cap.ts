@@ -11,10 +11,16 @@ interface QueueTarget {
 interface MemoryPersistenceApi {
   /** The Aedes instance, set by setup(). */
   readonly broker: { clients: Record<string, unknown> } | undefined;
+  subscriptionsByTopic(topic: string): Promise<unknown[]>;
+  addSubscriptions(client: { id: string }, subs: unknown[]): Promise<unknown>;
+  removeSubscriptions(client: { id: string }, topics: string[]): Promise<unknown>;
+  cleanSubscriptions(client: { id: string }): Promise<unknown>;
   outgoingEnqueue(sub: QueueTarget, packet: unknown): Promise<void>;
   outgoingEnqueueCombi(subs: QueueTarget[], packet: unknown): Promise<void>;
   outgoingClearMessageId(client: { id: string }, packet: unknown): Promise<unknown>;
 }
+
+const MAX_CACHED_TOPICS = 10_000;
 
 const MemoryPersistence = require('aedes-persistence/asyncPersistence.js') as new (opts?: object) => MemoryPersistenceApi;
 
@@ -37,6 +43,14 @@ export interface OfflineQueueCapOptions {
  */
 export class CappedMemoryPersistence extends MemoryPersistence {
   private readonly queued = new Map<string, number>();
+  /**
+   * The persistent sessions' QoS 1/2 subscriptions matching a topic, asked by
+   * Aedes for every QoS 1/2 publish (to queue it for offline sessions): kept
+   * per topic until a subscription is added or removed, as the emitter's
+   * matches are (topic-match-cache.ts). The arrays are only read.
+   */
+  private readonly byTopic = new Map<string, unknown[]>();
+  private subscriptionChanges = 0;
 
   constructor(private readonly cap: OfflineQueueCapOptions) {
     super();
@@ -58,6 +72,39 @@ export class CappedMemoryPersistence extends MemoryPersistence {
     }
     this.queued.set(clientId, n + 1);
     return true;
+  }
+
+  override async subscriptionsByTopic(topic: string): Promise<unknown[]> {
+    const known = this.byTopic.get(topic);
+    if (known !== undefined) return known;
+    const generation = this.subscriptionChanges;
+    const subs = await super.subscriptionsByTopic(topic);
+    // A subscription added or removed meanwhile: the answer may be stale, so it is used once and not kept.
+    if (generation === this.subscriptionChanges) {
+      if (this.byTopic.size >= MAX_CACHED_TOPICS) this.byTopic.clear();
+      this.byTopic.set(topic, subs);
+    }
+    return subs;
+  }
+
+  private subscriptionsChanged(): void {
+    this.subscriptionChanges += 1;
+    this.byTopic.clear();
+  }
+
+  override addSubscriptions(client: { id: string }, subs: unknown[]): Promise<unknown> {
+    this.subscriptionsChanged();
+    return super.addSubscriptions(client, subs).finally(() => this.subscriptionsChanged());
+  }
+
+  override removeSubscriptions(client: { id: string }, topics: string[]): Promise<unknown> {
+    this.subscriptionsChanged();
+    return super.removeSubscriptions(client, topics).finally(() => this.subscriptionsChanged());
+  }
+
+  override cleanSubscriptions(client: { id: string }): Promise<unknown> {
+    this.subscriptionsChanged();
+    return super.cleanSubscriptions(client).finally(() => this.subscriptionsChanged());
   }
 
   override outgoingEnqueue(sub: QueueTarget, packet: unknown): Promise<void> {

@@ -4,6 +4,7 @@ import type { Logger } from '../service-kit/index.ts';
 import { CappedMemoryPersistence, type OfflineQueueCapOptions } from './offline-queue-cap.ts';
 import type { RedisPubSubMetrics, RedisStreamMetrics } from './metrics.ts';
 import { RedisStreamEmitter } from './redis-stream-emitter.ts';
+import { cacheTopicMatches } from './topic-match-cache.ts';
 import { createPubSubConnections, type MQEmitterInternals } from './redis-pubsub.ts';
 
 // aedes-persistence-redis and mqemitter-redis are CommonJS without types for
@@ -87,7 +88,11 @@ export function createBrokerStorage(
   if (config.type === 'memory') {
     // Created here rather than left to Aedes so the per-client queue cap wraps it.
     const persistence = offlineCap ? new CappedMemoryPersistence(offlineCap) : undefined;
-    return { ...(persistence ? { persistence } : {}), describe: 'memory', ready: async () => undefined, healthy: () => true, close: async () => undefined };
+    // Aedes' own default emitter, made here so its topic matches are cached (topic-match-cache.ts).
+    const MQEmitter = createRequire(require.resolve('aedes'))('mqemitter') as (opts: object) => unknown;
+    const mq = MQEmitter({ concurrency, matchEmptyLevels: true });
+    cacheTopicMatches(mq);
+    return { ...(persistence ? { persistence } : {}), mq, describe: 'memory', ready: async () => undefined, healthy: () => true, close: async () => undefined };
   }
   const url = new URL(config.url);
   const password = decodeURIComponent(url.password) || process.env.TZ_REDIS_PASSWORD || undefined;

@@ -4,6 +4,7 @@ import type { EventEmitter } from 'node:events';
 import type { Logger } from '../service-kit/index.ts';
 import type { RedisPubSubMetrics, RedisStreamMetrics } from './metrics.ts';
 import { topicKind } from './redis-pubsub.ts';
+import { cacheTopicMatches } from './topic-match-cache.ts';
 
 // Cross-node delivery over one Redis Stream, at least once (the pub/sub path,
 // mqemitter-redis, is at most once: what is published while a node's
@@ -110,6 +111,7 @@ export class RedisStreamEmitter {
     const MQEmitter = fromLib('mqemitter') as (opts: object) => LocalEmitter;
     this.msgpack = fromLib('msgpack-lite') as { encode(v: unknown): Buffer; decode(b: Buffer): unknown };
     this.local = MQEmitter({ concurrency: options.concurrency, matchEmptyLevels: true });
+    cacheTopicMatches(this.local);
     this.closedSignal = new Promise<null>((resolve) => (this.signalClosed = () => resolve(null)));
     this.key = options.key ?? DEFAULT_STREAM_KEY;
     this.maxLen = String(options.maxLen ?? DEFAULT_STREAM_MAX_LEN);
