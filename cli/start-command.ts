@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger, delay } from '../service-kit/index.ts';
+import { createLogger, delay, isTzError, SimulatedClock, type Clock } from '../service-kit/index.ts';
 import { startStack, type RunningStack } from './stack.ts';
 import { untilSignal } from './signals.ts';
+import { clockMismatchLines, cityClockLine, startClock } from './start-clock.ts';
 
 export interface StartCommandOptions {
   devices: number;
@@ -14,6 +15,8 @@ export interface StartCommandOptions {
   varDir: string;
   json: boolean;
   profileDir?: string;
+  /** `--sim-clock <start>@<speed>[@<wallAnchorMs>]` (else TZ_SIM_CLOCK): the whole stack on one simulated clock. */
+  simClock?: string;
 }
 
 /** `tianzhong start` / `npm start`: the stack, a banner, a scripted fault, clean stop on Ctrl-C. */
@@ -30,17 +33,30 @@ export async function runStart(options: StartCommandOptions): Promise<void> {
   const log = createLogger('stack');
   const influxUrl = process.env.INFLUX_URL;
   const started = Date.now();
-  const stack = await startStack({
-    varDir: options.varDir, devices: options.devices, seed: options.seed, gatewayId: 'gw-0001', pollIntervalMs: options.pollIntervalMs,
-    influx: influxUrl ? { url: influxUrl, username: process.env.INFLUX_USERNAME, password: process.env.INFLUX_PASSWORD, token: process.env.INFLUX_TOKEN } : undefined,
-    database: process.env.INFLUX_DB ?? 'tianzhong', mqttPort: options.mqttPort, statusPort: options.statusPort, profileDir: options.profileDir, log,
-  });
-  printBanner(stack, influxUrl === undefined, Date.now() - started, options.json ? undefined : logFile);
+  // One clock for the whole stack: the wall clock, or a compressed run's simulated one (sim, agent, ingest, rules, cases, console).
+  const clock = startClock(options.simClock);
+  let stack: RunningStack;
+  try {
+    stack = await startStack({
+      varDir: options.varDir, devices: options.devices, seed: options.seed, gatewayId: 'gw-0001', pollIntervalMs: options.pollIntervalMs,
+      influx: influxUrl ? { url: influxUrl, username: process.env.INFLUX_USERNAME, password: process.env.INFLUX_PASSWORD, token: process.env.INFLUX_TOKEN } : undefined,
+      database: process.env.INFLUX_DB ?? 'tianzhong', mqttPort: options.mqttPort, statusPort: options.statusPort, profileDir: options.profileDir, log,
+      ...(clock instanceof SimulatedClock ? { clock } : {}),
+    });
+  } catch (err) {
+    // The stores of this --var were made on the other kind of clock: say what to do, plainly.
+    if (!isTzError(err, 'TZ_CLOCK_MISMATCH')) throw err;
+    for (const line of clockMismatchLines(clock, options.varDir, influxUrl !== undefined)) console.error(line);
+    log.error({ err }, 'refused: the stores were made with the other kind of clock');
+    process.exitCode = 1;
+    return;
+  }
+  printBanner(stack, influxUrl === undefined, Date.now() - started, options.json ? undefined : logFile, clock);
 
   const abort = new AbortController();
   const timers: Array<Promise<void>> = [];
   if (options.faultAfterSeconds > 0) timers.push(scriptedFault(stack, options.faultAfterSeconds, abort.signal));
-  timers.push(options.json ? printCounters(stack, abort.signal) : printPlainCounters(stack, abort.signal));
+  timers.push(options.json ? printCounters(stack, abort.signal, clock) : printPlainCounters(stack, abort.signal, clock));
 
   await untilSignal(async () => {
     abort.abort();
@@ -50,7 +66,7 @@ export async function runStart(options: StartCommandOptions): Promise<void> {
   });
 }
 
-function printBanner(stack: RunningStack, managedInflux: boolean, ms: number, logFile: string | undefined): void {
+function printBanner(stack: RunningStack, managedInflux: boolean, ms: number, logFile: string | undefined, clock: Clock): void {
   const buses = new Set(stack.sim.devices.map((d) => `${d.host}:${d.port}`));
   const lines = [
     '',
@@ -66,6 +82,7 @@ function printBanner(stack: RunningStack, managedInflux: boolean, ms: number, lo
     ...registryLines(stack),
     `  Prometheus      ${stack.prometheusConfig}   (prometheus --config.file=… scrapes every component)`,
     ...(logFile ? [`  full log        ${logFile}   (JSON lines; here: warnings, errors and the counters every 30 s)`] : []),
+    ...(clock instanceof SimulatedClock ? [`  clock           ${cityClockLine(clock)}`] : []),
     '',
   ];
   console.error(lines.join('\n'));
@@ -105,19 +122,20 @@ async function scriptedFault(stack: RunningStack, afterSeconds: number, signal: 
   }
 }
 
-async function printCounters(stack: RunningStack, signal: AbortSignal): Promise<void> {
+async function printCounters(stack: RunningStack, signal: AbortSignal, clock: Clock): Promise<void> {
   while (!signal.aborted) {
     await delay(10_000, signal);
-    if (!signal.aborted) console.log(JSON.stringify({ at: new Date().toISOString(), pipeline: stack.counters() }));
+    // `at` is the stack's time: city time under --sim-clock.
+    if (!signal.aborted) console.log(JSON.stringify({ at: new Date(clock.now()).toISOString(), pipeline: stack.counters() }));
   }
 }
 
-async function printPlainCounters(stack: RunningStack, signal: AbortSignal): Promise<void> {
+async function printPlainCounters(stack: RunningStack, signal: AbortSignal, clock: Clock): Promise<void> {
   while (!signal.aborted) {
     await delay(30_000, signal);
     if (signal.aborted) return;
     const c = stack.counters();
-    const time = new Date().toTimeString().slice(0, 8);
+    const time = clock instanceof SimulatedClock ? `${new Date().toTimeString().slice(0, 8)} (city ${cityClockLine(clock, 'time')})` : new Date().toTimeString().slice(0, 8);
     console.error(`${time} readings polled ${c.readingsPolled}, stored ${c.readingsWritten}, rejected ${c.readingsRejected} · alarms ${c.alarmsActive} active (${c.alarmsRaised} raised) · cases ${c.casesOpen} open (${c.casesOpened} opened)`);
   }
 }
