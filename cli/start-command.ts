@@ -46,8 +46,8 @@ export async function runStart(options: StartCommandOptions): Promise<void> {
   } catch (err) {
     // The stores of this --var were made on the other kind of clock: say what to do, plainly.
     if (!isTzError(err, 'TZ_CLOCK_MISMATCH')) throw err;
-    for (const line of clockMismatchLines(clock, options.varDir, influxUrl !== undefined)) console.error(line);
     log.error({ err }, 'refused: the stores were made with the other kind of clock');
+    for (const line of clockMismatchLines(clock, options.varDir, influxUrl !== undefined)) console.error(line);
     process.exitCode = 1;
     return;
   }
