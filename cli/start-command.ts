@@ -4,6 +4,8 @@ import { createLogger, delay, isTzError, SimulatedClock, type Clock } from '../s
 import { startStack, type RunningStack } from './stack.ts';
 import { untilSignal } from './signals.ts';
 import { clockMismatchLines, cityClockLine, startClock } from './start-clock.ts';
+import { BUILTIN_PROFILE_DIR, loadProfiles } from '../device-profiles/index.ts';
+import { writeMonthProfiles } from './city-month/month-profiles.ts';
 
 export interface StartCommandOptions {
   devices: number;
@@ -35,12 +37,13 @@ export async function runStart(options: StartCommandOptions): Promise<void> {
   const started = Date.now();
   // One clock for the whole stack: the wall clock, or a compressed run's simulated one (sim, agent, ingest, rules, cases, console).
   const clock = startClock(options.simClock);
+  const profileDir = clock instanceof SimulatedClock ? compressedProfiles(options, clock) : options.profileDir;
   let stack: RunningStack;
   try {
     stack = await startStack({
       varDir: options.varDir, devices: options.devices, seed: options.seed, gatewayId: 'gw-0001', pollIntervalMs: options.pollIntervalMs,
       influx: influxUrl ? { url: influxUrl, username: process.env.INFLUX_USERNAME, password: process.env.INFLUX_PASSWORD, token: process.env.INFLUX_TOKEN } : undefined,
-      database: process.env.INFLUX_DB ?? 'tianzhong', mqttPort: options.mqttPort, statusPort: options.statusPort, profileDir: options.profileDir, log,
+      database: process.env.INFLUX_DB ?? 'tianzhong', mqttPort: options.mqttPort, statusPort: options.statusPort, profileDir, log,
       ...(clock instanceof SimulatedClock ? { clock } : {}),
     });
   } catch (err) {
@@ -64,6 +67,21 @@ export async function runStart(options: StartCommandOptions): Promise<void> {
     await stack.stop();
     console.error('all components stopped');
   });
+}
+
+/**
+ * At high speed a poll every few wall seconds is minutes of city time: the profiles' expected report
+ * interval (and so the no-data rule, 3 missed reports) is raised to twice the poll period in city time,
+ * as `tianzhong sim month` does, else every device would raise "no data". The originals are checked first.
+ */
+function compressedProfiles(options: StartCommandOptions, clock: SimulatedClock): string | undefined {
+  const profiles = loadProfiles(options.profileDir);
+  const pollCitySeconds = (options.pollIntervalMs * clock.speed) / 1000;
+  const shortest = Math.min(...profiles.all().map((p) => p.reportIntervalSeconds));
+  if (pollCitySeconds * 2 <= shortest) return options.profileDir;
+  const dir = writeMonthProfiles(pollCitySeconds, join(options.varDir, 'sim-profiles'), options.profileDir ?? BUILTIN_PROFILE_DIR);
+  console.error(`simulated clock: a poll every ${options.pollIntervalMs} ms is ${Math.round(pollCitySeconds)} s of city time; profiles expect a report at most every ${Math.ceil(pollCitySeconds * 2)} s (${dir})`);
+  return dir;
 }
 
 function printBanner(stack: RunningStack, managedInflux: boolean, ms: number, logFile: string | undefined, clock: Clock): void {
