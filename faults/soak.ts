@@ -62,7 +62,7 @@ export interface SoakResult {
   ledger: SoakLedger;
   /** Readings the edge agent numbered (its own count): must equal the ledger's sent. */
   agentReadings: number;
-  heap: { firstHalfMean: number; secondHalfMean: number; growthBytes: number; slopeBytesPerHour: number };
+  heap: { firstHalfMean: number; secondHalfMean: number; growthBytes: number; allowedBytes: number; slopeBytesPerHour: number };
   handles: { firstHalfMax: number; secondHalfMax: number; byType: Record<string, number> };
   problems: string[];
   wallMs: number;
@@ -219,10 +219,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       firstHalfMean: mean(first.map((s) => s.heapUsedBytes)),
       secondHalfMean: mean(second.map((s) => s.heapUsedBytes)),
       growthBytes: 0,
+      allowedBytes: 0,
       slopeBytesPerHour: slope(measured.map((s) => [s.atMs, s.heapUsedBytes])) * 3_600_000,
     };
     heap.growthBytes = heap.secondHalfMean - heap.firstHalfMean;
     const allowed = Math.max(options.heapToleranceBytes, heap.firstHalfMean * options.heapToleranceShare);
+    heap.allowedBytes = allowed;
     if (heap.growthBytes > allowed) problems.push(`the heap still grows: ${(heap.growthBytes / 2 ** 20).toFixed(1)} MiB between the halves (allowed ${(allowed / 2 ** 20).toFixed(1)} MiB), ${(heap.slopeBytesPerHour / 2 ** 20).toFixed(1)} MiB/h`);
     const handles = {
       firstHalfMax: Math.max(0, ...first.map((s) => s.handles)),
@@ -230,7 +232,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       byType: process.getActiveResourcesInfo().reduce<Record<string, number>>((acc, t) => ({ ...acc, [t]: (acc[t] ?? 0) + 1 }), {}),
     };
     if (handles.secondHalfMax > handles.firstHalfMax + options.handleTolerance) problems.push(`open handles still grow: ${handles.firstHalfMax} → ${handles.secondHalfMax}`);
-    say(`soak: sent ${ledger.sent} = stored ${ledger.stored} + dead-lettered ${ledger.deadLettered}; lost ${ledger.lost}, duplicates ${ledger.duplicates}; heap ${(heap.firstHalfMean / 2 ** 20).toFixed(1)} → ${(heap.secondHalfMean / 2 ** 20).toFixed(1)} MiB; handles ${handles.firstHalfMax} → ${handles.secondHalfMax}`);
+    say(`soak: sent ${ledger.sent} = stored ${ledger.stored} + dead-lettered ${ledger.deadLettered}; lost ${ledger.lost}, duplicates ${ledger.duplicates}; heap ${(heap.firstHalfMean / 2 ** 20).toFixed(1)} → ${(heap.secondHalfMean / 2 ** 20).toFixed(1)} MiB (allowed +${(allowed / 2 ** 20).toFixed(1)}); handles ${handles.firstHalfMax} → ${handles.secondHalfMax}`);
     return {
       samples, ledger, agentReadings, heap, handles, problems, wallMs: Date.now() - started, runWallMs,
       clock: { spec: clock.toSpec(), reachedMs: samples.at(-1)?.simAtMs ?? 0 }, readingsPerSecond: runPolled / (Math.max(1, samples.at(-1)?.atMs ?? 0) / 1000),
