@@ -54,19 +54,19 @@ export async function runStart(options: StartCommandOptions): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  printBanner(stack, influxUrl === undefined, Date.now() - started, options.json ? undefined : logFile, clock);
-
   const abort = new AbortController();
   const timers: Array<Promise<void>> = [];
-  if (options.faultAfterSeconds > 0) timers.push(scriptedFault(stack, options.faultAfterSeconds, abort.signal));
-  timers.push(options.json ? printCounters(stack, abort.signal, clock) : printPlainCounters(stack, abort.signal, clock));
-
-  await untilSignal(async () => {
+  // Ctrl-C is handled before the banner says it stops everything (a signal right after it stopped nothing before).
+  const stopped = untilSignal(async () => {
     abort.abort();
     await Promise.all(timers);
     await stack.stop();
     console.error('all components stopped');
   });
+  printBanner(stack, influxUrl === undefined, Date.now() - started, options.json ? undefined : logFile, clock);
+  if (options.faultAfterSeconds > 0) timers.push(scriptedFault(stack, options.faultAfterSeconds, abort.signal));
+  timers.push(options.json ? printCounters(stack, abort.signal, clock) : printPlainCounters(stack, abort.signal, clock));
+  await stopped;
 }
 
 /**

@@ -43,9 +43,15 @@ function bannerValue(stderr: string, label: string): string {
   return value;
 }
 
+/** The banner is out and the pipeline stores readings (a stop in the first instants waits on the registry centre's first config push). */
 async function running(s: Started): Promise<void> {
   await waitFor('the banner', () => (s.stderr().includes('Tianzhong is running') ? true : undefined), 120_000, 100)
     .catch((err: unknown) => { throw new Error(`${String(err)}\n${s.stderr()}`); });
+  const status = bannerValue(s.stderr(), 'pipeline');
+  await waitFor('readings stored', async () => {
+    const body = (await (await fetch(status)).json()) as { counters?: { readingsWritten?: number } };
+    return (body.counters?.readingsWritten ?? 0) > 0 ? true : undefined;
+  }, 60_000, 250);
 }
 
 async function stop(s: Started): Promise<number | null> {
