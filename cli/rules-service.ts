@@ -165,6 +165,8 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
         await cases.registerRoutes(app);
         await registerConsoleRoutes(app, {
           access, profiles: o.profiles, influx: o.influx, deviceRegistryUrl: o.deviceRegistryUrl, alarmFeed: feed, timeZone: o.timeZone,
+          // The console's "now" (device silent, SLA left) is the service's clock: city time under --sim-clock.
+          now: () => clock.now(), ...(clock instanceof SimulatedClock ? { clockSpeed: clock.speed } : {}),
           cityMap: cityMapGeoJson(cityMap), ...(tiles ? { mapTiles: tiles } : {}), ...(o.siteDevices ? { siteDevices: o.siteDevices } : {}),
           // The registry, when here, is where the map and device pages take places, assets and tags from; its centre sends commands.
           ...(registry ? { registryDevices: consoleRegistryDevices(registry), commands: Boolean(centre) } : {}),

@@ -1,8 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger, delay } from '../service-kit/index.ts';
+import { createLogger, delay, isTzError, SimulatedClock, type Clock } from '../service-kit/index.ts';
 import { startStack, type RunningStack } from './stack.ts';
 import { untilSignal } from './signals.ts';
+import { clockMismatchLines, cityClockLine, startClock } from './start-clock.ts';
+import { BUILTIN_PROFILE_DIR, loadProfiles } from '../device-profiles/index.ts';
+import { writeMonthProfiles } from './city-month/month-profiles.ts';
 
 export interface StartCommandOptions {
   devices: number;
@@ -14,6 +17,8 @@ export interface StartCommandOptions {
   varDir: string;
   json: boolean;
   profileDir?: string;
+  /** `--sim-clock <start>@<speed>[@<wallAnchorMs>]` (else TZ_SIM_CLOCK): the whole stack on one simulated clock. */
+  simClock?: string;
 }
 
 /** `tianzhong start` / `npm start`: the stack, a banner, a scripted fault, clean stop on Ctrl-C. */
@@ -30,27 +35,56 @@ export async function runStart(options: StartCommandOptions): Promise<void> {
   const log = createLogger('stack');
   const influxUrl = process.env.INFLUX_URL;
   const started = Date.now();
-  const stack = await startStack({
-    varDir: options.varDir, devices: options.devices, seed: options.seed, gatewayId: 'gw-0001', pollIntervalMs: options.pollIntervalMs,
-    influx: influxUrl ? { url: influxUrl, username: process.env.INFLUX_USERNAME, password: process.env.INFLUX_PASSWORD, token: process.env.INFLUX_TOKEN } : undefined,
-    database: process.env.INFLUX_DB ?? 'tianzhong', mqttPort: options.mqttPort, statusPort: options.statusPort, profileDir: options.profileDir, log,
-  });
-  printBanner(stack, influxUrl === undefined, Date.now() - started, options.json ? undefined : logFile);
-
+  // One clock for the whole stack: the wall clock, or a compressed run's simulated one (sim, agent, ingest, rules, cases, console).
+  const clock = startClock(options.simClock);
+  const profileDir = clock instanceof SimulatedClock ? compressedProfiles(options, clock) : options.profileDir;
+  let stack: RunningStack;
+  try {
+    stack = await startStack({
+      varDir: options.varDir, devices: options.devices, seed: options.seed, gatewayId: 'gw-0001', pollIntervalMs: options.pollIntervalMs,
+      influx: influxUrl ? { url: influxUrl, username: process.env.INFLUX_USERNAME, password: process.env.INFLUX_PASSWORD, token: process.env.INFLUX_TOKEN } : undefined,
+      database: process.env.INFLUX_DB ?? 'tianzhong', mqttPort: options.mqttPort, statusPort: options.statusPort, profileDir, log,
+      ...(clock instanceof SimulatedClock ? { clock } : {}),
+    });
+  } catch (err) {
+    // The stores of this --var were made on the other kind of clock: say what to do, plainly.
+    if (!isTzError(err, 'TZ_CLOCK_MISMATCH')) throw err;
+    log.error({ err }, 'refused: the stores were made with the other kind of clock');
+    for (const line of clockMismatchLines(clock, options.varDir, influxUrl !== undefined)) console.error(line);
+    process.exitCode = 1;
+    return;
+  }
   const abort = new AbortController();
   const timers: Array<Promise<void>> = [];
-  if (options.faultAfterSeconds > 0) timers.push(scriptedFault(stack, options.faultAfterSeconds, abort.signal));
-  timers.push(options.json ? printCounters(stack, abort.signal) : printPlainCounters(stack, abort.signal));
-
-  await untilSignal(async () => {
+  // Ctrl-C is handled before the banner says it stops everything (a signal right after it stopped nothing before).
+  const stopped = untilSignal(async () => {
     abort.abort();
     await Promise.all(timers);
     await stack.stop();
     console.error('all components stopped');
   });
+  printBanner(stack, influxUrl === undefined, Date.now() - started, options.json ? undefined : logFile, clock);
+  if (options.faultAfterSeconds > 0) timers.push(scriptedFault(stack, options.faultAfterSeconds, abort.signal));
+  timers.push(options.json ? printCounters(stack, abort.signal, clock) : printPlainCounters(stack, abort.signal, clock));
+  await stopped;
 }
 
-function printBanner(stack: RunningStack, managedInflux: boolean, ms: number, logFile: string | undefined): void {
+/**
+ * At high speed a poll every few wall seconds is minutes of city time: the profiles' expected report
+ * interval (and so the no-data rule, 3 missed reports) is raised to twice the poll period in city time,
+ * as `tianzhong sim month` does, else every device would raise "no data". The originals are checked first.
+ */
+function compressedProfiles(options: StartCommandOptions, clock: SimulatedClock): string | undefined {
+  const profiles = loadProfiles(options.profileDir);
+  const pollCitySeconds = (options.pollIntervalMs * clock.speed) / 1000;
+  const shortest = Math.min(...profiles.all().map((p) => p.reportIntervalSeconds));
+  if (pollCitySeconds * 2 <= shortest) return options.profileDir;
+  const dir = writeMonthProfiles(pollCitySeconds, join(options.varDir, 'sim-profiles'), options.profileDir ?? BUILTIN_PROFILE_DIR);
+  console.error(`simulated clock: a poll every ${options.pollIntervalMs} ms is ${Math.round(pollCitySeconds)} s of city time; profiles expect a report at most every ${Math.ceil(pollCitySeconds * 2)} s (${dir})`);
+  return dir;
+}
+
+function printBanner(stack: RunningStack, managedInflux: boolean, ms: number, logFile: string | undefined, clock: Clock): void {
   const buses = new Set(stack.sim.devices.map((d) => `${d.host}:${d.port}`));
   const lines = [
     '',
@@ -66,6 +100,7 @@ function printBanner(stack: RunningStack, managedInflux: boolean, ms: number, lo
     ...registryLines(stack),
     `  Prometheus      ${stack.prometheusConfig}   (prometheus --config.file=… scrapes every component)`,
     ...(logFile ? [`  full log        ${logFile}   (JSON lines; here: warnings, errors and the counters every 30 s)`] : []),
+    ...(clock instanceof SimulatedClock ? [`  clock           ${cityClockLine(clock)}`] : []),
     '',
   ];
   console.error(lines.join('\n'));
@@ -105,19 +140,20 @@ async function scriptedFault(stack: RunningStack, afterSeconds: number, signal: 
   }
 }
 
-async function printCounters(stack: RunningStack, signal: AbortSignal): Promise<void> {
+async function printCounters(stack: RunningStack, signal: AbortSignal, clock: Clock): Promise<void> {
   while (!signal.aborted) {
     await delay(10_000, signal);
-    if (!signal.aborted) console.log(JSON.stringify({ at: new Date().toISOString(), pipeline: stack.counters() }));
+    // `at` is the stack's time: city time under --sim-clock.
+    if (!signal.aborted) console.log(JSON.stringify({ at: new Date(clock.now()).toISOString(), pipeline: stack.counters() }));
   }
 }
 
-async function printPlainCounters(stack: RunningStack, signal: AbortSignal): Promise<void> {
+async function printPlainCounters(stack: RunningStack, signal: AbortSignal, clock: Clock): Promise<void> {
   while (!signal.aborted) {
     await delay(30_000, signal);
     if (signal.aborted) return;
     const c = stack.counters();
-    const time = new Date().toTimeString().slice(0, 8);
+    const time = clock instanceof SimulatedClock ? `${new Date().toTimeString().slice(0, 8)} (city ${cityClockLine(clock, 'time')})` : new Date().toTimeString().slice(0, 8);
     console.error(`${time} readings polled ${c.readingsPolled}, stored ${c.readingsWritten}, rejected ${c.readingsRejected} · alarms ${c.alarmsActive} active (${c.alarmsRaised} raised) · cases ${c.casesOpen} open (${c.casesOpened} opened)`);
   }
 }

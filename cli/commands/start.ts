@@ -15,12 +15,14 @@ export function registerStartCommands(program: Command): void {
     .option('--status-port <port>', 'port of the pipeline status API (0 = a free port)', int(0, 65535), 0)
     .option('--var <dir>', 'folder for InfluxDB data, SQLite files', 'var')
     .option('--json', 'print pipeline counters as one JSON line every 10 s')
+    .option('--sim-clock <spec>', 'run the whole stack on one simulated clock, <start>@<speed>[@<wallAnchorMs>], e.g. 2026-11-01T00:00@60 (else TZ_SIM_CLOCK); needs a --var folder of its own')
     .action(async (opts) => {
       // Imported when run: the stack loads every room, which no other command (the edge agent above all) should carry.
       const { runStart } = await import('../start-command.ts');
       await runStart({
         devices: opts.devices, seed: opts.seed, pollIntervalMs: opts.poll, faultAfterSeconds: opts.faultAfter,
         mqttPort: opts.mqttPort, statusPort: opts.statusPort, varDir: resolve(opts.var), json: Boolean(opts.json), profileDir: profileDir(program),
+        ...(typeof opts.simClock === 'string' ? { simClock: opts.simClock } : {}),
       });
     });
 }

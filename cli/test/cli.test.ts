@@ -58,6 +58,7 @@ test('errors say what to do', () => {
     [['ingest', '--influx-url', ''], { INFLUX_URL: '' }, /pass --influx-url or set INFLUX_URL/],
     [['rules', '--db', join(dir, 'r.sqlite')], { TZ_MQTT_PASSWORD: '' }, /set the environment variable TZ_MQTT_PASSWORD/],
     [['start', '--devices', '2'], {}, /expected a whole number from 4/],
+    [['start', '--sim-clock', 'tomorrow', '--var', join(dir, 'var-bad-clock')], {}, /use <start>@<speed>\[@<wallAnchorMs>\]/],
   ];
   for (const [args, env, expected] of cases) {
     const r = run(args, env);

@@ -195,6 +195,11 @@ export class DeviceDirectory {
     });
   }
 
+  /** The last `hours` by the directory's clock (city time under a simulated clock), else by InfluxDB's. */
+  private since(hours: number): string {
+    return this.options.now ? `time > ${Math.floor(this.options.now() - hours * 3_600_000)}ms` : `time > now() - ${hours}h`;
+  }
+
   private async fromInflux(): Promise<Partial[]> {
     const influx = this.options.influx!;
     const hours = this.options.lookbackHours ?? 24 * 7;
@@ -203,7 +208,8 @@ export class DeviceDirectory {
       const m = quoteIdentifier(profile.measurement);
       const lastValues = profile.metrics.map((x) => `last(${quoteIdentifier(x.name)}) AS ${quoteIdentifier(x.name)}`).join(', ');
       // Two statements: several selectors in one return time 0, so last(seq) alone gives the real last-seen time.
-      const series = await queryInfluxQL(influx, `SELECT last("seq") FROM ${m} WHERE time > now() - ${hours}h GROUP BY "device", "district", "gateway"; SELECT ${lastValues} FROM ${m} WHERE time > now() - ${hours}h GROUP BY "device"`);
+      const since = this.since(hours);
+      const series = await queryInfluxQL(influx, `SELECT last("seq") FROM ${m} WHERE ${since} GROUP BY "device", "district", "gateway"; SELECT ${lastValues} FROM ${m} WHERE ${since} GROUP BY "device"`);
       for (const s of series) {
         const deviceId = s.tags?.device;
         if (!deviceId) continue;
@@ -228,7 +234,8 @@ export class DeviceDirectory {
     if (!this.options.influx) throw new TzError('TZ_CONFIG_INVALID', 'the console has no InfluxDB configured, so it has no history');
     const stepMinutes = Math.max(1, Math.round((hours * 60) / 144));
     const m = quoteIdentifier(profile.measurement);
-    const where = `"device" = '${deviceId.replace(/'/g, "\\'")}' AND time > now() - ${hours}h`;
+    // GROUP BY time() ends at InfluxDB's now() unless told: under a simulated clock that is not the city's now.
+    const where = `"device" = '${deviceId.replace(/'/g, "\\'")}' AND ${this.since(hours)}${this.options.now ? ` AND time <= ${Math.floor(this.options.now())}ms` : ''}`;
     const numbers = profile.metrics.filter((x) => x.type !== 'boolean');
     const flags = profile.metrics.filter((x) => x.type === 'boolean');
     const statements = [

@@ -52,7 +52,10 @@ export interface ConsoleOptions {
   districtsFile?: string;
   /** The city's time zone: every time the console shows is in it (IANA name; default Asia/Shanghai). */
   timeZone?: string;
+  /** The service's clock (city time under `npm start --sim-clock`); default the wall clock. */
   now?: () => number;
+  /** Simulated ms per wall ms when `now` is a compressed run's simulated clock: the browser runs its own "now" at this speed from the server's. */
+  clockSpeed?: number;
 }
 
 function vendorDir(pkg: string, sub: string): string {
@@ -98,6 +101,8 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
     liveFeed: Boolean(options.alarmFeed),
     history: Boolean(options.influx),
     timeZone: options.timeZone ?? 'Asia/Shanghai',
+    // A compressed run's city time (npm start --sim-clock): SLA countdowns and "silent" read it, not the browser's clock.
+    clock: options.clockSpeed && options.now ? { now: options.now(), speed: options.clockSpeed } : null,
     profiles: options.profiles.all().map((p) => ({ class: p.class, title: p.title, version: p.version, measurement: p.measurement, reportIntervalSeconds: p.reportIntervalSeconds, metrics: p.metrics.map((m) => ({ name: m.name, unit: m.unit, type: m.type, min: m.min ?? null, max: m.max ?? null })) })),
     mapTiles: options.mapTiles ?? null,
     registry: Boolean(options.registryDevices),

@@ -2,7 +2,7 @@
 // a crew's phone keeps it in localStorage so its offline queue survives a
 // restart), the API client, hash routing, the language switch, and the live
 // alarm feed every page can listen to.
-import { LANGS, fmtTime, label, loadLocale, setLang, setTimeZone, t } from './i18n.js';
+import { LANGS, fmtTime, label, loadLocale, setCityClock, setLang, setTimeZone, t } from './i18n.js';
 import { renderSignIn } from './pages/signin.js';
 import { renderMap } from './pages/map.js';
 import { renderAlarms } from './pages/alarms.js';
@@ -105,6 +105,7 @@ export async function signIn(token) {
   ctx.session = session;
   ctx.config = await api('/console/api/config');
   setTimeZone(ctx.config.timeZone);
+  setCityClock(ctx.config.clock);
   sessionStorage.setItem(TOKEN_KEY, token);
   if (session.role === 'crew') {
     localStorage.setItem(TOKEN_KEY, token);

@@ -32,6 +32,20 @@ export function setTimeZone(next) {
   zone = next || DEFAULT_ZONE;
 }
 
+// The console's "now": the browser's clock, or a compressed run's city time
+// (npm start --sim-clock) extrapolated from the server's at its speed, so SLA
+// countdowns and default date ranges read the same time as the services.
+let cityClock = null;
+
+/** `{ now, speed }` from /console/api/config, or null for the wall clock. */
+export function setCityClock(clock) {
+  cityClock = clock && Number.isFinite(clock.now) && clock.speed > 0 ? { serverNow: clock.now, at: Date.now(), speed: clock.speed } : null;
+}
+
+export function cityNow() {
+  return cityClock ? cityClock.serverNow + (Date.now() - cityClock.at) * cityClock.speed : Date.now();
+}
+
 /** The message for `key` with {name} placeholders filled; the key itself when missing (a test keeps the files complete). */
 export function t(key, params = {}) {
   const text = messages[key];

@@ -2,6 +2,7 @@
 // countdown (red once overdue) and the actions the signed-in role may take.
 // The case API is the authority; this table only decides which buttons to show.
 import { api, can, ctx, el, fmtDuration, label, notify, t } from '../app.js';
+import { cityNow } from '../i18n.js';
 
 const COLUMNS = ['reported', 'registered', 'dispatched', 'in_progress', 'handled', 'verified', 'closed'];
 /** Mirrors cases/transitions.ts: action → from states, roles, note required. */
@@ -39,7 +40,7 @@ export async function renderCases(view) {
     const node = el('div', { class: 'card', 'data-case-id': c.id, 'data-status': c.status });
     const tick = () => {
       if (due === null) { sla.textContent = ''; return; }
-      const left = due - Date.now();
+      const left = due - cityNow();
       const overdue = left < 0;
       sla.textContent = t(overdue ? 'sla.overdueBy' : 'sla.dueIn', { stage: label('stage', c.stage.name), time: fmtDuration(Math.abs(left)) });
       sla.classList.toggle('overdue', overdue);

@@ -5,6 +5,7 @@
 // queue (crew-queue.js), shown as pending until the server has it.
 import { api, ApiError, ctx, el, fmtDuration, fmtTime, label, t } from '../app.js';
 import { classLabel } from './labels.js';
+import { cityNow } from '../i18n.js';
 import { discard, enqueue, flush, queued, queueEvents } from '../crew-queue.js';
 
 /** Less than this left on the current stage is "due soon" (amber). */
@@ -16,7 +17,7 @@ const PHOTO_STATES = ['dispatched', 'in_progress', 'handled'];
 
 const FINAL = ['closed', 'rejected', 'cancelled'];
 
-export function slaOf(c, now = Date.now()) {
+export function slaOf(c, now = cityNow()) {
   if (FINAL.includes(c.status)) return { cls: 'none', left: null };
   const due = c.stage?.dueAt ?? c.deadlines?.case ?? null;
   if (!due) return { cls: 'none', left: null };

@@ -8,6 +8,7 @@
 // cannot; a bound inspector only in its area) — this page only hides what
 // the role cannot do and shows the API's refusals.
 import { ApiError, api, can, ctx, el, fmtDuration, fmtTime, label, notify, t } from '../app.js';
+import { cityNow } from '../i18n.js';
 
 /** Only inspectors verify (admin may, as an audited override). */
 export const mayVerify = () => can('inspector');
@@ -31,7 +32,7 @@ function caseCard(c, detail, done) {
   const sla = el('span', { class: 'sla', 'data-testid': `verify-sla-${c.id}` });
   const tick = () => {
     if (due === null) { sla.textContent = ''; return; }
-    const left = due - Date.now();
+    const left = due - cityNow();
     sla.textContent = t(left < 0 ? 'sla.overdueBy' : 'sla.dueIn', { stage: label('stage', c.stage.name), time: fmtDuration(Math.abs(left)) });
     sla.classList.toggle('overdue', left < 0);
   };

@@ -4,7 +4,7 @@
 // (week or month, one API call per period) and by district, department or
 // category (the API's groupBy). Rates are coloured against the city's targets.
 import { api, el, label, notify, t } from '../app.js';
-import { toCityInput } from '../i18n.js';
+import { cityNow, toCityInput } from '../i18n.js';
 
 const pct = (v) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)} %`);
 /** The three assessed rates, in the order the tables show them; data-kpi is the API's field name. */
@@ -50,7 +50,7 @@ function kpiTable(id, head, rows) {
 
 export async function renderKpis(view) {
   // Dates are the city's (the API reads them in its zone): after 16:00 UTC, Zhumadian is already on the next day.
-  const now = Date.now();
+  const now = cityNow();
   const cityDay = (ms) => toCityInput(ms).slice(0, 10);
   const from = el('input', { type: 'date', id: 'kpi-from', value: cityDay(now - 30 * 86400_000) });
   const to = el('input', { type: 'date', id: 'kpi-to', value: cityDay(now + 86400_000) });

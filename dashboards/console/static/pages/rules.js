@@ -4,7 +4,7 @@
 // any version can be rolled back to.
 import { api, can, ctx, el, fmtTime, go, label, notify, t } from '../app.js';
 import { ruleLabel } from './labels.js';
-import { fromCityInput, toCityInput } from '../i18n.js';
+import { cityNow, fromCityInput, toCityInput } from '../i18n.js';
 import { lineChart } from '../chart.js';
 
 const META = ['source', 'version', 'updatedAt', 'updatedBy', 'default'];
@@ -22,7 +22,7 @@ export async function renderRules(view, ruleId) {
 
   const rule = await api(`/api/v1/rules/${encodeURIComponent(ruleId)}`);
   const text = el('textarea', { class: 'rule', id: 'rule-json', spellcheck: 'false' }, JSON.stringify(editable(rule), null, 2));
-  const now = Date.now();
+  const now = cityNow();
   const from = el('input', { type: 'datetime-local', id: 'backtest-from', value: toCityInput(now - 7 * 86400_000) });
   const to = el('input', { type: 'datetime-local', id: 'backtest-to', value: toCityInput(now) });
   const result = el('div', { id: 'backtest-result' });

@@ -3,7 +3,7 @@
 // send no alert. Listed with their scope and window; created and ended early
 // here by operators. Times are read and shown in the city's time zone.
 import { api, can, el, fmtTime, label, notify, t } from '../app.js';
-import { fromCityInput, toCityInput } from '../i18n.js';
+import { cityNow, fromCityInput, toCityInput } from '../i18n.js';
 
 const STATES = ['current', 'pending', 'active', 'expired', 'all'];
 const MATCHERS = ['deviceIds', 'ruleIds', 'assetIds', 'districts'];
@@ -15,7 +15,7 @@ export async function renderSilences(view) {
   const body = el('tbody');
   const table = el('table', { id: 'silences' }, el('thead', {}, el('tr', {}, ...['id', 'kind', 'scope', 'window', 'state', 'reason', 'by', 'act'].map((h) => el('th', {}, t(`silences.col.${h}`))))), body);
 
-  const now = Date.now();
+  const now = cityNow();
   const kind = el('select', { id: 'silence-kind' }, ...['silence', 'maintenance'].map((k) => el('option', { value: k }, label('silenceKind', k))));
   const fields = Object.fromEntries(MATCHERS.map((m) => [m, el('input', { id: `silence-${m}`, placeholder: t(`silences.hint.${m}`), size: 18 })]));
   const starts = el('input', { type: 'datetime-local', id: 'silence-starts', value: toCityInput(now) });
