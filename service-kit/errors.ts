@@ -53,7 +53,7 @@ export const ERROR_CATALOGUE = {
   TZ_COMMAND_NOT_FOUND: 'no device command with that id',
   TZ_BACKUP_INVALID: 'a backup is incomplete or damaged, or cannot be restored over existing data',
   TZ_AUDIT_APPEND_ONLY: 'the audit log is append-only: records cannot be changed or removed',
-  TZ_STORE_UNAVAILABLE: 'the case database (PostgreSQL) cannot be reached or is busy; try again shortly',
+  TZ_STORE_UNAVAILABLE: 'a database the service keeps its records in (PostgreSQL) cannot be reached or is busy; try again shortly',
   TZ_CLOCK_MISMATCH: "a store was created with the other kind of clock (wall vs simulated): a compressed run never opens a production store, nor production a simulated run's store",
   TZ_PAYLOAD_TOO_LARGE: 'a device message is larger than the configured limit',
   TZ_RATE_LIMITED: 'too many messages from this device in the last minute; slow down',
