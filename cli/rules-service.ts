@@ -2,7 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
 import { startRules, type DeviceFacts, type RulesService } from '../rules/index.ts';
 import { openCaseSystem, type AssetPlaces, type CaseSystem } from '../cases/index.ts';
-import { RegistryBinding, cityMapGeoJson, commandRoutes, loadCityMap, registerDeviceInfoGauges, registerRegistryRoutes, RegistryKey, RegistryStore, ruleCommandSink, startRegistryCentre, type RegistryCentre } from '../registry/index.ts';
+import { RegistryBinding, cityMapGeoJson, commandRoutes, loadCityMap, registerDeviceInfoGauges, registerRegistryRoutes, RegistryKey, SqliteRegistryStore, ruleCommandSink, startRegistryCentre, type RegistryCentre } from '../registry/index.ts';
 import { registerConsoleRoutes, AlarmFanOut, type RegistryDeviceFacts, type SiteDevice } from '../dashboards/index.ts';
 import { rulesServiceAuditedRoutes } from './audit-routes.ts';
 import { createRegistry, openAccessTokens, openAuditLog, openSqlite, recordHttpChanges, registerAuditApi, systemClock, type AuditLog, type Clock, SimulatedClock, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
@@ -85,9 +85,9 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
     stops.push(async () => { await notifier.endAsync(); });
 
     // The device registry, when given, is where cases, silences and the console read device facts from.
-    let registry: RegistryStore | undefined;
+    let registry: SqliteRegistryStore | undefined;
     if (o.registryDbPath) {
-      const store = new RegistryStore(o.registryDbPath, { profiles: o.profiles, key: RegistryKey.load() });
+      const store = new SqliteRegistryStore(o.registryDbPath, { profiles: o.profiles, key: RegistryKey.load() });
       registry = store;
       stops.push(async () => { store.close(); });
     }
@@ -186,7 +186,7 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
 }
 
 /** Sensor cases take the device's place from the registry. */
-function registryPlaces(store: RegistryStore): AssetPlaces {
+function registryPlaces(store: SqliteRegistryStore): AssetPlaces {
   return {
     placeOf(deviceId) {
       const d = store.getDevice(deviceId);
@@ -197,7 +197,7 @@ function registryPlaces(store: RegistryStore): AssetPlaces {
 }
 
 /** Silences match a device's asset and district as the registry has them, not as a gateway claims. */
-function registryFacts(store: RegistryStore): DeviceFacts {
+function registryFacts(store: SqliteRegistryStore): DeviceFacts {
   return (deviceId) => {
     const d = store.getDevice(deviceId);
     if (!d) return undefined;
@@ -206,6 +206,6 @@ function registryFacts(store: RegistryStore): DeviceFacts {
 }
 
 /** The console reads the registry's devices (places, assets, tags) in-process. */
-function consoleRegistryDevices(store: RegistryStore): () => RegistryDeviceFacts[] {
+function consoleRegistryDevices(store: SqliteRegistryStore): () => RegistryDeviceFacts[] {
   return () => store.listDevices();
 }

@@ -1,5 +1,5 @@
 import type { SimulatedDeviceInfo } from '../firmware-sim/index.ts';
-import { importFile, type ImportReport, type RegistryStore } from '../registry/index.ts';
+import { importFile, type ImportReport, type SqliteRegistryStore } from '../registry/index.ts';
 import { TzError } from '../service-kit/index.ts';
 
 // The simulated city in the registry (`npm start`, `tianzhong sim
@@ -53,7 +53,7 @@ function applied(kind: string, report: ImportReport): ImportReport {
 }
 
 /** Registers the simulated devices (Modbus TCP only: the stack's agent polls them over TCP) on one gateway. */
-export function seedSimulatedRegistry(store: RegistryStore, devices: readonly SimulatedDeviceInfo[], options: SeedOptions): SeedOutcome {
+export function seedSimulatedRegistry(store: SqliteRegistryStore, devices: readonly SimulatedDeviceInfo[], options: SeedOptions): SeedOutcome {
   const polled = devices.filter((d) => d.transport === 'tcp');
   const first = polled.find((d) => d.site);
   const gateways = applied('gateway', importFile(store, {

@@ -8,7 +8,8 @@ export type {
 } from './model.ts';
 export { LIFECYCLE_STATES, RECORD_STATES, TRANSPORT_KINDS } from './model.ts';
 export { TRANSITIONS, CREATABLE_STATES, canTransition, transitionProblem } from './lifecycle.ts';
-export { RegistryStore, openRegistryStore, type RegistryStoreOptions, type ProfileSource, type WriteOutcome, type ReportOutcome, type DeviceBindingRow } from './store.ts';
+export { SqliteRegistryStore, openRegistryStore } from './store.ts';
+export type { RegistryStore, RegistryStoreOptions, ProfileSource, WriteOutcome, ReportOutcome, DeviceBindingRow, DeviceBatch, RegistryImportTx } from './registry-store.ts';
 export { RegistryKey, type RegistryKeySource } from './lora-keys.ts';
 export { toWgs84, toGcj02, distanceM, COORDINATE_SYSTEMS, type CoordinateSystem } from './position.ts';
 export { DEVICE_COLUMNS, DEVICE_EXPORT_COLUMNS } from './device-record.ts';

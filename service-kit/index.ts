@@ -28,3 +28,4 @@ export { openAccessTokens, requireRole, bearerToken, ROLES, type Role, type Prin
 export { openAuditLog, scrubSecrets, recordCommandSent, recordConfigPushed, AUDIT_RESULTS, type AuditLog, type AuditEntry, type AuditRecord, type AuditQuery, type AuditResult, type AuditAppend } from './audit.ts';
 export { recordHttpChanges, registerAuditApi, type AuditedRoute } from './audit-http.ts';
 export { actorOf } from './actor.ts';
+export { runSteps, step, thenMaybe, type Maybe, type Steps } from './steps.ts';

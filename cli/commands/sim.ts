@@ -109,7 +109,7 @@ export function registerSimCommands(program: Command): void {
       }
       if (opts.registryDb) {
         const { seedSimulatedRegistry } = await import('../sim-registry.ts');
-        const store = new places.RegistryStore(String(opts.registryDb), { profiles, key: places.RegistryKey.load() });
+        const store = new places.SqliteRegistryStore(String(opts.registryDb), { profiles, key: places.RegistryKey.load() });
         try {
           const seeded = seedSimulatedRegistry(store, city.devices, { gatewayId: opts.gatewayId, by: 'tianzhong-sim' });
           console.error(`registry ${opts.registryDb}: ${seeded.devices.rows} devices on ${opts.gatewayId} (${seeded.devices.created} new, ${seeded.devices.updated} changed), ${seeded.assets.rows} assets${seeded.retired.length ? `, ${seeded.retired.length} of earlier runs retired` : ''}`);

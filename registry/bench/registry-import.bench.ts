@@ -12,7 +12,7 @@ import { loadProfiles } from '../../device-profiles/index.ts';
 import { markdownTable, type Bench } from '../../service-kit/index.ts';
 import { importFile, readSource } from '../import/apply.ts';
 import { RegistryKey } from '../lora-keys.ts';
-import { RegistryStore } from '../store.ts';
+import { SqliteRegistryStore } from '../store.ts';
 
 const HEADER = ['id', 'class', 'gatewayId', 'transport', 'host', 'port', 'unit', 'line', 'devEui', 'devAddr', 'nwkSKey', 'appSKey', 'lat', 'lon', 'crs', 'district', 'tags'];
 const hex = (n: number, digits: number) => n.toString(16).toUpperCase().padStart(digits, '0');
@@ -49,7 +49,7 @@ export const bench: Bench = {
     const dir = mkdtempSync(join(tmpdir(), 'tz-registry-bench-'));
     try {
       const profiles = loadProfiles();
-      const store = new RegistryStore(join(dir, 'registry.sqlite'), { profiles, key: RegistryKey.parse('a5'.repeat(32), 'bench') });
+      const store = new SqliteRegistryStore(join(dir, 'registry.sqlite'), { profiles, key: RegistryKey.parse('a5'.repeat(32), 'bench') });
       ctx.progress(`importing ${fmt(n)} devices`);
       // Where the CPU goes: parsing alone (measured apart), then checking, then writing (split at the first write progress).
       let c = cpuS();
