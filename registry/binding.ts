@@ -130,3 +130,18 @@ export function openRegistryBinding(path: string, options: RegistryBindingOption
   binding.start();
   return binding;
 }
+
+/** Opens the registry where it lives (a file, or a postgres:// URL) for ingest: the binding has read every device when this resolves. */
+export async function openRegistryBindingAt(target: string, options: RegistryBindingOptions & RegistryStoreOptions): Promise<RegistryBinding> {
+  const { openRegistry } = await import('./open-store.ts');
+  const store = await openRegistry(target, options);
+  const binding = new RegistryBinding(store, { ...options, ownsStore: true });
+  try {
+    await binding.ready;
+  } catch (err) {
+    await binding.close();
+    throw err;
+  }
+  binding.start();
+  return binding;
+}

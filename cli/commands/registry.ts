@@ -1,5 +1,6 @@
 // `tianzhong devices|assets|gateways`: the device registry, worked on
-// directly in its SQLite file (--db, default var/registry.sqlite): import and
+// directly in its SQLite file or PostgreSQL database (--db: a file or a
+// postgres:// URL; default TZ_REGISTRY_DB, else var/registry.sqlite): import and
 // export CSV/GeoJSON, list, show, set, retire, accept discovered devices.
 // Plain text for people, --json for machines.
 import type { Command } from 'commander';
@@ -9,23 +10,31 @@ import { extname, resolve } from 'node:path';
 import { CliError, fileToCreate, int, profileDir } from '../command-kit.ts';
 import type { ImportReport, RecordKind, RegistryStore } from '../../registry/index.ts';
 
-const DEFAULT_DB = 'var/registry.sqlite';
+const DEFAULT_DB = process.env.TZ_REGISTRY_DB ?? 'var/registry.sqlite';
 
 interface Common { db: string; json?: boolean; keyFile?: string; by?: string }
 
 function common(cmd: Command): Command {
   return cmd
-    .option('--db <file>', 'registry SQLite file', DEFAULT_DB)
+    .option('--db <file|url>', 'registry SQLite file or postgres:// URL (env TZ_REGISTRY_DB)', DEFAULT_DB)
     .option('--key-file <file>', 'registry key file sealing LoRa keys (or env TZ_REGISTRY_KEY / TZ_REGISTRY_KEY_FILE)')
     .option('--json', 'JSON output');
 }
 
 async function openStore(program: Command, opts: Common, create = false): Promise<RegistryStore> {
+  const { openRegistry, RegistryKey } = await import('../../registry/index.ts');
+  const { isPostgresUrl } = await import('../../service-kit/index.ts');
+  const { loadProfiles } = await import('../../device-profiles/index.ts');
+  const options = { profiles: loadProfiles(profileDir(program)), key: RegistryKey.load({ keyFile: opts.keyFile }) };
+  if (isPostgresUrl(opts.db)) return openRegistry(opts.db, options);
   const path = resolve(opts.db);
   if (!create && !existsSync(path)) throw new CliError(`no registry at ${path}: import devices first (tianzhong devices import <file>) or pass --db`);
-  const { SqliteRegistryStore: Store, RegistryKey } = await import('../../registry/index.ts');
-  const { loadProfiles } = await import('../../device-profiles/index.ts');
-  return new Store(create ? fileToCreate(opts.db) : path, { profiles: loadProfiles(profileDir(program)), key: RegistryKey.load({ keyFile: opts.keyFile }) });
+  return openRegistry(create ? fileToCreate(opts.db) : path, options);
+}
+
+/** Where the registry is, for messages: a URL without its password. */
+function shownDb(db: string): string {
+  return db.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@]*@/i, '$1:***@');
 }
 
 function by(opts: Common): string {
@@ -186,7 +195,7 @@ function registerKind(program: Command, kind: RecordKind): void {
     const store = await openStore(program, opts);
     try {
       const record = kind === 'devices' ? await store.getDevice(id) : kind === 'assets' ? await store.getAsset(id) : await store.getGateway(id);
-      if (!record) throw new CliError(`no ${singular} "${id}" in ${opts.db} (tianzhong ${kind} list)`);
+      if (!record) throw new CliError(`no ${singular} "${id}" in ${shownDb(opts.db)} (tianzhong ${kind} list)`);
       const history = kind === 'devices' ? await store.history(id) : [];
       if (opts.json) console.log(JSON.stringify(kind === 'devices' ? { ...record, history } : record, null, 2));
       else {
