@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import { pino } from 'pino';
 import { isTzError, listenService, ManualClock, openAccessTokens } from '../../service-kit/index.ts';
-import { RegistryBinding, RegistryKey, registerRegistryRoutes } from '../../registry/index.ts';
+import { openRegistry, openRegistryBindingAt, RegistryBinding, RegistryDeviceSnapshot, RegistryKey, registerRegistryRoutes } from '../../registry/index.ts';
 import { PostgresRegistryStore } from '../../registry/postgres-store.ts';
 import { profiles, tcpDevice, TEST_KEY_HEX } from '../../registry/test/fixtures.ts';
 import { registryStoreSuite } from '../../registry/test/registry-store.suite.ts';
@@ -77,6 +77,28 @@ test('postgres: two processes on one database: the binding follows the other one
     assert.is((await ingest.listDiscovered()).length, 1);
   } finally {
     await Promise.all([api.close(), ingest.close()]);
+  }
+});
+
+test('postgres: openRegistry and ingest\'s binding take the URL; the rules service\'s snapshot answers synchronously and follows changes', async () => {
+  const url = await freshDatabase();
+  const api = await openRegistry(url, { profiles, key, log });
+  assert.is(api.kind, 'postgres');
+  await api.createDevice(tcpDevice('mh-1', { state: 'active', district: 'yicheng' }), 'alice');
+  const binding = await openRegistryBindingAt(url, { profiles, key, log });
+  const snapshot = await RegistryDeviceSnapshot.open(api, { log, refreshMs: 60_000 });
+  try {
+    assert.is(binding.check('mh-1', 'gw-01'), null, 'every device read before it resolves');
+    assert.is(snapshot.get('mh-1')?.district, 'yicheng');
+    await api.patchDevice('mh-1', { district: 'xiping' }, 'alice');
+    await api.createDevice(tcpDevice('mh-2'), 'alice');
+    await snapshot.refresh();
+    assert.is(snapshot.get('mh-1')?.district, 'xiping');
+    assert.equal(snapshot.list().map((d) => d.id), ['mh-1', 'mh-2']);
+  } finally {
+    snapshot.close();
+    await binding.close();
+    await api.close();
   }
 });
 
