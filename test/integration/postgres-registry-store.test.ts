@@ -14,6 +14,8 @@ import { openRegistry, openRegistryBindingAt, RegistryBinding, RegistryDeviceSna
 import { PostgresRegistryStore } from '../../registry/postgres-store.ts';
 import { profiles, tcpDevice, TEST_KEY_HEX } from '../../registry/test/fixtures.ts';
 import { registryStoreSuite } from '../../registry/test/registry-store.suite.ts';
+import { seedSimulatedRegistry } from '../../cli/sim-registry.ts';
+import type { SimulatedDeviceInfo } from '../../firmware-sim/index.ts';
 import { startPostgres, type TestPostgres } from './helpers.ts';
 
 let server: TestPostgres;
@@ -99,6 +101,23 @@ test('postgres: openRegistry and ingest\'s binding take the URL; the rules servi
     snapshot.close();
     await binding.close();
     await api.close();
+  }
+});
+
+test('postgres: the simulated city seeds the registry (npm start, sim --registry-db); a second run changes nothing', async () => {
+  const store = await openRegistry(await freshDatabase(), { profiles, key, log });
+  const city: SimulatedDeviceInfo[] = Array.from({ length: 6 }, (_, i) => ({
+    deviceId: `sim-${i}`, profile: i % 2 ? 'manhole-cover' : 'public-toilet', district: 'yicheng', gatewayId: 'gw-0001', transport: 'tcp', host: '127.0.0.1', port: 15020 + i, unitId: 1 + i,
+  }));
+  try {
+    const first = await seedSimulatedRegistry(store, city, { gatewayId: 'gw-0001', by: 'test' });
+    assert.equal({ devices: first.devices.created, assets: first.assets.created, gateways: first.gateways.created }, { devices: 6, assets: 6, gateways: 1 });
+    assert.is((await store.getDevice('sim-1'))?.assetId, 'asset-sim-1');
+    const again = await seedSimulatedRegistry(store, city.slice(0, 5), { gatewayId: 'gw-0001', by: 'test' });
+    assert.equal({ unchanged: again.devices.unchanged, retired: again.retired }, { unchanged: 5, retired: ['sim-5'] });
+    assert.is((await store.getDevice('sim-5'))?.state, 'retired');
+  } finally {
+    await store.close();
   }
 });
 
