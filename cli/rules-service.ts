@@ -2,7 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
 import { startRules, type DeviceFacts, type RulesService } from '../rules/index.ts';
 import { openCaseSystem, type AssetPlaces, type CaseSystem } from '../cases/index.ts';
-import { RegistryBinding, cityMapGeoJson, commandRoutes, loadCityMap, registerDeviceInfoGauges, registerRegistryRoutes, RegistryKey, RegistryStore, ruleCommandSink, startRegistryCentre, type RegistryCentre } from '../registry/index.ts';
+import { RegistryBinding, cityMapGeoJson, commandRoutes, loadCityMap, registerDeviceInfoGauges, registerRegistryRoutes, RegistryKey, SqliteRegistryStore, openRegistry, RegistryDeviceSnapshot, ruleCommandSink, startRegistryCentre, type RegistryCentre, type RegistryStore, type RegisteredDevice } from '../registry/index.ts';
 import { registerConsoleRoutes, AlarmFanOut, type RegistryDeviceFacts, type SiteDevice } from '../dashboards/index.ts';
 import { rulesServiceAuditedRoutes } from './audit-routes.ts';
 import { createRegistry, openAccessStore, openAuditLog, openSqlite, recordHttpChanges, registerAuditApi, systemClock, type AuditLog, type Clock, SimulatedClock, TzError, type AccessTokens, type InfluxTarget, type Logger, type MqttServiceAccount } from '../service-kit/index.ts';
@@ -38,8 +38,10 @@ export interface RulesServiceOptions extends MqttServiceAccount {
   deviceFacts?: DeviceFacts;
   http?: { host?: string; port?: number };
   log: (component: string) => Logger;
-  /** SQLite file of the device registry: serves /api/v1/devices, /assets, /gateways (LoRa keys sealed with TZ_REGISTRY_KEY). */
+  /** SQLite file or postgres:// URL of the device registry: serves /api/v1/devices, /assets, /gateways (LoRa keys sealed with TZ_REGISTRY_KEY). */
   registryDbPath?: string;
+  /** With a registry on PostgreSQL: the SQLite file of the centre's command log and config ledger (over SQLite they live in the registry's file). */
+  registryLedgerDbPath?: string;
   /** The one audit log (SQLite, append-only): token issues/revocations, rule, silence and case changes; GET /api/v1/audit. */
   auditDbPath?: string;
   /** The service's clock (`serviceClock()`: wall, or a compressed run's simulated clock) for rules, cases and the registry centre. */
@@ -89,13 +91,21 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
 
     // The device registry, when given, is where cases, silences and the console read device facts from.
     let registry: RegistryStore | undefined;
+    // Readers that answer synchronously: the SQLite store itself, or over PostgreSQL a snapshot refreshed by revision.
+    let deviceNow: DeviceNow | undefined;
     if (o.registryDbPath) {
-      const store = new RegistryStore(o.registryDbPath, { profiles: o.profiles, key: RegistryKey.load() });
+      const store = await openRegistry(o.registryDbPath, { profiles: o.profiles, key: RegistryKey.load(), log: o.log('registry') });
       registry = store;
-      stops.push(async () => { store.close(); });
+      stops.push(async () => { await store.close(); });
+      if (store instanceof SqliteRegistryStore) deviceNow = { get: (id) => store.getDevice(id), list: () => store.listDevices() };
+      else {
+        const snapshot = await RegistryDeviceSnapshot.open(store, { log: o.log('registry') });
+        stops.push(async () => { snapshot.close(); });
+        deviceNow = snapshot;
+      }
     }
     const assetPlaces: AssetPlaces | undefined = o.assetPlaces ?? (registry ? registryPlaces(registry) : undefined);
-    const deviceFacts: DeviceFacts | undefined = o.deviceFacts ?? (registry ? registryFacts(registry) : undefined);
+    const deviceFacts: DeviceFacts | undefined = o.deviceFacts ?? (deviceNow ? registryFacts(deviceNow) : undefined);
     // District-scoped rules use the registry's district, from memory (refreshed by revision), not the gateway's claim.
     let districts: RegistryBinding | undefined;
     if (registry) {
@@ -135,8 +145,10 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
       const r = registry;
       // Grafana's district / grid cell / asset / tag variables read the registry through these.
       registerDeviceInfoGauges(metricsRegistry, r);
+      const ledgerDb = r instanceof SqliteRegistryStore || !o.registryLedgerDbPath ? undefined : openSqlite(o.registryLedgerDbPath, { durability: 'full' });
+      if (ledgerDb) stops.push(async () => { ledgerDb.close(); });
       centre = await startRegistryCentre({
-        store: r, profiles: o.profiles, clock, log: o.log('registry'), metrics: metricsRegistry, ...(audit ? { audit } : {}),
+        store: r, ...(ledgerDb ? { ledgerDb } : {}), profiles: o.profiles, clock, log: o.log('registry'), metrics: metricsRegistry, ...(audit ? { audit } : {}),
         mqtt: { brokerUrl: o.brokerUrl, username: o.username, password: o.password, clientId: `${o.clientId ?? 'tz-rules'}-registry` },
       });
       const c = centre;
@@ -169,7 +181,7 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
           now: () => clock.now(), ...(clock instanceof SimulatedClock ? { clockSpeed: clock.speed } : {}),
           cityMap: cityMapGeoJson(cityMap), ...(tiles ? { mapTiles: tiles } : {}), ...(o.siteDevices ? { siteDevices: o.siteDevices } : {}),
           // The registry, when here, is where the map and device pages take places, assets and tags from; its centre sends commands.
-          ...(registry ? { registryDevices: consoleRegistryDevices(registry), commands: Boolean(centre) } : {}),
+          ...(deviceNow ? { registryDevices: consoleRegistryDevices(deviceNow), commands: Boolean(centre) } : {}),
         });
         if (registry) await registerRegistryRoutes(app, { store: registry, access });
         if (centre) await app.register(commandRoutes, { center: centre.commands, access });
@@ -191,11 +203,17 @@ export async function startRulesService(o: RulesServiceOptions): Promise<Running
   }
 }
 
+/** The registry's devices, answered at once. */
+interface DeviceNow {
+  get(id: string): RegisteredDevice | undefined;
+  list(): RegisteredDevice[];
+}
+
 /** Sensor cases take the device's place from the registry. */
 function registryPlaces(store: RegistryStore): AssetPlaces {
   return {
-    placeOf(deviceId) {
-      const d = store.getDevice(deviceId);
+    async placeOf(deviceId) {
+      const d = await store.getDevice(deviceId);
       if (!d) return null;
       return { lat: d.position?.lat ?? null, long: d.position?.lon ?? null, address: d.address, district: d.district, gridCell: d.gridCell };
     },
@@ -203,15 +221,15 @@ function registryPlaces(store: RegistryStore): AssetPlaces {
 }
 
 /** Silences match a device's asset and district as the registry has them, not as a gateway claims. */
-function registryFacts(store: RegistryStore): DeviceFacts {
+function registryFacts(devices: DeviceNow): DeviceFacts {
   return (deviceId) => {
-    const d = store.getDevice(deviceId);
+    const d = devices.get(deviceId);
     if (!d) return undefined;
     return { ...(d.assetId ? { assetId: d.assetId } : {}), ...(d.district ? { district: d.district } : {}) };
   };
 }
 
 /** The console reads the registry's devices (places, assets, tags) in-process. */
-function consoleRegistryDevices(store: RegistryStore): () => RegistryDeviceFacts[] {
-  return () => store.listDevices();
+function consoleRegistryDevices(devices: DeviceNow): () => RegistryDeviceFacts[] {
+  return () => devices.list();
 }

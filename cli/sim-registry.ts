@@ -1,6 +1,6 @@
 import type { SimulatedDeviceInfo } from '../firmware-sim/index.ts';
-import { importFile, type ImportReport, type RegistryStore } from '../registry/index.ts';
-import { TzError } from '../service-kit/index.ts';
+import { importFile, type ImportReport, type LifecycleState, type RegistryStore, type SqliteRegistryStore } from '../registry/index.ts';
+import { runSteps, step, TzError, type Maybe, type Steps } from '../service-kit/index.ts';
 
 // The simulated city in the registry (`npm start`, `tianzhong sim
 // --registry-db`): the stack's gateway, an asset for each device that stands
@@ -52,23 +52,29 @@ function applied(kind: string, report: ImportReport): ImportReport {
   return report;
 }
 
-/** Registers the simulated devices (Modbus TCP only: the stack's agent polls them over TCP) on one gateway. */
-export function seedSimulatedRegistry(store: RegistryStore, devices: readonly SimulatedDeviceInfo[], options: SeedOptions): SeedOutcome {
+/** Registers the simulated devices (Modbus TCP only: the stack's agent polls them over TCP) on one gateway; at once over SQLite. */
+export function seedSimulatedRegistry(store: SqliteRegistryStore, devices: readonly SimulatedDeviceInfo[], options: SeedOptions): SeedOutcome;
+export function seedSimulatedRegistry(store: RegistryStore, devices: readonly SimulatedDeviceInfo[], options: SeedOptions): Maybe<SeedOutcome>;
+export function seedSimulatedRegistry(store: RegistryStore, devices: readonly SimulatedDeviceInfo[], options: SeedOptions): Maybe<SeedOutcome> {
+  return runSteps(seedSteps(store, devices, options));
+}
+
+function* seedSteps(store: RegistryStore, devices: readonly SimulatedDeviceInfo[], options: SeedOptions): Steps<SeedOutcome> {
   const polled = devices.filter((d) => d.transport === 'tcp');
   const first = polled.find((d) => d.site);
-  const gateways = applied('gateway', importFile(store, {
+  const gateways = applied('gateway', yield* step(importFile(store, {
     kind: 'gateways', format: 'geojson', by: options.by,
     text: collection([{
       type: 'Feature', geometry: first ? point(first) : null,
       properties: { id: options.gatewayId, name: `仿真网关 ${options.gatewayId}`, ...(first?.site ? { address: first.site.address, district: first.site.district } : {}), tags: 'simulated' },
     }]),
-  }));
+  })));
 
   const mounted = polled.flatMap((d) => {
     const on = MOUNTED_ON[d.profile];
     return on ? [{ device: d, assetId: `asset-${d.deviceId}`, ...on }] : [];
   });
-  const assets = applied('assets', importFile(store, {
+  const assets = applied('assets', yield* step(importFile(store, {
     kind: 'assets', format: 'geojson', by: options.by,
     text: collection(mounted.map((m) => ({
       type: 'Feature', geometry: point(m.device),
@@ -78,15 +84,20 @@ export function seedSimulatedRegistry(store: RegistryStore, devices: readonly Si
         tags: 'simulated',
       },
     }))),
-  }));
+  })));
   const assetOf = new Map(mounted.map((m) => [m.device.deviceId, m.assetId]));
 
-  const stateOf = (id: string) => store.getDevice(id)?.state;
+  const states = new Map<string, LifecycleState>();
+  for (const d of polled) {
+    const stored = yield* step(store.getDevice(d.deviceId));
+    if (stored) states.set(d.deviceId, stored.state);
+  }
+  const stateOf = (id: string) => states.get(id);
   const ours = new Set(polled.map((d) => d.deviceId));
   const keptRetired = polled.filter((d) => stateOf(d.deviceId) === 'retired').map((d) => d.deviceId);
   const skip = new Set(keptRetired);
   const records = polled.filter((d) => !skip.has(d.deviceId));
-  const devicesReport = applied('devices', importFile(store, {
+  const devicesReport = applied('devices', yield* step(importFile(store, {
     kind: 'devices', format: 'geojson', by: options.by,
     text: collection(records.map((d) => ({
       type: 'Feature', geometry: point(d),
@@ -98,13 +109,13 @@ export function seedSimulatedRegistry(store: RegistryStore, devices: readonly Si
         vendor: 'tianzhong-sim', tags: 'simulated', ...(stateOf(d.deviceId) === undefined || stateOf(d.deviceId) === 'discovered' ? { state: 'active' } : {}),
       },
     }))),
-  }));
+  })));
 
   // Devices an earlier run registered on this gateway and this city does not have: the gateway would poll nothing there.
   const retired: string[] = [];
-  for (const d of store.devicesOfGateway(options.gatewayId)) {
+  for (const d of yield* step(store.devicesOfGateway(options.gatewayId))) {
     if (ours.has(d.id) || d.state === 'retired' || d.state === 'discovered') continue;
-    store.retireDevice(d.id, options.by, 'not in this simulated city');
+    yield* step(store.retireDevice(d.id, options.by, 'not in this simulated city'));
     retired.push(d.id);
   }
   return { gateways, assets, devices: devicesReport, retired, keptRetired };

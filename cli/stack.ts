@@ -8,7 +8,7 @@ import { startRulesService, type RunningRulesService } from './rules-service.ts'
 import type { SiteDevice } from '../dashboards/index.ts';
 import { parseEdgeAgentConfig, startEdgeAgent, type EdgeAgent } from '../edge-agent/index.ts';
 import { startSimulatedDistrict, type SimulatedDistrict } from '../firmware-sim/index.ts';
-import { loadCityMap, streetSites, RegistryBinding, RegistryKey, RegistryStore } from '../registry/index.ts';
+import { loadCityMap, streetSites, RegistryBinding, RegistryKey, SqliteRegistryStore } from '../registry/index.ts';
 import { seedSimulatedRegistry, type SeedOutcome } from './sim-registry.ts';
 import { Gauge } from 'prom-client';
 import { createLogger, createServiceHttp, createRegistry, listenService, openAccessTokens, openAuditLog, openSqlite, type Logger, type SimulatedClock } from '../service-kit/index.ts';
@@ -126,7 +126,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     // The device registry: the source of device facts. Ingest is bound to it (readings of unregistered devices
     // are dead-lettered); the rules service serves its API and runs the centre (config push, commands) on it.
     const registryPath = join(options.varDir, 'registry.sqlite');
-    const registryStore = new RegistryStore(registryPath, { profiles, key: RegistryKey.load() });
+    const registryStore = new SqliteRegistryStore(registryPath, { profiles, key: RegistryKey.load() });
     stops.push(async () => { registryStore.close(); });
     const binding = new RegistryBinding(registryStore, { log: createLogger('registry') });
     binding.start();

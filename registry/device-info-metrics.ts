@@ -10,7 +10,8 @@ import type { RegisteredDevice } from './model.ts';
 // cardinality problem. Retired devices are left out.
 
 export interface DeviceInfoSource {
-  listDevices(): RegisteredDevice[];
+  /** A registry store fits (a Promise over PostgreSQL: prom-client awaits an async collect). */
+  listDevices(): RegisteredDevice[] | Promise<RegisteredDevice[]>;
 }
 
 export function registerDeviceInfoGauges(registry: Registry, source: DeviceInfoSource): void {
@@ -18,9 +19,10 @@ export function registerDeviceInfoGauges(registry: Registry, source: DeviceInfoS
     name: 'tz_registry_device_info',
     help: 'One series per registered device (value 1) with its registry facts: class, gateway, district, grid cell, asset, lifecycle state',
     labelNames: ['device', 'class', 'gateway', 'district', 'grid_cell', 'asset', 'state'], registers: [registry],
-    collect() {
+    async collect() {
+      const devices = await source.listDevices();
       this.reset();
-      for (const d of source.listDevices()) {
+      for (const d of devices) {
         if (d.state === 'retired') continue;
         this.set({ device: d.id, class: d.class, gateway: d.gatewayId, district: d.district ?? '', grid_cell: d.gridCell ?? '', asset: d.assetId ?? '', state: d.state }, 1);
       }
@@ -30,9 +32,10 @@ export function registerDeviceInfoGauges(registry: Registry, source: DeviceInfoS
     name: 'tz_registry_device_tag',
     help: 'One series per (registered device, tag) (value 1), plus one without a tag per device: the registry\'s tags, for Grafana variables',
     labelNames: ['device', 'class', 'tag'], registers: [registry],
-    collect() {
+    async collect() {
+      const devices = await source.listDevices();
       this.reset();
-      for (const d of source.listDevices()) {
+      for (const d of devices) {
         if (d.state === 'retired') continue;
         // Plus one series without a tag (Prometheus drops an empty label), so tag=~".*" also matches untagged devices.
         this.set({ device: d.id, class: d.class, tag: '' }, 1);

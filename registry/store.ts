@@ -1,13 +1,18 @@
 import type Database from 'better-sqlite3';
-import { openSqlite, systemClock, TzError, type Clock } from '../service-kit/index.ts';
+import { openSqlite, runSteps, systemClock, TzError, type Clock, type Steps } from '../service-kit/index.ts';
 import { checkAsset, flattenAsset, type AssetDraft } from './asset-record.ts';
-import { checkDevice, flattenDevice, type DeviceCheckContext, type DeviceDraft, type DraftTransport } from './device-record.ts';
-import type { FieldProblem } from './fields.ts';
+import { checkDevice, flattenDevice, type DeviceCheckContext, type DeviceDraft } from './device-record.ts';
+import {
+  acceptedState, assetWriteState, deviceCheckContextOf, devicePatchBase, discoveredDeviceValues, gatewayWriteState, invalid, notFound, planDeviceWrite, recordIdOf, type DeviceValues,
+} from './device-write.ts';
 import { checkGateway, flattenGateway, type GatewayDraft } from './gateway-record.ts';
-import { CREATABLE_STATES, transitionProblem } from './lifecycle.ts';
-import { sameLoraKeys, type RegistryKey } from './lora-keys.ts';
+import { transitionProblem } from './lifecycle.ts';
+import type { RegistryKey } from './lora-keys.ts';
 import { migrate } from './migrations.ts';
-import { deviceContent, toAsset, toDevice, toGateway, transportOf, type AssetRow, type DeviceRow, type GatewayRow } from './rows.ts';
+import type {
+  DeviceBatch, DeviceBindingRow, ProfileSource, RegistryImportTx, RegistryStore, RegistryStoreOptions, ReportOutcome, WriteOutcome,
+} from './registry-store.ts';
+import { toAsset, toDevice, toGateway, type AssetRow, type DeviceRow, type GatewayRow } from './rows.ts';
 import type {
   Asset, AssetFilter, DeviceDirectory, DeviceFilter, Gateway, GatewayFilter, LifecycleEvent, LifecycleState, LoraKeys, RegisteredDevice,
 } from './model.ts';
@@ -17,50 +22,10 @@ import type {
 // Every device write bumps one revision counter and stamps the row with it,
 // so a reader (ingest's binding) fetches only what changed since it last looked.
 
-/** The device classes the registry accepts: a ProfileCatalogue fits. */
-export interface ProfileSource {
-  get(classId: string): { metrics: ReadonlyArray<{ name: string }> } | undefined;
-  all(): ReadonlyArray<{ class: string }>;
-}
-
-export interface RegistryStoreOptions {
-  profiles: ProfileSource;
-  /** Seals LoRa keys; without it the store refuses them. */
-  key?: RegistryKey | null;
-  clock?: Clock;
-}
-
-export type WriteOutcome = 'created' | 'updated' | 'unchanged';
-
-/** A bulk write of devices: check records with `context`, then write the valid drafts with `writeAll` (same transaction). */
-export interface DeviceBatch {
-  context: DeviceCheckContext;
-  writeAll(drafts: readonly DeviceDraft[], by: string, note: string | null, progress?: (done: number) => void): WriteOutcome[];
-}
-
-/** What noteReportedDevice did: the device was registered already, is (still) waiting for an operator, or was accepted at once (gateway auto-accept). */
-export type ReportOutcome = 'registered' | 'discovered' | 'accepted';
-
-/** A device's binding facts, for ingest's in-memory map. */
-export interface DeviceBindingRow {
-  id: string;
-  gatewayId: string;
-  state: LifecycleState;
-  /** The registry's district: what rules scope by, whatever a gateway's reading claims. */
-  district: string | null;
-  revision: number;
-}
+export type { DeviceBatch, DeviceBindingRow, ProfileSource, RegistryStoreOptions, ReportOutcome, WriteOutcome } from './registry-store.ts';
 
 /** Page cache of a bulk write, KiB (a negative cache_size is KiB). */
 const BULK_CACHE_KIB = -65_536;
-
-function invalid(what: string, problems: FieldProblem[]): TzError {
-  return new TzError('TZ_REGISTRY_INVALID', `${what}: ${problems.map((p) => `${p.column}: ${p.problem}`).join('; ')}`, { details: { problems } });
-}
-
-function notFound(kind: string, id: string): TzError {
-  return new TzError('TZ_REGISTRY_NOT_FOUND', `no ${kind} "${id}" in the registry`, { details: { id } });
-}
 
 function where(parts: string[]): string {
   return parts.length ? `WHERE ${parts.join(' AND ')}` : '';
@@ -90,7 +55,8 @@ function page(filter: { limit?: number; offset?: number }): string {
   return filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))} OFFSET ${Math.max(0, Math.floor(filter.offset ?? 0))}` : '';
 }
 
-export class RegistryStore implements DeviceDirectory {
+export class SqliteRegistryStore implements RegistryStore, DeviceDirectory {
+  readonly kind = 'sqlite' as const;
   readonly db: Database.Database;
   private readonly clock: Clock;
   private readonly key: RegistryKey | null;
@@ -110,11 +76,11 @@ export class RegistryStore implements DeviceDirectory {
       setRevision: p<[number], unknown>(`UPDATE registry_meta SET value = ? WHERE key = 'revision'`),
       devicesIn: p<[string], DeviceRow>('SELECT * FROM devices WHERE id IN (SELECT value FROM json_each(?))'),
       revision: p<[], { value: number }>(`SELECT value FROM registry_meta WHERE key = 'revision'`),
-      insertDevice: p(`INSERT INTO devices (id, class, gateway_id, transport, lora_keys, poll_interval_s, deadbands, lat, lon, address, district, grid_cell, asset_id,
+      insertDevice: p<[DeviceValues & { revision: number }], unknown>(`INSERT INTO devices (id, class, gateway_id, transport, lora_keys, poll_interval_s, deadbands, lat, lon, address, district, grid_cell, asset_id,
         vendor, model, serial, firmware, installed_on, state, tags, created_at, updated_at, revision)
         VALUES (@id, @class, @gatewayId, @transport, @loraKeys, @pollIntervalS, @deadbands, @lat, @lon, @address, @district, @gridCell, @assetId,
         @vendor, @model, @serial, @firmware, @installedOn, @state, @tags, @at, @at, @revision)`),
-      updateDevice: p(`UPDATE devices SET class = @class, gateway_id = @gatewayId, transport = @transport, lora_keys = @loraKeys, poll_interval_s = @pollIntervalS,
+      updateDevice: p<[DeviceValues & { revision: number }], unknown>(`UPDATE devices SET class = @class, gateway_id = @gatewayId, transport = @transport, lora_keys = @loraKeys, poll_interval_s = @pollIntervalS,
         deadbands = @deadbands, lat = @lat, lon = @lon, address = @address, district = @district, grid_cell = @gridCell, asset_id = @assetId, vendor = @vendor,
         model = @model, serial = @serial, firmware = @firmware, installed_on = @installedOn, state = @state, tags = @tags, updated_at = @at, revision = @revision
         WHERE id = @id`),
@@ -125,6 +91,7 @@ export class RegistryStore implements DeviceDirectory {
       changes: p<[number], { id: string; gateway_id: string; state: LifecycleState; district: string | null; revision: number }>('SELECT id, gateway_id, state, district, revision FROM devices WHERE revision > ? ORDER BY revision'),
       asset: p<[string], AssetRow>('SELECT * FROM assets WHERE id = ?'),
       assetParent: p<[string], { parent_asset_id: string | null }>('SELECT parent_asset_id FROM assets WHERE id = ?'),
+      assetParents: p<[], { id: string; parent_asset_id: string | null }>('SELECT id, parent_asset_id FROM assets'),
       upsertAsset: p(`INSERT INTO assets (id, kind, name, parent_asset_id, lat, lon, address, district, grid_cell, state, tags, created_at, updated_at)
         VALUES (@id, @kind, @name, @parentAssetId, @lat, @lon, @address, @district, @gridCell, @state, @tags, @at, @at)
         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name, parent_asset_id = excluded.parent_asset_id, lat = excluded.lat, lon = excluded.lon,
@@ -162,16 +129,44 @@ export class RegistryStore implements DeviceDirectory {
     }
   }
 
+  /** An import in one bulk transaction; every step here answers at once, so it stays synchronous. */
+  importTransaction<T>(work: (tx: RegistryImportTx) => Steps<T>): T {
+    return this.bulkTransaction(() => {
+      const result = runSteps(work({
+        deviceBatch: (ids) => this.deviceBatch(ids),
+        assetParents: () => new Map(this.stmt.assetParents.all().map((r) => [r.id, r.parent_asset_id])),
+        writeAssets: (drafts, progress) => drafts.map((d, i) => {
+          const outcome = this.writeAsset(d);
+          progress?.(i + 1);
+          return outcome;
+        }),
+        writeGateways: (drafts, progress) => drafts.map((d, i) => {
+          const outcome = this.writeGateway(d);
+          progress?.(i + 1);
+          return outcome;
+        }),
+      }));
+      if (result instanceof Promise) throw new TzError('TZ_INTERNAL', 'registry: a SQLite import step answered a Promise');
+      return result;
+    });
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
 
-  /** The device-change counter: bumped by every device write. */
   revision(): number {
-    return this.stmt.revision.get()!.value;
+    const row = this.stmt.revision.get();
+    if (!row) throw new TzError('TZ_INTERNAL', 'registry: the revision counter is missing');
+    return row.value;
   }
 
-  /** Devices written since `revision` (their binding facts), oldest first. */
+  private bump(): number {
+    const row = this.stmt.bump.get();
+    if (!row) throw new TzError('TZ_INTERNAL', 'registry: the revision counter is missing');
+    return row.value;
+  }
+
   changesSince(revision: number): DeviceBindingRow[] {
     return this.stmt.changes.all(revision).map((r) => ({ id: r.id, gatewayId: r.gateway_id, state: r.state, district: r.district, revision: r.revision }));
   }
@@ -181,6 +176,12 @@ export class RegistryStore implements DeviceDirectory {
   getDevice(id: string): RegisteredDevice | undefined {
     const row = this.stmt.device.get(id);
     return row ? toDevice(row) : undefined;
+  }
+
+  private mustDevice(id: string): RegisteredDevice {
+    const device = this.getDevice(id);
+    if (!device) throw notFound('device', id);
+    return device;
   }
 
   private deviceQuery(filter: DeviceFilter): { sql: string; args: unknown[] } {
@@ -207,7 +208,6 @@ export class RegistryStore implements DeviceDirectory {
     return this.stmt.historyOf.all(deviceId).map((r) => ({ deviceId: r.device_id, from: r.from_state, to: r.to_state, by: r.by, at: r.at, note: r.note }));
   }
 
-  /** The LoRa keys in clear, for rendering the gateway's config only: never log or serve them. */
   revealLoraKeys(deviceId: string): LoraKeys | null {
     const row = this.stmt.device.get(deviceId);
     if (!row?.lora_keys) return null;
@@ -227,40 +227,12 @@ export class RegistryStore implements DeviceDirectory {
       }
       return lastRow;
     });
-    return {
-      metricsOf: (classId) => this.profiles.get(classId)?.metrics.map((m) => m.name),
-      knownClasses: () => this.profiles.all().map((p) => p.class).sort(),
-      assetExists: (id) => this.stmt.asset.get(id) !== undefined,
-      storedActivation: (id) => {
-        const r = row(id);
-        if (!r?.lora_keys || r.transport === null) return null;
-        const t = JSON.parse(r.transport) as DraftTransport;
-        return t.kind === 'lorawan' ? t.activation : null;
-      },
-      canSealKeys: this.key !== null,
-      storedState: (id) => row(id)?.state,
-      storedWithoutTransport: (id) => {
-        const r = row(id);
-        return r !== undefined && r.transport === null;
-      },
-    };
+    return deviceCheckContextOf({ profiles: this.profiles, canSealKeys: this.key !== null, row, assetExists: (id) => this.stmt.asset.get(id) !== undefined });
   }
 
-  /** Why this draft cannot be written over what is stored (a lifecycle move that is not allowed), or null. */
-  deviceWriteProblem(draft: DeviceDraft, context: DeviceCheckContext = this.deviceCheckContext()): FieldProblem | null {
-    const stored = context.storedState(draft.id);
-    if (stored === undefined || draft.state === null) return null;
-    const problem = transitionProblem(stored, draft.state);
-    return problem ? { column: 'state', problem } : null;
-  }
-
-  /**
-   * Writes a checked draft: creates it, updates what differs, or leaves an
-   * identical record alone (so re-importing a file changes nothing).
-   * State changes follow the lifecycle table and are kept in the history.
-   */
+  /** Writes a checked draft (see planDeviceWrite): creates it, updates what differs, or leaves an identical record alone. */
   writeDevice(draft: DeviceDraft, by: string, note: string | null = null): WriteOutcome {
-    return this.writeDeviceOver(this.stmt.device.get(draft.id), draft, by, note, this.now(), () => this.stmt.bump.get()!.value);
+    return this.writeDeviceOver(this.stmt.device.get(draft.id), draft, by, note, this.now(), () => this.bump());
   }
 
   /**
@@ -269,7 +241,7 @@ export class RegistryStore implements DeviceDirectory {
    * counted here and the counter written once at the end. Same outcomes as
    * calling writeDevice for each.
    */
-  deviceBatch(ids: readonly string[]): DeviceBatch {
+  deviceBatch(ids: readonly string[]): DeviceBatch & { writeAll(drafts: readonly DeviceDraft[], by: string, note: string | null, progress?: (done: number) => void): WriteOutcome[] } {
     const stored = new Map<string, DeviceRow>();
     for (const row of this.stmt.devicesIn.all(JSON.stringify(ids))) stored.set(row.id, row);
     const metrics = new Map<string, readonly string[] | undefined>();
@@ -304,72 +276,35 @@ export class RegistryStore implements DeviceDirectory {
   }
 
   private writeDeviceOver(existing: DeviceRow | undefined, draft: DeviceDraft, by: string, note: string | null, at: string, nextRevision: () => number): WriteOutcome {
-    const row = {
-      id: draft.id, class: draft.class, gatewayId: draft.gatewayId, transport: draft.transport === null ? null : JSON.stringify(draft.transport),
-      pollIntervalS: draft.pollIntervalS, deadbands: JSON.stringify(draft.deadbands), lat: draft.position?.lat ?? null, lon: draft.position?.lon ?? null,
-      address: draft.address, district: draft.district, gridCell: draft.gridCell, assetId: draft.assetId, vendor: draft.vendor, model: draft.model,
-      serial: draft.serial, firmware: draft.firmware, installedOn: draft.installedOn, tags: JSON.stringify(draft.tags), at,
-    };
-    if (draft.loraKeys !== null && !this.key) throw new TzError('TZ_REGISTRY_KEY', 'LoRa keys cannot be stored without a registry key: set TZ_REGISTRY_KEY (openssl rand -hex 32) or TZ_REGISTRY_KEY_FILE');
-    if (!existing) {
-      const state = draft.state ?? 'planned';
-      if (!CREATABLE_STATES.includes(state)) throw new TzError('TZ_REGISTRY_TRANSITION', `a new device cannot start as ${state} (one of ${CREATABLE_STATES.join(', ')})`);
-      const loraKeys = draft.loraKeys === null ? null : this.key!.seal(draft.id, draft.loraKeys);
-      this.stmt.insertDevice.run({ ...row, loraKeys, state, revision: nextRevision() });
-      this.stmt.history.run(draft.id, null, state, by, at, note);
-      return 'created';
-    }
-    const current = toDevice(existing);
-    const state = draft.state ?? current.state;
-    const stateProblem = transitionProblem(current.state, state);
-    if (stateProblem) throw new TzError('TZ_REGISTRY_TRANSITION', `device ${draft.id}: ${stateProblem}`);
-    // Keys: new ones replace the stored ones unless equal; none given keeps them while the device stays LoRaWAN with the same activation.
-    let loraKeys: Buffer | null = existing.lora_keys;
-    let keysChanged = false;
-    if (draft.transport?.kind !== 'lorawan') {
-      keysChanged = loraKeys !== null;
-      loraKeys = null;
-    } else if (draft.loraKeys !== null) {
-      const stored = existing.lora_keys === null ? null : this.key!.open(draft.id, existing.lora_keys);
-      if (stored === null || !sameLoraKeys(stored, draft.loraKeys)) {
-        loraKeys = this.key!.seal(draft.id, draft.loraKeys);
-        keysChanged = true;
-      }
-    }
-    const contentChanged = deviceContent(draft) !== deviceContent({ ...current, transport: transportOf(current) });
-    if (!contentChanged && !keysChanged && state === current.state) return 'unchanged';
-    this.stmt.updateDevice.run({ ...row, loraKeys, state, revision: nextRevision() });
-    if (state !== current.state) this.stmt.history.run(draft.id, current.state, state, by, at, note);
-    return 'updated';
+    const plan = planDeviceWrite(existing, draft, this.key, at);
+    if (plan.outcome === 'unchanged') return 'unchanged';
+    const row = { ...plan.values, revision: nextRevision() };
+    if (plan.outcome === 'created') this.stmt.insertDevice.run(row);
+    else this.stmt.updateDevice.run(row);
+    if (plan.step) this.stmt.history.run(draft.id, plan.step.from, plan.step.to, by, at, note);
+    return plan.outcome;
   }
 
-  /** Creates a device from a flat record (API/CLI); refuses an id that exists. */
   createDevice(record: Record<string, unknown>, by: string): RegisteredDevice {
     return this.transaction(() => {
-      const id = typeof record.id === 'string' ? record.id.trim() : '';
+      const id = recordIdOf(record);
       if (id && this.stmt.device.get(id)) throw invalid(`device ${id}`, [{ column: 'id', problem: 'a device with this id exists (patch it instead)' }]);
       const { draft, problems } = checkDevice(record, this.deviceCheckContext());
       if (!draft) throw invalid(`device ${id || '(no id)'}`, problems);
       this.writeDevice(draft, by, 'created');
-      return this.getDevice(draft.id)!;
+      return this.mustDevice(draft.id);
     });
   }
 
-  /** Changes some fields of a device (a flat partial record; `state` moves it through the lifecycle). */
   patchDevice(id: string, patch: Record<string, unknown>, by: string, note: string | null = null): { device: RegisteredDevice; outcome: WriteOutcome } {
     return this.transaction(() => {
-      const current = this.getDevice(id);
-      if (!current) throw notFound('device', id);
+      const current = this.mustDevice(id);
       if ('id' in patch && patch.id !== id) throw invalid(`device ${id}`, [{ column: 'id', problem: 'the id of a device cannot change' }]);
-      const base = flattenDevice(current);
-      // A new transport replaces the old one's fields rather than mixing with them.
-      if (typeof patch.transport === 'string' && patch.transport !== base.transport) {
-        for (const k of ['host', 'port', 'unit', 'line', 'devEui', 'devAddr', 'activation']) base[k] = null;
-      }
+      const base = devicePatchBase(flattenDevice(current), patch);
       const { draft, problems } = checkDevice({ ...base, ...patch, id }, this.deviceCheckContext());
       if (!draft) throw invalid(`device ${id}`, problems);
       const outcome = this.writeDevice(draft, by, note);
-      return { device: this.getDevice(id)!, outcome };
+      return { device: this.mustDevice(id), outcome };
     });
   }
 
@@ -382,9 +317,9 @@ export class RegistryStore implements DeviceDirectory {
       const problem = transitionProblem(row.state, to);
       if (problem) throw new TzError('TZ_REGISTRY_TRANSITION', `device ${id}: ${problem}`, { details: { from: row.state, to } });
       const at = this.now();
-      this.stmt.setState.run(to, at, this.stmt.bump.get()!.value, id);
+      this.stmt.setState.run(to, at, this.bump(), id);
       this.stmt.history.run(id, row.state, to, by, at, note);
-      return this.getDevice(id)!;
+      return this.mustDevice(id);
     });
   }
 
@@ -407,17 +342,12 @@ export class RegistryStore implements DeviceDirectory {
         this.stmt.reported.run(at, deviceId);
         return 'discovered';
       }
-      const by = `gateway:${gatewayId}`;
-      this.stmt.insertDevice.run({
-        id: deviceId, class: profile, gatewayId, transport: null, loraKeys: null, pollIntervalS: null, deadbands: '{}', lat: null, lon: null, address: null,
-        district: null, gridCell: null, assetId: null, vendor: null, model: null, serial: null, firmware: null, installedOn: null, state: 'discovered',
-        tags: '[]', at, revision: this.stmt.bump.get()!.value,
-      });
+      this.stmt.insertDevice.run({ ...discoveredDeviceValues(gatewayId, deviceId, profile, at), revision: this.bump() });
       this.stmt.reported.run(at, deviceId);
-      this.stmt.history.run(deviceId, null, 'discovered', by, at, `reported by gateway ${gatewayId}`);
+      this.stmt.history.run(deviceId, null, 'discovered', `gateway:${gatewayId}`, at, `reported by gateway ${gatewayId}`);
       const gateway = this.stmt.gateway.get(gatewayId);
       if (gateway?.auto_accept === 1 && gateway.state === 'active') {
-        this.stmt.setState.run('active', at, this.stmt.bump.get()!.value, deviceId);
+        this.stmt.setState.run('active', at, this.bump(), deviceId);
         this.stmt.history.run(deviceId, 'discovered', 'active', `auto-accept:${gatewayId}`, at, 'gateway auto-accept is on');
         return 'accepted';
       }
@@ -425,7 +355,6 @@ export class RegistryStore implements DeviceDirectory {
     });
   }
 
-  /** Discovered devices waiting for an operator, optionally of one gateway. */
   listDiscovered(gatewayId?: string): RegisteredDevice[] {
     return this.listDevices({ state: 'discovered', ...(gatewayId ? { gatewayId } : {}) });
   }
@@ -437,15 +366,12 @@ export class RegistryStore implements DeviceDirectory {
    */
   acceptDevice(id: string, by: string, fields: Record<string, unknown> = {}): RegisteredDevice {
     return this.transaction(() => {
-      const current = this.getDevice(id);
-      if (!current) throw notFound('device', id);
-      if (current.state !== 'discovered') throw new TzError('TZ_REGISTRY_TRANSITION', `device ${id} is ${current.state}, not discovered: nothing to accept`);
-      const state = fields.state ?? 'active';
-      if (state === 'discovered' || state === 'retired') throw invalid(`device ${id}`, [{ column: 'state', problem: 'accept into planned, installed or active (retire rejects a discovered device)' }]);
+      const current = this.mustDevice(id);
+      const state = acceptedState(current, fields);
       const { draft, problems } = checkDevice({ ...flattenDevice(current), ...fields, id, state }, this.deviceCheckContext());
       if (!draft) throw invalid(`device ${id}`, problems);
       this.writeDevice(draft, by, 'accepted from discovery');
-      return this.getDevice(id)!;
+      return this.mustDevice(id);
     });
   }
 
@@ -454,6 +380,12 @@ export class RegistryStore implements DeviceDirectory {
   getAsset(id: string): Asset | undefined {
     const row = this.stmt.asset.get(id);
     return row ? toAsset(row) : undefined;
+  }
+
+  private mustAsset(id: string): Asset {
+    const asset = this.getAsset(id);
+    if (!asset) throw notFound('asset', id);
+    return asset;
   }
 
   listAssets(filter: AssetFilter = {}): Asset[] {
@@ -471,11 +403,8 @@ export class RegistryStore implements DeviceDirectory {
 
   writeAsset(draft: AssetDraft): WriteOutcome {
     const existing = this.getAsset(draft.id);
-    const state = draft.state ?? existing?.state ?? 'active';
-    if (existing) {
-      const same = JSON.stringify(flattenAsset(existing)) === JSON.stringify(flattenAsset({ ...existing, ...draft, state }));
-      if (same) return 'unchanged';
-    }
+    const state = assetWriteState(existing, draft);
+    if (state === null) return 'unchanged';
     this.stmt.upsertAsset.run({
       id: draft.id, kind: draft.kind, name: draft.name, parentAssetId: draft.parentAssetId, lat: draft.position?.lat ?? null, lon: draft.position?.lon ?? null,
       address: draft.address, district: draft.district, gridCell: draft.gridCell, state, tags: JSON.stringify(draft.tags), at: this.now(),
@@ -485,24 +414,23 @@ export class RegistryStore implements DeviceDirectory {
 
   createAsset(record: Record<string, unknown>): Asset {
     return this.transaction(() => {
-      const id = typeof record.id === 'string' ? record.id.trim() : '';
+      const id = recordIdOf(record);
       if (id && this.getAsset(id)) throw invalid(`asset ${id}`, [{ column: 'id', problem: 'an asset with this id exists (patch it instead)' }]);
       const { draft, problems } = checkAsset(record, { parentOf: (a) => this.assetParent(a) });
       if (!draft) throw invalid(`asset ${id || '(no id)'}`, problems);
       this.writeAsset(draft);
-      return this.getAsset(draft.id)!;
+      return this.mustAsset(draft.id);
     });
   }
 
   patchAsset(id: string, patch: Record<string, unknown>): Asset {
     return this.transaction(() => {
-      const current = this.getAsset(id);
-      if (!current) throw notFound('asset', id);
+      const current = this.mustAsset(id);
       if ('id' in patch && patch.id !== id) throw invalid(`asset ${id}`, [{ column: 'id', problem: 'the id of an asset cannot change' }]);
       const { draft, problems } = checkAsset({ ...flattenAsset(current), ...patch, id }, { parentOf: (a) => this.assetParent(a) });
       if (!draft) throw invalid(`asset ${id}`, problems);
       this.writeAsset(draft);
-      return this.getAsset(id)!;
+      return this.mustAsset(id);
     });
   }
 
@@ -517,6 +445,12 @@ export class RegistryStore implements DeviceDirectory {
     return row ? toGateway(row) : undefined;
   }
 
+  private mustGateway(id: string): Gateway {
+    const gateway = this.getGateway(id);
+    if (!gateway) throw notFound('gateway', id);
+    return gateway;
+  }
+
   listGateways(filter: GatewayFilter = {}): Gateway[] {
     const { sql, args } = filterClause('gateways', [['district', filter.district], ['state', filter.state]], filter.tag);
     return (this.db.prepare(`SELECT * FROM gateways ${sql} ORDER BY id${page(filter)}`).all(...args) as GatewayRow[]).map(toGateway);
@@ -524,8 +458,8 @@ export class RegistryStore implements DeviceDirectory {
 
   writeGateway(draft: GatewayDraft): WriteOutcome {
     const existing = this.getGateway(draft.id);
-    const state = draft.state ?? existing?.state ?? 'active';
-    if (existing && JSON.stringify(flattenGateway(existing)) === JSON.stringify(flattenGateway({ ...existing, ...draft, state }))) return 'unchanged';
+    const state = gatewayWriteState(existing, draft);
+    if (state === null) return 'unchanged';
     this.stmt.upsertGateway.run({
       id: draft.id, name: draft.name, lat: draft.position?.lat ?? null, lon: draft.position?.lon ?? null, address: draft.address, district: draft.district,
       autoAccept: draft.autoAccept ? 1 : 0, state, tags: JSON.stringify(draft.tags), at: this.now(),
@@ -535,24 +469,23 @@ export class RegistryStore implements DeviceDirectory {
 
   createGateway(record: Record<string, unknown>): Gateway {
     return this.transaction(() => {
-      const id = typeof record.id === 'string' ? record.id.trim() : '';
+      const id = recordIdOf(record);
       if (id && this.getGateway(id)) throw invalid(`gateway ${id}`, [{ column: 'id', problem: 'a gateway with this id exists (patch it instead)' }]);
       const { draft, problems } = checkGateway(record);
       if (!draft) throw invalid(`gateway ${id || '(no id)'}`, problems);
       this.writeGateway(draft);
-      return this.getGateway(draft.id)!;
+      return this.mustGateway(draft.id);
     });
   }
 
   patchGateway(id: string, patch: Record<string, unknown>): Gateway {
     return this.transaction(() => {
-      const current = this.getGateway(id);
-      if (!current) throw notFound('gateway', id);
+      const current = this.mustGateway(id);
       if ('id' in patch && patch.id !== id) throw invalid(`gateway ${id}`, [{ column: 'id', problem: 'the id of a gateway cannot change' }]);
       const { draft, problems } = checkGateway({ ...flattenGateway(current), ...patch, id });
       if (!draft) throw invalid(`gateway ${id}`, problems);
       this.writeGateway(draft);
-      return this.getGateway(id)!;
+      return this.mustGateway(id);
     });
   }
 
@@ -560,12 +493,11 @@ export class RegistryStore implements DeviceDirectory {
     return this.patchGateway(id, { state: 'retired' });
   }
 
-  /** The config version a gateway says it applied (called by the config push when the gateway reports it). */
   setReportedConfigVersion(gatewayId: string, version: number): void {
     if (this.stmt.configVersion.run(version, this.now(), gatewayId).changes === 0) throw notFound('gateway', gatewayId);
   }
 }
 
-export function openRegistryStore(path: string, options: RegistryStoreOptions): RegistryStore {
-  return new RegistryStore(path, options);
+export function openRegistryStore(path: string, options: RegistryStoreOptions): SqliteRegistryStore {
+  return new SqliteRegistryStore(path, options);
 }

@@ -2,7 +2,7 @@
 // and back (docs/BACKUP.md).
 import type { Command } from 'commander';
 import { CliError } from '../command-kit.ts';
-import { isPostgresUrl } from '../../service-kit/store-url.ts';
+import { isPostgresUrl } from '../../service-kit/index.ts';
 
 function influxOptions(cmd: Command): Command {
   return cmd

@@ -41,7 +41,7 @@ export function registerIngestCommands(program: Command): void {
     .option('--dead-letter <file>', 'dead-letter SQLite file', 'var/dead-letter.sqlite')
     .option('--registry <file>', 'device registry SQLite file (default: device-registry.sqlite next to the dead-letter file)')
     .option('--access-db <file|url>', 'API tokens shared with the rules service (tianzhong tokens add): a SQLite file or a postgres:// URL (env TZ_TOKENS_DB) (default: var/access.sqlite); the device registry API is served only with it')
-    .option('--registry-db <file>', 'bind readings to the device registry (tianzhong devices …): devices not registered, or registered to another gateway, are dead-lettered (unknown-device, wrong-gateway)')
+    .option('--registry-db <file|url>', 'bind readings to the device registry, a SQLite file or postgres:// URL (tianzhong devices …): devices not registered, or registered to another gateway, are dead-lettered (unknown-device, wrong-gateway)')
     .option('--raw-retention <duration>', 'InfluxQL duration raw readings are kept', '90d')
     .option('--downsampled-retention <duration>', 'InfluxQL duration the hourly mean/min/max are kept', '730d')
     .option('--no-setup', 'do not create database, retention policies or continuous queries (write only)')
@@ -64,8 +64,10 @@ export function registerIngestCommands(program: Command): void {
       const profiles = loadProfiles(profileDir(program));
       let binding: import('../../registry/index.ts').RegistryBinding | undefined;
       if (opts.registryDb) {
-        const { openRegistryBinding, RegistryKey } = await import('../../registry/index.ts');
-        binding = openRegistryBinding(existingFile(opts.registryDb, 'device registry', 'tianzhong devices import --db'), { profiles, key: RegistryKey.load(), log: createLogger('registry') });
+        const { openRegistryBinding, openRegistryBindingAt, RegistryKey } = await import('../../registry/index.ts');
+        const registryOptions = { profiles, key: RegistryKey.load(), log: createLogger('registry') };
+        binding = isPostgresUrl(opts.registryDb) ? await openRegistryBindingAt(opts.registryDb, registryOptions)
+          : openRegistryBinding(existingFile(opts.registryDb, 'device registry', 'tianzhong devices import --db'), registryOptions);
       }
       const running = await startIngest({
         binding,

@@ -1,5 +1,6 @@
 // `tianzhong devices|assets|gateways`: the device registry, worked on
-// directly in its SQLite file (--db, default var/registry.sqlite): import and
+// directly in its SQLite file or PostgreSQL database (--db: a file or a
+// postgres:// URL; default TZ_REGISTRY_DB, else var/registry.sqlite): import and
 // export CSV/GeoJSON, list, show, set, retire, accept discovered devices.
 // Plain text for people, --json for machines.
 import type { Command } from 'commander';
@@ -9,23 +10,31 @@ import { extname, resolve } from 'node:path';
 import { CliError, fileToCreate, int, profileDir } from '../command-kit.ts';
 import type { ImportReport, RecordKind, RegistryStore } from '../../registry/index.ts';
 
-const DEFAULT_DB = 'var/registry.sqlite';
+const DEFAULT_DB = process.env.TZ_REGISTRY_DB ?? 'var/registry.sqlite';
 
 interface Common { db: string; json?: boolean; keyFile?: string; by?: string }
 
 function common(cmd: Command): Command {
   return cmd
-    .option('--db <file>', 'registry SQLite file', DEFAULT_DB)
+    .option('--db <file|url>', 'registry SQLite file or postgres:// URL (env TZ_REGISTRY_DB)', DEFAULT_DB)
     .option('--key-file <file>', 'registry key file sealing LoRa keys (or env TZ_REGISTRY_KEY / TZ_REGISTRY_KEY_FILE)')
     .option('--json', 'JSON output');
 }
 
 async function openStore(program: Command, opts: Common, create = false): Promise<RegistryStore> {
+  const { openRegistry, RegistryKey } = await import('../../registry/index.ts');
+  const { isPostgresUrl } = await import('../../service-kit/index.ts');
+  const { loadProfiles } = await import('../../device-profiles/index.ts');
+  const options = { profiles: loadProfiles(profileDir(program)), key: RegistryKey.load({ keyFile: opts.keyFile }) };
+  if (isPostgresUrl(opts.db)) return openRegistry(opts.db, options);
   const path = resolve(opts.db);
   if (!create && !existsSync(path)) throw new CliError(`no registry at ${path}: import devices first (tianzhong devices import <file>) or pass --db`);
-  const { RegistryStore: Store, RegistryKey } = await import('../../registry/index.ts');
-  const { loadProfiles } = await import('../../device-profiles/index.ts');
-  return new Store(create ? fileToCreate(opts.db) : path, { profiles: loadProfiles(profileDir(program)), key: RegistryKey.load({ keyFile: opts.keyFile }) });
+  return openRegistry(create ? fileToCreate(opts.db) : path, options);
+}
+
+/** Where the registry is, for messages: a URL without its password. */
+function shownDb(db: string): string {
+  return db.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@]*@/i, '$1:***@');
 }
 
 function by(opts: Common): string {
@@ -127,7 +136,7 @@ function registerKind(program: Command, kind: RecordKind): void {
         report = await run(() => importFile(store, { kind, format, text, applyValid: opts.applyValid, by: by(opts), progress: (phase, done, total) => progress.update(phase, done, total) }));
       } finally {
         progress.stop();
-        store.close();
+        await store.close();
       }
       console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(report));
       if (report.problems.length > 0) process.exitCode = report.applied ? 2 : 1;
@@ -140,8 +149,12 @@ function registerKind(program: Command, kind: RecordKind): void {
       if (opts.format !== 'csv' && opts.format !== 'geojson') throw new CliError(`--format must be csv or geojson, not "${opts.format}"`);
       const store = await openStore(program, opts);
       const { exportFile } = await import('../../registry/index.ts');
-      const text = exportFile(store, { kind, format: opts.format });
-      store.close();
+      let text: string;
+      try {
+        text = await exportFile(store, { kind, format: opts.format });
+      } finally {
+        await store.close();
+      }
       if (opts.out) {
         writeFileSync(fileToCreate(opts.out), text);
         console.error(`wrote ${opts.out}`);
@@ -161,36 +174,36 @@ function registerKind(program: Command, kind: RecordKind): void {
       if (kind === 'devices') {
         const { LIFECYCLE_STATES } = await import('../../registry/index.ts');
         if (opts.state && !(LIFECYCLE_STATES as readonly string[]).includes(opts.state)) throw new CliError(`--state must be one of ${LIFECYCLE_STATES.join(', ')}`);
-        const devices = store.listDevices({ gatewayId: opts.gateway, class: opts.class, district: opts.district, gridCell: opts.grid, state: opts.state as never, tag: opts.tag, limit: opts.limit });
+        const devices = await store.listDevices({ gatewayId: opts.gateway, class: opts.class, district: opts.district, gridCell: opts.grid, state: opts.state as never, tag: opts.tag, limit: opts.limit });
         if (opts.json) console.log(JSON.stringify(devices, null, 2));
         else for (const d of devices) console.log([d.id, d.class, d.gatewayId, d.state, d.transport?.kind ?? '-', d.district ?? '-', d.gridCell ?? '-'].join('\t'));
       } else if (kind === 'assets') {
-        const assets = store.listAssets({ kind: opts.kind, district: opts.district, parentAssetId: opts.parent, state: opts.state as never, tag: opts.tag, limit: opts.limit });
+        const assets = await store.listAssets({ kind: opts.kind, district: opts.district, parentAssetId: opts.parent, state: opts.state as never, tag: opts.tag, limit: opts.limit });
         if (opts.json) console.log(JSON.stringify(assets, null, 2));
         else for (const a of assets) console.log([a.id, a.kind, a.parentAssetId ?? '-', a.state, a.district ?? '-', a.name ?? ''].join('\t'));
       } else {
-        const gateways = store.listGateways({ district: opts.district, state: opts.state as never, tag: opts.tag, limit: opts.limit });
+        const gateways = await store.listGateways({ district: opts.district, state: opts.state as never, tag: opts.tag, limit: opts.limit });
         if (opts.json) console.log(JSON.stringify(gateways, null, 2));
-        else for (const g of gateways) console.log([g.id, g.state, g.autoAccept ? 'auto-accept' : 'manual-accept', `config v${g.reportedConfigVersion ?? '-'}`, store.countDevices({ gatewayId: g.id }) + ' devices', g.name ?? ''].join('\t'));
+        else for (const g of gateways) console.log([g.id, g.state, g.autoAccept ? 'auto-accept' : 'manual-accept', `config v${g.reportedConfigVersion ?? '-'}`, `${await store.countDevices({ gatewayId: g.id })} devices`, g.name ?? ''].join('\t'));
       }
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
   common(group.command('show <id>').description(`one ${singular}${kind === 'devices' ? ' with its lifecycle history' : ''}`)).action(async (id: string, opts: Common) => {
     const store = await openStore(program, opts);
     try {
-      const record = kind === 'devices' ? store.getDevice(id) : kind === 'assets' ? store.getAsset(id) : store.getGateway(id);
-      if (!record) throw new CliError(`no ${singular} "${id}" in ${opts.db} (tianzhong ${kind} list)`);
-      const history = kind === 'devices' ? store.history(id) : [];
+      const record = kind === 'devices' ? await store.getDevice(id) : kind === 'assets' ? await store.getAsset(id) : await store.getGateway(id);
+      if (!record) throw new CliError(`no ${singular} "${id}" in ${shownDb(opts.db)} (tianzhong ${kind} list)`);
+      const history = kind === 'devices' ? await store.history(id) : [];
       if (opts.json) console.log(JSON.stringify(kind === 'devices' ? { ...record, history } : record, null, 2));
       else {
         console.log(describe(record));
         if (history.length) console.log(`history:\n${history.map((h) => `  ${h.at}  ${h.from ?? '(new)'} → ${h.to}  by ${h.by}${h.note ? `  (${h.note})` : ''}`).join('\n')}`);
       }
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -200,10 +213,10 @@ function registerKind(program: Command, kind: RecordKind): void {
       const patch = assignments(pairs);
       const store = await openStore(program, opts);
       try {
-        const updated = await run(() => (kind === 'devices' ? store.patchDevice(id, patch, by(opts)).device : kind === 'assets' ? store.patchAsset(id, patch) : store.patchGateway(id, patch)));
+        const updated = await run(async () => (kind === 'devices' ? (await store.patchDevice(id, patch, by(opts))).device : kind === 'assets' ? store.patchAsset(id, patch) : store.patchGateway(id, patch)));
         console.log(opts.json ? JSON.stringify(updated, null, 2) : `${singular} ${id} updated\n${describe(updated)}`);
       } finally {
-        store.close();
+        await store.close();
       }
     });
 
@@ -216,7 +229,7 @@ function registerKind(program: Command, kind: RecordKind): void {
         const retired = await run(() => (kind === 'devices' ? store.retireDevice(id, by(opts), opts.note ?? null) : kind === 'assets' ? store.retireAsset(id) : store.retireGateway(id)));
         console.log(opts.json ? JSON.stringify(retired, null, 2) : `${singular} ${id} retired`);
       } finally {
-        store.close();
+        await store.close();
       }
     });
 
@@ -229,7 +242,7 @@ function registerKind(program: Command, kind: RecordKind): void {
           const accepted = await run(() => store.acceptDevice(id, by(opts), assignments(pairs)));
           console.log(opts.json ? JSON.stringify(accepted, null, 2) : `device ${id} accepted: ${accepted.state}`);
         } finally {
-          store.close();
+          await store.close();
         }
       });
   }

@@ -66,14 +66,14 @@ export function registerRulesCommands(program: Command): void {
     .option('--influx-url <url>', 'InfluxDB for backtests and the console (env INFLUX_URL)', process.env.INFLUX_URL)
     .option('--database <db>', 'InfluxDB database (env INFLUX_DB)', process.env.INFLUX_DB ?? 'tianzhong')
     .option('--ingest-url <url>', "ingest's HTTP URL: its device registry feeds the console (env TZ_INGEST_URL)", process.env.TZ_INGEST_URL)
-    .option('--registry-db <file>', 'device registry SQLite file: serves /api/v1/devices, /assets, /gateways (LoRa keys sealed with TZ_REGISTRY_KEY)')
+    .option('--registry-db <file|url>', 'device registry SQLite file or postgres:// URL (env TZ_REGISTRY_DB): serves /api/v1/devices, /assets, /gateways (LoRa keys sealed with TZ_REGISTRY_KEY)', process.env.TZ_REGISTRY_DB)
+    .option('--registry-ledger-db <file>', 'with a registry on PostgreSQL: SQLite file of the centre\'s command log and config ledger', 'var/registry-centre.sqlite')
     .option('--audit-db <file>', 'the one audit log (tokens, rules, silences, case actions; GET /api/v1/audit for admins)', 'var/audit.sqlite')
     .option('--sim-clock <start@speed[@anchorMs]>', 'a compressed run on a simulated clock (env TZ_SIM_CLOCK; never in production: its stores are marked and a wall-clock store is refused)')
     .action(async (opts) => {
       const { startRulesService } = await import('../rules-service.ts');
       const { loadProfiles } = await import('../../device-profiles/index.ts');
-      const { createLogger } = await import('../../service-kit/index.ts');
-      const { isPostgresUrl } = await import('../../service-kit/store-url.ts');
+      const { createLogger, isPostgresUrl } = await import('../../service-kit/index.ts');
       const casesDb: string = opts.casesDb ?? process.env.TZ_CASES_DB ?? 'var/cases.sqlite';
       const rulesDb: string = opts.rulesDb ?? process.env.TZ_RULES_DB ?? opts.db;
       const accessDb: string = opts.accessDb ?? process.env.TZ_TOKENS_DB ?? 'var/access.sqlite';
@@ -83,7 +83,8 @@ export function registerRulesCommands(program: Command): void {
         accessDbPath: isPostgresUrl(accessDb) ? accessDb : fileToCreate(accessDb), photoDir: resolve(opts.photos), caseConfig: opts.caseConfig, webhookSecret: process.env.TZ_CASES_WEBHOOK_SECRET,
         influx: opts.influxUrl ? { url: opts.influxUrl, database: opts.database, username: process.env.INFLUX_USERNAME, password: process.env.INFLUX_PASSWORD, token: process.env.INFLUX_TOKEN } : undefined,
         deviceRegistryUrl: opts.ingestUrl, timeZone: opts.timeZone, http: { port: opts.httpPort }, log: createLogger, auditDbPath: fileToCreate(opts.auditDb),
-        registryDbPath: opts.registryDb ? fileToCreate(opts.registryDb) : undefined,
+        registryDbPath: opts.registryDb ? (isPostgresUrl(opts.registryDb) ? opts.registryDb : fileToCreate(opts.registryDb)) : undefined,
+        registryLedgerDbPath: opts.registryDb && isPostgresUrl(opts.registryDb) ? fileToCreate(opts.registryLedgerDb) : undefined,
         clock: await simulatedOrWallClock(opts.simClock),
       });
       console.error(`rules running: API at ${running.httpUrl}/api/v1/, console at ${running.httpUrl}/console/ (tokens: tianzhong tokens add --role operator)`);

@@ -33,7 +33,7 @@ export function registerSimCommands(program: Command): void {
     .option('--lora-server <host:port>', 'send the LoRa meters\' Semtech UDP to this network server (an edge agent\'s LoRa port)')
     .option('--write-config <file>', 'write an edge-agent config for these devices')
     .option('--write-devices <file>', 'write the devices with coordinates, address, district and grid cell for the registry import (.csv, or .geojson)')
-    .option('--registry-db <file>', 'register the simulated Modbus TCP devices (street positions, assets, the --gateway-id gateway) in this registry file, as npm start does')
+    .option('--registry-db <file|url>', 'register the simulated Modbus TCP devices (street positions, assets, the --gateway-id gateway) in this registry file or postgres:// URL, as npm start does')
     .option('--city <file>', 'city plan GeoJSON: districts, grid cells, streets (default env TZ_CITY_BOUNDARIES, else the shipped schematic 驻马店)')
     .option('--write-profiles <dir>', 'write the profiles with rule windows divided by --speed (for a compressed run of the pipeline)')
     .option('--check <rulesUrl>', 'when the scenario ends, check its expected alarms (and cases) at this rules API and exit 0/1 (token from env TZ_API_TOKEN)')
@@ -109,12 +109,14 @@ export function registerSimCommands(program: Command): void {
       }
       if (opts.registryDb) {
         const { seedSimulatedRegistry } = await import('../sim-registry.ts');
-        const store = new places.RegistryStore(String(opts.registryDb), { profiles, key: places.RegistryKey.load() });
+        const target = String(opts.registryDb);
+        const store = await places.openRegistry(target, { profiles, key: places.RegistryKey.load() });
         try {
-          const seeded = seedSimulatedRegistry(store, city.devices, { gatewayId: opts.gatewayId, by: 'tianzhong-sim' });
-          console.error(`registry ${opts.registryDb}: ${seeded.devices.rows} devices on ${opts.gatewayId} (${seeded.devices.created} new, ${seeded.devices.updated} changed), ${seeded.assets.rows} assets${seeded.retired.length ? `, ${seeded.retired.length} of earlier runs retired` : ''}`);
+          const seeded = await seedSimulatedRegistry(store, city.devices, { gatewayId: opts.gatewayId, by: 'tianzhong-sim' });
+          // A URL is not echoed: it may carry a password.
+          console.error(`registry ${store.kind === 'postgres' ? '(PostgreSQL)' : target}: ${seeded.devices.rows} devices on ${opts.gatewayId} (${seeded.devices.created} new, ${seeded.devices.updated} changed), ${seeded.assets.rows} assets${seeded.retired.length ? `, ${seeded.retired.length} of earlier runs retired` : ''}`);
         } finally {
-          store.close();
+          await store.close();
         }
       }
 

@@ -4,15 +4,19 @@
 // transaction), then the same file again (everything unchanged). Peer in the
 // same run: a plain better-sqlite3 INSERT loop of the same rows in one
 // transaction (the rows already split, no checks) — the floor of writing them.
+// Second row: the same import into the PostgreSQL store (a throwaway server
+// from testing/, or the empty database named by TZ_BENCH_POSTGRES_URL).
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadProfiles } from '../../device-profiles/index.ts';
 import { markdownTable, type Bench } from '../../service-kit/index.ts';
+import { startPostgres } from '../../testing/index.ts';
 import { importFile, readSource } from '../import/apply.ts';
 import { RegistryKey } from '../lora-keys.ts';
-import { RegistryStore } from '../store.ts';
+import { PostgresRegistryStore } from '../postgres-store.ts';
+import { SqliteRegistryStore } from '../store.ts';
 
 const HEADER = ['id', 'class', 'gatewayId', 'transport', 'host', 'port', 'unit', 'line', 'devEui', 'devAddr', 'nwkSKey', 'appSKey', 'lat', 'lon', 'crs', 'district', 'tags'];
 const hex = (n: number, digits: number) => n.toString(16).toUpperCase().padStart(digits, '0');
@@ -49,7 +53,7 @@ export const bench: Bench = {
     const dir = mkdtempSync(join(tmpdir(), 'tz-registry-bench-'));
     try {
       const profiles = loadProfiles();
-      const store = new RegistryStore(join(dir, 'registry.sqlite'), { profiles, key: RegistryKey.parse('a5'.repeat(32), 'bench') });
+      const store = new SqliteRegistryStore(join(dir, 'registry.sqlite'), { profiles, key: RegistryKey.parse('a5'.repeat(32), 'bench') });
       ctx.progress(`importing ${fmt(n)} devices`);
       // Where the CPU goes: parsing alone (measured apart), then checking, then writing (split at the first write progress).
       let c = cpuS();
@@ -69,6 +73,34 @@ export const bench: Bench = {
       const againS = (performance.now() - t) / 1000;
       if (again.unchanged !== n) throw new Error(`re-import changed ${n - again.unchanged} devices`);
       store.close();
+
+      // The same file into PostgreSQL: one transaction, unnest multi-row upserts of 5,000 rows.
+      ctx.progress(`PostgreSQL: importing ${fmt(n)} devices`);
+      const server = process.env.TZ_BENCH_POSTGRES_URL ? undefined : await startPostgres();
+      let pgS = 0;
+      let pgCpuS = 0;
+      let pgAgainS = 0;
+      try {
+        const url = process.env.TZ_BENCH_POSTGRES_URL ?? server?.url ?? '';
+        const pgStore = await PostgresRegistryStore.open({ url, profiles, key: RegistryKey.parse('a5'.repeat(32), 'bench'), statementTimeoutMs: 600_000 });
+        try {
+          c = cpuS();
+          t = performance.now();
+          const pgFirst = await importFile(pgStore, { kind: 'devices', format: 'csv', text: csv, by: 'bench' });
+          pgS = (performance.now() - t) / 1000;
+          pgCpuS = cpuS() - c;
+          if (pgFirst.created !== n) throw new Error(`PostgreSQL bench import created ${pgFirst.created} of ${n} (an empty database is needed)`);
+          ctx.progress('PostgreSQL: importing the same file again');
+          t = performance.now();
+          const pgAgain = await importFile(pgStore, { kind: 'devices', format: 'csv', text: csv, by: 'bench' });
+          pgAgainS = (performance.now() - t) / 1000;
+          if (pgAgain.unchanged !== n) throw new Error(`PostgreSQL re-import changed ${n - pgAgain.unchanged} devices`);
+        } finally {
+          await pgStore.close();
+        }
+      } finally {
+        await server?.stop();
+      }
 
       // Peer: the same rows (already split) inserted as they are, one transaction, one prepared statement, same pragmas.
       ctx.progress('peer: plain INSERT loop');
@@ -93,12 +125,14 @@ export const bench: Bench = {
         '',
         'Peer, same rows, same process: a plain better-sqlite3 INSERT loop of the already-split rows into a table of text columns, one prepared statement, one transaction — no parsing, no checks, no history (the floor of writing the rows).',
         '',
-        markdownTable(['measure', 'registry import', 'plain INSERT loop', 'ratio'], [
-          ['rows/s (first import)', fmt(rate), fmt(peerRate), `${(rate / peerRate).toFixed(3)}× (${(peerRate / rate).toFixed(1)}× slower)`],
-          ['seconds for all rows', importS.toFixed(2), peerS.toFixed(2), ''],
-          ['CPU seconds for all rows (this process)', importCpuS.toFixed(2), peerCpuS.toFixed(2), `${(peerCpuS / importCpuS).toFixed(3)}× (${(importCpuS / peerCpuS).toFixed(1)}× the CPU)`],
-          ['rows/s (same file again, all unchanged)', fmt(n / againS), '', ''],
+        markdownTable(['measure', 'registry import (SQLite)', 'registry import (PostgreSQL)', 'plain INSERT loop (SQLite)', 'ratio SQLite : peer', 'ratio PostgreSQL : SQLite'], [
+          ['rows/s (first import)', fmt(rate), fmt(n / pgS), fmt(peerRate), `${(rate / peerRate).toFixed(3)}× (${(peerRate / rate).toFixed(1)}× slower)`, `${(importS / pgS).toFixed(2)}×`],
+          ['seconds for all rows', importS.toFixed(2), pgS.toFixed(2), peerS.toFixed(2), '', ''],
+          ['CPU seconds for all rows (this process)', importCpuS.toFixed(2), pgCpuS.toFixed(2), peerCpuS.toFixed(2), `${(peerCpuS / importCpuS).toFixed(3)}× (${(importCpuS / peerCpuS).toFixed(1)}× the CPU)`, ''],
+          ['rows/s (same file again, all unchanged)', fmt(n / againS), fmt(n / pgAgainS), '', '', `${(againS / pgAgainS).toFixed(2)}×`],
         ]),
+        '',
+        `PostgreSQL row: \`PostgresRegistryStore\` on ${process.env.TZ_BENCH_POSTGRES_URL ? 'the server of TZ_BENCH_POSTGRES_URL' : 'a throwaway PostgreSQL 15 on loopback in this machine (fsync on, Debian defaults otherwise)'}: the same checks in this process, then one transaction writing devices and history as \`INSERT … SELECT FROM unnest(column arrays) … ON CONFLICT DO UPDATE\` of 5,000 rows each; the server's CPU is not in this process's column.`,
         '',
         `Where the first import's CPU goes: CSV parsing (csv-parse) ${parseCpuS.toFixed(2)} s, checking (fields, profiles, lifecycle, GCJ-02) ${(checkedCpuS - parseCpuS).toFixed(2)} s, writing (sealing, devices + history rows, eight indexes) ${(importCpuS - checkedCpuS).toFixed(2)} s. Parsing alone is ${(parseCpuS / peerCpuS).toFixed(1)}× the peer's whole CPU time: the peer starts from rows already split.`,
         '',

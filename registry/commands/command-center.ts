@@ -21,7 +21,8 @@ export interface CommandDevice {
 export interface CommandCenterDeps {
   db: Database.Database;
   profiles: ProfileCatalogue;
-  lookupDevice: (deviceId: string) => CommandDevice | undefined;
+  /** The registry's answer (a Promise over PostgreSQL). */
+  lookupDevice: (deviceId: string) => CommandDevice | undefined | Promise<CommandDevice | undefined>;
   channel: CommandChannel;
   registry: Registry;
   log: Logger;
@@ -101,7 +102,13 @@ export class CommandCenter {
       const earlier = this.log.byOriginKey(req.originKey);
       if (earlier) return earlier;
     }
-    const device = this.deps.lookupDevice(req.deviceId);
+    // Awaited only when it is a Promise: a synchronous answer keeps the origin check and the log row in one turn.
+    const found = this.deps.lookupDevice(req.deviceId);
+    const device = found instanceof Promise ? await found : found;
+    if (found instanceof Promise && req.originKey) {
+      const earlier = this.log.byOriginKey(req.originKey);
+      if (earlier) return earlier;
+    }
     if (!device) {
       this.refused.inc({ reason: 'unknown-device' });
       throw new TzError('TZ_DEVICE_UNKNOWN', `no device ${req.deviceId} in the registry`);

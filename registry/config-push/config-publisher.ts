@@ -11,12 +11,14 @@ export interface ConfigPublishChannel {
   publish(topic: string, payload: Buffer, options: { qos: 1; retain: true }): Promise<unknown>;
 }
 
+export interface GatewayDevices { gateway: ConfigGateway; devices: ConfigDevice[] }
+
 export interface GatewayConfigPublisherDeps {
   db: Database.Database;
   profiles: ProfileCatalogue;
   channel: ConfigPublishChannel;
   /** The registry's view: a gateway (with its defaults) and its devices now; undefined = unknown gateway. */
-  gatewayDevices?: (gatewayId: string) => { gateway: ConfigGateway; devices: ConfigDevice[] } | undefined;
+  gatewayDevices?: (gatewayId: string) => GatewayDevices | undefined | Promise<GatewayDevices | undefined>;
   registry: Registry;
   log: Logger;
   clock: Clock;
@@ -108,7 +110,7 @@ export class GatewayConfigPublisher {
 
   /** For the registry API: a gateway's devices changed; render from the registry and push if different. */
   async gatewayDevicesChanged(gatewayId: string, reason = ''): Promise<PushOutcome> {
-    const found = this.deps.gatewayDevices?.(gatewayId);
+    const found = await this.deps.gatewayDevices?.(gatewayId);
     if (!found) throw new TzError('TZ_DEVICE_UNKNOWN', `no gateway ${gatewayId} in the registry`);
     return this.push(found.gateway, found.devices, reason);
   }

@@ -1,10 +1,12 @@
-import { TzError } from '../../service-kit/index.ts';
+import { runSteps, step, TzError, type Maybe, type Steps } from '../../service-kit/index.ts';
 import { ASSET_COLUMNS, checkAsset, flattenAsset, type AssetDraft } from '../asset-record.ts';
 import { checkDevice, DEVICE_COLUMNS, DEVICE_EXPORT_COLUMNS, flattenDevice, type DeviceDraft } from '../device-record.ts';
 import type { FieldProblem } from '../fields.ts';
 import { checkGateway, flattenGateway, GATEWAY_COLUMNS, type GatewayDraft } from '../gateway-record.ts';
 import type { Position } from '../model.ts';
-import type { DeviceBatch, RegistryStore, WriteOutcome } from '../store.ts';
+import { deviceWriteProblem } from '../device-write.ts';
+import type { DeviceBatch, RegistryImportTx, RegistryStore, WriteOutcome } from '../registry-store.ts';
+import type { SqliteRegistryStore } from '../store.ts';
 import { readCsv, writeCsv } from './csv.ts';
 import { readGeoJson, writeGeoJson } from './geojson.ts';
 import { sortProblems, type ImportReport, type RecordKind, type RowProblem, type SourceFile, type SourceRecord } from './report.ts';
@@ -44,40 +46,47 @@ interface Checked<D> {
   problems: FieldProblem[];
 }
 
-/** Imports one file; see ImportOptions. Throws only for a broken store, never for bad rows. */
-export function importFile(store: RegistryStore, options: ImportOptions): ImportReport {
+/** Imports one file; see ImportOptions. Throws only for a broken store, never for bad rows. SQLite answers at once; PostgreSQL with a Promise. */
+export function importFile(store: SqliteRegistryStore, options: ImportOptions): ImportReport;
+export function importFile(store: RegistryStore, options: ImportOptions): Maybe<ImportReport>;
+export function importFile(store: RegistryStore, options: ImportOptions): Maybe<ImportReport> {
   const source = readSource(options.kind, options.format, options.text);
+  return store.importTransaction((tx) => importSteps(tx, source, options));
+}
+
+function* importSteps(tx: RegistryImportTx, source: SourceFile, options: ImportOptions): Steps<ImportReport> {
   const progress = options.progress ?? (() => undefined);
-  return store.bulkTransaction(() => {
-    // Devices: the stored rows of the file's ids read once, written as one batch.
-    const batch = options.kind === 'devices' ? store.deviceBatch(source.records.map((r) => recordId(r))) : undefined;
-    const checked = checkAll(store, options.kind, source.records, progress, batch);
-    const problems: RowProblem[] = [...source.problems];
-    for (const c of checked) for (const p of c.problems) problems.push({ row: c.row, column: p.column, problem: p.problem });
-    const valid = checked.filter((c) => c.draft !== undefined && c.problems.length === 0);
-    const report: ImportReport = {
-      kind: options.kind, rows: source.rows, valid: valid.length, invalid: source.rows - valid.length,
-      problems: sortProblems(problems), applied: false, created: 0, updated: 0, unchanged: 0,
-    };
-    if (problems.length > 0 && !options.applyValid) return report;
-    // File-level problems (header, not CSV) leave no records to apply.
-    report.applied = true;
-    const count = (o: WriteOutcome) => { report[o] += 1; };
-    const tick = (done: number) => {
-      if (done % PROGRESS_EVERY === 0) progress('writing', done, valid.length);
-    };
-    if (batch) {
-      batch.writeAll(valid.map((c) => c.draft as DeviceDraft), options.by, 'import', tick).forEach(count);
-    } else {
-      valid.forEach((c, i) => {
-        if (options.kind === 'assets') count(store.writeAsset(c.draft as AssetDraft));
-        else count(store.writeGateway(c.draft as GatewayDraft));
-        tick(i + 1);
-      });
-    }
-    progress('writing', valid.length, valid.length);
-    return report;
-  });
+  // Devices: the stored rows of the file's ids (and the assets it names) read once, written as one batch.
+  const batch = options.kind === 'devices'
+    ? yield* step(tx.deviceBatch(source.records.map((r) => recordId(r)), [...new Set(source.records.map((r) => assetIdOf(r)).filter((a) => a !== ''))]))
+    : undefined;
+  const parents = options.kind === 'assets' ? yield* step(tx.assetParents()) : undefined;
+  const checked = checkAll(options.kind, source.records, progress, batch, parents);
+  const problems: RowProblem[] = [...source.problems];
+  for (const c of checked) for (const p of c.problems) problems.push({ row: c.row, column: p.column, problem: p.problem });
+  const valid = checked.filter((c) => c.draft !== undefined && c.problems.length === 0);
+  const report: ImportReport = {
+    kind: options.kind, rows: source.rows, valid: valid.length, invalid: source.rows - valid.length,
+    problems: sortProblems(problems), applied: false, created: 0, updated: 0, unchanged: 0,
+  };
+  if (problems.length > 0 && !options.applyValid) return report;
+  // File-level problems (header, not CSV) leave no records to apply.
+  report.applied = true;
+  const tick = (done: number) => {
+    if (done % PROGRESS_EVERY === 0) progress('writing', done, valid.length);
+  };
+  let outcomes: WriteOutcome[];
+  if (batch) outcomes = yield* step(batch.writeAll(valid.map((c) => c.draft as DeviceDraft), options.by, 'import', tick));
+  else if (options.kind === 'assets') outcomes = yield* step(tx.writeAssets(valid.map((c) => c.draft as AssetDraft), tick));
+  else outcomes = yield* step(tx.writeGateways(valid.map((c) => c.draft as GatewayDraft), tick));
+  for (const o of outcomes) report[o] += 1;
+  progress('writing', valid.length, valid.length);
+  return report;
+}
+
+/** The asset a device record names ('' when none). */
+function assetIdOf(r: SourceRecord): string {
+  return typeof r.fields.assetId === 'string' ? r.fields.assetId.trim() : '';
 }
 
 /** A record's id as the duplicate check and the batch read see it ('' when it has none). */
@@ -85,7 +94,7 @@ function recordId(r: SourceRecord): string {
   return typeof r.fields.id === 'string' ? r.fields.id.trim() : typeof r.fields.id === 'number' ? String(r.fields.id) : '';
 }
 
-function checkAll(store: RegistryStore, kind: RecordKind, records: SourceRecord[], progress: NonNullable<ImportOptions['progress']>, batch: DeviceBatch | undefined): Array<Checked<unknown>> {
+function checkAll(kind: RecordKind, records: SourceRecord[], progress: NonNullable<ImportOptions['progress']>, batch: DeviceBatch | undefined, stored: ReadonlyMap<string, string | null> | undefined): Array<Checked<unknown>> {
   const firstRow = new Map<string, number>();
   const out: Array<Checked<unknown>> = [];
   const duplicate = (r: SourceRecord): FieldProblem | null => {
@@ -108,7 +117,7 @@ function checkAll(store: RegistryStore, kind: RecordKind, records: SourceRecord[
       const parent = typeof r.fields.parentAssetId === 'string' && r.fields.parentAssetId.trim() !== '' ? r.fields.parentAssetId.trim() : null;
       if (id && !fileParents.has(id)) fileParents.set(id, parent);
     }
-    const parentOf = (id: string) => (fileParents.has(id) ? fileParents.get(id)! : store.assetParent(id));
+    const parentOf = (id: string): string | null | undefined => (fileParents.has(id) ? fileParents.get(id) : stored?.get(id));
     records.forEach((r, i) => {
       const dup = duplicate(r);
       const { draft, problems } = checkAsset(r.fields, { parentOf });
@@ -135,13 +144,13 @@ function checkAll(store: RegistryStore, kind: RecordKind, records: SourceRecord[
     return orderParentsFirst(out);
   }
 
-  const deviceContext = kind === 'devices' ? batch?.context ?? store.deviceCheckContext() : undefined;
+  const deviceContext = kind === 'devices' ? batch?.context : undefined;
   records.forEach((r, i) => {
     const dup = duplicate(r);
     let result: { draft?: unknown; problems: FieldProblem[] };
     if (deviceContext) {
       const device = checkDevice(r.fields, deviceContext);
-      const stateProblem = device.draft ? store.deviceWriteProblem(device.draft, deviceContext) : null;
+      const stateProblem = device.draft ? deviceWriteProblem(device.draft, deviceContext) : null;
       if (stateProblem) device.problems.push(stateProblem);
       result = device;
     } else result = checkGateway(r.fields);
@@ -178,18 +187,24 @@ export interface ExportOptions {
 }
 
 /** The registry's records of one kind as CSV or GeoJSON, in the import columns (never LoRa keys): re-importing the export changes nothing. */
-export function exportFile(store: RegistryStore, options: ExportOptions): string {
+export function exportFile(store: SqliteRegistryStore, options: ExportOptions): string;
+export function exportFile(store: RegistryStore, options: ExportOptions): Maybe<string>;
+export function exportFile(store: RegistryStore, options: ExportOptions): Maybe<string> {
+  return runSteps(exportSteps(store, options));
+}
+
+function* exportSteps(store: RegistryStore, options: ExportOptions): Steps<string> {
   let rows: Array<{ position: Position | null; properties: Record<string, unknown> }>;
   let columns: readonly string[];
   if (options.kind === 'devices') {
     // Discovered devices are not registered records (no transport): they are listed by `devices list --state discovered`.
-    rows = store.listDevices().filter((d) => d.state !== 'discovered').map((d) => ({ position: d.position, properties: flattenDevice(d) }));
+    rows = (yield* step(store.listDevices())).filter((d) => d.state !== 'discovered').map((d) => ({ position: d.position, properties: flattenDevice(d) }));
     columns = DEVICE_EXPORT_COLUMNS;
   } else if (options.kind === 'assets') {
-    rows = store.listAssets().map((a) => ({ position: a.position, properties: flattenAsset(a) }));
+    rows = (yield* step(store.listAssets())).map((a) => ({ position: a.position, properties: flattenAsset(a) }));
     columns = ASSET_COLUMNS;
   } else {
-    rows = store.listGateways().map((g) => ({ position: g.position, properties: flattenGateway(g) }));
+    rows = (yield* step(store.listGateways())).map((g) => ({ position: g.position, properties: flattenGateway(g) }));
     columns = GATEWAY_COLUMNS;
   }
   if (options.format === 'csv') return writeCsv(rows.map((r) => r.properties), columns);

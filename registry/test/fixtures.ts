@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { loadProfiles } from '../../device-profiles/index.ts';
 import { ManualClock } from '../../service-kit/index.ts';
 import { RegistryKey } from '../lora-keys.ts';
-import { RegistryStore } from '../store.ts';
+import { SqliteRegistryStore } from '../store.ts';
 
 export const profiles = loadProfiles();
 export const TEST_KEY_HEX = '5f'.repeat(32);
 
 export interface Fixture {
-  store: RegistryStore;
+  store: SqliteRegistryStore;
   clock: ManualClock;
   path: string;
   dir: string;
@@ -23,7 +23,7 @@ export function openFixture(options: { withKey?: boolean } = {}): Fixture {
   const path = join(dir, 'registry.sqlite');
   const clock = new ManualClock(Date.parse('2026-03-01T08:00:00Z'));
   const key = options.withKey === false ? null : RegistryKey.parse(TEST_KEY_HEX, 'test');
-  const store = new RegistryStore(path, { profiles, key, clock });
+  const store = new SqliteRegistryStore(path, { profiles, key, clock });
   return {
     store, clock, path, dir,
     close() {

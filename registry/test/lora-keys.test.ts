@@ -6,7 +6,7 @@ import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isTzError } from '../../service-kit/index.ts';
 import { RegistryKey } from '../lora-keys.ts';
-import { RegistryStore } from '../store.ts';
+import { SqliteRegistryStore } from '../store.ts';
 import { importFile, exportFile } from '../import/apply.ts';
 import { abpDevice, openFixture, profiles, TEST_KEY_HEX } from './fixtures.ts';
 
@@ -91,7 +91,7 @@ test('the registry key comes from TZ_REGISTRY_KEY or a key file and must be 32 b
     assert.throws(() => RegistryKey.load({ keyFile: join(f.dir, 'missing') }, {}), /cannot read the registry key file/);
     // A store opened with another key cannot read the keys (and says so without echoing them).
     f.store.createDevice(abpDevice('wm-1'), 'alice');
-    const other = new RegistryStore(f.path, { profiles, key: RegistryKey.parse('11'.repeat(32), 'x') });
+    const other = new SqliteRegistryStore(f.path, { profiles, key: RegistryKey.parse('11'.repeat(32), 'x') });
     assert.throws(() => other.revealLoraKeys('wm-1'), /do not decrypt with this registry key/);
     other.close();
   } finally {

@@ -11,7 +11,7 @@ import { BrokerUsers, startBroker, type RunningBroker } from '../../broker/index
 import { loadProfiles } from '../../device-profiles/index.ts';
 import { encodeUplinkBatch, topics, type IReading } from '../../proto/index.ts';
 import { openDeadLetterStore, queryInfluxQL, startIngest, type Ingest, type InfluxTarget } from '../../ingest/index.ts';
-import { openRegistryBinding, RegistryKey, RegistryStore, type RegistryBinding } from '../../registry/index.ts';
+import { openRegistryBinding, RegistryKey, SqliteRegistryStore, type RegistryBinding } from '../../registry/index.ts';
 import { createLogger } from '../../service-kit/index.ts';
 import { counter, startInfluxd, tempDir, type TestInfluxd, waitFor } from './helpers.ts';
 
@@ -24,7 +24,7 @@ let influxd: TestInfluxd;
 let broker: RunningBroker;
 let ingest: Ingest;
 let binding: RegistryBinding;
-let operator: RegistryStore;
+let operator: SqliteRegistryStore;
 let gateway: MqttClient;
 let target: InfluxTarget;
 let batchSeq = 0;
@@ -61,7 +61,7 @@ test.before(async () => {
   users.add('tz-ingest', 'tz-ingest-secret!', 'service');
   broker = await startBroker({ users, port: 0 });
   // The operator's registry (what the API or the CLI would write): one device on gw-a, one on gw-b.
-  operator = new RegistryStore(registryPath, { profiles, key });
+  operator = new SqliteRegistryStore(registryPath, { profiles, key });
   operator.createDevice({ id: 'mh-a1', class: 'manhole-cover', gatewayId: 'gw-a', transport: 'modbus-tcp', host: '10.0.0.1', state: 'active' }, 'test');
   operator.createDevice({ id: 'mh-b1', class: 'manhole-cover', gatewayId: 'gw-b', transport: 'modbus-tcp', host: '10.0.0.2', state: 'active' }, 'test');
   binding = openRegistryBinding(registryPath, { profiles, key, log: createLogger('registry', 'silent'), refreshMs: 50 });
