@@ -15,42 +15,10 @@ import type { EvidenceReading, MetricValue } from './evaluator.ts';
 // both is written once as a generator of steps (`yield* step(store.x())`) and
 // driven by `runSteps`, which stays synchronous until a step is a Promise.
 
-export type Maybe<T> = T | Promise<T>;
-/** A unit of work over a store: each `yield* step(...)` is one store call. */
-export type Steps<T> = Generator<unknown, T, unknown>;
-
-/** One store call inside `Steps`: its answer, synchronous or awaited. */
-export function* step<T>(value: Maybe<T>): Generator<unknown, T, unknown> {
-  return (yield value) as T;
-}
-
-/** Runs steps synchronously while every answer is a value; from the first Promise on, asynchronously. */
-export function runSteps<T>(steps: Steps<T>): Maybe<T> {
-  let next = steps.next();
-  while (!next.done) {
-    const value = next.value;
-    if (value instanceof Promise) return finishAsync(steps, value);
-    next = steps.next(value);
-  }
-  return next.value;
-}
-
-async function finishAsync<T>(steps: Steps<T>, pending: Promise<unknown>): Promise<T> {
-  let next: IteratorResult<unknown, T>;
-  try {
-    next = steps.next(await pending);
-  } catch (err) {
-    next = steps.throw(err);
-  }
-  while (!next.done) {
-    try {
-      next = steps.next(await next.value);
-    } catch (err) {
-      next = steps.throw(err);
-    }
-  }
-  return next.value;
-}
+// Maybe, Steps, step and runSteps are service-kit's (one copy, shared with the
+// registry and token stores); re-exported so rules code keeps one import.
+export { runSteps, step, type Maybe, type Steps } from '../service-kit/index.ts';
+import type { Maybe, Steps } from '../service-kit/index.ts';
 
 export const OPEN_STATES = ['active', 'acknowledged'] as const;
 export const ALARM_STATES = ['active', 'acknowledged', 'cleared', 'closed'] as const;

@@ -3,8 +3,7 @@
 // over it stays synchronous; a PostgreSQL store answers Promises. Code that
 // must run on both is written once as a generator of steps
 // (`yield* step(store.x())`) and driven by `runSteps`, which stays synchronous
-// until a step is a Promise. (The rules store carries the same three in
-// rules/rules-store.ts.)
+// until a step is a Promise.
 
 export type Maybe<T> = T | Promise<T>;
 /** A unit of work over a store: each `yield* step(...)` is one store call. */
