@@ -171,7 +171,7 @@ export async function startRegistryCentre(o: RegistryCentreOptions): Promise<Reg
     async stop() {
       clearInterval(watch);
       commands.stop();
-      await client.endAsync();
+      await client.endAsync(!client.connected); // a graceful end waits for pending QoS 1 pushes, which never finish before the first CONNACK
     },
   };
 }
