@@ -14,7 +14,7 @@ import type { RegistryKey } from './lora-keys.ts';
 import type {
   Asset, AssetFilter, DeviceFilter, Gateway, GatewayFilter, LifecycleEvent, LifecycleState, LoraKeys, RegisteredDevice,
 } from './model.ts';
-import { POSTGRES_REGISTRY_MIGRATIONS } from './postgres-migrations.ts';
+import { POSTGRES_REGISTRY_MIGRATIONS } from './registry-schema.ts';
 import type {
   DeviceBatch, DeviceBindingRow, ProfileSource, RegistryImportTx, RegistryStore, RegistryStoreOptions, ReportOutcome, WriteOutcome,
 } from './registry-store.ts';

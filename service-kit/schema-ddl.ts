@@ -8,9 +8,10 @@ export type SqlDialect = 'sqlite' | 'postgres';
 /**
  * The portable column types. `serial`: an auto-numbered primary key;
  * `bigint`: ms timestamps, ids, sizes (INTEGER in SQLite, whose integers are
- * 64-bit anyway); `flag`: true/false (SQLite has no BOOLEAN: 0/1).
+ * 64-bit anyway); `flag`: true/false (SQLite has no BOOLEAN: 0/1); `bytes`:
+ * opaque binary (sealed keys).
  */
-export type PortableType = 'serial' | 'text' | 'integer' | 'bigint' | 'real' | 'flag';
+export type PortableType = 'serial' | 'text' | 'integer' | 'bigint' | 'real' | 'flag' | 'bytes';
 
 export interface ColumnSpec {
   type: PortableType;
@@ -43,7 +44,9 @@ export interface IndexSpec {
 export type SchemaStep =
   | { createTable: string; table: TableSpec; comment?: string }
   | { createIndex: string; index: IndexSpec; comment?: string }
-  | { addColumn: string; table: string; column: ColumnSpec; comment?: string };
+  | { addColumn: string; table: string; column: ColumnSpec; comment?: string }
+  /** A seed row (e.g. a counter starting at 0): text and numbers only, written alike in both dialects. */
+  | { insertInto: string; row: Readonly<Record<string, string | number>>; comment?: string };
 
 export interface SchemaMigration {
   version: number;
@@ -52,8 +55,8 @@ export interface SchemaMigration {
 }
 
 const TYPES: Record<SqlDialect, Record<Exclude<PortableType, 'serial'>, string>> = {
-  sqlite: { text: 'TEXT', integer: 'INTEGER', bigint: 'INTEGER', real: 'REAL', flag: 'INTEGER' },
-  postgres: { text: 'TEXT', integer: 'INTEGER', bigint: 'BIGINT', real: 'DOUBLE PRECISION', flag: 'BOOLEAN' },
+  sqlite: { text: 'TEXT', integer: 'INTEGER', bigint: 'INTEGER', real: 'REAL', flag: 'INTEGER', bytes: 'BLOB' },
+  postgres: { text: 'TEXT', integer: 'INTEGER', bigint: 'BIGINT', real: 'DOUBLE PRECISION', flag: 'BOOLEAN', bytes: 'BYTEA' },
 };
 
 const SERIAL: Record<SqlDialect, string> = {
@@ -109,6 +112,11 @@ function renderStep(step: SchemaStep, dialect: SqlDialect): string {
   if ('createIndex' in step) {
     const { table, columns, unique, where } = step.index;
     return `${comment}CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${name(step.createIndex)} ON ${name(table)} (${columns.map(name).join(', ')})${where ? ` WHERE ${where}` : ''};`;
+  }
+  if ('insertInto' in step) {
+    const columns = Object.keys(step.row).map(name);
+    const values = Object.values(step.row).map((v) => (typeof v === 'number' ? literal(v, 'bigint', dialect) : quote(v)));
+    return `${comment}INSERT INTO ${name(step.insertInto)} (${columns.join(', ')}) VALUES (${values.join(', ')});`;
   }
   return `${comment}ALTER TABLE ${name(step.table)} ADD COLUMN ${renderColumn(step.addColumn, step.column, dialect)};`;
 }

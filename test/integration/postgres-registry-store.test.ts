@@ -7,11 +7,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import Fastify from 'fastify';
 import { pino } from 'pino';
 import { isTzError, listenService, ManualClock, openAccessTokens } from '../../service-kit/index.ts';
 import { openRegistry, openRegistryBindingAt, RegistryBinding, RegistryDeviceSnapshot, RegistryKey, registerRegistryRoutes } from '../../registry/index.ts';
 import { PostgresRegistryStore } from '../../registry/postgres-store.ts';
+import { POSTGRES_REGISTRY_MIGRATIONS } from '../../registry/registry-schema.ts';
+import { postgresSchemaOf } from '../../testing/schema-of.ts';
 import { profiles, tcpDevice, TEST_KEY_HEX } from '../../registry/test/fixtures.ts';
 import { registryStoreSuite } from '../../registry/test/registry-store.suite.ts';
 import { seedSimulatedRegistry } from '../../cli/sim-registry.ts';
@@ -155,6 +159,18 @@ test('postgres: a server that is away is TZ_STORE_UNAVAILABLE, 503 from the HTTP
   } finally {
     await app.close();
     await store.close();
+  }
+});
+
+test('postgres: the rendered registry migrations make the schema the hand-written SQL made', async () => {
+  const snapshot = JSON.parse(readFileSync(new URL('../../registry/test/registry-schema.snapshot.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+  const client = new pg.Client({ connectionString: await freshDatabase() });
+  await client.connect();
+  try {
+    for (const m of POSTGRES_REGISTRY_MIGRATIONS) await client.query(m.sql);
+    assert.equal(await postgresSchemaOf(client), snapshot['postgres v1']);
+  } finally {
+    await client.end();
   }
 });
 
