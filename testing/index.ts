@@ -18,3 +18,4 @@ export { startCaseApi, type CaseApi, type CaseApiOptions, type CaseApiCrew } fro
 export { startBareBroker, type BareBroker, type BareBrokerOptions } from './bare-broker.ts';
 export { sqliteSchemaOf, postgresSchemaOf, type SchemaOf } from './schema-of.ts';
 export { CONSOLE_PEOPLE, issueConsoleTokens, launchConsoleBrowser, openConsolePage, signInToConsole, type ConsolePerson, type ConsolePageOptions, type SignInOptions } from './console-browser.ts';
+export { rulesMemberProcess, type RulesMemberSpec } from './rules-member.ts';

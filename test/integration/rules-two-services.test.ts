@@ -7,12 +7,11 @@
 // doubled — and every alarm reached a case.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { join } from 'node:path';
 import pg from 'pg';
 import type { MqttClient } from 'mqtt';
 import { BrokerUsers, startBroker, type RunningBroker } from '../../broker/index.ts';
 import { encodeUplinkBatch, topics, type IReading } from '../../proto/index.ts';
-import { ComponentProcess, health, metricSum } from '../../testing/index.ts';
+import { ComponentProcess, metricSum, rulesMemberProcess } from '../../testing/index.ts';
 import { connectMqtt, freePort, startPostgres, tempDir, waitFor, type TestPostgres } from './helpers.ts';
 
 const GATEWAYS = ['gw-pg-1', 'gw-pg-2', 'gw-pg-3', 'gw-pg-4', 'gw-pg-5', 'gw-pg-6'];
@@ -30,18 +29,8 @@ const dir = tempDir('tz-rules-two-');
 const clients: MqttClient[] = [];
 const services: ComponentProcess[] = [];
 
-function rulesService(name: string, url: string, httpPort: number): ComponentProcess {
-  return new ComponentProcess({
-    name,
-    args: ['rules', 'run', '--broker', broker.mqttUrl, '--username', 'tz-rules', '--client-id', `tz-rules-${name}`, '--share-group', 'rules',
-      '--http-port', String(httpPort), '--rules-db', url, '--cases-db', url, '--access-db', join(dir.path, 'access.sqlite'),
-      '--audit-db', join(dir.path, `${name}-audit.sqlite`), '--photos', join(dir.path, `${name}-photos`)],
-    env: { TZ_MQTT_PASSWORD: RULES_PASSWORD, TZ_LOG_LEVEL: 'warn' },
-    logFile: join(dir.path, `${name}.log`),
-    ready: async () => (await health(`http://127.0.0.1:${httpPort}`))?.ok === true,
-    readyTimeoutMs: 60_000,
-  });
-}
+const rulesService = (name: string, url: string, httpPort: number): ComponentProcess =>
+  rulesMemberProcess({ name, brokerUrl: broker.mqttUrl, dbUrl: url, httpPort, dir: dir.path, password: RULES_PASSWORD });
 
 test.before(async () => {
   server = await startPostgres();
