@@ -1,7 +1,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Duplex } from 'node:stream';
 import { topics } from '../proto/index.ts';
-import { Backoff, isMqttAuthRefusal, reconnectWithBackoff, sharedTopic, subscribeTracked, type Logger, type MqttServiceAccount, type SubscriptionHealth } from '../service-kit/index.ts';
+import { Backoff, TzError, isMqttAuthRefusal, reconnectWithBackoff, sharedTopic, subscribeTracked, type Logger, type MqttServiceAccount, type SubscriptionHealth } from '../service-kit/index.ts';
 import type { IngestMetrics } from './metrics.ts';
 
 /** One received message's place in the acknowledgement order. The pipeline calls `settle()` once it is durable or dead-lettered. */
@@ -37,31 +37,40 @@ function pubackBytes(messageId: number): Buffer {
  * PUBLISHes). Bound to its socket: after a reconnect the broker redelivers
  * whatever was not acknowledged, and stale ids are never sent on a new socket.
  */
-class AckLedger {
+export class AckLedger {
   private readonly entries: Array<{ messageId: number | undefined; settled: boolean }> = [];
   private head = 0;
+  /**
+   * Entries compacted away so far: a position is a message's number on this
+   * connection, and lives at entries[position - dropped]. (Positions were
+   * indexes once, and went stale when compaction shifted the entries under
+   * messages still in flight.)
+   */
+  private dropped = 0;
 
   constructor(readonly stream: Duplex) {}
 
   get oldest(): number | undefined {
-    return this.head < this.entries.length ? this.head : undefined;
+    return this.head < this.entries.length ? this.dropped + this.head : undefined;
   }
 
   push(messageId: number | undefined): number {
     this.entries.push({ messageId, settled: false });
-    return this.entries.length - 1;
+    return this.dropped + this.entries.length - 1;
   }
 
   settle(position: number): void {
-    this.entries[position]!.settled = true;
-    while (this.head < this.entries.length && this.entries[this.head]!.settled) {
-      const { messageId } = this.entries[this.head]!;
+    const entry = this.entries[position - this.dropped];
+    if (entry === undefined) throw new TzError('TZ_INTERNAL', `ingest: no unacknowledged message at position ${position} on this connection (settled twice, or on another connection)`);
+    entry.settled = true;
+    for (let next = this.entries[this.head]; next?.settled === true; next = this.entries[this.head]) {
       this.head += 1;
-      if (messageId !== undefined && !this.stream.destroyed) this.stream.write(pubackBytes(messageId));
+      if (next.messageId !== undefined && !this.stream.destroyed) this.stream.write(pubackBytes(next.messageId));
     }
     // Compact now and then instead of shifting on every ack.
     if (this.head > 4096 && this.head * 2 > this.entries.length) {
       this.entries.splice(0, this.head);
+      this.dropped += this.head;
       this.head = 0;
     }
   }
