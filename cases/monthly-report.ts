@@ -170,7 +170,8 @@ export function monthlyReportCsv(r: MonthlyReport): string {
   return `\ufeff${stringify(rows)}`;
 }
 
-const esc = (s: unknown): string => String(s).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const esc = (s: unknown): string => String(s).replace(/[&<>"']/g, (ch) => HTML_ENTITIES[ch] ?? ch);
 
 function table(rows: ReportRow[]): string {
   const head = '<tr><th>名称<br><small>name</small></th><th>受理<br><small>reported</small></th><th>立案<br><small>registered</small></th><th>结案<br><small>closed</small></th><th>结案率<br><small>closure</small></th><th>按时核查率<br><small>on-time verification</small></th><th>自动发现率<br><small>automatic</small></th><th>返工<br><small>rework</small></th><th>平均评价<br><small>rating</small></th></tr>';

@@ -12,13 +12,15 @@ const scratch = new DataView(new ArrayBuffer(4));
 
 /** Raw 16-bit words (or 0/1 bits) → engineering value (scale and offset applied). */
 export function decodeRegister(spec: RegisterSpec, words: readonly number[]): number | boolean {
+  // A missing word reads as 0, as `undefined & 0xffff` always did (planReads asks for every word a spec needs).
+  const [first = 0, second = 0] = words;
   if (spec.type === 'bool') return Boolean(words[0]);
   let raw: number;
   if (registerWords(spec.type) === 1) {
-    const w = words[0]! & 0xffff;
+    const w = first & 0xffff;
     raw = spec.type === 'int16' ? (w << 16) >> 16 : w;
   } else {
-    const [a, b] = spec.wordOrder === 'big' ? [words[0]!, words[1]!] : [words[1]!, words[0]!];
+    const [a, b] = spec.wordOrder === 'big' ? [first, second] : [second, first];
     scratch.setUint16(0, a & 0xffff);
     scratch.setUint16(2, b & 0xffff);
     raw = spec.type === 'float32' ? scratch.getFloat32(0) : spec.type === 'int32' ? scratch.getInt32(0) : scratch.getUint32(0);

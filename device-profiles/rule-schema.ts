@@ -72,17 +72,22 @@ const metricConditionSchema = z.strictObject({
   where: z.strictObject({ op, value: z.union([z.number(), z.boolean()]) }).optional(),
 }).superRefine((c, ctx) => {
   const windows = WINDOW_KINDS.filter((k) => c[k] !== undefined);
-  if (windows.length > 1) ctx.addIssue({ code: 'custom', path: [windows[1]!], message: `use one window selector per condition, not ${windows.join(' and ')}` });
+  const [firstWindow, secondWindow] = windows;
+  if (secondWindow !== undefined) ctx.addIssue({ code: 'custom', path: [secondWindow], message: `use one window selector per condition, not ${windows.join(' and ')}` });
   const tests = (['op', 'between', 'outside'] as const).filter((k) => c[k] !== undefined);
   if (tests.length === 0) ctx.addIssue({ code: 'custom', path: [], message: 'a metric condition needs a test: op + value, between: [lo, hi] or outside: [lo, hi]' });
-  if (tests.length > 1) ctx.addIssue({ code: 'custom', path: [tests[1]!], message: `use one test per condition, not ${tests.join(' and ')}` });
+  const secondTest = tests[1];
+  if (secondTest !== undefined) ctx.addIssue({ code: 'custom', path: [secondTest], message: `use one test per condition, not ${tests.join(' and ')}` });
   if (c.op !== undefined && c.value === undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: `op "${c.op}" needs a value` });
   if (c.op === undefined && c.value !== undefined) ctx.addIssue({ code: 'custom', path: ['op'], message: 'value needs an op (==, !=, >, >=, <, <=)' });
   if (typeof c.value === 'boolean' && c.op !== '==' && c.op !== '!=') ctx.addIssue({ code: 'custom', path: ['op'], message: 'a true/false value is compared only with == or !=' });
-  if (typeof c.value === 'boolean' && windows.length > 0) ctx.addIssue({ code: 'custom', path: ['value'], message: `${windows[0]} is a number; compare it with a number` });
+  if (typeof c.value === 'boolean' && windows.length > 0) ctx.addIssue({ code: 'custom', path: ['value'], message: `${firstWindow} is a number; compare it with a number` });
   if (c.per !== undefined && c.rate === undefined) ctx.addIssue({ code: 'custom', path: ['per'], message: 'per goes with rate' });
   if (c.where !== undefined && c.count === undefined) ctx.addIssue({ code: 'custom', path: ['where'], message: 'where goes with count' });
-  for (const k of windows) if (parseDuration(c[k]!) === 0) ctx.addIssue({ code: 'custom', path: [k], message: 'a window must be longer than 0' });
+  for (const k of windows) {
+    const window = c[k];
+    if (window !== undefined && parseDuration(window) === 0) ctx.addIssue({ code: 'custom', path: [k], message: 'a window must be longer than 0' });
+  }
 });
 
 const timeConditionSchema = z.strictObject({
@@ -99,11 +104,11 @@ const CONDITION_KEYS = ['metric', 'time', 'all', 'any', 'not'] as const;
 export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
   z.unknown().transform((value, ctx): Condition => {
     const keys = value !== null && typeof value === 'object' && !Array.isArray(value) ? CONDITION_KEYS.filter((k) => k in value) : [];
-    if (keys.length !== 1) {
+    const [key] = keys;
+    if (keys.length !== 1 || key === undefined) {
       ctx.addIssue({ code: 'custom', message: keys.length === 0 ? `a condition is an object with one of: ${CONDITION_KEYS.join(', ')}` : `a condition has one of ${keys.join(', ')}, not several (combine with all/any)` });
       return z.NEVER;
     }
-    const key = keys[0]!;
     const schema: z.ZodType = key === 'metric' ? metricConditionSchema
       : key === 'time' ? timeConditionSchema
         : key === 'not' ? z.strictObject({ not: conditionSchema })

@@ -58,7 +58,15 @@ export async function buildInputs(c: EdgeAgentConfig, ctx: InputContext, previou
         continue;
       }
       const m = device.modbus;
-      const endpoint: BusEndpoint = 'line' in m ? { kind: 'rtu', line: c.serialLines.find((l) => l.name === m.line)! } : { kind: 'tcp', host: m.host, port: m.port };
+      let endpoint: BusEndpoint;
+      if ('line' in m) {
+        const line = c.serialLines.find((l) => l.name === m.line);
+        if (!line) {
+          problems.push(`${where}: no serial line "${m.line}" in serialLines`);
+          continue;
+        }
+        endpoint = { kind: 'rtu', line };
+      } else endpoint = { kind: 'tcp', host: m.host, port: m.port };
       const key = endpoint.kind === 'tcp' ? `tcp:${endpoint.host}:${endpoint.port}` : `rtu:${endpoint.line.path}`;
       const intervalMs = device.pollIntervalMs ?? c.pollIntervalMs;
       const polled: PolledDevice = {
@@ -108,7 +116,8 @@ export async function buildInputs(c: EdgeAgentConfig, ctx: InputContext, previou
   for (const b of buses) for (const d of b.devices) busOf.set(d.config.deviceId, b);
   const targets = new Map<string, CommandTarget>();
   for (const { device } of modbusDevices) {
-    const bus = busOf.get(device.config.deviceId)!;
+    const bus = busOf.get(device.config.deviceId);
+    if (!bus) throw new TzError('TZ_INTERNAL', `edge agent: Modbus device ${device.config.deviceId} is on no bus`);
     targets.set(device.config.deviceId, { profile: device.profile, modbusWrite: (writes) => bus.write(device, writes) });
   }
   for (const d of lora) {

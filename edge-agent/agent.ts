@@ -19,8 +19,8 @@ import { RemoteGatewayConfig, mergeGatewayConfig } from './remote-config.ts';
 import { ReportFilter } from './report-filter.ts';
 import { SqliteStoreAndForwardQueue } from './sqlite-queue.ts';
 import type { FieldDriver, PushingStation } from './drivers/index.ts';
-import { buildInputs, type InputContext, type Inputs } from './agent-inputs.ts';
-import { oneAtATime, planReload, type ReloadPlan } from './config-reload.ts';
+import { buildInputs, type InputContext } from './agent-inputs.ts';
+import { applyReload, oneAtATime, type ReloadDeps, type RunningParts } from './config-reload.ts';
 
 export interface EdgeAgent extends RunningService {
   /** Applies a new config (SIGHUP) without losing queued data; throws (and keeps running the old one) if it cannot. */
@@ -74,8 +74,8 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
   const ledger = new GatewayLedger(db);
   // The YAML is the bootstrap; a GatewayConfig pushed by the centre replaces its devices (remote-config.ts).
   let bootstrap = initial;
-  // SIGHUP and pushed configs apply one at a time, in arrival order (applyNow, below).
-  const applyConfig = oneAtATime(applyNow);
+  // SIGHUP and pushed configs apply one at a time, in arrival order (applyReload, config-reload.ts; `parts` below).
+  const applyConfig = oneAtATime((next: EdgeAgentConfig) => applyReload(parts, next, reloadDeps));
   const remote = new RemoteGatewayConfig({
     gatewayId: initial.gatewayId, db, registry, log, clock, bootstrap: () => bootstrap,
     apply: (next) => applyConfig(next), onChanged: () => uplink.publishStatusNow(),
@@ -231,6 +231,25 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
     publishAck: (ack) => uplink.publishAck(ack),
   });
 
+  // What a reload swaps (config-reload.ts): the agent's own variables, read and written through this view.
+  const parts: RunningParts = {
+    get config() { return config; },
+    set config(c) { config = c; },
+    get inputs() { return inputs; },
+    set inputs(i) { inputs = i; },
+    get report() { return report; },
+    set report(r) { report = r; },
+    get batches() { return batches; },
+    set batches(b) { batches = b; },
+    get uplink() { return uplink; },
+    set uplink(u) { uplink = u; },
+    get receiver() { return receiver; },
+    set receiver(r) { receiver = r; },
+    get loraAddress() { return loraAddress; },
+    set loraAddress(a) { loraAddress = a; },
+  };
+  const reloadDeps: ReloadDeps = { inputContext, health, queue, metrics, log, newBatchBuilder, newUplink, startLora, startField };
+
   const updateGauges = (): HealthSnapshot => {
     const h = snapshot();
     setHealthGauges(metrics, h);
@@ -263,48 +282,6 @@ export async function startEdgeAgent(initial: EdgeAgentConfig, deps: EdgeAgentDe
   for (const b of inputs.buses) b.start();
   await startField(inputs.field);
   log.info({ gatewayId: config.gatewayId, devices: config.devices.length, buses: inputs.buses.length, lora: inputs.lora.length, queued: queue.stats().batches, httpUrl }, 'edge agent started');
-
-  async function applyNow(next: EdgeAgentConfig): Promise<void> {
-    let fresh: Inputs;
-    let plan: ReloadPlan;
-    try {
-      plan = planReload(config, next);
-      fresh = await buildInputs(next, inputContext, inputs.field);
-    } catch (err) {
-      metrics.reloads.inc({ outcome: 'refused' });
-      throw err;
-    }
-    // Inputs stop first so nothing is produced half-way; the open batch goes to disk; the queue itself is untouched.
-    await Promise.all(inputs.buses.map((b) => b.stop()));
-    // A driver the new config kept (the HJ 212 server, same settings) goes on serving.
-    await Promise.all(inputs.field.filter((d) => !fresh.field.includes(d)).map((d) => d.stop()));
-    batches.seal();
-    batches.stop();
-    const { loraMoved, brokerChanged } = plan;
-    if (receiver && (loraMoved || fresh.lora.length === 0)) {
-      await receiver.stop();
-      receiver = null;
-      loraAddress = null;
-    }
-    const prev = config;
-    config = next;
-    inputs = fresh;
-    report = new ReportFilter(next.report);
-    batches = newBatchBuilder();
-    health.configure(fresh.transports, next.offlineAfterFailures);
-    if (receiver) receiver.setDevices(fresh.lora);
-    else await startLora(next, fresh.lora);
-    if (brokerChanged) {
-      await uplink.stop();
-      uplink = newUplink(next);
-      uplink.start();
-    }
-    for (const b of fresh.buses) b.start();
-    await startField(fresh.field);
-    uplink.pump();
-    metrics.reloads.inc({ outcome: 'applied' });
-    log.info({ devices: next.devices.length, buses: fresh.buses.length, lora: fresh.lora.length, brokerChanged, previousDevices: prev.devices.length, queued: queue.stats().batches }, 'config reloaded');
-  }
 
   return {
     httpUrl,

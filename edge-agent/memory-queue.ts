@@ -23,8 +23,9 @@ export class MemoryStoreAndForwardQueue implements StoreAndForwardQueue {
     }
     const id = ++this.last;
     const dropped: QueuedBatch[] = [];
-    while (this.bytes + size > this.maxBytes && this.batches.length > 0) {
-      const victim = this.batches.shift()!;
+    while (this.bytes + size > this.maxBytes) {
+      const victim = this.batches.shift();
+      if (victim === undefined) break;
       this.bytes -= victim.payload.byteLength;
       this.countDrop(victim.readings);
       dropped.push(victim);
@@ -40,9 +41,9 @@ export class MemoryStoreAndForwardQueue implements StoreAndForwardQueue {
 
   remove(id: number): boolean {
     const i = this.batches.findIndex((b) => b.id === id);
-    if (i < 0) return false;
-    this.bytes -= this.batches[i]!.payload.byteLength;
-    this.batches.splice(i, 1);
+    const [removed] = i < 0 ? [] : this.batches.splice(i, 1);
+    if (removed === undefined) return false;
+    this.bytes -= removed.payload.byteLength;
     return true;
   }
 

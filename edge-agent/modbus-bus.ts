@@ -156,7 +156,10 @@ export class ModbusBus {
   }
 
   private dueSoonest(): PolledDevice {
-    let soonest = this.devices[0]!;
+    const [first] = this.devices;
+    // buildInputs makes a bus only for a line or endpoint that has devices.
+    if (first === undefined) throw new TzError('TZ_INTERNAL', `Modbus bus ${this.name} has no devices to poll`);
+    let soonest = first;
     for (const d of this.devices) if (d.nextDueAt < soonest.nextDueAt) soonest = d;
     return soonest;
   }
@@ -240,8 +243,9 @@ export class ModbusBus {
     try {
       for (const op of w.writes) {
         await this.transact(client, w.device.unitId, async (): Promise<void> => {
-          if (op.table === 'coil') await client.writeCoil(op.address, op.words[0] === 1);
-          else if (op.words.length === 1) await client.writeRegister(op.address, op.words[0]!);
+          const [only, ...more] = op.words;
+          if (op.table === 'coil') await client.writeCoil(op.address, only === 1);
+          else if (only !== undefined && more.length === 0) await client.writeRegister(op.address, only);
           else await client.writeRegisters(op.address, op.words);
         });
       }

@@ -24,6 +24,7 @@ import { encodeUplinkBatch, topics, type IReading } from '../proto/index.ts';
 import { queryInfluxQL, type InfluxTarget } from '../ingest/index.ts';
 import Database from 'better-sqlite3';
 import { ComponentProcess, freePort, health, metricSum, startManagedInfluxd } from '../testing/index.ts';
+import { TzError } from '../service-kit/index.ts';
 import { cliHelp, waitUntil } from './harness/pipeline.ts';
 
 const arg = (name: string, fallback: number) => {
@@ -157,22 +158,24 @@ async function countHops(nodes: string[], acked: number[], ingest: string[], rul
   const note = (parts: Array<[string, number]>) => parts.filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ') || undefined;
   const hops: Hop[] = [];
   const publishedByNode: number[] = [];
-  for (let n = 0; n < nodes.length; n++) {
+  const [node0] = nodes;
+  if (node0 === undefined) throw new TzError('TZ_INTERNAL', 'scale run: no broker node to count hops on');
+  for (const [n, node] of nodes.entries()) {
     hops.push({ hop: `gateways→node${n} (PUBACK)`, batches: acked[n] ?? 0 });
-    const published = await m(nodes[n]!, 'tz_broker_redis_published_total', { kind: 'gw/up/batch' });
+    const published = await m(node, 'tz_broker_redis_published_total', { kind: 'gw/up/batch' });
     publishedByNode.push(published);
-    hops.push({ hop: `node${n}→Redis`, batches: published, note: note([['PUBLISH errors', await m(nodes[n]!, 'tz_broker_redis_publish_errors_total')], ['published to no subscriber', await m(nodes[n]!, 'tz_broker_redis_published_unheard_total', { kind: 'gw/up/batch' })]]) });
+    hops.push({ hop: `node${n}→Redis`, batches: published, note: note([['PUBLISH errors', await m(node, 'tz_broker_redis_publish_errors_total')], ['published to no subscriber', await m(node, 'tz_broker_redis_published_unheard_total', { kind: 'gw/up/batch' })]]) });
   }
   const chain: Hop[] = [
-    { hop: 'Redis→node0', batches: await m(nodes[0]!, 'tz_broker_redis_received_total', { kind: 'gw/up/batch' }),
-      note: note([['subscriber reconnects', await m(nodes[0]!, 'tz_broker_redis_subscriber_reconnects_total')], ['pub/sub connection errors', await m(nodes[0]!, 'tz_broker_redis_connection_errors_total')]]) },
-    { hop: 'node0 $share/ingest', batches: await m(nodes[0]!, 'tz_broker_shared_deliveries_total', { group: 'ingest' }), note: note([['undeliverable', await m(nodes[0]!, 'tz_broker_shared_undeliverable_total', { group: 'ingest' })]]) },
-    { hop: 'Redis→node0 ($share hand-offs)', batches: await m(nodes[0]!, 'tz_broker_redis_received_total', { kind: 'share' }), note: 'both groups; out of ' + await m(nodes[0]!, 'tz_broker_redis_published_total', { kind: 'share' }) },
+    { hop: 'Redis→node0', batches: await m(node0, 'tz_broker_redis_received_total', { kind: 'gw/up/batch' }),
+      note: note([['subscriber reconnects', await m(node0, 'tz_broker_redis_subscriber_reconnects_total')], ['pub/sub connection errors', await m(node0, 'tz_broker_redis_connection_errors_total')]]) },
+    { hop: 'node0 $share/ingest', batches: await m(node0, 'tz_broker_shared_deliveries_total', { group: 'ingest' }), note: note([['undeliverable', await m(node0, 'tz_broker_shared_undeliverable_total', { group: 'ingest' })]]) },
+    { hop: 'Redis→node0 ($share hand-offs)', batches: await m(node0, 'tz_broker_redis_received_total', { kind: 'share' }), note: 'both groups; out of ' + await m(node0, 'tz_broker_redis_published_total', { kind: 'share' }) },
     { hop: 'ingest settled', batches: await sum(ingest, 'tz_ingest_batches_total') },
     { hop: 'stored', batches: storedBatches },
   ];
   const rulesChain: Hop[] = rules.length === 0 ? [] : [
-    { hop: 'node0 $share/rules', batches: await m(nodes[0]!, 'tz_broker_shared_deliveries_total', { group: 'rules' }), note: note([['undeliverable', await m(nodes[0]!, 'tz_broker_shared_undeliverable_total', { group: 'rules' })]]) },
+    { hop: 'node0 $share/rules', batches: await m(node0, 'tz_broker_shared_deliveries_total', { group: 'rules' }), note: note([['undeliverable', await m(node0, 'tz_broker_shared_undeliverable_total', { group: 'rules' })]]) },
     { hop: 'rules evaluated', batches: await sum(rules, 'tz_rules_batches_total') },
   ];
   // Redelivered (unacknowledged at a cut-off) batches count twice downstream, so a hop may count more than the one before; only less is a loss.
@@ -191,7 +194,7 @@ async function countHops(nodes: string[], acked: number[], ingest: string[], rul
   const [fromRedis, dispatched, handOffs, ...toIngest] = chain as [Hop, Hop, Hop, ...Hop[]];
   check(totalAcked, [fromRedis, dispatched]);
   // Each group's hand-off crosses Redis once more: everything node 0 published to `$tzshare/...` must come back to it.
-  const handOffsOut = await m(nodes[0]!, 'tz_broker_redis_published_total', { kind: 'share' });
+  const handOffsOut = await m(node0, 'tz_broker_redis_published_total', { kind: 'share' });
   if (!lossHop && !(handOffs.batches >= handOffsOut)) lossHop = handOffs.hop;
   check(Math.min(totalAcked, fromRedis.batches, dispatched.batches), toIngest);
   check(Math.min(totalAcked, fromRedis.batches), rulesChain);
@@ -210,6 +213,11 @@ async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget
   users.save();
   let redis: ChildProcess | null = null;
   const brokers: Array<{ mqtt: number; http: number }> = [];
+  const brokerAt = (n: number): { mqtt: number; http: number } => {
+    const broker = brokers[n];
+    if (broker === undefined) throw new TzError('TZ_INTERNAL', `scale run: no broker node ${n} (${brokers.length} started)`);
+    return broker;
+  };
   const nodes = clustered ? 2 : 1;
   let redisPort = 0;
   // With appendfsync everysec an acknowledged write is in the AOF file (the OS's page cache) before the reply, so a SIGKILL of the process loses none.
@@ -240,7 +248,7 @@ async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget
       const httpPort = await freePort();
       ingestHttp.push(`http://127.0.0.1:${httpPort}`);
       // All members of the $share group on node 0: the group is per node (broker/README.md); node 1's gateways reach it over Redis.
-      const args = [...ingestCmd, '--broker', `mqtt://127.0.0.1:${brokers[0]!.mqtt}`, '--http-port', String(httpPort), '--influx-url', influx.url, '--database', influx.database,
+      const args = [...ingestCmd, '--broker', `mqtt://127.0.0.1:${brokerAt(0).mqtt}`, '--http-port', String(httpPort), '--influx-url', influx.url, '--database', influx.database,
         '--dead-letter', join(dir, `dl-${clustered ? 'c' : 's'}-${i}.sqlite`), '--client-id', `tz-ingest-${clustered ? 'c' : 's'}-${i}`, ...(shared ? ['--share-group', 'ingest'] : [])];
       const p = new ComponentProcess({ name: `ingest-${i}`, args, env: { TZ_MQTT_PASSWORD: secret }, logFile: join(dir, `ingest-${i}.log`), ready: async () => (await health(`http://127.0.0.1:${httpPort}`))?.mqttConnected === true });
       procs.push(p);
@@ -253,7 +261,7 @@ async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget
         const httpPort = await freePort();
         const name = `rules-${i}`;
         const db = join(dir, `${name}.sqlite`);
-        const args = ['rules', 'run', '--broker', `mqtt://127.0.0.1:${brokers[0]!.mqtt}`, '--username', 'tz-rules', '--client-id', `tz-rules-c-${i}`, '--share-group', 'rules',
+        const args = ['rules', 'run', '--broker', `mqtt://127.0.0.1:${brokerAt(0).mqtt}`, '--username', 'tz-rules', '--client-id', `tz-rules-c-${i}`, '--share-group', 'rules',
           '--http-port', String(httpPort), '--db', db, '--cases-db', join(dir, `${name}-cases.sqlite`), '--access-db', join(dir, `${name}-access.sqlite`), '--photos', join(dir, `${name}-photos`)];
         const p = new ComponentProcess({ name, args, env: { TZ_MQTT_PASSWORD: secret }, logFile: join(dir, `${name}.log`), ready: async () => (await health(`http://127.0.0.1:${httpPort}`))?.ok === true });
         procs.push(p);
@@ -261,7 +269,7 @@ async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget
         rules.push({ name, proc: p, http: `http://127.0.0.1:${httpPort}`, db });
       }
     }
-    const node0 = `http://127.0.0.1:${brokers[0]!.http}`;
+    const node0 = `http://127.0.0.1:${brokerAt(0).http}`;
     if (shared) await waitUntil('ingest group complete', async () => (await metricSum(node0, 'tz_broker_shared_members', { group: 'ingest' })) === 2, 20_000, 100);
     if (rules.length > 0) await waitUntil('rules group complete', async () => (await metricSum(node0, 'tz_broker_shared_members', { group: 'rules' })) === 2, 20_000, 100);
     const sentPerDevice = new Map<string, number>();
@@ -290,7 +298,7 @@ async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget
           },
         }))
       : Promise.resolve();
-    const loads = await Promise.all(Array.from({ length: gateways }, (_, g) => gatewayLoad(`mqtt://127.0.0.1:${brokers[g % nodes]!.mqtt}`, g, secret, until, t0, sentPerDevice)));
+    const loads = await Promise.all(Array.from({ length: gateways }, (_, g) => gatewayLoad(`mqtt://127.0.0.1:${brokerAt(g % nodes).mqtt}`, g, secret, until, t0, sentPerDevice)));
     await faulted;
     const publishedS = (Date.now() - started) / 1000;
     const sent = [...sentPerDevice.values()].reduce((a, b) => a + b, 0);
@@ -326,8 +334,8 @@ async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget
       const acked = brokers.map((_, n) => loads.filter((_, g) => g % nodes === n).reduce((a, l) => a + l.messages, 0));
       ({ hops, lossHop } = await countHops(brokers.map((b) => `http://127.0.0.1:${b.http}`), acked, ingestHttp, rules.map((r) => r.http), stored / DEVICES));
       redisStream = [];
-      for (let n = 0; n < brokers.length; n++) {
-        const url = `http://127.0.0.1:${brokers[n]!.http}`;
+      for (const [n, broker] of brokers.entries()) {
+        const url = `http://127.0.0.1:${broker.http}`;
         const m = (name: string) => metricSum(url, name).catch(() => Number.NaN);
         redisStream.push({ node: `broker-${n}`, resumes: await m('tz_broker_redis_stream_resumes_total'), trimmedBeforeRead: await m('tz_broker_redis_stream_trimmed_before_read_total'),
           duplicatesSkipped: await m('tz_broker_redis_stream_duplicates_total'), subscriberReconnects: await m('tz_broker_redis_subscriber_reconnects_total') });

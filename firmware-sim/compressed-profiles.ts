@@ -21,7 +21,9 @@ function durationMs(value: unknown): number | undefined {
   let total = 0;
   let matched = '';
   for (const m of value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) {
-    total += Number(m[1]) * UNIT_MS[m[2]!]!;
+    const [, count, unit] = m;
+    // The pattern only matches the units UNIT_MS lists.
+    total += Number(count) * (UNIT_MS[unit ?? ''] ?? NaN);
     matched += m[0];
   }
   return matched === value.replace(/\s+/g, '') && matched !== '' ? total : undefined;

@@ -130,7 +130,9 @@ export class LoraMeterFleet {
   }
 
   private push(m: LoraMeter, frame: Buffer, counter: 'uplinks' | 'replays' | 'badMic' | 'joins'): void {
-    this.forwarders.get(m.district)!.push(frame).then(
+    const forwarder = this.forwarders.get(m.district);
+    if (!forwarder) throw new TzError('TZ_CONFIG_INVALID', 'attach the LoRa meters to a network server first');
+    forwarder.push(frame).then(
       () => this.counters[counter]++,
       (err: unknown) => {
         this.counters.uplinkFailures++;
@@ -140,8 +142,8 @@ export class LoraMeterFleet {
   }
 
   private obeyDownlinks(m: LoraMeter): void {
-    while (m.downlinksSeen < m.radio.downlinks.length) {
-      const d = m.radio.downlinks[m.downlinksSeen++]!;
+    for (let d = m.radio.downlinks[m.downlinksSeen]; d !== undefined; d = m.radio.downlinks[m.downlinksSeen]) {
+      m.downlinksSeen += 1;
       const state = { volumeM3: 0, flowM3h: 0, pressureMpa: 0, valveOpen: m.device.valueOf('valve_open') === true, reverseFlow: false, batteryPct: 0 };
       if (applyWaterMeterDownlink(state, d.fPort, d.bytes)) {
         m.device.command('valve_open', state.valveOpen);

@@ -1,5 +1,6 @@
 // Seeded randomness for the simulators: the whole district is reproducible
 // under one seed (never Math.random).
+import { TzError } from '../service-kit/index.ts';
 
 /** mulberry32: a tiny 32-bit PRNG, uniform in [0, 1). */
 export function mulberry32(seed: number): () => number {
@@ -75,10 +76,14 @@ export class SeededRandom {
     return k;
   }
 
-  shuffle<T>(items: T[]): T[] {
+  shuffle<T extends NonNullable<unknown>>(items: T[]): T[] {
     for (let i = items.length - 1; i > 0; i--) {
       const j = Math.floor(this.next() * (i + 1));
-      [items[i], items[j]] = [items[j]!, items[i]!];
+      const a = items[i];
+      const b = items[j];
+      if (a === undefined || b === undefined) throw new TzError('TZ_INTERNAL', `shuffle: a hole at ${a === undefined ? i : j} of ${items.length} items`);
+      items[i] = b;
+      items[j] = a;
     }
     return items;
   }

@@ -130,15 +130,14 @@ export class SimulatedDevice {
     const source = this.faults.stuck ?? this.state;
     const spiked = this.faults.spikeChance > 0 && this.faultRng.chance(this.faults.spikeChance) ? this.faultRng.int(0, this.registers.length - 1) : -1;
     const words = new Array<number>(count).fill(0);
-    for (let k = 0; k < this.registers.length; k++) {
-      const r = this.registers[k]!;
+    for (const [k, r] of this.registers.entries()) {
       if (r.table !== table) continue;
       let value = source[r.metric] ?? 0;
       if (k === spiked && typeof value === 'number') value = this.spike(r.metric, value);
       const encoded = encodeRegister(r, value);
-      for (let i = 0; i < encoded.length; i++) {
+      for (const [i, word] of encoded.entries()) {
         const at = r.address + i - address;
-        if (at >= 0 && at < count) words[at] = encoded[i]!;
+        if (at >= 0 && at < count) words[at] = word;
       }
     }
     return words;

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { IDeviceStatus } from '../proto/index.ts';
 import type { DeviceProfile } from '../device-profiles/index.ts';
-import { openSqlite, type Clock } from '../service-kit/index.ts';
+import { TzError, openSqlite, type Clock } from '../service-kit/index.ts';
 import type { AcceptedReading } from './steps/validate.ts';
 import type { ReadingFacts } from './steps/uplink-lines.ts';
 
@@ -117,8 +117,9 @@ export class DeviceRegistry {
     const battery = batteryMetricOf(profile);
     if (battery !== null) {
       const metrics = reading.metrics ?? [];
-      for (let i = 0; i < specs.length; i++) {
-        if (specs[i]!.name === battery) batteryPct = Number(metrics[i]!.number ?? metrics[i]!.integer ?? NaN);
+      for (const [i, spec] of specs.entries()) {
+        const metric = metrics[i];
+        if (spec.name === battery) batteryPct = Number(metric?.number ?? metric?.integer ?? NaN);
       }
     }
     const deviceId = reading.deviceId as string;
@@ -134,14 +135,23 @@ export class DeviceRegistry {
    */
   observe(facts: ReadingFacts, gatewayId: string): void {
     for (let i = 0; i < facts.count; i++) {
-      const deviceId = facts.deviceId[i]!;
-      const profile = facts.profile[i]!;
+      const deviceId = facts.deviceId[i];
+      const profile = facts.profile[i];
+      const profileVersion = facts.profileVersion[i];
+      const district = facts.district[i];
+      const timestampMs = facts.timestampMs[i];
+      const seq = facts.seq[i];
+      const batteryPct = facts.batteryPct[i];
+      // The parser fills every column up to count; a short one is a bug in it, not a reading to guess at.
+      if (deviceId === undefined || profile === undefined || profileVersion === undefined || district === undefined || timestampMs === undefined || seq === undefined || batteryPct === undefined) {
+        throw new TzError('TZ_INTERNAL', `ingest: reading facts of gateway ${gatewayId} have ${facts.count} readings but a column ends before reading ${i + 1}`);
+      }
       let entry = facts.handle[i];
       if (!(entry instanceof DeviceEntry) || entry.record.deviceId !== deviceId) {
         entry = this.entryFor(deviceId, profile.class, gatewayId);
         facts.handle[i] = entry;
       }
-      this.update(entry as DeviceEntry, profile, facts.profileVersion[i]!, facts.district[i]!, facts.timestampMs[i]!, facts.seq[i]!, facts.batteryPct[i]!, facts.receivedMs, gatewayId);
+      this.update(entry as DeviceEntry, profile, profileVersion, district, timestampMs, seq, batteryPct, facts.receivedMs, gatewayId);
     }
   }
 

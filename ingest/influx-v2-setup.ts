@@ -36,7 +36,8 @@ export function durationSeconds(duration: string): number {
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== duration) {
     throw new TzError('TZ_CONFIG_INVALID', `retention duration "${duration}" is not like 90d, 6h or 2w`);
   }
-  return parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_SECONDS[p[2]!]!, 0);
+  // Every part matched the pattern above, so its unit is one of UNIT_SECONDS' keys.
+  return parts.reduce((sum, [, count, unit]) => sum + Number(count) * (UNIT_SECONDS[unit ?? ''] ?? NaN), 0);
 }
 
 /** Flux string literal (names come from validated profiles; escaped all the same). */
@@ -103,10 +104,11 @@ export async function setUpInfluxV2(target: InfluxTarget, profiles: ProfileCatal
   const hourly = `${raw}_${setup.downsampledPolicy}`;
   const bucketsApi = new BucketsAPI(influx);
   for (const [name, duration] of [[raw, setup.rawDuration], [hourly, setup.downsampledDuration]] as const) {
-    const retentionRules = [{ type: 'expire' as const, everySeconds: durationSeconds(duration) }];
+    const everySeconds = durationSeconds(duration);
+    const retentionRules = [{ type: 'expire' as const, everySeconds }];
     const found = (await bucketsApi.getBuckets({ orgID, name })).buckets?.find((b) => b.name === name);
     if (!found) await bucketsApi.postBuckets({ body: { orgID, name, retentionRules } });
-    else if (found.id && found.retentionRules?.[0]?.everySeconds !== retentionRules[0]!.everySeconds) await bucketsApi.patchBucketsID({ bucketID: found.id, body: { retentionRules } });
+    else if (found.id && found.retentionRules?.[0]?.everySeconds !== everySeconds) await bucketsApi.patchBucketsID({ bucketID: found.id, body: { retentionRules } });
     result.buckets.push(`${name} (${duration})`);
   }
   const tasksApi = new TasksAPI(influx);

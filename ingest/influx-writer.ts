@@ -85,7 +85,8 @@ export class InfluxLineWriter {
         done({ ok: false, retryable: decision.retry, retryAfterMs: decision.afterMs, error });
       };
       if (this.gzip && length > GZIP_THRESHOLD) {
-        gzip(parts.length === 1 ? parts[0]! : Buffer.concat(parts, length), (err, zipped) => {
+        const [only, ...more] = parts;
+        gzip(only !== undefined && more.length === 0 ? only : Buffer.concat(parts, length), (err, zipped) => {
           if (err) fail(err);
           else this.post([zipped], zipped.length, { 'content-encoding': 'gzip' }, done, fail);
         });

@@ -205,7 +205,8 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     if (!registry.get(deviceId) && !options.profiles.get(status.profile ?? '')) return { reason: 'unknown-profile', detail: `status of device ${deviceId}: no profile "${status.profile ?? ''}"` };
     const bound = options.binding?.check(deviceId, gatewayId);
     if (bound) {
-      if (bound.reason === 'unknown-device' && options.profiles.get(status.profile ?? '')) options.binding!.noteUnregistered(gatewayId, deviceId, status.profile!);
+      const profile = status.profile ?? '';
+      if (bound.reason === 'unknown-device' && options.profiles.get(profile)) options.binding?.noteUnregistered(gatewayId, deviceId, profile);
       return { reason: bound.reason, detail: `status: ${bound.detail}` };
     }
     return null;

@@ -129,8 +129,9 @@ export class WriteBatcher {
   }
 
   private pump(): void {
-    while (this.inFlight < this.options.concurrency && this.sealed.length > 0 && !this.deps.signal.aborted) {
-      const chunk = this.sealed.shift()!;
+    while (this.inFlight < this.options.concurrency && !this.deps.signal.aborted) {
+      const chunk = this.sealed.shift();
+      if (chunk === undefined) break;
       this.inFlight += 1;
       this.deps.metrics.writesInFlight.set(this.inFlight);
       this.writeChunk(chunk)

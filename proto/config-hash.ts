@@ -8,7 +8,7 @@ import { encodeGatewayConfig, type IConfigDevice, type IGatewayConfig } from './
 
 function sortedMap(map: { [k: string]: number } | null | undefined): { [k: string]: number } {
   const out: { [k: string]: number } = {};
-  for (const key of Object.keys(map ?? {}).sort()) out[key] = map![key]!;
+  for (const [key, value] of Object.entries(map ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) out[key] = value;
   return out;
 }
 

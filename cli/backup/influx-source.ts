@@ -33,7 +33,8 @@ export function managedRpcAddress(dataDir: string): string | null {
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (line.trim().startsWith('[')) break;
     const match = /^\s*bind-address\s*=\s*"([^"]+)"/.exec(line);
-    if (match) return match[1]!;
+    const address = match?.[1];
+    if (address !== undefined) return address;
   }
   return null;
 }
@@ -80,7 +81,7 @@ async function untilImported(url: string, databases: Map<string, number>, timeou
     for (;;) {
       const series = await queryInfluxQL({ url, database }, 'SELECT COUNT(*) FROM /.*/').catch(() => []);
       let n = 0;
-      for (const s of series) for (const row of s.values) for (let i = 0; i < s.columns.length; i++) if (s.columns[i]!.startsWith('count_')) n += Number(row[i] ?? 0);
+      for (const s of series) for (const row of s.values) for (const [i, column] of s.columns.entries()) if (column.startsWith('count_')) n += Number(row[i] ?? 0);
       if (n === last && (n > 0 || bytes === 0)) break;
       if (Date.now() > deadline) throw new TzError('TZ_BACKUP_INVALID', `InfluxDB database ${database} was restored but its points did not appear within ${timeoutMs} ms (count ${n})`);
       last = n;

@@ -37,7 +37,7 @@ interface Run {
 function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }
 
 async function getJson(stack: RunningStack, path: string): Promise<unknown> {
@@ -95,8 +95,9 @@ async function measure(devices: number, events: number, progress: (m: string) =>
         const body = await getJson(stack, `/api/v1/cases?assetId=${d.deviceId}`).catch(() => ({ cases: [] })) as { cases: Array<{ createdAt: string }> };
         const opened = body.cases[0];
         const alarm = alarmSeen.get(d.deviceId);
-        if (!opened || !alarm) continue;
-        samples.set(d.deviceId, { deviceId: d.deviceId, changedAt: changedAt.get(d.deviceId)!, readAt: alarm.readAt, alarmStoredAt: alarm.storedAt, caseOpenedAt: Date.parse(opened.createdAt) });
+        const changed = changedAt.get(d.deviceId);
+        if (!opened || !alarm || changed === undefined) continue;
+        samples.set(d.deviceId, { deviceId: d.deviceId, changedAt: changed, readAt: alarm.readAt, alarmStoredAt: alarm.storedAt, caseOpenedAt: Date.parse(opened.createdAt) });
       }
       await delay(500);
     }

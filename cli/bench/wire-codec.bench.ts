@@ -1,14 +1,15 @@
 // Wire codec benchmark: protobufjs static code versus JSON for the same batch.
 import { decodeUplinkBatch, encodeUplinkBatch, type IUplinkBatch } from '../../proto/index.ts';
 import { loadProfiles, type DeviceProfile } from '../../device-profiles/index.ts';
-import { markdownTable, type Bench } from '../../service-kit/index.ts';
+import { TzError, markdownTable, type Bench } from '../../service-kit/index.ts';
 
 function syntheticBatch(profiles: DeviceProfile[], readings: number): IUplinkBatch {
   const now = Date.UTC(2026, 10, 23);
   return {
     gatewayId: 'gw-0001', batchSeq: 1, sentAtMs: now,
     readings: Array.from({ length: readings }, (_, i) => {
-      const profile = profiles[i % profiles.length]!;
+      const profile = profiles[i % profiles.length];
+      if (!profile) throw new TzError('TZ_PROFILE_UNKNOWN', 'wire-codec bench: no device profiles loaded');
       return {
         deviceId: `dev-${String(i).padStart(5, '0')}`, profile: profile.class, profileVersion: profile.version, timestampMs: now + i, seq: i + 1, district: 'gulou',
         metrics: profile.metrics.map((m, j) => (m.type === 'boolean' ? { name: m.name, flag: (i + j) % 2 === 0 } : m.type === 'integer' ? { name: m.name, integer: (i * 7 + j) % 100 } : { name: m.name, number: ((i * 13 + j) % 1000) / 10 })),

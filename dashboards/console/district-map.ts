@@ -48,7 +48,8 @@ export class DevicePlacement {
   position(deviceId: string, district: string): [number, number] {
     const feature = this.byId.get(district) ?? this.all[0];
     if (!feature) return [0, 0];
-    const ring = feature.geometry.coordinates[0]!;
+    const [ring] = feature.geometry.coordinates;
+    if (!ring) return [0, 0];
     const xs = ring.map((p) => p[0]);
     const ys = ring.map((p) => p[1]);
     const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];

@@ -8,7 +8,7 @@ export function readBcd(bytes: Uint8Array, offset: number, length: number, decim
   let v = 0;
   let negative = false;
   for (let i = length - 1; i >= 0; i--) {
-    let b = bytes[offset + i]!;
+    let b = bytes[offset + i] ?? 0; // past the end reads as 0, as it always has: callers check the frame's length first
     if (signed && i === length - 1) {
       negative = (b & 0x80) !== 0;
       b &= 0x7f;
@@ -35,7 +35,7 @@ export function writeBcd(value: number, length: number, decimals: number, signed
     v = Math.floor(v / 10);
     out[i] = (hi << 4) | lo;
   }
-  if (signed && value < 0) out[length - 1]! |= 0x80;
+  if (signed && value < 0) out.writeUInt8(out.readUInt8(length - 1) | 0x80, length - 1);
   return out;
 }
 
@@ -51,9 +51,7 @@ export function addressBytes(address: string): Buffer {
 
 /** The printed form of an on-wire address. */
 export function addressText(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = bytes.length - 1; i >= 0; i--) s += bytes[i]!.toString(16).padStart(2, '0').toUpperCase();
-  return s;
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0').toUpperCase()).reverse().join('');
 }
 
 /** "XXXXXX.XX" (DL/T 645-2007 Appendix A data format) → bytes and implied decimals. */

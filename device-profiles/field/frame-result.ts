@@ -37,6 +37,6 @@ export type FrameScan =
 /** Modulo-256 sum of bytes (CJ/T 188-2004 §5.4, DL/T 645-2007 §4.1.8 "CS"). */
 export function sumChecksum(bytes: Uint8Array, from = 0, to = bytes.length): number {
   let s = 0;
-  for (let i = from; i < to; i++) s = (s + bytes[i]!) & 0xff;
+  for (const b of bytes.subarray(from, to)) s = (s + b) & 0xff;
   return s;
 }

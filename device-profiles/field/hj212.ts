@@ -70,7 +70,7 @@ export function scanHj212(buf: Uint8Array, maxData: number = HJ212.maxData): Fra
   if (buf.length < HJ212.headerBytes) return { kind: 'need-more' };
   let len = 0;
   for (let k = 2; k < 6; k++) {
-    const d = buf[k]! - 0x30;
+    const d = (buf[k] ?? 0) - 0x30; // k < headerBytes <= buf.length: never the ?? 0
     if (d < 0 || d > 9) return { kind: 'skip', bytes: 2, reason: 'syntax', detail: 'data length is not 4 decimal digits' };
     len = len * 10 + d;
   }
@@ -115,7 +115,10 @@ export function parseSegment(text: string): Decoded<Hj212Packet> {
     if (eq < 1 || !HEADER_KEYS.has(key)) return reject('syntax', `unexpected header item "${item.slice(0, 32)}"`);
     header.set(key, item.slice(eq + 1));
   }
-  for (const key of ['ST', 'CN', 'PW', 'MN'] as const) if (!header.has(key)) return reject('syntax', `header item ${key} is missing`);
+  const [st, cn, pw, mn] = (['ST', 'CN', 'PW', 'MN'] as const).map((key) => header.get(key));
+  if (st === undefined || cn === undefined || pw === undefined || mn === undefined) {
+    return reject('syntax', `header item ${(['ST', 'CN', 'PW', 'MN'] as const).find((key) => !header.has(key))} is missing`);
+  }
   const qn = header.get('QN');
   if (qn !== undefined && !QN.test(qn)) return reject('syntax', `QN "${qn}" is not yyyyMMddHHmmssZZZ`);
   // HJ/T 212-2005 stations send Flag only when they want an answer: absent = version 0, no answer.
@@ -135,7 +138,7 @@ export function parseSegment(text: string): Decoded<Hj212Packet> {
       cp.set(item.slice(0, eq), item.slice(eq + 1));
     }
   }
-  return { ok: true, frame: { ...(qn === undefined ? {} : { qn }), st: header.get('ST')!, cn: header.get('CN')!, pw: header.get('PW')!, mn: header.get('MN')!, flag, cp } };
+  return { ok: true, frame: { ...(qn === undefined ? {} : { qn }), st, cn, pw, mn, flag, cp } };
 }
 
 /** Frames a data segment: ##, length, segment, CRC, CR LF. */

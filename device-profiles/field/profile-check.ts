@@ -8,8 +8,9 @@ export function fieldProtocolProblems(profile: DeviceProfile): Array<[string, st
   const known = (metric: string, path: string): void => {
     if (!metrics.has(metric)) problems.push([path, `unknown metric "${metric}" (not in metrics)`]);
   };
-  profile.cjt188?.reads.forEach((r, i) => {
-    if (profile.cjt188!.reads.findIndex((o) => o.di.toUpperCase() === r.di.toUpperCase()) !== i) problems.push([`cjt188.reads.${i}.di`, `DI ${r.di} is read twice`]);
+  const cjt188Reads = profile.cjt188?.reads ?? [];
+  cjt188Reads.forEach((r, i) => {
+    if (cjt188Reads.findIndex((o) => o.di.toUpperCase() === r.di.toUpperCase()) !== i) problems.push([`cjt188.reads.${i}.di`, `DI ${r.di} is read twice`]);
     r.fields.forEach((f, j) => {
       const path = `cjt188.reads.${i}.fields.${j}`;
       known(f.metric, `${path}.metric`);

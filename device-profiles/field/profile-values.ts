@@ -18,7 +18,7 @@ export function cjt188Values(profile: DeviceProfile, read: Cjt188Spec['reads'][n
   for (const f of read.fields) {
     if (f.bit !== undefined) {
       if (f.offset >= data.length) return reject('length', `DI ${read.di}: ${f.metric} at byte ${f.offset}, reply has ${data.length}`);
-      values.set(f.metric, (((data[f.offset]! >> f.bit) & 1) === 1) !== f.invert);
+      values.set(f.metric, (((data.readUInt8(f.offset) >> f.bit) & 1) === 1) !== f.invert);
       continue;
     }
     if (f.offset + f.length > data.length) return reject('length', `DI ${read.di}: ${f.metric} needs bytes ${f.offset}..${f.offset + f.length - 1}, reply has ${data.length}`);

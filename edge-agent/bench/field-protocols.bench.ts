@@ -104,7 +104,7 @@ export const bench: Bench = {
             let slice = 0;
             ticker = setInterval(() => {
               const now = Date.now();
-              for (let i = slice; i < fleet.stations.length; i += slices) fleet.push(fleet.stations[i]!, now);
+              for (const [i, station] of fleet.stations.entries()) if (i % slices === slice) fleet.push(station, now);
               slice = (slice + 1) % slices;
             }, pushEveryMs / slices);
           });

@@ -8,9 +8,12 @@ import { readFileSync } from 'node:fs';
 import modbusSerial from 'modbus-serial';
 import { parse as parseYaml } from 'yaml';
 import { loadProfiles, planReads } from '../../device-profiles/index.ts';
+import { TzError } from '../../service-kit/index.ts';
 
 const ModbusRTU = modbusSerial.default;
-const [file, seconds] = [process.argv[2]!, Number(process.argv[3])];
+const [, , file, secondsText] = process.argv;
+if (file === undefined) throw new TzError('TZ_CONFIG_INVALID', 'usage: raw-poller <agent config.yaml> <seconds>');
+const seconds = Number(secondsText);
 const config = parseYaml(readFileSync(file, 'utf8')) as { pollIntervalMs: number; devices: Array<{ profile: string; modbus: { host: string; port: number; unitId: number } }> };
 const profiles = loadProfiles();
 const buses = new Map<string, typeof config.devices>();
@@ -24,7 +27,9 @@ const end = Date.now() + seconds * 1000;
 await Promise.all([...buses.values()].map(async (devices) => {
   const client = new ModbusRTU();
   client.setTimeout(1000);
-  await client.connectTCP(devices[0]!.modbus.host, { port: devices[0]!.modbus.port });
+  const [first] = devices; // every bus was made for a device
+  if (first === undefined) return;
+  await client.connectTCP(first.modbus.host, { port: first.modbus.port });
   const plans = devices.map((d) => ({ unitId: d.modbus.unitId, blocks: planReads(profiles.require(d.profile)) }));
   let next = Date.now();
   while (Date.now() < end) {

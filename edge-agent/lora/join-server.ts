@@ -43,11 +43,11 @@ export function answerJoinRequest(frame: LoraFrame, device: { deviceId: string; 
   if (store.nonceUsed(devEui, devNonce)) return { outcome: 'join-replay', detail: `DevEUI ${devEui} reused DevNonce ${devNonce}: a replayed JoinRequest` };
 
   const appNonce = randomBytes(3);
-  const nwkId = terms.netId[2]! & 0x7f;
+  const nwkId = terms.netId.readUInt8(2) & 0x7f;
   let devAddr: Buffer;
   do {
     devAddr = randomBytes(4);
-    devAddr[0] = (nwkId << 1) | (devAddr[0]! & 0x01);
+    devAddr[0] = (nwkId << 1) | (devAddr.readUInt8(0) & 0x01);
   } while (terms.addrTaken(devAddr.toString('hex')));
   const keys = loraPacket.generateSessionKeys(device.otaa.appKey, terms.netId, appNonce, frame.DevNonce);
   const session: LoraSession = { devAddr, nwkSKey: keys.NwkSKey, appSKey: keys.AppSKey };

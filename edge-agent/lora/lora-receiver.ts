@@ -184,7 +184,7 @@ export class LoraReceiver {
     let frame;
     const phy = Buffer.from(String(rxpk.data), 'base64');
     // Lengths fixed by the spec before any parsing: a JoinRequest is 23 bytes (§6.2.4), a data frame at least MHDR+FHDR+MIC = 12 (§4).
-    const mtypeBits = phy.length > 0 ? phy[0]! >> 5 : -1;
+    const mtypeBits = phy.length > 0 ? phy.readUInt8(0) >> 5 : -1;
     if (mtypeBits === 0 ? phy.length !== 23 : (mtypeBits >= 2 && mtypeBits <= 5 && phy.length < 12) || phy.length === 0) {
       log.debug({ forwarder, bytes: phy.length }, 'PHYPayload of an impossible length');
       return this.count('malformed');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { encodeUplinkBatch, topics } from '../../proto/index.ts';
 import { REPO_ROOT } from '../../testing/index.ts';
+import { toError } from '../../service-kit/index.ts';
 import { resultOf, sleep, untilFreshReadingStored, type FaultCase, type FaultResult } from '../harness/fault-case.ts';
 import { Pipeline, cliHasOption } from '../harness/pipeline.ts';
 import { storedReadings } from '../harness/ledger.ts';
@@ -223,7 +224,8 @@ export const faultCase: FaultCase = {
       await untilFreshReadingStored(p, 0, 30_000);
       results = [...(await mqttChecks(p)), ...(await httpChecks(p, tokens, accessNote))];
     } catch (err) {
-      results.push(check('security', 0, 0, [(err as Error).message.split('\n')[0]!]));
+      const [firstLine = ''] = toError(err).message.split('\n');
+      results.push(check('security', 0, 0, [firstLine]));
     } finally {
       await p.stop();
     }

@@ -87,7 +87,7 @@ export class WaterMeterBus {
     const time = Buffer.from([t.getUTCSeconds(), t.getUTCMinutes(), t.getUTCHours(), t.getUTCDate(), t.getUTCMonth() + 1, t.getUTCFullYear() % 100, Math.floor(t.getUTCFullYear() / 100)].map(bcd));
     const data = Buffer.concat([writeBcd(volume, 4, 2), Buffer.from([0x2c]), writeBcd(Math.floor(volume), 4, 2), Buffer.from([0x2c]), time, Buffer.from([m.valveOpen ? 0x00 : 0x01, 0x00])]);
     const reply = encodeCjt188({ meterType: 0x10, address: m.address, control: CJT188.readReply, di: 0x901f, ser: d.frame.ser, data }, 4);
-    if (m.badChecksum) reply[reply.length - 2]! ^= 0x5a;
+    if (m.badChecksum) reply.writeUInt8(reply.readUInt8(reply.length - 2) ^ 0x5a, reply.length - 2);
     return { reply, delayMs: m.slowMs };
   }
 }

@@ -3,6 +3,7 @@ import { openPtyPair } from '../modbus/pty-pair.ts';
 import { WaterMeterBus } from './cjt188-water-meters.ts';
 import { ElectricityMeterBus } from './dlt645-meters.ts';
 import { Hj212StationFleet } from './hj212-stations.ts';
+import { TzError } from '../../service-kit/index.ts';
 
 export interface FieldSimulationOptions {
   /** CJ/T 188 water meters on one bus (0 = none). */
@@ -59,7 +60,12 @@ export async function startFieldSimulation(o: FieldSimulationOptions): Promise<F
   return {
     water, electricity, stations, serialPaths,
     agentDevices(district, lines) {
-      const at = (key: 'water' | 'electricity') => (lines ? { line: lines[key] } : { host: endpoints[key]!.host, port: endpoints[key]!.port });
+      const at = (key: 'water' | 'electricity') => {
+        if (lines) return { line: lines[key] };
+        const endpoint = endpoints[key];
+        if (!endpoint) throw new TzError('TZ_CONFIG_INVALID', `the ${key} meter bus listens on no TCP port (a serial run needs the agent's serial lines)`);
+        return { host: endpoint.host, port: endpoint.port };
+      };
       return [
         ...(water?.meters.map((m, i) => ({ deviceId: `wm-188-${String(i + 1).padStart(4, '0')}`, profile: 'water-meter', district, field: { transport: 'cjt188', address: m.address, ...at('water') } })) ?? []),
         ...(electricity?.meters.map((m, i) => ({ deviceId: `em-${String(i + 1).padStart(4, '0')}`, profile: 'electricity-meter', district, field: { transport: 'dlt645', address: m.address, ...at('electricity') } })) ?? []),

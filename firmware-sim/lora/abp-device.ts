@@ -77,7 +77,7 @@ export class SimulatedAbpDevice {
   /** A fresh uplink with one payload bit flipped after the MIC was computed: the MIC no longer matches. */
   corrupt(fPort: number, payload: number[] | Buffer): Buffer {
     const frame = Buffer.from(this.uplink(fPort, payload));
-    frame[frame.length - 5]! ^= 0x01;
+    frame.writeUInt8(frame.readUInt8(frame.length - 5) ^ 0x01, frame.length - 5);
     return frame;
   }
 

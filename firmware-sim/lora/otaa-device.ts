@@ -58,7 +58,7 @@ export class SimulatedOtaaDevice extends SimulatedAbpDevice {
   }
 
   override receive(phy: Buffer): ReceivedDownlink | null {
-    if (phy.length < 1 || (phy[0]! >> 5) !== 1) return super.receive(phy);
+    if (phy.length < 1 || (phy.readUInt8(0) >> 5) !== 1) return super.receive(phy);
     // MType 001: a JoinAccept, encrypted with the AppKey (§6.2.5).
     if (!this.devNonce) return null;
     let accept;

@@ -12,6 +12,7 @@ const TABLE = (() => {
 
 export function crc16(bytes: Uint8Array): number {
   let crc = 0xffff;
-  for (const b of bytes) crc = (crc >>> 8) ^ TABLE[(crc ^ b) & 0xff]!;
+  // `& 0xff` keeps the index inside the table's 256 entries: the `?? 0` is never taken.
+  for (const b of bytes) crc = (crc >>> 8) ^ (TABLE[(crc ^ b) & 0xff] ?? 0);
   return crc;
 }

@@ -66,7 +66,7 @@ const readWords = (table: RegisterTable): Handler => (device, pdu) => {
 
 const writeCoil: Handler = (device, pdu) => {
   const value = pdu.readUInt16BE(3);
-  if (value !== 0xff00 && value !== 0x0000) return exception(pdu[0]!, EXCEPTION.illegalValue);
+  if (value !== 0xff00 && value !== 0x0000) return exception(pdu.readUInt8(0), EXCEPTION.illegalValue);
   device.write('coil', pdu.readUInt16BE(1), value === 0xff00 ? 1 : 0);
   return Buffer.from(pdu.subarray(0, 5)); // echo
 };
@@ -88,7 +88,7 @@ const writeCoils: Handler = (device, pdu) => {
 const writeRegisters: Handler = (device, pdu) => {
   const start = pdu.readUInt16BE(1);
   const count = pdu.readUInt16BE(3);
-  if (count < 1 || count > 123 || pdu[5] !== count * 2 || pdu.length < 6 + count * 2) return exception(pdu[0]!, EXCEPTION.illegalValue);
+  if (count < 1 || count > 123 || pdu[5] !== count * 2 || pdu.length < 6 + count * 2) return exception(pdu.readUInt8(0), EXCEPTION.illegalValue);
   for (let i = 0; i < count; i++) device.write('holding', start + i, pdu.readUInt16BE(6 + i * 2));
   return Buffer.from(pdu.subarray(0, 5));
 };

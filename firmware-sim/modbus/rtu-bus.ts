@@ -69,7 +69,7 @@ export class ModbusRtuBus {
         continue;
       }
       this.pending = this.pending.subarray(frameLength);
-      const unitId = frame[0]!;
+      const unitId = frame.readUInt8(0);
       const pdu = Buffer.from(frame.subarray(1, 1 + pduLength));
       this.chain = this.chain.then(() => this.answer(unitId, pdu));
     }
@@ -85,7 +85,7 @@ export class ModbusRtuBus {
     outcome.pdu.copy(adu, 1);
     adu.writeUInt16LE(crc16(adu.subarray(0, adu.length - 2)), adu.length - 2);
     if (outcome.corrupt === 'garbage') garbage(adu.length, ++this.replies * 2654435761).copy(adu);
-    else if (outcome.corrupt) adu[adu.length - 1]! ^= 0x5a; // bad CRC
+    else if (outcome.corrupt) adu.writeUInt8(adu.readUInt8(adu.length - 1) ^ 0x5a, adu.length - 1); // bad CRC
     if (outcome.delayMs > 0) await new Promise((r) => setTimeout(r, outcome.delayMs));
     if (!this.closed) await new Promise<void>((resolve) => this.port.write(adu, () => this.port.drain(() => resolve())));
   }

@@ -64,12 +64,13 @@ export class ModbusTcpBus {
   }
 
   private answer(socket: Socket, header: Buffer, pdu: Buffer, units: BusUnits, counters: BusCounters): void {
-    const outcome = handlePdu(units, header[6]!, pdu, counters);
+    const unitId = header.readUInt8(6);
+    const outcome = handlePdu(units, unitId, pdu, counters);
     if (outcome.kind === 'silent') return;
     const adu = Buffer.alloc(MBAP + outcome.pdu.length);
     header.copy(adu, 0, 0, 4);
     adu.writeUInt16BE(outcome.pdu.length + 1, 4);
-    adu[6] = header[6]!;
+    adu[6] = unitId;
     outcome.pdu.copy(adu, MBAP);
     let wire: Buffer = adu;
     if (outcome.kind === 'reply' && outcome.corrupt) {

@@ -46,10 +46,11 @@ export function parseScenario(text: string, file: string, profiles?: ProfileCata
     if (select?.from && !stepIds.has(select.from)) problems.push(`${where}: ${path}.select.from: no earlier timeline step with id "${select.from}"`);
     for (const id of select?.notFrom ?? []) if (!stepIds.has(id)) problems.push(`${where}: ${path}.select.notFrom: no earlier timeline step with id "${id}"`);
     if (select?.class && !PHYSICS_BY_CLASS[select.class]) problems.push(`${where}: ${path}: no simulated class "${select.class}" (have: ${Object.keys(PHYSICS_BY_CLASS).join(', ')})`);
-    if (entry.event) {
+    const event = entry.event;
+    if (event) {
       const classes = select?.class ? [select.class] : Object.keys(PHYSICS_BY_CLASS);
-      const known = classes.some((c) => PHYSICS_BY_CLASS[c]?.events[entry.event!.name]);
-      if (!known) problems.push(`${where}: ${path}.event.name: "${entry.event.name}" is not an event of ${classes.join(' / ')} (have: ${classes.flatMap((c) => Object.keys(PHYSICS_BY_CLASS[c]?.events ?? {})).join(', ')})`);
+      const known = classes.some((c) => PHYSICS_BY_CLASS[c]?.events[event.name]);
+      if (!known) problems.push(`${where}: ${path}.event.name: "${event.name}" is not an event of ${classes.join(' / ')} (have: ${classes.flatMap((c) => Object.keys(PHYSICS_BY_CLASS[c]?.events ?? {})).join(', ')})`);
     }
     if (entry.fault?.kind === 'corrupt' && !entry.fault.corrupt) problems.push(`${where}: ${path}.fault.corrupt: say how (crc, garbage or mbap)`);
     if (entry.fault?.kind === 'slow' && !entry.fault.slowMs) problems.push(`${where}: ${path}.fault.slowMs: say how slow (ms)`);

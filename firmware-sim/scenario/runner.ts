@@ -98,7 +98,7 @@ export class ScenarioRun {
     if (select.from) {
       const earlier = this.scenario.timeline.findIndex((e) => e.id === select.from);
       if (earlier < 0 || earlier >= index) this.invalid(`timeline.${index}: select.from "${select.from}" must name an earlier step`);
-      return [...this.picks[earlier]!];
+      return [...this.picksOf(earlier)];
     }
     if (select.devices) {
       for (const id of select.devices) if (!known.has(id)) this.invalid(`timeline.${index}: no device "${id}" in this city`);

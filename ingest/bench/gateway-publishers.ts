@@ -24,8 +24,8 @@ await Promise.all(
     let next = 0;
     // `window` publishes in flight per gateway (a store-and-forward queue draining after an outage looks like this).
     await Promise.all(Array.from({ length: config.window }, async () => {
-      while (next < messages[g]!.length) {
-        const payload = messages[g]![next++]!;
+      const own = messages[g] ?? [];
+      for (let payload = own[next++]; payload !== undefined; payload = own[next++]) {
         await client.publishAsync(topics.batch(gatewayId(g)), payload, { qos: 1 });
       }
     }));

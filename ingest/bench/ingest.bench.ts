@@ -17,7 +17,7 @@ import { runInNewContext } from 'node:vm';
 import mqtt from 'mqtt';
 import { BrokerUsers } from '../../broker/index.ts';
 import { loadProfiles, type DeviceProfile } from '../../device-profiles/index.ts';
-import { markdownTable, processCpuSeconds, queryInfluxQL, delay, type Bench, type BenchContext } from '../../service-kit/index.ts';
+import { TzError, markdownTable, processCpuSeconds, queryInfluxQL, delay, type Bench, type BenchContext } from '../../service-kit/index.ts';
 import { freePort, startManagedInfluxd, tempDir } from '../../testing/index.ts';
 import { toLine, validateStep } from '../index.ts';
 import { gatewayId, reading, type LoadShape } from './load.ts';
@@ -62,7 +62,7 @@ async function pointsAccepted(url: string): Promise<number> {
   const series = await queryInfluxQL({ url, database: '_internal' }, 'SHOW STATS FOR \'write\'');
   const s = series.find((x) => x.name === 'write');
   const i = s?.columns.indexOf('pointReq') ?? -1;
-  return i < 0 ? 0 : Number(s!.values[0]![i]);
+  return i < 0 ? 0 : Number(s?.values[0]?.[i]);
 }
 
 function startPublishers(brokerUrl: string, shape: LoadShape, window: number): { child: ChildProcess; ready: Promise<void>; done: Promise<number> } {
@@ -170,7 +170,8 @@ async function dropDatabase(url: string, database: string): Promise<void> {
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  const upper = sorted[mid] ?? Number.NaN; // NaN: no values
+  return sorted.length % 2 === 1 ? upper : ((sorted[mid - 1] ?? Number.NaN) + upper) / 2;
 }
 
 /** `bin/tianzhong.js broker run` on free ports with slow-consumer limits raised (see the call site). */
@@ -226,7 +227,7 @@ async function limitPhase(influx: { url: string; pid: number }, database: string
   const start = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < bodies.length) await post(bodies[next++]!);
+    for (let body = bodies[next++]; body !== undefined; body = bodies[next++]) await post(body);
   }));
   const seconds = (performance.now() - start) / 1000;
   const cpu = { influxd: cpuSeconds(influx.pid) - cpu0.influxd, writer: ownCpuSeconds() - cpu0.writer };
@@ -241,7 +242,8 @@ export const bench: Bench = {
   async run(ctx) {
     // TZ_BENCH_INGEST_LOAD="gateways,batches,readings" overrides the load (for profiling runs).
     const custom = process.env.TZ_BENCH_INGEST_LOAD?.split(',').map(Number);
-    const shape: LoadShape = custom?.length === 3 ? { gateways: custom[0]!, batchesPerGateway: custom[1]!, readingsPerBatch: custom[2]! } : ctx.quick ? { gateways: 4, batchesPerGateway: 10, readingsPerBatch: 500 } : { gateways: 20, batchesPerGateway: 30, readingsPerBatch: 500 };
+    const [gateways, batchesPerGateway, readingsPerBatch] = custom ?? [];
+    const shape: LoadShape = custom?.length === 3 && gateways !== undefined && batchesPerGateway !== undefined && readingsPerBatch !== undefined ? { gateways, batchesPerGateway, readingsPerBatch } : ctx.quick ? { gateways: 4, batchesPerGateway: 10, readingsPerBatch: 500 } : { gateways: 20, batchesPerGateway: 30, readingsPerBatch: 500 };
     const expected = shape.gateways * shape.batchesPerGateway * shape.readingsPerBatch;
     const profiles = loadProfiles().all();
     const dir = tempDir('tz-bench-ingest-');
@@ -354,7 +356,8 @@ export const bench: Bench = {
         const oursCost = perReading(sum(ours.cpu, PIPELINE), ours);
         return { limitCost, oursCost, influxd: perReading(ours.cpu.influxd, ours), ceiling: limitCost / oursCost };
       };
-      const last = results[results.length - 1]!;
+      const last = results.at(-1);
+      if (last === undefined) throw new TzError('TZ_INTERNAL', 'ingest bench: no round finished');
       const b = budget(last);
       return [
         `Load: ${shape.gateways} gateways × ${shape.batchesPerGateway} batches × ${shape.readingsPerBatch} readings = ${expected.toLocaleString('en')} readings (the four built-in classes, every metric — 7 to 13 fields per point with seq —, compact \`MetricValue.index\` form as edge agents send by default), published QoS 1 by a separate process with 8 publishes in flight per gateway, through the Aedes broker (\`bin/tianzhong.js broker run\`, its own process) to one fresh influxd (Debian 1.6) on the same machine. Each round runs the three legs one after the other, each into its own fresh database, dropped once counted (no compaction of one leg's data is charged to the next); before each timed leg the bench waits until influxd is idle and collects its own garbage; each consumer's persistent MQTT session is ended after its leg so the broker does not queue the other legs' messages for it. Ingest runs as \`bin/tianzhong.js ingest\` (defaults: 5000-line requests batched across messages, 3 in flight, gzip off on loopback). Node-RED 4.1: mqtt in (QoS 1) → function (protobufjs decode, index → name) → node-red-contrib-influxdb \`influxdb batch\` (that node writes one request per message: 500 points). The limit writes the very lines ingest renders (same points, same fields), pre-rendered, in ingest's request size and concurrency (5000 lines, 3 in flight), with no broker at all, twice: sorted by gateway (each request 500 series × 10 points) and batch-major (5000 series × 1 point); InfluxDB's cost per point differs by up to 2× between the two, and the ratios are taken against the faster one. Each pipeline is timed from the first publish until InfluxDB has accepted every point (SHOW STATS pointReq); "in DB" is a COUNT afterwards. CPU: user + system time from /proc/<pid>/stat over the timed leg, per process, divided by the readings; "cores busy" = all of it / wall time.`,

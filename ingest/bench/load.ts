@@ -3,6 +3,7 @@
 // device's profile in the compact index form, values inside the profile's range.
 import { encodeUplinkBatch, type IReading } from '../../proto/index.ts';
 import type { DeviceProfile } from '../../device-profiles/index.ts';
+import { TzError } from '../../service-kit/index.ts';
 
 export interface LoadShape {
   gateways: number;
@@ -17,7 +18,8 @@ export function gatewayId(g: number): string {
 }
 
 export function reading(profiles: DeviceProfile[], g: number, b: number, i: number): IReading {
-  const profile = profiles[i % profiles.length]!;
+  const profile = profiles[i % profiles.length];
+  if (!profile) throw new TzError('TZ_PROFILE_UNKNOWN', 'ingest bench load: no device profiles loaded');
   return {
     deviceId: `d${g}-${i}`, profile: profile.class, profileVersion: profile.version, timestampMs: BASE_TIME + b * 60_000, seq: b + 1, district: `district-${g % 8}`,
     metrics: profile.metrics.map((m, j) => {

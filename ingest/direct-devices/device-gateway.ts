@@ -66,7 +66,7 @@ export async function startDeviceGateway(options: DeviceGatewayOptions): Promise
   const registers = [registry];
   const messages = new Counter({ name: 'tz_direct_messages_total', help: 'JSON messages from devices that connect by themselves, by transport and outcome', labelNames: ['via', 'outcome'] as const, registers });
   const commandsCounter = new Counter({ name: 'tz_direct_commands_total', help: 'Commands forwarded to direct devices, by result', labelNames: ['result'] as const, registers });
-  const counts: Record<string, number> = { accepted: 0, repeat: 0, oversized: 0, 'bad-json': 0, 'unknown-device': 0, 'codec-error': 0, flood: 0, 'bad-token': 0, 'bad-topic': 0, 'publish-failed': 0, deadLettered: 0, commands: 0 };
+  const counts: Record<string, number> & { deadLettered: number; commands: number } = { accepted: 0, repeat: 0, oversized: 0, 'bad-json': 0, 'unknown-device': 0, 'codec-error': 0, flood: 0, 'bad-token': 0, 'bad-topic': 0, 'publish-failed': 0, deadLettered: 0, commands: 0 };
   const count = (via: 'mqtt' | 'http', outcome: string): void => {
     counts[outcome] = (counts[outcome] ?? 0) + 1;
     messages.inc({ via, outcome });
@@ -99,7 +99,7 @@ export async function startDeviceGateway(options: DeviceGatewayOptions): Promise
 
   function deadLetter(topic: string, deviceId: string | null, reason: RejectReason, detail: string, raw: Buffer): void {
     deadLetters.add([{ topic, gatewayId, deviceId, reason, detail, payload: raw.subarray(0, maxPayloadBytes) }]);
-    counts.deadLettered!++;
+    counts.deadLettered++;
     log.warn({ topic, deviceId, reason, detail }, 'direct device message dead-lettered');
   }
 
@@ -183,7 +183,7 @@ export async function startDeviceGateway(options: DeviceGatewayOptions): Promise
     const params = Object.fromEntries((command.params ?? []).map((p) => [p.name ?? '', p.flag ?? (p.number != null ? Number(p.number) : p.integer != null ? Number(p.integer) : null)]));
     const json = JSON.stringify({ commandId, name: command.name, params, issuedAtMs: Number(command.issuedAtMs ?? 0), expiresAtMs: Number(command.expiresAtMs ?? 0) || undefined });
     await client.publishAsync(deviceTopics.downCommand(deviceId), json, { qos: 1 });
-    counts.commands!++;
+    counts.commands++;
     commandsCounter.inc({ result: 'delivered' });
     // Delivered to the device's branch (QoS 1, its persistent session keeps it while it is away).
     await ack(tz.CommandResult.COMMAND_RESULT_OK, `delivered to ${deviceTopics.downCommand(deviceId)}`);

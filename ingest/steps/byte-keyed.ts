@@ -25,7 +25,11 @@ export class ByteKeyedTable<T extends ByteKeyed> {
 
   hash(bytes: Uint8Array, start: number, end: number): number {
     let h = 0x811c9dc5 ^ this.seed;
-    for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+    for (let i = start; i < end; i++) {
+      const byte = bytes[i];
+      if (byte === undefined) break; // never: callers pass a field's range, which the reader checked against the payload
+      h = Math.imul(h ^ byte, 0x01000193);
+    }
     return h & 0x3fffffff; // a small integer: Map hashes it without boxing
   }
 

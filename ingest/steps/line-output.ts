@@ -56,7 +56,12 @@ export function writeBytes(buf: Uint8Array, p: number, src: Uint8Array): number 
   const n = src.length;
   // TypedArray#set is a memmove, but its call costs more than a short loop.
   if (n > 32) buf.set(src, p);
-  else for (let i = 0; i < n; i++) buf[p + i] = src[i]!;
+  else
+    for (let i = 0; i < n; i++) {
+      const byte = src[i];
+      if (byte === undefined) break; // never: i < src.length
+      buf[p + i] = byte;
+    }
   return p + n;
 }
 

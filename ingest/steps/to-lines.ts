@@ -1,4 +1,5 @@
 import { metricValueOf } from '../../proto/index.ts';
+import { TzError } from '../../service-kit/index.ts';
 import type { DeviceProfile } from '../../device-profiles/index.ts';
 import type { AcceptedReading } from './validate.ts';
 
@@ -22,10 +23,12 @@ export function toLine(accepted: AcceptedReading, gatewayTag: string): string {
   if (reading.district) line += ',district=' + escapeTag(reading.district);
   line += ',gateway=' + gatewayTag + ',profile_version=' + (reading.profileVersion || profile.version) + ' ';
   const metrics = reading.metrics ?? [];
-  for (let i = 0; i < metrics.length; i++) {
-    const spec = specs[i]!;
-    const value = metricValueOf(metrics[i]!);
-    line += shape.fieldKey.get(spec.name)! + '=';
+  for (const [i, metric] of metrics.entries()) {
+    // validateStep gives every metric its spec, in order; an AcceptedReading made otherwise is a bug.
+    const spec = specs[i];
+    if (spec === undefined) throw new TzError('TZ_INTERNAL', `ingest: accepted reading of ${reading.deviceId ?? '?'} has no spec for its metric #${i + 1}`);
+    const value = metricValueOf(metric);
+    line += fieldKeyOf(shape, spec.name) + '=';
     if (spec.type === 'boolean') line += value === true ? 't,' : 'f,';
     else if (spec.type === 'integer') line += value + 'i,';
     else line += value + ',';
@@ -47,6 +50,11 @@ function shapeOf(profile: DeviceProfile): ProfileShape {
     shapes.set(profile, shape);
   }
   return shape;
+}
+
+/** A metric's escaped field key: from the profile's shape, else (a name outside the profile, never in practice) escaped now. */
+function fieldKeyOf(shape: ProfileShape, name: string): string {
+  return shape.fieldKey.get(name) ?? escapeTag(name);
 }
 
 /** Line protocol: measurement names escape comma and space. */

@@ -276,7 +276,9 @@ export class UplinkParser {
     if (facts.count > 0) {
       sink.observe(facts, gateway);
       for (let i = 0; i < facts.count; i++) {
-        factDevices[i]!.handle = facts.handle[i];
+        // readingLine fills factDevices[i] with facts' row i, so a device is always there; the handle is only a cache.
+        const device = factDevices[i];
+        if (device !== undefined) device.handle = facts.handle[i];
         facts.handle[i] = undefined; // no handle outlives its device's cache entry here
       }
     }
@@ -381,8 +383,10 @@ export class UplinkParser {
     let battery: number | null = null;
     const stamp = (plan.stamp = (plan.stamp + 1) >>> 0 || 1);
     for (let m = 0; m < metrics; m++) {
-      const mEnd = metricEnd[m]!;
-      r.pos = metricStart[m]!;
+      const mStart = metricStart[m];
+      const mEnd = metricEnd[m];
+      if (mStart === undefined || mEnd === undefined) return false; // never: overflow (more than MAX_METRICS) returned above
+      r.pos = mStart;
       r.len = mEnd;
       let name: string | null = null;
       let index = 0;
@@ -423,24 +427,25 @@ export class UplinkParser {
       if (hasNumber) kind = Kind.Number;
       else if (hasFlag) kind = Kind.Boolean;
       const position = index !== 0 ? index - 1 : name !== null && name !== '' ? (plan.byName.get(name) ?? -1) : -1;
-      if (position < 0 || position >= plan.keys.length || plan.seen[position] === stamp) return false;
+      const field = position >= 0 ? plan.metrics[position] : undefined; // undefined: a position the profile lacks
+      if (field === undefined || plan.seen[position] === stamp) return false;
       plan.seen[position] = stamp;
-      const expected = plan.kinds[position]!;
+      const expected = field.kind;
       if (expected === Kind.Boolean) {
         if (kind !== Kind.Boolean) return false;
-        p = writeBytes(buf, p, (flag ? plan.trueFields : plan.falseFields)[position]!);
+        p = writeBytes(buf, p, flag ? field.trueField : field.falseField);
         continue;
       }
       if (kind === Kind.Boolean || kind === -1) return false;
       const value = kind === Kind.Number ? number : integer;
-      if (!Number.isFinite(value) || value < plan.min[position]! || value > plan.max[position]!) return false;
+      if (!Number.isFinite(value) || value < field.min || value > field.max) return false;
       if (expected === Kind.Integer) {
         if (!Number.isSafeInteger(value)) return false;
-        p = writeBytes(buf, p, plan.keys[position]!);
+        p = writeBytes(buf, p, field.key);
         p = writeInteger(buf, p, value);
         buf[p++] = 105; // 'i'
       } else {
-        p = writeBytes(buf, p, plan.keys[position]!);
+        p = writeBytes(buf, p, field.key);
         p = Number.isSafeInteger(value) ? writeInteger(buf, p, value) : writeAscii(buf, p, this.numberText(value));
       }
       buf[p++] = 44; // ','

@@ -11,17 +11,23 @@ export const enum Kind {
   Boolean = 2,
 }
 
-/** Per profile, computed once: escaped names as bytes and the checks as flat arrays. */
+/** One metric position of a profile: its escaped key as bytes and its checks. */
+export interface MetricPlan {
+  /** `escapedKey=`, UTF-8. */
+  key: Uint8Array;
+  /** `escapedKey=t,` and `escapedKey=f,` (booleans in one copy). */
+  trueField: Uint8Array;
+  falseField: Uint8Array;
+  kind: Kind;
+  min: number;
+  max: number;
+}
+
+/** Per profile, computed once: escaped names as bytes and the checks, one entry per metric position. */
 export interface ProfilePlan {
   measurement: string;
-  /** `escapedKey=` per metric position, UTF-8. */
-  keys: Uint8Array[];
-  /** `escapedKey=t,` and `escapedKey=f,` per metric position (booleans in one copy). */
-  trueFields: Uint8Array[];
-  falseFields: Uint8Array[];
-  kinds: Uint8Array;
-  min: Float64Array;
-  max: Float64Array;
+  /** By metric position: a position the profile lacks is simply not there (the parser's one bounds check). */
+  metrics: MetricPlan[];
   byName: Map<string, number>;
   /** Duplicate-metric detection without allocating: seen[i] === stamp. */
   seen: Uint32Array;
@@ -35,21 +41,25 @@ const BATTERY_METRIC = /^battery(_pct|_percent)?$/;
 export const SEQ_KEY = Buffer.from('seq=');
 
 export function planProfile(profile: DeviceProfile): ProfilePlan {
-  const n = profile.metrics.length;
-  const keys = profile.metrics.map((m) => Buffer.from(escapeTag(m.name) + '=', 'utf8'));
+  const metrics = profile.metrics.map((m): MetricPlan => {
+    const key = Buffer.from(escapeTag(m.name) + '=', 'utf8');
+    return {
+      key,
+      trueField: Buffer.concat([key, Buffer.from('t,')]),
+      falseField: Buffer.concat([key, Buffer.from('f,')]),
+      kind: m.type === 'boolean' ? Kind.Boolean : m.type === 'integer' ? Kind.Integer : Kind.Number,
+      min: m.min ?? -Infinity,
+      max: m.max ?? Infinity,
+    };
+  });
   return {
     measurement: escapeMeasurement(profile.measurement),
-    keys,
-    trueFields: keys.map((key) => Buffer.concat([key, Buffer.from('t,')])),
-    falseFields: keys.map((key) => Buffer.concat([key, Buffer.from('f,')])),
-    kinds: Uint8Array.from(profile.metrics, (m) => (m.type === 'boolean' ? Kind.Boolean : m.type === 'integer' ? Kind.Integer : Kind.Number)),
-    min: Float64Array.from(profile.metrics, (m) => m.min ?? -Infinity),
-    max: Float64Array.from(profile.metrics, (m) => m.max ?? Infinity),
+    metrics,
     byName: new Map(profile.metrics.map((m, i) => [m.name, i])),
-    seen: new Uint32Array(n),
+    seen: new Uint32Array(metrics.length),
     stamp: 0,
     battery: profile.metrics.findIndex((m) => BATTERY_METRIC.test(m.name)),
-    maxFieldBytes: keys.reduce((sum, key) => sum + key.length + MAX_VALUE_BYTES, SEQ_KEY.length + 2 * MAX_VALUE_BYTES),
+    maxFieldBytes: metrics.reduce((sum, m) => sum + m.key.length + MAX_VALUE_BYTES, SEQ_KEY.length + 2 * MAX_VALUE_BYTES),
   };
 }
 

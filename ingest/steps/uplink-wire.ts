@@ -23,7 +23,8 @@ export function varint64(r: protobuf.Reader, bytes: Uint8Array, form: Varint64):
   let value = 0;
   let scale = 1;
   for (let p = at; p < limit; p++) {
-    const byte = bytes[p]!;
+    const byte = bytes[p];
+    if (byte === undefined) break; // past the view (r.len never is): protobufjs below reads it, or throws as the generated decoder does
     value += (byte & 127) * scale;
     if (byte < 128) {
       r.pos = p + 1;
@@ -52,12 +53,10 @@ export function skipBytesField(r: protobuf.Reader, bytes: Uint8Array): number {
 /** `r.uint32()`, with the one-byte case (tags, lengths and indexes under 128: nearly all) read inline. */
 export function varint32(r: protobuf.Reader, bytes: Uint8Array): number {
   const at = r.pos;
-  if (at < r.len) {
-    const byte = bytes[at]!;
-    if (byte < 128) {
-      r.pos = at + 1;
-      return byte;
-    }
+  const byte = at < r.len ? bytes[at] : undefined;
+  if (byte !== undefined && byte < 128) {
+    r.pos = at + 1;
+    return byte;
   }
   return r.uint32();
 }

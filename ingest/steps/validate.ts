@@ -72,18 +72,21 @@ function checkReading(reading: IReading, context: ValidationContext, now: number
   const version = reading.profileVersion ?? 0;
   if (version !== 0 && version !== profile.version) return { reason: 'unknown-profile-version', detail: `device ${deviceId}: ${profile.class} version ${version}, this cloud knows version ${profile.version}` };
   const metrics = reading.metrics ?? [];
-  const specs: MetricSpec[] = new Array<MetricSpec>(metrics.length);
-  for (let i = 0; i < metrics.length; i++) {
-    const metric = metrics[i]!;
+  const specs: MetricSpec[] = [];
+  for (const metric of metrics) {
     const spec = metricOfValue(profile, metric);
     const label = spec?.name ?? (metric.index ? `#${metric.index}` : (metric.name ?? ''));
     const value = metricValueOf(metric);
     let problem: RejectReason | null = checkMetricValue(spec, value);
     // checkMetricValue accepts any finite number for integer metrics; a counter must be whole.
     if (problem === null && spec?.type === 'integer' && !Number.isSafeInteger(value)) problem = 'wrong-type';
-    if (problem === null && specs.indexOf(spec!) >= 0) problem = 'duplicate-metric';
-    if (problem !== null) return { reason: problem, detail: `device ${deviceId}: ${profile.class} metric ${label} = ${String(value)} (${problem})` };
-    specs[i] = spec!;
+    if (problem === null && spec !== undefined && specs.includes(spec)) problem = 'duplicate-metric';
+    // checkMetricValue already calls a metric without a spec unknown; the second test is for the type checker.
+    if (problem !== null || spec === undefined) {
+      const reason = problem ?? 'unknown-metric';
+      return { reason, detail: `device ${deviceId}: ${profile.class} metric ${label} = ${String(value)} (${reason})` };
+    }
+    specs.push(spec);
   }
   return { reading, profile, specs };
 }
