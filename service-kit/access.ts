@@ -193,7 +193,7 @@ export function bearerToken(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   if (typeof header === 'string') {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    return match ? match[1]! : null;
+    return match?.[1] ?? null;
   }
   if (request.method === 'GET') {
     const query = request.query as Record<string, unknown> | undefined;

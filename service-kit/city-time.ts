@@ -87,7 +87,9 @@ export class CityCalendar {
       if (Number.isNaN(ms)) throw new TzError('TZ_CONFIG_INVALID', `"${text}" is not a date-time (use 2026-07-20T17:30 in the city's time zone, or ISO 8601 with an offset)`);
       return ms;
     }
-    const guess = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +(m[6] ?? 0));
+    // The pattern's five unconditional groups always match; only seconds are optional.
+    const [, year = '', month = '', day = '', hour = '', minute = '', second = '0'] = m;
+    const guess = Date.UTC(+year, +month - 1, +day, +hour, +minute, +second);
     // Two passes settle the offset across a DST change.
     let ms = guess - this.offsetAt(guess);
     ms = guess - this.offsetAt(ms);

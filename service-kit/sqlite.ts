@@ -46,8 +46,10 @@ export interface SqliteMigration {
  */
 export function migrateSqlite(db: Database.Database, table: string, migrations: readonly SqliteMigration[], now: () => number = Date.now): void {
   if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`bad migrations table name ${table}`);
-  for (let i = 1; i < migrations.length; i++) {
-    if (migrations[i]!.version <= migrations[i - 1]!.version) throw new Error(`${table}: migration versions must ascend (${migrations[i - 1]!.version} then ${migrations[i]!.version})`);
+  let previous: SqliteMigration | undefined;
+  for (const m of migrations) {
+    if (previous && m.version <= previous.version) throw new Error(`${table}: migration versions must ascend (${previous.version} then ${m.version})`);
+    previous = m;
   }
   db.exec(`CREATE TABLE IF NOT EXISTS ${table} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   const applied = new Set(db.prepare<[], { version: number }>(`SELECT version FROM ${table}`).all().map((r) => r.version));
