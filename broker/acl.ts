@@ -97,8 +97,7 @@ export function parseSharedFilter(filter: string): SharedFilter | null | 'invali
 export function filterWithin(filter: string, allowed: string): boolean {
   const f = filter.split('/');
   const a = allowed.split('/');
-  for (let i = 0; i < a.length; i++) {
-    const want = a[i]!;
+  for (const [i, want] of a.entries()) {
     if (want === '#') return true; // '#' also matches its parent level (§4.7.1.2)
     const got = f[i];
     if (got === undefined) return false;

@@ -17,8 +17,7 @@ export function grantFilterProblem(filter: string): string | null {
   if (filter.startsWith('$')) return '$-topics ($SYS and the broker\'s own) cannot be granted';
   const levels = filter.split('/');
   if (levels[0] === '#' || levels[0] === '+') return 'a wildcard in the first level would cover every tree (and $SYS on brokers that ignore MQTT §4.7.2): name the tree, e.g. tz/v1/…';
-  for (let i = 0; i < levels.length; i++) {
-    const level = levels[i]!;
+  for (const [i, level] of levels.entries()) {
     if (level === '') return 'empty topic level (a//b, or a leading or trailing /)';
     if (level.includes('#') && (level !== '#' || i !== levels.length - 1)) return "'#' must be a whole level and the last one (MQTT §4.7.1.2)";
     if (level.includes('+') && level !== '+') return "'+' must be a whole level (MQTT §4.7.1.3)";

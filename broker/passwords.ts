@@ -23,8 +23,9 @@ function parseHash(encoded: string): ParsedHash | null {
   if (parts.length !== 6 || parts[0] !== 'scrypt') return null;
   const [n, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
   if (![n, r, p].every((v) => Number.isInteger(v) && v > 0) || n > 1_048_576 || r > 32 || p > 16) return null;
-  const salt = Buffer.from(parts[4]!, 'base64');
-  const expected = Buffer.from(parts[5]!, 'base64');
+  const [, , , , saltText = '', hashText = ''] = parts; // an absent part decodes empty and is refused below
+  const salt = Buffer.from(saltText, 'base64');
+  const expected = Buffer.from(hashText, 'base64');
   if (salt.length === 0 || expected.length === 0) return null;
   return { n, r, p, salt, expected };
 }

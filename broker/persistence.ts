@@ -168,10 +168,10 @@ export function createBrokerStorage(
         for (let i = 0; i < keys.length; i += page) {
           const slice = keys.slice(i, i + page);
           const values = await db.mgetBuffer(...slice);
-          for (let j = 0; j < slice.length; j++) {
+          for (const [j, key] of slice.entries()) {
             const value = values[j];
             if (value) yield msgpack.decode(value);
-            else void db.lrem(listKey, 0, slice[j]!);
+            else void db.lrem(listKey, 0, key);
           }
         }
       })();

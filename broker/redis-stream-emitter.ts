@@ -244,10 +244,12 @@ export class RedisStreamEmitter {
     let seq = NaN;
     let body: Buffer | undefined;
     for (let i = 0; i + 1 < fields.length; i += 2) {
-      const name = fields[i]!.toString();
-      if (name === 'o') origin = fields[i + 1]!.toString();
-      else if (name === 's') seq = Number(fields[i + 1]!.toString());
-      else if (name === 'm') body = fields[i + 1];
+      const name = fields[i]?.toString();
+      const value = fields[i + 1];
+      if (value === undefined) break; // the loop bound keeps i + 1 inside the array
+      if (name === 'o') origin = value.toString();
+      else if (name === 's') seq = Number(value.toString());
+      else if (name === 'm') body = value;
     }
     let message: { topic?: unknown } | undefined;
     try {

@@ -306,8 +306,9 @@ function decode(level: string): string | null {
 
 function parseInternal(topic: string): { clientId: string; group: string; filter: string; prefix: string; rest: string } | null {
   const parts = topic.split('/');
-  if (parts.length < 5 || parts[0] !== INTERNAL_ROOT) return null;
-  const [clientId, group, filter] = [decode(parts[1]!), decode(parts[2]!), decode(parts[3]!)];
+  const [root, clientLevel = '', groupLevel = '', filterLevel = ''] = parts;
+  if (parts.length < 5 || root !== INTERNAL_ROOT) return null;
+  const [clientId, group, filter] = [decode(clientLevel), decode(groupLevel), decode(filterLevel)];
   if (clientId === null || group === null || filter === null) return null;
   return { clientId, group, filter, prefix: parts.slice(0, 4).join('/'), rest: parts.slice(4).join('/') };
 }
