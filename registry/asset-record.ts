@@ -1,3 +1,4 @@
+import { TzError } from '../service-kit/index.ts';
 import { field, parseFields, positionFields, positionOf, required, type FieldProblem } from './fields.ts';
 import { RECORD_STATES, type Asset, type Position, type RecordState } from './model.ts';
 
@@ -57,10 +58,12 @@ export function checkAsset(raw: Record<string, unknown>, ctx: AssetCheckContext)
   }
   const position = positionOf(v, problems, failed);
   if (problems.length > 0) return { problems };
+  const { id, kind } = v;
+  if (id === undefined || kind === undefined) throw new TzError('TZ_INTERNAL', 'asset row passed its checks without id or kind'); // `required` listed them
   return {
     problems,
     draft: {
-      id: v.id!, kind: v.kind!, name: v.name ?? null, parentAssetId: v.parentAssetId ?? null, position,
+      id, kind, name: v.name ?? null, parentAssetId: v.parentAssetId ?? null, position,
       address: v.address ?? null, district: v.district ?? null, gridCell: v.gridCell ?? null, tags: v.tags ?? [], state: v.state ?? null,
     },
   };

@@ -1,3 +1,4 @@
+import { TzError } from '../service-kit/index.ts';
 import { field, parseFields, positionFields, positionOf, required, type FieldProblem } from './fields.ts';
 import { LIFECYCLE_STATES, TRANSPORT_KINDS, type LifecycleState, type LoraKeys, type Position, type RegisteredDevice } from './model.ts';
 
@@ -114,7 +115,8 @@ export function checkDevice(raw: Record<string, unknown>, ctx: DeviceCheckContex
     if (metrics === undefined) problems.push({ column: 'class', problem: `no device profile "${v.class}" (known: ${ctx.knownClasses().join(', ')})` });
   }
   if (metrics !== undefined && v.deadbands !== undefined) {
-    const unknown = Object.keys(v.deadbands).filter((m) => !metrics!.includes(m));
+    const known = metrics;
+    const unknown = Object.keys(v.deadbands).filter((m) => !known.includes(m));
     if (unknown.length) problems.push({ column: 'deadbands', problem: `no metric ${unknown.join(', ')} in ${v.class} (metrics: ${metrics.join(', ')})` });
   }
   if (v.assetId !== undefined && !ctx.assetExists(v.assetId)) problems.push({ column: 'assetId', problem: `no asset "${v.assetId}" in the registry (import assets first)` });
@@ -171,10 +173,13 @@ export function checkDevice(raw: Record<string, unknown>, ctx: DeviceCheckContex
   }
   const position = positionOf(v, problems, failed);
   if (problems.length > 0 || (transport === undefined && !transportless)) return { problems };
+  const { id, class: deviceClass, gatewayId } = v;
+  // `required` above listed a problem for each of these when absent.
+  if (id === undefined || deviceClass === undefined || gatewayId === undefined) throw new TzError('TZ_INTERNAL', 'device row passed its checks without id, class or gatewayId');
   return {
     problems,
     draft: {
-      id: v.id!, class: v.class!, gatewayId: v.gatewayId!, transport: transport ?? null, loraKeys,
+      id, class: deviceClass, gatewayId, transport: transport ?? null, loraKeys,
       pollIntervalS: v.pollIntervalS ?? null, deadbands: v.deadbands ?? {}, position,
       address: v.address ?? null, district: v.district ?? null, gridCell: v.gridCell ?? null, assetId: v.assetId ?? null,
       vendor: v.vendor ?? null, model: v.model ?? null, serial: v.serial ?? null, firmware: v.firmware ?? null,

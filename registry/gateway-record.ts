@@ -1,3 +1,4 @@
+import { TzError } from '../service-kit/index.ts';
 import { field, parseFields, positionFields, positionOf, required, type FieldProblem } from './fields.ts';
 import { RECORD_STATES, type Gateway, type Position, type RecordState } from './model.ts';
 
@@ -34,10 +35,12 @@ export function checkGateway(raw: Record<string, unknown>): { draft?: GatewayDra
   required(v, ['id'], problems, failed);
   const position = positionOf(v, problems, failed);
   if (problems.length > 0) return { problems };
+  const { id } = v;
+  if (id === undefined) throw new TzError('TZ_INTERNAL', 'gateway row passed its checks without id'); // `required` listed it
   return {
     problems,
     draft: {
-      id: v.id!, name: v.name ?? null, position, address: v.address ?? null, district: v.district ?? null,
+      id, name: v.name ?? null, position, address: v.address ?? null, district: v.district ?? null,
       autoAccept: v.autoAccept ?? false, tags: v.tags ?? [], state: v.state ?? null,
     },
   };

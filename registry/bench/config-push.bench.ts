@@ -38,7 +38,7 @@ function startFleet(url: string, gateways: string[]): Promise<{ child: ChildProc
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`gateway fleet exited with ${code} before it was ready`)));
-    child.stdout!.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       if (!out.includes('"ready"')) return;
       child.removeAllListeners('exit');
@@ -54,7 +54,7 @@ function startFleet(url: string, gateways: string[]): Promise<{ child: ChildProc
 
 interface Round { version: number; pushedS: number; appliedS: number; p50Ms: number; p99Ms: number; payloadBytes: number }
 
-const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN; // NaN: no samples
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export const bench: Bench = {
@@ -86,7 +86,8 @@ export const bench: Bench = {
       statusesSeen++;
       publisher.onMessage(topic, payload);
       if (!waiting) return;
-      const gatewayId = topic.split('/')[3]!;
+      const [, , , gatewayId] = topic.split('/');
+      if (gatewayId === undefined) return;
       const s = publisher.state(gatewayId);
       if (s && s.appliedVersion === waiting.version && !appliedAt.has(gatewayId)) {
         appliedAt.set(gatewayId, performance.now());
@@ -101,13 +102,14 @@ export const bench: Bench = {
       const pushedAt = new Map<string, number>();
       const allApplied = new Promise<void>((resolve) => (waiting = { version, resolve }));
       const t0 = performance.now();
-      const queue = [...gateways.keys()];
+      const queue = [...gateways.entries()];
       let payloadBytes = 0;
       await Promise.all(Array.from({ length: PUSH_CONCURRENCY }, async () => {
-        for (let g = queue.shift(); g !== undefined; g = queue.shift()) {
-          pushedAt.set(gateways[g]!, performance.now());
-          const r = await publisher.push({ id: gateways[g]! }, devicesOf(g, intervalMs), `bench v${version}`);
-          if (r.outcome !== 'pushed' || r.version !== version) throw new Error(`gateway ${gateways[g]}: ${r.outcome} v${r.version}`);
+        for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+          const [g, gatewayId] = next;
+          pushedAt.set(gatewayId, performance.now());
+          const r = await publisher.push({ id: gatewayId }, devicesOf(g, intervalMs), `bench v${version}`);
+          if (r.outcome !== 'pushed' || r.version !== version) throw new Error(`gateway ${gatewayId}: ${r.outcome} v${r.version}`);
         }
       }));
       const pushedS = (performance.now() - t0) / 1000;
@@ -115,18 +117,27 @@ export const bench: Bench = {
       await Promise.race([allApplied, timeout]);
       const appliedS = (performance.now() - t0) / 1000;
       waiting = null;
-      const latencies = gateways.map((g) => appliedAt.get(g)! - pushedAt.get(g)!);
-      const sample = await import('../config-push/render.ts').then((m) => m.renderGatewayConfig({ id: gateways[0]! }, devicesOf(0, intervalMs), profiles));
+      const latencies = gateways.map((g) => {
+        const [applied, pushed] = [appliedAt.get(g), pushedAt.get(g)];
+        // allApplied resolved only once every gateway had both.
+        if (applied === undefined || pushed === undefined) throw new Error(`gateway ${g}: no push or apply time in v${version}`);
+        return applied - pushed;
+      });
+      const [firstGateway] = gateways;
+      if (firstGateway === undefined) throw new Error('config-push bench needs at least one gateway');
+      const sample = await import('../config-push/render.ts').then((m) => m.renderGatewayConfig({ id: firstGateway }, devicesOf(0, intervalMs), profiles));
       payloadBytes = (await import('../../proto/index.ts')).encodeGatewayConfig({ ...sample.config, version, issuedAtMs: Date.now() }).length;
       ctx.progress(`v${version}: pushed ${fmt(pushedS, 2)} s, all applied ${fmt(appliedS, 2)} s`);
       return { version, pushedS, appliedS, p50Ms: pct(latencies, 0.5), p99Ms: pct(latencies, 0.99), payloadBytes };
     }
 
     const cpu0 = process.cpuUsage();
-    const fleetCpu0 = processCpuSeconds(fleet.child.pid!);
+    const fleetPid = fleet.child.pid;
+    if (fleetPid === undefined) throw new Error('the gateway fleet process has no pid');
+    const fleetCpu0 = processCpuSeconds(fleetPid);
     const rounds = [await round(1, 5000), await round(2, 1000)];
     const cpu = process.cpuUsage(cpu0);
-    const fleetCpu = processCpuSeconds(fleet.child.pid!) - fleetCpu0;
+    const fleetCpu = processCpuSeconds(fleetPid) - fleetCpu0;
     const inSync = publisher.list('in-sync').length;
     ctx.progress('stopping the fleet, the centre and the broker…');
     fleet.stop();

@@ -27,7 +27,7 @@ function row(i: number): string[] {
   const lat = (32.9 + (i % 997) * 1e-4).toFixed(6);
   const lon = (114.0 + (i % 991) * 1e-4).toFixed(6);
   const crs = i % 2 === 0 ? 'gcj02' : 'wgs84';
-  const district = ['yicheng', 'xiping', 'suiping'][i % 3]!;
+  const district = i % 3 === 0 ? 'yicheng' : i % 3 === 1 ? 'xiping' : 'suiping';
   const tags = i % 5 === 0 ? 'pilot' : '';
   switch (i % 3) {
     case 0: return [id, 'manhole-cover', gw, 'modbus-tcp', `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, '502', String(1 + (i % 200)), '', '', '', '', '', lat, lon, crs, district, tags];

@@ -140,7 +140,9 @@ export class CommandCenter {
     }
     this.sent.inc({ name: req.name });
     this.deps.log.info({ commandId: record.commandId, deviceId: req.deviceId, gatewayId: device.gatewayId, name: req.name, requestedBy: req.requestedBy }, 'command sent');
-    return this.log.get(record.commandId)!;
+    const sent = this.log.get(record.commandId);
+    if (!sent) throw new TzError('TZ_INTERNAL', `command ${record.commandId} missing from the log right after it was added`);
+    return sent;
   }
 
   /** A CommandAck from a gateway. */

@@ -27,8 +27,8 @@ export function readCsv(text: string, columns: readonly string[], required: read
   if (problems.length > 0) return { rows: rows.length - 1, records: [], problems };
   const records = [];
   let count = 0;
-  for (let i = 1; i < rows.length; i++) {
-    const cells = rows[i]!;
+  for (const [i, cells] of rows.entries()) {
+    if (i === 0) continue; // the header
     if (cells.every((c) => c.trim() === '')) continue; // blank line
     const row = i + 1;
     count += 1;

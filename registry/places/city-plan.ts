@@ -76,7 +76,9 @@ const planFile = z.object({
 });
 
 function bboxOf(rings: LonLat[][]): BBox {
-  const outer = rings[0]!;
+  const [outer] = rings;
+  // The schema holds a polygon to at least one ring; lattice cells are built with one.
+  if (outer === undefined) throw new TzError('TZ_INTERNAL', 'a polygon without rings reached bboxOf');
   return [Math.min(...outer.map((p) => p[0])), Math.min(...outer.map((p) => p[1])), Math.max(...outer.map((p) => p[0])), Math.max(...outer.map((p) => p[1]))];
 }
 
@@ -113,7 +115,8 @@ export function parseCityPlan(raw: unknown, source: string, inside: (p: LonLat, 
   if (districts.length === 0) problems.push('no district features');
   if (cells.length === 0 && !file.grid) problems.push('no cell features and no `grid` to generate them on');
   if (problems.length) throw new TzError('TZ_CONFIG_INVALID', problems.map((p) => `${source}: ${p}`).join('\n'), { details: { problems } });
-  if (cells.length === 0) for (const d of districts) cells.push(...latticeCells(d, file.grid!, inside));
+  const { grid } = file;
+  if (cells.length === 0 && grid) for (const d of districts) cells.push(...latticeCells(d, grid, inside));
   return { city: { id: file.city.id, name: file.city.name, nameEn: file.city.nameEn, centre: file.city.centre }, schematic: file.schematic, source, districts, cells, streets };
 }
 
@@ -132,10 +135,10 @@ function latticeCells(d: District, grid: NonNullable<z.infer<typeof planFile>['g
   const out: GridCell[] = [];
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
-      const corners = [at(col0 + c, row0 + r), at(col0 + c + 1, row0 + r), at(col0 + c + 1, row0 + r + 1), at(col0 + c, row0 + r + 1)];
+      const corners: [LonLat, LonLat, LonLat, LonLat] = [at(col0 + c, row0 + r), at(col0 + c + 1, row0 + r), at(col0 + c + 1, row0 + r + 1), at(col0 + c, row0 + r + 1)];
       if (!corners.every((p) => inside(p, d.rings))) continue;
       const rc = `${String(r + 1).padStart(2, '0')}${String(c + 1).padStart(2, '0')}`;
-      const rings = [[...corners, corners[0]!]];
+      const rings = [[...corners, corners[0]]];
       out.push({ id: `${d.code}-${rc}`, name: `${d.name}第${r + 1}排第${c + 1}列网格`, district: d.id, rings, bbox: bboxOf(rings) });
     }
   }

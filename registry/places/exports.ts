@@ -46,19 +46,22 @@ const TRANSPORT = { tcp: 'modbus-tcp', rtu: 'modbus-rtu', lora: 'lorawan' } as c
 
 /** One row per device; empty strings where nothing is known (RTU lines and LoRa keys are the gateway config's business). */
 export function cityDeviceRows(devices: readonly PlacedDevice[]): CityDeviceRow[] {
-  return devices.map((d) => ({
+  return devices.map(cityDeviceRow);
+}
+
+function cityDeviceRow(d: PlacedDevice): CityDeviceRow {
+  return {
     id: d.deviceId, class: d.profile, gatewayId: d.gatewayId, transport: TRANSPORT[d.transport],
     host: d.transport === 'tcp' ? d.host : '', port: d.transport === 'tcp' ? String(d.port) : '', unit: d.transport === 'lora' ? '' : String(d.unitId),
     lat: d.site ? String(d.site.lat) : '', lon: d.site ? String(d.site.lon) : '', address: d.site?.address ?? '',
     district: d.site?.district ?? '', gridCell: d.site?.gridCell ?? '', assetId: assetIdOf(d.deviceId),
-  }));
+  };
 }
 
 /** The same devices as a GeoJSON FeatureCollection of points (properties = the row). */
 export function cityDevicesGeoJson(devices: readonly PlacedDevice[]): { type: 'FeatureCollection'; features: Array<{ type: 'Feature'; properties: CityDeviceRow; geometry: { type: 'Point'; coordinates: [number, number] } }> } {
-  const rows = cityDeviceRows(devices);
   return {
     type: 'FeatureCollection',
-    features: devices.flatMap((d, i) => (d.site ? [{ type: 'Feature' as const, properties: rows[i]!, geometry: { type: 'Point' as const, coordinates: [d.site.lon, d.site.lat] as [number, number] } }] : [])),
+    features: devices.flatMap((d) => (d.site ? [{ type: 'Feature' as const, properties: cityDeviceRow(d), geometry: { type: 'Point' as const, coordinates: [d.site.lon, d.site.lat] as [number, number] } }] : [])),
   };
 }

@@ -30,12 +30,12 @@ export interface CityMap extends CityPlan {
 
 /** Adds `locate` to a plan. */
 export function withLocate(plan: CityPlan): CityMap {
-  const cellsOf = new Map(plan.districts.map((d) => [d.id, plan.cells.filter((c) => c.district === d.id)]));
+  const districts = plan.districts.map((d) => ({ d, cells: plan.cells.filter((c) => c.district === d.id) }));
   const locate: Locate = (lat, lon) => {
     if (!Number.isFinite(lat) || !Number.isFinite(lon)) return null;
-    for (const d of plan.districts) {
+    for (const { d, cells } of districts) {
       if (!inBox(lon, lat, d.bbox) || !insideRings([lon, lat], d.rings)) continue;
-      const cell = cellsOf.get(d.id)!.find((c) => inBox(lon, lat, c.bbox) && insideRings([lon, lat], c.rings));
+      const cell = cells.find((c) => inBox(lon, lat, c.bbox) && insideRings([lon, lat], c.rings));
       return { district: d.id, districtName: d.name, gridCell: cell?.id ?? '', gridName: cell?.name ?? '' };
     }
     return null;

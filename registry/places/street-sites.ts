@@ -1,5 +1,5 @@
+import { TzError } from '../../service-kit/index.ts';
 import type { CityMap } from './locate.ts';
-import type { LonLat } from './city-plan.ts';
 
 // Where devices stand: along the main streets of their district, evenly
 // spaced over the street length inside it, alternately on either side of the
@@ -35,8 +35,9 @@ function samplesOf(map: CityMap, district: string): Sample[] {
   const out: Sample[] = [];
   for (const s of map.streets) {
     let alongM = 0;
-    for (let i = 1; i < s.path.length; i++) {
-      const [a, b] = [s.path[i - 1]!, s.path[i]!] as [LonLat, LonLat];
+    for (const [i, b] of s.path.entries()) {
+      const a = s.path[i - 1];
+      if (a === undefined) continue; // the first point only starts the first segment
       const mPerDegLon = M_PER_DEG_LAT * Math.cos(((a[1] + b[1]) / 2) * (Math.PI / 180));
       const dx = (b[0] - a[0]) * mPerDegLon;
       const dy = (b[1] - a[1]) * M_PER_DEG_LAT;
@@ -60,7 +61,8 @@ export function sitesAlongStreets(map: CityMap, district: string, count: number)
   if (samples.length === 0 || count <= 0) return [];
   const out: DeviceSite[] = [];
   for (let i = 0; i < count; i++) {
-    const s = samples[Math.min(samples.length - 1, Math.floor(((i + 0.5) / count) * samples.length))]!;
+    const s = samples[Math.min(samples.length - 1, Math.floor(((i + 0.5) / count) * samples.length))];
+    if (s === undefined) throw new TzError('TZ_INTERNAL', `street sample ${i} of ${count} outside ${samples.length} samples`); // the index is clamped above
     const side = i % 2 === 0 ? 1 : -1;
     // Perpendicular to the street: (dirLat, -dirLon) in metres, scaled back to degrees.
     const mPerDegLon = M_PER_DEG_LAT * Math.cos(s.lat * (Math.PI / 180));
@@ -73,12 +75,14 @@ export function sitesAlongStreets(map: CityMap, district: string, count: number)
     if (place?.district !== district) {
       // The kerb on this side is over the district line: stand on the centre line instead.
       [lon, lat] = [s.lon, s.lat];
-      place = map.locate(lat, lon)!;
+      place = map.locate(lat, lon);
+      // samplesOf kept only centre-line points that locate into the district.
+      if (place === null) throw new TzError('TZ_INTERNAL', `street sample ${s.lon},${s.lat} on ${s.street} lies in no district`);
     }
     const number = 2 * Math.floor(s.alongM / FRONTAGE_M / 2) + (side > 0 ? 1 : 2);
     out.push({
-      lat, lon, district, districtName: place!.districtName, gridCell: place!.gridCell, gridName: place!.gridName,
-      street: s.street, address: `${map.city.name}${place!.districtName}${s.street}${number}号`,
+      lat, lon, district, districtName: place.districtName, gridCell: place.gridCell, gridName: place.gridName,
+      street: s.street, address: `${map.city.name}${place.districtName}${s.street}${number}号`,
     });
   }
   return out;
