@@ -267,7 +267,8 @@ export class RedisStreamEmitter {
     let o = this.seen.get(origin);
     if (!o) {
       o = { contiguous: seq - 1, ahead: new Set(), holeSinceMs: nowMs };
-      if (this.seen.size >= MAX_ORIGINS) this.seen.delete(this.seen.keys().next().value!);
+      const oldest = this.seen.keys().next();
+      if (this.seen.size >= MAX_ORIGINS && !oldest.done) this.seen.delete(oldest.value);
       this.seen.set(origin, o);
     }
     if (seq <= o.contiguous || o.ahead.has(seq)) {

@@ -18,7 +18,10 @@ export function parseDuration(value: string | number): number | null {
   let at = 0;
   let match: RegExpExecArray | null;
   while ((match = DURATION_PART.exec(text)) !== null) {
-    total += Number(match[1]) * UNIT_MS[match[2]!]!;
+    const [, amount = '', unit = ''] = match;
+    const unitMs = UNIT_MS[unit];
+    if (unitMs === undefined) return null; // the pattern admits only UNIT_MS's units
+    total += Number(amount) * unitMs;
     at = DURATION_PART.lastIndex;
   }
   if (at !== text.length || total > MAX_MS) return null;
