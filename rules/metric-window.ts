@@ -12,6 +12,12 @@
 
 const NO_BLOCK = -1;
 
+// Reads of the per-slot Int32Array/Int8Array state and of `buf` below are all
+// inside bounds the code has checked (slot < length after ensureSlot/size, pair
+// indexes from at() over kept samples); `?? fallback` only satisfies
+// noUncheckedIndexedAccess, with the fallback each array is filled with (no
+// block, empty ring) or NaN for a sample, and allocates nothing per reading.
+
 export class MetricWindows {
   /** (time, value) pairs; a block of `cap` pairs starts at pair index `off`. */
   private buf = new Float64Array(2048);
@@ -63,21 +69,21 @@ export class MetricWindows {
 
   /** Number of samples kept for a device. */
   size(slot: number): number {
-    return slot < this.len.length ? this.len[slot]! : 0;
+    return slot < this.len.length ? this.len[slot] ?? 0 : 0;
   }
 
   push(slot: number, t: number, v: number): void {
     if (Number.isNaN(v)) return;
     this.ensureSlot(slot);
-    let log = this.capLog[slot]!;
-    let at = this.off[slot]!;
-    let head = this.head[slot]!;
-    let len = this.len[slot]!;
+    let log = this.capLog[slot] ?? -1;
+    let at = this.off[slot] ?? NO_BLOCK;
+    let head = this.head[slot] ?? 0;
+    let len = this.len[slot] ?? 0;
     const buf = this.buf;
     if (log >= 0) {
       const mask = (1 << log) - 1;
       const oldest = t - this.keepMs;
-      while (len > 0 && buf[2 * (at + head)]! < oldest) {
+      while (len > 0 && (buf[2 * (at + head)] ?? Number.NaN) < oldest) {
         head = (head + 1) & mask;
         len--;
       }
@@ -89,8 +95,8 @@ export class MetricWindows {
       const nbuf = this.buf;
       for (let i = 0; i < len; i++) {
         const from = at + ((head + i) & ((1 << log) - 1));
-        nbuf[2 * (to + i)] = nbuf[2 * from]!;
-        nbuf[2 * (to + i) + 1] = nbuf[2 * from + 1]!;
+        nbuf[2 * (to + i)] = nbuf[2 * from] ?? Number.NaN;
+        nbuf[2 * (to + i) + 1] = nbuf[2 * from + 1] ?? Number.NaN;
       }
       if (log >= 0) this.release(at, log);
       log = next;
@@ -108,14 +114,24 @@ export class MetricWindows {
 
   /** Pair index of the i-th kept sample (0 = oldest). */
   private at(slot: number, i: number): number {
-    return this.off[slot]! + ((this.head[slot]! + i) & ((1 << this.capLog[slot]!) - 1));
+    return (this.off[slot] ?? NO_BLOCK) + (((this.head[slot] ?? 0) + i) & ((1 << (this.capLog[slot] ?? -1)) - 1));
+  }
+
+  /** Time of pair p (p from at(), inside buf). */
+  private timeAt(p: number): number {
+    return this.buf[2 * p] ?? Number.NaN;
+  }
+
+  /** Value of pair p (p from at(), inside buf). */
+  private valueAt(p: number): number {
+    return this.buf[2 * p + 1] ?? Number.NaN;
   }
 
   /** First sample index (0 = oldest) at or after `from`. */
   private first(slot: number, from: number): number {
     const n = this.size(slot);
     let i = 0;
-    while (i < n && this.buf[2 * this.at(slot, i)]! < from) i++;
+    while (i < n && this.timeAt(this.at(slot, i)) < from) i++;
     return i;
   }
 
@@ -124,8 +140,8 @@ export class MetricWindows {
     let c = 0;
     for (let i = this.first(slot, from); i < n; i++) {
       const p = this.at(slot, i);
-      if (this.buf[2 * p]! > to) break;
-      if (!where || where(this.buf[2 * p + 1]!)) c++;
+      if (this.timeAt(p) > to) break;
+      if (!where || where(this.valueAt(p))) c++;
     }
     return c;
   }
@@ -136,8 +152,8 @@ export class MetricWindows {
     let sum = 0;
     for (let i = this.first(slot, from); i < n; i++) {
       const p = this.at(slot, i);
-      if (this.buf[2 * p]! > to) break;
-      sum += this.buf[2 * p + 1]!;
+      if (this.timeAt(p) > to) break;
+      sum += this.valueAt(p);
       c++;
     }
     return c === 0 ? Number.NaN : sum / c;
@@ -148,8 +164,8 @@ export class MetricWindows {
     let m = Number.NaN;
     for (let i = this.first(slot, from); i < n; i++) {
       const p = this.at(slot, i);
-      if (this.buf[2 * p]! > to) break;
-      const v = this.buf[2 * p + 1]!;
+      if (this.timeAt(p) > to) break;
+      const v = this.valueAt(p);
       if (!(v >= m)) m = v;
     }
     return m;
@@ -160,8 +176,8 @@ export class MetricWindows {
     let m = Number.NaN;
     for (let i = this.first(slot, from); i < n; i++) {
       const p = this.at(slot, i);
-      if (this.buf[2 * p]! > to) break;
-      const v = this.buf[2 * p + 1]!;
+      if (this.timeAt(p) > to) break;
+      const v = this.valueAt(p);
       if (!(v <= m)) m = v;
     }
     return m;
@@ -171,15 +187,15 @@ export class MetricWindows {
   change(slot: number, from: number, to: number): number {
     const i = this.first(slot, from);
     let j = this.size(slot) - 1;
-    while (j >= i && this.buf[2 * this.at(slot, j)]! > to) j--;
+    while (j >= i && this.timeAt(this.at(slot, j)) > to) j--;
     if (j <= i) {
       this.span = 0;
       return Number.NaN;
     }
     const a = this.at(slot, i);
     const b = this.at(slot, j);
-    this.span = this.buf[2 * b]! - this.buf[2 * a]!;
-    return this.buf[2 * b + 1]! - this.buf[2 * a + 1]!;
+    this.span = this.timeAt(b) - this.timeAt(a);
+    return this.valueAt(b) - this.valueAt(a);
   }
 
   /** The kept samples, oldest first, as [times, values] (the checkpoint's form). */
@@ -189,8 +205,8 @@ export class MetricWindows {
     const vs: number[] = [];
     for (let i = 0; i < n; i++) {
       const p = this.at(slot, i);
-      ts.push(this.buf[2 * p]!);
-      vs.push(this.buf[2 * p + 1]!);
+      ts.push(this.timeAt(p));
+      vs.push(this.valueAt(p));
     }
     return [ts, vs];
   }
@@ -199,12 +215,17 @@ export class MetricWindows {
   restore(slot: number, data: [number[], number[]]): void {
     this.clear(slot);
     const [ts, vs] = data;
-    for (let i = 0; i < ts.length && i < vs.length; i++) this.push(slot, ts[i]!, vs[i]!);
+    for (const [i, t] of ts.entries()) {
+      const v = vs[i];
+      if (v === undefined) break; // a checkpoint's shorter list ends the pairs
+      this.push(slot, t, v);
+    }
   }
 
   clear(slot: number): void {
     if (slot >= this.off.length) return;
-    if (this.capLog[slot]! >= 0) this.release(this.off[slot]!, this.capLog[slot]!);
+    const log = this.capLog[slot] ?? -1;
+    if (log >= 0) this.release(this.off[slot] ?? NO_BLOCK, log);
     this.off[slot] = NO_BLOCK;
     this.capLog[slot] = -1;
     this.head[slot] = 0;
