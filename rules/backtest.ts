@@ -65,8 +65,11 @@ export async function runBacktest(influx: InfluxTarget, profiles: ProfileCatalog
       if (!s || s.values.length === 0) break;
       const col = new Map(s.columns.map((c, i) => [c, i]));
       const metricCols = profile.metrics.map((m) => col.get(m.name));
+      const timeCol = col.get('time');
+      // InfluxQL always answers SELECT * with a time column first.
+      if (timeCol === undefined) throw new TzError('TZ_INTERNAL', `backtest: InfluxDB answered ${profile.measurement} without a time column`);
       for (const row of s.values) {
-        const t = Number(row[col.get('time')!]);
+        const t = Number(row[timeCol]);
         const deviceId = String(row[col.get('device') ?? -1] ?? '');
         if (!deviceId) continue;
         seen.add(deviceId);

@@ -1,4 +1,5 @@
-import { parseDuration, type DeviceProfile, type RuleSpec, type Severity } from '../device-profiles/index.ts';
+import { ruleDuration } from './rule-durations.ts';
+import { type DeviceProfile, type RuleSpec, type Severity } from '../device-profiles/index.ts';
 import { collectMetrics, compileCondition, type CompiledCondition } from './conditions.ts';
 
 // A rule document (data) → what the evaluator runs, per device class: metric
@@ -69,17 +70,17 @@ type Settings = Partial<Pick<RuleSpec, 'when' | 'clear' | 'for' | 'clearFor' | '
 
 function variantOf(spec: RuleSpec, over: Settings, profile: DeviceProfile): RuleVariant {
   const s = { ...spec, ...Object.fromEntries(Object.entries(over).filter(([, v]) => v !== undefined)) } as RuleSpec;
-  const forMs = s.for !== undefined ? parseDuration(s.for)! : (s.forSeconds ?? 0) * 1000;
+  const forMs = s.for !== undefined ? ruleDuration(s.for, `rule ${spec.id} for`) : (s.forSeconds ?? 0) * 1000;
   return {
     when: s.when ? compileCondition(s.when, profile) : undefined,
     clear: s.clear ? compileCondition(s.clear, profile) : undefined,
     forMs,
-    clearForMs: s.clearFor !== undefined ? parseDuration(s.clearFor)! : 0,
+    clearForMs: s.clearFor !== undefined ? ruleDuration(s.clearFor, `rule ${spec.id} clearFor`) : 0,
     deadband: s.deadband ?? 0,
     repeat: s.repeat,
     noDataMs: s.noData ? s.noData.missedReports * profile.reportIntervalSeconds * 1000 : undefined,
     severity: s.severity,
-    escalate: (s.escalate ?? []).map((e) => ({ afterMs: parseDuration(e.after)!, severity: e.severity })).sort((a, b) => a.afterMs - b.afterMs),
+    escalate: (s.escalate ?? []).map((e) => ({ afterMs: ruleDuration(e.after, `rule ${spec.id} escalate.after`), severity: e.severity })).sort((a, b) => a.afterMs - b.afterMs),
     mode: s.mode ?? 'live',
   };
 }
@@ -136,7 +137,7 @@ export function compileRule(spec: RuleSpec, profile: DeviceProfile): CompiledRul
     metricMask: [...metrics].every((m) => m <= 30) ? [...metrics].reduce((mask, m) => mask | (1 << m), 0) : -1,
     perDevice: scope.devices !== undefined || byDevice.size > 0,
     flapCount: spec.flapping?.count ?? DEFAULT_FLAPPING.count,
-    flapWindowMs: spec.flapping ? parseDuration(spec.flapping.window)! : DEFAULT_FLAPPING.windowMs,
+    flapWindowMs: spec.flapping ? ruleDuration(spec.flapping.window, `rule ${spec.id} flapping.window`) : DEFAULT_FLAPPING.windowMs,
     noData,
   };
 }

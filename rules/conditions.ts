@@ -1,4 +1,6 @@
-import { parseDuration, parseTimeOfDay, WEEKDAYS, type ComparisonOp, type Condition, type DeviceProfile, type MetricCondition } from '../device-profiles/index.ts';
+import { TzError } from '../service-kit/index.ts';
+import { ruleDuration, ruleTimeOfDay } from './rule-durations.ts';
+import { WEEKDAYS, type ComparisonOp, type Condition, type DeviceProfile, type MetricCondition } from '../device-profiles/index.ts';
 import type { CityCalendar } from './city-time.ts';
 import type { MetricWindows } from './metric-window.ts';
 
@@ -54,16 +56,18 @@ export function compileCondition(c: Condition, profile: DeviceProfile): Compiled
   if ('not' in c) return { k: 'not', part: compileCondition(c.not, profile) };
   if ('time' in c) {
     const days = c.time.days ? c.time.days.reduce((mask, d) => mask | (1 << WEEKDAYS.indexOf(d)), 0) : 0x7f;
-    return { k: 'time', from: c.time.from ? parseTimeOfDay(c.time.from)! : 0, to: c.time.to ? parseTimeOfDay(c.time.to)! : 1440, days };
+    return { k: 'time', from: c.time.from ? ruleTimeOfDay(c.time.from, 'time.from') : 0, to: c.time.to ? ruleTimeOfDay(c.time.to, 'time.to') : 1440, days };
   }
   const metric = profile.metrics.findIndex((m) => m.name === c.metric);
   // A metric this class does not have never holds (the rule is for other classes).
   if (metric < 0) return { k: 'never' };
   const fn = windowOf(c);
   if (!fn) return { k: 'value', metric, test: test(c) };
+  const span = c[fn];
+  if (span === undefined) throw new TzError('TZ_INTERNAL', `${c.metric}: windowOf chose ${fn}, which the condition does not set`);
   const where = c.where ? test(c.where) : undefined;
   return {
-    k: 'window', metric, fn, ms: parseDuration(c[fn]!)!, perMs: PER_MS[c.per ?? 'minute'],
+    k: 'window', metric, fn, ms: ruleDuration(span, `${c.metric} ${fn}`), perMs: PER_MS[c.per ?? 'minute'],
     // Made once here, not per evaluation (a closure per reading was garbage).
     where, wherePasses: where ? (v: number) => passes(where, v, 0) : undefined, test: test(c),
   };
@@ -112,7 +116,8 @@ function windowValue(c: Extract<CompiledCondition, { k: 'window' }>, ctx: Condit
 
 export function evaluate(c: CompiledCondition, ctx: ConditionContext, slack = 0): boolean {
   switch (c.k) {
-    case 'value': return passes(c.test, ctx.values[ctx.base + c.metric]!, slack);
+    // A compiled metric position inside the device's row of the table; NaN (no value) only satisfies the index type.
+    case 'value': return passes(c.test, ctx.values[ctx.base + c.metric] ?? Number.NaN, slack);
     case 'window': return passes(c.test, windowValue(c, ctx), slack);
     case 'time': {
       const local = ctx.calendar.at(ctx.t);

@@ -1,5 +1,5 @@
 import type { DeviceProfile, Severity } from '../device-profiles/index.ts';
-import type { Clock } from '../service-kit/index.ts';
+import { TzError, type Clock } from '../service-kit/index.ts';
 import type { CityCalendar } from './city-time.ts';
 import { evaluate, type ConditionContext } from './conditions.ts';
 import { inScope, variantFor, type ClassRules, type CompiledRule, type RuleMode, type RuleVariant } from './compile.ts';
@@ -250,7 +250,9 @@ export class RuleEvaluator {
     const table = d.table;
     const slot = d.slot;
     // Duplicates and out-of-order readings would rewind windows or count twice (QoS 1 redelivery lands here).
-    if (timestampMs <= table.lastTs[slot]!) return STALE;
+    // Typed-array reads here are at a slot the table handed out (or below inCount): inside bounds.
+    // `??` gives the array's own "never seen"/"no value" fill only to satisfy noUncheckedIndexedAccess.
+    if (timestampMs <= (table.lastTs[slot] ?? Number.NEGATIVE_INFINITY)) return STALE;
     table.lastTs[slot] = timestampMs;
     table.lastArrival[slot] = this.options.clock.now();
     // Names compare by content; a new one is interned so 100,000 devices share a few strings.
@@ -264,9 +266,9 @@ export class RuleEvaluator {
     let mask = 0;
     let wide = false;
     for (let i = 0; i < this.inCount; i++) {
-      const m = this.inIndex[i]!;
+      const m = this.inIndex[i] ?? -1;
       if (m < 0 || m >= width) continue;
-      const v = this.inValue[i]!;
+      const v = this.inValue[i] ?? Number.NaN;
       values[base + m] = v;
       windows[m]?.push(slot, timestampMs, v);
       if (m <= 30) mask |= 1 << m;
@@ -295,7 +297,8 @@ export class RuleEvaluator {
     const rules = plan.rules;
     const variants = plan.variants;
     for (let i = 0; i < rules.length; i++) {
-      const rule = rules[i]!;
+      const rule = rules[i];
+      if (rule === undefined) break; // i < rules.length: narrowing without an iterator per reading
       let v = variants[i];
       if (v === undefined) {
         if (!inScope(rule, d.deviceId, d.district, d.gatewayId, d.profileVersion)) continue;
@@ -358,7 +361,10 @@ export class RuleEvaluator {
 
   private step(rule: CompiledRule, v: RuleVariant, d: DeviceState, t: number): AlarmTransition | undefined {
     let s = this.stateOf(d, rule.id);
-    let holds = evaluate(v.when!, this.ctx);
+    const when = v.when;
+    // Plans and the loop above keep only variants with a `when`.
+    if (when === undefined) throw new TzError('TZ_INTERNAL', `rule ${rule.id} stepped without a when condition`);
+    let holds = evaluate(when, this.ctx);
     if (v.repeat) {
       s ??= idleState();
       s.bits = ((s.bits << 1) | (holds ? 1 : 0)) & (v.repeat.of >= 32 ? 0xffffffff : (1 << v.repeat.of) - 1);
@@ -367,7 +373,7 @@ export class RuleEvaluator {
     }
     if (s?.phase === 2) {
       // Hysteresis: with `clear` only `clear` clears; without it, `when` stopping (past the deadband) does.
-      const clears = v.clear ? evaluate(v.clear, this.ctx) : v.repeat ? !holds : !evaluate(v.when!, this.ctx, v.deadband);
+      const clears = v.clear ? evaluate(v.clear, this.ctx) : v.repeat ? !holds : !evaluate(when, this.ctx, v.deadband);
       if (!clears) {
         s.clearSince = 0;
         s.heldSince = 0;
@@ -430,17 +436,18 @@ export class RuleEvaluator {
       const cls = this.index.get(d.profileClass);
       if (!cls || cls.noDataRules.length === 0) continue;
       // Heard from within the shortest silence of any no-data rule: nothing to look at (most devices, every tick).
-      if (now - d.table.lastArrival[d.slot]! < cls.minNoDataMs) continue;
+      const lastArrival = d.table.lastArrival[d.slot] ?? 0; // the device's own slot: inside the table
+      if (now - lastArrival < cls.minNoDataMs) continue;
       for (const rule of cls.noDataRules) {
         if (!inScope(rule, d.deviceId, d.district, d.gatewayId, d.profileVersion)) continue;
         const v = variantFor(rule, d.deviceId, d.district);
         if (v.mode === 'disabled' || v.noDataMs === undefined) continue;
-        if (this.stateOf(d, rule.id)?.phase === 2 || now - d.table.lastArrival[d.slot]! < v.noDataMs) continue;
+        if (this.stateOf(d, rule.id)?.phase === 2 || now - lastArrival < v.noDataMs) continue;
         const s = idleState();
         s.phase = 2;
         this.keep(d, rule.id, s);
         this.markDirty(d);
-        const lastTs = d.table.lastTs[d.slot]!;
+        const lastTs = d.table.lastTs[d.slot] ?? Number.NEGATIVE_INFINITY;
         out.push(this.transition('fire', rule, v, d, lastTs, [this.evidenceOf(rule, d, lastTs)], false));
       }
     }
@@ -455,13 +462,18 @@ export class RuleEvaluator {
   }
 
   private evidenceOf(rule: CompiledRule, d: DeviceState, t: number): EvidenceReading {
-    const metrics = this.index.get(d.profileClass)!.profile.metrics;
+    const cls = this.index.get(d.profileClass);
+    if (!cls) throw new TzError('TZ_INTERNAL', `device ${d.deviceId} has class ${d.profileClass}, which has no rules`);
+    const metrics = cls.profile.metrics;
     const values: Record<string, MetricValue> = {};
     const positions = rule.noData ? metrics.map((_, i) => i) : rule.metrics;
     const base = d.slot * d.table.width;
     for (const i of positions) {
-      const x = d.table.values[base + i]!;
-      if (!Number.isNaN(x)) values[metrics[i]!.name] = metrics[i]!.type === 'boolean' ? x === 1 : x;
+      const x = d.table.values[base + i] ?? Number.NaN;
+      if (Number.isNaN(x)) continue;
+      const metric = metrics[i];
+      if (!metric) throw new TzError('TZ_INTERNAL', `rule ${rule.id}: metric position ${i} outside ${d.profileClass}'s ${metrics.length} metrics`);
+      values[metric.name] = metric.type === 'boolean' ? x === 1 : x;
     }
     return { timestampMs: t, values };
   }
@@ -502,7 +514,7 @@ export class RuleEvaluator {
     let w = '';
     for (let i = 0; i < t.width; i++) {
       const sep = i === 0 ? '' : ',';
-      v += sep + jsonNumber(t.values[base + i]!);
+      v += sep + jsonNumber(t.values[base + i] ?? Number.NaN);
       const win = t.windows[i];
       if (!win || win.size(d.slot) === 0) {
         w += `${sep}null`;
@@ -512,7 +524,7 @@ export class RuleEvaluator {
       w += `${sep}[[${ts.map(jsonNumber).join(',')}],[${vs.map(jsonNumber).join(',')}]]`;
     }
     return `{"c":${JSON.stringify(d.profileClass)},"pv":${jsonNumber(d.profileVersion)},"g":${JSON.stringify(d.gatewayId)},"di":${JSON.stringify(d.district)},`
-      + `"lt":${jsonNumber(t.lastTs[d.slot]!)},"la":${jsonNumber(t.lastArrival[d.slot]!)},"v":[${v}],"w":[${w}],"r":${d.rules ? JSON.stringify([...d.rules]) : '[]'}}`;
+      + `"lt":${jsonNumber(t.lastTs[d.slot] ?? Number.NEGATIVE_INFINITY)},"la":${jsonNumber(t.lastArrival[d.slot] ?? 0)},"v":[${v}],"w":[${w}],"r":${d.rules ? JSON.stringify([...d.rules]) : '[]'}}`;
   }
 
   restore(deviceId: string, json: string): void {
