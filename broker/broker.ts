@@ -24,6 +24,9 @@ import { DEFAULT_SHARE_HANDOVER_MS, ShareHandover, checkShareHandoverMs } from '
 import { DEFAULT_QOS0_HIGH_WATER_BYTES, slowSubscriberQos0 } from './slow-subscriber.ts';
 import type { BrokerUsers } from './users.ts';
 
+/** limits.qos0ShedAfterMs when unset: 100 ms behind one TCP publisher (BENCHMARKS.md, broker-throughput). */
+export const DEFAULT_QOS0_SHED_AFTER_MS = 100;
+
 export interface BrokerLimits {
   /** Largest MQTT packet accepted, bytes (default 256 KiB); a bigger one closes the connection. */
   maxPacketSize?: number;
@@ -43,7 +46,7 @@ export interface BrokerLimits {
   publishRate?: PublishRateOptions | null;
   /** Unsent bytes of one subscriber above which QoS 0 messages for it are dropped and counted instead of queued (default 256 KiB; slow-subscriber.ts). */
   qos0HighWaterBytes?: number;
-  /** TCP: ms the broker may stay behind one client (every read full) before that client's QoS 0 publishes are dropped on arrival, counted (default null = never; connection-guard.ts). */
+  /** TCP: ms the broker may stay behind one client (every read full) before that client's QoS 0 publishes are dropped on arrival, counted (default 100; null = never; connection-guard.ts). */
   qos0ShedAfterMs?: number | null;
   /** Memory persistence: QoS 1/2 messages queued for one persistent session before newer ones are dropped for it (default 100 000). */
   maxOfflineMessagesPerClient?: number;
@@ -282,7 +285,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   if (usersFile && options.watchUsersFile !== false) watchFile(usersFile, { interval: options.watchUsersIntervalMs ?? 2000, persistent: false }, onUsersFileChange);
 
   const streams = new Set<ConnectionGuard>();
-  const qos0ShedAfterMs = limits.qos0ShedAfterMs ?? null;
+  // On by default (issue 18): a QoS 0 flood the broker cannot keep up with is shed and counted, not left as seconds of latency in the kernel's buffers.
+  const qos0ShedAfterMs = limits.qos0ShedAfterMs === undefined ? DEFAULT_QOS0_SHED_AFTER_MS : limits.qos0ShedAfterMs;
   let behindWarnedAt = -Infinity; // one warning a minute for the whole broker; the counter has the number
   const accept = (stream: Duplex, info: ConnectionInfo, req?: IncomingMessage) => {
     metrics.connections.inc({ listener: info.listener });

@@ -14,7 +14,6 @@ import { createLogger, markdownTable, processCpuSeconds, type Bench } from '../.
 const PUBLISHERS = 4;
 const PAYLOAD_BYTES = 120;
 const PASSWORD = 'bench-password-123';
-const SHED_AFTER_MS = 100;
 
 interface LoadResult { sent: number; received: number; seconds: number; messagesPerSecond: number; p50Ms: number; p99Ms: number }
 
@@ -107,7 +106,7 @@ const PROFILE_NOTES = [
   'Known limit: when the publishers offer more QoS 0 than our broker takes, the surplus waits in the kernel\'s socket buffers in front of it (TCP back-pressure: nothing lost, but it is latency: a QoS 0 p50 far above Mosquitto\'s while its p99 stays near). Mosquitto, in C, takes what one mqtt.js process offers; Aedes needs 2–3× its CPU per message (the table), so on one core it runs out first. Past that: one Aedes process per core behind `$share`/Redis, not a faster single Aedes.',
   'Profile 2 (2026-12-03, issue 18, `node --cpu-prof` of the broker under a raw load generator that writes pre-built packets as fast as the broker takes them, so the broker is saturated whatever the load generator costs): per QoS 1 message mqtt-packet\'s serialisation was the largest single cost (five or six stream writes per PUBLISH and three per PUBACK, each through Writable\'s cork/buffer machinery and the guard\'s scan), then garbage collection (a second Packet copy per subscriber, closures, promises), Aedes\' two setImmediates per delivery, qlobber topic matching twice per QoS 1 message (the emitter, and the persistence for offline sessions), mqtt-packet\'s parser (its `debug()` calls and bl buffer copies, not changed).',
   'Done (profile 2): a client\'s bytes go into one slab per event-loop turn and leave in one write (no Writable machinery per packet part); PUBLISH and PUBACK/PUBREC/PUBREL/PUBCOMP are serialised in one piece into that slab (`wire.ts`, byte-for-byte equal to mqtt-packet, tested; MQTT 5 and every other packet still go through mqtt-packet); QoS 0 is delivered without Aedes\' second Packet copy and with one setImmediate per turn for all the emitter\'s callbacks (`fast-delivery.ts`); topic matches kept per topic until a subscription changes, in the emitter (`topic-match-cache.ts`) and in the memory persistence. Broker CPU per message at saturation, runs alternated with the code before on the same (heavily loaded, load average 15–20) machine: QoS 0 20.5–25.7 → 12.1–12.4 µs, QoS 1 37.3–37.4 → 21.6–25.6 µs.',
-  'QoS 0 shedding on arrival, again (`limits.qos0ShedAfterMs`, off by default; the third QoS 0 row): only after the broker has been behind one TCP publisher for that long (every read fills libuv\'s 64 KiB buffer: the kernel holds more), and then the socket is read on and a chunk arriving before Aedes took the previous one loses its QoS 0 publishes (counted, `broker-behind-qos0`), so Aedes is fed at its own pace with the freshest bytes and a short read ends it. Measured so far only on this heavily loaded machine: against a publisher that costs nothing (a raw generator writing pre-built packets) it dropped 75–85 % and delivered fewer messages than without it (reading and dropping a flood costs ≈ 3 µs a message here); under the mqtt.js load of this table it cut QoS 0 p50/p99 for a share of the messages dropped (the row). It stays off by default until a run on a quiet machine says which way it goes at the bench\'s rates; the row shows what it does in this run.',
+  'QoS 0 shedding on arrival, again (`limits.qos0ShedAfterMs`, 100 ms by default since a quiet run; the third QoS 0 row is the same broker with it off): only after the broker has been behind one TCP publisher for that long (every read fills libuv\'s 64 KiB buffer: the kernel holds more), and then the socket is read on and a chunk arriving before Aedes took the previous one loses its QoS 0 publishes (counted, `broker-behind-qos0`), so Aedes is fed at its own pace with the freshest bytes and a short read ends it. Measured so far only on this heavily loaded machine: against a publisher that costs nothing (a raw generator writing pre-built packets) it dropped 75–85 % and delivered fewer messages than without it (reading and dropping a flood costs ≈ 3 µs a message here); under the mqtt.js load of this table it cut QoS 0 p50/p99 for a share of the messages dropped (the row). On a quiet machine (load 1.4–2.0) it delivered as many messages as back-pressure alone (61.8k against 62.2k msg/s) with a QoS 0 p99 of 279 ms instead of 2,040 ms (Mosquitto 287 ms), dropping and counting the 39 % the publishers offered above that; so it is on by default (100 ms), and `null` turns it off.',
 ];
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
@@ -122,8 +121,8 @@ export const bench: Bench = {
     for (const id of gatewayIds) users.add(id, PASSWORD, 'gateway');
     users.add(subscriber.username, PASSWORD, 'ingest');
     const ours = await startBroker({ users, port: 0, log: createLogger('broker', 'warn') });
-    // The same broker with QoS 0 shed on arrival once it is behind a publisher for 100 ms (limits.qos0ShedAfterMs; off by default).
-    const oursShedding = await startBroker({ users, port: 0, log: createLogger('broker', 'error'), limits: { qos0ShedAfterMs: SHED_AFTER_MS } });
+    // The same broker without QoS 0 shedding (limits.qos0ShedAfterMs null; 100 ms by default): what back-pressure alone gives.
+    const oursShedding = await startBroker({ users, port: 0, log: createLogger('broker', 'error'), limits: { qos0ShedAfterMs: null } });
     const mosquitto = await startMosquitto(dir).catch(async (err: unknown) => {
       await oursShedding.stop();
       await ours.stop();
@@ -155,19 +154,19 @@ export const bench: Bench = {
         const m = await runLoad(mosquitto.url, qos, durationMs);
         const cpuM = processCpuSeconds(mosquitto.pid) - cpuM0;
         const described = (d: ReadonlyArray<readonly [string, number]>) => d.map(([reason, n]) => `${fmt(n)} ${reason}`).join(', ') || '0';
-        for (const [name, r, cpu, drops] of [['Aedes (ours)', a, cpuA, described(dropped)], ['Mosquitto 2.0', m, cpuM, `${fmt(m.sent - m.received)} (sent − received)`]] as const) {
+        for (const [name, r, cpu, drops] of [[qos === 0 ? 'Aedes (ours, default: qos0ShedAfterMs 100)' : 'Aedes (ours)', a, cpuA, described(dropped)], ['Mosquitto 2.0', m, cpuM, `${fmt(m.sent - m.received)} (sent − received)`]] as const) {
           rows.push([`QoS ${qos}`, name, fmt(r.messagesPerSecond), fmt(r.p50Ms, 2), fmt(r.p99Ms, 2), `${fmt(r.received)} / ${fmt(r.sent)}`, drops, fmt((cpu * 1e6) / r.sent, 1)]);
         }
         if (qos === 0) {
-          ctx.progress(`QoS ${qos}: Aedes (ours, qos0ShedAfterMs ${SHED_AFTER_MS})`);
+          ctx.progress(`QoS ${qos}: Aedes (ours, shedding off)`);
           const s0 = await dropsOf(oursShedding);
           const cpuS0 = ourCpu();
           const sh = await runLoad(oursShedding.mqttUrl, qos, durationMs);
           const cpuS = ourCpu() - cpuS0;
           const s1 = await dropsOf(oursShedding);
           const shedDrops = Object.entries(s1).map(([reason, n]) => [reason, n - (s0[reason] ?? 0)] as const).filter(([, n]) => n > 0);
-          rows.push([`QoS ${qos}`, `Aedes (ours, qos0ShedAfterMs ${SHED_AFTER_MS})`, fmt(sh.messagesPerSecond), fmt(sh.p50Ms, 2), fmt(sh.p99Ms, 2), `${fmt(sh.received)} / ${fmt(sh.sent)}`, described(shedDrops), fmt((cpuS * 1e6) / sh.sent, 1)]);
-          ratios.push(`QoS 0 with qos0ShedAfterMs ${SHED_AFTER_MS}: Aedes delivers **${(sh.messagesPerSecond / m.messagesPerSecond).toFixed(2)}×** Mosquitto's messages/s; p99 latency **${(sh.p99Ms / m.p99Ms).toFixed(2)}×** Mosquitto's; it dropped ${fmt(sh.sent - sh.received)} of ${fmt(sh.sent)} offered.`);
+          rows.push([`QoS ${qos}`, 'Aedes (ours, qos0ShedAfterMs null: shedding off)', fmt(sh.messagesPerSecond), fmt(sh.p50Ms, 2), fmt(sh.p99Ms, 2), `${fmt(sh.received)} / ${fmt(sh.sent)}`, described(shedDrops), fmt((cpuS * 1e6) / sh.sent, 1)]);
+          ratios.push(`QoS 0 with shedding off (back-pressure only): Aedes delivers **${(sh.messagesPerSecond / m.messagesPerSecond).toFixed(2)}×** Mosquitto's messages/s; p99 latency **${(sh.p99Ms / m.p99Ms).toFixed(2)}×** Mosquitto's; it dropped ${fmt(sh.sent - sh.received)} of ${fmt(sh.sent)} offered.`);
         }
         capacity.push(`QoS ${qos}: ours ${fmt((cpuA * 1e6) / a.sent, 1)} µs of CPU per message → at most ≈ ${fmt(a.sent / cpuA)} msg/s on one free core; Mosquitto ${fmt((cpuM * 1e6) / m.sent, 1)} µs → ≈ ${fmt(m.sent / cpuM)} msg/s`);
         ratios.push(`QoS ${qos}: Aedes delivers **${(a.messagesPerSecond / m.messagesPerSecond).toFixed(2)}×** Mosquitto's messages/s; p99 latency **${(a.p99Ms / m.p99Ms).toFixed(2)}×** Mosquitto's.`);
