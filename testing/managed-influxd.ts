@@ -67,8 +67,12 @@ export async function startManagedInfluxd(options: ManagedInfluxdOptions): Promi
     child.kill('SIGTERM');
   };
   process.once('exit', killOnExit);
-  child.stdout?.pipe(logFile);
-  child.stderr?.pipe(logFile);
+  // Two pipes into one file: neither may end it (the first to finish would, and the
+  // other's next chunk is then a write after end); the file closes once the child
+  // has closed both.
+  child.stdout?.pipe(logFile, { end: false });
+  child.stderr?.pipe(logFile, { end: false });
+  child.once('close', () => logFile.end());
   const url = `http://127.0.0.1:${httpPort}`;
   let exited: number | null = null;
   child.on('exit', (code) => {

@@ -112,7 +112,10 @@ test('(b) node B\'s Redis connections cut with CLIENT KILL mid-stream: B receive
         const found = list.split('\n').filter((l) => / name=tz-broker-\w+-cut-b /.test(l)).map((l) => /\bid=(\d+)/.exec(l)?.[1]).filter((id): id is string => id !== undefined);
         return found.length >= 3 ? found : undefined;
       }, 10_000, 20);
+      const resumesBefore = await metric(b, 'tz_broker_redis_stream_resumes_total');
       for (const id of ids) await admin.call('CLIENT', 'KILL', 'ID', id);
+      // The next cut waits for this one's resume: /healthz can be green again before the reader's first XREAD, and two cuts then make one resume.
+      await waitFor('B resumed its stream after the cut', async () => ((await metric(b, 'tz_broker_redis_stream_resumes_total')) > resumesBefore ? true : undefined), 10_000, 20);
     };
     const result = await run(a, b, cutB, [100, 250, 450]);
     for (let i = 0; i < N; i++) assert.ok(result.received.has(i), `message ${i} missing`);
