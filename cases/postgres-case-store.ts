@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { Counter, type Registry } from 'prom-client';
 import { TzError, createLogger, type Logger } from '../service-kit/index.ts';
-import { PG_NUMBER_TYPES, PgParams, inPgTransaction, migratePostgres, pgTroubleOf, pgUnavailable, type PgQuery, type PgTransactionContext } from '../service-kit/postgres.ts';
+import { openPgPool, PgParams, inPgTransaction, migratePostgres, pgTroubleOf, pgUnavailable, type PgQuery, type PgTransactionContext } from '../service-kit/postgres.ts';
 import type { CaseQuery, CaseStore, CaseTx, OutboxCounts } from './case-store.ts';
 import type {
   CaseAlarmLink, CaseEventRecord, CasePatch, CaseRecord, CaseStatus, Crew, NewCase, NewCaseEvent, NewOutboxMessage, OutboxMessage, PhotoRecord,
@@ -106,12 +106,9 @@ export class PostgresCaseStore implements CaseStore {
       poolSize: options.poolSize ?? 10, statementTimeoutMs: options.statementTimeoutMs ?? 10_000, connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
       outboxLeaseMs: options.outboxLeaseMs ?? 60_000, maxRetries: options.maxRetries ?? 8, log,
     };
-    const pool = new pg.Pool({
-      connectionString: options.url, max: opts.poolSize, connectionTimeoutMillis: opts.connectTimeoutMs, statement_timeout: opts.statementTimeoutMs,
-      idle_in_transaction_session_timeout: opts.statementTimeoutMs * 3, application_name: 'tianzhong-cases', types: PG_NUMBER_TYPES,
+    const pool = openPgPool({
+      url: options.url, store: 'cases', poolSize: opts.poolSize, connectTimeoutMs: opts.connectTimeoutMs, statementTimeoutMs: opts.statementTimeoutMs, log,
     });
-    // An idle pooled connection dropped by a server restart emits here; without a listener it would crash the process.
-    pool.on('error', (err) => log.warn({ err: err.message }, 'cases: an idle PostgreSQL connection was lost'));
     const store = new PostgresCaseStore(pool, opts, storeMetrics(options.registry));
     try {
       await store.migrate();

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { Counter, type Registry } from 'prom-client';
 import { createLogger, runSteps, systemClock, TzError, type Clock, type Logger, type Steps } from '../service-kit/index.ts';
-import { PG_NUMBER_TYPES, PgParams, inPgTransaction, migratePostgres, pgTroubleOf, pgUnavailable, type PgQuery, type PgTransactionContext } from '../service-kit/postgres.ts';
+import { openPgPool, PgParams, inPgTransaction, migratePostgres, pgTroubleOf, pgUnavailable, type PgQuery, type PgTransactionContext } from '../service-kit/postgres.ts';
 import { checkAsset, flattenAsset, type AssetDraft } from './asset-record.ts';
 import { checkDevice, flattenDevice, type DeviceCheckContext, type DeviceDraft } from './device-record.ts';
 import {
@@ -480,12 +480,9 @@ export class PostgresRegistryStore extends PgRegistryParts implements RegistrySt
   static async open(options: PostgresRegistryStoreOptions): Promise<PostgresRegistryStore> {
     const log = options.log ?? createLogger('registry');
     const statementTimeoutMs = options.statementTimeoutMs ?? 60_000;
-    const pool = new pg.Pool({
-      connectionString: options.url, max: options.poolSize ?? 5, connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000, statement_timeout: statementTimeoutMs,
-      idle_in_transaction_session_timeout: statementTimeoutMs * 3, application_name: 'tianzhong-registry', types: PG_NUMBER_TYPES, options: `-c search_path=${SCHEMA}`,
+    const pool = openPgPool({
+      url: options.url, store: 'registry', poolSize: options.poolSize ?? 5, connectTimeoutMs: options.connectTimeoutMs ?? 5_000, statementTimeoutMs, schema: SCHEMA, log,
     });
-    // An idle pooled connection dropped by a server restart emits here; without a listener it would crash the process.
-    pool.on('error', (err) => log.warn({ err: err.message }, 'registry: an idle PostgreSQL connection was lost'));
     const clock: Clock = options.clock ?? systemClock;
     const deps: Deps = { profiles: options.profiles, key: options.key ?? null, now: () => new Date(clock.now()).toISOString() };
     const store = new PostgresRegistryStore(pool, deps, storeMetrics(options.registry), log, options.maxRetries ?? 8);

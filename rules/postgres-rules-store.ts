@@ -3,7 +3,7 @@ import pg from 'pg';
 import { Counter, type Registry } from 'prom-client';
 import type { RuleSpec } from '../device-profiles/index.ts';
 import { createLogger, TzError, type Logger } from '../service-kit/index.ts';
-import { PG_NUMBER_TYPES, PgParams, inPgTransaction, migratePostgres, pgTroubleOf, pgUnavailable, type PgQuery, type PgTransactionContext } from '../service-kit/postgres.ts';
+import { openPgPool, PgParams, inPgTransaction, migratePostgres, pgTroubleOf, pgUnavailable, type PgQuery, type PgTransactionContext } from '../service-kit/postgres.ts';
 import { toAlarm, type AlarmRow } from './alarm-rows.ts';
 import type { MetricValue } from './evaluator.ts';
 import { POSTGRES_RULES_MIGRATIONS } from './postgres-rules-migrations.ts';
@@ -356,13 +356,9 @@ export class PostgresRulesStore extends PgRulesParts implements RulesStore {
       poolSize: options.poolSize ?? 10, statementTimeoutMs: options.statementTimeoutMs ?? 10_000, connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
       outboxLeaseMs: options.outboxLeaseMs ?? 30_000, maxRetries: options.maxRetries ?? 8, log,
     };
-    const pool = new pg.Pool({
-      connectionString: options.url, max: opts.poolSize, connectionTimeoutMillis: opts.connectTimeoutMs, statement_timeout: opts.statementTimeoutMs,
-      idle_in_transaction_session_timeout: opts.statementTimeoutMs * 3, application_name: 'tianzhong-rules', types: PG_NUMBER_TYPES,
-      options: `-c search_path=${SCHEMA}`,
+    const pool = openPgPool({
+      url: options.url, store: 'rules', poolSize: opts.poolSize, connectTimeoutMs: opts.connectTimeoutMs, statementTimeoutMs: opts.statementTimeoutMs, schema: SCHEMA, log,
     });
-    // An idle pooled connection dropped by a server restart emits here; without a listener it would crash the process.
-    pool.on('error', (err) => log.warn({ err: err.message }, 'rules: an idle PostgreSQL connection was lost'));
     const store = new PostgresRulesStore(pool, opts, storeMetrics(options.registry), `rules-${randomUUID()}`);
     try {
       await store.migrate();

@@ -4,7 +4,7 @@ import { admitted, mintToken, presentedToken, principalOf, type AccessTokens, ty
 import type { AuditAppend } from './audit.ts';
 import { TzError } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { PG_NUMBER_TYPES, migratePostgres, pgTroubleOf, pgUnavailable, type PgMigration } from './postgres.ts';
+import { openPgPool, migratePostgres, pgTroubleOf, pgUnavailable, type PgMigration } from './postgres.ts';
 import { TokenLastUse } from './token-last-use.ts';
 
 // API tokens on PostgreSQL (issue 20): every service of a city (rules, cases,
@@ -69,12 +69,7 @@ export class PostgresAccessTokens implements AccessTokens {
   static async open(o: PostgresAccessTokensOptions): Promise<PostgresAccessTokens> {
     const log = o.log ?? createLogger('access');
     const timeout = o.statementTimeoutMs ?? 5_000;
-    const pool = new pg.Pool({
-      connectionString: o.url, max: o.poolSize ?? 5, connectionTimeoutMillis: o.connectTimeoutMs ?? 3_000, statement_timeout: timeout,
-      idle_in_transaction_session_timeout: timeout * 3, application_name: 'tianzhong-access', types: PG_NUMBER_TYPES, options: `-c search_path=${SCHEMA}`,
-    });
-    // An idle pooled connection dropped by a server restart emits here; without a listener it would crash the process.
-    pool.on('error', (err) => log.warn({ err: err.message }, 'access tokens: an idle PostgreSQL connection was lost'));
+    const pool = openPgPool({ url: o.url, store: 'access', poolSize: o.poolSize ?? 5, connectTimeoutMs: o.connectTimeoutMs ?? 3_000, statementTimeoutMs: timeout, schema: SCHEMA, log });
     const unavailable = new Counter({
       name: 'tz_access_store_unavailable_total', help: 'Access token store operations given up as TZ_STORE_UNAVAILABLE (PostgreSQL away or busy)', registers: o.registry ? [o.registry] : [],
     });

@@ -38,6 +38,31 @@ export const PG_NUMBER_TYPES = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text'))) as typeof pg.types.getTypeParser,
 };
 
+export interface PgPoolOptions {
+  url: string;
+  /** The store's name: `application_name` tianzhong-<store> in pg_stat_activity, and the log's words. */
+  store: string;
+  poolSize: number;
+  connectTimeoutMs: number;
+  /** Per statement; an idle transaction is cut after three times this. */
+  statementTimeoutMs: number;
+  /** The schema the store's tables live in (search_path), if not public. */
+  schema?: string;
+  log: Logger;
+}
+
+/** The one way our stores open a pool: bounded waits, bigint as number, and an idle connection's loss logged, not thrown. */
+export function openPgPool(o: PgPoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: o.url, max: o.poolSize, connectionTimeoutMillis: o.connectTimeoutMs, statement_timeout: o.statementTimeoutMs,
+    idle_in_transaction_session_timeout: o.statementTimeoutMs * 3, application_name: `tianzhong-${o.store}`, types: PG_NUMBER_TYPES,
+    ...(o.schema ? { options: `-c search_path=${o.schema}` } : {}),
+  });
+  // An idle pooled connection dropped by a server restart emits here; without a listener it would crash the process.
+  pool.on('error', (err) => o.log.warn({ err: err.message }, `${o.store}: an idle PostgreSQL connection was lost`));
+  return pool;
+}
+
 /** Builds `$n` placeholders in order. */
 export class PgParams {
   readonly values: unknown[] = [];
