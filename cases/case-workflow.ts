@@ -103,7 +103,15 @@ export class CaseWorkflow {
     const found = this.categories.get(code);
     if (found) return { category: found, known: true };
     this.opts.hooks?.onUnknownCategory?.(code);
-    return { category: this.categories.get(this.opts.config.fallbackCategory)!, known: false };
+    return { category: this.fallbackCategory(), known: false };
+  }
+
+  /** The config check (config.ts) refuses a fallback that is not a category, so its absence here is a bug. */
+  private fallbackCategory(): CategoryConfig {
+    const code = this.opts.config.fallbackCategory;
+    const fallback = this.categories.get(code);
+    if (!fallback) throw new TzError('TZ_INTERNAL', `cases: fallback category ${code} is not among the configured categories`);
+    return fallback;
   }
 
   knownCategory(code: string): CategoryConfig | undefined {
@@ -111,7 +119,7 @@ export class CaseWorkflow {
   }
 
   private sla(c: Pick<CaseRecord, 'category' | 'priority'>, stage: SlaStage): number {
-    const category = this.categories.get(c.category) ?? this.categories.get(this.opts.config.fallbackCategory)!;
+    const category = this.categories.get(c.category) ?? this.fallbackCategory();
     return slaMs(this.opts.config, category, c.priority, stage);
   }
 

@@ -147,6 +147,12 @@ export class PostgresCaseStore implements CaseStore {
   private buildTx(q: Query): CaseTx {
     const one = async <R extends pg.QueryResultRow>(sql: string, values?: unknown[]): Promise<R | undefined> => (await q<R>(sql, values)).rows[0];
     const many = async <R extends pg.QueryResultRow>(sql: string, values?: unknown[]): Promise<R[]> => (await q<R>(sql, values)).rows;
+    // An INSERT … RETURNING or a COUNT(*) always answers one row; none is a bug, not a state.
+    const onlyRow = async <R extends pg.QueryResultRow>(what: string, sql: string, values?: unknown[]): Promise<R> => {
+      const row = await one<R>(sql, values);
+      if (row === undefined) throw new TzError('TZ_INTERNAL', `case store: PostgreSQL answered no row for ${what}`);
+      return row;
+    };
     const changed = async (sql: string, values?: unknown[]): Promise<number> => (await q(sql, values)).rowCount ?? 0;
     const leaseMs = this.opts.outboxLeaseMs;
 
@@ -160,7 +166,7 @@ export class PostgresCaseStore implements CaseStore {
           if (k === 'closedAt') return p.add(null);
           return p.add(toColumn(k, input[k]));
         });
-        return caseOf((await one<CaseRow>(`INSERT INTO cases (${keys.map((k) => CASE_COLUMNS[k]).join(', ')}) VALUES (${values.join(', ')}) RETURNING *`, p.values))!);
+        return caseOf(await onlyRow<CaseRow>('the new case', `INSERT INTO cases (${keys.map((k) => CASE_COLUMNS[k]).join(', ')}) VALUES (${values.join(', ')}) RETURNING *`, p.values));
       },
       updateCase: async (id, expectedVersion, patch: CasePatch, at) => {
         const keys = (Object.keys(patch) as Array<keyof CasePatch>).filter((k) => k in CASE_COLUMNS && k !== 'updatedAt');
@@ -184,7 +190,7 @@ export class PostgresCaseStore implements CaseStore {
       },
       countCases: async (query) => {
         const p = new PgParams();
-        return (await one<{ n: number }>(`SELECT COUNT(*) AS n FROM cases ${whereOf(query, p)}`, p.values))!.n;
+        return (await onlyRow<{ n: number }>('the case count', `SELECT COUNT(*) AS n FROM cases ${whereOf(query, p)}`, p.values)).n;
       },
       findOpenCase: async ({ assetId, incidentId }) => {
         if (incidentId) {
@@ -202,10 +208,10 @@ export class PostgresCaseStore implements CaseStore {
         return row ? caseOf(row) : null;
       },
 
-      appendEvent: async (e: NewCaseEvent) => eventOf((await one<EventRow>(
+      appendEvent: async (e: NewCaseEvent) => eventOf(await onlyRow<EventRow>('the new case event',
         'INSERT INTO case_events (case_id, at, who, action, from_status, to_status, note, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *',
         [e.caseId, e.at, e.who, e.action, e.fromStatus, e.toStatus, e.note, JSON.stringify(e.detail)],
-      ))!),
+      )),
       eventsOf: async (caseId) => (await many<EventRow>('SELECT * FROM case_events WHERE case_id = $1 ORDER BY id', [caseId])).map(eventOf),
       eventsOfCases: async (caseIds) => (await many<EventRow>('SELECT * FROM case_events WHERE case_id = ANY($1::bigint[]) ORDER BY id', [caseIds])).map(eventOf),
 
@@ -249,10 +255,10 @@ export class PostgresCaseStore implements CaseStore {
         `SELECT crew_id, COUNT(*) AS n FROM cases WHERE crew_id IS NOT NULL AND status NOT IN (${FINAL_SQL}) GROUP BY crew_id`,
       )).map((r) => [r.crew_id, r.n])),
 
-      enqueue: async (caseId, m: NewOutboxMessage, at) => outboxOf((await one<OutboxRow>(
+      enqueue: async (caseId, m: NewOutboxMessage, at) => outboxOf(await onlyRow<OutboxRow>('the new outbox message',
         "INSERT INTO case_outbox (case_id, channel, target, payload, state, attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6) RETURNING *",
         [caseId, m.channel, m.target, m.payload, at, at],
-      ))!),
+      )),
       enqueueOnce: async (caseId, m, at, o) => {
         // The unique index on dedup_key makes a second message for the same event × subscription a no-op.
         const row = await one<OutboxRow>(`INSERT INTO case_outbox (case_id, channel, target, payload, state, attempts, next_attempt_at, created_at, dedup_key, subscription_id)

@@ -57,7 +57,9 @@ export async function rateCase(store: CaseStore, clock: Clock, caseId: number, i
       caseId, at: clock.now(), who: by.who, action: 'rating', fromStatus: c.status, toStatus: c.status, note: input.comment || null,
       detail: { stars: input.stars, satisfaction, channel: by.channel },
     });
-    return ratingOf([line])!;
+    const rating = ratingOf([line]);
+    if (!rating) throw new TzError('TZ_INTERNAL', `case ${caseId}: the rating line just written does not read back as a rating`);
+    return rating;
   });
 }
 

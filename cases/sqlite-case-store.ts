@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { migrateSqlite, openSqlite } from '../service-kit/index.ts';
+import { TzError, migrateSqlite, openSqlite } from '../service-kit/index.ts';
 import type { CaseQuery, CaseStore, CaseTx } from './case-store.ts';
 import type {
   CaseAlarmLink, CaseEventRecord, CasePatch, CaseRecord, NewCase, NewCaseEvent, PhotoRecord,
@@ -84,6 +84,11 @@ export class SqliteCaseStore implements CaseStore {
     const db = this.db;
     const caseById = db.prepare<[number], CaseRow>('SELECT * FROM cases WHERE id = ?');
     const eventById = db.prepare<[number], EventRow>('SELECT * FROM case_events WHERE id = ?');
+    // A row just inserted, or a COUNT(*), is always there; none is a bug, not a state.
+    const stored = <R>(row: R | undefined, what: string): R => {
+      if (row === undefined) throw new TzError('TZ_INTERNAL', `case store: SQLite has no row for ${what}`);
+      return row;
+    };
     const insertEvent = db.prepare('INSERT INTO case_events (case_id, at, who, action, from_status, to_status, note, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     const insertCase = (input: NewCase, at: number): CaseRecord => {
       const keys = (Object.keys(CASE_COLUMNS) as Array<keyof typeof CASE_COLUMNS>);
@@ -94,7 +99,7 @@ export class SqliteCaseStore implements CaseStore {
         return toColumn(k, input[k]);
       });
       const info = db.prepare(`INSERT INTO cases (${keys.map((k) => CASE_COLUMNS[k]).join(', ')}) VALUES (${keys.map(() => '?').join(', ')})`).run(...values);
-      return caseOf(caseById.get(Number(info.lastInsertRowid))!);
+      return caseOf(stored(caseById.get(Number(info.lastInsertRowid)), 'the new case'));
     };
 
     return {
@@ -106,7 +111,7 @@ export class SqliteCaseStore implements CaseStore {
         const info = db.prepare(`UPDATE cases SET ${[...sets, 'updated_at = ?', 'version = version + 1'].join(', ')} WHERE id = ? AND version = ?`)
           .run(...args, at, id, expectedVersion);
         if (info.changes === 0) return null;
-        return caseOf(caseById.get(id)!);
+        return caseOf(stored(caseById.get(id), `case ${id} just updated`));
       },
       getCase: async (id) => {
         const row = caseById.get(id);
@@ -122,7 +127,7 @@ export class SqliteCaseStore implements CaseStore {
       },
       countCases: async (q) => {
         const { sql, args } = whereOf(q);
-        return db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM cases ${sql}`).get(...args)!.n;
+        return stored(db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM cases ${sql}`).get(...args), 'the case count').n;
       },
       findOpenCase: async ({ assetId, incidentId }) => {
         if (incidentId) {
@@ -142,7 +147,7 @@ export class SqliteCaseStore implements CaseStore {
 
       appendEvent: async (e: NewCaseEvent) => {
         const info = insertEvent.run(e.caseId, e.at, e.who, e.action, e.fromStatus, e.toStatus, e.note, JSON.stringify(e.detail));
-        return eventOf(eventById.get(Number(info.lastInsertRowid))!);
+        return eventOf(stored(eventById.get(Number(info.lastInsertRowid)), 'the new case event'));
       },
       eventsOf: async (caseId) => db.prepare<[number], EventRow>('SELECT * FROM case_events WHERE case_id = ? ORDER BY id').all(caseId).map(eventOf),
       eventsOfCases: async (caseIds) => {

@@ -12,7 +12,7 @@ import { loadCityMap, streetSites, RegistryBinding, RegistryKey, SqliteRegistryS
 import { seedSimulatedRegistry, type SeedOutcome } from './sim-registry.ts';
 import { Gauge } from 'prom-client';
 import { createLogger, createServiceHttp, createRegistry, listenService, openAccessTokens, openAuditLog, openSqlite, type Logger, type SimulatedClock } from '../service-kit/index.ts';
-import { startManagedInfluxd, type ManagedInfluxd } from '../testing/index.ts';
+import { startManagedInfluxd } from '../testing/index.ts';
 import { prometheusScrapeConfig } from './prometheus-config.ts';
 
 // The whole pipeline on one machine: managed influxd (unless INFLUX_URL),
@@ -96,11 +96,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
   try {
     let influxUrl = options.influx?.url;
-    let managed: ManagedInfluxd | undefined;
     if (!influxUrl) {
-      managed = await startManagedInfluxd({ dataDir: join(options.varDir, 'influxdb'), log });
-      stops.push(() => managed!.stop());
-      influxUrl = managed.url;
+      const started = await startManagedInfluxd({ dataDir: join(options.varDir, 'influxdb'), log });
+      stops.push(() => started.stop());
+      influxUrl = started.url;
     }
     const influx: InfluxTarget = { ...options.influx, url: influxUrl, database: options.influx?.database ?? options.database };
 
@@ -175,20 +174,21 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     );
     stops.push(() => agent.stop());
 
-    const details = (): Record<string, Record<string, number>> => ({
+    // Named parts, so the counters below read each without an index check.
+    const details = (): Record<'broker' | 'ingest' | 'rules' | 'edgeAgent' | 'sim', Record<string, number>> => ({
       broker: broker.stats(), ingest: ingest.stats(), rules: rules.stats(), edgeAgent: agent.stats(), sim: sim.stats(),
     });
     const counters = (): PipelineCounters => {
       const d = details();
       return {
-        readingsPolled: d.edgeAgent!.readings ?? 0,
-        readingsReceived: d.ingest!.received ?? 0,
-        readingsWritten: d.ingest!.written ?? 0,
-        readingsRejected: d.ingest!.rejected ?? 0,
-        alarmsRaised: d.rules!.alarmsRaised ?? 0,
-        alarmsActive: d.rules!.alarmsActive ?? 0,
-        casesOpened: d.rules!.casesOpened ?? 0,
-        casesOpen: d.rules!.casesOpen ?? 0,
+        readingsPolled: d.edgeAgent.readings ?? 0,
+        readingsReceived: d.ingest.received ?? 0,
+        readingsWritten: d.ingest.written ?? 0,
+        readingsRejected: d.ingest.rejected ?? 0,
+        alarmsRaised: d.rules.alarmsRaised ?? 0,
+        alarmsActive: d.rules.alarmsActive ?? 0,
+        casesOpened: d.rules.casesOpened ?? 0,
+        casesOpen: d.rules.casesOpen ?? 0,
       };
     };
 

@@ -50,8 +50,8 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v 
 
 /** One profile's codec in its own sandbox runtime. Calls never throw: failures come back in `errors`. */
 export class LoraCodec {
-  private runtime!: QuickJSRuntime;
-  private vm!: QuickJSContext;
+  private runtime: QuickJSRuntime;
+  private vm: QuickJSContext;
   private hasEncoder = false;
   /** Calls that hit the time or memory limit (the sandbox is rebuilt after each). */
   limitHits = 0;
@@ -62,7 +62,9 @@ export class LoraCodec {
     private readonly limits: CodecLimits,
     private readonly quickjs: Awaited<ReturnType<typeof getQuickJS>>,
     private readonly entry: string,
-  ) {}
+  ) {
+    ({ runtime: this.runtime, vm: this.vm } = this.newSandbox());
+  }
 
   /**
    * Evaluates the codec source in a fresh sandbox; TZ_CODEC_INVALID when it
@@ -114,11 +116,16 @@ export class LoraCodec {
     this.runtime.dispose();
   }
 
+  /** A runtime within the limits and its context, with nothing evaluated yet. */
+  private newSandbox(): { runtime: QuickJSRuntime; vm: QuickJSContext } {
+    const runtime = this.quickjs.newRuntime();
+    runtime.setMemoryLimit(this.limits.memoryBytes);
+    runtime.setMaxStackSize(this.limits.maxStackBytes);
+    return { runtime, vm: runtime.newContext() };
+  }
+
+  /** Evaluates the source in the current sandbox (the constructor's, or a fresh one after a limit hit). */
   private build(): void {
-    this.runtime = this.quickjs.newRuntime();
-    this.runtime.setMemoryLimit(this.limits.memoryBytes);
-    this.runtime.setMaxStackSize(this.limits.maxStackBytes);
-    this.vm = this.runtime.newContext();
     // Evaluating the file is a one-off (and may be the first WebAssembly work of the process): a looser limit.
     this.runtime.setInterruptHandler(shouldInterruptAfterDeadline(Date.now() + Math.max(this.limits.timeoutMs, LOAD_TIMEOUT_MS)));
     const result = this.vm.evalCode(this.source, this.name);
@@ -164,6 +171,7 @@ export class LoraCodec {
         // A runaway codec may leave its heap in any state: start it over.
         this.limitHits++;
         this.dispose();
+        ({ runtime: this.runtime, vm: this.vm } = this.newSandbox());
         this.build();
         return { failure: interrupted ? `codec ${this.name}: ${fn} timed out after ${this.limits.timeoutMs} ms` : `codec ${this.name}: ${fn} exceeded the memory limit of ${this.limits.memoryBytes} bytes` };
       }

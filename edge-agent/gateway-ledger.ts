@@ -1,3 +1,4 @@
+import { TzError } from '../service-kit/index.ts';
 import type { GatewayDatabase } from './gateway-database.ts';
 
 function prepare(db: GatewayDatabase) {
@@ -100,7 +101,9 @@ export class GatewayLedger {
   /** Writes changed counters; call inside the queue append transaction. */
   saveDirty(): void {
     for (const id of this.dirty) {
-      const c = this.devices.get(id)!;
+      const c = this.devices.get(id);
+      // Only counters held in `devices` are marked dirty.
+      if (!c) throw new TzError('TZ_INTERNAL', `gateway ledger: device ${id} is dirty but has no counters`);
       this.stmt.saveDevice.run(id, c.seq, c.fcntUp, c.fcntDown);
     }
     this.stmt.setMeta.run('batch_seq', this.batchSeq);

@@ -131,14 +131,15 @@ export class MqttUplink {
 
   /** Sends what the window and the replay rate allow: live batches first, then backlog. */
   pump(): void {
-    if (!this.client || !this.connected || this.stopping) return;
+    const client = this.client;
+    if (!client || !this.connected || this.stopping) return;
     const { queue, maxInFlight } = this.opts;
     for (const id of this.ackedNotRemoved) if (this.removeAcked(id)) this.ackedNotRemoved.delete(id);
     while (this.inFlight.size < maxInFlight) {
       const [b] = queue.read(this.liveCursor, 1);
       if (!b) break;
       this.liveCursor = b.id;
-      if (!this.inFlight.has(b.id) && !this.ackedNotRemoved.has(b.id)) this.send(b, 'live');
+      if (!this.inFlight.has(b.id) && !this.ackedNotRemoved.has(b.id)) this.send(client, b, 'live');
     }
     this.refill();
     while (this.inFlight.size < maxInFlight && this.backlogCursor < this.backlogUpTo) {
@@ -155,7 +156,7 @@ export class MqttUplink {
       if (this.inFlight.has(b.id) || this.ackedNotRemoved.has(b.id)) continue;
       this.tokens -= b.readings;
       this.counts.replayed++;
-      this.send(b, 'backlog');
+      this.send(client, b, 'backlog');
     }
   }
 
@@ -196,12 +197,12 @@ export class MqttUplink {
     this.opts.metrics.brokerConnected.set(0);
   }
 
-  private send(b: QueuedBatch, lane: 'live' | 'backlog'): void {
+  private send(client: MqttClient, b: QueuedBatch, lane: 'live' | 'backlog'): void {
     const { metrics, queue, log } = this.opts;
     this.inFlight.add(b.id);
     metrics.batchesPublished.inc({ lane });
     this.counts.published++;
-    this.client!.publish(topics.batch(this.opts.gatewayId), bytes(b.payload), { qos: 1 }, (err) => {
+    client.publish(topics.batch(this.opts.gatewayId), bytes(b.payload), { qos: 1 }, (err) => {
       this.inFlight.delete(b.id);
       if (err) {
         // Not acknowledged: it stays on disk; make sure the backlog lane passes it again.

@@ -42,7 +42,7 @@ async function runPool(cases: FaultCase[], width: number): Promise<FaultResult[]
   const results: FaultResult[] = [];
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(width, cases.length) }, async () => {
-    while (next < cases.length) results.push(...(await runOne(cases[next++]!)));
+    for (let c = cases[next++]; c !== undefined; c = cases[next++]) results.push(...(await runOne(c)));
   }));
   return results;
 }

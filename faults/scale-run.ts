@@ -377,10 +377,17 @@ async function runTopology(clustered: boolean, dir: string, influx: InfluxTarget
   }
 }
 
+/** INFLUX_URL when set, else the influxd the run started for lack of it. */
+function influxUrlOf(influxd: { url: string } | null): string {
+  const url = process.env.INFLUX_URL ?? influxd?.url;
+  if (url === undefined) throw new TzError('TZ_INTERNAL', 'scale run: neither INFLUX_URL nor a managed influxd');
+  return url;
+}
+
 export async function scaleRun(log: (line: string) => void = console.error): Promise<ScaleResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'tz-scale-'));
   const influxd = process.env.INFLUX_URL ? null : await startManagedInfluxd({ dataDir: join(dir, 'influxdb') });
-  const influx: InfluxTarget = { url: process.env.INFLUX_URL ?? influxd!.url, database: 'tz_scale' };
+  const influx: InfluxTarget = { url: influxUrlOf(influxd), database: 'tz_scale' };
   const procs: ComponentProcess[] = [];
   const results: ScaleResult[] = [];
   try {
@@ -405,7 +412,7 @@ export async function scaleRun(log: (line: string) => void = console.error): Pro
 export async function scaleFaultRun(options: ScaleRunOptions, log: (line: string) => void = console.error): Promise<ScaleResult> {
   const dir = mkdtempSync(join(tmpdir(), 'tz-scale-fault-'));
   const influxd = process.env.INFLUX_URL ? null : await startManagedInfluxd({ dataDir: join(dir, 'influxdb') });
-  const influx: InfluxTarget = { url: process.env.INFLUX_URL ?? influxd!.url, database: 'tz_scale' };
+  const influx: InfluxTarget = { url: influxUrlOf(influxd), database: 'tz_scale' };
   const procs: ComponentProcess[] = [];
   try {
     await queryInfluxQL(influx, 'DROP DATABASE "tz_scale"').catch(() => undefined);

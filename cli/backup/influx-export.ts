@@ -45,8 +45,10 @@ export async function exportInfluxDatabase(target: InfluxTarget, file: string, p
         columns.forEach((c, i) => {
           if (c === 'time') time = Number(v[i]);
           else if (tags.has(c)) { if (v[i] !== null && v[i] !== '') tagPart.push(`${escapeKey(c)}=${escapeKey(String(v[i]))}`); }
-          else if (fieldTypes.has(c)) {
-            const f = fieldValue(v[i], fieldTypes.get(c)!);
+          else {
+            const type = fieldTypes.get(c);
+            if (type === undefined) return;
+            const f = fieldValue(v[i], type);
             if (f !== null) fieldPart.push(`${escapeKey(c)}=${f}`);
           }
         });

@@ -20,7 +20,7 @@ export function timeArg(value: string, now: number, what: string): number {
 }
 
 function line(s: SilenceJson): string {
-  const scope = Object.entries(s.matchers).filter(([, v]) => v).map(([k, v]) => `${k}=${v!.join(',')}`).join(' ');
+  const scope = Object.entries(s.matchers).flatMap(([k, v]) => (v ? [`${k}=${v.join(',')}`] : [])).join(' ');
   return `${s.id.padStart(4)}  ${s.state.padEnd(8)} ${s.kind.padEnd(11)} ${s.startsAt} → ${s.endsAt}  ${scope}  "${s.reason}" (${s.createdBy})`;
 }
 

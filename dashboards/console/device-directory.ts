@@ -132,8 +132,8 @@ export class DeviceDirectory {
       else merged.set(p.deviceId, { ...prev, ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined && v !== null)), values: { ...prev.values, ...p.values }, lastSeenMs: Math.max(prev.lastSeenMs ?? 0, p.lastSeenMs ?? 0) || null });
     };
     for (const d of this.options.siteDevices?.() ?? []) take({ ...d, values: {} });
-    if (this.options.registryUrl) for (const d of await this.fromRegistry(authorization)) take(d);
-    if (this.options.influx) for (const d of await this.fromInflux()) take(d);
+    if (this.options.registryUrl) for (const d of await this.fromRegistry(this.options.registryUrl, authorization)) take(d);
+    if (this.options.influx) for (const d of await this.fromInflux(this.options.influx)) take(d);
     // Last, so the registry's place, asset and tags win over the gateway's district tag.
     for (const d of this.options.registryDevices?.() ?? []) {
       if (d.state === 'retired') continue;
@@ -166,8 +166,8 @@ export class DeviceDirectory {
     return devices.sort((a, b) => a.deviceId.localeCompare(b.deviceId));
   }
 
-  private async fromRegistry(authorization?: string): Promise<Partial[]> {
-    const url = `${this.options.registryUrl!.replace(/\/+$/, '')}/api/v1/devices`;
+  private async fromRegistry(registryUrl: string, authorization?: string): Promise<Partial[]> {
+    const url = `${registryUrl.replace(/\/+$/, '')}/api/v1/devices`;
     let body: unknown;
     try {
       const res = await fetch(url, { headers: authorization ? { authorization } : {}, signal: AbortSignal.timeout(5000) });
@@ -200,8 +200,7 @@ export class DeviceDirectory {
     return this.options.now ? `time > ${Math.floor(this.options.now() - hours * 3_600_000)}ms` : `time > now() - ${hours}h`;
   }
 
-  private async fromInflux(): Promise<Partial[]> {
-    const influx = this.options.influx!;
+  private async fromInflux(influx: InfluxTarget): Promise<Partial[]> {
     const hours = this.options.lookbackHours ?? 24 * 7;
     const out: Partial[] = [];
     for (const profile of this.options.profiles.all()) {

@@ -91,7 +91,9 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
   };
 
   app.get('/console/api/session', { preHandler: anyRole }, async (req: FastifyRequest) => {
-    const p = req.principal!;
+    const p = req.principal;
+    // anyRole ran first and refuses a request without a principal.
+    if (!p) throw new TzError('TZ_INTERNAL', 'console session: no principal after the role check');
     return { name: p.name, role: p.role, crewId: p.crewId };
   });
 

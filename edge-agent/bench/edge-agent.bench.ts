@@ -55,11 +55,13 @@ export const bench: Bench = {
       // most of a fixed warm-up, and the measured window began before it polled. The peer's rate is its own run's too.
       for (let i = 0; received === 0 && i < 600; i++) await sleep(100);
       await sleep(warmS * 1000);
-      const a0 = procUsage(agent.pid!);
+      const agentPid = agent.pid;
+      if (agentPid === undefined) throw new Error('the edge agent process has no pid');
+      const a0 = procUsage(agentPid);
       const r0 = received;
       const t0 = Date.now();
       await sleep(measureS * 1000);
-      const a1 = procUsage(agent.pid!);
+      const a1 = procUsage(agentPid);
       const agentS = (Date.now() - t0) / 1000;
       const agentRate = (received - r0) / agentS;
       agent.kill('SIGTERM');
@@ -70,13 +72,16 @@ export const bench: Bench = {
       let out = '';
       peer.stdout.on('data', (d: Buffer) => void (out += d.toString()));
       await sleep(warmS * 1000);
-      const p0 = procUsage(peer.pid!);
+      const peerPid = peer.pid;
+      if (peerPid === undefined) throw new Error('the peer poller process has no pid');
+      const p0 = procUsage(peerPid);
       const pt0 = Date.now();
       await sleep(measureS * 1000 - 200);
-      const p1 = procUsage(peer.pid!);
+      const p1 = procUsage(peerPid);
       const peerS = (Date.now() - pt0) / 1000;
       await new Promise((r) => peer.once('exit', r));
-      const { polls } = JSON.parse(out.trim().split('\n').at(-1)!) as { polls: number };
+      const [last = ''] = out.trim().split('\n').slice(-1);
+      const { polls } = JSON.parse(last) as { polls: number };
       const peerRate = polls / (warmS + measureS);
       const agentCpu = ((a1.cpuS - a0.cpuS) / agentS) * 100;
       const peerCpu = ((p1.cpuS - p0.cpuS) / peerS) * 100;

@@ -72,11 +72,13 @@ export const bench: Bench = {
         }
         load?.start();
         await sleep(warmS * 1000);
-        const a0 = procUsage(agent.pid!);
+        const agentPid = agent.pid;
+        if (agentPid === undefined) throw new Error(`${label}: the agent process has no pid`);
+        const a0 = procUsage(agentPid);
         const r0 = received;
         const t0 = Date.now();
         await sleep(measureS * 1000);
-        const a1 = procUsage(agent.pid!);
+        const a1 = procUsage(agentPid);
         const s = (Date.now() - t0) / 1000;
         const n = received - r0;
         const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
@@ -133,7 +135,8 @@ export const bench: Bench = {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(dir, { recursive: true, force: true });
     }
-    const modbus = results.at(-1)!;
+    const modbus = results.at(-1);
+    if (!modbus) throw new Error('field-protocols measured no phase');
     const f = (n: number, d = 0) => n.toFixed(d);
     return [
       `Three phases, each \`tianzhong edge-agent\` in its own process publishing QoS 1 batches through its SQLite queue to an Aedes broker in the bench process; readings counted at an MQTT subscriber, ${measureS} s measured after ${warmS} s warm-up. ` +

@@ -1,4 +1,5 @@
 import { CJT188, cjt188ReadRequest, cjt188Values, decodeCjt188, scanCjt188 } from '../../device-profiles/index.ts';
+import { TzError } from '../../service-kit/index.ts';
 import type { MeterAnswer, MeterProtocol } from './meter-line.ts';
 
 /**
@@ -10,7 +11,9 @@ export const cjt188Protocol: MeterProtocol = {
   protocol: 'cjt188',
   scan: scanCjt188,
   requests(device, ser) {
-    const spec = device.profile.cjt188!;
+    const spec = device.profile.cjt188;
+    // Devices reach this driver only through a profile with a cjt188 section.
+    if (!spec) throw new TzError('TZ_INTERNAL', `CJ/T 188 meter ${device.config.deviceId}: profile ${device.profile.class} has no cjt188 section`);
     return spec.reads.map((read) => {
       const di = Number.parseInt(read.di, 16);
       return {

@@ -1,4 +1,5 @@
 import { DLT645, decodeDlt645, dlt645ErrorText, dlt645ReadRequest, dlt645Value, scanDlt645 } from '../../device-profiles/index.ts';
+import { TzError } from '../../service-kit/index.ts';
 import type { MeterAnswer, MeterProtocol } from './meter-line.ts';
 
 /**
@@ -11,7 +12,10 @@ export const dlt645Protocol: MeterProtocol = {
   protocol: 'dlt645',
   scan: scanDlt645,
   requests(device) {
-    return device.profile.dlt645!.reads.map((read) => {
+    const spec = device.profile.dlt645;
+    // Devices reach this driver only through a profile with a dlt645 section.
+    if (!spec) throw new TzError('TZ_INTERNAL', `DL/T 645 meter ${device.config.deviceId}: profile ${device.profile.class} has no dlt645 section`);
+    return spec.reads.map((read) => {
       const di = Number.parseInt(read.di, 16);
       return {
         bytes: dlt645ReadRequest(device.address, di),

@@ -159,14 +159,16 @@ export class Hj212Server {
     const station = this.byMn.get(p.mn);
     if (!station) return 'unknown-device';
     if (station.password !== undefined && p.pw !== station.password) return 'password';
-    if (!this.take(p.mn)) return 'flood';
-    const spec = station.profile.hj212!;
+    const bucket = this.take(p.mn);
+    if (!bucket) return 'flood';
+    const spec = station.profile.hj212;
+    // Stations are built only from profiles with an hj212 section.
+    if (!spec) throw new TzError('TZ_INTERNAL', `HJ 212 station ${p.mn}: profile ${station.profile.class} has no hj212 section`);
     if (p.st !== spec.st) return 'control';
     const v = hj212Values(spec, p);
     if (!v.ok) return v.reason;
     const now = this.opts.clock.now();
     const at = v.result.at ?? now;
-    const bucket = this.buckets.get(p.mn)!;
     const duplicate = v.result.at !== null && v.result.at <= bucket.lastDataAt;
     if (p.flag & HJ212.flagAck) socket.write(hj212DataAck(p));
     if (duplicate) return 'duplicate';
@@ -177,16 +179,16 @@ export class Hj212Server {
     return null;
   }
 
-  /** Token bucket per station: framesPerMinute, up to `burst` at once. */
-  private take(mn: string): boolean {
+  /** Token bucket per station: framesPerMinute, up to `burst` at once; the station's bucket when a token was taken. */
+  private take(mn: string): Bucket | null {
     const { framesPerMinute, burst } = this.opts.settings;
     const now = this.opts.clock.now();
     const b = this.buckets.get(mn) ?? { tokens: burst, at: now, lastDataAt: 0 };
     b.tokens = Math.min(burst, b.tokens + ((now - b.at) * framesPerMinute) / 60_000);
     b.at = now;
     this.buckets.set(mn, b);
-    if (b.tokens < 1) return false;
+    if (b.tokens < 1) return null;
     b.tokens -= 1;
-    return true;
+    return b;
   }
 }

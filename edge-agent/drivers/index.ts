@@ -1,5 +1,5 @@
 import type { DeviceProfile, Values } from '../../device-profiles/index.ts';
-import { Backoff, type Clock, type Logger } from '../../service-kit/index.ts';
+import { Backoff, TzError, type Clock, type Logger } from '../../service-kit/index.ts';
 import type { EdgeAgentConfig, EdgeDeviceConfig } from '../config.ts';
 import type { Transport } from '../device-health.ts';
 import type { EdgeMetrics } from '../metrics.ts';
@@ -55,7 +55,16 @@ const meterLines = (protocol: MeterProtocol): FieldDriverBuilder => (entries, ct
   for (const e of entries) {
     const f = e.field;
     if (f.transport === 'hj212') continue;
-    const endpoint = f.line !== undefined ? { kind: 'serial' as const, line: c.serialLines.find((l) => l.name === f.line)! } : { kind: 'tcp' as const, host: f.host!, port: f.port! };
+    // The config check (fieldConfigProblems) requires a known serial line or host+port, so a gap here is a bug.
+    let endpoint: { kind: 'serial'; line: EdgeAgentConfig['serialLines'][number] } | { kind: 'tcp'; host: string; port: number };
+    if (f.line !== undefined) {
+      const line = c.serialLines.find((l) => l.name === f.line);
+      if (!line) throw new TzError('TZ_INTERNAL', `meter ${e.device.deviceId}: serial line ${f.line} is not configured`);
+      endpoint = { kind: 'serial', line };
+    } else {
+      if (f.host === undefined || f.port === undefined) throw new TzError('TZ_INTERNAL', `meter ${e.device.deviceId}: neither a serial line nor host and port`);
+      endpoint = { kind: 'tcp', host: f.host, port: f.port };
+    }
     const key = endpoint.kind === 'tcp' ? `tcp:${endpoint.host}:${endpoint.port}` : `serial:${endpoint.line.path}`;
     const intervalMs = e.device.pollIntervalMs ?? c.pollIntervalMs;
     const line = lines.get(key) ?? { endpoint, devices: [] };

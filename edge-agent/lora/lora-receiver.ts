@@ -138,7 +138,7 @@ export class LoraReceiver {
     if (!device) return Promise.reject(new TzError('TZ_DEVICE_UNKNOWN', `no LoRa device ${deviceId}`));
     if (!device.session) return Promise.reject(new TzError('TZ_LORA_FRAME', `LoRa device ${deviceId} has not joined yet (OTAA): no session to send with`));
     // Class C listens on RX2 whenever it is not sending: the command goes out now (LoRaWAN 1.0.x §17).
-    if (device.deviceClass === 'C') return this.sendClassC(device, { fPort, bytes });
+    if (device.deviceClass === 'C') return this.sendClassC(device, device.session, { fPort, bytes });
     return new Promise((resolve, reject) => {
       const list = this.downlinks.get(deviceId) ?? [];
       list.push({ fPort, bytes, deadline, resolve, reject });
@@ -236,7 +236,7 @@ export class LoraReceiver {
     this.lastHeard.set(deviceId, { forwarder, rxpk });
     const radio: Radio = { rssi: Number(rxpk.rssi), snr: rxpk.lsnr === undefined ? undefined : Number(rxpk.lsnr), forwarder };
     // A confirmed uplink is acknowledged by the ACK bit of the downlink in this uplink's RX1 (§4.3.1.2, §18).
-    this.sendRx1(device, rxpk, forwarder, mtype === 'Confirmed Data Up');
+    this.sendRx1(device, session, rxpk, forwarder, mtype === 'Confirmed Data Up');
     const fPort = frame.getFPort() ?? 0;
     if (fPort === 0 || !frame.FRMPayload || frame.FRMPayload.length === 0) return this.count('mac-only');
     const bytes = [...loraPacket.decrypt(frame, session.appSKey, session.nwkSKey, fcntMsbBytes(fcnt))];
@@ -270,7 +270,9 @@ export class LoraReceiver {
       this.opts.log.warn({ devEui, forwarder, detail: verdict.detail }, 'JoinRequest refused');
       return this.count(verdict.outcome);
     }
-    const d = device!;
+    // answerJoinRequest joins only a device it was given.
+    if (!device) throw new TzError('TZ_INTERNAL', `LoRa JoinRequest from ${devEui} joined without a device`);
+    const d = device;
     const old = d.session?.devAddr.toString('hex');
     d.session = verdict.session;
     if (old) this.byAddr.delete(old);
@@ -285,11 +287,11 @@ export class LoraReceiver {
   }
 
   /** RX1 after an uplink: the next queued command and/or the ACK of a confirmed uplink. */
-  private sendRx1(device: LoraDevice, rxpk: Rxpk, forwarderEui: string, ack: boolean): void {
+  private sendRx1(device: LoraDevice, session: LoraSession, rxpk: Rxpk, forwarderEui: string, ack: boolean): void {
     const deviceId = device.config.deviceId;
     const pending = this.downlinks.get(deviceId)?.shift();
     if (!pending && !ack) return;
-    const phy = buildDataDown({ session: device.session!, fcntDown: this.opts.ledger.takeFcntDown(deviceId), app: pending ?? null, ack, fPending: (this.downlinks.get(deviceId)?.length ?? 0) > 0 });
+    const phy = buildDataDown({ session, fcntDown: this.opts.ledger.takeFcntDown(deviceId), app: pending ?? null, ack, fPending: (this.downlinks.get(deviceId)?.length ?? 0) > 0 });
     // Class A, RX1: same channel and data rate as the uplink, inverted polarity, RECEIVE_DELAY1 after it.
     const sent = this.transmit(deviceId, forwarderEui, phy, { imme: false, tmst: (Number(rxpk.tmst) + this.opts.rx1DelayUs) >>> 0, freq: Number(rxpk.freq), datr: rxpk.datr, codr: rxpk.codr ?? '4/5' });
     if (ack) this.opts.metrics.loraDownlinks.inc({ outcome: 'ack' });
@@ -298,14 +300,14 @@ export class LoraReceiver {
   }
 
   /** Class C: sent at once on RX2 through the forwarder that heard the device last (or any that pulled). */
-  private sendClassC(device: LoraDevice, app: { fPort: number; bytes: number[] }): Promise<string> {
+  private sendClassC(device: LoraDevice, session: LoraSession, app: { fPort: number; bytes: number[] }): Promise<string> {
     const deviceId = device.config.deviceId;
     const forwarder = this.lastHeard.get(deviceId)?.forwarder ?? [...this.forwarders.keys()][0];
     if (!forwarder) {
       this.opts.metrics.loraDownlinks.inc({ outcome: 'no-forwarder' });
       return Promise.reject(new TzError('TZ_LORA_FRAME', `no packet forwarder has connected: no way to reach class C device ${deviceId}`));
     }
-    const phy = buildDataDown({ session: device.session!, fcntDown: this.opts.ledger.takeFcntDown(deviceId), app, ack: false, fPending: false });
+    const phy = buildDataDown({ session, fcntDown: this.opts.ledger.takeFcntDown(deviceId), app, ack: false, fPending: false });
     return this.transmit(deviceId, forwarder, phy, { imme: true, freq: this.opts.rx2FrequencyMHz, datr: this.opts.rx2DataRate, codr: '4/5' }).then((detail) => `${detail} at once on RX2 (class C)`);
   }
 

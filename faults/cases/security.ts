@@ -65,7 +65,8 @@ function issueToken(db: string, role: string): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [join(REPO_ROOT, 'bin/tianzhong.js'), 'tokens', 'add', '--name', `fault-${role}`, '--role', role, '--db', db, ...(role === 'crew' ? ['--crew', 'crew-1'] : []), '--json'], { cwd: REPO_ROOT }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`tokens add --role ${role}: ${stderr || err.message}`));
-      resolve((JSON.parse(stdout.trim().split('\n').at(-1)!) as { token: string }).token);
+      const [last = ''] = stdout.trim().split('\n').slice(-1);
+      resolve((JSON.parse(last) as { token: string }).token);
     });
   });
 }

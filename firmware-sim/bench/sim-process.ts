@@ -18,7 +18,8 @@ if (mode === 'sim') {
   layout = city.devices.map((d) => ({ port: d.port, unitId: d.unitId, profile: d.profile }));
 } else {
   // The sim's layout (same buses, unit ids, classes), answered by modbus-serial's ServerTCP with constants: the transport's own cost.
-  const simLayout = JSON.parse(readFileSync(layoutFile!, 'utf8')) as Layout;
+  if (layoutFile === undefined) throw new Error('peer mode needs the sim layout file as its fifth argument');
+  const simLayout = JSON.parse(readFileSync(layoutFile, 'utf8')) as Layout;
   const portMap = new Map<number, number>();
   const constant = (_a: number, _u: number, cb: (e: Error | null, v: number) => void) => cb(null, 1234);
   const bit = (_a: number, _u: number, cb: (e: Error | null, v: boolean) => void) => cb(null, true);
@@ -31,7 +32,11 @@ if (mode === 'sim') {
       server.once('serverError', reject);
     });
   }
-  layout = simLayout.map((d) => ({ ...d, port: portMap.get(d.port)! }));
+  layout = simLayout.map((d) => {
+    const port = portMap.get(d.port);
+    if (port === undefined) throw new Error(`no peer server for the sim's port ${d.port}`);
+    return { ...d, port };
+  });
 }
 process.stdout.write(`${JSON.stringify({ startupMs: Date.now() - started, layout })}\n`);
 setInterval(() => {}, 1 << 30);

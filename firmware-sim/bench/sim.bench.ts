@@ -26,9 +26,11 @@ interface Layout { startupMs: number; layout: Array<{ port: number; unitId: numb
 
 async function startChild(mode: 'sim' | 'peer', devices: number, perBus: number, speed: number): Promise<{ child: ChildProcess; layout: Layout }> {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, mode, String(devices), String(perBus), String(speed), LAYOUT_FILE], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TZ_LOG_LEVEL: 'warn' } });
+  const { stdout } = child;
+  if (!stdout) throw new Error(`${mode} process has no stdout pipe`);
   const line = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${mode} process exited (${code}) before it was ready`)));
-    createInterface({ input: child.stdout! }).once('line', resolve);
+    createInterface({ input: stdout }).once('line', resolve);
   });
   return { child, layout: JSON.parse(line) as Layout };
 }
@@ -49,7 +51,12 @@ async function measure(mode: 'sim' | 'peer', devices: number, perBus: number, sp
       clients.set(port, { c, chain: Promise.resolve() });
     }
     // Each device at its own phase of its interval, so the load is spread evenly.
-    const due = layout.layout.map((d, i) => ({ ...d, next: Date.now() + ((i * 7919) % 1000) / 1000 * plans.get(d.profile)!.intervalMs }));
+    const due = layout.layout.map((d, i) => {
+      const plan = plans.get(d.profile);
+      const bus = clients.get(d.port);
+      if (!plan || !bus) throw new Error(`device ${d.unitId} on port ${d.port}: ${plan ? 'no client for its bus' : `no read plan for ${d.profile}`}`);
+      return { ...d, plan, bus, next: Date.now() + ((i * 7919) % 1000) / 1000 * plan.intervalMs };
+    });
     let polls = 0;
     let requests = 0;
     let errors = 0;
@@ -62,17 +69,19 @@ async function measure(mode: 'sim' | 'peer', devices: number, perBus: number, sp
       }
     };
     const poll = (d: (typeof due)[number]): void => {
-      const bus = clients.get(d.port)!;
+      const { bus } = d;
       bus.chain = bus.chain.then(async () => {
         bus.c.setID(d.unitId);
-        for (const b of plans.get(d.profile)!.blocks) {
+        for (const b of d.plan.blocks) {
           requests++;
           await read(bus.c, b).catch(() => errors++);
         }
         polls++;
       });
     };
-    const cpu0 = processCpuSeconds(child.pid!);
+    const pid = child.pid;
+    if (pid === undefined) throw new Error(`${mode} process has no pid`);
+    const cpu0 = processCpuSeconds(pid);
     const t0 = Date.now();
     const end = t0 + seconds * 1000;
     let lastReport = t0;
@@ -81,7 +90,7 @@ async function measure(mode: 'sim' | 'peer', devices: number, perBus: number, sp
       for (const d of due) {
         if (d.next <= now) {
           poll(d);
-          d.next += plans.get(d.profile)!.intervalMs;
+          d.next += d.plan.intervalMs;
         }
       }
       if (now - lastReport > 10_000) {
@@ -92,7 +101,7 @@ async function measure(mode: 'sim' | 'peer', devices: number, perBus: number, sp
     }
     await Promise.all([...clients.values()].map((b) => b.chain));
     const elapsed = (Date.now() - t0) / 1000;
-    return { polls, requests, errors, cpuShare: (processCpuSeconds(child.pid!) - cpu0) / elapsed, rss: processRssMiB(child.pid!), startupMs: layout.startupMs };
+    return { polls, requests, errors, cpuShare: (processCpuSeconds(pid) - cpu0) / elapsed, rss: processRssMiB(pid), startupMs: layout.startupMs };
   } finally {
     for (const b of clients.values()) await new Promise<void>((r) => b.c.close(() => r()));
     child.kill('SIGTERM');
@@ -107,17 +116,17 @@ export const bench: Bench = {
     const seconds = ctx.quick ? 10 : 60;
     const perBus = 50;
     const rows: string[][] = [];
-    const results: Record<string, LoadResult> = {};
+    const results: LoadResult[] = [];
     for (const [label, mode, speed] of [['Tianzhong sim, speed ×1', 'sim', 1], ['Tianzhong sim, speed ×60 (physics 60× busier)', 'sim', 60], ['peer: modbus-serial ServerTCP, constant registers', 'peer', 1]] as const) {
       ctx.progress(`${label}: ${devices} devices, ${seconds} s`);
       const r = await measure(mode, devices, perBus, speed, seconds, ctx.progress);
-      results[label] = r;
+      results.push(r);
       rows.push([label, `${(r.startupMs / 1000).toFixed(1)}`, `${(r.polls / seconds).toFixed(0)}`, `${(r.requests / seconds).toFixed(0)}`, String(r.errors), `${(r.cpuShare * 100).toFixed(1)} %`, `${r.rss.toFixed(0)}`]);
     }
     rmSync(LAYOUT_FILE, { force: true });
-    const sim = results['Tianzhong sim, speed ×1']!;
-    const fast = results['Tianzhong sim, speed ×60 (physics 60× busier)']!;
-    const peer = results['peer: modbus-serial ServerTCP, constant registers']!;
+    // In the order measured: sim ×1, sim ×60, peer.
+    const [sim, fast, peer] = results;
+    if (!sim || !fast || !peer) throw new Error(`sim-scale measured ${results.length} of 3 servers`);
     const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
     return [
       `Setup${ctx.quick ? " (--quick: 2,000 devices, 10 s)" : ""}: ${devices.toLocaleString('en')} devices (40 % manhole covers, 25 % poles, 20 % meters, 15 % toilets) on ${Math.ceil(devices / perBus)} Modbus TCP buses of ${perBus} unit ids, 30 s physics step. Load: bare modbus-serial clients in the bench process, one connection per bus, every device polled once per its profile interval (covers and meters 900 s, poles and toilets 60 s) with the profile's read plan (2–3 requests per poll), ${seconds} s measured. CPU and RSS of the serving process from /proc.`,

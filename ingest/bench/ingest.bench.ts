@@ -65,23 +65,30 @@ async function pointsAccepted(url: string): Promise<number> {
   return i < 0 ? 0 : Number(s?.values[0]?.[i]);
 }
 
-function startPublishers(brokerUrl: string, shape: LoadShape, window: number): { child: ChildProcess; ready: Promise<void>; done: Promise<number> } {
+/** A spawned child's pid; none means the spawn failed. */
+function pidOf(child: ChildProcess, what: string): number {
+  if (child.pid === undefined) throw new Error(`${what} has no pid: it did not start`);
+  return child.pid;
+}
+
+function startPublishers(brokerUrl: string, shape: LoadShape, window: number): { pid: number; go: () => void; ready: Promise<void>; done: Promise<number> } {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'ingest/bench/gateway-publishers.ts')], {
     env: { ...process.env, TZ_LOG_LEVEL: 'silent', TZ_BENCH_LOAD: JSON.stringify({ ...shape, brokerUrl, password: PASSWORD, window }) },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
+  const { stdout, stdin } = child;
+  if (!stdout || !stdin) throw new Error('gateway publishers have no stdio pipes');
   let out = '';
-  let readyResolve!: () => void;
-  let doneResolve!: (ms: number) => void;
-  const ready = new Promise<void>((r) => (readyResolve = r));
-  const done = new Promise<number>((r) => (doneResolve = r));
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (out.includes('ready')) readyResolve();
+  // Listeners run in the order added: the text first, then the two checks on it.
+  stdout.on('data', (d: Buffer) => void (out += d.toString()));
+  const ready = new Promise<void>((resolve) => stdout.on('data', () => {
+    if (out.includes('ready')) resolve();
+  }));
+  const done = new Promise<number>((resolve) => stdout.on('data', () => {
     const m = /done (\d+)/.exec(out);
-    if (m) doneResolve(Number(m[1]));
-  });
-  return { child, ready, done };
+    if (m) resolve(Number(m[1]));
+  }));
+  return { pid: pidOf(child, 'gateway publishers'), go: () => void stdin.write('go\n'), ready, done };
 }
 
 /** Ends a consumer's persistent session (a clean-session connect discards it), so the broker stops queueing for it. */
@@ -110,9 +117,9 @@ async function pipelinePhase(name: string, ctx: BenchContext, brokerUrl: string,
   await settleBenchHeap();
   await influxdQuiet(influx.pid);
   const base = await pointsAccepted(influx.url);
-  const cpu0 = { consumer: cpuSeconds(consumer.pid), influxd: cpuSeconds(influx.pid), broker: cpuSeconds(brokerPid), publishers: cpuSeconds(publishers.child.pid!), bench: ownCpuSeconds() };
+  const cpu0 = { consumer: cpuSeconds(consumer.pid), influxd: cpuSeconds(influx.pid), broker: cpuSeconds(brokerPid), publishers: cpuSeconds(publishers.pid), bench: ownCpuSeconds() };
   const start = performance.now();
-  publishers.child.stdin!.write('go\n');
+  publishers.go();
   let lastReport = 0;
   let finished = true;
   await waitUntil(`${name}: ${expected} points`, async () => {
@@ -126,7 +133,7 @@ async function pipelinePhase(name: string, ctx: BenchContext, brokerUrl: string,
     finished = false;
   });
   const seconds = (performance.now() - start) / 1000;
-  const cpu = { consumer: cpuSeconds(consumer.pid) - cpu0.consumer, influxd: cpuSeconds(influx.pid) - cpu0.influxd, broker: cpuSeconds(brokerPid) - cpu0.broker, publishers: cpuSeconds(publishers.child.pid!) - cpu0.publishers, bench: ownCpuSeconds() - cpu0.bench };
+  const cpu = { consumer: cpuSeconds(consumer.pid) - cpu0.consumer, influxd: cpuSeconds(influx.pid) - cpu0.influxd, broker: cpuSeconds(brokerPid) - cpu0.broker, publishers: cpuSeconds(publishers.pid) - cpu0.publishers, bench: ownCpuSeconds() - cpu0.bench };
   await publishers.done;
   const accepted = (await pointsAccepted(influx.url)) - base;
   // pointReq counts a request when it arrives; the COUNT waits for the last ones to be applied.
@@ -196,7 +203,7 @@ async function startBrokerProcess(dir: string): Promise<{ mqttUrl: string; pid: 
   }, 30_000);
   return {
     mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
-    pid: child.pid!,
+    pid: pidOf(child, 'broker'),
     stop: async () => {
       if (child.exitCode !== null) return;
       const gone = new Promise((r) => child.once('exit', r));
@@ -314,7 +321,7 @@ export const bench: Bench = {
           }
         }, 30_000);
         await delay(500); // its SUBACK has no event here
-        const ours = await pipelinePhase(`gateways → broker → ingest → InfluxDB`, ctx, broker.mqttUrl, broker.pid, shape, influx, { pid: ingest.pid! }, `bench_tz_${round}`, profiles, 300_000);
+        const ours = await pipelinePhase(`gateways → broker → ingest → InfluxDB`, ctx, broker.mqttUrl, broker.pid, shape, influx, { pid: pidOf(ingest, 'ingest') }, `bench_tz_${round}`, profiles, 300_000);
         const ingestMetrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
         await stopIngest();
         // Its persistent session would make the broker queue the next legs' messages for it: end the session.
@@ -330,7 +337,7 @@ export const bench: Bench = {
         stops.push(() => nodeRed.stop());
         await nodeRed.connected;
         await delay(1000);
-        const nodered = await pipelinePhase('gateways → broker → Node-RED → InfluxDB', ctx, broker.mqttUrl, broker.pid, shape, influx, { pid: nodeRed.process.pid! }, `bench_nodered_${round}`, profiles, ctx.quick ? 120_000 : 300_000);
+        const nodered = await pipelinePhase('gateways → broker → Node-RED → InfluxDB', ctx, broker.mqttUrl, broker.pid, shape, influx, { pid: pidOf(nodeRed.process, 'Node-RED') }, `bench_nodered_${round}`, profiles, ctx.quick ? 120_000 : 300_000);
         await nodeRed.stop();
         await dropSession(broker.mqttUrl, noderedClientId, 'tz-nodered');
         const histogram = /tz_ingest_write_batch_lines_sum\{[^}]*\} (\S+)[\s\S]*tz_ingest_write_batch_lines_count\{[^}]*\} (\S+)/.exec(ingestMetrics);
