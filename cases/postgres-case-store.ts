@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { Counter, type Registry } from 'prom-client';
 import { TzError, createLogger, type Logger } from '../service-kit/index.ts';
-import { openPgPool, PgParams, inPgTransaction, migratePostgres, pgTroubleOf, pgUnavailable, type PgQuery, type PgTransactionContext } from '../service-kit/postgres.ts';
+import { openPgPool, type PgStoreOptions, PgParams, inPgTransaction, migratePostgres, pgTroubleOf, pgUnavailable, type PgQuery, type PgTransactionContext } from '../service-kit/postgres.ts';
 import type { CaseQuery, CaseStore, CaseTx, OutboxCounts } from './case-store.ts';
 import type {
   CaseAlarmLink, CaseEventRecord, CasePatch, CaseRecord, CaseStatus, Crew, NewCase, NewCaseEvent, NewOutboxMessage, OutboxMessage, PhotoRecord,
@@ -24,22 +24,12 @@ import { POSTGRES_CASE_MIGRATIONS } from './case-schema.ts';
 // SKIP LOCKED and lease them, so two deliverers do not send one message twice
 // while both are alive (still at-least-once across a crash).
 
-export interface PostgresCaseStoreOptions {
-  /** postgres://user:password@host:port/database */
-  url: string;
-  /** Connections held at most (default 10). */
-  poolSize?: number;
-  /** A statement running longer is cancelled (default 10 s). */
-  statementTimeoutMs?: number;
-  /** Waiting for a connection (new or from the pool) longer fails with TZ_STORE_UNAVAILABLE (default 5 s). */
-  connectTimeoutMs?: number;
+/** Tables in the public schema; defaults: pool 10, statements 10 s, connect 5 s; counters `tz_cases_store_retries_total`, `tz_cases_store_unavailable_total`. */
+export interface PostgresCaseStoreOptions extends PgStoreOptions {
   /** A claimed outbox message is due again after this long if its deliverer died (default 60 s). */
   outboxLeaseMs?: number;
   /** Times a transaction is run again after a serialization conflict or a lost connection (default 8). */
   maxRetries?: number;
-  log?: Logger;
-  /** Where `tz_cases_store_retries_total` and `tz_cases_store_unavailable_total` are counted. */
-  registry?: Registry;
 }
 
 /** The advisory lock key every case transaction holds (any constant shared by all machines). */

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { Counter, type Registry } from 'prom-client';
 import { createLogger, runSteps, systemClock, TzError, type Clock, type Logger, type Steps } from '../service-kit/index.ts';
-import { openPgPool, PgParams, inPgTransaction, migratePostgres, pgTroubleOf, pgUnavailable, type PgQuery, type PgTransactionContext } from '../service-kit/postgres.ts';
+import { openPgPool, type PgStoreOptions, PgParams, inPgTransaction, migratePostgres, pgTroubleOf, pgUnavailable, type PgQuery, type PgTransactionContext } from '../service-kit/postgres.ts';
 import { checkAsset, flattenAsset, type AssetDraft } from './asset-record.ts';
 import { checkDevice, flattenDevice, type DeviceCheckContext, type DeviceDraft } from './device-record.ts';
 import {
@@ -34,20 +34,14 @@ import { toAsset, toDevice, toGateway, type AssetRow, type DeviceRow, type Gatew
 // - LoRa keys are sealed (AES-256-GCM, device id as associated data) before
 //   they leave this process, exactly as in SQLite: BYTEA, never plain.
 
-export interface PostgresRegistryStoreOptions extends RegistryStoreOptions {
-  /** postgres://user:password@host:port/database (the tables live in the schema tz_registry). */
-  url: string;
-  /** Connections held at most (default 5). */
-  poolSize?: number;
-  /** A statement running longer is cancelled (default 60 s: an import's statements carry 5,000 rows). */
-  statementTimeoutMs?: number;
-  /** Waiting for a connection longer fails with TZ_STORE_UNAVAILABLE (default 5 s). */
-  connectTimeoutMs?: number;
+/**
+ * Tables in the schema tz_registry; defaults: pool 5, statements 60 s (an
+ * import's statements carry 5,000 rows), connect 5 s; counters
+ * `tz_registry_store_retries_total`, `tz_registry_store_unavailable_total`.
+ */
+export interface PostgresRegistryStoreOptions extends RegistryStoreOptions, PgStoreOptions {
   /** Times a transaction runs again after a conflict or a connection lost before COMMIT (default 8). */
   maxRetries?: number;
-  log?: Logger;
-  /** Where `tz_registry_store_retries_total` and `tz_registry_store_unavailable_total` are counted. */
-  registry?: Registry;
 }
 
 const SCHEMA = 'tz_registry';

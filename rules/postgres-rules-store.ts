@@ -3,7 +3,7 @@ import pg from 'pg';
 import { Counter, type Registry } from 'prom-client';
 import type { RuleSpec } from '../device-profiles/index.ts';
 import { createLogger, TzError, type Logger } from '../service-kit/index.ts';
-import { openPgPool, PgParams, inPgTransaction, migratePostgres, pgTroubleOf, pgUnavailable, type PgQuery, type PgTransactionContext } from '../service-kit/postgres.ts';
+import { openPgPool, type PgStoreOptions, PgParams, inPgTransaction, migratePostgres, pgTroubleOf, pgUnavailable, type PgQuery, type PgTransactionContext } from '../service-kit/postgres.ts';
 import { toAlarm, type AlarmRow } from './alarm-rows.ts';
 import type { MetricValue } from './evaluator.ts';
 import { POSTGRES_RULES_MIGRATIONS } from './postgres-rules-migrations.ts';
@@ -26,22 +26,12 @@ import {
 // An alarm change and its outbox rows are one transaction, committed before
 // the PUBACK of the batch that caused it (engine.ts holds the PUBACK).
 
-export interface PostgresRulesStoreOptions {
-  /** postgres://user:password@host:port/database (the tables live in the schema tz_rules). */
-  url: string;
-  /** Connections held at most (default 10). */
-  poolSize?: number;
-  /** A statement running longer is cancelled (default 10 s). */
-  statementTimeoutMs?: number;
-  /** Waiting for a connection longer fails with TZ_STORE_UNAVAILABLE (default 5 s). */
-  connectTimeoutMs?: number;
+/** Tables in the schema tz_rules; defaults: pool 10, statements 10 s, connect 5 s; counters `tz_rules_store_retries_total`, `tz_rules_store_unavailable_total`. */
+export interface PostgresRulesStoreOptions extends PgStoreOptions {
   /** A claimed outbox row is due again after this long if its deliverer died (default 30 s). */
   outboxLeaseMs?: number;
   /** Times a transaction runs again after a conflict or a connection lost before COMMIT (default 8). */
   maxRetries?: number;
-  log?: Logger;
-  /** Where `tz_rules_store_retries_total` and `tz_rules_store_unavailable_total` are counted. */
-  registry?: Registry;
 }
 
 /** SQLSTATEs after which running the transaction again can succeed: serialization failure, deadlock, a unique key another writer took first. */

@@ -4,7 +4,7 @@ import { admitted, mintToken, presentedToken, principalOf, type AccessTokens, ty
 import type { AuditAppend } from './audit.ts';
 import { TzError } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { openPgPool, migratePostgres, pgTroubleOf, pgUnavailable, type PgMigration } from './postgres.ts';
+import { openPgPool, type PgStoreOptions, migratePostgres, pgTroubleOf, pgUnavailable, type PgMigration } from './postgres.ts';
 import { TokenLastUse } from './token-last-use.ts';
 
 // API tokens on PostgreSQL (issue 20): every service of a city (rules, cases,
@@ -13,22 +13,12 @@ import { TokenLastUse } from './token-last-use.ts';
 // verify reads the row each time, nothing is cached. As in SQLite only the
 // SHA-256 of the secret is stored and compared in constant time (access.ts).
 
-export interface PostgresAccessTokensOptions {
-  /** postgres://user:password@host:port/database (the table lives in the schema tz_access). */
-  url: string;
+/** The table lives in the schema tz_access; defaults: pool 5 (one short statement per request), statements 5 s, connect 3 s; counter `tz_access_store_unavailable_total`. */
+export interface PostgresAccessTokensOptions extends PgStoreOptions {
   /** The store's clock for issue, expiry and revocation times (default Date.now). */
   now?: () => number;
   /** Issues and revocations go here (the audit log), after they are committed. */
   audit?: AuditAppend;
-  /** Connections held at most (default 5: one short statement per request). */
-  poolSize?: number;
-  /** A statement running longer is cancelled (default 5 s). */
-  statementTimeoutMs?: number;
-  /** Waiting for a connection longer fails with TZ_STORE_UNAVAILABLE (default 3 s). */
-  connectTimeoutMs?: number;
-  log?: Logger;
-  /** Where `tz_access_store_unavailable_total` is counted. */
-  registry?: Registry;
 }
 
 const SCHEMA = 'tz_access';

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Counter } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
 import { TzError } from './errors.ts';
 import type { Logger } from './logger.ts';
 
@@ -37,6 +37,21 @@ export function pgTroubleOf(err: unknown): 'lost' | 'busy' | null {
 export const PG_NUMBER_TYPES = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text'))) as typeof pg.types.getTypeParser,
 };
+
+/** What every PostgreSQL store of ours is opened with; each store states its own defaults. */
+export interface PgStoreOptions {
+  /** postgres://user:password@host:port/database */
+  url: string;
+  /** Connections held at most. */
+  poolSize?: number;
+  /** A statement running longer is cancelled. */
+  statementTimeoutMs?: number;
+  /** Waiting for a connection longer fails with TZ_STORE_UNAVAILABLE. */
+  connectTimeoutMs?: number;
+  log?: Logger;
+  /** Where the store's retry and unavailable counters are counted. */
+  registry?: Registry;
+}
 
 export interface PgPoolOptions {
   url: string;
