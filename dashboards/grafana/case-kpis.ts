@@ -1,4 +1,4 @@
-import { CustomVariableBuilder, DashboardBuilder, QueryVariableBuilder, RowBuilder, ThresholdsConfigBuilder, ThresholdsMode, VariableRefresh, VariableSort } from '@grafana/grafana-foundation-sdk/dashboard';
+import { CustomVariableBuilder, DashboardBuilder, RowBuilder, ThresholdsConfigBuilder, ThresholdsMode } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { ReduceDataOptionsBuilder, BarGaugeDisplayMode, VizOrientation } from '@grafana/grafana-foundation-sdk/common';
 import { DataqueryBuilder as PromQuery } from '@grafana/grafana-foundation-sdk/prometheus';
@@ -6,7 +6,7 @@ import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat'
 import { PanelBuilder as BarGaugePanel } from '@grafana/grafana-foundation-sdk/bargauge';
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
 import { PROMETHEUS_DS } from './datasources.ts';
-import { DASHBOARD_TAG, tianzhongLinks } from './panels.ts';
+import { DASHBOARD_TAG, multiSelectVariable, tianzhongLinks } from './panels.ts';
 
 // The urban-management KPIs (数字城管 assessment) on Prometheus: the case
 // system exports them as gauges (cases/kpi-metrics.ts: tz_cases_kpi_ratio
@@ -53,10 +53,7 @@ export function caseKpis(): Dashboard {
     .readonly()
     .link(tianzhongLinks())
     .withVariable(new CustomVariableBuilder('window').label('Window 统计窗口').values('30d,7d').current({ selected: true, text: '30d', value: '30d' }))
-    .withVariable(new QueryVariableBuilder('district').label('District 区域').datasource(PROMETHEUS_DS)
-      .query('label_values(tz_cases_kpi_ratio{by="district"}, group)').definition('label_values(tz_cases_kpi_ratio{by="district"}, group)')
-      .multi(true).includeAll(true).allValue('.*').current({ selected: true, text: 'All', value: '$__all' })
-      .refresh(VariableRefresh.OnTimeRangeChanged).sort(VariableSort.AlphabeticalAsc));
+    .withVariable(multiSelectVariable('district', 'District 区域', PROMETHEUS_DS, 'label_values(tz_cases_kpi_ratio{by="district"}, group)'));
 
   builder.withRow(new RowBuilder('全市 City ($window)'));
   for (const k of KPIS) {

@@ -1,6 +1,7 @@
 import { DashboardLinkBuilder, DashboardLinkType, QueryVariableBuilder, VariableRefresh, VariableSort } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { MetricSpec } from '../../device-profiles/index.ts';
 import { INFLUX_DS, PROMETHEUS_DS } from './datasources.ts';
+import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/common';
 import { ident } from './influxql-query.ts';
 
 // Pieces every generated dashboard shares: the links between them and the
@@ -16,9 +17,14 @@ export function tianzhongLinks(): DashboardLinkBuilder {
 /** `$district`: the districts the class reports from; All = `.*` so untagged devices stay visible. */
 export function districtVariable(measurement: string): QueryVariableBuilder {
   const query = `SHOW TAG VALUES FROM ${ident(measurement)} WITH KEY = "district"`;
-  return new QueryVariableBuilder('district')
-    .label('District')
-    .datasource(INFLUX_DS)
+  return multiSelectVariable('district', 'District', INFLUX_DS, query);
+}
+
+/** A dropdown of a query's values, several at once, All = `.*`, refreshed with the time range, sorted. */
+export function multiSelectVariable(name: string, label: string, datasource: DataSourceRef, query: string): QueryVariableBuilder {
+  return new QueryVariableBuilder(name)
+    .label(label)
+    .datasource(datasource)
     .query(query)
     .definition(query)
     .multi(true)
@@ -67,17 +73,7 @@ export function metricTitle(metric: MetricSpec): string {
 export const registrySelector = (cls: string): string => `tz_registry_device_info{class="${cls}",district=~"$district",grid_cell=~"$grid_cell",asset=~"$asset"}`;
 
 function registryVariable(name: string, label: string, query: string): QueryVariableBuilder {
-  return new QueryVariableBuilder(name)
-    .label(label)
-    .datasource(PROMETHEUS_DS)
-    .query(query)
-    .definition(query)
-    .multi(true)
-    .includeAll(true)
-    .allValue('.*')
-    .current({ selected: true, text: 'All', value: '$__all' })
-    .refresh(VariableRefresh.OnTimeRangeChanged)
-    .sort(VariableSort.AlphabeticalAsc);
+  return multiSelectVariable(name, label, PROMETHEUS_DS, query);
 }
 
 /** `$grid_cell`, `$asset`, `$tag` and `$registry_device` for one class (after `$district`). */
