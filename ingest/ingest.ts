@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path';
+import type { Registry } from 'prom-client';
 import { hostname } from 'node:os';
 import { encodeUplinkBatch, ID_PATTERN, type IDeviceStatus, type IReading } from '../proto/index.ts';
 import type { ProfileCatalogue } from '../device-profiles/index.ts';
@@ -45,6 +46,12 @@ export interface IngestOptions {
    * at all — never an open API.
    */
   access?: AccessTokens;
+  /**
+   * Counts of stores the caller opened for this service, registered on its
+   * /metrics (the PostgreSQL token store's TZ_STORE_UNAVAILABLE counter:
+   * `OpenedAccessStore.registerMetrics`).
+   */
+  registerMetrics?: (registry: Registry) => void;
   /** Most lines in one InfluxDB write request (default 5000). */
   maxBatchLines?: number;
   /** InfluxDB write requests in flight (default 3). */
@@ -106,6 +113,7 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
   const registry = new DeviceRegistry(options.registryPath ?? join(dirname(options.deadLetterPath), 'device-registry.sqlite'), options.profiles, clock);
   registry.startFlushing();
   metrics.sources.devices = () => registry.size;
+  options.registerMetrics?.(metrics.registry);
   const stopping = new AbortController();
   const setReachable = (value: boolean) => metrics.influxReachable.set(value ? 1 : 0);
   let influxReachable = false;

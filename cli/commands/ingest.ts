@@ -74,7 +74,7 @@ export function registerIngestCommands(program: Command): void {
         brokerUrl: opts.broker, username: opts.username, password: requireEnv('TZ_MQTT_PASSWORD', 'the MQTT password'),
         clientId: opts.clientId, shareGroup: opts.shareGroup, influx,
         profiles, deadLetterPath: fileToCreate(opts.deadLetter), registryPath: opts.registry ? fileToCreate(opts.registry) : undefined,
-        http: { port: opts.httpPort }, log: createLogger('ingest'), access: accessStore.tokens,
+        http: { port: opts.httpPort }, log: createLogger('ingest'), access: accessStore.tokens, registerMetrics: (registry) => accessStore.registerMetrics(registry),
         retention: opts.setup ? { rawDuration: opts.rawRetention, downsampledDuration: opts.downsampledRetention } : null,
         maxBatchLines: opts.maxBatch, writeConcurrency: opts.writeConcurrency, lingerMs: opts.lingerMs, maxBufferedReadings: opts.maxBuffered, gzip: opts.gzip,
         timestampWindow: { futureMs: opts.maxClockAhead * 1000, pastMs: opts.maxClockBehind * 86_400_000 },
