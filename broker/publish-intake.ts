@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import type { Client } from 'aedes';
 
-// The PUBLISH packets a broker reads by the hundred thousand, parsed straight
+// The PUBLISH packets a broker reads by the hundred thousand (and the PUBACKs
+// of QoS 1 subscribers), parsed straight
 // from the chunk Aedes read. mqtt-packet's parser appends each chunk to a `bl`
 // buffer list, walks a four-state machine per packet with about a dozen
 // `debug()` calls (each costs even when debugging is off), reads every byte
@@ -14,15 +15,17 @@ import type { Client } from 'aedes';
 // emitted as the same 'packet' events on the client's parser, in order.
 // Everything from the first byte this does not take — a partial packet, any
 // other packet type, anything malformed or unusual — goes to mqtt-packet
-// untouched, which rejects what it rejected before. While mqtt-packet holds a
-// partial packet every chunk goes to it, so packets never change order.
+// untouched, which rejects what it rejected before. A chunk that starts with
+// the rest of a packet mqtt-packet holds gives it just those bytes first, so
+// packets never change order and a cut packet does not send every later
+// chunk the slow way.
 
 /** mqtt-packet's Parser, as much of it as this file reads or replaces. */
 interface MqttParser {
   settings: { protocolVersion?: number };
   error: Error | null;
-  packet: { length: number };
-  _list: { length: number };
+  packet: { cmd: string | null; qos: number; length: number };
+  _list: { length: number; get(index: number): number | undefined };
   _stateCounter: number;
   parse(buf: Buffer): number;
   emit(event: 'packet', packet: PublishPacketShape): boolean;
@@ -41,6 +44,10 @@ export interface PublishPacketShape {
 }
 
 type PacketClass = new () => PublishPacketShape;
+
+/** First bytes of the acknowledgements taken here (mqtt-packet refuses other flag bits, so those go to it). */
+const ACKS: Readonly<Record<number, string>> = { 0x40: 'puback', 0x50: 'pubrec', 0x62: 'pubrel', 0x70: 'pubcomp' };
+const ACK_NAMES = new Set(Object.values(ACKS));
 
 let packetClass: PacketClass | undefined;
 
@@ -70,9 +77,24 @@ export function takePublishesFirst(parser: MqttParser): void {
   let reading = false;
   const waiting: Buffer[] = [];
 
-  /** Emits the PUBLISH at `at` and returns where it ends; -1 when it is not a whole, plain PUBLISH (nothing emitted). */
-  const takePublish = (buf: Buffer, at: number): number => {
+  /**
+   * Emits the PUBLISH or acknowledgement at `at` and returns where it ends;
+   * -1 when it is not a whole, plain one (nothing emitted).
+   */
+  const takePacket = (buf: Buffer, at: number): number => {
     const first = buf[at] ?? 0;
+    const ack = v5 ? undefined : ACKS[first];
+    if (ack !== undefined) {
+      // PUBACK, PUBREC, PUBREL (flags 0010), PUBCOMP of MQTT 3.1.1: remaining length 2, the packet id (§3.4–3.7).
+      if (at + 4 > buf.length || buf[at + 1] !== 2) return -1;
+      const packet = new Packet();
+      packet.cmd = ack;
+      packet.qos = (first >> 1) & 0x03; // PUBREL's flags 0010 read as QoS 1, as mqtt-packet reads them
+      packet.length = 2;
+      packet.messageId = ((buf[at + 2] ?? 0) << 8) | (buf[at + 3] ?? 0);
+      parser.emit('packet', packet);
+      return at + 4;
+    }
     // §2.2: type 3; QoS 3 is malformed (§3.3.1-4), mqtt-packet reports it.
     if ((first & 0xf0) !== 0x30 || (first & 0x06) === 0x06) return -1;
     let i = at + 1;
@@ -133,16 +155,44 @@ export function takePublishesFirst(parser: MqttParser): void {
   /** mqtt-packet holds nothing: no partial packet, no error to reset. */
   const idle = () => parser._list.length === 0 && parser._stateCounter === 0 && parser.error === null && parser.packet.length === -1;
 
+  /**
+   * Bytes mqtt-packet still needs to finish the packet it holds, when that
+   * packet is a PUBLISH or an acknowledgement whose header it has read
+   * (state 2, `_parsePayload`) and whose fields fit in its remaining length
+   * once `buf` completes it; 0 when it holds none. -1 otherwise: it gets the
+   * whole chunk. (mqtt-packet reads a packet id that does not fit from the
+   * bytes after the packet, so such a packet must see them as before.)
+   */
+  const owed = (buf: Buffer): number => {
+    if (idle()) return 0;
+    if (parser.error !== null || parser._stateCounter !== 2 || v5) return -1;
+    const { cmd, qos, length } = parser.packet;
+    const held = parser._list.length;
+    const debt = length - held;
+    if (debt <= 0 || debt >= buf.length) return -1;
+    if (cmd !== 'publish') return length === 2 && cmd !== null && ACK_NAMES.has(cmd) ? debt : -1;
+    const body = (k: number) => (k < held ? parser._list.get(k) ?? 0 : buf[k - held] ?? 0);
+    return 2 + ((body(0) << 8) | body(1)) + (qos > 0 ? 2 : 0) <= length ? debt : -1;
+  };
+
   const take = (buf: Buffer): number => {
-    if (!idle()) return slowParse.call(parser, buf);
     let at = 0;
+    let left = 0;
+    const debt = owed(buf);
+    if (debt < 0) return slowParse.call(parser, buf);
+    if (debt > 0) {
+      // A read cuts packets anywhere: mqtt-packet finishes the one it holds (an error there ends the chunk, as
+      // it would have), the rest of the chunk comes here.
+      left = slowParse.call(parser, buf.subarray(0, debt));
+      if (!idle()) return left + buf.length - debt; // what mqtt-packet would hold, the rest of the chunk with it
+      at = debt;
+    }
     while (at < buf.length) {
-      const end = takePublish(buf, at);
-      if (end < 0) break;
+      const end = takePacket(buf, at);
+      if (end < 0) return slowParse.call(parser, buf.subarray(at));
       at = end;
     }
-    if (at === buf.length) return 0;
-    return slowParse.call(parser, at === 0 ? buf : buf.subarray(at));
+    return 0;
   };
 
   parser.parse = (buf: Buffer): number => {

@@ -54,6 +54,9 @@ const stream = Buffer.concat([
   gen({ cmd: 'pingreq' }),
   publish({ topic: '驻马店/井盖/1', payload: Buffer.alloc(300, 7) }),
   gen({ cmd: 'puback', messageId: 7 }),
+  gen({ cmd: 'pubrec', messageId: 8 }),
+  gen({ cmd: 'pubrel', messageId: 9 }),
+  gen({ cmd: 'pubcomp', messageId: 10 }),
   publish({ qos: 1, messageId: 0, topic: 'a' }),
   gen({ cmd: 'subscribe', messageId: 3, subscriptions: [{ topic: 'x/#', qos: 1 }] }),
   publish({ topic: 'big', payload: Buffer.alloc(20_000, 1) }), // 3-byte remaining length
@@ -70,8 +73,16 @@ test('whole packets in one chunk: same events (and some PUBLISH packets really w
   const original = parser.parse.bind(parser);
   parser.parse = (b) => ((slowCalls += 1), original(b));
   takePublishesFirst(parser as unknown as Parameters<typeof takePublishesFirst>[0]);
-  parser.parse(Buffer.concat([publish({}), publish({ qos: 1, messageId: 9 })]));
+  parser.parse(Buffer.concat([publish({}), publish({ qos: 1, messageId: 9 }), gen({ cmd: 'puback', messageId: 3 })]));
   assert.is(slowCalls, 0);
+  // A packet cut by a read: mqtt-packet gets its first part, then only the bytes that finish it; the next packet comes here.
+  const two = Buffer.concat([publish({ topic: 'cut' }), publish({ topic: 'whole' })]);
+  const got: unknown[] = [];
+  parser.on('packet', (p) => got.push(p));
+  parser.parse(two.subarray(0, 10));
+  parser.parse(two.subarray(10));
+  assert.equal(got.map((p) => (p as { topic: string }).topic), ['cut', 'whole']);
+  assert.is(slowCalls, 2);
 });
 
 test('a stream split in two at every byte boundary', () => {
@@ -103,6 +114,9 @@ const malformed: Array<[string, Buffer]> = [
   ['a length in 2 bytes that fits in 1', Buffer.from([0x30, 0x83, 0x00, 0x00, 0x01, 0x61])],
   ['invalid UTF-8 in the topic', Buffer.from([0x30, 0x05, 0x00, 0x02, 0xc3, 0x28, 0x21])],
   ['PUBREL with wrong flags after a publish', Buffer.concat([publish({}), Buffer.from([0x60, 0x02, 0x00, 0x01]), publish({})])],
+  ['PUBACK with remaining length 3', Buffer.from([0x40, 0x03, 0x00, 0x01, 0x00])],
+  ['PUBACK with remaining length 1', Buffer.from([0x40, 0x01, 0x00])],
+  ['PUBREC with the DUP flag', Buffer.from([0x58, 0x02, 0x00, 0x01])],
   ['unknown packet type 0 between publishes', Buffer.concat([publish({}), Buffer.from([0x00, 0x00]), publish({})])],
 ];
 
@@ -122,6 +136,8 @@ test('MQTT 5 parser: an empty property list is taken, properties go to mqtt-pack
     gen({ cmd: 'publish', topic: 'a/b', payload: Buffer.from('x'), qos: 1, messageId: 2, retain: false, dup: false }, 5),
     gen({ cmd: 'publish', topic: 'a/b', payload: Buffer.from('y'), qos: 0, retain: false, dup: false, properties: { contentType: 'text/plain', userProperties: { k: 'v' } } }, 5),
     gen({ cmd: 'publish', topic: 'a/c', payload: Buffer.from('z'), qos: 0, retain: true, dup: false }, 5),
+    gen({ cmd: 'puback', messageId: 4 }, 5),
+    gen({ cmd: 'puback', messageId: 5, reasonCode: 16 }, 5),
   ]);
   const seen = same([v5], 'v5 in one chunk', 5);
   assert.ok(seen.some((s) => s.includes('properties=')), 'properties parsed by mqtt-packet');
