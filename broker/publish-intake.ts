@@ -157,22 +157,42 @@ export function takePublishesFirst(parser: MqttParser): void {
 
   /**
    * Bytes mqtt-packet still needs to finish the packet it holds, when that
-   * packet is a PUBLISH or an acknowledgement whose header it has read
-   * (state 2, `_parsePayload`) and whose fields fit in its remaining length
-   * once `buf` completes it; 0 when it holds none. -1 otherwise: it gets the
-   * whole chunk. (mqtt-packet reads a packet id that does not fit from the
-   * bytes after the packet, so such a packet must see them as before.)
+   * packet is a PUBLISH or an acknowledgement whose fields fit in its
+   * remaining length once `buf` completes it; 0 when it holds none. -1
+   * otherwise: it gets the whole chunk. (mqtt-packet reads a packet id that
+   * does not fit from the bytes after the packet, so such a packet must see
+   * them as before.) It holds a packet after its first byte (`_parseHeader`
+   * never waits), in state 1 with the remaining length cut (the bytes it holds
+   * are that length's first bytes) or in state 2 with the body cut.
    */
   const owed = (buf: Buffer): number => {
     if (idle()) return 0;
-    if (parser.error !== null || parser._stateCounter !== 2 || v5) return -1;
-    const { cmd, qos, length } = parser.packet;
+    if (parser.error !== null || v5) return -1;
     const held = parser._list.length;
-    const debt = length - held;
+    const byte = (k: number) => (k < held ? parser._list.get(k) ?? 0 : buf[k - held] ?? 0);
+    let bodyAt = 0;
+    let length = 0;
+    if (parser._stateCounter === 2) {
+      length = parser.packet.length;
+    } else if (parser._stateCounter === 1) {
+      let multiplier = 1;
+      for (;;) {
+        if (bodyAt === 4 || bodyAt >= held + buf.length) return -1;
+        const b = byte(bodyAt);
+        bodyAt += 1;
+        length += (b & 0x7f) * multiplier;
+        multiplier *= 128;
+        if ((b & 0x80) === 0) break;
+      }
+    } else {
+      return -1;
+    }
+    const debt = bodyAt + length - held;
     if (debt <= 0 || debt >= buf.length) return -1;
+    const { cmd, qos } = parser.packet;
     if (cmd !== 'publish') return length === 2 && cmd !== null && ACK_NAMES.has(cmd) ? debt : -1;
-    const body = (k: number) => (k < held ? parser._list.get(k) ?? 0 : buf[k - held] ?? 0);
-    return 2 + ((body(0) << 8) | body(1)) + (qos > 0 ? 2 : 0) <= length ? debt : -1;
+    if (length < 2) return -1;
+    return 2 + ((byte(bodyAt) << 8) | byte(bodyAt + 1)) + (qos > 0 ? 2 : 0) <= length ? debt : -1;
   };
 
   const take = (buf: Buffer): number => {
