@@ -67,7 +67,8 @@ function mqttPacketClass(): PacketClass {
 export function takePublishesFirst(parser: MqttParser): void {
   const Packet = mqttPacketClass();
   const slowParse = parser.parse;
-  const v5 = parser.settings.protocolVersion === 5;
+  // Read again for every chunk: a parser's protocol version may be set after it was made (mqtt-packet reads it per packet).
+  let v5 = parser.settings.protocolVersion === 5;
   // The last topic read, as bytes and as the string: a publisher sends to a few topics again and again, and a
   // string met before keeps its hash (the ACL cache, the topic match cache and the topic encoder all look it up).
   let lastTopic = '';
@@ -196,6 +197,7 @@ export function takePublishesFirst(parser: MqttParser): void {
   };
 
   const take = (buf: Buffer): number => {
+    v5 = parser.settings.protocolVersion === 5;
     let at = 0;
     let left = 0;
     const debt = owed(buf);
