@@ -7,6 +7,7 @@ import { topics, type GatewayConnectionEvent } from '../proto/index.ts';
 import { createLogger, createServiceHttp, listenService, systemClock, type AuditAppend, type Clock, type Logger, type RunningService } from '../service-kit/index.ts';
 import { ConnectionGuard, type ConnectionInfo } from './connection-guard.ts';
 import { installFastDelivery } from './fast-delivery.ts';
+import { installPublishIntake } from './publish-intake.ts';
 import { GatewayConnectionEvents } from './gateway-events.ts';
 import { checkConfigGrants, type Grant } from './grants.ts';
 import { authenticateHook, preConnectHook } from './hooks/authenticate.ts';
@@ -315,7 +316,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     guard.on('error', () => undefined); // Aedes reports the error on the client
     streams.add(guard);
     guard.once('close', () => streams.delete(guard));
-    installFastDelivery(aedes.handle(guard, req));
+    const client = aedes.handle(guard, req);
+    installFastDelivery(client);
+    installPublishIntake(client);
   };
 
   let listeners;

@@ -100,7 +100,7 @@ class HeaderScanner {
       switch (this.phase) {
         case 'untracked':
           return true;
-        case 'type':
+        case 'type': {
           this.first = chunk[i] ?? 0;
           if (this.discard !== null || this.discarding) {
             const drop = this.discard !== null && this.discard(this.first);
@@ -109,12 +109,42 @@ class HeaderScanner {
             if (!drop && this.discarding) this.keepFrom = i;
             this.discarding = drop;
           }
+          // The whole header in this chunk (nearly always): read it here and skip the body, without a turn of
+          // the loop per byte. A cut or malformed one goes byte by byte below.
+          let at = i + 1;
+          let length = 0;
+          let multiplier = 1;
+          for (let n = 0; n < 4 && at < chunk.length; n += 1) {
+            const byte = chunk[at] ?? 0;
+            at += 1;
+            length += (byte & 0x7f) * multiplier;
+            multiplier *= 128;
+            if ((byte & 0x80) === 0) {
+              multiplier = 0;
+              break;
+            }
+          }
+          if (multiplier === 0) {
+            if (!this.onHeader(this.first, at - i + length, at + length)) {
+              this.phase = 'untracked';
+              return false;
+            }
+            if (at + length <= chunk.length) {
+              i = at + length;
+            } else {
+              this.remaining = at + length - chunk.length;
+              this.phase = 'body';
+              i = chunk.length;
+            }
+            break;
+          }
           i += 1;
           this.phase = 'length';
           this.length = 0;
           this.lengthBytes = 0;
           this.multiplier = 1;
           break;
+        }
         case 'length': {
           const byte = chunk[i] ?? 0;
           i += 1;
