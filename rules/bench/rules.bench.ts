@@ -157,7 +157,7 @@ export const bench: Bench = {
     const all = profiles.all();
     const dir = mkdtempSync(join(tmpdir(), 'tz-rules-bench-'));
     const clock = new ManualClock(Date.UTC(2026, 5, 1));
-    const store = new SqliteRulesStore(join(dir, 'rules.db'));
+    const store = new SqliteRulesStore(join(dir, 'rules.db'), { alarmWriter: true });
     const metrics = createRulesMetrics(createRegistry('rules-bench'), { alarmsActive: () => 0, outboxDepth: () => ({}), devices: () => 0 });
     const engine = new RulesEngine({ store, profiles, clock, timeZone: DEFAULT_TIME_ZONE, log: pino({ level: 'silent' }), metrics, sinks: () => ['mqtt', 'cases'] });
     const defaults = engine.rules.specs().length;
@@ -172,6 +172,7 @@ export const bench: Bench = {
     const memoryBefore = memoryNow(gc);
     for (let i = 0; i < devices; i += PER_GATEWAY) engine.handleBatch(gatewayOf(i), readings.slice(i, Math.min(devices, i + PER_GATEWAY)));
     const bytesPerDevice = (memoryNow(gc) - memoryBefore) / devices;
+    await engine.pending();
 
     const measured = readings.length - devices;
     const latencies = new Float64Array(measured);
