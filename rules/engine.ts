@@ -630,9 +630,14 @@ export class RulesEngine {
 
   /** After a rule was deleted or disabled: its open alarms are cleared, its states forgotten. */
   retireRule(ruleId: string, who: string): Maybe<AlarmRecord[]> {
-    // A fire of the rule evaluated before the change may still be with the writer thread: it lands first, then is cleared with the others.
+    // A fire of the rule evaluated before the change may still be with the writer thread: it lands first (the
+    // writer answers in order, and batches evaluated after the change cannot fire the rule), then is cleared with the others.
     const inFlight = this.writing;
-    if (inFlight) return inFlight.catch(() => undefined).then(() => this.retireRule(ruleId, who));
+    if (inFlight) return inFlight.catch(() => undefined).then(() => this.retired(ruleId, who));
+    return this.retired(ruleId, who);
+  }
+
+  private retired(ruleId: string, who: string): Maybe<AlarmRecord[]> {
     return this.after(this.alarms.clearRule(ruleId, `rule change by ${who}`), (cleared) => {
       for (const a of cleared) this.evaluator.reset(a.deviceId, a.ruleId);
       if (cleared.length > 0) this.o.onStored?.();

@@ -132,6 +132,23 @@ test('one device in evaluation order: a batch\'s clear, then a tick\'s no-data f
   await close();
 });
 
+test('a rule retired while its fire is with the writer: the alarm lands first, then is cleared with the others', async () => {
+  const gate = writerGate();
+  const { engine, seen, close } = open(gate.gate);
+  await engine.rules.create({ id: 'lid-lifted', name: 'Lid lifted', severity: 'critical', scope: { classes: ['manhole-cover'] }, when: { metric: 'cover_open', op: '==', value: true } }, 'op');
+  gate.hold();
+  const fired = engine.handleBatch('gw-1', [cover('mh-1', 0, true)]);
+  await gate.reached(1);
+  await engine.rules.remove('lid-lifted', 'op');
+  const retired = engine.retireRule('lid-lifted', 'op');
+  assert.ok(retired instanceof Promise, 'waits for the batch in flight');
+  gate.open();
+  await fired;
+  assert.equal((await retired).map((a) => `${a.ruleId}:${a.deviceId}:${a.state}`), ['lid-lifted:mh-1:cleared']);
+  assert.ok(seen().alarms.includes('lid-lifted:mh-1:cleared'), 'no open alarm of a retired rule is left behind');
+  await close();
+});
+
 test('the writer thread dies: its batches in flight fail (not acknowledged, counted), later batches are committed on the event loop', async () => {
   const gate = writerGate();
   gate.hold();
