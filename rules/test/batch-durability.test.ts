@@ -9,6 +9,7 @@ import { loadProfiles } from '../../device-profiles/index.ts';
 import type { IReading } from '../../proto/index.ts';
 import { createRegistry, isTzError, ManualClock } from '../../service-kit/index.ts';
 import { createRulesMetrics, RulesEngine, SqliteRulesStore } from '../index.ts';
+import { AlarmWriter } from '../alarm-writer.ts';
 import { writerGate } from './fixtures/writer-gate.ts';
 
 // Issue 18: a batch's alarm changes are committed by the alarm writer thread
@@ -178,6 +179,23 @@ test('closing the store lets the writer commit what it was given first', async (
   const other = new Database(join(dir, `d${dbNo}.db`), { readonly: true });
   assert.is((other.prepare('SELECT COUNT(*) AS n FROM alarms').get() as { n: number }).n, 4);
   other.close();
+});
+
+test('a writer that does not finish in time when closed is ended: what it held fails (stopped, counted)', async () => {
+  const path = join(dir, `d${++dbNo}.db`);
+  await new SqliteRulesStore(path, { checkpointWorker: false }).close();
+  const gate = writerGate();
+  gate.hold();
+  const registry = createRegistry('rules-test');
+  const writer = new AlarmWriter(path, { gate: gate.gate, registry, closeTimeoutMs: 200 });
+  const held = writer.write({ now: T0, sinks: ['cases'], readings: [] });
+  await gate.reached(1);
+  await writer.close();
+  const err = await held.then(() => undefined, (e: unknown) => e);
+  assert.ok(isTzError(err, 'TZ_STORE_UNAVAILABLE'), `rejected (${String(err)})`);
+  assert.match(String((err as Error).message), /stopped/);
+  assert.match(await registry.getSingleMetricAsString('tz_rules_alarm_writer_failures_total'), /reason="stopped"[^}]*\} 1/);
+  assert.is(writer.running(), false);
 });
 
 test.run();
