@@ -214,8 +214,8 @@ export class SqliteRulesStore implements RulesStore {
       openAlarm: p(`SELECT * FROM alarms WHERE rule_id = ? AND device_id = ? AND ${OPEN}`),
       insertAlarm: p(`INSERT INTO alarms (rule_id, rule_name, severity, base_severity, device_id, gateway_id, district, profile, state, count, raised_at,
         last_seen_at, flapping, no_data, case_spec, escalate, last_values, evidence, created_at, updated_at, suppressed_by, silenced_by)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      repeat: p(`UPDATE alarms SET count = count + 1, last_seen_at = MAX(last_seen_at, ?), last_values = ?, flapping = MAX(flapping, ?), updated_at = ? WHERE id = ? AND ${OPEN}`),
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`),
+      repeat: p(`UPDATE alarms SET count = count + 1, last_seen_at = MAX(last_seen_at, ?), last_values = ?, flapping = MAX(flapping, ?), updated_at = ? WHERE id = ? AND ${OPEN} RETURNING *`),
       outbox: p('INSERT INTO outbox (event_id, sink, payload, created_at) VALUES (?, ?, ?, ?)'),
       dueOutbox: p('SELECT id, event_id AS eventId, sink, payload, attempts FROM outbox WHERE sink = ? ORDER BY id LIMIT ?'),
       deleteOutbox: p('DELETE FROM outbox WHERE id = ?'),
@@ -260,23 +260,26 @@ export class SqliteRulesStore implements RulesStore {
 
   // --- alarms ---
 
+  // Writes answer the row they wrote (RETURNING): no second statement to read it back (a change's events carry the whole alarm).
   insertAlarm(a: NewAlarm): AlarmRecord {
-    const info = this.stmts.insertAlarm.run(a.ruleId, a.ruleName, a.severity, a.severity, a.deviceId, a.gatewayId, a.district, a.profile, a.raisedAt, a.lastSeenAt,
+    const row = this.stmts.insertAlarm.get(a.ruleId, a.ruleName, a.severity, a.severity, a.deviceId, a.gatewayId, a.district, a.profile, a.raisedAt, a.lastSeenAt,
       a.flapping ? 1 : 0, a.noData ? 1 : 0, a.caseSpec ? JSON.stringify(a.caseSpec) : null, JSON.stringify(a.escalate), JSON.stringify(a.lastValues),
-      JSON.stringify(a.evidence), a.createdAt, a.createdAt, a.suppressedBy, a.silencedBy ?? null);
-    return this.mustGetAlarm(Number(info.lastInsertRowid));
+      JSON.stringify(a.evidence), a.createdAt, a.createdAt, a.suppressedBy, a.silencedBy ?? null) as AlarmRow;
+    return toAlarm(row);
   }
 
   recordRepeat(id: number, lastSeenAt: number, lastValues: Record<string, MetricValue>, flapping: boolean, now: number): AlarmRecord {
-    this.stmts.repeat.run(lastSeenAt, JSON.stringify(lastValues), flapping ? 1 : 0, now, id);
-    return this.mustGetAlarm(id);
+    const row = this.stmts.repeat.get(lastSeenAt, JSON.stringify(lastValues), flapping ? 1 : 0, now, id) as AlarmRow | undefined;
+    // Not open any more: nothing changed, the alarm as it is.
+    return row ? toAlarm(row) : this.mustGetAlarm(id);
   }
 
   /** Sets columns of one alarm (names are this module's own, never user input). */
   updateAlarm(id: number, set: AlarmPatch, now: number): AlarmRecord {
     const keys = Object.keys(set);
-    this.statement(`UPDATE alarms SET ${keys.map((k) => `${k} = ?`).join(', ')}, updated_at = ? WHERE id = ?`).run(...keys.map((k) => set[k as keyof typeof set] ?? null), now, id);
-    return this.mustGetAlarm(id);
+    const row = this.statement(`UPDATE alarms SET ${keys.map((k) => `${k} = ?`).join(', ')}, updated_at = ? WHERE id = ? RETURNING *`).get(...keys.map((k) => set[k as keyof typeof set] ?? null), now, id) as AlarmRow | undefined;
+    if (!row) throw new TzError('TZ_ALARM_NOT_FOUND', `no alarm ${id}`);
+    return toAlarm(row);
   }
 
   getAlarm(id: number): AlarmRecord | undefined {
