@@ -24,7 +24,7 @@ export interface WriterJob {
   readings: WriterReading[];
 }
 
-/** The answer to one job, once the transaction holding it is committed and fsynced (or failed). */
+/** The answer to one job, once the transaction holding it is committed and fsynced (or failed); posted as an array, one per group. */
 export type WriterAnswer =
   | { id: number; ok: true; events: EmittedEvent[]; failed: Array<{ reading: number; error: string }>; commits: number }
   | { id: number; ok: false; error: string; commits: number };

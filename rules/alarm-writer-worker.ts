@@ -91,7 +91,8 @@ function commitGroup(group: WriterJob[]): void {
     // Nothing of the group is stored (rolled back): every job fails, no PUBACK for any of them.
     answers = group.map((job) => ({ id: job.id, ok: false, error: messageOf(err), commits }));
   }
-  for (const answer of answers) port?.postMessage(answer);
+  // One message for the group: the event loop handles one event per commit, not one per batch.
+  port?.postMessage(answers);
 }
 
 /** The test seam: waits while held; a crash leaves this thread with an uncaught error. */

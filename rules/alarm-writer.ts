@@ -92,7 +92,7 @@ export class AlarmWriter {
       const start: WriterStart = { path: this.path, ...(this.o.gate ? { gate: this.o.gate } : {}) };
       const worker = startTsWorker(new URL('./alarm-writer-worker.ts', import.meta.url), start);
       worker.unref();
-      worker.on('message', (answer: WriterAnswer) => this.answered(answer));
+      worker.on('message', (answers: WriterAnswer[]) => { for (const answer of answers) this.answered(answer); });
       worker.on('error', (err) => this.died(`failed: ${err.message}`));
       worker.on('exit', (code) => {
         if (this.state === 'running') this.died(`exited (${code})`);
