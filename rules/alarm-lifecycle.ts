@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AlarmEvent } from '../proto/index.ts';
 import { TzError, type Clock } from '../service-kit/index.ts';
+import type { RuleSpec } from '../device-profiles/index.ts';
 import type { AlarmTransition } from './evaluator.ts';
 import { runSteps, step, type AlarmRecord, type Maybe, type RulesStore, type RulesTx, type Steps } from './rules-store.ts';
 import { alarmEvent } from './views.ts';
@@ -31,7 +32,17 @@ export interface LifecycleDeps {
   silenceOf?: (subject: { ruleId: string; deviceId: string; district: string }) => number | null;
 }
 
-type Emitted = Array<[AlarmEventType, AlarmRecord, boolean]>;
+/** One stored change as reported to `onEvent`: type, the alarm after it, delivered (false: suppressed or silenced). */
+export type EmittedEvent = [AlarmEventType, AlarmRecord, boolean];
+type Emitted = EmittedEvent[];
+
+/**
+ * What the lifecycle reads of a transition: plain data (of the rule only its
+ * id, name and case), so the alarm writer thread can apply one posted to it
+ * (alarm-writer.ts); an evaluator's `AlarmTransition` is one.
+ */
+export type TransitionData = Pick<AlarmTransition, 'kind' | 'mode' | 'severity' | 'escalate' | 'deviceId' | 'gatewayId' | 'district' | 'profile' | 'timestampMs' | 'evidence' | 'flapping' | 'noData'>
+  & { rule: { id: string; name: string; spec: Pick<RuleSpec, 'case'> } };
 
 export class AlarmLifecycle {
   constructor(private readonly d: LifecycleDeps) {}
@@ -62,13 +73,13 @@ export class AlarmLifecycle {
   }
 
   /** Applies one live transition atomically; the changed alarm, or undefined when nothing changed. */
-  apply(t: AlarmTransition): Maybe<AlarmRecord | undefined> {
+  apply(t: TransitionData): Maybe<AlarmRecord | undefined> {
     const now = this.d.clock.now();
     const latest = t.evidence[t.evidence.length - 1]?.values ?? {};
     return this.run((tx, out) => this.applySteps(tx, out, t, now, latest));
   }
 
-  private *applySteps(tx: RulesTx, out: Emitted, t: AlarmTransition, now: number, latest: AlarmRecord['lastValues']): Steps<AlarmRecord | undefined> {
+  private *applySteps(tx: RulesTx, out: Emitted, t: TransitionData, now: number, latest: AlarmRecord['lastValues']): Steps<AlarmRecord | undefined> {
     yield* step(tx.lockSubject(t.deviceId));
     const open = yield* step(tx.findOpenAlarm(t.rule.id, t.deviceId));
     if (t.kind === 'fire' || t.kind === 'update') {
@@ -121,7 +132,7 @@ export class AlarmLifecycle {
   }
 
   /** A transition of a rule in shadow mode: recorded, never raised. */
-  recordShadow(t: AlarmTransition): Maybe<void> {
+  recordShadow(t: TransitionData): Maybe<void> {
     const latest = t.evidence[t.evidence.length - 1]?.values ?? {};
     return this.d.store.recordShadow(t.rule.id, t.deviceId, t.kind, t.timestampMs, t.severity, latest, this.d.clock.now());
   }

@@ -2,6 +2,8 @@ import { metricOfValue, type DeviceProfile, type ProfileCatalogue, type RuleSpec
 import { metricValueOf, type IReading } from '../proto/index.ts';
 import { isTzError, toError, TzError, type Clock, type Logger } from '../service-kit/index.ts';
 import { AlarmLifecycle, type AlarmEventType } from './alarm-lifecycle.ts';
+import type { WireTransition, WriterReading } from './alarm-writer-protocol.ts';
+import type { AlarmWriter } from './alarm-writer.ts';
 import { CityCalendar } from './city-time.ts';
 import { compileRuleSet } from './compile.ts';
 import { RuleEvaluator, type AlarmTransition, type DeviceState } from './evaluator.ts';
@@ -101,8 +103,8 @@ export class RulesEngine {
   private msPerSave = 0.02;
   /** Alarm changes waiting for an asynchronous store (PostgreSQL), applied one after another in reading order. */
   private lane: Promise<void> | undefined;
-  /** The latest batch commit still waiting for its sync (SQLite; the ones before it are synced first). */
-  private syncing: Promise<void> | undefined;
+  /** The latest batch of alarm changes still being committed by the writer thread (SQLite; it answers in order, so the ones before it are done first). */
+  private writing: Promise<void> | undefined;
   private checkpointing: Promise<void> | undefined;
   private stopping = false;
   /** Resolves when the stored state is restored (undefined: it already is, a synchronous store). */
@@ -128,6 +130,8 @@ export class RulesEngine {
     this.rules.onChange((specs) => this.compile(specs));
     this.compile(this.rules.specs());
     const restored = runSteps(this.restore());
+    // The writer thread takes a moment to load: started now, it is ready for the first batch.
+    o.store.alarmWriter?.warm();
     this.ready = restored instanceof Promise ? restored : undefined;
   }
 
@@ -201,42 +205,89 @@ export class RulesEngine {
   }
 
   /**
-   * Commits the alarm changes held since `beginBatch()` in one transaction
+   * Stores the alarm changes held since `beginBatch()` in one transaction
    * (each reading's changes a savepoint of their own) and answers when they
-   * are durable: undefined when there was nothing to store, else a Promise
-   * that resolves once the write-ahead log holding them is synced (group
-   * commit off the event loop, issue 18) and rejects when the commit or the
-   * sync failed — those readings are counted store-failed and the batch must
-   * not be acknowledged (the broker sends it again). The rows are visible to
-   * the engine's own reads at once. The Promise is already handled: a caller
-   * that ignores it loses nothing but the answer.
+   * are durable: undefined when there was nothing to store, else a Promise.
+   * With the store's writer thread (a SQLite file, issue 18) they are posted
+   * to it as plain data and committed there, synchronous=FULL, off the event
+   * loop: the Promise resolves once they are committed and synced (the
+   * changes' events are counted and logged then), and until then the rows are
+   * not visible to this connection's reads — await it (or `pending()`) before
+   * reading them. Without it (':memory:', or after the thread died) they are
+   * committed here, FULL, before this returns. It rejects when the commit
+   * failed or the thread died: those readings are counted store-failed and
+   * the batch must not be acknowledged (the broker sends it again). The
+   * Promise is already handled: a caller that ignores it loses nothing but
+   * the answer.
    */
   endBatch(): Promise<void> | undefined {
     const pending = this.batch;
     this.batch = undefined;
     this.countEvaluated();
     if (!pending || pending.length === 0) return undefined;
-    const store = this.o.store;
-    let durable: Promise<void>;
+    const writer = this.writer();
+    return this.answer(writer ? this.written(writer, pending) : this.committedHere(pending), pending);
+  }
+
+  /** The store's writer thread while it runs (it is given up for good once it died: then this connection commits). */
+  private writer(): AlarmWriter | undefined {
+    const writer = this.o.store.alarmWriter;
+    return writer?.running() ? writer : undefined;
+  }
+
+  /** The batch committed on this connection (FULL: durable when it returns). */
+  private committedHere(pending: readonly HeldChange[]): Promise<void> {
     try {
-      if (store.transactionSyncedAfter) {
-        durable = store.transactionSyncedAfter(() => this.commitBatch(pending)).durable;
-      } else {
-        const done = store.transaction(() => this.commitBatch(pending));
-        if (done instanceof Promise) throw new TzError('TZ_INTERNAL', 'rules: a held batch on an asynchronous store');
-        durable = Promise.resolve();
-      }
+      const done = this.o.store.transaction(() => this.commitBatch(pending));
+      if (done instanceof Promise) throw new TzError('TZ_INTERNAL', 'rules: a held batch on an asynchronous store');
+      return Promise.resolve();
     } catch (err) {
-      durable = Promise.reject(toError(err));
+      return Promise.reject(toError(err));
     }
+  }
+
+  /**
+   * The batch posted to the writer thread (alarm-writer.ts): the transitions as
+   * plain data, with what lives in this thread's memory (the gateway's offline
+   * alarm, the silence in force) resolved now, as the lifecycle would have
+   * when committing here. Resolves when committed and synced, after counting
+   * the changes' events and the readings whose changes failed.
+   */
+  private written(writer: AlarmWriter, pending: readonly HeldChange[]): Promise<void> {
+    const readings: WriterReading[] = pending.map((p) => ({ gatewayId: p.gatewayId, deviceId: p.deviceId, transitions: p.transitions.map((t) => this.wire(t)) }));
+    return writer.write({ now: this.o.clock.now(), sinks: [...this.o.sinks()], readings }).then(({ events, failed }) => {
+      for (const [type, alarm, delivered] of events) this.count(type, alarm, delivered);
+      for (const f of failed) this.rejected('store-failed', { gatewayId: pending[f.reading]?.gatewayId, deviceId: pending[f.reading]?.deviceId, err: f.error });
+    });
+  }
+
+  private wire(t: AlarmTransition): WireTransition {
+    const live = t.mode !== 'shadow';
+    if (!live) {
+      this.counters.shadowTransitions += 1;
+      this.o.metrics.shadow.inc({ rule: t.rule.id, kind: t.kind });
+    }
+    const raises = live && t.kind === 'fire';
+    const caseSpec = t.rule.spec.case;
+    return {
+      kind: t.kind, mode: t.mode, severity: t.severity, escalate: t.escalate, deviceId: t.deviceId, gatewayId: t.gatewayId, district: t.district, profile: t.profile,
+      timestampMs: t.timestampMs, evidence: t.evidence, flapping: t.flapping, noData: t.noData,
+      rule: { id: t.rule.id, name: t.rule.name, spec: caseSpec ? { case: caseSpec } : {} },
+      suppressedBy: raises && t.noData ? this.topology.alarmOf(t.gatewayId) : null,
+      silencedBy: raises ? this.o.silences?.silenceOf({ ruleId: t.rule.id, deviceId: t.deviceId, district: t.district }) ?? null : null,
+    };
+  }
+
+  /** What a batch's caller gets: resolves after the outbox is nudged; a failure counts every reading of it store-failed. */
+  private answer(durable: Promise<void>, pending: readonly HeldChange[]): Promise<void> {
     const answered = durable.then(() => this.o.onStored?.(), (err: unknown) => {
       for (const p of pending) this.rejected('store-failed', { gatewayId: p.gatewayId, deviceId: p.deviceId, err: toError(err).message });
       throw err;
     });
     answered.catch(() => undefined);
-    const syncing = answered.finally(() => { if (this.syncing === syncing) this.syncing = undefined; });
-    syncing.catch(() => undefined);
-    this.syncing = syncing;
+    const writing = answered.finally(() => { if (this.writing === writing) this.writing = undefined; });
+    writing.catch(() => undefined);
+    this.writing = writing;
     return answered;
   }
 
@@ -376,13 +427,23 @@ export class RulesEngine {
   }
 
   /**
-   * Stores the alarm changes of transitions. A synchronous store (SQLite)
-   * stores them now; an asynchronous one (PostgreSQL) queues them behind the
-   * changes still in flight, so one device's changes commit in reading order.
-   * `pending()` is what an MQTT batch's PUBACK waits for.
+   * Stores the alarm changes of transitions (a tick's no-data ones, a reading
+   * outside a batch). With the store's writer thread they go behind the
+   * batches posted before them (one device's changes reach the database in
+   * evaluation order: a tick's fire never overtakes a batch's clear), each
+   * transition a savepoint of its own; the Promise says when they are durable.
+   * Without it a synchronous store (SQLite) stores them now; an asynchronous
+   * one (PostgreSQL) queues them behind the changes still in flight, so one
+   * device's changes commit in reading order. `pending()` is what an MQTT
+   * batch's PUBACK waits for.
    */
   applyAll(transitions: readonly AlarmTransition[]): void | Promise<void> {
     if (transitions.length === 0) return;
+    const writer = this.lane === undefined && this.o.store.kind === 'sqlite' ? this.writer() : undefined;
+    if (writer) {
+      const each = transitions.map((t) => ({ gatewayId: t.gatewayId, deviceId: t.deviceId, transitions: [t] }));
+      return this.answer(this.written(writer, each), each);
+    }
     if (this.lane === undefined && this.o.store.kind === 'sqlite') {
       for (const t of transitions) this.applyOne(t);
       this.o.onStored?.();
@@ -433,11 +494,11 @@ export class RulesEngine {
     }
   }
 
-  /** Alarm changes still being stored (asynchronous store) or synced (a batch commit on SQLite), or undefined when all are. */
+  /** Alarm changes still being stored (asynchronous store) or committed by the writer thread (SQLite), or undefined when all are. */
   pending(): Promise<void> | undefined {
     const lane = this.lane;
-    const syncing = this.syncing;
-    return lane && syncing ? Promise.all([lane, syncing]).then(() => undefined) : (lane ?? syncing);
+    const writing = this.writing;
+    return lane && writing ? Promise.all([lane, writing]).then(() => undefined) : (lane ?? writing);
   }
 
   /** No more retries: what is in flight fails (its batch is not acknowledged and comes again). */
@@ -569,6 +630,14 @@ export class RulesEngine {
 
   /** After a rule was deleted or disabled: its open alarms are cleared, its states forgotten. */
   retireRule(ruleId: string, who: string): Maybe<AlarmRecord[]> {
+    // A fire of the rule evaluated before the change may still be with the writer thread: it lands first (the
+    // writer answers in order, and batches evaluated after the change cannot fire the rule), then is cleared with the others.
+    const inFlight = this.writing;
+    if (inFlight) return inFlight.catch(() => undefined).then(() => this.retired(ruleId, who));
+    return this.retired(ruleId, who);
+  }
+
+  private retired(ruleId: string, who: string): Maybe<AlarmRecord[]> {
     return this.after(this.alarms.clearRule(ruleId, `rule change by ${who}`), (cleared) => {
       for (const a of cleared) this.evaluator.reset(a.deviceId, a.ruleId);
       if (cleared.length > 0) this.o.onStored?.();

@@ -1,4 +1,5 @@
 import type { RuleSpec, Severity } from '../device-profiles/index.ts';
+import type { AlarmWriter } from './alarm-writer.ts';
 import type { EvidenceReading, MetricValue } from './evaluator.ts';
 
 // The rules service's state, split into the parts it holds (issue 21): alarms
@@ -177,10 +178,10 @@ export interface RulesStore extends RulesTx, Checkpoints {
    */
   transaction<T>(work: (tx: RulesTx) => Steps<T>): Maybe<T>;
   /**
-   * Optional (SQLite): a transaction whose COMMIT does not wait for the disk;
-   * `durable` resolves once it is synced (group commit off the event loop),
-   * rejects if the sync failed. A PUBACK that promises the rows waits for it.
+   * Optional (a SQLite file): the thread that commits the engine's batches of
+   * alarm changes with a connection of its own, off the event loop
+   * (alarm-writer.ts); while it runs, the engine posts them there.
    */
-  transactionSyncedAfter?<T>(work: (tx: RulesTx) => Steps<T>): { value: T; durable: Promise<void> };
+  readonly alarmWriter?: AlarmWriter | undefined;
   close(): Maybe<void>;
 }

@@ -14,7 +14,6 @@ import { createRulesMetrics } from './metrics.ts';
 import { connectRulesMqtt } from './mqtt-consumer.ts';
 import { AlarmOutbox, type AlarmSink } from './outbox.ts';
 import { SqliteRulesStore } from './sqlite-store.ts';
-import type { SyncFile } from './wal-sync.ts';
 import type { RulesStore } from './rules-store.ts';
 import { alarmView } from './views.ts';
 import type { AlarmView } from '../proto/index.ts';
@@ -47,8 +46,8 @@ export interface RulesOptions extends MqttServiceAccount {
   deviceFacts?: DeviceFacts;
   /** A device's registered district (the registry), over what its gateway's readings claim. */
   districtOf?: (deviceId: string) => string | undefined;
-  /** How a SQLite store's WAL is synced after a batch commit, before its PUBACK (default fsync; tests hold or fail it). */
-  syncWal?: SyncFile;
+  /** Test seam of a SQLite store's alarm writer thread (alarm-writer-protocol.ts): tests hold, fail or crash its commits. */
+  writerGate?: Int32Array;
 }
 
 export interface RulesService extends RunningService {
@@ -71,13 +70,14 @@ const SHARED_REFRESH_MS = 5_000;
 /** As cases/open-case-store.ts: a postgres:// (or postgresql://) URL; anything else is a SQLite file. */
 
 /** Opens the store a `dbPath` names: a SQLite file (default) or a PostgreSQL database. */
-export async function openRulesStore(dbPath: string, log: Logger, registry?: Registry, syncWal?: SyncFile): Promise<RulesStore> {
+export async function openRulesStore(dbPath: string, log: Logger, registry?: Registry, writerGate?: Int32Array): Promise<RulesStore> {
   if (isPostgresUrl(dbPath)) {
     // Loaded only when asked for: a SQLite rules service does not load pg.
     const { PostgresRulesStore } = await import('./postgres-rules-store.ts');
     return PostgresRulesStore.open({ url: dbPath, log, registry });
   }
-  return new SqliteRulesStore(dbPath, { log, ...(syncWal ? { syncWal } : {}) });
+  // The batches' alarm changes are committed on a writer thread, off the event loop that evaluates readings (issue 18).
+  return new SqliteRulesStore(dbPath, { log, alarmWriter: true, ...(registry ? { registry } : {}), ...(writerGate ? { writerGate } : {}) });
 }
 
 export async function startRules(options: RulesOptions): Promise<RulesService> {
@@ -96,7 +96,7 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
   // A compressed run never opens a production store, nor the reverse (TZ_CLOCK_MISMATCH); a PostgreSQL URL is no file to claim.
   if (!isPostgresUrl(options.dbPath)) claimSqliteFileClock(options.dbPath, clock, 'rules store');
   const registry = options.metricsRegistry ?? createRegistry('rules');
-  const store = await openRulesStore(options.dbPath, log, registry, options.syncWal);
+  const store = await openRulesStore(options.dbPath, log, registry, options.writerGate);
   let storeOpen = true;
   // Gauges read synchronously: an asynchronous store answers the previous reading's value and refreshes it.
   let lastOpen = 0;
@@ -185,8 +185,8 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
     if (batch.gatewayId !== parsed.gatewayId) return eng.reject('gateway-mismatch', { topic, gatewayId: batch.gatewayId });
     eng.counters.batches += 1;
     metrics.batches.inc();
-    // One transaction for the batch's alarm changes, committed before this handler returns; its PUBACK waits for
-    // the WAL sync (`eng.pending()`, see `stored`), while the next message is already evaluated.
+    // One transaction for the batch's alarm changes, committed by the writer thread; its PUBACK waits until they
+    // are committed and synced (`eng.pending()`, see `stored`), while the next message is already evaluated.
     void eng.handleBatch(parsed.gatewayId, batch.readings);
   };
 
@@ -269,7 +269,13 @@ export async function startRules(options: RulesOptions): Promise<RulesService> {
       await app.close();
       // Changes still being stored finish (or, with the database away, give up: their batches were not acknowledged).
       eng.stop();
-      await stored()?.catch(() => undefined);
+      // Bounded: a disk that never answers must not hold the stop; closing the store then ends the writer thread and fails what it still has (not acknowledged).
+      const inFlight = stored()?.catch(() => undefined);
+      if (inFlight) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([inFlight, new Promise<void>((resolve) => { timer = setTimeout(resolve, 10_000); })]);
+        clearTimeout(timer);
+      }
       await ticking;
       // A sliced write-behind still running ends first; then the rest is written at once.
       await eng.checkpointWritten()?.catch(() => undefined);

@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
+import type { Registry } from 'prom-client';
 import type { RuleSpec, Severity } from '../device-profiles/index.ts';
 import { migrateSqlite, openSqlite, TzError, type Logger } from '../service-kit/index.ts';
 import type { MetricValue } from './evaluator.ts';
 import { toAlarm, type AlarmRow } from './alarm-rows.ts';
+import { AlarmWriter } from './alarm-writer.ts';
 import { WalCheckpoints } from './wal-checkpoints.ts';
-import { WalGroupSync, type SyncFile } from './wal-sync.ts';
 import {
   runSteps, type AlarmPatch, type AlarmQuery, type AlarmRecord, type AlarmState, type CaseSpec, type DeviceCheckpoint, type GatewayRow, type Incident, type NewAlarm,
   type NewSilenceRecord, type OutboxRow, type RuleDocRow, type RuleVersionRow, type RulesStore, type RulesTx, type ShadowRow, type SilenceRecord, type Steps,
@@ -157,17 +158,14 @@ export class SqliteRulesStore implements RulesStore {
   readonly kind = 'sqlite' as const;
   readonly db: Database.Database;
   private readonly stmts: ReturnType<SqliteRulesStore['prepareStatements']>;
-  /** Group fsync of the WAL for batch commits (undefined: not a WAL file, e.g. ':memory:'). */
-  private readonly walSync: WalGroupSync | undefined;
+  /**
+   * The thread that commits the engine's batches of alarm changes off the
+   * event loop (alarm-writer.ts; asked for with `alarmWriter`, a WAL file only).
+   */
+  readonly alarmWriter: AlarmWriter | undefined;
   /** WAL checkpoints on a worker thread (SQLite's own, inside a COMMIT on the event loop, is off while it works). */
   private readonly checkpoints: WalCheckpoints | undefined;
   private commitsSinceCheckpoint = 0;
-  /** Inside a batch commit that syncs after COMMIT: outbox rows it writes are not durable yet. */
-  private syncingLater = false;
-  /** Highest outbox id written by this connection. */
-  private outboxWritten = 0;
-  /** Highest outbox id known to be on disk: the deliverer sends nothing newer (an event never leaves before its alarm is durable). */
-  private outboxDurable = 0;
   /** Every other statement, prepared once per SQL text (preparing per alarm change cost ~1.8 µs a reading in the bench). */
   private readonly prepared = new Map<string, Database.Statement>();
 
@@ -183,17 +181,21 @@ export class SqliteRulesStore implements RulesStore {
   }
 
   /**
-   * `syncWal`: how the WAL file is synced after a batch commit (default fsync; tests hold it).
    * `checkpointWorker`: checkpoints on a worker thread (default true for a file).
+   * `alarmWriter`: the engine's batches are committed on a writer thread (default false: the rules service asks for it; tests that
+   * read rows right after a batch and ':memory:' commit on this connection). `writerGate`: its test seam (alarm-writer-protocol.ts).
+   * `registry`: where the writer's metrics go.
    */
-  constructor(path: string, options: { syncWal?: SyncFile; syncTimeoutMs?: number; checkpointWorker?: boolean; log?: Logger } = {}) {
+  constructor(path: string, options: { checkpointWorker?: boolean; alarmWriter?: boolean; writerGate?: Int32Array; registry?: Registry; log?: Logger } = {}) {
     // Full: alarm rows and their outbox are committed before the PUBACK of the
     // batch that raised them, and that promise must hold across a power loss.
     this.db = openSqlite(path, { durability: 'full' });
     migrateSqlite(this.db, 'migrations', MIGRATIONS);
     this.stmts = this.prepareStatements();
     const wal = !this.db.memory && String(this.db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
-    this.walSync = wal ? new WalGroupSync(`${this.db.name}-wal`, options.syncWal, options.syncTimeoutMs) : undefined;
+    this.alarmWriter = wal && options.alarmWriter === true
+      ? new AlarmWriter(this.db.name, { ...(options.log ? { log: options.log } : {}), ...(options.registry ? { registry: options.registry } : {}), ...(options.writerGate ? { gate: options.writerGate } : {}) })
+      : undefined;
     if (wal && (options.checkpointWorker ?? true)) {
       this.checkpoints = new WalCheckpoints(this.db.name, (why) => {
         // Nothing is lost (the frames stay in the WAL): SQLite checkpoints on the committing connection again.
@@ -202,7 +204,6 @@ export class SqliteRulesStore implements RulesStore {
       });
       this.db.pragma('wal_autocheckpoint = 0');
     }
-    this.outboxWritten = this.outboxDurable = (this.db.prepare('SELECT MAX(id) AS n FROM outbox').get() as { n: number | null }).n ?? 0;
   }
 
   private prepareStatements() {
@@ -213,10 +214,10 @@ export class SqliteRulesStore implements RulesStore {
       openAlarm: p(`SELECT * FROM alarms WHERE rule_id = ? AND device_id = ? AND ${OPEN}`),
       insertAlarm: p(`INSERT INTO alarms (rule_id, rule_name, severity, base_severity, device_id, gateway_id, district, profile, state, count, raised_at,
         last_seen_at, flapping, no_data, case_spec, escalate, last_values, evidence, created_at, updated_at, suppressed_by, silenced_by)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      repeat: p(`UPDATE alarms SET count = count + 1, last_seen_at = MAX(last_seen_at, ?), last_values = ?, flapping = MAX(flapping, ?), updated_at = ? WHERE id = ? AND ${OPEN}`),
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`),
+      repeat: p(`UPDATE alarms SET count = count + 1, last_seen_at = MAX(last_seen_at, ?), last_values = ?, flapping = MAX(flapping, ?), updated_at = ? WHERE id = ? AND ${OPEN} RETURNING *`),
       outbox: p('INSERT INTO outbox (event_id, sink, payload, created_at) VALUES (?, ?, ?, ?)'),
-      dueOutbox: p('SELECT id, event_id AS eventId, sink, payload, attempts FROM outbox WHERE sink = ? AND id <= ? ORDER BY id LIMIT ?'),
+      dueOutbox: p('SELECT id, event_id AS eventId, sink, payload, attempts FROM outbox WHERE sink = ? ORDER BY id LIMIT ?'),
       deleteOutbox: p('DELETE FROM outbox WHERE id = ?'),
       failOutbox: p('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?'),
       saveDevice: p('INSERT INTO device_state (device_id, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at'),
@@ -224,50 +225,22 @@ export class SqliteRulesStore implements RulesStore {
     };
   }
 
-  /** better-sqlite3 transactions are synchronous: every step of `work` must answer at once (this store's do). */
+  /**
+   * better-sqlite3 transactions are synchronous: every step of `work` must answer at once (this store's do).
+   * BEGIN IMMEDIATE: the alarm writer thread has a connection of its own, and a deferred transaction that
+   * read before the other committed could not write (SQLITE_BUSY_SNAPSHOT, which busy_timeout does not wait
+   * out); taking the write lock first waits for the other's COMMIT (busy_timeout) and then reads fresh rows.
+   * A nested call is a savepoint.
+   */
   transaction<T>(work: (tx: RulesTx) => Steps<T>): T {
     const outer = !this.db.inTransaction;
     const value = this.db.transaction(() => {
       const out = runSteps(work(this));
       if (out instanceof Promise) throw new TzError('TZ_INTERNAL', 'rules: an asynchronous step inside a SQLite transaction');
       return out;
-    })();
-    // A FULL commit synced the whole WAL: every outbox row written so far is on disk.
-    if (outer && !this.syncingLater) this.outboxDurable = this.outboxWritten;
+    }).immediate();
     if (outer) this.committed();
     return value;
-  }
-
-  /**
-   * One batch's alarm changes (issue 18): `work` runs in one transaction
-   * committed without waiting for the disk (synchronous=NORMAL for it only),
-   * then the WAL is fsynced off the event loop together with every other
-   * commit that asked meanwhile (wal-sync.ts). `durable` resolves when the
-   * rows are on disk — what synchronous=FULL gives inside COMMIT — and the
-   * batch's PUBACK waits for it; it rejects (TZ_STORE_UNAVAILABLE) when the
-   * sync failed or timed out. The rows are visible to this connection at
-   * once (the engine's next reads see them), but their outbox rows are not
-   * handed to a deliverer before `durable`. A store that is no WAL file
-   * (':memory:') commits as any transaction.
-   */
-  transactionSyncedAfter<T>(work: (tx: RulesTx) => Steps<T>): { value: T; durable: Promise<void> } {
-    const walSync = this.walSync;
-    if (walSync === undefined || this.db.inTransaction) return { value: this.transaction(work), durable: Promise.resolve() };
-    this.checkpoints?.warm();
-    this.db.pragma('synchronous = NORMAL');
-    this.syncingLater = true;
-    let value: T;
-    try {
-      value = this.transaction(work);
-    } finally {
-      this.syncingLater = false;
-      this.db.pragma('synchronous = FULL');
-    }
-    const covered = this.outboxWritten;
-    const durable = walSync.flush().then(() => {
-      this.outboxDurable = Math.max(this.outboxDurable, covered);
-    });
-    return { value, durable };
   }
 
   /** About every 32 commits (each a few WAL pages) the worker copies the WAL into the database: SQLite's own default is 1,000 pages. */
@@ -277,38 +250,36 @@ export class SqliteRulesStore implements RulesStore {
     this.checkpoints.request();
   }
 
-  /** Batch commits waiting for their WAL sync. */
-  syncsPending(): number {
-    return this.walSync?.pending() ?? 0;
-  }
-
-  /** WAL fsyncs run for batch commits so far (each covers every commit that asked while the one before ran). */
+  /** Transactions the alarm writer thread committed so far, each one WAL fsync covering every batch that queued while the one before ran. */
   walSyncsRun(): number {
-    return this.walSync?.syncs ?? 0;
+    return this.alarmWriter?.commits ?? 0;
   }
 
-  /** One writer (this process, one connection): nothing to take turns with. */
+  /** One process: its connections take turns through SQLite's write lock (BEGIN IMMEDIATE, busy_timeout). */
   lockSubject(_subject: string): void {}
 
   // --- alarms ---
 
+  // Writes answer the row they wrote (RETURNING): no second statement to read it back (a change's events carry the whole alarm).
   insertAlarm(a: NewAlarm): AlarmRecord {
-    const info = this.stmts.insertAlarm.run(a.ruleId, a.ruleName, a.severity, a.severity, a.deviceId, a.gatewayId, a.district, a.profile, a.raisedAt, a.lastSeenAt,
+    const row = this.stmts.insertAlarm.get(a.ruleId, a.ruleName, a.severity, a.severity, a.deviceId, a.gatewayId, a.district, a.profile, a.raisedAt, a.lastSeenAt,
       a.flapping ? 1 : 0, a.noData ? 1 : 0, a.caseSpec ? JSON.stringify(a.caseSpec) : null, JSON.stringify(a.escalate), JSON.stringify(a.lastValues),
-      JSON.stringify(a.evidence), a.createdAt, a.createdAt, a.suppressedBy, a.silencedBy ?? null);
-    return this.mustGetAlarm(Number(info.lastInsertRowid));
+      JSON.stringify(a.evidence), a.createdAt, a.createdAt, a.suppressedBy, a.silencedBy ?? null) as AlarmRow;
+    return toAlarm(row);
   }
 
   recordRepeat(id: number, lastSeenAt: number, lastValues: Record<string, MetricValue>, flapping: boolean, now: number): AlarmRecord {
-    this.stmts.repeat.run(lastSeenAt, JSON.stringify(lastValues), flapping ? 1 : 0, now, id);
-    return this.mustGetAlarm(id);
+    const row = this.stmts.repeat.get(lastSeenAt, JSON.stringify(lastValues), flapping ? 1 : 0, now, id) as AlarmRow | undefined;
+    // Not open any more: nothing changed, the alarm as it is.
+    return row ? toAlarm(row) : this.mustGetAlarm(id);
   }
 
   /** Sets columns of one alarm (names are this module's own, never user input). */
   updateAlarm(id: number, set: AlarmPatch, now: number): AlarmRecord {
     const keys = Object.keys(set);
-    this.statement(`UPDATE alarms SET ${keys.map((k) => `${k} = ?`).join(', ')}, updated_at = ? WHERE id = ?`).run(...keys.map((k) => set[k as keyof typeof set] ?? null), now, id);
-    return this.mustGetAlarm(id);
+    const row = this.statement(`UPDATE alarms SET ${keys.map((k) => `${k} = ?`).join(', ')}, updated_at = ? WHERE id = ? RETURNING *`).get(...keys.map((k) => set[k as keyof typeof set] ?? null), now, id) as AlarmRow | undefined;
+    if (!row) throw new TzError('TZ_ALARM_NOT_FOUND', `no alarm ${id}`);
+    return toAlarm(row);
   }
 
   getAlarm(id: number): AlarmRecord | undefined {
@@ -381,14 +352,16 @@ export class SqliteRulesStore implements RulesStore {
   // --- outbox ---
 
   enqueue(eventId: string, sinks: readonly string[], payload: string, now: number): void {
-    for (const sink of sinks) this.outboxWritten = Math.max(this.outboxWritten, Number(this.stmts.outbox.run(eventId, sink, payload, now).lastInsertRowid));
-    // Outside a transaction each row committed (FULL) on its own.
-    if (!this.db.inTransaction) this.outboxDurable = this.outboxWritten;
+    for (const sink of sinks) this.stmts.outbox.run(eventId, sink, payload, now);
   }
 
-  /** One deliverer (this process): the oldest rows known to be on disk, in order. */
+  /**
+   * One deliverer (this process): the oldest rows, in order. Every row it can see is on disk: outbox rows
+   * are only written by FULL commits (this connection's and the writer thread's), and in WAL mode a commit
+   * is synced before other connections can see it (the wal-index header is written after the fsync).
+   */
   claimOutbox(sink: string, limit: number): OutboxRow[] {
-    return this.stmts.dueOutbox.all(sink, this.outboxDurable, limit) as OutboxRow[];
+    return this.stmts.dueOutbox.all(sink, limit) as OutboxRow[];
   }
 
   delivered(id: number): void {
@@ -439,7 +412,7 @@ export class SqliteRulesStore implements RulesStore {
    * `relaxed`: a slice of the write-behind, committed without waiting for the
    * disk (synchronous=NORMAL for this transaction only); the next FULL commit
    * (the slice that ends the tick's run, or any alarm change) syncs it too.
-   * Alarm and outbox rows never take this path (theirs is `transactionSyncedAfter`: synced before the PUBACK).
+   * Alarm and outbox rows never take this path (theirs are FULL commits: synced before the PUBACK).
    */
   saveDeviceStates(states: ReadonlyArray<readonly [string, string]>, now: number, relaxed = false): void {
     if (relaxed) this.db.pragma('synchronous = NORMAL');
@@ -517,9 +490,11 @@ export class SqliteRulesStore implements RulesStore {
       .run(g.gatewayId, g.online ? 1 : 0, g.clientId, g.connectionSeq, g.since, g.alarmId);
   }
 
-  close(): void {
+  /** Closes the connection; with a writer thread, resolves when it committed what it was given and ended (bounded). */
+  close(): void | Promise<void> {
     void this.checkpoints?.close();
     if (this.db.open) this.db.close();
+    return this.alarmWriter?.close();
   }
 }
 

@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from './ts-worker.ts';
 
 // WAL checkpoints of the rules store off the event loop (issue 18). SQLite's
 // automatic checkpoint runs inside the COMMIT that crosses 1,000 WAL pages,
@@ -9,9 +10,6 @@ import { Worker } from 'node:worker_threads';
 // are synced. A checkpoint that fails or a worker that dies loses nothing
 // (the frames stay in the WAL): the store's own automatic checkpoint is
 // switched back on (`onGiveUp`).
-
-/** tsx registers itself in the worker before the worker's TypeScript is loaded (a constant bootstrap, nothing from outside). */
-const BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(new URL('./wal-checkpoint-worker.ts', import.meta.url).href)}); })`;
 
 type Answer = { ok: true; frames: number; copied: number } | { ok: false; error: string };
 
@@ -48,7 +46,7 @@ export class WalCheckpoints {
   private started(): Worker | undefined {
     if (this.worker !== undefined) return this.worker;
     try {
-      const worker = new Worker(BOOT, { eval: true, workerData: { path: this.path } });
+      const worker = startTsWorker(new URL('./wal-checkpoint-worker.ts', import.meta.url), { path: this.path });
       worker.unref();
       worker.on('message', (answer: Answer) => {
         this.running = false;

@@ -10,7 +10,7 @@
 // forced GC, the longest event-loop stall, and the sliced write-behind
 // checkpoint. TZ_BENCH_CPU_PROFILE=<dir> writes a CPU profile of the
 // measured engine loop only (node:inspector).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,6 +128,26 @@ function memoryNow(gc: () => void): number {
   return m.heapUsed + m.arrayBuffers;
 }
 
+/**
+ * CPU ms used so far by the main thread and by the process's other threads (the alarm writer, GC helpers, the
+ * thread pool), from /proc (Linux; process.cpuUsage sums the threads). On a loaded machine the wall-clock rate
+ * says how much of a core the scheduler gave the loop; this says what the loop itself cost.
+ */
+function threadCpuMs(): { main: number; others: number } {
+  const cpu = { main: 0, others: 0 };
+  try {
+    for (const task of readdirSync('/proc/self/task')) {
+      const fields = readFileSync(`/proc/self/task/${task}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      const ms = (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, clock ticks of 10 ms
+      if (task === String(process.pid)) cpu.main += ms;
+      else cpu.others += ms;
+    }
+  } catch {
+    return { main: Number.NaN, others: Number.NaN }; // not Linux: the row says NaN
+  }
+  return cpu;
+}
+
 /** CPU profile of one stretch of the run (TZ_BENCH_CPU_PROFILE=<dir>). */
 async function profiled<T>(dir: string | undefined, name: string, fn: () => Promise<T>): Promise<T> {
   if (!dir) return fn();
@@ -157,7 +177,7 @@ export const bench: Bench = {
     const all = profiles.all();
     const dir = mkdtempSync(join(tmpdir(), 'tz-rules-bench-'));
     const clock = new ManualClock(Date.UTC(2026, 5, 1));
-    const store = new SqliteRulesStore(join(dir, 'rules.db'));
+    const store = new SqliteRulesStore(join(dir, 'rules.db'), { alarmWriter: true });
     const metrics = createRulesMetrics(createRegistry('rules-bench'), { alarmsActive: () => 0, outboxDepth: () => ({}), devices: () => 0 });
     const engine = new RulesEngine({ store, profiles, clock, timeZone: DEFAULT_TIME_ZONE, log: pino({ level: 'silent' }), metrics, sinks: () => ['mqtt', 'cases'] });
     const defaults = engine.rules.specs().length;
@@ -172,6 +192,7 @@ export const bench: Bench = {
     const memoryBefore = memoryNow(gc);
     for (let i = 0; i < devices; i += PER_GATEWAY) engine.handleBatch(gatewayOf(i), readings.slice(i, Math.min(devices, i + PER_GATEWAY)));
     const bytesPerDevice = (memoryNow(gc) - memoryBefore) / devices;
+    await engine.pending();
 
     const measured = readings.length - devices;
     const latencies = new Float64Array(measured);
@@ -180,13 +201,13 @@ export const bench: Bench = {
     const raisedBefore = engine.counters.alarmsRaised;
     let n = 0;
     let commitMs = 0;
-    let commitCpuMs = 0;
     let batchCommits = 0;
     const unsynced = new Set<Promise<void>>();
     const syncsBefore = store.walSyncsRun();
     const stalls = monitorEventLoopDelay({ resolution: 1 });
     stalls.enable();
     const cpuStart = process.cpuUsage();
+    const threadsStart = threadCpuMs();
     const start = performance.now();
     await profiled(process.env.TZ_BENCH_CPU_PROFILE, 'rules-engine-loop', async () => {
       for (let b = devices; b < readings.length; b += PER_GATEWAY) {
@@ -200,15 +221,9 @@ export const bench: Bench = {
           latencies[n++] = (performance.now() - t) * 1000;
           if (engine.heldReadings() > heldBefore) changeStarts.push(t);
         }
-        // CPU read only around commits that write (getrusage cost ~90 µs a call on this loaded VM: 8 % of the loop when read per batch).
-        const writes = engine.heldReadings() > 0;
+        // No CPU reading around it: process.cpuUsage counts the writer thread too, and cost ~0.1 ms a call (7 % of the loop).
         const commitStart = performance.now();
-        const commitCpuStart = writes ? process.cpuUsage() : undefined;
         const durable = engine.endBatch();
-        if (commitCpuStart) {
-          const commitCpu = process.cpuUsage(commitCpuStart);
-          commitCpuMs += (commitCpu.user + commitCpu.system) / 1000;
-        }
         commitMs += performance.now() - commitStart;
         if (durable) {
           batchCommits++;
@@ -233,6 +248,7 @@ export const bench: Bench = {
     const engineSeconds = (performance.now() - start) / 1000;
     const syncs = store.walSyncsRun() - syncsBefore;
     const engineCpu = process.cpuUsage(cpuStart);
+    const threadsEnd = threadCpuMs();
     stalls.disable();
     const evalUs = latencies.reduce((a, b) => a + b, 0) / measured;
     const engineRate = measured / engineSeconds;
@@ -292,7 +308,7 @@ export const bench: Bench = {
     const load = `1-minute load average ${loadAtStart.toFixed(1)} at the start and ${(loadavg()[0] ?? 0).toFixed(1)} at the end of the run`;
     const ms = (h: { max: number }) => (h.max / 1e6).toFixed(1);
     return [
-      `Setup: ${ruleCount} rules (${defaults} profile/built-in defaults + ${ruleCount - defaults} operator rules: thresholds, ranges, avg/max windows, night-time windows, district scopes and overrides, \`for:\`, deadband), ${fmt(devices)} devices of the ${all.length} classes in 10 districts, ${fmt(measured)} readings measured after a first round that creates every device's state; about 1 in 500 readings out of band. Readings reach the engine as the MQTT consumer hands them over: one batch per gateway message (${PER_GATEWAY} devices per gateway), the event loop turning between messages. Each reading goes through metric resolution by index, its scope plan and the state machines; a batch's alarm changes (alarm + outbox rows for 2 sinks) are committed in one SQLite transaction written to the WAL on the event loop, and the WAL is then fsynced on the thread pool (synchronous=FULL's sync after COMMIT, as a group: one fsync for every commit that asked while the one before ran); the batch's PUBACK waits for it, the next batches are evaluated meanwhile (at most 256 messages unacknowledged, as the MQTT consumer). The run ends when the last batch is synced.`,
+      `Setup: ${ruleCount} rules (${defaults} profile/built-in defaults + ${ruleCount - defaults} operator rules: thresholds, ranges, avg/max windows, night-time windows, district scopes and overrides, \`for:\`, deadband), ${fmt(devices)} devices of the ${all.length} classes in 10 districts, ${fmt(measured)} readings measured after a first round that creates every device's state; about 1 in 500 readings out of band. Readings reach the engine as the MQTT consumer hands them over: one batch per gateway message (${PER_GATEWAY} devices per gateway), the event loop turning between messages. Each reading goes through metric resolution by index, its scope plan and the state machines; a batch's alarm changes (alarm + outbox rows for 2 sinks) are posted to the alarm writer thread (its own SQLite connection to the same file, synchronous=FULL), which commits every batch that queued while it committed the last group in one transaction and one fsync; the batch's PUBACK waits for the writer's answer, the next batches are evaluated meanwhile (at most 256 messages unacknowledged, as the MQTT consumer). The run ends when the writer has answered the last batch.`,
       '',
       `The machine is shared (other agents' builds and tests on its ${cpus().length} cores; ${load}): compare the ratios; wall times and every fsync are inflated by the load.`,
       '',
@@ -303,7 +319,8 @@ export const bench: Bench = {
         ['p50 / p99 per reading (µs)', `${percentile(latencies, 0.5).toFixed(1)} / ${percentile(latencies, 0.99).toFixed(1)} (p99/p50 ${(percentile(latencies, 0.99) / percentile(latencies, 0.5)).toFixed(1)}×)`, '', '', ''],
         ['p50 / p99 reading → stored alarm change (µs)', alarmSorted.length ? `${percentile(alarmSorted, 0.5).toFixed(0)} / ${percentile(alarmSorted, 0.99).toFixed(0)} (${alarmSorted.length} readings changed alarms, ${engine.counters.alarmsRaised - raisedBefore} raised)` : 'n/a', '', '', ''],
         ['CPU per reading (µs, user + system)', cpuUs(engineCpu, measured).toFixed(1), cpuUs(naiveCpu, readings.length).toFixed(1), '', `${(cpuUs(engineCpu, measured) / cpuUs(naiveCpu, readings.length)).toFixed(2)}× naive`],
-        ['wall time per reading, by part (µs)', `${(1e6 / engineRate).toFixed(1)} = evaluation ${evalUs.toFixed(1)} + batch commits on the loop ${(commitMs * 1000 / measured).toFixed(1)} (alarm rows, outbox, WAL write; ${(commitCpuMs * 1000 / measured).toFixed(1)} of it CPU) + event loop, loop and waiting for syncs ${(1e6 / engineRate - evalUs - commitMs * 1000 / measured).toFixed(1)}`, (1e6 / naiveRate).toFixed(1), '', ''],
+        ['CPU per reading by thread (µs): event loop / other threads (the alarm writer, GC, thread pool)', `${((threadsEnd.main - threadsStart.main) * 1000 / measured).toFixed(1)} / ${((threadsEnd.others - threadsStart.others) * 1000 / measured).toFixed(1)}`, '', '', ''],
+        ['wall time per reading, by part (µs)', `${(1e6 / engineRate).toFixed(1)} = evaluation ${evalUs.toFixed(1)} + handing batches to the writer thread ${(commitMs * 1000 / measured).toFixed(1)} + event loop, loop and waiting for the writer ${(1e6 / engineRate - evalUs - commitMs * 1000 / measured).toFixed(1)}`, (1e6 / naiveRate).toFixed(1), '', ''],
         ['batch commits with alarm changes / WAL fsyncs that made them durable', `${fmt(batchCommits)} / ${fmt(syncs)}`, '', '', ''],
         ['longest event-loop stall while evaluating (ms)', ms(stalls), '', '', ''],
         ['memory per device (heap + typed arrays after forced GC, bytes)', fmt(bytesPerDevice), '', '', ''],
@@ -311,17 +328,18 @@ export const bench: Bench = {
         ['write-behind checkpoint, 1 % of devices changed', `${smallMs.toFixed(0)} ms for ${fmt(savedAgain.devices)} devices in ${savedAgain.slices} slices`, '', '', ''],
       ]),
       '',
-      'Per reading is the time of `handleReading` inside its batch (evaluation; the alarm rows are written at the batch commit). Reading → stored alarm change runs from handing over a reading that raised, updated or cleared an alarm until its batch\'s transaction (alarm, outbox rows) is committed and the WAL fsync after it has answered; the PUBACK follows. The event-loop stall is the longest delay seen by `monitorEventLoopDelay` (1 ms resolution) while batches were evaluated. Memory per device is the growth of heap plus ArrayBuffer memory over the first round, each side after a forced full GC (device objects, value tables, window arenas, scope plans, map entries). The write-behind checkpoint is not part of readings/s: it runs on the 1 s tick in slices of at most ~8 ms (one transaction each), saving only devices changed since the last tick; live, at one reading per device per minute or slower, each reading costs one device save within a second.',
+      'Per reading is the time of `handleReading` inside its batch (evaluation; the alarm rows are written at the batch commit). Reading → stored alarm change runs from handing over a reading that raised, updated or cleared an alarm until the writer thread answered that its batch\'s transaction (alarm, outbox rows) is committed and synced; the PUBACK follows. CPU by thread counts /proc\'s per-thread time: on a loaded machine the wall-clock rates say how much of a core the scheduler gave each side, the event loop\'s CPU what it cost. The event-loop stall is the longest delay seen by `monitorEventLoopDelay` (1 ms resolution) while batches were evaluated. Memory per device is the growth of heap plus ArrayBuffer memory over the first round, each side after a forced full GC (device objects, value tables, window arenas, scope plans, map entries). The write-behind checkpoint is not part of readings/s: it runs on the 1 s tick in slices of at most ~8 ms (one transaction each), saving only devices changed since the last tick; live, at one reading per device per minute or slower, each reading costs one device save within a second.',
       '',
       'Where the time goes (CPU profile of the measured loop only: `TZ_BENCH_CPU_PROFILE=<dir>`, self time, this machine under a 1-minute load of 17–23, 2026-12-03):',
       '',
       '- First (one SQLite transaction per alarm change, per-device JS arrays for windows and a `Map` of rule states, a `Set` of dirty ids, objects and closures per reading): SQLite statement `run` 8.3 s of the 11.1 s loop (75 %: each alarm change its own commit and fsync); `evaluate` 0.61 s; `.all` 0.31 s (closing an incident scanned every open alarm); GC 0.26 s; statement preparation 0.24 s; `handleReading` 0.20 s. Over the whole run GC was 2.0 s (14 %) and the one-transaction checkpoint 2.7–3.3 s in one pause.',
       '- Then (one commit per gateway batch with alarm changes, flat per-class tables and window arenas, scope plans, shared frozen results on the no-alarm path, incident closing by the device index, sliced write-behind): SQLite `run` 5.1 s (about 700 batch commits, each waiting for its fsync on the event loop, ~7 ms apiece under this load); `evaluateInput` 0.36 s; statement preparation 0.36 s; `handleReading` 0.18 s; GC 0.16 s; the prom-client histogram 0.08 s. 0.52× naive on a quiet machine: evaluation 2.3 µs a reading, the batch commits 3.2 µs.',
-      '- Now (issue 18: the batch COMMIT writes the WAL with synchronous=NORMAL on the loop, the WAL fsync that FULL would do inside COMMIT runs on the thread pool as a group commit before the PUBACK, the next batches are evaluated meanwhile; SQLite\'s automatic WAL checkpoint, which ran inside a COMMIT on the loop with two fsyncs, moved to a worker thread with its own connection): of 5.1 s on the loop (the profiler\'s own 1.7 s of serialising left out), evaluation about 1.8 s (`evaluateInput` 0.74, `handleReading` 0.31, the prom-client histogram 0.25, `evaluateOnly` 0.16, conditions and steps 0.19); the batch commits about 1.6 s of CPU for 800 commits (statement `run` 0.68 of which the COMMIT\'s WAL write 0.26 and the outbox inserts 0.25; reading rows back `getAlarm`/`get`/`toAlarm` 0.43; `openAlarmsOfDevice` 0.09); opening and fsyncing the WAL from the loop\'s side 0.18; the bench\'s own `process.cpuUsage` per batch 0.56 (now read only around commits that write); GC 0.15. No fsync waits on the loop any more: ~200–260 fsyncs made the 800 commits durable (3–4 commits each).',
+      '- Then (issue 18, first step: the batch COMMIT writes the WAL with synchronous=NORMAL on the loop, the WAL fsync that FULL would do inside COMMIT runs on the thread pool as a group commit before the PUBACK, the next batches are evaluated meanwhile; SQLite\'s automatic WAL checkpoint, which ran inside a COMMIT on the loop with two fsyncs, moved to a worker thread with its own connection): of 5.1 s on the loop (the profiler\'s own 1.7 s of serialising left out), evaluation about 1.8 s (`evaluateInput` 0.74, `handleReading` 0.31, the prom-client histogram 0.25, `evaluateOnly` 0.16, conditions and steps 0.19); the batch commits about 1.6 s of CPU for 800 commits (statement `run` 0.68 of which the COMMIT\'s WAL write 0.26 and the outbox inserts 0.25; reading rows back `getAlarm`/`get`/`toAlarm` 0.43; `openAlarmsOfDevice` 0.09); opening and fsyncing the WAL from the loop\'s side 0.18; the bench\'s own `process.cpuUsage` per batch 0.56 (now read only around commits that write); GC 0.15. No fsync waits on the loop any more: ~200–260 fsyncs made the 800 commits durable (3–4 commits each).',
+      '- Now (issue 18: the whole batch transaction runs on the alarm writer thread, `alarm-writer.ts`, with its own connection, FULL, grouped; `endBatch()` posts the transitions as plain data and the loop only counts the answers), profiled at a 1-minute load of 6, 2026-12-03: of 2.22 s on the loop (the profiler\'s own 0.63 s of serialising included), evaluation 1.02 s (`handleReading` inclusive: `evaluateInput` 0.68, the prom-client histogram 0.10); handing 800 batches to the writer 0.06 s (`postMessage` 0.04); waiting for the writer (the 256-message cap, the last answer) 0.23 s; GC 0.09. The batch commits (27.5 % of the loop before) and the WAL sync from the loop (12.2 %) are gone from it. Event-loop CPU per reading, /proc per thread, same load (5–7): 9.2 µs before (1,840–1,860 ms for 200,000 readings), 4.8–5.0 µs now; the writer and the other threads 5.0–5.2 µs (a batch commit ~1.2 ms of the writer\'s CPU under this load), so the process uses about as much CPU as before, on two cores instead of one. Wall-clock ratios at that load, alternating with the code before: before 0.71×, 0.79×, 0.45×, 0.85×; now 0.97×, 0.58×, 0.59×, 0.77× — the scheduler\'s share of a saturated 2-core machine decides them; a quiet machine gives the loop a core and the writer the other.',
       '',
       'Same machine, same load (1-minute load 16–19), the code before issue 18 (fsync inside COMMIT on the event loop, SQLite\'s own checkpoints) against this: 0.41× and 0.49× naive before; 0.76×, 1.03×, 0.91×, 0.43× after (and 0.78× under the profiler). The batch commits\' time on the event loop fell from 35–38 µs a reading (8–9 ms a commit, mostly the fsync) to 10–17 µs, of which about 5 µs is CPU.',
       '',
-      'What is left between this and more: the commit\'s CPU (about 1–2 ms per commit under this load: an alarm row, its incident lookups, two outbox rows with the event JSON, the rows read back to build the event) and the WAL write inside COMMIT, which still waits while an fsync runs — likely the ext4 journal (an append that changes the WAL\'s size or mtime needs a journal handle, and new handles wait while the journal commits the fsync\'s transaction) or a page under writeback (WAL frames of 4,120 bytes straddle the 4 KiB pages); not measured directly. That wait is the gap between the commit\'s wall and CPU time in the per-part row, and what moving the whole transaction to a writer thread (its own connection, the engine reading its pending rows from memory) would take off the loop next. On this shared machine an fsync costs 5–30 ms, so a PUBACK with an alarm follows its reading by the p50 above; the p99 per reading falls on readings right after a commit (caches cold). Quiet-machine figures are the lead\'s to take.',
+      'What is left between this and more: the commit\'s CPU (about 1–2 ms per commit under this load: an alarm row, its incident lookups, two outbox rows with the event JSON, the rows read back to build the event) and the WAL write inside COMMIT, which still waits while an fsync runs — likely the ext4 journal (an append that changes the WAL\'s size or mtime needs a journal handle, and new handles wait while the journal commits the fsync\'s transaction) or a page under writeback (WAL frames of 4,120 bytes straddle the 4 KiB pages); not measured directly. That wait is what the writer thread (now) took off the loop with the rest of the transaction; what is left on the loop is evaluation, the loop itself, and waiting for the writer when it falls behind (its commit CPU, about 1 ms a batch under load: the alarm row written and read back, incident lookups, two outbox rows with the event JSON). On this shared machine an fsync costs 5–30 ms, so a PUBACK with an alarm follows its reading by the p50 above; the p99 per reading falls on readings right after a commit (caches cold). Quiet-machine figures are the lead\'s to take.',
     ].join('\n');
   },
 };

@@ -1,9 +1,9 @@
 // Issue 18 against a real Aedes broker and the real rules service: a batch's
-// PUBACK is not sent before the WAL sync that makes its alarm durable has
-// answered — while that sync is held, the service goes on evaluating the next
-// batch, and both PUBACKs follow the release, in order. A sync that fails
-// leaves its batch unacknowledged (counted store-failed): the connection is
-// dropped and the broker delivers the batch again.
+// PUBACK is not sent before the alarm writer thread has committed and synced
+// its alarm — while the writer is held, the service goes on evaluating the
+// next batch, and both PUBACKs follow the release, in order. A commit that
+// fails leaves its batch unacknowledged (counted store-failed): the
+// connection is dropped and the broker delivers the batch again.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type Server } from 'node:net';
@@ -16,6 +16,7 @@ import { loadProfiles } from '../../device-profiles/index.ts';
 import { encodeUplinkBatch, topics, type IReading } from '../../proto/index.ts';
 import { openAccessTokens } from '../../service-kit/index.ts';
 import { startRules, type RulesService } from '../../rules/index.ts';
+import { writerGate } from '../../rules/test/fixtures/writer-gate.ts';
 import { tempDir, waitFor } from './helpers.ts';
 
 const USER = 'tz-rules';
@@ -33,11 +34,9 @@ const acked: string[] = [];
 let disconnects = 0;
 let batchSeq = 0;
 
-/** The WAL sync of the service's store, held until the test says. */
-const syncs: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
-let syncCalls = 0;
-const release = () => { for (const s of syncs.splice(0)) s.resolve(); };
-const fail = (why: string) => { for (const s of syncs.splice(0)) s.reject(new Error(why)); };
+/** The service store's alarm writer thread, held before each commit until the test says. */
+const gate = writerGate();
+gate.hold();
 
 function cover(deviceId: string, seconds: number, coverOpen: boolean): IReading {
   return { deviceId, profile: 'manhole-cover', profileVersion: 1, timestampMs: T0 + seconds * 1000, seq: seconds + 1, district: 'gulou', metrics: [{ name: 'cover_open', flag: coverOpen }] };
@@ -69,7 +68,7 @@ test.before(async () => {
   rules = await startRules({
     brokerUrl, username: USER, password: PASSWORD, profiles: loadProfiles(), dbPath: join(dir.path, 'rules.db'),
     access: openAccessTokens(new Database(':memory:')), log: pino({ level: 'silent' }), tickMs: 60_000,
-    syncWal: () => { syncCalls += 1; return new Promise<void>((resolve, reject) => syncs.push({ resolve, reject })); },
+    writerGate: gate.gate,
   });
   await subscribed;
   gateway = await mqtt.connectAsync(brokerUrl, { clientId: 'test-gw-7', username: GW, password: PASSWORD, reconnectPeriod: 0 });
@@ -83,7 +82,7 @@ function batchOf(payload: Buffer | string): number {
 }
 
 test.after(async () => {
-  release();
+  gate.open();
   await gateway?.endAsync(true);
   await rules?.stop();
   await new Promise<void>((resolve) => broker.close(() => resolve()));
@@ -91,31 +90,35 @@ test.after(async () => {
   dir.remove();
 });
 
-test('a batch is acknowledged only after the sync of its alarm answered; the next batch is evaluated meanwhile; PUBACKs in order', async () => {
+test('a batch is acknowledged only after the writer committed and synced its alarm; the next batch is evaluated meanwhile; PUBACKs in order', async () => {
   await publishBatch([cover('mh-1', 0, true)]); // batch 1: raises an alarm
   await publishBatch([cover('mh-2', 0, false)]); // batch 2: changes nothing
   const service = rules;
   if (!service) throw new Error('rules not started');
   await waitFor('both batches evaluated', () => (service.stats().readingsEvaluated === 2 ? true : undefined), 10_000, 10);
-  assert.is(service.stats().alarmsRaised, 1, 'the alarm row is committed');
-  assert.is(syncCalls, 1, 'its WAL sync was asked for');
-  assert.equal(acked, [], 'no PUBACK while the sync is held: not batch 1 (not durable), not batch 2 (PUBACKs go in order)');
-  release();
+  await gate.reached(1);
+  assert.is(gate.arrived(), 1, 'its alarm change is with the writer');
+  assert.is(await service.alarms.get('1'), undefined, 'not committed while the writer is held');
+  assert.equal(acked, [], 'no PUBACK while the writer is held: not batch 1 (not durable), not batch 2 (PUBACKs go in order)');
+  gate.open();
   await waitFor('both PUBACKs', () => (acked.length === 2 ? true : undefined), 10_000, 10);
   assert.equal(acked, ['batch 1', 'batch 2']);
+  assert.is(service.stats().alarmsRaised, 1, 'the alarm row is committed');
+  assert.is((await service.alarms.get('1'))?.deviceId, 'mh-1');
 });
 
-test('a sync that fails: the batch is not acknowledged, counted store-failed, and the broker delivers it again', async () => {
+test('a commit that fails: the batch is not acknowledged, counted store-failed, and the broker delivers it again', async () => {
   const service = rules;
   if (!service) throw new Error('rules not started');
   acked.length = 0;
   const before = disconnects;
   await publishBatch([cover('mh-3', 0, true)]); // batch 3
-  await waitFor('its sync asked for', () => (syncs.length === 1 ? true : undefined), 10_000, 10);
-  fail('EIO: the disk went away');
+  gate.fail();
   await waitFor('the connection dropped', () => (disconnects > before ? true : undefined), 10_000, 10);
   assert.not.ok(acked.includes('batch 3'), 'never acknowledged on the failed connection');
   assert.match(await metricsText(), /tz_rules_rejected_total\{reason="store-failed"[^}]*\} 1/);
+  assert.match(await metricsText(), /tz_rules_alarm_writer_failures_total\{reason="commit"[^}]*\} 1/);
+  gate.open();
   // Delivered again on the next session: the evaluator has moved past it, so it comes back stale (counted) and is acknowledged.
   await waitFor('redelivered and acknowledged', () => (acked.includes('batch 3') ? true : undefined), 15_000, 20);
   assert.match(await metricsText(), /tz_rules_rejected_total\{reason="stale-reading"[^}]*\} 1/);
