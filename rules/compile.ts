@@ -51,6 +51,23 @@ export interface CompiledRule {
   flapCount: number;
   flapWindowMs: number;
   noData: boolean;
+  /** What an alarm's evidence holds (the rule's metrics; every metric for no-data), resolved once instead of per transition. */
+  evidence: EvidenceMetrics;
+}
+
+/** Metric positions of an alarm's evidence, with their names and whether each is a flag (stored as 1/0). */
+export interface EvidenceMetrics {
+  positions: Uint16Array;
+  names: string[];
+  flags: Uint8Array;
+}
+
+function evidenceMetrics(profile: DeviceProfile, positions: readonly number[]): EvidenceMetrics {
+  return {
+    positions: Uint16Array.from(positions),
+    names: positions.map((i) => profile.metrics[i]?.name ?? ''),
+    flags: Uint8Array.from(positions, (i) => (profile.metrics[i]?.type === 'boolean' ? 1 : 0)),
+  };
 }
 
 /** The rules of one device class, and the metric windows its devices keep. */
@@ -139,6 +156,7 @@ export function compileRule(spec: RuleSpec, profile: DeviceProfile): CompiledRul
     flapCount: spec.flapping?.count ?? DEFAULT_FLAPPING.count,
     flapWindowMs: spec.flapping ? ruleDuration(spec.flapping.window, `rule ${spec.id} flapping.window`) : DEFAULT_FLAPPING.windowMs,
     noData,
+    evidence: evidenceMetrics(profile, noData ? profile.metrics.map((_, i) => i) : [...metrics]),
   };
 }
 

@@ -419,9 +419,16 @@ export class RuleEvaluator {
     s.phase = 2;
     const evidence = s.evidence;
     s.evidence = [];
-    s.fires = s.fires.filter((f) => f > t - rule.flapWindowMs);
-    s.fires.push(t);
-    if (s.fires.length >= rule.flapCount) s.flapping = true;
+    // Fires older than the flapping window are dropped in place (no closure, no new array per fire).
+    const fires = s.fires;
+    let kept = 0;
+    for (let i = 0; i < fires.length; i++) {
+      const f = fires[i] ?? 0;
+      if (f > t - rule.flapWindowMs) fires[kept++] = f;
+    }
+    fires.length = kept;
+    fires.push(t);
+    if (fires.length >= rule.flapCount) s.flapping = true;
     return this.transition('fire', rule, v, d, t, evidence, s.flapping);
   }
 
@@ -461,19 +468,17 @@ export class RuleEvaluator {
     };
   }
 
+  /** The evidence of one reading: the rule's metrics that have a value (names and positions resolved at compile time). */
   private evidenceOf(rule: CompiledRule, d: DeviceState, t: number): EvidenceReading {
-    const cls = this.index.get(d.profileClass);
-    if (!cls) throw new TzError('TZ_INTERNAL', `device ${d.deviceId} has class ${d.profileClass}, which has no rules`);
-    const metrics = cls.profile.metrics;
-    const values: Record<string, MetricValue> = {};
-    const positions = rule.noData ? metrics.map((_, i) => i) : rule.metrics;
+    const { positions, names, flags } = rule.evidence;
+    const row = d.table.values;
     const base = d.slot * d.table.width;
-    for (const i of positions) {
-      const x = d.table.values[base + i] ?? Number.NaN;
+    const values: Record<string, MetricValue> = {};
+    for (let k = 0; k < positions.length; k++) {
+      // Positions and names are the rule's own, compiled against this class's profile (k < positions.length = names.length).
+      const x = row[base + (positions[k] ?? 0)] ?? Number.NaN;
       if (Number.isNaN(x)) continue;
-      const metric = metrics[i];
-      if (!metric) throw new TzError('TZ_INTERNAL', `rule ${rule.id}: metric position ${i} outside ${d.profileClass}'s ${metrics.length} metrics`);
-      values[metric.name] = metric.type === 'boolean' ? x === 1 : x;
+      values[names[k] ?? ''] = flags[k] === 1 ? x === 1 : x;
     }
     return { timestampMs: t, values };
   }

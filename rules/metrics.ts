@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { TallyHistogram } from './tally-histogram.ts';
 
 // Prometheus metrics of the rules service; counters are tz_rules_<what>_total,
 // every drop has a `reason` label.
@@ -17,8 +18,9 @@ export function createRulesMetrics(registry: Registry, gauges: { alarmsActive: (
     eventsDelivered: new Counter({ name: 'tz_rules_alarm_events_delivered_total', help: 'Alarm events delivered, per sink', labelNames: ['sink'], registers: [registry] }),
     deliveryFailures: new Counter({ name: 'tz_rules_alarm_event_delivery_failures_total', help: 'Failed delivery attempts (retried), per sink', labelNames: ['sink'], registers: [registry] }),
     checkpointSeconds: new Histogram({ name: 'tz_rules_checkpoint_seconds', help: 'Time to write the evaluator checkpoint', registers: [registry], buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5] }),
-    evaluationSeconds: new Histogram({
-      name: 'tz_rules_evaluation_seconds', help: 'Time to evaluate one reading (and to store its alarm changes when it is not part of a batch; a batch stores them at its end)', registers: [registry],
+    // Observed once per reading: counted in a typed array, handed to prom-client at scrape time (tally-histogram.ts).
+    evaluationSeconds: new TallyHistogram({
+      name: 'tz_rules_evaluation_seconds', help: 'Time to evaluate one reading (and to store its alarm changes when it is not part of a batch; a batch stores them at its end)', registry,
       buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1],
     }),
     alarmsActive: new Gauge({ name: 'tz_rules_alarms_open', help: 'Open alarms (active or acknowledged)', registers: [registry], collect() { this.set(gauges.alarmsActive()); } }),

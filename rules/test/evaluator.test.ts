@@ -120,6 +120,24 @@ test('evidence: every reading of the for: window, with the rule\'s metrics only'
   assert.equal(fire.evidence.map((e) => [(e.timestampMs - T0) / 1000, e.values]), [[0, { level: 11 }], [10, { level: 12 }], [20, { level: 13 }]]);
 });
 
+test('evidence: flags as booleans, metrics in the rule\'s order, a metric without a value left out; no-data evidence is every metric with a value, in profile order', () => {
+  const ev = evaluatorWith({ when: { all: [{ metric: 'open', op: '==', value: true }, gt(10), { metric: 'count', op: '>', value: 0 }] } });
+  const [fire] = feed(ev, [0, { level: 11, open: true, battery: 50 }]).transitions;
+  assert.is(fire, undefined, 'count never reported: the rule does not hold');
+  const [fired] = feed(ev, [1, { count: 2 }]).transitions;
+  assert.equal(fired?.evidence.map((e) => e.values), [{ open: true, level: 11, count: 2 }]);
+  assert.equal(Object.keys(fired?.evidence[0]?.values ?? {}), ['open', 'level', 'count']);
+  const [cleared] = feed(ev, [2, { open: false }]).transitions;
+  assert.equal(cleared?.evidence.map((e) => e.values), [{ open: false, level: 11, count: 2 }]);
+
+  const clock = new ManualClock(T0);
+  const silent = evaluatorWith({ noData: { missedReports: 1 } }, clock);
+  feed(silent, [0, { battery: 40, open: false, level: 3 }]);
+  clock.advance(60_000);
+  const [quiet] = silent.sweepNoData(clock.now());
+  assert.equal(Object.entries(quiet?.evidence[0]?.values ?? {}), [['level', 3], ['open', false], ['battery', 40]]);
+});
+
 test('scope: devices, districts and overrides per district and device', () => {
   const ev = evaluatorWith({
     when: gt(10), scope: { districts: ['gulou', 'xuanwu'] },

@@ -126,6 +126,9 @@ test('a cover opened and polled 20 times is one alarm (count 20); events reach M
   const metrics = await (await fetch(`${rules!.httpUrl}/metrics`)).text();
   assert.match(metrics, /tz_rules_alarm_event_delivery_failures_total\{sink="cases-test"[^}]*\} 2/);
   assert.match(metrics, /tz_rules_alarms_raised_total\{rule="cover-open",severity="critical"[^}]*\} 1/);
+  // Counted in a typed array per reading, handed to prom-client at the scrape (rules/tally-histogram.ts).
+  assert.match(metrics, /tz_rules_evaluation_seconds_count\{[^}]*\} 20\n/);
+  assert.match(metrics, /tz_rules_evaluation_seconds_bucket\{le="\+Inf"[^}]*\} 20\n/);
   const stats = rules!.stats();
   assert.is(stats.readingsEvaluated, 20);
   assert.is(stats.alarmsRaised, 1);
