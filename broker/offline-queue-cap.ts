@@ -21,6 +21,9 @@ interface MemoryPersistenceApi {
 }
 
 const MAX_CACHED_TOPICS = 10_000;
+/** Settled answers handed out again and again (only ever awaited, never changed). */
+const DONE: Promise<void> = Promise.resolve();
+const NOTHING_REMOVED: Promise<unknown> = Promise.resolve(undefined);
 
 const MemoryPersistence = require('aedes-persistence/asyncPersistence.js') as new (opts?: object) => MemoryPersistenceApi;
 
@@ -49,7 +52,7 @@ export class CappedMemoryPersistence extends MemoryPersistence {
    * per topic until a subscription is added or removed, as the emitter's
    * matches are (topic-match-cache.ts). The arrays are only read.
    */
-  private readonly byTopic = new Map<string, unknown[]>();
+  private readonly byTopic = new Map<string, Promise<unknown[]>>();
   private subscriptionChanges = 0;
 
   constructor(private readonly cap: OfflineQueueCapOptions) {
@@ -74,17 +77,20 @@ export class CappedMemoryPersistence extends MemoryPersistence {
     return true;
   }
 
-  override async subscriptionsByTopic(topic: string): Promise<unknown[]> {
+  override subscriptionsByTopic(topic: string): Promise<unknown[]> {
+    // The settled promise itself is kept: Aedes asks once per QoS 1/2 publish, and an async wrapper per ask costs more than the lookup.
     const known = this.byTopic.get(topic);
     if (known !== undefined) return known;
     const generation = this.subscriptionChanges;
-    const subs = await super.subscriptionsByTopic(topic);
-    // A subscription added or removed meanwhile: the answer may be stale, so it is used once and not kept.
-    if (generation === this.subscriptionChanges) {
-      if (this.byTopic.size >= MAX_CACHED_TOPICS) this.byTopic.clear();
-      this.byTopic.set(topic, subs);
-    }
-    return subs;
+    const asked = super.subscriptionsByTopic(topic);
+    return asked.then((subs) => {
+      // A subscription added or removed meanwhile: the answer may be stale, so it is used once and not kept.
+      if (generation === this.subscriptionChanges) {
+        if (this.byTopic.size >= MAX_CACHED_TOPICS) this.byTopic.clear();
+        this.byTopic.set(topic, asked);
+      }
+      return subs;
+    });
   }
 
   private subscriptionsChanged(): void {
@@ -108,21 +114,26 @@ export class CappedMemoryPersistence extends MemoryPersistence {
   }
 
   override outgoingEnqueue(sub: QueueTarget, packet: unknown): Promise<void> {
-    return this.admit(sub.clientId) ? super.outgoingEnqueue(sub, packet) : Promise.resolve();
+    return this.admit(sub.clientId) ? super.outgoingEnqueue(sub, packet) : DONE;
   }
 
   override outgoingEnqueueCombi(subs: QueueTarget[], packet: unknown): Promise<void> {
+    if (subs.length === 0) return DONE; // no persistent session subscribes to this topic (Aedes asks for every QoS 1/2 publish)
     const kept = subs.filter((sub) => this.admit(sub.clientId));
-    return kept.length > 0 ? super.outgoingEnqueueCombi(kept, packet) : Promise.resolve();
+    return kept.length > 0 ? super.outgoingEnqueueCombi(kept, packet) : DONE;
   }
 
-  override async outgoingClearMessageId(client: { id: string }, packet: unknown): Promise<unknown> {
-    const removed = await super.outgoingClearMessageId(client, packet);
-    if (removed) {
-      const n = (this.queued.get(client.id) ?? 1) - 1;
-      if (n > 0) this.queued.set(client.id, n);
-      else this.queued.delete(client.id);
-    }
-    return removed;
+  override outgoingClearMessageId(client: { id: string }, packet: unknown): Promise<unknown> {
+    // Nothing queued for this client (every clean session: Aedes queues only for persistent ones): nothing to look for.
+    // Aedes asks on every PUBACK it receives.
+    if (!this.queued.has(client.id)) return NOTHING_REMOVED;
+    return super.outgoingClearMessageId(client, packet).then((removed) => {
+      if (removed) {
+        const n = (this.queued.get(client.id) ?? 1) - 1;
+        if (n > 0) this.queued.set(client.id, n);
+        else this.queued.delete(client.id);
+      }
+      return removed;
+    });
   }
 }
