@@ -7,8 +7,9 @@ import { encodeTopic, installWireFastPath, writePublish } from './wire.ts';
 // `deliver0`, `deliverQoS`). Aedes copies each message once more per
 // subscriber (a second Packet), schedules the write in a setImmediate of its
 // own, serialises it through mqtt-packet and answers the emitter from one
-// more setImmediate: about a third of the broker's CPU per QoS 0 message, and
-// as much again per QoS 1 message. Here the same steps in the same order —
+// more setImmediate: about a third of the broker's CPU per QoS 0 message, a
+// fifth or so per QoS 1 message (BENCHMARKS.md, broker-throughput's profile
+// notes). Here the same steps in the same order —
 // MQTT 5 no-local, cluster de-duplication, authorizeForward, for QoS 1/2 the
 // packet id, the downgrade to the subscription's QoS and, for a persistent
 // session, outgoingUpdate before the write — then one PUBLISH built straight
