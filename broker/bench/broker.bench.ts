@@ -25,6 +25,8 @@ const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('e
 
 /** Rounds per QoS level (each round runs every configuration once, alternated), and how many QoS 0 rounds include the shedding-off broker. */
 const ROUNDS = { qos0: 3, qos1: 4, shedOff: 2 } as const;
+/** The uncounted warm-up run per broker and QoS level. */
+const WARM_UP_MS = 1_000;
 
 /** One run of one configuration: what the load generator measured, the broker's CPU, and what the broker counted as dropped. */
 interface Run { load: LoadResult; cpuSeconds: number; drops: ReadonlyArray<readonly [string, number]> }
@@ -96,7 +98,14 @@ export const bench: Bench = {
     const shedOffQ0: Configuration = { qos: 0, name: 'Aedes (ours, qos0ShedAfterMs null: shedding off)', runs: [] };
     const oursQ1: Configuration = { qos: 1, name: 'Aedes (ours)', runs: [] };
     const mosqQ1: Configuration = { qos: 1, name: 'Mosquitto 2.0', runs: [] };
+    /** One short run per broker at this QoS, not counted: the first run of a QoS level pays for Node's JIT compiling its path (Mosquitto has none to pay). */
+    const warmUp = async (qos: 0 | 1, brokers: readonly string[]): Promise<void> => {
+      if (ctx.quick) return;
+      ctx.progress(`QoS ${qos}: warm-up (not counted)`);
+      for (const url of brokers) await runLoad(url, qos, WARM_UP_MS);
+    };
     try {
+      await warmUp(0, [ours.mqttUrl, mosquitto.url, oursShedding.mqttUrl]);
       // Alternated, round by round (ours, Mosquitto, ours, …): a noisy moment on the shared machine hits one round, not one broker.
       for (let round = 0; round < rounds.qos0; round++) {
         ctx.progress(`QoS 0, round ${round + 1}/${rounds.qos0}: Aedes (ours)`);
@@ -108,6 +117,7 @@ export const bench: Bench = {
           shedOffQ0.runs.push(await runOurs(oursShedding, 0));
         }
       }
+      await warmUp(1, [ours.mqttUrl, mosquitto.url]);
       for (let round = 0; round < rounds.qos1; round++) {
         ctx.progress(`QoS 1, round ${round + 1}/${rounds.qos1}: Aedes (ours)`);
         oursQ1.runs.push(await runOurs(ours, 1));
@@ -150,7 +160,7 @@ export const bench: Bench = {
       `${PUBLISHERS} gateway publishers and 1 subscriber (\`tz/v1/gw/+/up/batch\`), ${PAYLOAD_BYTES}-byte payloads, ${durationMs / 1000} s per run; the load generator (mqtt.js) runs as two processes, the publishers in one and the subscriber in another, the broker under test in a third — the same for both brokers.`,
       'Ours: `startBroker` with scrypt logins, deny-by-default ACL hooks, the connection guard and metrics on. Peer: Debian `mosquitto` with a password file and an equivalent ACL file, same machine, same run.',
       'Publishers keep a window of messages in flight (QoS 0: 200 written, QoS 1: 100 unacknowledged); latency is publish-to-delivery, measured in the load generator.',
-      `Each configuration runs several times, alternated round by round (QoS 0: ${plural(rounds.qos0, 'round')} of ours, Mosquitto${rounds.shedOff > 0 ? `, and in the first ${plural(rounds.shedOff, 'round')} ours with shedding off` : ''}; QoS 1: ${plural(rounds.qos1, 'round')} of ours, Mosquitto; ${fmt(minutes, 1)} min in all), so one noisy moment of the shared machine moves one round, not the comparison. The table gives medians over the runs with the range in brackets; received/sent and drops are summed over the runs. Ratios are taken per round (ours against the Mosquitto run right after it), then the median of those, with their range.`,
+      `Each configuration runs several times, alternated round by round (QoS 0: ${plural(rounds.qos0, 'round')} of ours, Mosquitto${rounds.shedOff > 0 ? `, and in the first ${plural(rounds.shedOff, 'round')} ours with shedding off` : ''}; QoS 1: ${plural(rounds.qos1, 'round')} of ours, Mosquitto; ${fmt(minutes, 1)} min in all, each QoS level after an uncounted ${WARM_UP_MS / 1000} s warm-up run per broker${ctx.quick ? ' (not in --quick)' : ''} for Node's JIT), so one noisy moment of the shared machine moves one round, not the comparison. The table gives medians over the runs with the range in brackets; received/sent and drops are summed over the runs. Ratios are taken per round (ours against the Mosquitto run right after it), then the median of those, with their range.`,
       '',
       markdownTable(['QoS', 'broker', 'runs', 'delivered msg/s', 'p50 ms', 'p99 ms', 'received / sent (all runs)', 'dropped (counted, /metrics)', 'broker CPU µs per message sent'], rows),
       '',
