@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
+import { OutgoingQueue, type QueuedPacket } from './outgoing-queue.ts';
 
 // aedes-persistence's async in-memory store (the one Aedes uses by default),
 // CommonJS without types for this entry point.
@@ -18,11 +20,18 @@ interface MemoryPersistenceApi {
   outgoingEnqueue(sub: QueueTarget, packet: unknown): Promise<void>;
   outgoingEnqueueCombi(subs: QueueTarget[], packet: unknown): Promise<void>;
   outgoingClearMessageId(client: { id: string }, packet: unknown): Promise<unknown>;
+  outgoingUpdate(client: { id: string }, packet: unknown): Promise<void>;
+  outgoingStream(client: { id: string }): Readable;
 }
 
 const MAX_CACHED_TOPICS = 10_000;
+/** Settled answers handed out again and again (only ever awaited, never changed). */
+const DONE: Promise<void> = Promise.resolve();
+const NOTHING_REMOVED: Promise<unknown> = Promise.resolve(undefined);
 
 const MemoryPersistence = require('aedes-persistence/asyncPersistence.js') as new (opts?: object) => MemoryPersistenceApi;
+/** The Packet class the store copies queued messages with (aedes-persistence's own aedes-packet). */
+const Packet = createRequire(require.resolve('aedes-persistence/asyncPersistence.js'))('aedes-packet') as new (original: object) => QueuedPacket;
 
 export interface OfflineQueueCapOptions {
   /** QoS 1/2 messages one persistent session may hold in the queue (not yet acknowledged). */
@@ -36,20 +45,22 @@ export interface OfflineQueueCapOptions {
  * so a persistent session that stays away cannot grow the process without
  * limit (checked while the client is offline; a connected one may run past it
  * by what maxInflight allows). At the cap the NEWEST message is dropped for that client (what it
- * already has queued stays, in order). The count is exact: every queue entry
- * comes in through outgoingEnqueue/outgoingEnqueueCombi and leaves only through
- * outgoingClearMessageId (ack, or a clean session flushing it), and the
- * in-memory store does both synchronously inside those calls.
+ * already has queued stays, in order). The count is exact: the outgoing queues
+ * are kept here (outgoing-queue.ts: the store's semantics, indexed), every
+ * entry comes in through outgoingEnqueue/outgoingEnqueueCombi and leaves only
+ * through outgoingClearMessageId (ack, or a clean session flushing it), and a
+ * client's count is its queue's size.
  */
 export class CappedMemoryPersistence extends MemoryPersistence {
-  private readonly queued = new Map<string, number>();
+  /** The outgoing queues (outgoing-queue.ts, in place of the store's arrays scanned per lookup), by client id; a client's count is its queue's size. */
+  private readonly outgoing = new Map<string, OutgoingQueue>();
   /**
    * The persistent sessions' QoS 1/2 subscriptions matching a topic, asked by
    * Aedes for every QoS 1/2 publish (to queue it for offline sessions): kept
    * per topic until a subscription is added or removed, as the emitter's
    * matches are (topic-match-cache.ts). The arrays are only read.
    */
-  private readonly byTopic = new Map<string, unknown[]>();
+  private readonly byTopic = new Map<string, Promise<unknown[]>>();
   private subscriptionChanges = 0;
 
   constructor(private readonly cap: OfflineQueueCapOptions) {
@@ -58,33 +69,40 @@ export class CappedMemoryPersistence extends MemoryPersistence {
 
   /** Messages queued for a client now (tests, diagnostics). */
   queuedFor(clientId: string): number {
-    return this.queued.get(clientId) ?? 0;
+    return this.outgoing.get(clientId)?.size ?? 0;
   }
 
-  private admit(clientId: string): boolean {
-    const n = this.queued.get(clientId) ?? 0;
+  /** The client's queue, or undefined when it may take no more (counted as a drop). */
+  private admit(clientId: string): OutgoingQueue | undefined {
+    let queue = this.outgoing.get(clientId);
     // Only an offline session is capped: for a connected client Aedes delivers
     // the queued entry next, and a missing one closes the connection with
     // "no such packet"; connected clients are bounded by maxInflight/maxOutgoingBytes.
-    if (n >= this.cap.maxPerClient && !this.broker?.clients[clientId]) {
+    if (queue && queue.size >= this.cap.maxPerClient && !this.broker?.clients[clientId]) {
       this.cap.onDrop(clientId);
-      return false;
+      return undefined;
     }
-    this.queued.set(clientId, n + 1);
-    return true;
+    if (!queue) {
+      queue = new OutgoingQueue();
+      this.outgoing.set(clientId, queue);
+    }
+    return queue;
   }
 
-  override async subscriptionsByTopic(topic: string): Promise<unknown[]> {
+  override subscriptionsByTopic(topic: string): Promise<unknown[]> {
+    // The settled promise itself is kept: Aedes asks once per QoS 1/2 publish, and an async wrapper per ask costs more than the lookup.
     const known = this.byTopic.get(topic);
     if (known !== undefined) return known;
     const generation = this.subscriptionChanges;
-    const subs = await super.subscriptionsByTopic(topic);
-    // A subscription added or removed meanwhile: the answer may be stale, so it is used once and not kept.
-    if (generation === this.subscriptionChanges) {
-      if (this.byTopic.size >= MAX_CACHED_TOPICS) this.byTopic.clear();
-      this.byTopic.set(topic, subs);
-    }
-    return subs;
+    const asked = super.subscriptionsByTopic(topic);
+    return asked.then((subs) => {
+      // A subscription added or removed meanwhile: the answer may be stale, so it is used once and not kept.
+      if (generation === this.subscriptionChanges) {
+        if (this.byTopic.size >= MAX_CACHED_TOPICS) this.byTopic.clear();
+        this.byTopic.set(topic, asked);
+      }
+      return subs;
+    });
   }
 
   private subscriptionsChanged(): void {
@@ -108,21 +126,31 @@ export class CappedMemoryPersistence extends MemoryPersistence {
   }
 
   override outgoingEnqueue(sub: QueueTarget, packet: unknown): Promise<void> {
-    return this.admit(sub.clientId) ? super.outgoingEnqueue(sub, packet) : Promise.resolve();
+    this.admit(sub.clientId)?.push(new Packet(packet as object));
+    return DONE;
   }
 
   override outgoingEnqueueCombi(subs: QueueTarget[], packet: unknown): Promise<void> {
-    const kept = subs.filter((sub) => this.admit(sub.clientId));
-    return kept.length > 0 ? super.outgoingEnqueueCombi(kept, packet) : Promise.resolve();
+    // Empty for every QoS 1/2 publish no persistent session subscribes to (Aedes asks for each one).
+    for (const sub of subs) this.admit(sub.clientId)?.push(new Packet(packet as object));
+    return DONE;
   }
 
-  override async outgoingClearMessageId(client: { id: string }, packet: unknown): Promise<unknown> {
-    const removed = await super.outgoingClearMessageId(client, packet);
-    if (removed) {
-      const n = (this.queued.get(client.id) ?? 1) - 1;
-      if (n > 0) this.queued.set(client.id, n);
-      else this.queued.delete(client.id);
-    }
-    return removed;
+  override outgoingUpdate(client: { id: string }, packet: unknown): Promise<void> {
+    return this.outgoing.get(client.id)?.update(packet as QueuedPacket) ? DONE : Promise.reject(new Error('no such packet'));
+  }
+
+  override outgoingClearMessageId(client: { id: string }, packet: unknown): Promise<unknown> {
+    // Every clean session has nothing queued (Aedes queues only for persistent ones) and asks on each PUBACK.
+    const queue = this.outgoing.get(client.id);
+    if (queue === undefined) return NOTHING_REMOVED;
+    const removed = queue.clear((packet as { messageId?: unknown }).messageId);
+    if (queue.size === 0) this.outgoing.delete(client.id);
+    return removed === undefined ? NOTHING_REMOVED : Promise.resolve(removed);
+  }
+
+  override outgoingStream(client: { id: string }): Readable {
+    // A copy of the queue as it is now: entries acknowledged while it is read are still in it, as with the store.
+    return Readable.from(this.outgoing.get(client.id)?.snapshot() ?? []);
   }
 }
