@@ -632,15 +632,15 @@ export class RulesEngine {
         done.slices += 1;
         done.longestSliceMs = Math.max(done.longestSliceMs, loopMs);
         done.longestSliceCpuMs = Math.max(done.longestSliceCpuMs, (cpuUsed.user + cpuUsed.system) / 1000);
-        // The synced last slice waits for the disk: its time says nothing about the next run's slices.
-        const learn = (ms: number) => { if (relaxed) this.msPerSave = Math.min(1, Math.max(0.001, 0.5 * this.msPerSave + 0.5 * (ms / rows.length))); };
+        const learn = (ms: number) => { this.msPerSave = Math.min(1, Math.max(0.001, 0.5 * this.msPerSave + 0.5 * (ms / rows.length))); };
         if (saved instanceof Promise) {
           const posted = performance.now();
-          // Off the loop (writer thread: its transaction's time; PostgreSQL: the round trip); sized by the slower side.
+          // Off the loop (writer thread: its transaction's time; PostgreSQL: the round trip): slices are sized by the slower side,
+          // leaving out a synced slice's save (the fsync says nothing about the next slices; the loop's part is still told).
           const slice = saved.then((threadMs) => {
             const saveMs = typeof threadMs === 'number' ? threadMs : performance.now() - posted;
             done.longestSaveMs = Math.max(done.longestSaveMs, saveMs);
-            learn(Math.max(loopMs, saveMs));
+            learn(Math.max(loopMs, relaxed ? saveMs : 0));
           }).finally(stop);
           // Awaited below (a failure ends the run); handled now so one failing while another is awaited is no unhandled rejection.
           slice.catch(() => undefined);
@@ -648,7 +648,8 @@ export class RulesEngine {
           if (inFlight.length >= (this.writer() ? 2 : 1)) await inFlight.shift();
         } else {
           stop();
-          learn(loopMs);
+          // Here a synced slice's time is mostly its fsync: it says nothing about the next run's slices.
+          if (relaxed) learn(loopMs);
         }
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
