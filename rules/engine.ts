@@ -11,6 +11,7 @@ import type { RulesMetrics } from './metrics.ts';
 import { RuleSet } from './rule-set.ts';
 import { runSteps, step, type AlarmRecord, type Maybe, type RulesStore, type Steps } from './rules-store.ts';
 import type { SilenceBook } from './silences.ts';
+import { threadCpuMs } from './thread-cpu.ts';
 import { GatewayTopology } from './topology.ts';
 
 // The rules engine without its transports: readings in (per reading, in
@@ -43,7 +44,7 @@ export interface CheckpointRun {
    * when this connection writes it; serialising and posting when the alarm writer thread or PostgreSQL saves it.
    */
   longestSliceMs: number;
-  /** Most CPU one slice used on the event loop, ms (wall time above it was waiting: the disk, or other processes on the CPU). */
+  /** Most CPU one slice used on the event loop's thread, ms (wall time above it was waiting: the disk, or other processes on the CPU). */
   longestSliceCpuMs: number;
   /** Longest save of a slice off the event loop, ms: the writer thread's transaction, or PostgreSQL's round trip (0 when this connection wrote them). */
   longestSaveMs: number;
@@ -616,7 +617,7 @@ export class RulesEngine {
       const inFlight: Array<Promise<void>> = [];
       while (this.savingAt < this.saving.length) {
         const began = performance.now();
-        const cpu = process.cpuUsage();
+        const cpu = threadCpuMs();
         const stop = this.o.metrics.checkpointSeconds.startTimer();
         // As many devices as the last slices' cost per device says fit in `sliceMs` (serialising, and saving wherever that runs).
         const rows = this.serialised(Math.max(16, Math.floor(sliceMs / this.msPerSave)));
@@ -626,12 +627,12 @@ export class RulesEngine {
         const relaxed = this.savingAt < this.saving.length && unsynced < 2048;
         if (!relaxed) unsynced = 0;
         const saved = this.savedSlice(rows, relaxed);
-        const cpuUsed = process.cpuUsage(cpu);
+        const cpuUsed = threadCpuMs() - cpu;
         const loopMs = performance.now() - began;
         done.devices += rows.length;
         done.slices += 1;
         done.longestSliceMs = Math.max(done.longestSliceMs, loopMs);
-        done.longestSliceCpuMs = Math.max(done.longestSliceCpuMs, (cpuUsed.user + cpuUsed.system) / 1000);
+        done.longestSliceCpuMs = Math.max(done.longestSliceCpuMs, cpuUsed);
         const learn = (ms: number) => { this.msPerSave = Math.min(1, Math.max(0.001, 0.5 * this.msPerSave + 0.5 * (ms / rows.length))); };
         if (saved instanceof Promise) {
           const posted = performance.now();
