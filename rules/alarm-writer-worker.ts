@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { AlarmLifecycle, type EmittedEvent } from './alarm-lifecycle.ts';
-import { GATE_CRASH, GATE_FAIL, GATE_HOLD, type WireTransition, type WriterAnswer, type WriterJob, type WriterMessage, type WriterStart } from './alarm-writer-protocol.ts';
+import { GATE_CRASH, GATE_FAIL, GATE_HOLD, GATE_HOLD_LOCKED, type StatesJob, type WireTransition, type WriterAnswer, type WriterJob, type WriterMessage, type WriterStart } from './alarm-writer-protocol.ts';
 import { SqliteRulesStore } from './sqlite-store.ts';
 
 // The alarm writer thread (alarm-writer.ts): its own connection to the rules
@@ -11,6 +11,21 @@ import { SqliteRulesStore } from './sqlite-store.ts';
 // of them. Each job is answered only after that COMMIT returned: its rows are
 // durable (FULL syncs the WAL inside COMMIT, before other connections can see
 // the commit). The fsync blocks this thread, never the event loop.
+//
+// The engine's write-behind checkpoint comes here too, in slices (StatesJob),
+// so its upserts never wait on the event loop for this thread's write lock
+// and fsync. Each turn commits every alarm job queued, then at most one slice:
+// a batch posted while a big checkpoint runs waits for one slice at most.
+// Order: a slice is committed after every alarm job posted before it (those
+// were all queued, and are committed, earlier in the same turn or before).
+// That matters: a slice serialises states as evaluated, so it may hold a
+// reading whose alarm change was posted just before; committed first, a crash
+// in between would leave a checkpoint whose last-seen rejects the
+// redelivered reading (stale-reading) while its alarm was never stored. The
+// other way round is harmless: alarm jobs posted after a slice may overtake
+// it (the checkpoint is then older than the alarms, as after any crash: the
+// open alarms are restored over it and `findRaisedAlarm` dedupes a raise
+// delivered again).
 
 const port = parentPort;
 if (port === null) throw new Error('alarm-writer-worker: not started as a worker thread');
@@ -31,28 +46,52 @@ const lifecycle = new AlarmLifecycle({
 });
 
 const queue: WriterJob[] = [];
+const slices: StatesJob[] = [];
 let commits = 0;
 let scheduled = false;
 let closing = false;
 
+function schedule(): void {
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(drain);
+}
+
 port.on('message', (message: WriterMessage) => {
   if (message === 'close') closing = true;
+  else if (message.kind === 'states') slices.push(message);
   else queue.push(message);
   // Every message that arrived while the last group committed is delivered before this runs: they form the next group.
-  if (!scheduled) {
-    scheduled = true;
-    setImmediate(drain);
-  }
+  schedule();
 });
 
 function drain(): void {
   scheduled = false;
   const group = queue.splice(0);
   if (group.length > 0) commitGroup(group);
-  if (closing && queue.length === 0) {
+  // After the alarm jobs queued before it (see the top): one slice a turn, so batches interleave with a long checkpoint.
+  const slice = slices.shift();
+  if (slice !== undefined) commitStates(slice);
+  if (queue.length > 0 || slices.length > 0) schedule();
+  else if (closing) {
     store.close();
     port?.close();
   }
+}
+
+/** One slice of the write-behind: its own transaction, synchronous as the slice asks (see `saveDeviceStates`). */
+function commitStates(job: StatesJob): void {
+  let answer: WriterAnswer;
+  try {
+    if (passGate() === GATE_FAIL) throw new Error('the commit failed (test gate)');
+    const began = performance.now();
+    // Not counted in `commits` (alarm transactions, one fsync each): most slices are not synced.
+    store.saveDeviceStates(job.states, job.now, job.relaxed);
+    answer = { id: job.id, ok: true, events: [], failed: [], commits, tookMs: performance.now() - began };
+  } catch (err) {
+    answer = { id: job.id, ok: false, error: messageOf(err), commits };
+  }
+  port?.postMessage([answer]);
 }
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -84,6 +123,7 @@ function commitGroup(group: WriterJob[]): void {
       });
       current = undefined;
       if (gate === GATE_FAIL) throw new Error('the commit failed (test gate)');
+      if (gate === GATE_HOLD_LOCKED) holdLocked();
     });
     commits += 1;
     answers = group.map((job, j) => ({ id: job.id, ok: true, events: results[j]?.events ?? [], failed: results[j]?.failed ?? [], commits }));
@@ -99,10 +139,21 @@ function commitGroup(group: WriterJob[]): void {
 function passGate(): number {
   const gate = start.gate;
   if (gate === undefined) return 0;
+  // Held inside the transaction instead (holdLocked): counted there, once the write lock is taken.
+  if (Atomics.load(gate, 0) === GATE_HOLD_LOCKED) return GATE_HOLD_LOCKED;
   Atomics.add(gate, 1, 1);
   Atomics.notify(gate, 1);
   while (Atomics.load(gate, 0) === GATE_HOLD) Atomics.wait(gate, 0, GATE_HOLD);
   const state = Atomics.load(gate, 0);
   if (state === GATE_CRASH) throw new Error('alarm writer: crashed (test gate)');
   return state;
+}
+
+/** The test seam's other hold: inside an alarm group's transaction, holding SQLite's write lock (as a slow COMMIT and fsync would). */
+function holdLocked(): void {
+  const gate = start.gate;
+  if (gate === undefined) return;
+  Atomics.add(gate, 1, 1);
+  Atomics.notify(gate, 1);
+  while (Atomics.load(gate, 0) === GATE_HOLD_LOCKED) Atomics.wait(gate, 0, GATE_HOLD_LOCKED);
 }

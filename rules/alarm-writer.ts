@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { TzError, type Logger } from '../service-kit/index.ts';
 import type { EmittedEvent } from './alarm-lifecycle.ts';
-import type { WriterAnswer, WriterJob, WriterMessage, WriterStart } from './alarm-writer-protocol.ts';
+import type { StatesJob, WriterAnswer, WriterJob, WriterMessage, WriterStart } from './alarm-writer-protocol.ts';
 import { startTsWorker } from './ts-worker.ts';
 
 // The rules store's alarm writer (issue 18): a batch's alarm changes are
@@ -29,6 +29,8 @@ export interface AlarmWriterOptions {
   gate?: Int32Array;
   /** How long `close()` waits for the jobs in flight before it ends the thread (they fail). */
   closeTimeoutMs?: number;
+  /** Called when a slice of the write-behind checkpoint is committed (the store then asks for a WAL checkpoint). */
+  onStatesSaved?: () => void;
 }
 
 interface Waiter { resolve: (r: WriterResult) => void; reject: (err: Error) => void }
@@ -48,6 +50,8 @@ function writerMetrics(registry: Registry | undefined, depth: () => number) {
 export class AlarmWriter {
   private worker: Worker | undefined;
   private readonly waiting = new Map<number, Waiter>();
+  /** Slices of the write-behind checkpoint posted and not answered (not batches: not in `depth()` nor the writer's batch metrics). */
+  private readonly slices = new Map<number, { resolve: (tookMs: number) => void; reject: (err: Error) => void }>();
   private nextId = 1;
   private state: 'idle' | 'running' | 'closing' | 'closed' | 'failed' = 'idle';
   private readonly metrics: ReturnType<typeof writerMetrics>;
@@ -79,11 +83,33 @@ export class AlarmWriter {
     if (worker === undefined) return Promise.reject(new TzError('TZ_STORE_UNAVAILABLE', 'rules: the alarm writer thread is not running'));
     const id = this.nextId++;
     const answer = new Promise<WriterResult>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-    // A job in flight keeps the process alive until it is answered (an idle writer does not).
-    if (this.waiting.size === 1) worker.ref();
-    const message: WriterMessage = { ...job, id };
-    worker.postMessage(message);
+    this.posted(worker, { ...job, id });
     return answer;
+  }
+
+  /**
+   * Posts one slice of the engine's write-behind checkpoint (device id, serialised state): committed in a
+   * transaction of its own after every batch posted before it, synced unless `relaxed`. Resolves with the
+   * thread's time for it (ms); rejects when it failed or the thread died (the caller writes it itself then).
+   */
+  saveStates(states: Array<[string, string]>, now: number, relaxed: boolean): Promise<number> {
+    const worker = this.started();
+    if (worker === undefined) return Promise.reject(new TzError('TZ_STORE_UNAVAILABLE', 'rules: the alarm writer thread is not running'));
+    const id = this.nextId++;
+    const answer = new Promise<number>((resolve, reject) => this.slices.set(id, { resolve, reject }));
+    const job: StatesJob = { id, kind: 'states', now, states, relaxed };
+    this.posted(worker, job);
+    return answer;
+  }
+
+  private inFlight(): number {
+    return this.waiting.size + this.slices.size;
+  }
+
+  private posted(worker: Worker, message: WriterMessage): void {
+    // A job in flight keeps the process alive until it is answered (an idle writer does not).
+    if (this.inFlight() === 1) worker.ref();
+    worker.postMessage(message);
   }
 
   private started(): Worker | undefined {
@@ -108,10 +134,18 @@ export class AlarmWriter {
   }
 
   private answered(answer: WriterAnswer): void {
+    const slice = this.slices.get(answer.id);
+    if (slice !== undefined) {
+      this.slices.delete(answer.id);
+      if (this.inFlight() === 0) this.worker?.unref();
+      if (!answer.ok) return slice.reject(new TzError('TZ_STORE_UNAVAILABLE', `rules: the alarm writer could not save a checkpoint slice: ${answer.error}`));
+      this.o.onStatesSaved?.();
+      return slice.resolve(answer.tookMs ?? 0);
+    }
     const waiter = this.waiting.get(answer.id);
     if (waiter === undefined) return;
     this.waiting.delete(answer.id);
-    if (this.waiting.size === 0) this.worker?.unref();
+    if (this.inFlight() === 0) this.worker?.unref();
     if (answer.commits > this.commits) {
       this.metrics.commits.inc(answer.commits - this.commits);
       this.commits = answer.commits;
@@ -136,8 +170,12 @@ export class AlarmWriter {
   }
 
   private failAll(reason: 'crashed' | 'stopped', message: string): void {
-    if (this.waiting.size === 0) return;
     const err = new TzError('TZ_STORE_UNAVAILABLE', message);
+    // Checkpoint slices are not counted as lost batches: the engine writes them on its own connection instead.
+    const slices = [...this.slices.values()];
+    this.slices.clear();
+    for (const s of slices) s.reject(err);
+    if (this.waiting.size === 0) return;
     this.metrics.failures.inc({ reason }, this.waiting.size);
     const waiters = [...this.waiting.values()];
     this.waiting.clear();

@@ -11,6 +11,7 @@ import type { RulesMetrics } from './metrics.ts';
 import { RuleSet } from './rule-set.ts';
 import { runSteps, step, type AlarmRecord, type Maybe, type RulesStore, type Steps } from './rules-store.ts';
 import type { SilenceBook } from './silences.ts';
+import { threadCpuMs } from './thread-cpu.ts';
 import { GatewayTopology } from './topology.ts';
 
 // The rules engine without its transports: readings in (per reading, in
@@ -38,10 +39,15 @@ export interface RulesCounters {
 export interface CheckpointRun {
   devices: number;
   slices: number;
-  /** Longest slice (serialising, upserts and its commit), ms of wall time. */
+  /**
+   * Longest slice on the event loop, ms of wall time: what the loop paid. Serialising, and the upserts and commit
+   * when this connection writes it; serialising and posting when the alarm writer thread or PostgreSQL saves it.
+   */
   longestSliceMs: number;
-  /** Most CPU one slice used, ms (wall time above it was waiting: the disk, or other processes on the CPU). */
+  /** Most CPU one slice used on the event loop's thread, ms (wall time above it was waiting: the disk, or other processes on the CPU). */
   longestSliceCpuMs: number;
+  /** Longest save of a slice off the event loop, ms: the writer thread's transaction, or PostgreSQL's round trip (0 when this connection wrote them). */
+  longestSaveMs: number;
 }
 
 export interface RulesEngineOptions {
@@ -522,17 +528,23 @@ export class RulesEngine {
     if (escalated.length + released.length + unsilenced.length > 0) this.o.onStored?.();
   }
 
-  /** Writes every changed device state now, at once (on stop, and in tests); returns how many. */
+  /**
+   * Writes every changed device state now, at once (on stop, and in tests); returns how many. With the writer
+   * thread (or PostgreSQL) they are written off the loop: `checkpointWritten()` says when.
+   */
   checkpoint(): number {
     // An asynchronous write still running: these states wait for the next run.
     if (this.checkpointing) return 0;
-    const rows = this.takeForSaving();
+    this.saving = this.takeForSaving();
+    this.savingAt = 0;
+    const rows = this.serialised(Number.POSITIVE_INFINITY);
+    this.saving = [];
     const count = rows.length;
     if (count === 0) return 0;
     const stop = this.o.metrics.checkpointSeconds.startTimer();
-    const written = this.o.store.saveDeviceStates(rows.map((d) => [d.deviceId, RuleEvaluator.snapshot(d)] as const), this.o.clock.now());
+    const written = this.savedSlice(rows, false);
     if (written instanceof Promise) {
-      const running: Promise<void> = written.catch((err: unknown) => {
+      const running: Promise<void> = written.then(() => undefined, (err: unknown) => {
         // Lost window state only: the next change of each device writes it again; alarms are not at stake.
         this.o.log.warn({ devices: count, err: toError(err).message }, 'rules: checkpoint not written');
       }).finally(() => {
@@ -554,12 +566,43 @@ export class RulesEngine {
     return left.concat(this.evaluator.takeDirty());
   }
 
+  /** The next `take` devices taken for saving, serialised as they are now (the one serialiser of both ways to checkpoint). */
+  private serialised(take: number): Array<[string, string]> {
+    const rows: Array<[string, string]> = [];
+    while (this.savingAt < this.saving.length && rows.length < take) {
+      const d = this.saving[this.savingAt++];
+      if (d) rows.push([d.deviceId, RuleEvaluator.snapshot(d)]);
+    }
+    return rows;
+  }
+
+  /**
+   * Saves one slice of serialised states. With the store's writer thread (a SQLite file) it is posted there:
+   * this connection would wait, on the event loop, for the writer's write lock and its fsync (busy_timeout sleeps
+   * the loop); the answer is the thread's time for it (ms). The writer commits a slice after the alarm batches
+   * posted before it (alarm-writer-worker.ts says why). When the thread died (or dies meanwhile) the slice is
+   * written here instead. Without it: this store (SQLite: at once; PostgreSQL: a Promise).
+   */
+  private savedSlice(rows: Array<[string, string]>, relaxed: boolean): Maybe<number | void> {
+    const now = this.o.clock.now();
+    const writer = this.writer();
+    if (writer === undefined) return this.o.store.saveDeviceStates(rows, now, relaxed);
+    return writer.saveStates(rows, now, relaxed).catch((err: unknown) => {
+      if (writer.running()) throw err;
+      this.o.log.warn({ devices: rows.length, err: toError(err).message }, 'rules: checkpoint slice written on the event loop (the alarm writer thread is gone)');
+      return this.o.store.saveDeviceStates(rows, now, relaxed);
+    });
+  }
+
   /**
    * The write-behind checkpoint of the devices changed since the last one,
-   * in chunks of at most `sliceMs` of work (one transaction each), yielding
-   * to the event loop between them: at 100,000 changed devices no single
-   * pause is long (one transaction of all of them took seconds). A call
-   * while one runs joins it. An asynchronous store's slice is awaited.
+   * in chunks of at most `sliceMs` of work, yielding to the event loop
+   * between them: at 100,000 changed devices no single pause is long (one
+   * transaction of all of them took seconds). Each slice is one transaction:
+   * on the alarm writer thread when it runs (two slices in flight at most,
+   * so serialising the next overlaps saving the last), else on this
+   * connection; an asynchronous store's slice is awaited before the next.
+   * A call while one runs joins it.
    */
   checkpointInSlices(sliceMs = 8): Promise<CheckpointRun> {
     if (this.saver) return this.saver;
@@ -567,40 +610,51 @@ export class RulesEngine {
     if (writing) return writing.then(() => this.checkpointInSlices(sliceMs));
     this.saving = this.takeForSaving();
     this.savingAt = 0;
-    if (this.saving.length === 0) return Promise.resolve({ devices: 0, slices: 0, longestSliceMs: 0, longestSliceCpuMs: 0 });
+    if (this.saving.length === 0) return Promise.resolve({ devices: 0, slices: 0, longestSliceMs: 0, longestSliceCpuMs: 0, longestSaveMs: 0 });
     const run = async (): Promise<CheckpointRun> => {
-      const done: CheckpointRun = { devices: 0, slices: 0, longestSliceMs: 0, longestSliceCpuMs: 0 };
+      const done: CheckpointRun = { devices: 0, slices: 0, longestSliceMs: 0, longestSliceCpuMs: 0, longestSaveMs: 0 };
       let unsynced = 0;
+      const inFlight: Array<Promise<void>> = [];
       while (this.savingAt < this.saving.length) {
         const began = performance.now();
-        const cpu = process.cpuUsage();
+        const cpu = threadCpuMs();
         const stop = this.o.metrics.checkpointSeconds.startTimer();
-        // As many devices as the last slices' cost per device says fit in `sliceMs` (serialising and upserting).
-        const take = Math.max(16, Math.floor(sliceMs / this.msPerSave));
-        const rows: Array<[string, string]> = [];
-        while (this.savingAt < this.saving.length && rows.length < take) {
-          const d = this.saving[this.savingAt++];
-          if (d) rows.push([d.deviceId, RuleEvaluator.snapshot(d)]);
-        }
+        // As many devices as the last slices' cost per device says fit in `sliceMs` (serialising, and saving wherever that runs).
+        const rows = this.serialised(Math.max(16, Math.floor(sliceMs / this.msPerSave)));
         // A slice commits without waiting for the disk unless it ends the run or ~2,000 devices (~0.6 MB) wait
         // unsynced: its fsync makes them durable too, and flushing a bounded amount keeps that pause short.
         unsynced += rows.length;
         const relaxed = this.savingAt < this.saving.length && unsynced < 2048;
         if (!relaxed) unsynced = 0;
-        const written = this.o.store.saveDeviceStates(rows, this.o.clock.now(), relaxed);
-        const cpuUsed = process.cpuUsage(cpu);
-        // An asynchronous store: the slice's CPU is this process's part; the round trip is wall time.
-        if (written instanceof Promise) await written.finally(stop);
-        else stop();
+        const saved = this.savedSlice(rows, relaxed);
+        const cpuUsed = threadCpuMs() - cpu;
+        const loopMs = performance.now() - began;
         done.devices += rows.length;
         done.slices += 1;
-        const took = performance.now() - began;
-        done.longestSliceMs = Math.max(done.longestSliceMs, took);
-        done.longestSliceCpuMs = Math.max(done.longestSliceCpuMs, (cpuUsed.user + cpuUsed.system) / 1000);
-        // The synced last slice waits for the disk: its time says nothing about the next run's slices.
-        if (relaxed) this.msPerSave = Math.min(1, Math.max(0.001, 0.5 * this.msPerSave + 0.5 * (took / rows.length)));
+        done.longestSliceMs = Math.max(done.longestSliceMs, loopMs);
+        done.longestSliceCpuMs = Math.max(done.longestSliceCpuMs, cpuUsed);
+        const learn = (ms: number) => { this.msPerSave = Math.min(1, Math.max(0.001, 0.5 * this.msPerSave + 0.5 * (ms / rows.length))); };
+        if (saved instanceof Promise) {
+          const posted = performance.now();
+          // Off the loop (writer thread: its transaction's time; PostgreSQL: the round trip): slices are sized by the slower side,
+          // leaving out a synced slice's save (the fsync says nothing about the next slices; the loop's part is still told).
+          const slice = saved.then((threadMs) => {
+            const saveMs = typeof threadMs === 'number' ? threadMs : performance.now() - posted;
+            done.longestSaveMs = Math.max(done.longestSaveMs, saveMs);
+            learn(Math.max(loopMs, relaxed ? saveMs : 0));
+          }).finally(stop);
+          // Awaited below (a failure ends the run); handled now so one failing while another is awaited is no unhandled rejection.
+          slice.catch(() => undefined);
+          inFlight.push(slice);
+          if (inFlight.length >= (this.writer() ? 2 : 1)) await inFlight.shift();
+        } else {
+          stop();
+          // Here a synced slice's time is mostly its fsync: it says nothing about the next run's slices.
+          if (relaxed) learn(loopMs);
+        }
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
+      await Promise.all(inFlight);
       this.saving = [];
       this.savingAt = 0;
       return done;

@@ -194,7 +194,11 @@ export class SqliteRulesStore implements RulesStore {
     this.stmts = this.prepareStatements();
     const wal = !this.db.memory && String(this.db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
     this.alarmWriter = wal && options.alarmWriter === true
-      ? new AlarmWriter(this.db.name, { ...(options.log ? { log: options.log } : {}), ...(options.registry ? { registry: options.registry } : {}), ...(options.writerGate ? { gate: options.writerGate } : {}) })
+      ? new AlarmWriter(this.db.name, {
+        ...(options.log ? { log: options.log } : {}), ...(options.registry ? { registry: options.registry } : {}), ...(options.writerGate ? { gate: options.writerGate } : {}),
+        // A checkpoint slice on the writer's connection is hundreds of WAL pages, as on this one (see saveDeviceStates).
+        onStatesSaved: () => this.slicesSaved(),
+      })
       : undefined;
     if (wal && (options.checkpointWorker ?? true)) {
       this.checkpoints = new WalCheckpoints(this.db.name, (why) => {
@@ -421,7 +425,11 @@ export class SqliteRulesStore implements RulesStore {
     } finally {
       if (relaxed) this.db.pragma('synchronous = FULL');
     }
-    // A slice is hundreds of pages: the WAL is copied after each.
+    this.slicesSaved();
+  }
+
+  /** A slice is hundreds of pages: the WAL is copied after each (whichever connection wrote it). */
+  private slicesSaved(): void {
     this.commitsSinceCheckpoint = 31;
     this.committed();
   }
