@@ -604,7 +604,7 @@ export class RulesEngine {
    * connection; an asynchronous store's slice is awaited before the next.
    * A call while one runs joins it.
    */
-  checkpointInSlices(sliceMs = 8): Promise<CheckpointRun> {
+  checkpointInSlices(sliceMs = 5): Promise<CheckpointRun> {
     if (this.saver) return this.saver;
     const writing = this.checkpointing;
     if (writing) return writing.then(() => this.checkpointInSlices(sliceMs));
