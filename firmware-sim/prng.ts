@@ -1,18 +1,6 @@
 // Seeded randomness for the simulators: the whole district is reproducible
 // under one seed (never Math.random).
-import { TzError } from '../service-kit/index.ts';
-
-/** mulberry32: a tiny 32-bit PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32, TzError } from '../service-kit/index.ts';
 
 /** FNV-1a of a string, to derive one stream per device from the district seed. */
 export function hashString(text: string): number {

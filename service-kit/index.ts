@@ -33,3 +33,4 @@ export { actorOf } from './actor.ts';
 export { renderMigrations, renderSchemaSteps, renderColumn, type SchemaMigration, type SchemaStep, type TableSpec, type IndexSpec, type ColumnSpec, type PortableType, type SqlDialect } from './schema-ddl.ts';
 export { AckLedger, PUBACK_DEFERRED } from './mqtt-acks.ts';
 export { runSteps, step, thenMaybe, type Maybe, type Steps } from './steps.ts';
+export { mulberry32 } from './mulberry32.ts';

@@ -7,6 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRequire } from 'node:module';
+import { mulberry32 } from '../../service-kit/index.ts';
 import { CappedMemoryPersistence } from '../offline-queue-cap.ts';
 
 interface Store {
@@ -18,18 +19,6 @@ interface Store {
 }
 const require = createRequire(import.meta.url);
 const Reference = require('aedes-persistence/asyncPersistence.js') as new () => Store;
-
-/** A small deterministic PRNG (mulberry32), so a failure names its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const describe = (p: unknown) => {
   if (p === undefined || p === null) return p;
@@ -47,7 +36,7 @@ const CLIENTS = ['ingest-a', 'ingest-b', 'rules'];
 
 for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
   test(`indexed outgoing queues answer as aedes-persistence's memory store (seed ${seed}, 3,000 steps)`, async () => {
-    const rnd = prng(seed);
+    const rnd = mulberry32(seed);
     const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
     const reference = new Reference();
     const ours = new CappedMemoryPersistence({ maxPerClient: 1_000_000, onDrop: () => assert.unreachable('no cap in this test') });
