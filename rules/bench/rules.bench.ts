@@ -304,7 +304,7 @@ export const bench: Bench = {
 
     // Peer 1: naive evaluator (no scope index, no compilation), same readings.
     const specs = engine.rules.specs();
-    const fmtRate = (x: number) => Math.round(x).toLocaleString('en-US');
+    const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
     let sink = 0;
     // The peer runs three times (fresh state each) and its median run is the one compared: one run of it moved
     // by a third between two quiet runs of this bench, as much as the gap being measured.
@@ -329,7 +329,7 @@ export const bench: Bench = {
     const naiveMedian = at(naiveRuns, 1);
     const naiveRate = naiveMedian.rate;
     const naiveCpu = naiveMedian.cpu;
-    const naiveRange = `${fmtRate(at(naiveRuns, 0).rate)}–${fmtRate(at(naiveRuns, 2).rate)}`;
+    const naiveRange = `${fmt(at(naiveRuns, 0).rate)}–${fmt(at(naiveRuns, 2).rate)}`;
     const cpuUs = (c: NodeJS.CpuUsage, count: number) => (c.user + c.system) / count;
 
     // Peer 2: the floor — resolve and touch each reading's values, nothing else.
@@ -370,7 +370,6 @@ export const bench: Bench = {
     rmSync(dir, { recursive: true, force: true });
     if (sink === 42) progress('');
 
-    const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
     const load = `1-minute load average ${loadAtStart.toFixed(1)} at the start and ${(loadavg()[0] ?? 0).toFixed(1)} at the end of the run`;
     const ms = (h: { max: number }) => (h.max / 1e6).toFixed(1);
     return [
