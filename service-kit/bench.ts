@@ -32,9 +32,9 @@ export function markdownTable(header: string[], rows: string[][]): string {
 /** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ, 100 on Linux). */
 const USER_HZ = 100;
 
-/** CPU seconds (user + system) another process has used so far, from /proc (Linux); throws when it is gone. */
-export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** CPU seconds (user + system) a process (or one of its threads) has used so far, from /proc (Linux); throws when it is gone. */
+export function processCpuSeconds(pid: number | 'self', thread?: number | string): number {
+  const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
   // The fields after the command name (which may hold spaces and parentheses) start at state, field 3.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / USER_HZ; // utime (14) + stime (15)

@@ -10,7 +10,7 @@
 // forced GC, the longest event-loop stall, and the sliced write-behind
 // checkpoint. TZ_BENCH_CPU_PROFILE=<dir> writes a CPU profile of the
 // measured engine loop only (node:inspector).
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ import { runInNewContext } from 'node:vm';
 import { pino } from 'pino';
 import { loadProfiles, metricOfValue, type Condition, type DeviceProfile, type RuleSpec } from '../../device-profiles/index.ts';
 import { metricValueOf, type IReading } from '../../proto/index.ts';
-import { createRegistry, DEFAULT_TIME_ZONE, ManualClock, markdownTable, type Bench } from '../../service-kit/index.ts';
+import { createRegistry, DEFAULT_TIME_ZONE, ManualClock, markdownTable, processCpuSeconds, type Bench } from '../../service-kit/index.ts';
 import { createRulesMetrics } from '../metrics.ts';
 import { RulesEngine } from '../engine.ts';
 import { SqliteRulesStore } from '../sqlite-store.ts';
@@ -171,8 +171,7 @@ function threadCpuMs(): { main: number; others: number } {
   const cpu = { main: 0, others: 0 };
   try {
     for (const task of readdirSync('/proc/self/task')) {
-      const fields = readFileSync(`/proc/self/task/${task}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      const ms = (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, clock ticks of 10 ms
+      const ms = processCpuSeconds('self', task) * 1000;
       if (task === String(process.pid)) cpu.main += ms;
       else cpu.others += ms;
     }
