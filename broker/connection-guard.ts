@@ -1,4 +1,5 @@
 import { Duplex } from 'node:stream';
+import { remainingLengthAt } from './remaining-length.ts';
 
 export type ListenerKind = 'tcp' | 'tls' | 'ws';
 
@@ -111,20 +112,10 @@ class HeaderScanner {
           }
           // The whole header in this chunk (nearly always): read it here and skip the body, without a turn of
           // the loop per byte. A cut or malformed one goes byte by byte below.
-          let at = i + 1;
-          let length = 0;
-          let multiplier = 1;
-          for (let n = 0; n < 4 && at < chunk.length; n += 1) {
-            const byte = chunk[at] ?? 0;
-            at += 1;
-            length += (byte & 0x7f) * multiplier;
-            multiplier *= 128;
-            if ((byte & 0x80) === 0) {
-              multiplier = 0;
-              break;
-            }
-          }
-          if (multiplier === 0) {
+          const encoded = remainingLengthAt(chunk, i + 1);
+          if (encoded >= 0) {
+            const length = Math.floor(encoded / 8);
+            const at = i + 1 + (encoded % 8);
             if (!this.onHeader(this.first, at - i + length, at + length)) {
               this.phase = 'untracked';
               return false;

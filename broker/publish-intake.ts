@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Client } from 'aedes';
+import { remainingLengthAt } from './remaining-length.ts';
 
 // The PUBLISH packets a broker reads by the hundred thousand (and the PUBACKs
 // of QoS 1 subscribers), parsed straight
@@ -98,18 +99,11 @@ export function takePublishesFirst(parser: MqttParser): void {
     }
     // §2.2: type 3; QoS 3 is malformed (§3.3.1-4), mqtt-packet reports it.
     if ((first & 0xf0) !== 0x30 || (first & 0x06) === 0x06) return -1;
-    let i = at + 1;
-    let length = 0;
-    let multiplier = 1;
-    for (let n = 0; ; n += 1) {
-      // A fifth length byte is malformed (§2.2.3): mqtt-packet reports it.
-      if (n === 4 || i >= buf.length) return -1;
-      const byte = buf[i] ?? 0;
-      i += 1;
-      length += (byte & 0x7f) * multiplier;
-      multiplier *= 128;
-      if ((byte & 0x80) === 0) break;
-    }
+    // Cut, or a fifth length byte (malformed, §2.2.3): mqtt-packet takes it and reports what it is.
+    const encoded = remainingLengthAt(buf, at + 1);
+    if (encoded < 0) return -1;
+    const length = Math.floor(encoded / 8);
+    const i = at + 1 + (encoded % 8);
     const end = i + length;
     if (end > buf.length || length < 2) return -1;
     const topicLength = ((buf[i] ?? 0) << 8) | (buf[i + 1] ?? 0);
