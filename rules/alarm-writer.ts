@@ -79,12 +79,7 @@ export class AlarmWriter {
 
   /** Posts one job; resolves with its events once committed and synced. */
   write(job: Omit<WriterJob, 'id'>): Promise<WriterResult> {
-    const worker = this.started();
-    if (worker === undefined) return Promise.reject(new TzError('TZ_STORE_UNAVAILABLE', 'rules: the alarm writer thread is not running'));
-    const id = this.nextId++;
-    const answer = new Promise<WriterResult>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-    this.posted(worker, { ...job, id });
-    return answer;
+    return this.post(this.waiting, (id) => ({ ...job, id }));
   }
 
   /**
@@ -93,23 +88,23 @@ export class AlarmWriter {
    * thread's time for it (ms); rejects when it failed or the thread died (the caller writes it itself then).
    */
   saveStates(states: Array<[string, string]>, now: number, relaxed: boolean): Promise<number> {
-    const worker = this.started();
-    if (worker === undefined) return Promise.reject(new TzError('TZ_STORE_UNAVAILABLE', 'rules: the alarm writer thread is not running'));
-    const id = this.nextId++;
-    const answer = new Promise<number>((resolve, reject) => this.slices.set(id, { resolve, reject }));
-    const job: StatesJob = { id, kind: 'states', now, states, relaxed };
-    this.posted(worker, job);
-    return answer;
+    return this.post(this.slices, (id): StatesJob => ({ id, kind: 'states', now, states, relaxed }));
   }
 
   private inFlight(): number {
     return this.waiting.size + this.slices.size;
   }
 
-  private posted(worker: Worker, message: WriterMessage): void {
+  /** Posts a message under the next id; its answer settles the Promise kept in `pending`. */
+  private post<T>(pending: Map<number, { resolve: (value: T) => void; reject: (err: Error) => void }>, message: (id: number) => WriterMessage): Promise<T> {
+    const worker = this.started();
+    if (worker === undefined) return Promise.reject(new TzError('TZ_STORE_UNAVAILABLE', 'rules: the alarm writer thread is not running'));
+    const id = this.nextId++;
+    const answer = new Promise<T>((resolve, reject) => pending.set(id, { resolve, reject }));
     // A job in flight keeps the process alive until it is answered (an idle writer does not).
     if (this.inFlight() === 1) worker.ref();
-    worker.postMessage(message);
+    worker.postMessage(message(id));
+    return answer;
   }
 
   private started(): Worker | undefined {
