@@ -167,7 +167,7 @@ function memoryNow(gc: () => void): number {
  * thread pool), from /proc (Linux; process.cpuUsage sums the threads). On a loaded machine the wall-clock rate
  * says how much of a core the scheduler gave the loop; this says what the loop itself cost.
  */
-function threadCpuMs(): { main: number; others: number } {
+function cpuByThreadMs(): { main: number; others: number } {
   const cpu = { main: 0, others: 0 };
   try {
     for (const task of readdirSync('/proc/self/task')) {
@@ -243,7 +243,7 @@ export const bench: Bench = {
     const stalls = monitorEventLoopDelay({ resolution: 1 });
     stalls.enable();
     const cpuStart = process.cpuUsage();
-    const threadsStart = threadCpuMs();
+    const threadsStart = cpuByThreadMs();
     const start = performance.now();
     await profiled(process.env.TZ_BENCH_CPU_PROFILE, 'rules-engine-loop', async () => {
       for (let b = devices; b < readings.length; b += PER_GATEWAY) {
@@ -292,7 +292,7 @@ export const bench: Bench = {
     const engineSeconds = (performance.now() - start) / 1000;
     const syncs = store.walSyncsRun() - syncsBefore;
     const engineCpu = process.cpuUsage(cpuStart);
-    const threadsEnd = threadCpuMs();
+    const threadsEnd = cpuByThreadMs();
     stalls.disable();
     const evalUs = latencies.reduce((a, b) => a + b, 0) / measured;
     const tail = tailOf(latencies, kinds);
